@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+export interface YamlSource {
+  /** File name shown in errors. */
+  file: string;
+  text: string;
+}
+
+export interface ParsedYaml {
+  file: string;
+  value: unknown;
+  /** 1-based line of the node at `path`, or of its nearest existing parent. */
+  lineOf(path: ReadonlyArray<PropertyKey>): number | null;
+}
+
+export function readYamlFile(file: string): YamlSource {
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [
+      { path: '', line: null, message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code})` },
+    ]);
+  }
+}
+
+/** Parse YAML, keeping positions so that later validation errors can name the line. */
+export function parseYaml(src: YamlSource): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(src.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      src.file,
+      doc.errors.map((e) => ({
+        path: '',
+        line: e.linePos?.[0]?.line ?? null,
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    );
+  }
+  const lineOf = (path: ReadonlyArray<PropertyKey>): number | null => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      // For a key that exists, point at the key itself.
+    }
+    return null;
+  };
+  return { file: src.file, value: doc.toJS() ?? {}, lineOf };
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** Validate `value` (or a part of the parsed file at `basePath`) with `schema`; errors name key and line. */
+export function validateYaml<S extends z.ZodType>(
+  parsed: ParsedYaml,
+  schema: S,
+  value: unknown = parsed.value,
+  basePath: ReadonlyArray<PropertyKey> = [],
+): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    parsed.file,
+    result.error.issues.map((issue) => {
+      const path = [...basePath, ...(issue.path as PropertyKey[])];
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+      }
+      return { path: formatPath(path), line: parsed.lineOf(path), message };
+    }),
+  );
+}
+
+/** Read, parse and validate a YAML file in one step. */
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  return validateYaml(parseYaml(readYamlFile(file)), schema);
+}

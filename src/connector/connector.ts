@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { ModelRecordInput } from '../model/record.js';
+import type { ConnectorContext } from './context.js';
+
+/** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
+export interface CollectorDescriptor {
+  /** Stable name, stored with each record and in coverage (e.g. `app-installations`). */
+  readonly name: string;
+  readonly description: string;
+  /** The permission / scope the scanner needs for it, for docs and error hints. */
+  readonly requires?: string;
+}
+
+/**
+ * A platform connector. It declares its config schema and collectors, and turns a tenant into a stream
+ * of model records. It reports per-collector coverage through `ctx.coverage` (status, requests, notes);
+ * a collector that throws must be recorded as failed, not abort the whole stream.
+ *
+ * Connectors are self-contained: a fourth platform can ship as its own npm package that default-exports
+ * a `Connector` and is listed under `plugins:` in grantscope.yaml.
+ */
+export interface Connector<Config = unknown> {
+  /** Config section name and registry id (e.g. `github`). */
+  readonly id: string;
+  /** Platform id stamped on every record (e.g. `github`). */
+  readonly platform: string;
+  readonly title: string;
+  /** zod schema for this connector's config section. */
+  readonly configSchema: z.ZodType<Config>;
+  readonly collectors: readonly CollectorDescriptor[];
+  /** The tenant id this config targets (org login, tenant id, customer id), known before scanning. */
+  tenantOf(config: Config): string;
+  /** Scan one tenant. Records may arrive in any order; the scan is stored atomically at the end. */
+  scan(config: Config, ctx: ConnectorContext): AsyncIterable<ModelRecordInput>;
+}
+
+/** Helper for type inference in connector modules. */
+export function defineConnector<Config>(connector: Connector<Config>): Connector<Config> {
+  return connector;
+}

@@ -1,0 +1,171 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { z } from 'zod';
+import { ApiError, describeError } from '../errors.js';
+import { Timestamp } from '../model/common.js';
+
+/**
+ * - `complete`: the collector listed everything it is responsible for.
+ * - `skipped`: not applicable to this tenant (e.g. no SAML SSO); counts as complete with nothing found.
+ * - `unavailable`: the data exists but this tenant cannot give it (licence missing). Not a scan failure,
+ *   but its records are not compared, so nothing is reported as removed.
+ * - `failed`: an error stopped the collector. The scan is incomplete (exit code 3) and its records are
+ *   carried over from the previous scan instead of being reported as removed.
+ */
+export const CollectorStatus = z.enum(['complete', 'skipped', 'unavailable', 'failed']);
+export type CollectorStatus = z.infer<typeof CollectorStatus>;
+
+/** Statuses whose records can be trusted as the full truth for removals. */
+export function isAuthoritative(status: CollectorStatus): boolean {
+  return status === 'complete' || status === 'skipped';
+}
+
+export const CollectorCoverage = z.object({
+  collector: z.string(),
+  status: CollectorStatus,
+  /** Why it failed / was skipped; no secrets. */
+  reason: z.string().nullable().default(null),
+  /** HTTP status of the failing call, when there was one. */
+  httpStatus: z.number().int().nullable().default(null),
+  /** The API call that failed (`GET /orgs/{org}/installations`). */
+  api: z.string().nullable().default(null),
+  requests: z.number().int().nonnegative().default(0),
+  items: z.number().int().nonnegative().default(0),
+  startedAt: Timestamp.nullable().default(null),
+  finishedAt: Timestamp.nullable().default(null),
+  notes: z.array(z.string()).default([]),
+});
+export type CollectorCoverage = z.infer<typeof CollectorCoverage>;
+
+export const CoverageReport = z.object({
+  connector: z.string(),
+  platform: z.string(),
+  tenant: z.string(),
+  status: z.enum(['complete', 'incomplete']),
+  requests: z.number().int().nonnegative(),
+  collectors: z.array(CollectorCoverage),
+});
+export type CoverageReport = z.infer<typeof CoverageReport>;
+
+const currentCollector = new AsyncLocalStorage<string>();
+
+/** The collector whose code is running now (set by `CoverageTracker.run`), for request attribution. */
+export function activeCollector(): string | undefined {
+  return currentCollector.getStore();
+}
+
+/**
+ * Records what each collector did. Connectors wrap each collector's work in `run()`; requests made
+ * through the context's `fetch` inside it are attributed to that collector automatically.
+ */
+export class CoverageTracker {
+  private readonly entries = new Map<string, CollectorCoverage>();
+  private readonly unattributed = { requests: 0 };
+
+  constructor(
+    readonly connector: string,
+    readonly platform: string,
+    readonly tenant: string,
+    private readonly clock: () => Date = () => new Date(),
+    declared: readonly string[] = [],
+  ) {
+    for (const name of declared) this.entry(name);
+  }
+
+  private entry(collector: string): CollectorCoverage {
+    let e = this.entries.get(collector);
+    if (!e) {
+      e = CollectorCoverage.parse({ collector, status: 'failed', reason: 'did not run' });
+      this.entries.set(collector, e);
+    }
+    return e;
+  }
+
+  /** Run `fn` as `collector`: marks it complete on success, failed (with the API and status) on error. */
+  async run<T>(collector: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const e = this.entry(collector);
+    e.startedAt = this.clock().toISOString();
+    e.status = 'complete';
+    e.reason = null;
+    try {
+      return await currentCollector.run(collector, fn);
+    } catch (err) {
+      this.fail(collector, err);
+      return undefined;
+    } finally {
+      e.finishedAt = this.clock().toISOString();
+    }
+  }
+
+  /** Like `run` but for an async generator: yields what `gen` yields, recording failure instead of throwing. */
+  async *runEach<T>(collector: string, gen: () => AsyncIterable<T>): AsyncGenerator<T> {
+    const e = this.entry(collector);
+    e.startedAt = this.clock().toISOString();
+    e.status = 'complete';
+    e.reason = null;
+    try {
+      const it = gen()[Symbol.asyncIterator]();
+      while (true) {
+        const next = await currentCollector.run(collector, () => it.next());
+        if (next.done) break;
+        e.items += 1;
+        yield next.value;
+      }
+    } catch (err) {
+      this.fail(collector, err);
+    } finally {
+      e.finishedAt = this.clock().toISOString();
+    }
+  }
+
+  fail(collector: string, err: unknown): void {
+    const e = this.entry(collector);
+    e.status = 'failed';
+    e.reason = describeError(err);
+    if (err instanceof ApiError) {
+      e.httpStatus = err.status;
+      e.api = [err.detail.method, err.detail.path].filter(Boolean).join(' ') || err.api;
+    }
+  }
+
+  skip(collector: string, reason: string): void {
+    const e = this.entry(collector);
+    e.status = 'skipped';
+    e.reason = reason;
+  }
+
+  unavailable(collector: string, reason: string, httpStatus: number | null = null): void {
+    const e = this.entry(collector);
+    e.status = 'unavailable';
+    e.reason = reason;
+    e.httpStatus = httpStatus;
+  }
+
+  note(collector: string, text: string): void {
+    this.entry(collector).notes.push(text);
+  }
+
+  countItems(collector: string, n = 1): void {
+    this.entry(collector).items += n;
+  }
+
+  countRequest(collector = activeCollector()): void {
+    if (collector) this.entry(collector).requests += 1;
+    else this.unattributed.requests += 1;
+  }
+
+  status(collector: string): CollectorStatus | undefined {
+    return this.entries.get(collector)?.status;
+  }
+
+  report(): CoverageReport {
+    const collectors = [...this.entries.values()].map((e) => ({ ...e, notes: [...e.notes] }));
+    return {
+      connector: this.connector,
+      platform: this.platform,
+      tenant: this.tenant,
+      status: collectors.some((c) => c.status === 'failed') ? 'incomplete' : 'complete',
+      requests: collectors.reduce((n, c) => n + c.requests, 0) + this.unattributed.requests,
+      collectors,
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import pLimit from 'p-limit';
+import { memoryLogger } from '../log/logger.js';
+import { silentProgress } from '../log/progress.js';
+import { ModelRecord } from '../model/record.js';
+import type { Connector } from './connector.js';
+import type { Clock, ConnectorContext } from './context.js';
+import { CoverageTracker, type CoverageReport } from './coverage.js';
+import { createHttpPolicy, type HttpPolicyOptions } from './http.js';
+
+export interface TestContextOptions {
+  connector: Pick<Connector, 'id' | 'platform' | 'collectors'>;
+  tenant: string;
+  /** PEM of a CA to trust (the emulator's `caCert`). */
+  caCert?: string;
+  concurrency?: number;
+  /** Fixed time; sleeps are shortened to `sleepScale` of their length (default 0: no waiting). */
+  now?: Date;
+  sleepScale?: number;
+  configDir?: string;
+  http?: Omit<HttpPolicyOptions, 'caFile'>;
+}
+
+/**
+ * A real connector context for tests: real HTTP (trusting the emulator CA), real p-limit, a logger
+ * that keeps lines, and a clock whose sleeps can be shortened so retry tests run fast.
+ */
+export async function createTestContext(options: TestContextOptions): Promise<
+  ConnectorContext & {
+    logger: ReturnType<typeof memoryLogger>;
+    requests: Array<{ url: string; method: string }>;
+    sleeps: number[];
+  }
+> {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const dir = options.configDir ?? (await mkdtemp('/tmp/gs-test-'));
+  let caFile: string | undefined;
+  if (options.caCert) {
+    caFile = `${dir}/emulator-ca.pem`;
+    await writeFile(caFile, options.caCert);
+  }
+  const requests: Array<{ url: string; method: string }> = [];
+  const sleeps: number[] = [];
+  const now = options.now;
+  const scale = options.sleepScale ?? 0;
+  const clock: Clock = {
+    now: () => (now ? new Date(now) : new Date()),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      if (scale > 0) await new Promise((r) => setTimeout(r, ms * scale));
+    },
+  };
+  const coverage = new CoverageTracker(
+    options.connector.id,
+    options.connector.platform,
+    options.tenant,
+    () => new Date(),
+    options.connector.collectors.map((c) => c.name),
+  );
+  const http = createHttpPolicy({
+    ...options.http,
+    caFile,
+    onRequest: (url, method) => {
+      requests.push({ url, method });
+      coverage.countRequest();
+    },
+  });
+  return {
+    logger: memoryLogger('debug'),
+    progress: silentProgress,
+    limit: pLimit(options.concurrency ?? 8),
+    http,
+    clock,
+    coverage,
+    signal: new AbortController().signal,
+    configDir: dir,
+    requests,
+    sleeps,
+  };
+}
+
+/** Run a connector to the end and return its validated records and coverage. */
+export async function collectScan<C>(
+  connector: Connector<C>,
+  config: C,
+  ctx: ConnectorContext,
+): Promise<{ records: ModelRecord[]; coverage: CoverageReport }> {
+  const records: ModelRecord[] = [];
+  for await (const r of connector.scan(config, ctx)) records.push(ModelRecord.parse(r));
+  return { records, coverage: ctx.coverage.report() };
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createHttpPolicy } from '../connector/http.js';
+import type { EmulatorPlatform } from './platform.js';
+import { type RunningEmulator, startEmulator } from './server.js';
+import type { World } from './world.js';
+
+/** A toy platform: proves the server core (TLS, routing, faults, stats, world switching) on its own. */
+const toy: EmulatorPlatform<{ items: string[]; createdAt: string }> = {
+  key: 'toy',
+  load: (section) => z.object({ items: z.array(z.string()), createdAt: z.string() }).parse(section),
+  routes: (state) => [
+    {
+      service: 'toy',
+      method: 'GET',
+      pattern: '/toy/{name}/items',
+      handler: (req) => {
+        const s = state();
+        if (!s) return { status: 404, body: { message: 'no toy' } };
+        return { status: 200, body: { name: req.params.name, items: s.items, createdAt: s.createdAt } };
+      },
+    },
+  ],
+  clientSetup: (_s, ctx) => ({ config: { toy: { baseUrl: ctx.origin() } }, files: {} }),
+};
+
+const world = (items: string[]): World => ({
+  name: 'toy',
+  description: null,
+  now: null,
+  faults: [],
+  platforms: { toy: { items, createdAt: 'now-2d' } },
+  files: [],
+});
+
+describe('emulator server core', () => {
+  let emu: RunningEmulator;
+  let fetch: typeof globalThis.fetch;
+  beforeAll(async () => {
+    emu = await startEmulator({ world: world(['a', 'b']), platforms: [toy], now: new Date('2026-01-10T00:00:00Z') });
+    const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/gs-emu-'));
+    const caFile = `${dir}/ca.pem`;
+    await import('node:fs/promises').then((fs) => fs.writeFile(caFile, emu.caCert));
+    fetch = createHttpPolicy({ caFile }).fetch;
+  });
+  afterAll(() => emu.stop());
+
+  it('serves over HTTPS trusted through the generated CA, resolving relative dates', async () => {
+    const r = await fetch(`${emu.origin}/toy/x%40y/items`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ name: 'x@y', items: ['a', 'b'], createdAt: '2026-01-08T00:00:00Z' });
+  });
+
+  it('rejects clients that do not trust the CA', async () => {
+    await expect(createHttpPolicy().fetch(`${emu.origin}/toy/x/items`)).rejects.toThrow();
+  });
+
+  it('applies faults for the requested number of matching calls, then recovers', async () => {
+    emu.faults.add({ service: 'toy', path: '/toy/{name}/items', times: 2, action: { kind: 'rate-limit', retryAfter: 3 } });
+    const a = await fetch(`${emu.origin}/toy/x/items`);
+    const b = await fetch(`${emu.origin}/toy/x/items`);
+    const c = await fetch(`${emu.origin}/toy/x/items`);
+    expect([a.status, b.status, c.status]).toEqual([429, 429, 200]);
+    expect(a.headers.get('retry-after')).toBe('3');
+  });
+
+  it('resets connections and sends malformed bodies on demand', async () => {
+    emu.faults.add({ path: '^/toy/reset/', times: 1, action: { kind: 'reset' } });
+    await expect(fetch(`${emu.origin}/toy/reset/items`)).rejects.toThrow();
+    emu.faults.add({ path: '^/toy/bad/', times: 1, action: { kind: 'malformed' } });
+    const r = await fetch(`${emu.origin}/toy/bad/items`);
+    await expect(r.json()).rejects.toThrow();
+  });
+
+  it('counts requests per route and status', async () => {
+    emu.resetStats();
+    await fetch(`${emu.origin}/toy/x/items`);
+    await fetch(`${emu.origin}/nowhere`);
+    const s = emu.stats();
+    expect(s.total).toBe(2);
+    expect(s.routes.find((r) => r.pattern === '/toy/{name}/items')?.statuses).toEqual({ 200: 1 });
+  });
+
+  it('switches worlds without restarting', async () => {
+    emu.setWorld(world(['c']));
+    const r = await fetch(`${emu.origin}/toy/x/items`);
+    expect((await r.json()).items).toEqual(['c']);
+  });
+});

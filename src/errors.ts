@@ -1,0 +1,95 @@
+/**
+ * Typed errors. Each carries the context a user needs to act on it (file and line, config key,
+ * API and status code) and the process exit code the CLI maps it to.
+ */
+export const EXIT = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+  incomplete: 3,
+  /** Unexpected failure (a bug, a crash, a store that cannot be opened). */
+  internal: 4,
+} as const;
+
+export abstract class GrantscopeError extends Error {
+  abstract readonly code: string;
+  readonly exitCode: number = EXIT.internal;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A problem in a config or policy file: names the file, the key path and the line. */
+export class ConfigError extends GrantscopeError {
+  readonly code = 'CONFIG_INVALID';
+  override readonly exitCode = EXIT.usage;
+  constructor(
+    readonly file: string,
+    readonly issues: ReadonlyArray<{ path: string; line: number | null; message: string }>,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${file}: invalid configuration\n${issues
+        .map((i) => `  ${i.line != null ? `line ${i.line}: ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`)
+        .join('\n')}`,
+      options,
+    );
+  }
+}
+
+/** Bad command-line usage. */
+export class UsageError extends GrantscopeError {
+  readonly code = 'USAGE';
+  override readonly exitCode = EXIT.usage;
+}
+
+/** A platform API call that failed after retries. */
+export class ApiError extends GrantscopeError {
+  readonly code = 'API_ERROR';
+  constructor(
+    readonly api: string,
+    readonly status: number | null,
+    message: string,
+    readonly detail: { method?: string; path?: string; collector?: string; requiredPermission?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${api}${detail.method ? ` ${detail.method}` : ''}${detail.path ? ` ${detail.path}` : ''}` +
+        `${status != null ? ` returned ${status}` : ' failed'}: ${message}`,
+      options,
+    );
+  }
+}
+
+/** Missing or unreadable credentials (key file, env var). Never includes the secret itself. */
+export class CredentialSourceError extends GrantscopeError {
+  readonly code = 'CREDENTIAL_SOURCE';
+  override readonly exitCode = EXIT.usage;
+}
+
+export class StoreError extends GrantscopeError {
+  readonly code: string = 'STORE_ERROR';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+  }
+}
+export class StoreLockedError extends StoreError {
+  override readonly code = 'STORE_LOCKED';
+}
+export class StoreCorruptError extends StoreError {
+  override readonly code = 'STORE_CORRUPT';
+}
+export class StoreNewerSchemaError extends StoreError {
+  override readonly code = 'STORE_NEWER_SCHEMA';
+}
+
+/** Render any thrown value as one line for logs and stderr. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Attributes, Json, PlatformId, PrincipalRef, Tenant, Timestamp, UsageSignal } from './common.js';
+
+/**
+ * Known identity kinds. Kinds are open strings (plugins add their own); these are the ones the
+ * built-in connectors emit and the rules know by name.
+ */
+export const KNOWN_IDENTITY_KINDS = [
+  'github-app-installation',
+  'fine-grained-pat',
+  'fine-grained-pat-request',
+  'sso-credential',
+  'deploy-key',
+  'webhook',
+  'outside-collaborator',
+  'service-principal',
+  'oauth-client',
+  'domain-wide-delegation',
+  'service-account',
+] as const;
+
+/**
+ * Where an identity comes from, relative to the organisation being scanned:
+ * - `third-party`: published by someone else (a vendor, a partner, an unknown party);
+ * - `internal`: built or owned by the organisation itself (its own app registrations, its own GCP service accounts);
+ * - `platform`: the platform vendor's own first-party app (Microsoft first-party service principals,
+ *   GitHub-owned apps). Inventoried, but not held to the ownership rule.
+ */
+export const Origin = z.enum(['third-party', 'internal', 'platform', 'unknown']);
+export type Origin = z.infer<typeof Origin>;
+
+export const Publisher = z.object({
+  name: z.string().nullable().default(null),
+  /** Platform-native publisher id (verified publisher id, owner tenant id, app owner login). */
+  id: z.string().nullable().default(null),
+  /** Whether the platform verified the publisher. null = not applicable / unknown. */
+  verified: z.boolean().nullable().default(null),
+});
+export type Publisher = z.infer<typeof Publisher>;
+
+export const Identity = z.object({
+  type: z.literal('identity'),
+  platform: PlatformId,
+  tenant: Tenant,
+  /** e.g. `github-app-installation`, `service-principal`, `oauth-client` (see KNOWN_IDENTITY_KINDS). */
+  kind: z.string().min(1),
+  /** Platform-native id, as used in findings (installation id, SP object id, OAuth client id, …). */
+  nativeId: z.string().min(1),
+  displayName: z.string().nullable().default(null),
+  publisher: Publisher.default({ name: null, id: null, verified: null }),
+  origin: Origin.default('unknown'),
+  createdAt: Timestamp.nullable().default(null),
+  /** null = the platform has no enabled/disabled notion for this kind. */
+  enabled: z.boolean().nullable().default(null),
+  lastUsed: UsageSignal.nullable().default(null),
+  /** In-platform owners, each with whether they are still active. */
+  owners: z.array(PrincipalRef).default([]),
+  /** Where an admin reviews or revokes this identity (settings page, portal blade, console URL). */
+  manageUrl: z.string().nullable().default(null),
+  /** Normalised, platform-neutral extras the connector wants to surface (e.g. `appId`, `events`). */
+  attributes: Attributes,
+  /** The collector that produced this record (used for coverage-aware diffs). */
+  collector: z.string().min(1),
+  /** The raw API object it came from, with secret material removed. */
+  raw: Json.default(null),
+});
+export type Identity = z.infer<typeof Identity>;
+export type IdentityInput = z.input<typeof Identity>;

@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './credential.js';
+export * from './grant.js';
+export * from './identity.js';
+export * from './record.js';

@@ -1,0 +1,113 @@
+import type { CollectorCoverage, CoverageReport } from '../connector/coverage.js';
+import type { Finding, FindingDraft } from '../findings/finding.js';
+import type { Credential, Grant, Identity, ModelRecord, RecordType } from '../model/index.js';
+
+export type ScanStatus = 'running' | 'complete' | 'incomplete' | 'failed';
+
+export interface ScanSource {
+  /** `${platform}:${tenant}`: the unit records are versioned in. */
+  source: string;
+  connector: string;
+  platform: string;
+  tenant: string;
+  status: 'complete' | 'incomplete';
+  requests: number;
+  collectors: CollectorCoverage[];
+}
+
+export interface ScanSummary {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: ScanStatus;
+  /** Free-form label (CLI args, demo phase). */
+  label: string | null;
+  toolVersion: string;
+  sources: ScanSource[];
+  counts: { identities: number; grants: number; credentials: number };
+}
+
+export interface BeginScanOptions {
+  startedAt: string;
+  toolVersion: string;
+  label?: string | null;
+}
+
+/** An open scan. Nothing it writes is visible to readers until `complete()` commits. */
+export interface ScanWriter {
+  readonly scanId: number;
+  /** Add records (already validated). Any order, any batch size. */
+  write(records: readonly ModelRecord[]): Promise<void>;
+  /**
+   * Commit atomically. For each source in `coverage`: records not written this scan are closed
+   * (ended) only when their collector's status is authoritative (`complete`/`skipped`); records of
+   * collectors that failed or were unavailable are carried over unchanged.
+   */
+  complete(coverage: readonly CoverageReport[], finishedAt: string): Promise<ScanSummary>;
+  /** Give up: nothing is changed except the scan being recorded as failed with `reason`. */
+  abort(reason: string, finishedAt: string): Promise<void>;
+}
+
+/** One record as stored: a version valid from scan `validFrom` until (excluding) `validTo`. */
+export interface StoredRecord<R extends ModelRecord = ModelRecord> {
+  source: string;
+  key: string;
+  hash: string;
+  validFrom: number;
+  validTo: number | null;
+  record: R;
+}
+
+/** All records of one identity at a scan. `identity` is null if only grants/credentials reference it. */
+export interface IdentityBundle {
+  source: string;
+  identityKey: string;
+  identity: Identity | null;
+  grants: Grant[];
+  credentials: Credential[];
+}
+
+/** A record that differs between two scans: present in one only, or in both with different content. */
+export interface RecordChange {
+  type: RecordType;
+  source: string;
+  key: string;
+  before: ModelRecord | null;
+  after: ModelRecord | null;
+}
+
+export interface SnapshotFilter {
+  platform?: string;
+  tenant?: string;
+  /** Identity kinds to include. */
+  kinds?: string[];
+}
+
+/**
+ * The snapshot store. Async throughout so that a networked database (PostgreSQL) can implement it;
+ * the SQLite implementation is synchronous underneath.
+ */
+export interface SnapshotStore {
+  /** Where the data lives (file path, connection string without password). */
+  readonly location: string;
+  beginScan(options: BeginScanOptions): Promise<ScanWriter>;
+  getScan(id: number): Promise<ScanSummary | null>;
+  /** Newest first. */
+  listScans(options?: { limit?: number; status?: ScanStatus[] }): Promise<ScanSummary[]>;
+  /** The newest scan with one of `status` (default complete or incomplete), optionally before scan `before`. */
+  latestScan(options?: { before?: number; status?: ScanStatus[] }): Promise<ScanSummary | null>;
+  /** Every identity with its grants and credentials as of scan `scanId`, ordered by source and identity key. */
+  readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle>;
+  /** Records that differ between scans `a` and `b`, ordered by type, source, key. Unchanged records are not read. */
+  changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange>;
+  /**
+   * Store the findings computed for scan `scanId` and return them with first/last seen filled in.
+   * Findings of earlier scans that are absent now are marked resolved at this scan.
+   */
+  recordFindings(scanId: number, findings: readonly FindingDraft[], seenAt: string): Promise<Finding[]>;
+  /** First/last seen of known fingerprints, for findings recomputed outside a scan. */
+  findingHistory(
+    fingerprints: readonly string[],
+  ): Promise<Map<string, { firstSeen: string; lastSeen: string; firstScan: number; lastScan: number }>>;
+  close(): Promise<void>;
+}
