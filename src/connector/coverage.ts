@@ -127,6 +127,13 @@ export class CoverageTracker {
     }
   }
 
+  /** Fail every collector that has not finished (used when the whole connector stops). */
+  failUnfinished(err: unknown): void {
+    for (const e of this.entries.values()) {
+      if (e.finishedAt == null) this.fail(e.collector, err);
+    }
+  }
+
   skip(collector: string, reason: string): void {
     const e = this.entry(collector);
     e.status = 'skipped';

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { runDemo } from '../../demo/run-demo.js';
+import { renderDiff } from '../../output/views/diff.js';
+import { renderFindings } from '../../output/views/findings.js';
+import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
+import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
+import { renderJson } from '../../output/format.js';
+
+interface DemoOptions extends CommonOptions {
+  dir?: string;
+}
+
+export function demoCommand(program: Command): void {
+  const cmd = program
+    .command('demo')
+    .summary('scan a built-in demo organisation on a local emulator')
+    .description(
+      'See grantscope work before giving it admin credentials. Starts a local emulator of the GitHub,\n' +
+        'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes\n' +
+        'the organisation, scans again, then prints what changed and the findings. Needs no network.',
+    )
+    .option('--dir <dir>', 'keep config, throw-away credentials and the database here (default: a temp dir)');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope demo
+  $ grantscope demo --dir ./demo && grantscope inventory --db ./demo/grantscope.db`,
+  );
+  cmd.action(async (opts: DemoOptions) => {
+    const rt = createRuntime(opts);
+    const dir = opts.dir ? resolve(opts.dir) : undefined;
+    if (dir) mkdirSync(dir, { recursive: true });
+    const say = (text: string) => {
+      if (opts.format === 'table') process.stderr.write(`${text}\n`);
+    };
+    const started = Date.now();
+    const result = await runDemo({ dir, logger: rt.logger, progress: rt.progress, onPhase: say });
+    const { first, second } = result;
+    if (opts.format === 'json') {
+      rt.emit(
+        renderJson({
+          database: result.database,
+          scans: [first.scan, second.scan],
+          coverage: second.coverage,
+          diff: second.analysis.diffSummary,
+          findings: second.analysis.findings,
+        }),
+      );
+      return;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const out = [
+      `\n${scanHeadline(first.scan)}`,
+      `\n${scanHeadline(second.scan)}\n`,
+      renderCoverage(second.coverage, rt.color),
+      second.analysis.diff
+        ? `\n== What changed between scan #${first.scan.id} and scan #${second.scan.id} ==\n${renderDiff(second.analysis.diff, 'table', { from: first.scan, to: second.scan, color: rt.color })}`
+        : '',
+      `\n== Findings (scan #${second.scan.id}) ==\n${renderFindings(second.analysis.findings, opts.format, rt.color)}`,
+      `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
+      `Database: ${result.database}\n`,
+      `Explore:  grantscope inventory --db ${result.database}\n`,
+      `          grantscope findings --db ${result.database} --format json\n`,
+      `          sqlite3 ${result.database} 'select * from findings'\n`,
+    ];
+    rt.emit(out.join(''));
+  });
+}

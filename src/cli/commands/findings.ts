@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { computeFindings } from '../../analysis/analyse.js';
+import { resolvePolicy } from '../../analysis/policy-source.js';
+import { readConfigFile } from '../../config/config.js';
+import { type Finding, RULE_IDS, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { renderFindings } from '../../output/views/findings.js';
+import { exitCodeFor } from './scan.js';
+import { failOnOption, parseFailOn } from '../fail-on.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  configPath,
+  createRuntime,
+  openExistingStore,
+  parseAsOf,
+  parseScanId,
+} from '../runtime.js';
+import { selectScan } from './select-scan.js';
+import { Option } from 'commander';
+import { resolve } from 'node:path';
+
+interface FindingsOptions extends CommonOptions {
+  scan?: string;
+  asOf?: string;
+  policy?: string;
+  severity?: Severity;
+  rule?: string[];
+  platform?: string[];
+  failOn: string;
+}
+
+export function findingsCommand(program: Command): void {
+  const cmd = program
+    .command('findings')
+    .summary('list findings for a snapshot')
+    .description(
+      'Evaluate the rules on a stored snapshot (default: the latest scan) and list the findings, most severe\n' +
+        'first. Time-based rules (stale, expiring credentials) are evaluated as of the scan time unless --as-of\n' +
+        'is given, so the same snapshot and policy always give the same findings.',
+    )
+    .option('--scan <id>', 'scan id (default: the latest scan)')
+    .option('--as-of <time>', "evaluate as of this ISO-8601 time, or 'now' (default: the scan's start time)")
+    .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
+    .addOption(
+      new Option('--severity <level>', 'only findings at or above this severity').choices([
+        'info',
+        'low',
+        'medium',
+        'high',
+        'critical',
+      ]),
+    )
+    .addOption(new Option('--rule <rule...>', 'only these rules').choices(RULE_IDS))
+    .option('--platform <platform...>', 'only these platforms (github, microsoft365, google-workspace, …)');
+  failOnOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope findings                              # latest scan, as a table
+  $ grantscope findings --severity high --format json | jq '.[].identity'
+  $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
+  $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
+
+JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json.`,
+  );
+  cmd.action(async (opts: FindingsOptions) => {
+    const rt = createRuntime(opts);
+    const failOn = parseFailOn(opts.failOn);
+    const cfg = configPath(opts);
+    const policyFile =
+      opts.policy ??
+      (cfg
+        ? (() => {
+            const { settings } = readConfigFile(cfg);
+            return settings.policy ? resolve(cfg, '..', settings.policy) : null;
+          })()
+        : null);
+    const policy = resolvePolicy(policyFile);
+    const store = await openExistingStore(opts);
+    try {
+      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
+      const all = await computeFindings(store, scan, { policy, asOf });
+      const shown = all.filter(
+        (f: Finding) =>
+          (!opts.severity || SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[opts.severity]) &&
+          (!opts.rule || opts.rule.includes(f.rule)) &&
+          (!opts.platform || opts.platform.includes(f.platform)),
+      );
+      rt.emit(renderFindings(shown, opts.format, rt.color));
+      process.exitCode = exitCodeFor(true, shown, failOn);
+    } finally {
+      await store.close();
+    }
+  });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import type { IdentityBundle } from '../../store/store.js';
+import { renderInventory } from '../../output/views/inventory.js';
+import { addCommonOptions, type CommonOptions, createRuntime, openExistingStore, parseScanId } from '../runtime.js';
+import { selectScan } from './select-scan.js';
+
+interface InventoryOptions extends CommonOptions {
+  scan?: string;
+  platform?: string;
+  tenant?: string;
+  kind?: string[];
+  raw?: boolean;
+}
+
+export function inventoryCommand(program: Command): void {
+  const cmd = program
+    .command('inventory')
+    .summary('list every identity with its grants and credentials')
+    .description(
+      'List the non-human identities in a stored snapshot (default: the latest scan) with their grants and\n' +
+        'credentials. The table shows one line per identity; json nests grants and credentials.',
+    )
+    .option('--scan <id>', 'scan id (default: the latest scan)')
+    .option('--platform <platform>', 'only this platform')
+    .option('--tenant <tenant>', 'only this tenant (org login, tenant id, customer id)')
+    .option('--kind <kind...>', 'only these identity kinds (e.g. github-app-installation service-principal)')
+    .option('--raw', 'include the raw API objects in json output');
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope inventory
+  $ grantscope inventory --platform microsoft365 --kind service-principal
+  $ grantscope inventory --format json | jq '.[] | select(.origin == "third-party") | .displayName'
+  $ grantscope inventory --scan 3 --format csv -o inventory.csv`,
+  );
+  cmd.action(async (opts: InventoryOptions) => {
+    const rt = createRuntime(opts);
+    const store = await openExistingStore(opts);
+    try {
+      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const bundles: IdentityBundle[] = [];
+      for await (const b of store.readSnapshot(scan.id, {
+        platform: opts.platform,
+        tenant: opts.tenant,
+        kinds: opts.kind,
+      })) {
+        bundles.push(b);
+      }
+      rt.emit(renderInventory(bundles, opts.format, { raw: opts.raw }));
+    } finally {
+      await store.close();
+    }
+  });
+}

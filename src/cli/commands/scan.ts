@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { analyseScan } from '../../analysis/analyse.js';
+import { resolvePolicy } from '../../analysis/policy-source.js';
+import { systemClock } from '../../connector/context.js';
+import { EXIT } from '../../errors.js';
+import { type Finding, SEVERITY_ORDER } from '../../findings/finding.js';
+import { renderJson } from '../../output/format.js';
+import { renderDiffSummary } from '../../output/views/diff.js';
+import { renderFindings } from '../../output/views/findings.js';
+import { incompleteCollectors, renderCoverage, scanHeadline } from '../../output/views/scan.js';
+import { runScan } from '../../scan/run-scan.js';
+import { openStore } from '../../store/open.js';
+import { TOOL_VERSION } from '../../version.js';
+import { failOnOption, parseFailOn } from '../fail-on.js';
+import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig, parseAsOf } from '../runtime.js';
+
+interface ScanOptions extends CommonOptions {
+  failOn: string;
+  asOf?: string;
+  policy?: string;
+  only?: string[];
+  label?: string;
+}
+
+export function scanCommand(program: Command): void {
+  const cmd = program
+    .command('scan')
+    .summary('scan every configured tenant and store a snapshot')
+    .description(
+      'Scan every tenant configured in grantscope.yaml, store the result as a snapshot, compare it with the\n' +
+        'previous snapshot and evaluate the rules. Prints per-collector coverage, what changed, and the findings.\n' +
+        'A collector that fails (e.g. a missing permission) is named; the scan is stored as incomplete and\n' +
+        'nothing it owns is reported as removed.',
+    )
+    .option('--only <connector...>', 'scan only these connectors (ids as in the config, e.g. github)')
+    .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
+    .option('--as-of <time>', 'evaluate time-based rules as of this ISO-8601 time (default: scan start)')
+    .option('--label <text>', 'label stored with the scan (e.g. "pre-audit")');
+  failOnOption(cmd);
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope scan                                # uses ./grantscope.yaml
+  $ grantscope scan -c prod.yaml --fail-on high    # CI: exit 1 on high or critical findings
+  $ grantscope scan --only github --format json > scan.json
+
+Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete.`,
+  );
+  cmd.action(async (opts: ScanOptions) => {
+    const rt = createRuntime(opts);
+    const failOn = parseFailOn(opts.failOn);
+    const config = await loadFullConfig(opts);
+    const selected = opts.only
+      ? config.connectors.filter((c) => opts.only!.includes(c.connector.id))
+      : config.connectors;
+    if (selected.length === 0) {
+      rt.logger.error(
+        opts.only
+          ? `no configured connector matches --only ${opts.only.join(' ')}`
+          : `${config.file}: no connector sections configured`,
+      );
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const policy = resolvePolicy(opts.policy ?? config.policyFile);
+    const store = await openStore(opts.db ?? config.database);
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new Error('interrupted by signal'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const outcome = await runScan({
+        store,
+        connectors: selected,
+        configDir: config.dir,
+        http: {
+          caFile: config.caFile,
+          timeoutMs: config.settings.http.timeoutSeconds * 1000,
+          retry: { maxRetries: config.settings.http.maxRetries, maxDelayMs: config.settings.http.maxRetryWaitSeconds * 1000 },
+          userAgent: `grantscope/${TOOL_VERSION}`,
+        },
+        concurrency: config.settings.concurrency,
+        logger: rt.logger,
+        progress: rt.progress,
+        clock: systemClock,
+        signal: controller.signal,
+        toolVersion: TOOL_VERSION,
+        label: opts.label ?? null,
+      });
+      const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
+      const analysis = await analyseScan(store, outcome.scan, { policy, asOf });
+      const failed = incompleteCollectors(outcome.coverage);
+      if (opts.format === 'json') {
+        rt.emit(
+          renderJson({
+            scan: outcome.scan,
+            coverage: outcome.coverage,
+            previousScan: analysis.previous?.id ?? null,
+            diff: analysis.diff ? analysis.diffSummary : null,
+            findings: analysis.findings,
+          }),
+        );
+      } else {
+        const parts = [
+          `${scanHeadline(outcome.scan)}\n`,
+          renderCoverage(outcome.coverage, rt.color),
+          analysis.diff && analysis.previous
+            ? `\nChanges since scan #${analysis.previous.id}:\n${renderDiffSummary(analysis.diff)}`
+            : '\nFirst scan: no previous snapshot to compare with.\n',
+          `\n${renderFindings(analysis.findings, opts.format === 'table' ? 'table' : opts.format, rt.color)}`,
+        ];
+        if (failed.length > 0) {
+          parts.push(
+            `\nScan incomplete: ${failed.join('; ')}.\nTheir previous records were kept; nothing they own is reported as removed.\n`,
+          );
+        }
+        rt.emit(parts.join(''));
+      }
+      process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings, failOn);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await store.close();
+    }
+  });
+}
+
+/** Incomplete (3) outranks findings (1): a partial scan cannot vouch for its findings. */
+export function exitCodeFor(complete: boolean, findings: readonly Finding[], failOn: ReturnType<typeof parseFailOn>) {
+  if (!complete) return EXIT.incomplete;
+  if (failOn && findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn])) return EXIT.findings;
+  return EXIT.ok;
+}

@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, GrantscopeError } from '../errors.js';
+import { scrubText } from '../log/redact.js';
+import { TOOL_VERSION } from '../version.js';
+import { demoCommand } from './commands/demo.js';
+import { diffCommand } from './commands/diff.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { findingsCommand } from './commands/findings.js';
+import { inventoryCommand } from './commands/inventory.js';
+import { scanCommand } from './commands/scan.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('grantscope')
+    .version(TOOL_VERSION)
+    .description(
+      'Find every third-party non-human identity granted into your GitHub org, Microsoft 365 tenant and Google\n' +
+        'Workspace domain; keep each scan as a snapshot, show what changed, and flag what is over-privileged,\n' +
+        'ownerless or stale.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Start here:
+  $ grantscope demo                      # a built-in organisation on a local emulator, no credentials
+  $ grantscope scan -c grantscope.yaml   # your tenants
+  $ grantscope findings --severity high
+
+Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete, 4 internal error.`,
+    );
+  scanCommand(program);
+  inventoryCommand(program);
+  diffCommand(program);
+  findingsCommand(program);
+  demoCommand(program);
+  emulatorCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with a CommanderError too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof GrantscopeError) {
+      process.stderr.write(`grantscope: ${scrubText(err.message)}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`grantscope: internal error: ${scrubText((err as Error)?.stack ?? String(err))}\n`);
+    return EXIT.internal;
+  }
+}

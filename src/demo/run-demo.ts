@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyseScan, type ScanAnalysis } from '../analysis/analyse.js';
+import { defaultPolicyValue } from '../analysis/policy-source.js';
+import { loadConfig } from '../config/config.js';
+import { systemClock } from '../connector/context.js';
+import type { CoverageReport } from '../connector/coverage.js';
+import { loadConnectors } from '../connector/registry.js';
+import { writeClientConfig } from '../emulator/client-config.js';
+import { startEmulator } from '../emulator/server.js';
+import type { Logger } from '../log/logger.js';
+import type { Progress } from '../log/progress.js';
+import { demoWorld } from '../package-root.js';
+import { runScan } from '../scan/run-scan.js';
+import { openStore } from '../store/open.js';
+import type { ScanSummary } from '../store/store.js';
+import { TOOL_VERSION } from '../version.js';
+
+export interface DemoOptions {
+  /** Working directory for config, credentials and the database (default: a new temp dir). */
+  dir?: string;
+  logger: Logger;
+  progress: Progress;
+  /** Called as each phase starts, for the CLI's running commentary. */
+  onPhase?: (text: string) => void;
+}
+
+export interface DemoScan {
+  scan: ScanSummary;
+  coverage: CoverageReport[];
+  analysis: ScanAnalysis;
+}
+
+export interface DemoResult {
+  dir: string;
+  configFile: string;
+  database: string;
+  emulatorOrigin: string;
+  requests: number;
+  first: DemoScan;
+  second: DemoScan;
+}
+
+/**
+ * The demo: start the emulator on the built-in organisation, write a config for it, scan, switch to the
+ * changed organisation, scan again, and analyse both. Nothing outside this process is started.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const phase = options.onPhase ?? (() => {});
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'grantscope-demo-'));
+  phase('Starting the local emulator (GitHub, Microsoft Graph, Google APIs)…');
+  const emu = await startEmulator({ world: demoWorld('demo') });
+  try {
+    const written = writeClientConfig(emu, dir);
+    const connectors = await loadConnectors([], { configFile: written.configFile });
+    const config = loadConfig(written.configFile, connectors);
+    const store = await openStore(config.database);
+    const policy = defaultPolicyValue();
+    const scanOnce = async (label: string): Promise<DemoScan> => {
+      const outcome = await runScan({
+        store,
+        connectors: config.connectors,
+        configDir: config.dir,
+        http: { caFile: config.caFile, timeoutMs: 30_000, userAgent: `grantscope/${TOOL_VERSION} (demo)` },
+        concurrency: config.settings.concurrency,
+        logger: options.logger,
+        progress: options.progress,
+        clock: systemClock,
+        signal: new AbortController().signal,
+        toolVersion: TOOL_VERSION,
+        label,
+      });
+      const analysis = await analyseScan(store, outcome.scan, { policy, asOf: new Date(outcome.scan.startedAt) });
+      return { scan: outcome.scan, coverage: outcome.coverage, analysis };
+    };
+    try {
+      phase(`Scanning "${emu.world().name}"…`);
+      const first = await scanOnce('demo: first scan');
+      phase('The organisation changes: apps gain permissions, grants appear and disappear. Scanning again…');
+      emu.setWorld(demoWorld('demo-changed'));
+      const second = await scanOnce('demo: second scan');
+      return {
+        dir,
+        configFile: written.configFile,
+        database: written.database,
+        emulatorOrigin: emu.origin,
+        requests: emu.stats().total,
+        first,
+        second,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await emu.stop();
+  }
+}

@@ -1,0 +1,149 @@
+import pLimit from 'p-limit';
+import type { ConfiguredConnector } from '../config/config.js';
+import type { Clock, ConnectorContext } from '../connector/context.js';
+import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
+import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Progress } from '../log/progress.js';
+import { redactSecrets } from '../log/redact.js';
+import { ModelRecord } from '../model/record.js';
+import type { ScanSummary, SnapshotStore } from '../store/store.js';
+
+export interface RunScanOptions {
+  store: SnapshotStore;
+  connectors: readonly ConfiguredConnector[];
+  /** Directory relative key-file paths are resolved against. */
+  configDir: string;
+  http: Omit<HttpPolicyOptions, 'onRequest'>;
+  concurrency: number;
+  logger: Logger;
+  progress: Progress;
+  clock: Clock;
+  signal: AbortSignal;
+  toolVersion: string;
+  label?: string | null;
+  /** Records are written to the store in batches of this size. */
+  batchSize?: number;
+}
+
+export interface ScanOutcome {
+  scan: ScanSummary;
+  coverage: CoverageReport[];
+  /** Records rejected because they broke the model contract (connector bugs). */
+  rejected: number;
+}
+
+/** Thrown through coverage when a connector emits a record that does not fit the model. */
+class ConnectorContractError extends Error {}
+
+/**
+ * Run every configured connector (concurrently, each with its own limiter and request accounting),
+ * validate and redact what they emit, and store it as one atomic snapshot. A connector or collector
+ * that fails is recorded in coverage; the scan still commits, as `incomplete`.
+ */
+export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
+  const { store, clock, logger } = options;
+  const batchSize = options.batchSize ?? 2000;
+  const writer = await store.beginScan({
+    startedAt: clock.now().toISOString(),
+    toolVersion: options.toolVersion,
+    label: options.label ?? null,
+  });
+  logger.info('scan started', { scan: writer.scanId, connectors: options.connectors.length });
+  let rejected = 0;
+  // Writes are serialised: the store's writer is not re-entrant.
+  let writeChain: Promise<void> = Promise.resolve();
+  const write = (batch: ModelRecord[]) => {
+    writeChain = writeChain.then(() => writer.write(batch));
+    return writeChain;
+  };
+
+  const runOne = async (cc: ConfiguredConnector): Promise<CoverageReport> => {
+    const { connector } = cc;
+    const log = logger.child({ connector: connector.id, tenant: cc.tenant });
+    const coverage = new CoverageTracker(
+      connector.id,
+      connector.platform,
+      cc.tenant,
+      () => clock.now(),
+      connector.collectors.map((c) => c.name),
+    );
+    const ctx: ConnectorContext = {
+      logger: log,
+      progress: options.progress,
+      limit: pLimit(options.concurrency),
+      http: createHttpPolicy({ ...options.http, onRequest: () => coverage.countRequest() }),
+      clock,
+      coverage,
+      signal: options.signal,
+      configDir: options.configDir,
+    };
+    const task = `${connector.id}:${cc.tenant}`;
+    options.progress.start(task);
+    let batch: ModelRecord[] = [];
+    try {
+      for await (const input of connector.scan(cc.config, ctx)) {
+        const parsed = ModelRecord.safeParse(input);
+        const collector = (input as { collector?: unknown }).collector;
+        if (!parsed.success) {
+          rejected += 1;
+          const where = typeof collector === 'string' ? collector : 'unknown';
+          const detail = parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ');
+          log.warn('connector emitted an invalid record', { collector: where, detail });
+          coverage.fail(where, new ConnectorContractError(`emitted an invalid record (${detail})`));
+          continue;
+        }
+        const rec = parsed.data;
+        if (rec.platform !== connector.platform || rec.tenant.id !== cc.tenant) {
+          rejected += 1;
+          coverage.fail(
+            rec.collector,
+            new ConnectorContractError(
+              `emitted a record for ${rec.platform}:${rec.tenant.id}, expected ${connector.platform}:${cc.tenant}`,
+            ),
+          );
+          continue;
+        }
+        rec.raw = redactSecrets(rec.raw);
+        rec.attributes = redactSecrets(rec.attributes);
+        batch.push(rec);
+        options.progress.tick(task);
+        if (batch.length >= batchSize) {
+          const full = batch;
+          batch = [];
+          await write(full);
+        }
+      }
+      if (batch.length > 0) await write(batch);
+    } catch (err) {
+      // The connector itself failed (bad credentials, a bug): every collector that has not finished
+      // is failed with this reason, so nothing it owns is reported as removed.
+      log.error('connector failed', { error: describeError(err) });
+      coverage.failUnfinished(err);
+    } finally {
+      options.progress.done(task);
+    }
+    const report = coverage.report();
+    for (const c of report.collectors.filter((x) => x.status === 'failed')) {
+      log.warn('collector failed', { collector: c.collector, reason: c.reason });
+    }
+    return report;
+  };
+
+  try {
+    const reports = await Promise.all(options.connectors.map(runOne));
+    await writeChain;
+    if (options.signal.aborted) throw options.signal.reason ?? new Error('scan interrupted');
+    const scan = await writer.complete(reports, clock.now().toISOString());
+    logger.info('scan finished', { scan: scan.id, status: scan.status });
+    return { scan, coverage: reports, rejected };
+  } catch (err) {
+    await writeChain.catch(() => {});
+    await writer.abort(describeError(err), clock.now().toISOString());
+    throw err;
+  }
+}
