@@ -9,9 +9,25 @@ import type { AddedRecord, ModifiedRecord, RemovedRecord, SnapshotDiff } from '.
 
 /** Fields whose change alone is not worth reporting: the usage signal, the raw API object, the collector. */
 const QUIET_FIELDS = new Set(['lastUsed', 'raw', 'collector']);
+const isQuiet = (path: string) => QUIET_FIELDS.has(topField(path));
 
-function ownerKey(rec: ModelRecord): string {
-  return rec.type === 'identity' ? identityKey(rec) : identityKey(rec.identity);
+/**
+ * The key of the identity a record belongs to. Changes arrive grouped per identity, so the previous
+ * answer is reused when the identity is the same (saves a string per change on large diffs).
+ */
+class OwnerKeys {
+  private kind = '';
+  private nativeId = '';
+  private key = '';
+  of(rec: ModelRecord): string {
+    const ref = rec.type === 'identity' ? rec : rec.identity;
+    if (ref.kind !== this.kind || ref.nativeId !== this.nativeId) {
+      this.kind = ref.kind;
+      this.nativeId = ref.nativeId;
+      this.key = identityKey(ref);
+    }
+    return this.key;
+  }
 }
 
 interface CredentialGroup {
@@ -50,6 +66,7 @@ export class DiffBuilder {
   private readonly addedIdentities = new Set<string>();
   /** Added and removed credentials per `source \0 identityKey \0 credentialType`, paired at the end. */
   private readonly credentialGroups = new Map<string, CredentialGroup>();
+  private readonly ownerKeys = new OwnerKeys();
   private finished = false;
 
   constructor(coverage: DiffCoverage) {
@@ -62,31 +79,27 @@ export class DiffBuilder {
     if (change.before && change.after) {
       this.modified(source, key, change.before, change.after);
     } else if (change.before) {
-      const rec = change.before;
-      if (!this.gate.admitRemoval(rec.type, source, rec.collector)) return;
-      const pos = { source, key, identityKey: ownerKey(rec) };
-      if (rec.type === 'identity') this.diff.identities.removed.push({ ...pos, record: rec });
-      else if (rec.type === 'grant') this.diff.grants.removed.push({ ...pos, record: rec });
-      else
-        this.credentialGroup(source, pos.identityKey, rec.credentialType).removed.push({
-          ...pos,
-          record: rec,
-        });
+      const record = change.before;
+      if (!this.gate.admitRemoval(record.type, source, record.collector)) return;
+      const identityKey = this.ownerKeys.of(record);
+      if (record.type === 'identity') this.diff.identities.removed.push({ source, key, identityKey, record });
+      else if (record.type === 'grant') this.diff.grants.removed.push({ source, key, identityKey, record });
+      else {
+        const group = this.credentialGroup(source, identityKey, record.credentialType);
+        group.removed.push({ source, key, identityKey, record });
+      }
     } else if (change.after) {
-      const rec = change.after;
-      const pos = { source, key, identityKey: ownerKey(rec) };
-      const baseline = !this.gate.coveredBefore(source, rec.collector);
-      if (rec.type === 'identity') {
-        this.addedIdentities.add(`${source}\u0000${pos.identityKey}`);
-        this.diff.identities.added.push({ ...pos, record: rec, baseline });
-      } else if (rec.type === 'grant') {
-        this.diff.grants.added.push({ ...pos, record: rec, baseline });
+      const record = change.after;
+      const identityKey = this.ownerKeys.of(record);
+      const baseline = !this.gate.coveredBefore(source, record.collector);
+      if (record.type === 'identity') {
+        this.addedIdentities.add(`${source}\u0000${identityKey}`);
+        this.diff.identities.added.push({ source, key, identityKey, record, baseline });
+      } else if (record.type === 'grant') {
+        this.diff.grants.added.push({ source, key, identityKey, record, baseline });
       } else {
-        this.credentialGroup(source, pos.identityKey, rec.credentialType).added.push({
-          ...pos,
-          record: rec,
-          baseline,
-        });
+        const group = this.credentialGroup(source, identityKey, record.credentialType);
+        group.added.push({ source, key, identityKey, record, baseline });
       }
     }
   }
@@ -102,34 +115,36 @@ export class DiffBuilder {
   }
 
   private modified(source: string, key: string, before: ModelRecord, after: ModelRecord): void {
-    if (before.type !== after.type)
+    if (before.type !== after.type) {
       throw new Error(`record ${key} changed type from ${before.type} to ${after.type}`);
+    }
     const fields = changedFields(before, after);
     if (fields.length === 0) return;
-    const pos = { source, key, identityKey: ownerKey(after) };
-    const reportable = fields.filter((f) => !QUIET_FIELDS.has(topField(f)));
-    if (reportable.length === 0) {
+    const identityKey = this.ownerKeys.of(after);
+    if (fields.every(isQuiet)) {
       const usage = fields.some((f) => topField(f) === 'lastUsed');
-      this.diff.quietUpdates.push({ ...pos, type: after.type, before, after, usage });
+      this.diff.quietUpdates.push({ source, key, identityKey, type: after.type, before, after, usage });
       return;
     }
+    // Object literals with the same shape throughout (no spreads): this runs once per changed record.
     switch (after.type) {
       case 'identity': {
         const b = before as Identity;
-        const m: ModifiedRecord<Identity> = { ...pos, before: b, after, fields };
+        const m: ModifiedRecord<Identity> = { source, key, identityKey, before: b, after, fields };
         this.diff.identities.modified.push(m);
-        if (reportable.some((f) => topField(f) === 'owners')) {
-          const oc = ownerChange(source, pos.identityKey, b, after);
+        if (fields.some((f) => topField(f) === 'owners')) {
+          const oc = ownerChange(source, identityKey, b, after);
           if (oc) this.diff.ownerChanges.push(oc);
         }
         return;
       }
       case 'grant': {
         const b = before as Grant;
-        this.diff.grants.modified.push({ ...pos, before: b, after, fields });
+        this.diff.grants.modified.push({ source, key, identityKey, before: b, after, fields });
         const changes = grantWidening(b, after);
-        if (changes.length > 0)
-          this.diff.scopeExpansions.push({ ...pos, grant: after, previous: b, changes });
+        if (changes.length > 0) {
+          this.diff.scopeExpansions.push({ source, key, identityKey, grant: after, previous: b, changes });
+        }
         return;
       }
       case 'credential': {
@@ -137,7 +152,7 @@ export class DiffBuilder {
         if (expiresLater(after, b)) {
           this.diff.credentials.renewed.push({
             source,
-            identityKey: pos.identityKey,
+            identityKey,
             credentialType: after.credentialType,
             beforeKey: key,
             afterKey: key,
@@ -146,7 +161,7 @@ export class DiffBuilder {
             sameKey: true,
           });
         } else {
-          this.diff.credentials.modified.push({ ...pos, before: b, after, fields });
+          this.diff.credentials.modified.push({ source, key, identityKey, before: b, after, fields });
         }
         return;
       }

@@ -231,6 +231,16 @@ describe('diffRecords: credentials', () => {
     expect(d.credentials.modified).toEqual([]);
     expect(d.counts.credentials.usageUpdates).toBe(1);
   });
+  it('the same credential disabled, or cut short, is a modification, not a renewal', () => {
+    const a = [credential({ nativeId: 'k1' }), credential({ nativeId: 'k2' })];
+    const b = [
+      credential({ nativeId: 'k1', enabled: false }),
+      credential({ nativeId: 'k2', expiresAt: '2026-11-27T00:00:00Z' }),
+    ];
+    const d = diffRecords(a, b, both(a, b));
+    expect(d.credentials.renewed).toEqual([]);
+    expect(d.credentials.modified.map((m) => m.fields)).toEqual([['enabled'], ['expiresAt']]);
+  });
 });
 
 describe('diffRecords: owners', () => {
@@ -244,6 +254,25 @@ describe('diffRecords: owners', () => {
     expect(oc.removed.map((o) => o.id)).toEqual(['bob']);
     expect(oc.added.map((o) => o.id)).toEqual(['carol']);
     expect(oc.activeOwners).toBe(1);
+  });
+});
+
+describe('diffRecords: owner status', () => {
+  it('an owner who stays active is not reported; one whose status becomes unknown is not "inactive"', () => {
+    const a = [identity({ owners: [owner('alice'), owner('bob'), owner('carol')] })];
+    const b = [identity({ owners: [owner('alice'), owner('bob', false), owner('carol', null)] })];
+    const d = diffRecords(a, b, both(a, b));
+    expect(d.ownerChanges[0]).toMatchObject({
+      added: [],
+      removed: [],
+      becameInactive: [owner('bob', false)],
+      activeOwners: 1,
+    });
+    const same = [identity({ owners: [owner('alice'), owner('bob', false)] })];
+    const renamed = [identity({ owners: [{ ...owner('alice'), name: 'Alice B.' }, owner('bob', false)] })];
+    const d2 = diffRecords(same, renamed, both(same, renamed));
+    expect(d2.identities.modified[0]!.fields).toEqual(['owners']);
+    expect(d2.ownerChanges).toEqual([]);
   });
 });
 

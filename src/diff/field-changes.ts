@@ -28,33 +28,56 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Dotted paths are interned so that a million changed grants share a handful of strings. */
+const pathCache = new Map<string, Map<string, string>>();
+function subPath(parent: string, child: string): string {
+  let m = pathCache.get(parent);
+  if (!m) {
+    m = new Map();
+    pathCache.set(parent, m);
+  }
+  let p = m.get(child);
+  if (p === undefined) {
+    p = `${parent}.${child}`;
+    m.set(child, p);
+  }
+  return p;
+}
+
+function diffKeys(
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+  visit: (key: string, a: unknown, b: unknown) => void,
+): void {
+  for (const k in x) if (!jsonEqual(x[k], y[k])) visit(k, x[k], y[k]);
+  for (const k in y) if (!(k in x) && !jsonEqual(undefined, y[k])) visit(k, undefined, y[k]);
+}
+
 /**
  * Paths of the fields that differ between two records: top-level names, or `parent.child` one level
  * down for nested objects (so `permission.access` rather than `permission`). `raw` and `attributes`
- * are reported as a whole.
+ * are reported as a whole. Sorted.
  */
 export function changedFields(before: object, after: object): string[] {
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
   const out: string[] = [];
-  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  for (const k of keys) {
-    const x = b[k];
-    const y = a[k];
-    if (jsonEqual(x, y)) continue;
+  diffKeys(before as Record<string, unknown>, after as Record<string, unknown>, (k, x, y) => {
     if (k !== 'raw' && k !== 'attributes' && isPlainObject(x) && isPlainObject(y)) {
-      for (const sub of new Set([...Object.keys(x), ...Object.keys(y)])) {
-        if (!jsonEqual(x[sub], y[sub])) out.push(`${k}.${sub}`);
-      }
+      diffKeys(x, y, (sub) => out.push(subPath(k, sub)));
     } else {
       out.push(k);
     }
-  }
-  return out.sort();
+  });
+  return out.length > 1 ? out.sort() : out;
 }
 
 /** The top-level field of a dotted path. */
 export function topField(path: string): string {
   const dot = path.indexOf('.');
-  return dot < 0 ? path : path.slice(0, dot);
+  return dot < 0 ? path : (topFields.get(path) ?? cacheTop(path, dot));
+}
+const topFields = new Map<string, string>();
+function cacheTop(path: string, dot: number): string {
+  const top = path.slice(0, dot);
+  topFields.set(path, top);
+  return top;
 }

@@ -170,7 +170,11 @@ const MUTATIONS: {
       ...r,
       permission: { ...r.permission, access: r.permission.access === 'read' ? 'write' : 'read' },
     }),
-    (r) => ({ ...r, target: { ...r.target, breadth: r.target.breadth === 'all' ? 'tenant' : 'all' } }),
+    // Widen selected → all → tenant; user/resource targets are part of the key, so leave them alone.
+    (r) =>
+      r.target.breadth === 'selected' || r.target.breadth === 'all'
+        ? { ...r, target: { ...r.target, breadth: r.target.breadth === 'all' ? 'tenant' : 'all' } }
+        : { ...r, grantedVia: 'admin-consent' },
     (r) =>
       r.target.breadth === 'selected'
         ? {
@@ -215,7 +219,10 @@ export const scanPairArb: fc.Arbitrary<{ a: ModelRecord[]; b: ModelRecord[] }> =
     a.forEach((r, i) => {
       const [what, choice] = fate[i]!;
       if (what === 'keep') b.set(recordId(r), r);
-      else if (what === 'mutate') b.set(recordId(r), mutate(r, choice));
+      else if (what === 'mutate') {
+        const m = mutate(r, choice);
+        b.set(recordId(m), m);
+      }
     });
     for (const r of fresh) b.set(recordId(r), r);
     return { a, b: [...b.values()] };
