@@ -36,7 +36,8 @@ export function parseYaml(src: YamlSource): ParsedYaml {
       src.file,
       doc.errors.map((e) => ({
         path: '',
-        line: e.linePos?.[0]?.line ?? null,
+        // With prettyErrors off, `linePos` is not filled in; derive the line from the offset.
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
         message: e.message.split('\n')[0] ?? e.message,
       })),
     );

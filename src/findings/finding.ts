@@ -18,43 +18,62 @@ export type RuleId = z.infer<typeof RuleId>;
 
 export const FrameworkRefs = z.object({
   /** OWASP Non-Human Identities Top 10 (2025) ids, e.g. `NHI5`. */
-  owaspNhi: z.array(z.string()),
+  owaspNhi: z.array(z.string()).describe('OWASP Non-Human Identities Top 10 (2025) ids, e.g. NHI5'),
   /** NIST CSF 2.0 subcategory ids, e.g. `PR.AA-05`. */
-  nistCsf: z.array(z.string()),
+  nistCsf: z.array(z.string()).describe('NIST CSF 2.0 subcategory ids, e.g. PR.AA-05'),
   /** Other controls (CIS, SCuBA, SOC 2), as `Framework id`. */
-  other: z.array(z.string()).default([]),
+  other: z
+    .array(z.string())
+    .default([])
+    .describe('Other controls (CIS, CISA SCuBA, SOC 2) as "<framework> <id>"'),
 });
 export type FrameworkRefs = z.infer<typeof FrameworkRefs>;
 
 /**
  * A finding, as printed by `grantscope findings --format json` (the array elements) and published as a
- * JSON Schema in `schemas/finding.schema.json`. Field names are a public contract.
+ * JSON Schema in `src/findings/finding.schema.json` (regenerate: see `json-schema.ts`). Field names are a
+ * public contract.
  */
-export const Finding = z.object({
-  /** Stable across scans: derived from rule, platform, tenant, identity and the rule's subject. */
-  fingerprint: z.string(),
-  rule: RuleId,
-  severity: Severity,
-  platform: PlatformId,
-  tenant: z.string(),
-  identity: z.object({
-    kind: z.string(),
-    /** Platform-native id. */
-    id: z.string(),
-    name: z.string().nullable(),
-  }),
-  /** What the finding is about within the identity (a permission, a credential), when narrower. */
-  subject: z.string().nullable().default(null),
-  title: z.string(),
-  /** Facts that support the finding (values, dates, thresholds compared). */
-  evidence: z.record(z.string(), Json),
-  remediation: z.string(),
-  frameworks: FrameworkRefs,
-  firstSeen: Timestamp,
-  lastSeen: Timestamp,
-  /** Scan the finding was computed from. */
-  scanId: z.number().int().nullable().default(null),
-});
+export const Finding = z
+  .object({
+    /** Stable across scans: derived from rule, platform, tenant, identity and the rule's subject. */
+    fingerprint: z
+      .string()
+      .describe(
+        'Stable across scans: derived from rule, platform, tenant, identity kind and id, and subject; ' +
+          'independent of severity, evidence and time',
+      ),
+    rule: RuleId.describe('The rule that produced the finding'),
+    severity: Severity,
+    platform: PlatformId.describe('Platform id, e.g. github, microsoft365, google-workspace'),
+    tenant: z.string().describe('Org login, Entra tenant id or Google customer id'),
+    identity: z
+      .object({
+        kind: z.string().describe('Identity kind, e.g. github-app-installation, service-principal'),
+        /** Platform-native id. */
+        id: z.string().describe('Platform-native id of the identity'),
+        name: z.string().nullable().describe('Display name, when the platform has one'),
+      })
+      .describe('The non-human identity the finding is about'),
+    /** What the finding is about within the identity (a permission, a credential), when narrower. */
+    subject: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('What the finding is about within the identity (a credential, ...), when narrower'),
+    title: z.string().describe('One line, for people'),
+    /** Facts that support the finding (values, dates, thresholds compared). */
+    evidence: z
+      .record(z.string(), Json)
+      .describe('Facts that support the finding: the values, dates, thresholds and grants compared'),
+    remediation: z.string().describe('What to do about it, with where to do it when known'),
+    frameworks: FrameworkRefs,
+    firstSeen: Timestamp.describe('Time of the first scan in which this fingerprint was found'),
+    lastSeen: Timestamp.describe('Time of the latest scan in which this fingerprint was found'),
+    /** Scan the finding was computed from. */
+    scanId: z.number().int().nullable().default(null).describe('Scan the finding was computed from'),
+  })
+  .describe('A grantscope finding');
 export type Finding = z.infer<typeof Finding>;
 
 /** A finding before the store stamps first/last seen. */

@@ -1,0 +1,41 @@
+import { type RiskCatalog, riskCatalog } from '../risk/catalog.js';
+import type { FrameworkRefs, RuleId } from './finding.js';
+
+/** The risk catalog's finding type each rule reports (the catalog maps framework controls to these). */
+export const RULE_FINDING_TYPE: Record<RuleId, string> = {
+  'over-privileged': 'over-privileged',
+  ownerless: 'ownerless',
+  stale: 'stale',
+  'credential-hygiene': 'long-lived-credential',
+  'new-grant': 'new-unapproved-grant',
+  'scope-expansion': 'scope-expansion',
+};
+
+const NIST_CSF = 'NIST CSF 2.0';
+
+/**
+ * Framework controls a rule's findings map to, from the catalog: OWASP NHI Top 10 ids whose scanner
+ * findings include the rule's finding type, NIST CSF 2.0 subcategories, and every other framework's
+ * control as `<framework> <id>`, in catalog order.
+ */
+export function frameworkRefsFor(rule: RuleId, catalog: RiskCatalog = riskCatalog()): FrameworkRefs {
+  const type = RULE_FINDING_TYPE[rule];
+  const controls = catalog.frameworks.filter((f) => f.findings.includes(type));
+  return {
+    owaspNhi: catalog.owaspNhi.filter((o) => o.scannerFindings.includes(type)).map((o) => o.id),
+    nistCsf: controls.filter((f) => f.framework === NIST_CSF).map((f) => f.id),
+    other: controls.filter((f) => f.framework !== NIST_CSF).map((f) => `${f.framework} ${f.id}`),
+  };
+}
+
+const cache = new Map<RuleId, FrameworkRefs>();
+
+/** `frameworkRefsFor` with the built-in catalog, computed once per rule; callers get their own copy. */
+export function frameworkRefs(rule: RuleId): FrameworkRefs {
+  let refs = cache.get(rule);
+  if (!refs) {
+    refs = frameworkRefsFor(rule);
+    cache.set(rule, refs);
+  }
+  return { owaspNhi: [...refs.owaspNhi], nistCsf: [...refs.nistCsf], other: [...refs.other] };
+}

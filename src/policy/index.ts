@@ -1,0 +1,2 @@
+export { defaultPolicy, loadPolicy, parsePolicy } from './load.js';
+export * from './schema.js';

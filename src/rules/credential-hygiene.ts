@@ -1,0 +1,118 @@
+import { SEVERITY_ORDER, type Severity } from '../findings/finding.js';
+import type { Credential, Json } from '../model/index.js';
+import type { RulePolicies } from '../policy/schema.js';
+import { bundleIdentity, DAY_MS, wholeDays } from './bundle-facts.js';
+import { defineRule, type RuleResult } from './rule.js';
+import { capitalise, dayCount, describeCredential, identityLabel, whereToManage } from './wording.js';
+
+type Problem = 'expired' | 'expiring-soon' | 'no-expiry' | 'over-max-lifetime';
+
+interface Found {
+  problem: Problem;
+  severity: Severity;
+  phrase: string;
+}
+
+/** What is wrong with one credential at `asOf` (empty when nothing is). */
+export function credentialProblems(
+  c: Credential,
+  policy: RulePolicies['credential-hygiene'],
+  asOf: Date,
+): { found: Found[]; facts: Record<string, Json> } {
+  const now = asOf.getTime();
+  const sev = policy.problemSeverity;
+  const maxDays = policy.maxLifetimeDays[c.credentialType] ?? policy.maxLifetimeDays.default;
+  const found: Found[] = [];
+  const facts: Record<string, Json> = {
+    maxLifetimeDays: maxDays,
+    expiringWithinDays: policy.expiringWithinDays,
+  };
+
+  if (c.expiresAt === null) {
+    found.push({
+      problem: 'no-expiry',
+      severity: sev.noExpiry[c.credentialType] ?? sev.noExpiry.default,
+      phrase: 'never expires',
+    });
+  } else {
+    const expires = Date.parse(c.expiresAt);
+    if (expires < now) {
+      const ago = wholeDays(expires, now);
+      facts.daysSinceExpiry = ago;
+      found.push({ problem: 'expired', severity: sev.expired, phrase: `expired ${dayCount(ago)} ago` });
+    } else {
+      const left = wholeDays(now, expires);
+      facts.daysToExpiry = left;
+      if (expires - now <= policy.expiringWithinDays * DAY_MS) {
+        found.push({
+          problem: 'expiring-soon',
+          severity: sev.expiringSoon,
+          phrase: `expires in ${dayCount(left)}`,
+        });
+      }
+    }
+    if (c.createdAt !== null) {
+      const lifetime = expires - Date.parse(c.createdAt);
+      const days = Math.round((lifetime / DAY_MS) * 10) / 10;
+      facts.lifetimeDays = days;
+      if (lifetime > maxDays * DAY_MS) {
+        found.push({
+          problem: 'over-max-lifetime',
+          severity: sev.overMaxLifetime,
+          phrase: `is valid for ${days} days (policy maximum ${maxDays})`,
+        });
+      }
+    }
+  }
+  return { found, facts };
+}
+
+function remediationFor(c: Credential, problems: readonly Problem[], maxDays: number, where: string): string {
+  if (problems.includes('expired')) {
+    return `Delete the expired ${describeCredential(c)} ${where}; nothing can use it any more.`;
+  }
+  return (
+    `Create a replacement valid for at most ${maxDays} days (or move to a federated credential), switch its ` +
+    `users over, then delete this ${describeCredential(c)} ${where}.`
+  );
+}
+
+/** One finding per credential that is expired, expiring soon, never expires, or lives too long. */
+export const credentialHygiene = defineRule({
+  id: 'credential-hygiene',
+  description: 'Credentials that expired, expire soon, never expire or live longer than their type allows.',
+  needsDiff: false,
+  evaluate(bundle, { policy, asOf }) {
+    const out: RuleResult[] = [];
+    const who = bundleIdentity(bundle);
+    for (const c of bundle.credentials) {
+      const { found, facts } = credentialProblems(c, policy, asOf);
+      if (found.length === 0) continue;
+      const worst = found.reduce((a, b) => (SEVERITY_ORDER[b.severity] > SEVERITY_ORDER[a.severity] ? b : a));
+      const maxDays = policy.maxLifetimeDays[c.credentialType] ?? policy.maxLifetimeDays.default;
+      out.push({
+        severity: worst.severity,
+        subject: `${c.credentialType}:${c.nativeId}`,
+        title: `${capitalise(describeCredential(c))} of ${identityLabel(who)} ${found.map((f) => f.phrase).join(' and ')}`,
+        evidence: {
+          credentialType: c.credentialType,
+          credentialId: c.nativeId,
+          displayName: c.displayName,
+          createdAt: c.createdAt,
+          expiresAt: c.expiresAt,
+          enabled: c.enabled,
+          asOf: asOf.toISOString(),
+          problems: found.map((f) => ({ problem: f.problem, severity: f.severity })),
+          ...facts,
+        },
+        remediation: remediationFor(
+          c,
+          found.map((f) => f.problem),
+          maxDays,
+          whereToManage(who),
+        ),
+      });
+    }
+    return out;
+  },
+});

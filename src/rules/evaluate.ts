@@ -1,0 +1,81 @@
+import type { SnapshotDiff } from '../diff/types.js';
+import { type FindingDraft, type RuleId, SEVERITY_ORDER } from '../findings/finding.js';
+import { findingFingerprint } from '../findings/fingerprint.js';
+import { frameworkRefs } from '../findings/frameworks.js';
+import type { Policy } from '../policy/schema.js';
+import type { IdentityBundle } from '../store/store.js';
+import { bundleIdentity } from './bundle-facts.js';
+import { indexDiff } from './diff-index.js';
+import { RULES } from './registry.js';
+import type { AnyRule, Rule, RuleContext, RuleResult } from './rule.js';
+
+export interface EvaluateOptions {
+  /** The snapshot's identities, as `SnapshotStore.readSnapshot` streams them. */
+  bundles: AsyncIterable<IdentityBundle> | Iterable<IdentityBundle>;
+  /** Changes since the previous scan; null on the first scan (rules that need a diff do not run). */
+  diff: SnapshotDiff | null;
+  policy: Policy;
+  /** The time rules judge against: the scan time, or `--as-of`. */
+  asOf: Date;
+  /** Rules to run (default: all built-in rules enabled by the policy). */
+  rules?: readonly AnyRule[];
+}
+
+/** Orders findings for output: most severe first, then by fingerprint (stable for a given as-of). */
+export function compareFindings(a: FindingDraft, b: FindingDraft): number {
+  return (
+    SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
+    (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0)
+  );
+}
+
+export function toDraft(rule: RuleId, bundle: IdentityBundle, r: RuleResult, policy: Policy): FindingDraft {
+  const who = bundleIdentity(bundle);
+  return {
+    fingerprint: findingFingerprint({
+      rule,
+      platform: who.platform,
+      tenant: who.tenant,
+      identityKind: who.kind,
+      identityId: who.nativeId,
+      subject: r.subject,
+    }),
+    rule,
+    severity: policy.rules[rule].severity ?? r.severity,
+    platform: who.platform,
+    tenant: who.tenant,
+    identity: { kind: who.kind, id: who.nativeId, name: who.name },
+    subject: r.subject,
+    title: r.title,
+    evidence: r.evidence,
+    remediation: r.remediation,
+    frameworks: frameworkRefs(rule),
+  };
+}
+
+/**
+ * Run the rules over a snapshot's identity bundles (streamed: one bundle in memory at a time, plus the
+ * findings) and the diff from the previous scan. Deterministic for given inputs and `asOf`.
+ * Diff-based findings are produced for the identities among `bundles`, so a filtered snapshot yields
+ * correspondingly filtered findings.
+ */
+export async function evaluateRules(options: EvaluateOptions): Promise<FindingDraft[]> {
+  const { policy, asOf } = options;
+  const diff = options.diff ? indexDiff(options.diff) : null;
+  const active = (options.rules ?? RULES).filter((r) => policy.rules[r.id].enabled && (!r.needsDiff || diff));
+  const drafts: FindingDraft[] = [];
+  const seen = new Set<string>();
+  for await (const bundle of options.bundles) {
+    for (const rule of active) {
+      const ctx = { policy: policy.rules[rule.id], asOf, diff } as RuleContext;
+      for (const result of (rule as Rule).evaluate(bundle, ctx)) {
+        const draft = toDraft(rule.id, bundle, result, policy);
+        // The same identity in two bundles (never expected from the store) must not double-report.
+        if (seen.has(draft.fingerprint)) continue;
+        seen.add(draft.fingerprint);
+        drafts.push(draft);
+      }
+    }
+  }
+  return drafts.sort(compareFindings);
+}

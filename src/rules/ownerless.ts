@@ -1,0 +1,66 @@
+import type { Grant } from '../model/index.js';
+import { bundleIdentity, byRisk, highestTier, tierAtLeast } from './bundle-facts.js';
+import { cappedList, grantEvidence } from './evidence.js';
+import { defineRule, type RuleResult } from './rule.js';
+import { identityLabel, whereToManage } from './wording.js';
+
+/**
+ * Identities nobody active answers for: no owner with `active: true` (vendor first-party apps and kinds
+ * without owners exempt), and — separately — identities whose delegated grants all act for users who
+ * are no longer active (orphaned grants).
+ */
+export const ownerless = defineRule({
+  id: 'ownerless',
+  description: 'Identities without an active owner, and delegated grants that act only for inactive users.',
+  needsDiff: false,
+  evaluate(bundle, { policy }) {
+    const identity = bundle.identity;
+    if (!identity || policy.excludeKinds.includes(identity.kind)) return [];
+    const who = bundleIdentity(bundle);
+    const severityFor = (grants: readonly Grant[]) =>
+      tierAtLeast(highestTier(grants), policy.elevateAtTier) ? ('high' as const) : ('medium' as const);
+    const out: RuleResult[] = [];
+
+    if (!policy.exemptOrigins.includes(identity.origin) && !identity.owners.some((o) => o.active === true)) {
+      const none = identity.owners.length === 0;
+      out.push({
+        severity: severityFor(bundle.grants),
+        subject: null,
+        title: none
+          ? `${identityLabel(who)} has no owner`
+          : `${identityLabel(who)} has no active owner (${identity.owners.length} listed, none active)`,
+        evidence: {
+          origin: identity.origin,
+          owners: identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
+          highestTier: highestTier(bundle.grants),
+          elevateAtTier: policy.elevateAtTier,
+          grantCount: bundle.grants.length,
+        },
+        remediation:
+          `Assign an accountable owner who is still with the organisation ${whereToManage(who)}, ` +
+          'or remove the identity if nobody needs it.',
+      });
+    }
+
+    if (policy.orphanedGrants) {
+      const delegated = bundle.grants.filter((g) => g.principal !== null);
+      if (delegated.length > 0 && delegated.every((g) => g.principal!.active === false)) {
+        const users = new Set(delegated.map((g) => g.principal!.id));
+        out.push({
+          severity: severityFor(delegated),
+          subject: 'orphaned-grants',
+          title:
+            `${identityLabel(who)} acts only for inactive users ` +
+            `(${delegated.length} delegated grant${delegated.length === 1 ? '' : 's'}, ${users.size} user${users.size === 1 ? '' : 's'})`,
+          evidence: {
+            inactiveUsers: [...users].sort().slice(0, 50),
+            inactiveUserCount: users.size,
+            ...cappedList('grants', byRisk(delegated), grantEvidence),
+          },
+          remediation: `Revoke the delegated grants of users who have left ${whereToManage(who)}; they no longer serve anyone.`,
+        });
+      }
+    }
+    return out;
+  },
+});

@@ -1,0 +1,71 @@
+import { bundleIdentity, highestTier, tierAtLeast, wholeDays } from './bundle-facts.js';
+import { defineRule } from './rule.js';
+import { dayCount, identityLabel, whereToManage } from './wording.js';
+
+/**
+ * Identities with a usage signal that were not used for `unusedDays`, or never used and older than
+ * `neverUsedGraceDays`. Without a signal (`lastUsed: null`) nothing can be said, so nothing is reported.
+ */
+export const stale = defineRule({
+  id: 'stale',
+  description: 'Identities not used for a while (default 90 days), or never used since creation (30 days).',
+  needsDiff: false,
+  evaluate(bundle, { policy, asOf }) {
+    const identity = bundle.identity;
+    if (!identity?.lastUsed) return [];
+    const now = asOf.getTime();
+    const who = bundleIdentity(bundle);
+    const tier = highestTier(bundle.grants);
+    const severity = tierAtLeast(tier, policy.elevateAtTier) ? ('high' as const) : ('medium' as const);
+    const remediation =
+      `If nothing depends on ${who.name ?? 'it'} any more, remove it ${whereToManage(who)}; ` +
+      'otherwise find out why it shows no use and record who keeps it.';
+    const common = {
+      usageSource: identity.lastUsed.source,
+      asOf: asOf.toISOString(),
+      highestTier: tier,
+      grantCount: bundle.grants.length,
+    };
+
+    if (identity.lastUsed.at !== null) {
+      const last = Date.parse(identity.lastUsed.at);
+      if (now - last <= policy.unusedDays * 86_400_000) return [];
+      const days = wholeDays(last, now);
+      return [
+        {
+          severity,
+          subject: null,
+          title: `${identityLabel(who)} has not been used for ${dayCount(days)}`,
+          evidence: {
+            lastUsedAt: identity.lastUsed.at,
+            daysSinceLastUse: days,
+            unusedDays: policy.unusedDays,
+            ...common,
+          },
+          remediation,
+        },
+      ];
+    }
+
+    // The source says "never used": stale once past the grace period after creation.
+    if (identity.createdAt === null) return [];
+    const created = Date.parse(identity.createdAt);
+    if (now - created <= policy.neverUsedGraceDays * 86_400_000) return [];
+    const days = wholeDays(created, now);
+    return [
+      {
+        severity,
+        subject: null,
+        title: `${identityLabel(who)} has never been used (created ${dayCount(days)} ago)`,
+        evidence: {
+          lastUsedAt: null,
+          createdAt: identity.createdAt,
+          daysSinceCreated: days,
+          neverUsedGraceDays: policy.neverUsedGraceDays,
+          ...common,
+        },
+        remediation,
+      },
+    ];
+  },
+});

@@ -1,0 +1,35 @@
+import type { SnapshotDiff } from '../../src/diff/types.js';
+import { Finding, type FindingDraft } from '../../src/findings/finding.js';
+import { type Policy, type PolicyInput, PolicySchema } from '../../src/policy/schema.js';
+import { evaluateRules } from '../../src/rules/evaluate.js';
+import type { AnyRule } from '../../src/rules/rule.js';
+import type { IdentityBundle } from '../../src/store/store.js';
+
+export const AS_OF = new Date('2026-11-26T10:00:00Z');
+
+/** The default policy with some rule settings changed (validated like a policy file). */
+export function policyWith(rules: NonNullable<PolicyInput['rules']> = {}): Policy {
+  return PolicySchema.parse({ version: 1, rules });
+}
+
+/**
+ * Run one rule (or all) the way the CLI does and check every draft is a valid Finding once the store
+ * stamps it, so rule tests also guard the public contract.
+ */
+export async function findingsOf(
+  rule: AnyRule | null,
+  bundles: IdentityBundle[],
+  options: { policy?: Policy; diff?: SnapshotDiff | null; asOf?: Date } = {},
+): Promise<FindingDraft[]> {
+  const drafts = await evaluateRules({
+    bundles,
+    diff: options.diff ?? null,
+    policy: options.policy ?? policyWith(),
+    asOf: options.asOf ?? AS_OF,
+    ...(rule ? { rules: [rule] } : {}),
+  });
+  for (const d of drafts) {
+    Finding.parse({ ...d, firstSeen: AS_OF.toISOString(), lastSeen: AS_OF.toISOString(), scanId: 1 });
+  }
+  return drafts;
+}
