@@ -18,10 +18,22 @@ describe('framework references', () => {
   });
 
   it('credential-hygiene uses the long-lived-credential mappings', () => {
-    const refs = frameworkRefs('credential-hygiene');
+    const refs = frameworkRefs('credential-hygiene', 'microsoft365');
     expect(refs.owaspNhi).toEqual(['NHI2', 'NHI4', 'NHI6', 'NHI7']);
     expect(refs.nistCsf).toEqual(['PR.AA-01', 'PR.AA-03']);
     expect(refs.other).toContain('CISA SCuBA M365 (ScubaGear) MS.AAD.5.5v1');
+  });
+
+  it('platform benchmarks apply only to their own platform', () => {
+    const github = frameworkRefs('credential-hygiene', 'github');
+    expect(github.other.some((r) => r.includes('SCuBA') || r.includes('Microsoft 365'))).toBe(false);
+    expect(frameworkRefs('new-grant', 'google-workspace').other).toContain(
+      'CISA SCuBA GWS (ScubaGoggles) GWS.COMMONCONTROLS.10.2v1',
+    );
+    expect(frameworkRefs('new-grant', 'github').other).toContain('CIS GitHub Benchmark v1.2.0 1.4.1');
+    expect(frameworkRefs('new-grant', 'github').other.some((r) => r.includes('GWS'))).toBe(false);
+    // Cross-platform controls stay for every platform.
+    expect(frameworkRefs('stale', 'github').other).toContain('CIS Controls v8 5.3');
   });
 
   it('reads whatever catalog it is given', () => {
@@ -39,11 +51,11 @@ describe('framework references', () => {
         },
       ],
     };
-    expect(frameworkRefsFor('scope-expansion', catalog)).toEqual({
+    expect(frameworkRefsFor('scope-expansion', null, catalog)).toEqual({
       owaspNhi: ['NHI9'],
       nistCsf: ['PR.AA-05'],
       other: ['ISO 27001 A.5.18'],
     });
-    expect(frameworkRefsFor('ownerless', catalog)).toEqual({ owaspNhi: [], nistCsf: [], other: [] });
+    expect(frameworkRefsFor('ownerless', null, catalog)).toEqual({ owaspNhi: [], nistCsf: [], other: [] });
   });
 });

@@ -18,9 +18,15 @@ const NIST_CSF = 'NIST CSF 2.0';
  * findings include the rule's finding type, NIST CSF 2.0 subcategories, and every other framework's
  * control as `<framework> <id>`, in catalog order.
  */
-export function frameworkRefsFor(rule: RuleId, catalog: RiskCatalog = riskCatalog()): FrameworkRefs {
+export function frameworkRefsFor(
+  rule: RuleId,
+  platform: string | null = null,
+  catalog: RiskCatalog = riskCatalog(),
+): FrameworkRefs {
   const type = RULE_FINDING_TYPE[rule];
-  const controls = catalog.frameworks.filter((f) => f.findings.includes(type));
+  const controls = catalog.frameworks.filter(
+    (f) => f.findings.includes(type) && (!f.platforms || (platform !== null && f.platforms.includes(platform))),
+  );
   return {
     owaspNhi: catalog.owaspNhi.filter((o) => o.scannerFindings.includes(type)).map((o) => o.id),
     nistCsf: controls.filter((f) => f.framework === NIST_CSF).map((f) => f.id),
@@ -28,14 +34,18 @@ export function frameworkRefsFor(rule: RuleId, catalog: RiskCatalog = riskCatalo
   };
 }
 
-const cache = new Map<RuleId, FrameworkRefs>();
+const cache = new Map<string, FrameworkRefs>();
 
-/** `frameworkRefsFor` with the built-in catalog, computed once per rule; callers get their own copy. */
-export function frameworkRefs(rule: RuleId): FrameworkRefs {
-  let refs = cache.get(rule);
+/**
+ * `frameworkRefsFor` with the built-in catalog, computed once per rule and platform; callers get their
+ * own copy. Platform-specific benchmarks are included only for their platform.
+ */
+export function frameworkRefs(rule: RuleId, platform: string | null = null): FrameworkRefs {
+  const key = `${rule}\u0000${platform ?? ''}`;
+  let refs = cache.get(key);
   if (!refs) {
-    refs = frameworkRefsFor(rule);
-    cache.set(rule, refs);
+    refs = frameworkRefsFor(rule, platform);
+    cache.set(key, refs);
   }
   return { owaspNhi: [...refs.owaspNhi], nistCsf: [...refs.nistCsf], other: [...refs.other] };
 }

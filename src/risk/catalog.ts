@@ -26,6 +26,8 @@ const FrameworkRef = z.object({
   findings: z.array(z.string()),
   mapping: z.string().optional(),
   source: z.string(),
+  /** Platform-specific benchmarks (CIS M365, SCuBA GWS, …) apply only to findings of these platforms. */
+  platforms: z.array(z.string()).optional(),
 });
 const OwaspRef = z.object({
   id: z.string(),

@@ -49,7 +49,7 @@ export function toDraft(rule: RuleId, bundle: IdentityBundle, r: RuleResult, pol
     title: r.title,
     evidence: r.evidence,
     remediation: r.remediation,
-    frameworks: frameworkRefs(rule),
+    frameworks: frameworkRefs(rule, who.platform),
   };
 }
 

@@ -1,0 +1,84 @@
+import { diffChanges } from '../diff/index.js';
+import type { SnapshotDiff } from '../diff/types.js';
+import type { Finding, FindingDraft } from '../findings/finding.js';
+import type { Policy } from '../policy/index.js';
+import { evaluateRules } from '../rules/index.js';
+import type { ScanSummary, SnapshotStore } from '../store/store.js';
+import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
+
+export interface AnalysisOptions {
+  policy: Policy;
+  /** The time rules judge against (scan time, or --as-of). */
+  asOf: Date;
+}
+
+export interface ScanAnalysis {
+  /** The scan compared against (the newest earlier complete or incomplete scan), if any. */
+  previous: ScanSummary | null;
+  diff: SnapshotDiff | null;
+  /** A JSON-friendly summary of `diff` (no raw API objects). */
+  diffSummary: DiffSummary | null;
+  findings: Finding[];
+}
+
+/** Diff two stored scans, coverage-aware. */
+export async function computeDiff(store: SnapshotStore, from: ScanSummary, to: ScanSummary): Promise<SnapshotDiff> {
+  return diffChanges(store.changesBetween(from.id, to.id), { before: from.sources, after: to.sources });
+}
+
+async function previousScan(store: SnapshotStore, scan: ScanSummary): Promise<ScanSummary | null> {
+  return store.latestScan({ before: scan.id });
+}
+
+async function evaluate(
+  store: SnapshotStore,
+  scan: ScanSummary,
+  options: AnalysisOptions,
+): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; drafts: FindingDraft[] }> {
+  const previous = await previousScan(store, scan);
+  const diff = previous ? await computeDiff(store, previous, scan) : null;
+  const drafts = await evaluateRules({
+    bundles: store.readSnapshot(scan.id),
+    diff,
+    policy: options.policy,
+    asOf: options.asOf,
+  });
+  return { previous, diff, drafts };
+}
+
+/**
+ * After a scan: diff it against the previous one, evaluate the rules and record the findings
+ * (which stamps first/last seen and resolves findings that went away).
+ */
+export async function analyseScan(
+  store: SnapshotStore,
+  scan: ScanSummary,
+  options: AnalysisOptions,
+): Promise<ScanAnalysis> {
+  const { previous, diff, drafts } = await evaluate(store, scan, options);
+  const findings = await store.recordFindings(scan.id, drafts, scan.startedAt);
+  return { previous, diff, diffSummary: diff ? summariseDiff(diff) : null, findings };
+}
+
+/**
+ * Findings for a stored scan, recomputed with the given policy and as-of time, without recording
+ * them. First/last seen come from the findings history where the fingerprint is known.
+ */
+export async function computeFindings(
+  store: SnapshotStore,
+  scan: ScanSummary,
+  options: AnalysisOptions,
+): Promise<Finding[]> {
+  const { drafts } = await evaluate(store, scan, options);
+  const history = await store.findingHistory(drafts.map((d) => d.fingerprint));
+  return drafts.map((d) => {
+    const h = history.get(d.fingerprint);
+    return {
+      ...d,
+      firstSeen: h && h.firstScan <= scan.id ? h.firstSeen : scan.startedAt,
+      // Recomputed for this scan, so it was seen at this scan.
+      lastSeen: scan.startedAt,
+      scanId: scan.id,
+    };
+  });
+}

@@ -1,0 +1,205 @@
+import type {
+  CredentialRenewal,
+  ExpansionChange,
+  OwnerChange,
+  ScopeExpansion,
+  SnapshotDiff,
+  SuppressedRemovals,
+} from '../../diff/types.js';
+import type { Credential, Grant, Identity } from '../../model/index.js';
+import type { ScanSummary } from '../../store/store.js';
+import { type Column, type OutputFormat, paint, renderJson, renderRows } from '../format.js';
+
+/** One line of a diff, flattened for tables, csv and markdown. */
+interface DiffLine {
+  change: string;
+  source: string;
+  kind: string;
+  identity: string;
+  detail: string;
+}
+
+const identityLabel = (i: Pick<Identity, 'displayName' | 'nativeId'>) =>
+  i.displayName ? `${i.displayName} (${i.nativeId})` : i.nativeId;
+
+const grantLabel = (g: Grant) =>
+  `${g.permission.name}:${g.permission.access} on ${g.target.label ?? g.target.id ?? g.target.breadth}${
+    g.principal ? ` for ${g.principal.name ?? g.principal.id}` : ''
+  } [${g.risk.tier}]`;
+
+const credLabel = (c: Credential) =>
+  `${c.credentialType} ${c.displayName ?? c.nativeId}, expires ${c.expiresAt ? c.expiresAt.slice(0, 10) : 'never'}`;
+
+export function describeExpansion(c: ExpansionChange): string {
+  switch (c.reason) {
+    case 'new-grant':
+      return `new grant (${c.after.access}, ${c.after.breadth})`;
+    case 'access-level':
+      return `access ${c.before} → ${c.after}`;
+    case 'target-breadth':
+      return `reach ${c.before} → ${c.after}`;
+    case 'more-resources':
+      return `selection ${c.before} → ${c.after}${c.added.length ? ` (+${c.added.slice(0, 5).join(', ')}${c.added.length > 5 ? ', …' : ''})` : ''}`;
+  }
+}
+
+function ownerDetail(o: OwnerChange): string {
+  const parts = [
+    ...o.added.map((p) => `+${p.name ?? p.id}`),
+    ...o.removed.map((p) => `-${p.name ?? p.id}`),
+    ...o.becameInactive.map((p) => `${p.name ?? p.id} now inactive`),
+  ];
+  return `${parts.join(', ')}; ${o.activeOwners} active owner${o.activeOwners === 1 ? '' : 's'} left`;
+}
+
+function suppressedDetail(s: SuppressedRemovals): string {
+  const n = s.removals.identity + s.removals.grant + s.removals.credential;
+  return `${s.collector} ${s.status} in the ${s.scan === 'after' ? 'newer' : 'older'} scan${s.reason ? ` (${s.reason})` : ''}: ${n} possible removal${n === 1 ? '' : 's'} not reported`;
+}
+
+export function diffLines(d: SnapshotDiff): DiffLine[] {
+  const lines: DiffLine[] = [];
+  const ref = (r: Identity | Grant | Credential) => (r.type === 'identity' ? r : r.identity);
+  for (const a of d.identities.added)
+    lines.push({ change: a.baseline ? 'baseline' : 'identity added', source: a.source, kind: a.record.kind, identity: identityLabel(a.record), detail: a.record.origin });
+  for (const r of d.identities.removed)
+    lines.push({ change: 'identity removed', source: r.source, kind: r.record.kind, identity: identityLabel(r.record), detail: '' });
+  for (const m of d.identities.modified)
+    lines.push({ change: 'identity changed', source: m.source, kind: m.after.kind, identity: identityLabel(m.after), detail: m.fields.join(', ') });
+  for (const e of d.scopeExpansions)
+    lines.push({ change: 'scope widened', source: e.source, kind: e.grant.identity.kind, identity: e.grant.identity.nativeId, detail: `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}` });
+  const expanded = new Set(d.scopeExpansions.map((e) => `${e.source}\u0000${e.key}`));
+  for (const a of d.grants.added)
+    if (!expanded.has(`${a.source}\u0000${a.key}`))
+      lines.push({ change: a.baseline ? 'baseline' : 'grant added', source: a.source, kind: ref(a.record).kind, identity: ref(a.record).nativeId, detail: grantLabel(a.record) });
+  for (const r of d.grants.removed)
+    lines.push({ change: 'grant removed', source: r.source, kind: ref(r.record).kind, identity: ref(r.record).nativeId, detail: grantLabel(r.record) });
+  for (const m of d.grants.modified)
+    if (!expanded.has(`${m.source}\u0000${m.key}`))
+      lines.push({ change: 'grant changed', source: m.source, kind: ref(m.after).kind, identity: ref(m.after).nativeId, detail: `${grantLabel(m.after)}: ${m.fields.join(', ')}` });
+  for (const a of d.credentials.added)
+    lines.push({ change: a.baseline ? 'baseline' : 'credential added', source: a.source, kind: ref(a.record).kind, identity: ref(a.record).nativeId, detail: credLabel(a.record) });
+  for (const r of d.credentials.removed)
+    lines.push({ change: 'credential removed', source: r.source, kind: ref(r.record).kind, identity: ref(r.record).nativeId, detail: credLabel(r.record) });
+  for (const r of d.credentials.renewed)
+    lines.push({ change: 'credential renewed', source: r.source, kind: r.after.identity.kind, identity: r.after.identity.nativeId, detail: `${credLabel(r.before)} → ${r.after.expiresAt ? r.after.expiresAt.slice(0, 10) : 'never'}` });
+  for (const m of d.credentials.modified)
+    lines.push({ change: 'credential changed', source: m.source, kind: ref(m.after).kind, identity: ref(m.after).nativeId, detail: `${credLabel(m.after)}: ${m.fields.join(', ')}` });
+  for (const o of d.ownerChanges)
+    lines.push({ change: 'owners changed', source: o.source, kind: o.identity.kind, identity: identityLabel(o.identity), detail: ownerDetail(o) });
+  for (const s of d.suppressed)
+    lines.push({ change: 'not compared', source: s.source, kind: '', identity: '', detail: suppressedDetail(s) });
+  // Baseline additions (a collector scanned for the first time) are noise in a change listing.
+  return lines.filter((l) => l.change !== 'baseline');
+}
+
+const COLUMNS: Column<DiffLine>[] = [
+  { header: 'Change', value: (l) => l.change },
+  { header: 'Source', value: (l) => l.source, maxWidth: 40 },
+  { header: 'Kind', value: (l) => l.kind },
+  { header: 'Identity', value: (l) => l.identity, maxWidth: 44 },
+  { header: 'Detail', value: (l) => l.detail, maxWidth: 90 },
+];
+
+const CHANGE_COLOR: Record<string, string> = {
+  'identity added': 'yellow',
+  'grant added': 'yellow',
+  'scope widened': 'red',
+  'not compared': 'magenta',
+  'owners changed': 'yellow',
+};
+
+const lite = <T extends { raw?: unknown }>(r: T): Omit<T, 'raw'> => {
+  const { raw: _raw, ...rest } = r;
+  return rest;
+};
+
+/** JSON shape of a diff: the model records without raw API objects, plus counts and suppressions. */
+export function summariseDiff(d: SnapshotDiff) {
+  const expansion = (e: ScopeExpansion) => ({
+    source: e.source,
+    identity: e.grant.identity,
+    permission: e.grant.permission,
+    target: e.grant.target,
+    risk: e.grant.risk,
+    changes: e.changes,
+  });
+  const renewal = (r: CredentialRenewal) => ({
+    source: r.source,
+    identity: r.after.identity,
+    credentialType: r.credentialType,
+    before: lite(r.before),
+    after: lite(r.after),
+  });
+  return {
+    counts: d.counts,
+    identities: {
+      added: d.identities.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
+      removed: d.identities.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
+      modified: d.identities.modified.map((m) => ({ source: m.source, fields: m.fields, before: lite(m.before), after: lite(m.after) })),
+    },
+    grants: {
+      added: d.grants.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
+      removed: d.grants.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
+      modified: d.grants.modified.map((m) => ({ source: m.source, fields: m.fields, before: lite(m.before), after: lite(m.after) })),
+    },
+    scopeExpansions: d.scopeExpansions.map(expansion),
+    credentials: {
+      added: d.credentials.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
+      removed: d.credentials.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
+      renewed: d.credentials.renewed.map(renewal),
+    },
+    ownerChanges: d.ownerChanges.map((o) => ({
+      source: o.source,
+      identity: { kind: o.identity.kind, id: o.identity.nativeId, name: o.identity.displayName },
+      added: o.added,
+      removed: o.removed,
+      becameInactive: o.becameInactive,
+      activeOwners: o.activeOwners,
+    })),
+    notCompared: d.suppressed,
+  };
+}
+export type DiffSummary = ReturnType<typeof summariseDiff>;
+
+/** A few lines for the end of `scan`: counts, then the change table when it is short. */
+export function renderDiffSummary(d: SnapshotDiff, color = false): string {
+  const c = d.counts;
+  const parts = [
+    `identities +${c.identities.added - countBaseline(d, 'identity')} -${c.identities.removed} ~${c.identities.modified}`,
+    `grants +${c.grants.added - countBaseline(d, 'grant')} -${c.grants.removed} ~${c.grants.modified}`,
+    `scope widened ${c.scopeExpansions}`,
+    `credentials +${c.credentials.added} -${c.credentials.removed} renewed ${c.credentials.renewed}`,
+    `owner changes ${c.ownerChanges}`,
+  ];
+  const lines = diffLines(d);
+  const head = `  ${parts.join(' · ')}\n`;
+  if (lines.length === 0) return `${head}  No changes.\n`;
+  if (lines.length > 25) return `${head}  ${lines.length} changes; see \`grantscope diff\`.\n`;
+  return head + renderRows('table', lines, COLUMNS, {
+    color: (row, text, i) => (i === 0 ? paint(color, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text),
+  });
+}
+
+function countBaseline(d: SnapshotDiff, type: 'identity' | 'grant'): number {
+  const list = type === 'identity' ? d.identities.added : d.grants.added;
+  return list.filter((a) => a.baseline).length;
+}
+
+export function renderDiff(
+  d: SnapshotDiff,
+  format: OutputFormat,
+  options: { from: ScanSummary; to: ScanSummary; color?: boolean },
+): string {
+  if (format === 'json') return renderJson({ from: options.from.id, to: options.to.id, ...summariseDiff(d) });
+  const lines = diffLines(d);
+  if (format !== 'table') return renderRows(format, lines, COLUMNS);
+  const title = `Scan #${options.from.id} (${options.from.startedAt}) → scan #${options.to.id} (${options.to.startedAt})\n`;
+  if (lines.length === 0) return `${title}No changes.\n`;
+  return (
+    title +
+    renderRows('table', lines, COLUMNS, {
+      color: (row, text, i) => (i === 0 ? paint(options.color ?? false, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text),
+    })
+  );
+}

@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+export const FAKE_CONNECTOR = join(ROOT, 'test', 'support', 'fake-connector.mjs');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI (`npm test` builds first) as a user would, in `cwd`. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number; killWhen?: (stderr: string) => boolean } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (options.killWhen?.(stderr)) child.kill('SIGKILL');
+    });
+    if (options.killAfterMs) setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix = 'gs-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface FakeTenant {
+  identities?: unknown[];
+  grants?: unknown[];
+  credentials?: unknown[];
+}
+
+/** Write a grantscope.yaml using the test connector plugin, and its records file. */
+export function writeFakeSetup(
+  dir: string,
+  tenant: FakeTenant,
+  options: { fail?: string[]; failAuth?: boolean; delayMsPerRecord?: number; extraYaml?: string } = {},
+): string {
+  writeFileSync(join(dir, 'records.json'), JSON.stringify(tenant));
+  const lines = [
+    'database: grantscope.db',
+    `plugins: [${JSON.stringify(FAKE_CONNECTOR)}]`,
+    'acme-saas:',
+    '  tenant: t1',
+    '  recordsFile: records.json',
+  ];
+  if (options.fail) lines.push(`  fail: [${options.fail.join(', ')}]`);
+  if (options.failAuth) lines.push('  failAuth: true');
+  if (options.delayMsPerRecord) lines.push(`  delayMsPerRecord: ${options.delayMsPerRecord}`);
+  if (options.extraYaml) lines.push(options.extraYaml);
+  const file = join(dir, 'grantscope.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
