@@ -2,10 +2,16 @@ import { z } from 'zod';
 
 const Guid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID (Directory (tenant) ID / Application (client) ID)');
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'must be a GUID (Directory (tenant) ID / Application (client) ID)',
+  );
 const HttpsUrl = z
   .url({ message: 'must be a URL' })
-  .refine((u) => u.startsWith('https://'), 'must be an https:// URL (Entra and Graph tokens are only sent over HTTPS)')
+  .refine(
+    (u) => u.startsWith('https://'),
+    'must be an https:// URL (Entra and Graph tokens are only sent over HTTPS)',
+  )
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** Login, Graph and portal hosts of Microsoft's clouds. */
@@ -73,7 +79,9 @@ export const Microsoft365Config = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const sources = (['certificateFile', 'clientSecretFile', 'clientSecretEnv'] as const).filter((k) => c[k] !== undefined);
+    const sources = (['certificateFile', 'clientSecretFile', 'clientSecretEnv'] as const).filter(
+      (k) => c[k] !== undefined,
+    );
     if (sources.length !== 1) {
       ctx.addIssue({
         code: 'custom',
@@ -85,7 +93,11 @@ export const Microsoft365Config = z
       });
     }
     if (c.certificatePasswordEnv && !c.certificateFile) {
-      ctx.addIssue({ code: 'custom', path: ['certificatePasswordEnv'], message: 'only applies with certificateFile' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificatePasswordEnv'],
+        message: 'only applies with certificateFile',
+      });
     }
   });
 export type Microsoft365Config = z.infer<typeof Microsoft365Config>;

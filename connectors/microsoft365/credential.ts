@@ -16,7 +16,11 @@ import type { Endpoints, Microsoft365Config } from './config.js';
  * or a client secret, read from the file or env var the config names. Never DefaultAzureCredential:
  * it probes managed-identity endpoints the user did not ask for.
  */
-export function createCredential(config: Microsoft365Config, endpoints: Endpoints, ctx: ConnectorContext): TokenCredential {
+export function createCredential(
+  config: Microsoft365Config,
+  endpoints: Endpoints,
+  ctx: ConnectorContext,
+): TokenCredential {
   const options: ClientCertificateCredentialOptions = {
     authorityHost: endpoints.authorityHost,
     // Instance discovery would call login.microsoftonline.com whatever the authority host.
@@ -28,7 +32,13 @@ export function createCredential(config: Microsoft365Config, endpoints: Endpoint
       {
         position: 'perRetry',
         // Token requests bypass ctx.http.fetch; count them for coverage here.
-        policy: { name: 'grantscopeRequestCount', sendRequest: (req, next) => (ctx.coverage.countRequest(), next(req)) },
+        policy: {
+          name: 'grantscopeRequestCount',
+          sendRequest: (req, next) => {
+            ctx.coverage.countRequest();
+            return next(req);
+          },
+        },
       },
     ],
   };
@@ -40,9 +50,12 @@ export function createCredential(config: Microsoft365Config, endpoints: Endpoint
     try {
       pem = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new CredentialSourceError(`microsoft365.certificateFile: cannot read ${file}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new CredentialSourceError(
+        `microsoft365.certificateFile: cannot read ${file}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (!/-----BEGIN CERTIFICATE-----/.test(pem) || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
       throw new CredentialSourceError(
@@ -72,15 +85,20 @@ export function createCredential(config: Microsoft365Config, endpoints: Endpoint
     try {
       secret = readFileSync(file, 'utf8').split(/\r?\n/)[0]?.trim();
     } catch (err) {
-      throw new CredentialSourceError(`microsoft365.clientSecretFile: cannot read ${file}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new CredentialSourceError(
+        `microsoft365.clientSecretFile: cannot read ${file}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (!secret) throw new CredentialSourceError(`microsoft365.clientSecretFile: ${file} is empty`);
   } else if (config.clientSecretEnv) {
     secret = process.env[config.clientSecretEnv]?.trim();
     if (!secret) {
-      throw new CredentialSourceError(`microsoft365.clientSecretEnv: environment variable ${config.clientSecretEnv} is not set`);
+      throw new CredentialSourceError(
+        `microsoft365.clientSecretEnv: environment variable ${config.clientSecretEnv} is not set`,
+      );
     }
   }
   return new ClientSecretCredential(config.tenantId, config.clientId, secret!, options);

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   BatchRequestContent,
@@ -13,7 +14,6 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import type { TokenCredential } from '@azure/identity';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
@@ -37,10 +37,16 @@ class EngineTransport implements Middleware {
     const { retry } = this.ctx.http;
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await this.ctx.http.fetch(context.request, { ...context.options, signal: this.ctx.signal } as RequestInit);
+        const response = await this.ctx.http.fetch(context.request, {
+          ...context.options,
+          signal: this.ctx.signal,
+        } as RequestInit);
         if ((response.status === 500 || response.status === 502) && attempt < retry.maxRetries) {
           await response.body?.cancel();
-          await this.ctx.clock.sleep(Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs), this.ctx.signal);
+          await this.ctx.clock.sleep(
+            Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
+            this.ctx.signal,
+          );
           continue;
         }
         context.response = response;
@@ -48,7 +54,10 @@ class EngineTransport implements Middleware {
       } catch (err) {
         if (this.ctx.signal.aborted || attempt >= retry.maxRetries) throw err;
         this.ctx.logger.debug('graph request failed, retrying', { error: (err as Error).message, attempt });
-        await this.ctx.clock.sleep(Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs), this.ctx.signal);
+        await this.ctx.clock.sleep(
+          Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
+          this.ctx.signal,
+        );
       }
     }
   }
@@ -97,7 +106,9 @@ export class GraphApi {
       customHosts: new Set([new URL(endpoints.graphBaseUrl).hostname]),
       middleware: [
         new AuthenticationHandler(auth),
-        new RetryHandler(new RetryHandlerOptions(Math.min(180, baseDelayMs / 1000), Math.min(10, maxRetries))),
+        new RetryHandler(
+          new RetryHandlerOptions(Math.min(180, baseDelayMs / 1000), Math.min(10, maxRetries)),
+        ),
         new RedirectHandler(new RedirectHandlerOptions()),
         new TelemetryHandler(),
         new EngineTransport(ctx),
@@ -115,13 +126,25 @@ export class GraphApi {
     if (err instanceof GraphError) {
       const status = err.statusCode > 0 ? err.statusCode : null;
       const code = err.code ? `${err.code}: ` : '';
-      return new ApiError(GRAPH_API, status, `${code}${err.message || 'request failed'}`, {
-        method: 'GET',
-        path,
-        requiredPermission: info.requiredPermission,
-      }, { cause: err });
+      return new ApiError(
+        GRAPH_API,
+        status,
+        `${code}${err.message || 'request failed'}`,
+        {
+          method: 'GET',
+          path,
+          requiredPermission: info.requiredPermission,
+        },
+        { cause: err },
+      );
     }
-    return new ApiError(GRAPH_API, null, (err as Error)?.message ?? String(err), { method: 'GET', path }, { cause: err });
+    return new ApiError(
+      GRAPH_API,
+      null,
+      (err as Error)?.message ?? String(err),
+      { method: 'GET', path },
+      { cause: err },
+    );
   }
 
   private parse<T>(schema: z.ZodType<T>, body: unknown, info: CallInfo): T {
@@ -153,11 +176,33 @@ export class GraphApi {
     let first = true;
     while (next) {
       if (/^https?:/i.test(next)) this.assertSameOrigin(next, info);
-      const body: z.infer<typeof pageSchema> = this.parse(pageSchema, await this.get(next, info, first ? version : undefined), info);
+      const body: z.infer<typeof pageSchema> = this.parse(
+        pageSchema,
+        await this.get(next, info, first ? version : undefined),
+        info,
+      );
       first = false;
       yield body.value as T[];
       next = body['@odata.nextLink'];
     }
+  }
+
+  /** `GET …/$count` (an advanced query: needs `ConsistencyLevel: eventual`). */
+  async count(path: string, info: CallInfo): Promise<number> {
+    let body: unknown;
+    try {
+      body = await this.ctx.limit(() => this.client.api(path).header('ConsistencyLevel', 'eventual').get());
+    } catch (err) {
+      throw this.toApiError(err, info, path);
+    }
+    const n = Number(typeof body === 'string' ? body.trim() : body);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new ApiError(GRAPH_API, 200, `expected a count, got ${String(body).slice(0, 40)}`, {
+        method: 'GET',
+        path,
+      });
+    }
+    return n;
   }
 
   async entity<T>(path: string, schema: z.ZodType<T>, info: CallInfo): Promise<T> {
@@ -208,7 +253,11 @@ export class GraphApi {
           for (const [n, key] of keys.entries()) {
             const item = byKey.get(key)!;
             const response = responses.getResponseById(String(n + 1));
-            if (!response) throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, { method: 'POST', path: '/$batch' });
+            if (!response)
+              throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, {
+                method: 'POST',
+                path: '/$batch',
+              });
             const innerPath = item.url.split('?')[0]!;
             if (response.status === 429) {
               const tries = (attempts.get(key) ?? 0) + 1;
@@ -233,20 +282,31 @@ export class GraphApi {
             const body = (await response.json().catch(() => null)) as unknown;
             if (response.status >= 400) {
               const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-              throw new ApiError(GRAPH_API, response.status, `${e?.code ? `${e.code}: ` : ''}${e?.message ?? 'inner request failed'}`, {
-                method: 'GET',
-                path: innerPath,
-                requiredPermission: info.requiredPermission,
-              });
+              throw new ApiError(
+                GRAPH_API,
+                response.status,
+                `${e?.code ? `${e.code}: ` : ''}${e?.message ?? 'inner request failed'}`,
+                {
+                  method: 'GET',
+                  path: innerPath,
+                  requiredPermission: info.requiredPermission,
+                },
+              );
             }
             if (!item.collection) {
-              results.set(key, { status: 200, value: [this.parse(item.schema, body, { ...info, api: `GET ${innerPath}` })] });
+              results.set(key, {
+                status: 200,
+                value: [this.parse(item.schema, body, { ...info, api: `GET ${innerPath}` })],
+              });
               continue;
             }
             const first = this.parse(page(item.schema), body, { ...info, api: `GET ${innerPath}` });
             const value = [...(first.value as T[])];
             if (first['@odata.nextLink']) {
-              for await (const more of this.list(first['@odata.nextLink'], item.schema, { ...info, api: `GET ${innerPath}` })) {
+              for await (const more of this.list(first['@odata.nextLink'], item.schema, {
+                ...info,
+                api: `GET ${innerPath}`,
+              })) {
                 value.push(...more);
               }
             }
@@ -255,7 +315,10 @@ export class GraphApi {
         }),
       );
       if (throttled.length > 0) {
-        this.ctx.logger.debug('throttled inside $batch, retrying', { requests: throttled.length, waitMs: wait });
+        this.ctx.logger.debug('throttled inside $batch, retrying', {
+          requests: throttled.length,
+          waitMs: wait,
+        });
         await this.ctx.clock.sleep(Math.min(wait, this.ctx.http.retry.maxDelayMs), this.ctx.signal);
       }
       pending = throttled;

@@ -6,7 +6,11 @@ import { z } from 'zod';
  * the connector `$select`s are declared; everything nullable in Graph is nullable here.
  */
 const str = z.string();
-const nullableStr = z.string().nullable().optional().transform((v) => v ?? null);
+const nullableStr = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 export const AppRole = z.object({
   id: str,
@@ -52,9 +56,15 @@ export const ServicePrincipal = z.object({
   appId: str,
   displayName: nullableStr,
   appOwnerOrganizationId: nullableStr,
-  accountEnabled: z.boolean().nullable().optional().transform((v) => v ?? null),
+  accountEnabled: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   servicePrincipalType: nullableStr,
-  verifiedPublisher: VerifiedPublisher.nullable().optional().transform((v) => v ?? null),
+  verifiedPublisher: VerifiedPublisher.nullable()
+    .optional()
+    .transform((v) => v ?? null),
   signInAudience: nullableStr,
   tags: z.array(str).default([]),
   // Undocumented but served (servicePrincipal is an open type): best effort.
@@ -115,7 +125,14 @@ export const KeyCredential = z.object({ ...Credential, type: nullableStr, usage:
 export type PasswordCredential = z.infer<typeof PasswordCredential>;
 export type KeyCredential = z.infer<typeof KeyCredential>;
 
-export const APPLICATION_SELECT = ['id', 'appId', 'displayName', 'createdDateTime', 'passwordCredentials', 'keyCredentials'] as const;
+export const APPLICATION_SELECT = [
+  'id',
+  'appId',
+  'displayName',
+  'createdDateTime',
+  'passwordCredentials',
+  'keyCredentials',
+] as const;
 export const Application = z.object({
   id: str,
   appId: str,
@@ -133,7 +150,11 @@ export const DirectoryObject = z.object({
   id: str,
   displayName: nullableStr,
   userPrincipalName: nullableStr,
-  accountEnabled: z.boolean().nullable().optional().transform((v) => v ?? null),
+  accountEnabled: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
 });
 export type DirectoryObject = z.infer<typeof DirectoryObject>;
 

@@ -66,7 +66,10 @@ export const BETA_SERVICE_PRINCIPAL_KEYS = [
   'publishedPermissionScopes',
   'publisherName',
 ] as const satisfies ReadonlyArray<keyof GB.ServicePrincipal>;
-export type ServedBetaServicePrincipal = Served<GB.ServicePrincipal, (typeof BETA_SERVICE_PRINCIPAL_KEYS)[number]> & {
+export type ServedBetaServicePrincipal = Served<
+  GB.ServicePrincipal,
+  (typeof BETA_SERVICE_PRINCIPAL_KEYS)[number]
+> & {
   createdDateTime: string | null;
 };
 
@@ -134,7 +137,10 @@ export const OAUTH2_PERMISSION_GRANT_KEYS = [
   'resourceId',
   'scope',
 ] as const satisfies ReadonlyArray<keyof G.OAuth2PermissionGrant>;
-export type ServedOAuth2PermissionGrant = Served<G.OAuth2PermissionGrant, (typeof OAUTH2_PERMISSION_GRANT_KEYS)[number]>;
+export type ServedOAuth2PermissionGrant = Served<
+  G.OAuth2PermissionGrant,
+  (typeof OAUTH2_PERMISSION_GRANT_KEYS)[number]
+>;
 
 export const SIGN_IN_ACTIVITY_KEYS = [
   'id',
@@ -145,7 +151,10 @@ export const SIGN_IN_ACTIVITY_KEYS = [
   'delegatedResourceSignInActivity',
   'lastSignInActivity',
 ] as const satisfies ReadonlyArray<keyof GB.ServicePrincipalSignInActivity>;
-export type ServedSignInActivity = Served<GB.ServicePrincipalSignInActivity, (typeof SIGN_IN_ACTIVITY_KEYS)[number]>;
+export type ServedSignInActivity = Served<
+  GB.ServicePrincipalSignInActivity,
+  (typeof SIGN_IN_ACTIVITY_KEYS)[number]
+>;
 
 type ServedPasswordCredential = Served<G.PasswordCredential, keyof G.PasswordCredential>;
 type ServedKeyCredential = Served<G.KeyCredential, keyof G.KeyCredential>;

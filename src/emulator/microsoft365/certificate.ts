@@ -25,7 +25,8 @@ function len(n: number): Buffer {
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
-const tlv = (tag: number, content: Buffer) => Buffer.concat([Buffer.from([tag]), len(content.length), content]);
+const tlv = (tag: number, content: Buffer) =>
+  Buffer.concat([Buffer.from([tag]), len(content.length), content]);
 const seq = (...parts: Buffer[]) => tlv(0x30, Buffer.concat(parts));
 const set = (...parts: Buffer[]) => tlv(0x31, Buffer.concat(parts));
 const explicit = (n: number, content: Buffer) => tlv(0xa0 + n, content);

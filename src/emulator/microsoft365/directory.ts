@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { KeyCredentialIn, PasswordCredentialIn } from './schema.js';
 import { MICROSOFT_SERVICES_TENANT, WELL_KNOWN_RESOURCES } from './resources.js';
+import type { KeyCredentialIn, PasswordCredentialIn } from './schema.js';
 
 /**
  * The tenant the emulator serves, as collections it can page through. Two implementations: the
@@ -30,7 +30,11 @@ export interface SpRecord {
   appDisplayName: string;
   appOwnerOrganizationId: string | null;
   publisherName: string | null;
-  verifiedPublisher: { displayName: string; verifiedPublisherId: string; addedDateTime: string | null } | null;
+  verifiedPublisher: {
+    displayName: string;
+    verifiedPublisherId: string;
+    addedDateTime: string | null;
+  } | null;
   accountEnabled: boolean;
   servicePrincipalType: string;
   signInAudience: string | null;
@@ -97,7 +101,12 @@ export interface KeyedCollection<T> extends Collection<T> {
 
 export interface M365Directory {
   tenant: { id: string; displayName: string; defaultDomain: string };
-  scanner: { appId: string; displayName: string; permissions: ReadonlySet<string>; credentials: ReadonlySet<string> };
+  scanner: {
+    appId: string;
+    displayName: string;
+    permissions: ReadonlySet<string>;
+    credentials: ReadonlySet<string>;
+  };
   /** Entra ID P1/P2: without it the sign-in activity report answers 403. */
   premium: boolean;
   servicePrincipals: KeyedCollection<SpRecord> & { byAppId(appId: string): SpRecord | undefined };

@@ -134,16 +134,32 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
             : MICROSOFT_SERVICES_TENANT
           : derivedGuid('vendor-tenant', gen.seed, vendor);
     const verified = cat === 'third-party' && rnd(i, Salt.Verified) < 0.5;
-    const name = cat === 'internal' ? (isApi(i) ? `Internal API ${i}` : `Acme app ${i}`) : cat === 'platform' ? `Microsoft service ${i}` : `Vendor ${vendor} app ${i}`;
+    const name =
+      cat === 'internal'
+        ? isApi(i)
+          ? `Internal API ${i}`
+          : `Acme app ${i}`
+        : cat === 'platform'
+          ? `Microsoft service ${i}`
+          : `Vendor ${vendor} app ${i}`;
     return {
       id: id('sp', i),
       appId: id('appid', i),
       displayName: name,
       appDisplayName: name,
       appOwnerOrganizationId: owner,
-      publisherName: cat === 'platform' ? 'Microsoft Services' : cat === 'internal' ? section.tenant.displayName : `Vendor ${vendor}`,
+      publisherName:
+        cat === 'platform'
+          ? 'Microsoft Services'
+          : cat === 'internal'
+            ? section.tenant.displayName
+            : `Vendor ${vendor}`,
       verifiedPublisher: verified
-        ? { displayName: `Vendor ${vendor}`, verifiedPublisherId: String(1_000_000 + vendor), addedDateTime: null }
+        ? {
+            displayName: `Vendor ${vendor}`,
+            verifiedPublisherId: String(1_000_000 + vendor),
+            addedDateTime: null,
+          }
         : null,
       accountEnabled: rnd(i, Salt.Enabled) < 0.97,
       servicePrincipalType: 'Application',
@@ -163,7 +179,13 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
   const spOwnerIndexes = (i: number): number[] => {
     const cat = category(i);
     const n =
-      cat === 'internal' ? Math.floor(rnd(i, Salt.OwnerCount) * 2) : cat === 'third-party' ? (rnd(i, Salt.OwnerCount) < 0.2 ? 1 : 0) : 0;
+      cat === 'internal'
+        ? Math.floor(rnd(i, Salt.OwnerCount) * 2)
+        : cat === 'third-party'
+          ? rnd(i, Salt.OwnerCount) < 0.2
+            ? 1
+            : 0
+          : 0;
     return Array.from({ length: n }, (_, k) => mix(seed, i, Salt.Owner, k) % U);
   };
   const appOwnerIndexes = (i: number): number[] => {
@@ -256,7 +278,8 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
     const scopes = graph.oauth2PermissionScopes;
     const n = 1 + (mix(seed, i, Salt.GrantScope, k) % 4);
     const picked = new Set<string>();
-    for (let s = 0; s < n; s++) picked.add(scopes[mix(seed, i, Salt.GrantScope, k, s) % scopes.length]!.value);
+    for (let s = 0; s < n; s++)
+      picked.add(scopes[mix(seed, i, Salt.GrantScope, k, s) % scopes.length]!.value);
     return {
       id: `${id('grant', i).replace(/-/g, '')}${k}`,
       clientId: sp(i).id,
@@ -269,7 +292,10 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
 
   const signIn = (i: number): SignInRecord | undefined => {
     if (i < R || rnd(i, Salt.SignIn) >= 0.7) return undefined;
-    return { appId: sp(i).appId, lastSignInDateTime: iso(now.getTime() - Math.floor(rnd(i, Salt.SignInAge) * 200) * DAY) };
+    return {
+      appId: sp(i).appId,
+      lastSignInDateTime: iso(now.getTime() - Math.floor(rnd(i, Salt.SignInAge) * 200) * DAY),
+    };
   };
 
   const spIndex = (guid: string) => {
@@ -278,7 +304,8 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
     const i = indexOf('sp', guid, N);
     return i !== undefined && i >= R ? i : undefined;
   };
-  const owners = (indexes: number[]): OwnerRecord[] => indexes.map((j) => ({ type: 'user' as const, user: user(j) }));
+  const owners = (indexes: number[]): OwnerRecord[] =>
+    indexes.map((j) => ({ type: 'user' as const, user: user(j) }));
 
   return {
     tenant: section.tenant,

@@ -11,14 +11,25 @@ export interface GraphState {
 
 /** Application permissions that allow each family of reads (least privileged first, as documented). */
 export const GRAPH_PERMISSIONS = {
-  applications: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  applications: [
+    'Application.Read.All',
+    'Application.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
   grants: [
     'DelegatedPermissionGrant.Read.All',
     'Directory.Read.All',
     'DelegatedPermissionGrant.ReadWrite.All',
     'Directory.ReadWrite.All',
   ],
-  users: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  users: [
+    'User.ReadBasic.All',
+    'User.Read.All',
+    'Directory.Read.All',
+    'User.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ],
   signIns: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
 
@@ -40,7 +51,10 @@ const list = <T>(items: T[]): Collection<T> => ({ slots: items.length, at: (i) =
  * application permissions the world grants the scanner for that API (403 otherwise).
  */
 export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorContext): Route[] {
-  const guarded = (needs: readonly string[] | null, handler: (req: EmuRequest, dir: M365Directory) => EmuResponse): Handler => {
+  const guarded = (
+    needs: readonly string[] | null,
+    handler: (req: EmuRequest, dir: M365Directory) => EmuResponse,
+  ): Handler => {
     return (req) => {
       const s = state();
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
@@ -51,7 +65,12 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         });
       }
       if (needs && !needs.some((p) => token.roles.has(p))) {
-        return graphError(req, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+        return graphError(
+          req,
+          403,
+          'Authorization_RequestDenied',
+          'Insufficient privileges to complete the operation.',
+        );
       }
       try {
         return handler(req, s.dir);
@@ -68,7 +87,10 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
 
   for (const v of ['v1.0', 'beta'] as const) {
     const spBody = (sp: Parameters<typeof build.servicePrincipal>[0]) =>
-      (v === 'beta' ? build.betaServicePrincipal(sp) : build.servicePrincipal(sp)) as unknown as Record<string, unknown>;
+      (v === 'beta' ? build.betaServicePrincipal(sp) : build.servicePrincipal(sp)) as unknown as Record<
+        string,
+        unknown
+      >;
     const apps = GRAPH_PERMISSIONS.applications;
 
     add(
@@ -81,7 +103,14 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
           build: spBody,
           typeName: 'microsoft.graph.servicePrincipal',
           contextPath: 'servicePrincipals',
-          filterable: ['id', 'appId', 'displayName', 'appOwnerOrganizationId', 'servicePrincipalType', 'accountEnabled'],
+          filterable: [
+            'id',
+            'appId',
+            'displayName',
+            'appOwnerOrganizationId',
+            'servicePrincipalType',
+            'accountEnabled',
+          ],
         }),
       ),
     );
@@ -209,6 +238,23 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
     );
     add(
       'GET',
+      `/${v}/users/$count`,
+      guarded(GRAPH_PERMISSIONS.users, (req, dir) => {
+        if (String(req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
+          return graphError(
+            req,
+            400,
+            'Request_BadRequest',
+            "$count requires the 'ConsistencyLevel: eventual' request header.",
+          );
+        }
+        let n = 0;
+        for (let i = 0; i < dir.users.slots; i++) if (dir.users.at(i)) n += 1;
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(n) };
+      }),
+    );
+    add(
+      'GET',
       `/${v}/users/{id}`,
       guarded(GRAPH_PERMISSIONS.users, (req, dir) => {
         const key = req.params.id!;
@@ -271,10 +317,12 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         return graphError(req, 400, 'BadRequest', `Number of requests exceeds the limit of ${BATCH_LIMIT}.`);
       }
       const ids = new Set<string>();
-      const responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> = [];
+      const responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> =
+        [];
       for (const raw of requests as Array<Record<string, unknown>>) {
         const id = String(raw.id ?? '');
-        if (!id || ids.has(id)) return graphError(req, 400, 'BadRequest', 'Batch request ids must be present and unique.');
+        if (!id || ids.has(id))
+          return graphError(req, 400, 'BadRequest', 'Batch request ids must be present and unique.');
         ids.add(id);
         responses.push({ id, ...(await dispatchInner(req, v, raw)) });
       }
@@ -296,10 +344,20 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
     const m = inner.match(method, parsed.pathname);
     const json = { 'Content-Type': 'application/json' };
     if (!m || 'methodNotAllowed' in m) {
-      const r = graphError(outer, 400, 'BadRequest', `Resource not found for the segment '${parsed.pathname}'.`);
+      const r = graphError(
+        outer,
+        400,
+        'BadRequest',
+        `Resource not found for the segment '${parsed.pathname}'.`,
+      );
       return { status: r.status, headers: json, body: r.body };
     }
-    const fault = ctx.faults?.take({ service: 'graph', method, pattern: m.route.pattern, path: parsed.pathname });
+    const fault = ctx.faults?.take({
+      service: 'graph',
+      method,
+      pattern: m.route.pattern,
+      path: parsed.pathname,
+    });
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'rate-limit') {
       const r = graphError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');

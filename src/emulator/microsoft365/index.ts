@@ -34,18 +34,30 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
           path: formatPath(['microsoft365', ...(i.path as PropertyKey[])]),
           line: null,
           message:
-            i.code === 'unrecognized_keys' ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}` : i.message,
+            i.code === 'unrecognized_keys'
+              ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
+              : i.message,
         })),
       );
     }
     const s = parsed.data;
     if (s.generate) {
-      const explicit = (['users', 'servicePrincipals', 'applications', 'appRoleAssignments', 'oauth2PermissionGrants'] as const).filter(
-        (k) => s[k].length > 0,
-      );
+      const explicit = (
+        [
+          'users',
+          'servicePrincipals',
+          'applications',
+          'appRoleAssignments',
+          'oauth2PermissionGrants',
+        ] as const
+      ).filter((k) => s[k].length > 0);
       if (explicit.length > 0) {
         throw new ConfigError(file, [
-          { path: 'microsoft365.generate', line: null, message: `cannot be combined with explicit ${explicit.join(', ')}` },
+          {
+            path: 'microsoft365.generate',
+            line: null,
+            message: `cannot be combined with explicit ${explicit.join(', ')}`,
+          },
         ]);
       }
       return { dir: generatedDirectory(s, ctx.now) };

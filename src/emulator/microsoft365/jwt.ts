@@ -42,7 +42,11 @@ export function verifyJwtSignature(jwt: DecodedJwt, publicKeyPem: string): boole
 }
 
 /** Sign an RS256 JWT (the emulator's access tokens). */
-export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, privateKeyPem: string) {
+export function signJwt(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  privateKeyPem: string,
+) {
   const h = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...header })).toString('base64url');
   const p = Buffer.from(JSON.stringify(payload)).toString('base64url');
   const sig = sign('sha256', Buffer.from(`${h}.${p}`), createPrivateKey(privateKeyPem));

@@ -29,15 +29,27 @@ export function scannerCertificate(ctx: EmulatorContext): ClientCertificate {
 }
 
 function tokenSigningKid(ctx: EmulatorContext): string {
-  const spki = createPublicKey(ctx.keys.rsa(TOKEN_SIGNING_KEY).publicKeyPem).export({ type: 'spki', format: 'der' });
+  const spki = createPublicKey(ctx.keys.rsa(TOKEN_SIGNING_KEY).publicKeyPem).export({
+    type: 'spki',
+    format: 'der',
+  });
   return createHash('sha1').update(spki).digest('base64url');
 }
 
 /** AAD's OAuth error body (`error`, `error_description` with AADSTS code, trace ids, …). */
-function aadError(req: EmuRequest, status: number, error: string, code: number, message: string): EmuResponse {
+function aadError(
+  req: EmuRequest,
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+): EmuResponse {
   const traceId = randomUUID();
   const correlationId = (req.headers['client-request-id'] as string | undefined) ?? randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
   return {
     status,
     body: {
@@ -60,7 +72,11 @@ function knownTenant(dir: M365Directory, tenant: string): boolean {
 export type TokenCheck = { ok: true; roles: ReadonlySet<string> } | { ok: false; message: string };
 
 /** Validate a Graph bearer token issued by this emulator for the current world's tenant and scanner app. */
-export function verifyAccessToken(ctx: EmulatorContext, dir: M365Directory, authorization: unknown): TokenCheck {
+export function verifyAccessToken(
+  ctx: EmulatorContext,
+  dir: M365Directory,
+  authorization: unknown,
+): TokenCheck {
   if (typeof authorization !== 'string' || !/^Bearer\s+\S/i.test(authorization)) {
     return { ok: false, message: 'Access token is empty.' };
   }
@@ -70,9 +86,14 @@ export function verifyAccessToken(ctx: EmulatorContext, dir: M365Directory, auth
     return { ok: false, message: 'Access token validation failure. Invalid signature.' };
   }
   const p = jwt.payload;
-  if (typeof p.exp !== 'number' || p.exp * 1000 < Date.now()) return { ok: false, message: 'Lifetime validation failed, the token is expired.' };
-  if (p.aud !== GRAPH_RESOURCE) return { ok: false, message: 'Access token validation failure. Invalid audience.' };
-  if (String(p.tid).toLowerCase() !== dir.tenant.id.toLowerCase() || String(p.appid).toLowerCase() !== dir.scanner.appId.toLowerCase()) {
+  if (typeof p.exp !== 'number' || p.exp * 1000 < Date.now())
+    return { ok: false, message: 'Lifetime validation failed, the token is expired.' };
+  if (p.aud !== GRAPH_RESOURCE)
+    return { ok: false, message: 'Access token validation failure. Invalid audience.' };
+  if (
+    String(p.tid).toLowerCase() !== dir.tenant.id.toLowerCase() ||
+    String(p.appid).toLowerCase() !== dir.scanner.appId.toLowerCase()
+  ) {
     return { ok: false, message: 'Access token validation failure. Invalid issuer or application.' };
   }
   // Permissions are checked against the world as served now, so a test can withdraw one.
@@ -127,14 +148,32 @@ function verifyClientAssertion(
   const p = jwt.payload;
   const now = Date.now() / 1000;
   if (typeof p.exp !== 'number' || p.exp < now - 300 || (typeof p.nbf === 'number' && p.nbf > now + 300)) {
-    return aadError(req, 401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
+    return aadError(
+      req,
+      401,
+      'invalid_client',
+      700024,
+      'Client assertion is not within its valid time range.',
+    );
   }
   const endpoints = [tenant, dir.tenant.id].map((t) => `${req.origin}/${t}/oauth2/v2.0/token`);
   if (typeof p.aud !== 'string' || !endpoints.includes(p.aud.split('?')[0]!)) {
-    return aadError(req, 401, 'invalid_client', 700021, `Client assertion audience claim does not match Realm issuer. Review the documentation at https://aka.ms/certCreds.`);
+    return aadError(
+      req,
+      401,
+      'invalid_client',
+      700021,
+      `Client assertion audience claim does not match Realm issuer. Review the documentation at https://aka.ms/certCreds.`,
+    );
   }
   if (String(p.iss).toLowerCase() !== dir.scanner.appId.toLowerCase() || p.sub !== p.iss) {
-    return aadError(req, 401, 'invalid_client', 700023, 'Client assertion issuer and subject must be the client id.');
+    return aadError(
+      req,
+      401,
+      'invalid_client',
+      700023,
+      'Client assertion issuer and subject must be the client id.',
+    );
   }
   return null;
 }
@@ -149,7 +188,13 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
       const tenant = req.params.tenant!;
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
       if (!knownTenant(s.dir, tenant)) {
-        return aadError(req, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+        return aadError(
+          req,
+          400,
+          'invalid_request',
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        );
       }
       return handler(req, s.dir, tenant);
     };
@@ -165,7 +210,11 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
           status: 200,
           body: {
             token_endpoint: `${base}/oauth2/v2.0/token`,
-            token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+            token_endpoint_auth_methods_supported: [
+              'client_secret_post',
+              'private_key_jwt',
+              'client_secret_basic',
+            ],
             jwks_uri: `${req.origin}/${dir.tenant.id}/discovery/v2.0/keys`,
             response_modes_supported: ['query', 'fragment', 'form_post'],
             subject_types_supported: ['pairwise'],
@@ -198,7 +247,10 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
       handler: withTenant(() => {
         const jwk = createPublicKey(ctx.keys.rsa(TOKEN_SIGNING_KEY).publicKeyPem).export({ format: 'jwk' });
         const kid = tokenSigningKid(ctx);
-        return { status: 200, body: { keys: [{ kty: 'RSA', use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e }] } };
+        return {
+          status: 200,
+          body: { keys: [{ kty: 'RSA', use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e }] },
+        };
       }),
     },
     {
@@ -209,7 +261,13 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
         const form = new URLSearchParams(req.body.toString('utf8'));
         const grantType = form.get('grant_type');
         if (grantType !== 'client_credentials') {
-          return aadError(req, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType ?? ''}'.`);
+          return aadError(
+            req,
+            400,
+            'unsupported_grant_type',
+            70003,
+            `The app requested an unsupported grant type '${grantType ?? ''}'.`,
+          );
         }
         const clientId = form.get('client_id') ?? '';
         if (clientId.toLowerCase() !== dir.scanner.appId.toLowerCase()) {
@@ -224,7 +282,13 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
         const scope = form.get('scope') ?? '';
         const resource = scope.replace(/\/\.default$/, '');
         if (!scope.endsWith('/.default') || (resource !== GRAPH_RESOURCE && resource !== req.origin)) {
-          return aadError(req, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+          return aadError(
+            req,
+            400,
+            'invalid_scope',
+            1002012,
+            `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+          );
         }
         const secret = form.get('client_secret');
         const assertion = form.get('client_assertion');
@@ -240,15 +304,33 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
           }
         } else if (assertion !== null) {
           if (form.get('client_assertion_type') !== ASSERTION_TYPE) {
-            return aadError(req, 401, 'invalid_client', 50027, `client_assertion_type must be ${ASSERTION_TYPE}.`);
+            return aadError(
+              req,
+              401,
+              'invalid_client',
+              50027,
+              `client_assertion_type must be ${ASSERTION_TYPE}.`,
+            );
           }
           if (!dir.scanner.credentials.has('certificate')) {
-            return aadError(req, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. [Reason - The key was not found.]');
+            return aadError(
+              req,
+              401,
+              'invalid_client',
+              700027,
+              'Client assertion failed signature validation. [Reason - The key was not found.]',
+            );
           }
           const bad = verifyClientAssertion(ctx, req, dir, tenant, assertion);
           if (bad) return bad;
         } else {
-          return aadError(req, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+          return aadError(
+            req,
+            401,
+            'invalid_client',
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+          );
         }
         return {
           status: 200,

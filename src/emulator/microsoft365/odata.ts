@@ -47,7 +47,11 @@ export function parseTop(query: URLSearchParams, max = MAX_TOP, fallback = DEFAU
   if (raw === null) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new ODataError(400, 'Request_BadRequest', `Invalid page size specified: '${raw}'. Must be between 1 and ${max} inclusive.`);
+    throw new ODataError(
+      400,
+      'Request_BadRequest',
+      `Invalid page size specified: '${raw}'. Must be between 1 and ${max} inclusive.`,
+    );
   }
   return n;
 }
@@ -55,7 +59,10 @@ export function parseTop(query: URLSearchParams, max = MAX_TOP, fallback = DEFAU
 export function parseSelect(query: URLSearchParams): string[] | null {
   const raw = query.get('$select');
   if (raw === null || raw.trim() === '') return null;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 const SKIP_PREFIX = 'RW11bGF0b3I'; // base64 "Emulator", so tokens look like Graph's opaque ones
@@ -66,7 +73,9 @@ function encodeSkipToken(slot: number): string {
 
 function decodeSkipToken(token: string | null): number {
   if (token === null) return 0;
-  const m = token.startsWith(SKIP_PREFIX) ? /^slot:(\d+)$/.exec(Buffer.from(token.slice(SKIP_PREFIX.length), 'base64url').toString()) : null;
+  const m = token.startsWith(SKIP_PREFIX)
+    ? /^slot:(\d+)$/.exec(Buffer.from(token.slice(SKIP_PREFIX.length), 'base64url').toString())
+    : null;
   if (!m) throw new ODataError(400, 'Request_BadRequest', `Invalid skip token '${token}'.`);
   return Number(m[1]);
 }
@@ -103,7 +112,11 @@ export function parseFilter(query: URLSearchParams, filterable: readonly string[
     const inn = /^\s*([A-Za-z0-9_]+)\s+in\s+\((.*)\)\s*$/.exec(clause);
     const prop = eq?.[1] ?? inn?.[1];
     if (!prop || !(eq || inn)) {
-      throw new ODataError(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified: '${clause}'.`);
+      throw new ODataError(
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported or invalid query filter clause specified: '${clause}'.`,
+      );
     }
     if (!filterable.includes(prop)) {
       throw new ODataError(
@@ -129,14 +142,24 @@ export function parseFilter(query: URLSearchParams, filterable: readonly string[
 }
 
 /** Keep only selected properties (plus `id` and `@odata.type`); unknown names are a 400 like Graph's. */
-export function project(obj: Record<string, unknown>, select: string[] | null, typeName: string, strict = true) {
+export function project(
+  obj: Record<string, unknown>,
+  select: string[] | null,
+  typeName: string,
+  strict = true,
+) {
   if (!select) return obj;
   const out: Record<string, unknown> = {};
   if ('@odata.type' in obj) out['@odata.type'] = obj['@odata.type'];
   if ('id' in obj) out.id = obj.id;
   for (const key of select) {
     if (key in obj) out[key] = obj[key];
-    else if (strict) throw new ODataError(400, 'Request_BadRequest', `Could not find a property named '${key}' on type '${typeName}'.`);
+    else if (strict)
+      throw new ODataError(
+        400,
+        'Request_BadRequest',
+        `Could not find a property named '${key}' on type '${typeName}'.`,
+      );
   }
   return out;
 }
@@ -193,7 +216,12 @@ export function listPage<T>(o: ListOptions<T>): EmuResponse {
   return { status: 200, body };
 }
 
-export function entity(req: EmuRequest, obj: Record<string, unknown>, typeName: string, contextPath: string): EmuResponse {
+export function entity(
+  req: EmuRequest,
+  obj: Record<string, unknown>,
+  typeName: string,
+  contextPath: string,
+): EmuResponse {
   const select = parseSelect(req.query);
   const version = req.path.startsWith('/beta/') ? 'beta' : 'v1.0';
   return {

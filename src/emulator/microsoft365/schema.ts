@@ -23,7 +23,10 @@ import { z } from 'zod';
  */
 export const Guid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID (xxxxxxxx-xxxx-…)');
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'must be a GUID (xxxxxxxx-xxxx-…)',
+  );
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be a timestamp or now±N[dhms]' });
 
 export const PasswordCredentialIn = z
@@ -90,9 +93,16 @@ export const ServicePrincipalIn = z
     publisherName: z.string().nullable().default(null),
     verifiedPublisher: VerifiedPublisherIn.nullable().default(null),
     accountEnabled: z.boolean().default(true),
-    servicePrincipalType: z.enum(['Application', 'ManagedIdentity', 'Legacy', 'SocialIdp']).default('Application'),
+    servicePrincipalType: z
+      .enum(['Application', 'ManagedIdentity', 'Legacy', 'SocialIdp'])
+      .default('Application'),
     signInAudience: z
-      .enum(['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'])
+      .enum([
+        'AzureADMyOrg',
+        'AzureADMultipleOrgs',
+        'AzureADandPersonalMicrosoftAccount',
+        'PersonalMicrosoftAccount',
+      ])
       .nullable()
       .default('AzureADMultipleOrgs'),
     tags: z.array(z.string()).default(['WindowsAzureActiveDirectoryIntegratedApp']),
@@ -118,7 +128,12 @@ export const ApplicationIn = z
     displayName: z.string().min(1),
     createdDateTime: Timestamp.nullable().default(null),
     signInAudience: z
-      .enum(['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'])
+      .enum([
+        'AzureADMyOrg',
+        'AzureADMultipleOrgs',
+        'AzureADandPersonalMicrosoftAccount',
+        'PersonalMicrosoftAccount',
+      ])
       .default('AzureADMyOrg'),
     publisherDomain: z.string().nullable().default(null),
     owners: z.array(Guid).default([]),
@@ -189,16 +204,19 @@ export const GenerateIn = z
 
 export const Microsoft365Section = z
   .object({
-    tenant: z
-      .object({ id: Guid, displayName: z.string().min(1), defaultDomain: z.string().min(1) })
-      .strict(),
-    licences: z.object({ entraIdP1: z.boolean().default(true) }).strict().default({ entraIdP1: true }),
+    tenant: z.object({ id: Guid, displayName: z.string().min(1), defaultDomain: z.string().min(1) }).strict(),
+    licences: z
+      .object({ entraIdP1: z.boolean().default(true) })
+      .strict()
+      .default({ entraIdP1: true }),
     scanner: z
       .object({
         appId: Guid,
         displayName: z.string().default('grantscope scanner'),
         /** Application permissions admin-consented to the scanner app (checked on every Graph call). */
-        permissions: z.array(z.string()).default(['Application.Read.All', 'Directory.Read.All', 'AuditLog.Read.All']),
+        permissions: z
+          .array(z.string())
+          .default(['Application.Read.All', 'Directory.Read.All', 'AuditLog.Read.All']),
         /** Client credentials the app registration accepts. */
         credentials: z.array(z.enum(['secret', 'certificate'])).default(['secret', 'certificate']),
       })

@@ -20,7 +20,8 @@ type Issue = { path: string; line: null; message: string };
 /** The directory of an explicit world: validates references between objects and indexes them. */
 export function worldDirectory(section: Microsoft365Section, file: string): M365Directory {
   const issues: Issue[] = [];
-  const issue = (path: string, message: string) => issues.push({ path: `microsoft365.${path}`, line: null, message });
+  const issue = (path: string, message: string) =>
+    issues.push({ path: `microsoft365.${path}`, line: null, message });
 
   const sps: SpRecord[] = section.servicePrincipals.map((sp) => ({
     ...sp,
@@ -51,13 +52,26 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
       seen.add(k);
     });
   };
-  checkUnique('servicePrincipals', sps.map((s) => s.id));
-  checkUnique('users', users.map((u) => u.id));
-  checkUnique('applications', apps.map((a) => a.id));
-  checkUnique('oauth2PermissionGrants', section.oauth2PermissionGrants.map((g) => g.id));
+  checkUnique(
+    'servicePrincipals',
+    sps.map((s) => s.id),
+  );
+  checkUnique(
+    'users',
+    users.map((u) => u.id),
+  );
+  checkUnique(
+    'applications',
+    apps.map((a) => a.id),
+  );
+  checkUnique(
+    'oauth2PermissionGrants',
+    section.oauth2PermissionGrants.map((g) => g.id),
+  );
   const appIds = new Set<string>();
   sps.forEach((s, i) => {
-    if (appIds.has(s.appId.toLowerCase())) issue(`servicePrincipals[${i}].appId`, `two service principals for appId ${s.appId}`);
+    if (appIds.has(s.appId.toLowerCase()))
+      issue(`servicePrincipals[${i}].appId`, `two service principals for appId ${s.appId}`);
     appIds.add(s.appId.toLowerCase());
   });
 
@@ -85,9 +99,16 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
     appOwners.set(a.id.toLowerCase(), resolveOwners(a.owners, `applications[${i}].owners`));
   });
 
-  const resourceOf = (ref: { resourceId?: string; resourceAppId?: string }, path: string): SpRecord | undefined => {
+  const resourceOf = (
+    ref: { resourceId?: string; resourceAppId?: string },
+    path: string,
+  ): SpRecord | undefined => {
     const sp = ref.resourceId ? spsCol.get(ref.resourceId) : spByAppId.get(ref.resourceAppId!.toLowerCase());
-    if (!sp) issue(path, `no service principal ${ref.resourceId ?? `with appId ${ref.resourceAppId}`} in this world`);
+    if (!sp)
+      issue(
+        path,
+        `no service principal ${ref.resourceId ?? `with appId ${ref.resourceAppId}`} in this world`,
+      );
     return sp;
   };
 
@@ -113,7 +134,11 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
     }
     if (!appRoleId) return;
     assignments.push({
-      id: a.id ?? Buffer.from(derivedGuid('assignment', a.principalId, resource.id, appRoleId)).toString('base64url').slice(0, 43),
+      id:
+        a.id ??
+        Buffer.from(derivedGuid('assignment', a.principalId, resource.id, appRoleId))
+          .toString('base64url')
+          .slice(0, 43),
       appRoleId,
       createdDateTime: a.createdDateTime,
       principalId: a.principalId,
@@ -127,7 +152,8 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
   const grants: GrantRecord[] = [];
   section.oauth2PermissionGrants.forEach((g, i) => {
     const path = `oauth2PermissionGrants[${i}]`;
-    if (!spsCol.get(g.clientId)) issue(`${path}.clientId`, `no service principal ${g.clientId} in this world`);
+    if (!spsCol.get(g.clientId))
+      issue(`${path}.clientId`, `no service principal ${g.clientId} in this world`);
     if (g.principalId && !usersCol.get(g.principalId) && !deleted.has(g.principalId.toLowerCase())) {
       issue(`${path}.principalId`, `no user ${g.principalId} in users or deletedUsers`);
     }
@@ -173,8 +199,7 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
     users: usersCol,
     oauth2PermissionGrants: list(grants),
     signInActivities: list(signIns),
-    ownersOfServicePrincipal: (id) =>
-      spsCol.get(id) ? (spOwners.get(id.toLowerCase()) ?? []) : undefined,
+    ownersOfServicePrincipal: (id) => (spsCol.get(id) ? (spOwners.get(id.toLowerCase()) ?? []) : undefined),
     ownersOfApplication: (id) => (appsCol.get(id) ? (appOwners.get(id.toLowerCase()) ?? []) : undefined),
     appRoleAssignedTo: (resourceId) => list(assignedTo.get(resourceId.toLowerCase()) ?? []),
     appRoleAssignments: (principalId) => assignmentsOf.get(principalId.toLowerCase()) ?? [],
