@@ -37,9 +37,11 @@ class EngineTransport implements Middleware {
     const { retry } = this.ctx.http;
     for (let attempt = 0; ; attempt++) {
       try {
+        // A dependent signal per request: listeners added to the scan's own signal would pile up.
+        const signal = AbortSignal.any([this.ctx.signal]);
         const response = await this.ctx.http.fetch(context.request, {
           ...context.options,
-          signal: this.ctx.signal,
+          signal,
         } as RequestInit);
         if ((response.status === 500 || response.status === 502) && attempt < retry.maxRetries) {
           await response.body?.cancel();
@@ -263,11 +265,16 @@ export class GraphApi {
               const tries = (attempts.get(key) ?? 0) + 1;
               attempts.set(key, tries);
               if (tries > this.ctx.http.retry.maxRetries) {
-                throw new ApiError(GRAPH_API, 429, 'throttled inside $batch; retries exhausted', {
-                  method: 'GET',
-                  path: innerPath,
-                  requiredPermission: info.requiredPermission,
-                });
+                throw new ApiError(
+                  GRAPH_API,
+                  429,
+                  `throttled inside $batch (${innerPath}); retries exhausted`,
+                  {
+                    method: 'GET',
+                    path: info.api.replace(/^GET /, ''),
+                    requiredPermission: info.requiredPermission,
+                  },
+                );
               }
               const after = Number(response.headers.get('Retry-After'));
               const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);

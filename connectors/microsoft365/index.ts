@@ -38,6 +38,53 @@ const ALL_COLLECTORS = [
   signInActivityCollector,
 ] as const;
 
+/** OAuth error codes and the status Entra answers them with (RFC 6749 5.2). */
+const OAUTH_STATUS: Record<string, number> = {
+  invalid_client: 401,
+  invalid_request: 400,
+  unauthorized_client: 400,
+  invalid_scope: 400,
+  invalid_grant: 400,
+  unsupported_grant_type: 400,
+};
+
+/**
+ * @azure/identity reports token-endpoint failures as MSAL's message
+ * (`invalid_client: Error(s): 7000215 - … - Description: AADSTS7000215: … Trace ID: …`), without the
+ * HTTP status; keep the OAuth error and the AADSTS sentence, and map the error to its status.
+ */
+export function tokenError(err: unknown, tenantId: string): ApiError {
+  const path = `/${tenantId}/oauth2/v2.0/token`;
+  if (err instanceof AuthenticationError) {
+    const detail = err.errorResponse;
+    const first = (detail.errorDescription ?? '').split(/\r?\n| Trace ID:/)[0];
+    return new ApiError(
+      'entra-id',
+      err.statusCode,
+      `${detail.error}: ${first}`,
+      { method: 'POST', path },
+      { cause: err },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /^([a-z_]+): [\s\S]*?(AADSTS\d+: [\s\S]*?)(?: Trace ID:| - Correlation ID:|$)/.exec(message);
+  if (m)
+    return new ApiError(
+      'entra-id',
+      OAUTH_STATUS[m[1]!] ?? null,
+      `${m[1]}: ${m[2]!.trim()}`,
+      { method: 'POST', path },
+      { cause: err },
+    );
+  return new ApiError(
+    'entra-id',
+    null,
+    message.split('\n')[0] ?? 'token request failed',
+    { method: 'POST', path },
+    { cause: err },
+  );
+}
+
 /** Get one token before collecting: bad credentials become one clear error on every collector. */
 async function authenticate(
   s: ScanContext,
@@ -47,28 +94,7 @@ async function authenticate(
     await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
     return null;
   } catch (err) {
-    const path = `/${s.config.tenantId}/oauth2/v2.0/token`;
-    if (err instanceof AuthenticationError) {
-      const detail = err.errorResponse;
-      const first = (detail.errorDescription ?? '').split(/\r?\n| Trace ID:/)[0];
-      return new ApiError(
-        'entra-id',
-        err.statusCode,
-        `${detail.error}: ${first}`,
-        { method: 'POST', path },
-        { cause: err },
-      );
-    }
-    return new ApiError(
-      'entra-id',
-      null,
-      (err as Error).message.split('\n')[0] ?? 'token request failed',
-      {
-        method: 'POST',
-        path,
-      },
-      { cause: err },
-    );
+    return tokenError(err, s.config.tenantId);
   }
 }
 

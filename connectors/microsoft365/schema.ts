@@ -171,11 +171,19 @@ export const SignInActivity = z.object({
 });
 export type SignInActivity = z.infer<typeof SignInActivity>;
 
-export function page<T extends z.ZodType>(item: T) {
-  return z.object({
-    value: z.array(item),
-    '@odata.nextLink': z.string().optional(),
-  });
+function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+}
+const pages = new WeakMap<z.ZodType, z.ZodType>();
+
+/** A Graph collection page of `item`s (memoised: building zod schemas is not free). */
+export function page<T extends z.ZodType>(item: T): ReturnType<typeof pageOf<T>> {
+  let p = pages.get(item);
+  if (!p) {
+    p = pageOf(item);
+    pages.set(item, p);
+  }
+  return p as ReturnType<typeof pageOf<T>>;
 }
 
 export const GraphErrorBody = z.object({

@@ -70,14 +70,14 @@ function pem(label: string, der: Buffer): string {
 
 const cache = new Map<string, ClientCertificate>();
 
-/** Build (once per key and subject) a self-signed SHA-256/RSA certificate valid from `notBefore` to `notAfter`. */
+/** Build (once per key and subject) a self-signed SHA-256/RSA certificate for `CN=<commonName>`. */
 export function selfSignedCertificate(
   keys: { privateKeyPem: string; publicKeyPem: string },
-  subject: string,
+  commonName: string,
   notBefore: Date,
   notAfter: Date,
 ): ClientCertificate {
-  const cacheKey = `${keys.publicKeyPem}|${subject}|${notBefore.toISOString()}|${notAfter.toISOString()}`;
+  const cacheKey = `${keys.publicKeyPem}|${commonName}|${notBefore.toISOString()}|${notAfter.toISOString()}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const spki = createPublicKey(keys.publicKeyPem).export({ type: 'spki', format: 'der' });
@@ -88,9 +88,9 @@ export function selfSignedCertificate(
     explicit(0, integer(Buffer.from([2]))), // v3
     integer(serial),
     sigAlg,
-    name(subject),
+    name(commonName),
     seq(time(notBefore), time(notAfter)),
-    name(subject),
+    name(commonName),
     spki,
   );
   const signature = sign('sha256', tbs, createPrivateKey(keys.privateKeyPem));

@@ -20,6 +20,8 @@ const DAY = 86_400_000;
 const API_STRIDE = 97;
 const API_OFFSET = 5;
 const MAX_ASSIGNMENTS = 3;
+/** Each internal API is held by this many of the service principals after it. */
+const API_HOLDERS = 3;
 const MAX_GRANTS = 2;
 
 /** murmur3 fmix32 over a few integers: a fast, well-mixed deterministic hash. */
@@ -241,19 +243,7 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
     if (cat === 'resource' || cat === 'platform') return 0;
     return Math.floor(rnd(i, Salt.AssignmentCount) * (MAX_ASSIGNMENTS + 1));
   };
-  const apiCount = Math.max(0, Math.ceil((N - API_OFFSET) / API_STRIDE));
-  const assignment = (i: number, k: number): AssignmentRecord | undefined => {
-    if (k >= assignmentCount(i)) return undefined;
-    const r = rnd(i, Salt.AssignmentResource, k);
-    let resource: SpRecord;
-    if (r < 0.85 || R < 3) resource = graph;
-    else if (r < 0.9) resource = resources[1]!;
-    else if (r < 0.95 || apiCount === 0) resource = resources[2]!;
-    else {
-      const j = API_OFFSET + API_STRIDE * (mix(seed, i, Salt.AssignmentResource, k) % apiCount);
-      resource = j < N && j !== i && isApi(j) ? sp(j) : graph;
-    }
-    const role = resource.appRoles[mix(seed, i, Salt.AssignmentRole, k) % resource.appRoles.length]!;
+  const build = (i: number, k: number, resource: SpRecord, role: { id: string }): AssignmentRecord => {
     const principal = sp(i);
     return {
       id: `${principal.id.replace(/-/g, '')}${k}${role.id.slice(0, 8)}`,
@@ -265,6 +255,39 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
       resourceId: resource.id,
       resourceDisplayName: resource.displayName,
     };
+  };
+  /** Which Microsoft resource (index into `resources`) the k-th assignment of client i is on, if any. */
+  const microsoftResourceOf = (i: number, k: number): number | undefined => {
+    if (k >= assignmentCount(i)) return undefined;
+    const r = rnd(i, Salt.AssignmentResource, k);
+    const at = r < 0.85 || R < 3 ? 0 : r < 0.93 ? 1 : 2;
+    return at < R ? at : undefined;
+  };
+  const microsoftAssignment = (i: number, k: number): AssignmentRecord | undefined => {
+    const at = microsoftResourceOf(i, k);
+    if (at === undefined) return undefined;
+    const resource = resources[at]!;
+    return build(
+      i,
+      k,
+      resource,
+      resource.appRoles[mix(seed, i, Salt.AssignmentRole, k) % resource.appRoles.length]!,
+    );
+  };
+  /**
+   * Internal APIs are held by their next three neighbours (when those are not Microsoft's), which
+   * keeps both directions cheap: an API's holders are j+1..j+3, a client's APIs are i-1..i-3.
+   */
+  const apiAssignment = (j: number, d: number): AssignmentRecord | undefined => {
+    const i = j + d;
+    if (!isApi(j) || i >= N || category(i) === 'platform' || category(i) === 'resource') return undefined;
+    const api = sp(j);
+    return build(
+      i,
+      MAX_ASSIGNMENTS + d,
+      api,
+      api.appRoles[mix(seed, i, Salt.AssignmentRole, 99) % api.appRoles.length]!,
+    );
   };
 
   const grantCount = (i: number) => {
@@ -360,23 +383,31 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
       return i === undefined || !application(i) ? undefined : owners(appOwnerIndexes(i));
     },
     appRoleAssignedTo: (resourceId): Collection<AssignmentRecord> => {
-      const rid = resourceId.toLowerCase();
-      const i = spIndex(rid);
-      if (i === undefined || sp(i).appRoles.length === 0) return { slots: 0, at: () => undefined };
+      const j = spIndex(resourceId);
+      if (j === undefined || sp(j).appRoles.length === 0) return { slots: 0, at: () => undefined };
+      if (isApi(j)) return { slots: API_HOLDERS, at: (slot) => apiAssignment(j, slot + 1) };
       return {
         slots: N * MAX_ASSIGNMENTS,
         at: (slot) => {
-          const a = assignment(Math.floor(slot / MAX_ASSIGNMENTS), slot % MAX_ASSIGNMENTS);
-          return a && a.resourceId === rid ? a : undefined;
+          const i = Math.floor(slot / MAX_ASSIGNMENTS);
+          const k = slot % MAX_ASSIGNMENTS;
+          return microsoftResourceOf(i, k) === j ? microsoftAssignment(i, k) : undefined;
         },
       };
     },
     appRoleAssignments: (principalId) => {
       const i = spIndex(principalId);
       if (i === undefined) return [];
-      return Array.from({ length: MAX_ASSIGNMENTS }, (_, k) => assignment(i, k)).filter(
-        (a): a is AssignmentRecord => a !== undefined,
-      );
+      const out: AssignmentRecord[] = [];
+      for (let k = 0; k < MAX_ASSIGNMENTS; k++) {
+        const a = microsoftAssignment(i, k);
+        if (a) out.push(a);
+      }
+      for (let d = 1; d <= API_HOLDERS; d++) {
+        const a = i - d >= 0 ? apiAssignment(i - d, d) : undefined;
+        if (a) out.push(a);
+      }
+      return out;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { constants, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -26,9 +26,15 @@ export function decodeJwt(token: string): DecodedJwt | null {
   }
 }
 
+const keyObjects = new Map<string, KeyObject>();
+
 /** Verify an RS256 or PS256 signature (the two algorithms MSAL uses for certificate assertions). */
 export function verifyJwtSignature(jwt: DecodedJwt, publicKeyPem: string): boolean {
-  const key = createPublicKey(publicKeyPem);
+  let key = keyObjects.get(publicKeyPem);
+  if (!key) {
+    key = createPublicKey(publicKeyPem);
+    keyObjects.set(publicKeyPem, key);
+  }
   if (jwt.header.alg === 'RS256') return verify('sha256', jwt.signingInput, key, jwt.signature);
   if (jwt.header.alg === 'PS256') {
     return verify(
