@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
+import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
-import { ApiError, CredentialSourceError } from '../../src/errors.js';
+import { CredentialSourceError } from '../../src/errors.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import connector, { Microsoft365Config } from './index.js';
 
@@ -19,9 +21,11 @@ const DEMO_IDS = {
   salesforce: 'f412961c-7595-4ef0-bfb0-6e5557468ede',
 };
 
-function edited(file: string, edit: (section: Record<string, any>) => void): World {
+type Section = z.input<typeof Microsoft365Section>;
+
+function edited(file: string, edit: (section: Section) => void): World {
   const w = structuredClone(loadWorld(file));
-  edit(w.platforms.microsoft365 as Record<string, any>);
+  edit(w.platforms.microsoft365 as Section);
   return w;
 }
 
@@ -568,5 +572,3 @@ describe('microsoft365 config', () => {
     });
   });
 });
-
-void ApiError;

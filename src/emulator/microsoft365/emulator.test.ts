@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { createHttpPolicy } from '../../connector/http.js';
 import { ConfigError } from '../../errors.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
@@ -16,15 +17,22 @@ import {
 } from './builders.js';
 import { microsoft365Emulator } from './index.js';
 import { signJwt } from './jwt.js';
+import type { Microsoft365Section } from './schema.js';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const DEMO = 'fixtures/worlds/test/m365-demo.yaml';
 const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
 
-function demoWorld(edit?: (section: Record<string, any>) => void): World {
+/** A world section as written in YAML (before defaults). */
+type Section = z.input<typeof Microsoft365Section> & Record<string, unknown>;
+/** Graph and Entra bodies, read loosely by tests. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON response bodies
+type Body = any;
+
+function demoWorld(edit?: (section: Section) => void): World {
   const w = loadWorld(DEMO);
   const copy = structuredClone(w);
-  edit?.(copy.platforms.microsoft365 as Record<string, any>);
+  edit?.(copy.platforms.microsoft365 as Section);
   return copy;
 }
 
@@ -40,7 +48,7 @@ describe('microsoft365 emulator', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
-    return { status: r.status, body: (await r.json()) as Record<string, any> };
+    return { status: r.status, body: (await r.json()) as Body };
   };
   const secretToken = async () =>
     (
@@ -61,7 +69,7 @@ describe('microsoft365 emulator', () => {
     return {
       status: r.status,
       headers: r.headers,
-      body: (text.startsWith('{') ? JSON.parse(text) : text) as any,
+      body: (text.startsWith('{') ? JSON.parse(text) : text) as Body,
     };
   };
 
@@ -236,7 +244,7 @@ describe('microsoft365 emulator', () => {
       for (const sp of beta) expect(missing(sp, BETA_SERVICE_PRINCIPAL_KEYS)).toEqual([]);
       expect(beta[0]).not.toHaveProperty('oauth2PermissionScopes');
 
-      const apps = (await graph('/v1.0/applications')).body.value as Array<Record<string, any>>;
+      const apps = (await graph('/v1.0/applications')).body.value as Body[];
       expect(apps.length).toBe(4);
       for (const a of apps) {
         expect(missing(a, APPLICATION_KEYS)).toEqual([]);
@@ -354,7 +362,7 @@ describe('microsoft365 world validation', () => {
     origin: () => 'https://127.0.0.1:1',
     keys: { rsa: () => ({}) as never, secret: () => 's' },
   } as never;
-  const load = (edit: (s: Record<string, any>) => void) => {
+  const load = (edit: (s: Section) => void) => {
     const w = demoWorld(edit);
     return () =>
       microsoft365Emulator.load(
@@ -366,7 +374,7 @@ describe('microsoft365 world validation', () => {
 
   it('names the file and the key of a malformed value', () => {
     const run = load((s) => {
-      s.servicePrincipals[2].appId = 'not-a-guid';
+      s.servicePrincipals![2]!.appId = 'not-a-guid';
     });
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(
@@ -376,8 +384,8 @@ describe('microsoft365 world validation', () => {
 
   it('rejects references to objects the world does not have', () => {
     const run = load((s) => {
-      s.servicePrincipals[0].owners = ['0e0e0e0e-0000-4000-8000-000000000000'];
-      s.appRoleAssignments[0].appRole = 'Mail.ReadEverything';
+      s.servicePrincipals![0]!.owners = ['0e0e0e0e-0000-4000-8000-000000000000'];
+      s.appRoleAssignments![0]!.appRole = 'Mail.ReadEverything';
     });
     expect(run).toThrow(
       /servicePrincipals\[0\]\.owners\[0\]: owner 0e0e0e0e-0000-4000-8000-000000000000 is neither/,
