@@ -230,6 +230,30 @@ describe('microsoft365 connector against the emulator', () => {
     });
   });
 
+  it('sees the changed demo tenant: one app added, two widened, one consent revoked', async () => {
+    world(DEMO);
+    const before = await scan();
+    world('fixtures/worlds/test/m365-demo-changed.yaml');
+    const after = await scan();
+    const keys = (r: ModelRecord[]) =>
+      new Set(grants(r).map((g) => `${g.identity.nativeId}|${g.permission.id}|${g.principal?.id ?? ''}`));
+    const [b, a] = [keys(before.records), keys(after.records)];
+    const added = [...a].filter((k) => !b.has(k));
+    const removed = [...b].filter((k) => !a.has(k));
+    const otter = 'dc95a4b6-262c-4d5d-895e-3e73c0c99ded';
+    expect(added.filter((k) => k.startsWith(otter))).toHaveLength(6);
+    expect(added.filter((k) => !k.startsWith(otter)).sort()).toEqual(
+      [
+        `${DEMO_IDS.zoom}|e383f46e-2787-4529-855e-0e479a3ffac0|`, // Mail.Send (delegated)
+        `${DEMO_IDS.salesforce}|741f803b-c850-494e-b5df-cde7c675a1ca|`, // User.ReadWrite.All (application)
+      ].sort(),
+    );
+    expect(removed).toEqual([
+      'd2886bdc-2642-4fbb-afba-f9201d4e6c4b|e1fe6dd8-ba31-4d61-89e7-88639da4683d|1a715734-6352-4ef7-bde3-f69506bf97c0',
+    ]);
+    expect(identities(after.records).map((i) => i.nativeId)).toContain(otter);
+  });
+
   it('authenticates with a client secret from a file or an env var, finding the same records', async () => {
     world(DEMO);
     const cert = await scan();

@@ -32,6 +32,12 @@ export async function collectSignInActivity(s: ScanContext): Promise<LastSignIns
     s.ctx.coverage.skip(name, 'disabled in config (microsoft365.signInActivity: false)');
     return undefined;
   }
+  if (s.config.cloud !== 'global') {
+    const reason = `the sign-in activity report is only offered in Microsoft's global cloud, not ${s.config.cloud}`;
+    s.ctx.coverage.unavailable(name, reason);
+    s.ctx.coverage.note(name, `${reason}. Last use is unknown: no service principal is judged stale.`);
+    return undefined;
+  }
   const out: LastSignIns = new Map();
   try {
     for await (const page of s.graph.list(
@@ -52,11 +58,17 @@ export async function collectSignInActivity(s: ScanContext): Promise<LastSignIns
       }
     }
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 403 || err.status === 400 || err.status === 404)) {
+    // 403: licence or permission missing; 400/404 "Resource not found for the segment": not offered
+    // here. Any other error (a rejected query, 5xx, throttling) is a failure, not a missing feature.
+    const missingSegment =
+      err instanceof ApiError && (err.status === 400 || err.status === 404) && /segment/i.test(err.message);
+    if (err instanceof ApiError && (err.status === 403 || missingSegment)) {
       const licence = /NonPremiumTenant|premium license/i.test(err.message);
       const reason = licence
         ? 'the tenant has no Entra ID P1/P2 licence, which the sign-in activity report needs'
-        : `the sign-in activity report is not available to the scanner (${err.status}); grant AuditLog.Read.All`;
+        : missingSegment
+          ? `this Graph endpoint does not offer the sign-in activity report (${err.status})`
+          : `the sign-in activity report is not available to the scanner (${err.status}); grant AuditLog.Read.All`;
       s.ctx.coverage.unavailable(name, reason, err.status);
       s.ctx.coverage.note(
         name,
