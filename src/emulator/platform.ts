@@ -1,3 +1,4 @@
+import type { FaultInjector } from './faults.js';
 import type { Route } from './router.js';
 
 /** Keys and secrets the scanner uses, generated once per emulator and stable across world switches. */
@@ -14,6 +15,12 @@ export interface EmulatorContext {
   /** `https://127.0.0.1:PORT` once listening. */
   readonly origin: () => string;
   readonly keys: EmulatorKeys;
+  /**
+   * The emulator's fault rules, for platforms that dispatch requests themselves (Graph `$batch`
+   * inner requests), so a fault rule can hit one inner request. Optional: absent in contexts built
+   * outside `startEmulator`.
+   */
+  readonly faults?: FaultInjector;
 }
 
 /** What the scanner needs to talk to this platform on the emulator. */

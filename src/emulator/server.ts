@@ -109,8 +109,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   let world = typeof options.world === 'string' ? loadWorld(options.world) : options.world;
   const now = options.now ?? world.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   let origin = '';
-  const ctx: EmulatorContext = { now, origin: () => origin, keys };
   const faults = new FaultInjector();
+  const ctx: EmulatorContext = { now, origin: () => origin, keys, faults };
   const states = new Map<string, unknown>();
 
   const loadStates = (w: World) => {

@@ -1,0 +1,97 @@
+import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import type { PrincipalRef } from '../../../src/model/common.js';
+import { originOf } from '../classify.js';
+import { COLLECTORS, type ScanContext, select } from '../context.js';
+import { BATCH_SIZE } from '../graph.js';
+import {
+  type Application,
+  DIRECTORY_OBJECT_SELECT,
+  DirectoryObject,
+  type ServicePrincipal,
+} from '../schema.js';
+
+export const ownersCollector: CollectorDescriptor = {
+  name: COLLECTORS.owners,
+  description:
+    'Owners of service principals and of the tenant’s own app registrations, with whether each owner is still enabled',
+  requires: 'Application.Read.All',
+};
+
+function ownerRef(o: DirectoryObject): PrincipalRef {
+  const kind = o['@odata.type']?.replace('#microsoft.graph.', '') ?? null;
+  return {
+    id: o.id,
+    name: o.userPrincipalName ?? o.displayName,
+    type:
+      kind === 'user'
+        ? 'user'
+        : kind === 'servicePrincipal'
+          ? 'service'
+          : kind === 'group'
+            ? 'group'
+            : 'unknown',
+    active: o.accountEnabled,
+  };
+}
+
+/**
+ * Owners per service principal (keyed by SP object id): the SP's own owners plus, for the
+ * tenant's own apps, the owners of the app registration, in `$batch`es of 20. Microsoft
+ * first-party service principals are skipped: they are not held to ownership.
+ */
+export async function collectOwners(
+  s: ScanContext,
+  sps: ServicePrincipal[],
+  applications: Application[] | undefined,
+): Promise<Map<string, PrincipalRef[]>> {
+  const name = COLLECTORS.owners;
+  const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
+  const wanted = sps.filter((sp) => originOf(sp, s.tenant.id, s.microsoft) !== 'platform');
+  const homeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
+  const query = select(DIRECTORY_OBJECT_SELECT);
+  const items = [
+    ...wanted.map((sp) => ({
+      key: `sp:${sp.id}`,
+      url: `/servicePrincipals/${sp.id}/owners?${query}`,
+      collection: true,
+      schema: DirectoryObject,
+    })),
+    ...homeApps.map((a) => ({
+      key: `app:${a.id}`,
+      url: `/applications/${a.id}/owners?${query}`,
+      collection: true,
+      schema: DirectoryObject,
+    })),
+  ];
+  const results = await s.graph.batch(items, {
+    api: 'GET /servicePrincipals/{id}/owners',
+    requiredPermission: ownersCollector.requires!,
+  });
+
+  const owners = new Map<string, PrincipalRef[]>();
+  const add = (spId: string, refs: PrincipalRef[]) => {
+    const list = owners.get(spId) ?? [];
+    for (const r of refs) if (!list.some((x) => x.id === r.id)) list.push(r);
+    owners.set(spId, list);
+  };
+  for (const sp of wanted) {
+    const r = results.get(`sp:${sp.id}`);
+    add(sp.id, r?.status === 200 ? r.value.map(ownerRef) : []);
+  }
+  for (const a of homeApps) {
+    const r = results.get(`app:${a.id}`);
+    add(spByAppId.get(a.appId.toLowerCase())!.id, r?.status === 200 ? r.value.map(ownerRef) : []);
+  }
+  s.ctx.coverage.countItems(
+    name,
+    [...owners.values()].reduce((n, l) => n + l.length, 0),
+  );
+  s.ctx.coverage.note(
+    name,
+    `${items.length} owner lookup(s) (${wanted.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length} Microsoft first-party service principal(s) skipped`,
+  );
+  if (applications === undefined) {
+    s.ctx.coverage.note(name, 'app registration owners not read: the application list failed');
+  }
+  return owners;
+}

@@ -1,0 +1,87 @@
+import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import type { PrincipalRef, UsageSignal } from '../../../src/model/common.js';
+import type { IdentityInput } from '../../../src/model/identity.js';
+import { originOf } from '../classify.js';
+import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
+import { SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+
+export const servicePrincipalsCollector: CollectorDescriptor = {
+  name: COLLECTORS.servicePrincipals,
+  description:
+    'Enterprise applications (service principals): app id, owner tenant, publisher and verified publisher, enabled, type, tags, created',
+  requires: 'Application.Read.All',
+};
+
+/**
+ * Every service principal in one pass (`$top=999`). `appRoles` is selected too: it tells which
+ * service principals are resources (APIs) whose assignments the app-role collector must read, and
+ * resolves their GUIDs, at no extra request.
+ */
+export async function listServicePrincipals(s: ScanContext): Promise<ServicePrincipal[]> {
+  const out: ServicePrincipal[] = [];
+  const task = 'microsoft365: service principals';
+  s.ctx.progress.start(task);
+  const path = `/servicePrincipals?${select(SERVICE_PRINCIPAL_SELECT)}&$top=${s.config.pageSize}`;
+  for await (const page of s.graph.list(path, ServicePrincipal, {
+    api: 'GET /servicePrincipals',
+    requiredPermission: servicePrincipalsCollector.requires!,
+  })) {
+    out.push(...page);
+    s.ctx.progress.tick(task, page.length);
+  }
+  s.ctx.progress.done(task);
+  s.ctx.coverage.countItems(COLLECTORS.servicePrincipals, out.length);
+  return out;
+}
+
+export interface IdentityExtras {
+  /** null: owners were not collected (first-party, or the owners collector failed). */
+  owners: PrincipalRef[] | null;
+  lastUsed: UsageSignal | null;
+  homeApplicationId: string | null;
+}
+
+/** The model identity of a service principal. Native id = the SP object id; the appId goes to attributes. */
+export function servicePrincipalIdentity(
+  s: ScanContext,
+  sp: ServicePrincipal,
+  extras: IdentityExtras,
+): IdentityInput {
+  const origin = originOf(sp, s.tenant.id, s.microsoft);
+  const verified = sp.verifiedPublisher?.verifiedPublisherId ?? null;
+  const { appRoles, ...raw } = sp;
+  return {
+    type: 'identity',
+    platform: PLATFORM,
+    tenant: s.tenant,
+    kind: 'service-principal',
+    nativeId: sp.id,
+    displayName: sp.displayName,
+    publisher: {
+      name:
+        sp.verifiedPublisher?.displayName ??
+        (origin === 'internal' ? s.tenant.name : origin === 'platform' ? 'Microsoft' : null),
+      id: sp.appOwnerOrganizationId,
+      verified: verified !== null,
+    },
+    origin,
+    createdAt: timestamp(sp.createdDateTime),
+    enabled: sp.accountEnabled,
+    lastUsed: extras.lastUsed,
+    owners: extras.owners ?? [],
+    manageUrl: `${s.endpoints.portalUrl}/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${sp.id}/appId/${sp.appId}`,
+    attributes: {
+      appId: sp.appId,
+      appOwnerOrganizationId: sp.appOwnerOrganizationId,
+      servicePrincipalType: sp.servicePrincipalType,
+      signInAudience: sp.signInAudience,
+      tags: sp.tags,
+      verifiedPublisherId: verified,
+      homeApplicationId: extras.homeApplicationId,
+      exposedAppRoles: appRoles.length,
+      ownersCollected: extras.owners !== null,
+    },
+    collector: COLLECTORS.servicePrincipals,
+    raw: { ...raw, appRoles: appRoles.map((r) => ({ id: r.id, value: r.value })) },
+  };
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import {
+  ClientCertificateCredential,
+  type ClientCertificateCredentialOptions,
+  ClientSecretCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import { CredentialSourceError } from '../../src/errors.js';
+import type { Endpoints, Microsoft365Config } from './config.js';
+
+/**
+ * The client-credentials credential for grantscope's app registration: a certificate (preferred)
+ * or a client secret, read from the file or env var the config names. Never DefaultAzureCredential:
+ * it probes managed-identity endpoints the user did not ask for.
+ */
+export function createCredential(
+  config: Microsoft365Config,
+  endpoints: Endpoints,
+  ctx: ConnectorContext,
+): TokenCredential {
+  const options: ClientCertificateCredentialOptions = {
+    authorityHost: endpoints.authorityHost,
+    // Instance discovery would call login.microsoftonline.com whatever the authority host.
+    disableInstanceDiscovery: true,
+    // `ca` replaces the default trust store, so keep the public roots next to the extra CA.
+    tlsOptions: ctx.http.ca ? { ca: [...rootCertificates, ctx.http.ca] } : undefined,
+    retryOptions: { maxRetries: ctx.http.retry.maxRetries, maxRetryDelayInMs: ctx.http.retry.maxDelayMs },
+    additionalPolicies: [
+      {
+        position: 'perRetry',
+        // Token requests bypass ctx.http.fetch; count them for coverage here.
+        policy: {
+          name: 'grantscopeRequestCount',
+          sendRequest: (req, next) => {
+            ctx.coverage.countRequest();
+            return next(req);
+          },
+        },
+      },
+    ],
+  };
+  const path = (file: string) => (isAbsolute(file) ? file : resolve(ctx.configDir, file));
+
+  if (config.certificateFile) {
+    const file = path(config.certificateFile);
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CredentialSourceError(
+        `microsoft365.certificateFile: cannot read ${file}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem) || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+      throw new CredentialSourceError(
+        `microsoft365.certificateFile: ${file} must hold a PEM private key and the PEM certificate registered on the app`,
+      );
+    }
+    let certificatePassword: string | undefined;
+    if (config.certificatePasswordEnv) {
+      certificatePassword = process.env[config.certificatePasswordEnv];
+      if (!certificatePassword) {
+        throw new CredentialSourceError(
+          `microsoft365.certificatePasswordEnv: environment variable ${config.certificatePasswordEnv} is not set`,
+        );
+      }
+    }
+    return new ClientCertificateCredential(
+      config.tenantId,
+      config.clientId,
+      certificatePassword ? { certificate: pem, certificatePassword } : { certificate: pem },
+      options,
+    );
+  }
+
+  let secret: string | undefined;
+  if (config.clientSecretFile) {
+    const file = path(config.clientSecretFile);
+    try {
+      secret = readFileSync(file, 'utf8').split(/\r?\n/)[0]?.trim();
+    } catch (err) {
+      throw new CredentialSourceError(
+        `microsoft365.clientSecretFile: cannot read ${file}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (!secret) throw new CredentialSourceError(`microsoft365.clientSecretFile: ${file} is empty`);
+  } else if (config.clientSecretEnv) {
+    secret = process.env[config.clientSecretEnv]?.trim();
+    if (!secret) {
+      throw new CredentialSourceError(
+        `microsoft365.clientSecretEnv: environment variable ${config.clientSecretEnv} is not set`,
+      );
+    }
+  }
+  return new ClientSecretCredential(config.tenantId, config.clientId, secret!, options);
+}

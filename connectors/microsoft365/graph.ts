@@ -1,0 +1,335 @@
+import type { TokenCredential } from '@azure/identity';
+import {
+  AuthenticationHandler,
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  type Context,
+  GraphError,
+  type Middleware,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { z } from 'zod';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import { ApiError } from '../../src/errors.js';
+import type { Endpoints } from './config.js';
+import { page } from './schema.js';
+
+export const GRAPH_API = 'microsoft-graph';
+/** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
+export const BATCH_SIZE = 20;
+
+/**
+ * The last middleware of the Graph client's chain: sends the request through the engine's HTTP
+ * policy (`ctx.http.fetch`: trusts the configured CA, counts the request for the running
+ * collector) and retries connection failures and 500/502, which the SDK's RetryHandler leaves alone
+ * (it handles 429/503/504 with Retry-After).
+ */
+class EngineTransport implements Middleware {
+  constructor(private readonly ctx: ConnectorContext) {}
+
+  async execute(context: Context): Promise<void> {
+    const { retry } = this.ctx.http;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // A dependent signal per request: listeners added to the scan's own signal would pile up.
+        const signal = AbortSignal.any([this.ctx.signal]);
+        const response = await this.ctx.http.fetch(context.request, {
+          ...context.options,
+          signal,
+        } as RequestInit);
+        if ((response.status === 500 || response.status === 502) && attempt < retry.maxRetries) {
+          await response.body?.cancel();
+          await this.ctx.clock.sleep(
+            Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
+            this.ctx.signal,
+          );
+          continue;
+        }
+        context.response = response;
+        return;
+      } catch (err) {
+        if (this.ctx.signal.aborted || attempt >= retry.maxRetries) throw err;
+        this.ctx.logger.debug('graph request failed, retrying', { error: (err as Error).message, attempt });
+        await this.ctx.clock.sleep(
+          Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
+          this.ctx.signal,
+        );
+      }
+    }
+  }
+}
+
+export interface CallInfo {
+  /** `GET /servicePrincipals`, for errors and coverage. */
+  api: string;
+  /** The Graph permission this call needs, for the error hint. */
+  requiredPermission: string;
+}
+
+/** One inner request of a batch and what to do with its (possibly paged) answer. */
+export interface BatchItem<T> {
+  key: string;
+  /** Path relative to the version root, with query: `/servicePrincipals/{id}/owners?$select=…`. */
+  url: string;
+  /** Whether the answer is a collection to page through (`value`) or one entity. */
+  collection: boolean;
+  schema: z.ZodType<T>;
+}
+
+export type BatchResult<T> = { status: 200; value: T[] } | { status: 404 };
+
+/**
+ * Microsoft Graph through the official client (@microsoft/microsoft-graph-client), authenticated
+ * with an @azure/identity credential via TokenCredentialAuthenticationProvider. Adds paging,
+ * `$batch` with per-inner-request 429 retries, zod parsing at the boundary and typed errors.
+ */
+export class GraphApi {
+  readonly client: Client;
+  readonly version = 'v1.0';
+
+  constructor(
+    private readonly ctx: ConnectorContext,
+    readonly endpoints: Endpoints,
+    credential: TokenCredential,
+  ) {
+    const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
+    const { maxRetries, baseDelayMs } = ctx.http.retry;
+    this.client = Client.initWithMiddleware({
+      baseUrl: `${endpoints.graphBaseUrl}/`,
+      defaultVersion: this.version,
+      // The client only attaches the token to Graph hosts; a custom endpoint (national cloud proxy,
+      // emulator) must be declared. Hostname only: the port is not part of the match.
+      customHosts: new Set([new URL(endpoints.graphBaseUrl).hostname]),
+      middleware: [
+        new AuthenticationHandler(auth),
+        new RetryHandler(
+          new RetryHandlerOptions(Math.min(180, baseDelayMs / 1000), Math.min(10, maxRetries)),
+        ),
+        new RedirectHandler(new RedirectHandlerOptions()),
+        new TelemetryHandler(),
+        new EngineTransport(ctx),
+      ],
+    });
+  }
+
+  /** Absolute URL of a versioned path, for batch steps (the SDK strips the origin again). */
+  url(path: string, version = this.version): string {
+    return `${this.endpoints.graphBaseUrl}/${version}${path}`;
+  }
+
+  private toApiError(err: unknown, info: CallInfo, path: string): ApiError {
+    if (err instanceof ApiError) return err;
+    if (err instanceof GraphError) {
+      const status = err.statusCode > 0 ? err.statusCode : null;
+      const code = err.code ? `${err.code}: ` : '';
+      return new ApiError(
+        GRAPH_API,
+        status,
+        `${code}${err.message || 'request failed'}`,
+        {
+          method: 'GET',
+          path,
+          requiredPermission: info.requiredPermission,
+        },
+        { cause: err },
+      );
+    }
+    return new ApiError(
+      GRAPH_API,
+      null,
+      (err as Error)?.message ?? String(err),
+      { method: 'GET', path },
+      { cause: err },
+    );
+  }
+
+  private parse<T>(schema: z.ZodType<T>, body: unknown, info: CallInfo): T {
+    const r = schema.safeParse(body);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    throw new ApiError(
+      GRAPH_API,
+      200,
+      `unexpected response shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      { method: 'GET', path: info.api.replace(/^GET /, '') },
+    );
+  }
+
+  private async get(pathOrUrl: string, info: CallInfo, version?: string): Promise<unknown> {
+    try {
+      const req = this.client.api(pathOrUrl);
+      if (version) req.version(version);
+      return await this.ctx.limit(() => req.get());
+    } catch (err) {
+      throw this.toApiError(err, info, info.api.replace(/^GET /, ''));
+    }
+  }
+
+  /** Page through a collection following `@odata.nextLink` verbatim; yields each page's items. */
+  async *list<T>(path: string, schema: z.ZodType<T>, info: CallInfo, version?: string): AsyncGenerator<T[]> {
+    const pageSchema = page(schema);
+    let next: string | undefined = path;
+    let first = true;
+    while (next) {
+      if (/^https?:/i.test(next)) this.assertSameOrigin(next, info);
+      const body: z.infer<typeof pageSchema> = this.parse(
+        pageSchema,
+        await this.get(next, info, first ? version : undefined),
+        info,
+      );
+      first = false;
+      yield body.value as T[];
+      next = body['@odata.nextLink'];
+    }
+  }
+
+  /** `GET …/$count` (an advanced query: needs `ConsistencyLevel: eventual`). */
+  async count(path: string, info: CallInfo): Promise<number> {
+    let body: unknown;
+    try {
+      body = await this.ctx.limit(() => this.client.api(path).header('ConsistencyLevel', 'eventual').get());
+    } catch (err) {
+      throw this.toApiError(err, info, path);
+    }
+    const n = Number(typeof body === 'string' ? body.trim() : body);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new ApiError(GRAPH_API, 200, `expected a count, got ${String(body).slice(0, 40)}`, {
+        method: 'GET',
+        path,
+      });
+    }
+    return n;
+  }
+
+  async entity<T>(path: string, schema: z.ZodType<T>, info: CallInfo): Promise<T> {
+    return this.parse(schema, await this.get(path, info), info);
+  }
+
+  /** A nextLink must stay on the configured Graph origin: the token is never sent anywhere else. */
+  private assertSameOrigin(link: string, info: CallInfo) {
+    if (new URL(link).origin !== new URL(this.endpoints.graphBaseUrl).origin) {
+      throw new ApiError(GRAPH_API, 200, `nextLink points outside ${this.endpoints.graphBaseUrl}: ${link}`, {
+        method: 'GET',
+        path: info.api.replace(/^GET /, ''),
+      });
+    }
+  }
+
+  /**
+   * Run GETs in `$batch` requests of 20. An inner 429 is retried (in a later batch) after the
+   * longest Retry-After among its siblings, up to the retry policy's limit; inner collections are
+   * paged by following their nextLink. 404 is returned as such (deleted object); any other inner
+   * error throws an ApiError for that inner call.
+   */
+  async batch<T>(items: BatchItem<T>[], info: CallInfo): Promise<Map<string, BatchResult<T>>> {
+    const results = new Map<string, BatchResult<T>>();
+    const byKey = new Map(items.map((i) => [i.key, i]));
+    const attempts = new Map<string, number>();
+    let pending = items.map((i) => i.key);
+    const chunks: string[][] = [];
+    while (pending.length > 0) {
+      chunks.length = 0;
+      for (let i = 0; i < pending.length; i += BATCH_SIZE) chunks.push(pending.slice(i, i + BATCH_SIZE));
+      const throttled: string[] = [];
+      let wait = 0;
+      await Promise.all(
+        chunks.map(async (keys) => {
+          const steps = keys.map((key, n) => ({
+            id: String(n + 1),
+            request: new Request(this.url(byKey.get(key)!.url), { method: 'GET' }),
+          }));
+          const content = await new BatchRequestContent(steps).getContent();
+          let raw: unknown;
+          try {
+            raw = await this.ctx.limit(() => this.client.api('/$batch').post(content));
+          } catch (err) {
+            throw this.toApiError(err, { ...info, api: 'POST /$batch' }, '/$batch');
+          }
+          const responses = new BatchResponseContent(raw as never);
+          for (const [n, key] of keys.entries()) {
+            const item = byKey.get(key)!;
+            const response = responses.getResponseById(String(n + 1));
+            if (!response)
+              throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, {
+                method: 'POST',
+                path: '/$batch',
+              });
+            const innerPath = item.url.split('?')[0]!;
+            if (response.status === 429) {
+              const tries = (attempts.get(key) ?? 0) + 1;
+              attempts.set(key, tries);
+              if (tries > this.ctx.http.retry.maxRetries) {
+                throw new ApiError(
+                  GRAPH_API,
+                  429,
+                  `throttled inside $batch (${innerPath}); retries exhausted`,
+                  {
+                    method: 'GET',
+                    path: info.api.replace(/^GET /, ''),
+                    requiredPermission: info.requiredPermission,
+                  },
+                );
+              }
+              const after = Number(response.headers.get('Retry-After'));
+              const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);
+              wait = Math.max(wait, Number.isFinite(after) && after >= 0 ? after * 1000 : backoff);
+              throttled.push(key);
+              continue;
+            }
+            if (response.status === 404) {
+              results.set(key, { status: 404 });
+              continue;
+            }
+            const body = (await response.json().catch(() => null)) as unknown;
+            if (response.status >= 400) {
+              const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+              throw new ApiError(
+                GRAPH_API,
+                response.status,
+                `${e?.code ? `${e.code}: ` : ''}${e?.message ?? 'inner request failed'}`,
+                {
+                  method: 'GET',
+                  path: innerPath,
+                  requiredPermission: info.requiredPermission,
+                },
+              );
+            }
+            if (!item.collection) {
+              results.set(key, {
+                status: 200,
+                value: [this.parse(item.schema, body, { ...info, api: `GET ${innerPath}` })],
+              });
+              continue;
+            }
+            const first = this.parse(page(item.schema), body, { ...info, api: `GET ${innerPath}` });
+            const value = [...(first.value as T[])];
+            if (first['@odata.nextLink']) {
+              for await (const more of this.list(first['@odata.nextLink'], item.schema, {
+                ...info,
+                api: `GET ${innerPath}`,
+              })) {
+                value.push(...more);
+              }
+            }
+            results.set(key, { status: 200, value });
+          }
+        }),
+      );
+      if (throttled.length > 0) {
+        this.ctx.logger.debug('throttled inside $batch, retrying', {
+          requests: throttled.length,
+          waitMs: wait,
+        });
+        await this.ctx.clock.sleep(Math.min(wait, this.ctx.http.retry.maxDelayMs), this.ctx.signal);
+      }
+      pending = throttled;
+    }
+    return results;
+  }
+}

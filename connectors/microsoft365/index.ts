@@ -1,0 +1,187 @@
+import { AuthenticationError } from '@azure/identity';
+import { defineConnector } from '../../src/connector/connector.js';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import { ApiError } from '../../src/errors.js';
+import type { PrincipalRef, UsageSignal } from '../../src/model/common.js';
+import type { ModelRecordInput } from '../../src/model/record.js';
+import { firstPartyTenants, originOf } from './classify.js';
+import { appRoleAssignmentsCollector, collectAppRoleAssignments } from './collectors/app-role-assignments.js';
+import {
+  applicationCredentials,
+  applicationCredentialsCollector,
+  listApplications,
+} from './collectors/application-credentials.js';
+import { collectDelegatedGrants, delegatedGrantsCollector } from './collectors/oauth2-permission-grants.js';
+import { collectOwners, ownersCollector } from './collectors/owners.js';
+import {
+  listServicePrincipals,
+  servicePrincipalIdentity,
+  servicePrincipalsCollector,
+} from './collectors/service-principals.js';
+import {
+  collectSignInActivity,
+  SIGN_IN_SOURCE,
+  signInActivityCollector,
+} from './collectors/sign-in-activity.js';
+import { endpointsOf, Microsoft365Config } from './config.js';
+import { COLLECTORS, PLATFORM, type ScanContext } from './context.js';
+import { createCredential } from './credential.js';
+import { GraphApi } from './graph.js';
+import { PermissionResolver } from './permissions.js';
+
+const ALL_COLLECTORS = [
+  servicePrincipalsCollector,
+  appRoleAssignmentsCollector,
+  delegatedGrantsCollector,
+  ownersCollector,
+  applicationCredentialsCollector,
+  signInActivityCollector,
+] as const;
+
+/** OAuth error codes and the status Entra answers them with (RFC 6749 5.2). */
+const OAUTH_STATUS: Record<string, number> = {
+  invalid_client: 401,
+  invalid_request: 400,
+  unauthorized_client: 400,
+  invalid_scope: 400,
+  invalid_grant: 400,
+  unsupported_grant_type: 400,
+};
+
+/**
+ * @azure/identity reports token-endpoint failures as MSAL's message
+ * (`invalid_client: Error(s): 7000215 - … - Description: AADSTS7000215: … Trace ID: …`), without the
+ * HTTP status; keep the OAuth error and the AADSTS sentence, and map the error to its status.
+ */
+export function tokenError(err: unknown, tenantId: string): ApiError {
+  const path = `/${tenantId}/oauth2/v2.0/token`;
+  if (err instanceof AuthenticationError) {
+    const detail = err.errorResponse;
+    const first = (detail.errorDescription ?? '').split(/\r?\n| Trace ID:/)[0];
+    return new ApiError(
+      'entra-id',
+      err.statusCode,
+      `${detail.error}: ${first}`,
+      { method: 'POST', path },
+      { cause: err },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /^([a-z_]+): [\s\S]*?(AADSTS\d+: [\s\S]*?)(?: Trace ID:| - Correlation ID:|$)/.exec(message);
+  if (m)
+    return new ApiError(
+      'entra-id',
+      OAUTH_STATUS[m[1]!] ?? null,
+      `${m[1]}: ${m[2]!.trim()}`,
+      { method: 'POST', path },
+      { cause: err },
+    );
+  return new ApiError(
+    'entra-id',
+    null,
+    message.split('\n')[0] ?? 'token request failed',
+    { method: 'POST', path },
+    { cause: err },
+  );
+}
+
+/** Get one token before collecting: bad credentials become one clear error on every collector. */
+async function authenticate(
+  s: ScanContext,
+  credential: ReturnType<typeof createCredential>,
+): Promise<ApiError | null> {
+  try {
+    await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
+    return null;
+  } catch (err) {
+    return tokenError(err, s.config.tenantId);
+  }
+}
+
+function lastUsedOf(
+  origin: string,
+  appId: string,
+  signIns: Map<string, string | null> | undefined,
+): UsageSignal | null {
+  if (!signIns) return null;
+  const at = signIns.get(appId.toLowerCase());
+  if (at !== undefined) return { at, source: SIGN_IN_SOURCE };
+  // Absent from the report = no sign-in recorded. First-party apps are not judged on that: their
+  // usage is often recorded under other app ids.
+  return origin === 'platform' ? null : { at: null, source: SIGN_IN_SOURCE };
+}
+
+async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGenerator<ModelRecordInput> {
+  const endpoints = endpointsOf(config);
+  const credential = createCredential(config, endpoints, ctx);
+  const s: ScanContext = {
+    config,
+    endpoints,
+    ctx,
+    graph: new GraphApi(ctx, endpoints, credential),
+    tenant: { id: config.tenantId, name: config.tenantName ?? null },
+    microsoft: firstPartyTenants(config.firstPartyTenantIds),
+  };
+  const authError = await authenticate(s, credential);
+  if (authError) {
+    for (const c of ALL_COLLECTORS) ctx.coverage.fail(c.name, authError);
+    return;
+  }
+
+  const cov = ctx.coverage;
+  const [sps, apps, signIns] = await Promise.all([
+    cov.run(COLLECTORS.servicePrincipals, () => listServicePrincipals(s)),
+    cov.run(COLLECTORS.applicationCredentials, () => listApplications(s)),
+    cov.run(COLLECTORS.signInActivity, () => collectSignInActivity(s)),
+  ]);
+  if (!sps) {
+    const err = new Error('needs the service principal list, which failed');
+    for (const c of [
+      COLLECTORS.appRoleAssignments,
+      COLLECTORS.delegatedGrants,
+      COLLECTORS.owners,
+      COLLECTORS.applicationCredentials,
+    ]) {
+      cov.fail(c, err);
+    }
+    return;
+  }
+
+  const resolver = new PermissionResolver();
+  for (const sp of sps) if (sp.appRoles.length > 0) resolver.addAppRoles(sp);
+  const spIds = new Set(sps.map((sp) => sp.id.toLowerCase()));
+  const [appGrants, delegated, owners] = await Promise.all([
+    cov.run(COLLECTORS.appRoleAssignments, () => collectAppRoleAssignments(s, sps, resolver)),
+    cov.run(COLLECTORS.delegatedGrants, () => collectDelegatedGrants(s, spIds, resolver)),
+    cov.run(COLLECTORS.owners, () => collectOwners(s, sps, apps)),
+  ]);
+
+  const homeApp = new Map((apps ?? []).map((a) => [a.appId.toLowerCase(), a.id]));
+  for (const sp of sps) {
+    const origin = originOf(sp, s.tenant.id, s.microsoft);
+    const spOwners: PrincipalRef[] | null =
+      owners && origin !== 'platform' ? (owners.get(sp.id) ?? []) : null;
+    yield servicePrincipalIdentity(s, sp, {
+      owners: spOwners,
+      lastUsed: lastUsedOf(origin, sp.appId, signIns),
+      homeApplicationId: homeApp.get(sp.appId.toLowerCase()) ?? null,
+    });
+  }
+  yield* appGrants ?? [];
+  yield* delegated ?? [];
+  if (apps) yield* applicationCredentials(s, apps, sps);
+}
+
+/** Microsoft 365 / Entra ID: enterprise apps, their application and delegated permissions, owners, credentials, last sign-in. */
+const microsoft365Connector = defineConnector<Microsoft365Config>({
+  id: 'microsoft365',
+  platform: PLATFORM,
+  title: 'Microsoft 365 / Entra ID',
+  configSchema: Microsoft365Config,
+  collectors: ALL_COLLECTORS,
+  tenantOf: (config) => config.tenantId,
+  scan,
+});
+
+export default microsoft365Connector;
+export { Microsoft365Config } from './config.js';

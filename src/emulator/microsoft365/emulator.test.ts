@@ -1,0 +1,507 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { createHttpPolicy } from '../../connector/http.js';
+import { ConfigError } from '../../errors.js';
+import { type RunningEmulator, startEmulator } from '../server.js';
+import { loadWorld, resolveRelativeDates, type World } from '../world.js';
+import {
+  APP_ROLE_ASSIGNMENT_KEYS,
+  APPLICATION_KEYS,
+  BETA_SERVICE_PRINCIPAL_KEYS,
+  OAUTH2_PERMISSION_GRANT_KEYS,
+  SERVICE_PRINCIPAL_KEYS,
+  SIGN_IN_ACTIVITY_KEYS,
+  USER_KEYS,
+} from './builders.js';
+import { microsoft365Emulator } from './index.js';
+import { signJwt } from './jwt.js';
+import type { Microsoft365Section } from './schema.js';
+
+const NOW = new Date('2026-11-01T00:00:00Z');
+const DEMO = 'fixtures/worlds/test/m365-demo.yaml';
+const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
+
+/** A world section as written in YAML (before defaults). */
+type Section = z.input<typeof Microsoft365Section> & Record<string, unknown>;
+/** Graph and Entra bodies, read loosely by tests. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON response bodies
+type Body = any;
+
+function demoWorld(edit?: (section: Section) => void): World {
+  const w = loadWorld(DEMO);
+  const copy = structuredClone(w);
+  edit?.(copy.platforms.microsoft365 as Section);
+  return copy;
+}
+
+describe('microsoft365 emulator', () => {
+  let emu: RunningEmulator;
+  let fetch: typeof globalThis.fetch;
+  let tenant: string;
+  let clientId: string;
+
+  const token = async (form: Record<string, string>) => {
+    const r = await fetch(`${emu.origin}/${tenant}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    return { status: r.status, body: (await r.json()) as Body };
+  };
+  const secretToken = async () =>
+    (
+      await token({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: emu.clientSetup().files['microsoft365-client-secret.txt']!.trim(),
+        scope: 'https://graph.microsoft.com/.default',
+      })
+    ).body.access_token as string;
+  const graph = async (path: string, init: RequestInit & { token?: string } = {}) => {
+    const t = init.token ?? (await secretToken());
+    const r = await fetch(path.startsWith('http') ? path : `${emu.origin}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
+    const text = await r.text();
+    return {
+      status: r.status,
+      headers: r.headers,
+      body: (text.startsWith('{') ? JSON.parse(text) : text) as Body,
+    };
+  };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ world: DEMO, now: NOW });
+    const dir = await mkdtemp('/tmp/gs-m365-emu-');
+    await writeFile(`${dir}/ca.pem`, emu.caCert);
+    fetch = createHttpPolicy({ caFile: `${dir}/ca.pem` }).fetch;
+    const cfg = emu.clientSetup().config.microsoft365 as Record<string, string>;
+    tenant = cfg.tenantId!;
+    clientId = cfg.clientId!;
+  });
+  afterAll(() => emu.stop());
+
+  describe('Entra login', () => {
+    it('serves OpenID metadata whose issuer is on the emulator origin', async () => {
+      const r = await fetch(`${emu.origin}/${tenant}/v2.0/.well-known/openid-configuration`);
+      const body = (await r.json()) as Record<string, string>;
+      expect(body.issuer).toBe(`${emu.origin}/${tenant}/v2.0`);
+      expect(body.token_endpoint).toBe(`${emu.origin}/${tenant}/oauth2/v2.0/token`);
+    });
+
+    it('rejects a wrong secret with AAD’s invalid_client error shape', async () => {
+      const r = await token({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: 'not-the-secret',
+        scope: 'https://graph.microsoft.com/.default',
+      });
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('invalid_client');
+      expect(r.body.error_codes).toEqual([7000215]);
+      expect(r.body.error_description).toMatch(/^AADSTS7000215: /);
+      expect(r.body).toHaveProperty('trace_id');
+      expect(r.body).toHaveProperty('correlation_id');
+    });
+
+    it('accepts an RS256 assertion by x5t and rejects one signed by another key', async () => {
+      const pem = emu.clientSetup().files['microsoft365-client-cert.pem']!;
+      const x509 = new X509Certificate(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')));
+      const key = pem.slice(0, pem.indexOf('-----BEGIN CERTIFICATE-----'));
+      const x5t = Buffer.from(x509.fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const claims = {
+        aud: `${emu.origin}/${tenant}/oauth2/v2.0/token`,
+        iss: clientId,
+        sub: clientId,
+        exp: now + 600,
+        nbf: now,
+        jti: 'x',
+      };
+      const form = (assertion: string) => ({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+        scope: 'https://graph.microsoft.com/.default',
+      });
+      const ok = await token(form(signJwt({ x5t }, claims, key)));
+      expect(ok.status).toBe(200);
+      expect(ok.body.token_type).toBe('Bearer');
+      const other = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const forged = signJwt(
+        { x5t },
+        claims,
+        other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      );
+      const bad = await token(form(forged));
+      expect(bad.status).toBe(401);
+      expect(bad.body.error).toBe('invalid_client');
+      expect(bad.body.error_codes).toEqual([700027]);
+      const wrongAud = await token(
+        form(signJwt({ x5t }, { ...claims, aud: 'https://elsewhere/token' }, key)),
+      );
+      expect(wrongAud.status).toBe(401);
+    });
+
+    it('generates a valid self-signed certificate for the scanner app', () => {
+      const pem = emu.clientSetup().files['microsoft365-client-cert.pem']!;
+      expect(pem).toMatch(/-----BEGIN PRIVATE KEY-----/);
+      const x509 = new X509Certificate(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')));
+      expect(x509.subject).toBe('CN=grantscope scanner');
+      expect(x509.verify(x509.publicKey)).toBe(true);
+      expect(new Date(x509.validFrom).getTime()).toBeLessThan(NOW.getTime());
+      expect(new Date(x509.validTo).getTime()).toBeGreaterThan(NOW.getTime() + 300 * 86_400_000);
+    });
+
+    it('answers an unknown tenant with AADSTS90002', async () => {
+      const r = await fetch(
+        `${emu.origin}/00000000-1111-4111-8111-000000000000/v2.0/.well-known/openid-configuration`,
+      );
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as Record<string, unknown>).error_codes).toEqual([90002]);
+    });
+  });
+
+  describe('Graph', () => {
+    it('needs a token from the emulator on every call', async () => {
+      const none = await graph('/v1.0/servicePrincipals', { token: '' });
+      expect(none.status).toBe(401);
+      expect(none.body.error.code).toBe('InvalidAuthenticationToken');
+      const forged = signJwt(
+        {},
+        { aud: 'https://graph.microsoft.com', tid: tenant, appid: clientId, exp: 9e9 },
+        (await import('node:crypto'))
+          .generateKeyPairSync('rsa', { modulusLength: 2048 })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+      );
+      expect((await graph('/v1.0/servicePrincipals', { token: forged })).status).toBe(401);
+    });
+
+    it('pages with absolute nextLinks on its own origin, honouring $top (max 999)', async () => {
+      const first = await graph('/v1.0/servicePrincipals?$select=id,displayName&$top=10');
+      expect(first.status).toBe(200);
+      expect(first.body.value).toHaveLength(10);
+      expect(Object.keys(first.body.value[0]).sort()).toEqual(['displayName', 'id']);
+      const next = first.body['@odata.nextLink'] as string;
+      expect(next.startsWith(`${emu.origin}/v1.0/servicePrincipals?`)).toBe(true);
+      expect(next).toContain('$select=id%2CdisplayName');
+      const all = [...first.body.value];
+      let link: string | undefined = next;
+      while (link) {
+        const page = await graph(link);
+        all.push(...page.body.value);
+        link = page.body['@odata.nextLink'];
+      }
+      expect(all).toHaveLength(23);
+      expect(new Set(all.map((s) => s.id)).size).toBe(23);
+      expect((await graph('/v1.0/servicePrincipals?$top=1000')).status).toBe(400);
+      const bad = await graph('/v1.0/servicePrincipals?$select=id,noSuchProperty');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/noSuchProperty/);
+    });
+
+    it('filters with eq and in, and rejects what it does not support', async () => {
+      const eq = await graph(
+        `/v1.0/servicePrincipals?$filter=appId eq '${GRAPH_APP}'&$select=id,appId,appRoles`,
+      );
+      expect(eq.body.value).toHaveLength(1);
+      expect(eq.body.value[0].appRoles.length).toBeGreaterThan(50);
+      const inn = await graph(
+        `/v1.0/servicePrincipals?$filter=displayName in ('Zoom','Slack','Nope')&$select=displayName`,
+      );
+      expect(inn.body.value.map((s: { displayName: string }) => s.displayName).sort()).toEqual([
+        'Slack',
+        'Zoom',
+      ]);
+      const unsupported = await graph(`/v1.0/servicePrincipals?$filter=startswith(displayName,'Z')`);
+      expect(unsupported.status).toBe(400);
+      expect(unsupported.body.error.code).toBe('Request_UnsupportedQuery');
+    });
+
+    it('serves every entity with all its keys, nullable ones as null (shapes from microsoft-graph-types)', async () => {
+      const missing = (obj: Record<string, unknown>, keys: readonly string[]) =>
+        keys.filter((k) => !(k in obj));
+      const sps = (await graph('/v1.0/servicePrincipals?$top=999')).body.value as Array<
+        Record<string, unknown>
+      >;
+      for (const sp of sps) expect(missing(sp, SERVICE_PRINCIPAL_KEYS)).toEqual([]);
+      const trello = sps.find((s) => s.displayName === 'Trello')!;
+      expect(trello.verifiedPublisher).not.toBeNull();
+      const peoplesync = sps.find((s) => s.displayName === 'PeopleSync HR Connector')!;
+      expect(peoplesync.verifiedPublisher).toEqual({
+        displayName: null,
+        verifiedPublisherId: null,
+        addedDateTime: null,
+      });
+      expect(peoplesync.appDescription).toBeNull();
+      expect(peoplesync).not.toHaveProperty('publisherName'); // beta only
+      const beta = (await graph('/beta/servicePrincipals')).body.value as Array<Record<string, unknown>>;
+      for (const sp of beta) expect(missing(sp, BETA_SERVICE_PRINCIPAL_KEYS)).toEqual([]);
+      expect(beta[0]).not.toHaveProperty('oauth2PermissionScopes');
+
+      const apps = (await graph('/v1.0/applications')).body.value as Body[];
+      expect(apps.length).toBe(4);
+      for (const a of apps) {
+        expect(missing(a, APPLICATION_KEYS)).toEqual([]);
+        for (const c of a.passwordCredentials) expect(c.secretText).toBeNull();
+        for (const c of a.keyCredentials) expect(c.key).toBeNull();
+      }
+      const users = (await graph('/v1.0/users')).body.value as Array<Record<string, unknown>>;
+      for (const u of users) expect(missing(u, USER_KEYS)).toEqual([]);
+      const grants = (await graph('/v1.0/oauth2PermissionGrants')).body.value as Array<
+        Record<string, unknown>
+      >;
+      for (const g of grants) expect(missing(g, OAUTH2_PERMISSION_GRANT_KEYS)).toEqual([]);
+      expect(grants.find((g) => g.consentType === 'AllPrincipals')!.principalId).toBeNull();
+      const graphSp = sps.find((s) => s.appId === GRAPH_APP)!;
+      const assigned = (await graph(`/v1.0/servicePrincipals/${graphSp.id}/appRoleAssignedTo`)).body.value;
+      expect(assigned.length).toBeGreaterThan(5);
+      for (const a of assigned) expect(missing(a, APP_ROLE_ASSIGNMENT_KEYS)).toEqual([]);
+      const held = (await graph(`/v1.0/servicePrincipals/${assigned[0].principalId}/appRoleAssignments`)).body
+        .value;
+      expect(held.map((a: { id: string }) => a.id)).toContain(assigned[0].id);
+      const signIns = (await graph('/beta/reports/servicePrincipalSignInActivities')).body.value;
+      for (const s of signIns) expect(missing(s, SIGN_IN_ACTIVITY_KEYS)).toEqual([]);
+      expect(Buffer.from(signIns[0].id, 'base64').toString()).toBe(signIns[0].appId);
+      const owners = (await graph(`/v1.0/servicePrincipals/${trello.id}/owners`)).body.value;
+      expect(owners).toEqual([]);
+      const zoom = sps.find((s) => s.displayName === 'Zoom')!;
+      const zoomOwners = (await graph(`/v1.0/servicePrincipals/${zoom.id}/owners?$select=id,accountEnabled`))
+        .body.value;
+      expect(zoomOwners).toEqual([
+        { '@odata.type': '#microsoft.graph.user', id: expect.any(String), accountEnabled: true },
+      ]);
+      expect(
+        (await graph('/v1.0/servicePrincipals/00000000-0000-4000-8000-000000000000')).body.error.code,
+      ).toBe('Request_ResourceNotFound');
+    });
+
+    it('batches up to 20 requests, with /v1.0/x and /x urls, answering inner faults per request', async () => {
+      const sps = (await graph('/v1.0/servicePrincipals?$select=id&$top=20')).body.value as Array<{
+        id: string;
+      }>;
+      const requests = sps.map((s, i) => ({
+        id: String(i + 1),
+        method: 'GET',
+        url: i % 2 ? `/servicePrincipals/${s.id}/owners` : `/v1.0/servicePrincipals/${s.id}/owners`,
+      }));
+      emu.faults.add({
+        service: 'graph',
+        path: '/v1.0/servicePrincipals/{id}/owners',
+        skip: 3,
+        times: 2,
+        action: { kind: 'rate-limit', retryAfter: 7 },
+      });
+      const r = await graph('/v1.0/$batch', { method: 'POST', body: JSON.stringify({ requests }) });
+      emu.faults.clear();
+      expect(r.status).toBe(200);
+      const responses = r.body.responses as Array<{
+        id: string;
+        status: number;
+        headers: Record<string, string>;
+      }>;
+      expect(responses.map((x) => x.id).sort((a, b) => Number(a) - Number(b))).toEqual(
+        requests.map((x) => x.id),
+      );
+      const throttled = responses.filter((x) => x.status === 429);
+      expect(throttled.map((x) => x.id).sort()).toEqual(['4', '5']);
+      expect(throttled[0]!.headers['Retry-After']).toBe('7');
+      expect(responses.filter((x) => x.status === 200)).toHaveLength(18);
+      const tooMany = await graph('/v1.0/$batch', {
+        method: 'POST',
+        body: JSON.stringify({ requests: [...requests, { id: '21', method: 'GET', url: '/users' }] }),
+      });
+      expect(tooMany.status).toBe(400);
+    });
+
+    it('answers 403 Authorization_RequestDenied when the world withdraws a permission', async () => {
+      emu.setWorld(
+        demoWorld((s) => {
+          s.scanner.permissions = ['Application.Read.All'];
+        }),
+      );
+      try {
+        expect((await graph('/v1.0/servicePrincipals?$top=1')).status).toBe(200);
+        const denied = await graph('/v1.0/oauth2PermissionGrants');
+        expect(denied.status).toBe(403);
+        expect(denied.body.error.code).toBe('Authorization_RequestDenied');
+        expect(denied.body.error.innerError['request-id']).toEqual(expect.any(String));
+      } finally {
+        emu.setWorld(DEMO);
+      }
+    });
+
+    it('answers the sign-in report with Graph’s licence error when the tenant has no P1/P2', async () => {
+      emu.setWorld(
+        demoWorld((s) => {
+          s.licences = { entraIdP1: false };
+        }),
+      );
+      try {
+        const r = await graph('/beta/reports/servicePrincipalSignInActivities');
+        expect(r.status).toBe(403);
+        expect(r.body.error).toMatchObject({
+          code: 'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
+          message: "Neither tenant is B2C or tenant doesn't have premium license",
+        });
+      } finally {
+        emu.setWorld(DEMO);
+      }
+    });
+  });
+});
+
+describe('microsoft365 world validation', () => {
+  const ctx = {
+    now: NOW,
+    origin: () => 'https://127.0.0.1:1',
+    keys: { rsa: () => ({}) as never, secret: () => 's' },
+  } as never;
+  const load = (edit: (s: Section) => void) => {
+    const w = demoWorld(edit);
+    return () =>
+      microsoft365Emulator.load(
+        resolveRelativeDates(w.platforms.microsoft365, NOW),
+        ctx,
+        'demo.microsoft365.yaml',
+      );
+  };
+
+  it('names the file and the key of a malformed value', () => {
+    const run = load((s) => {
+      s.servicePrincipals![2]!.appId = 'not-a-guid';
+    });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(
+      /demo\.microsoft365\.yaml[\s\S]*microsoft365\.servicePrincipals\[2\]\.appId: must be a GUID/,
+    );
+  });
+
+  it('rejects references to objects the world does not have', () => {
+    const run = load((s) => {
+      s.servicePrincipals![0]!.owners = ['0e0e0e0e-0000-4000-8000-000000000000'];
+      s.appRoleAssignments![0]!.appRole = 'Mail.ReadEverything';
+    });
+    expect(run).toThrow(
+      /servicePrincipals\[0\]\.owners\[0\]: owner 0e0e0e0e-0000-4000-8000-000000000000 is neither/,
+    );
+    expect(run).toThrow(
+      /appRoleAssignments\[0\]\.appRole: Microsoft Graph has no app role 'Mail\.ReadEverything'/,
+    );
+  });
+
+  it('rejects unknown keys', () => {
+    expect(load((s) => (s.tennant = {}))).toThrow(/microsoft365: unknown key 'tennant'/);
+  });
+});
+
+describe('microsoft365 generator', () => {
+  const section = (n: number) => ({
+    tenant: {
+      id: '9a9a9a9a-1111-4222-8333-444455556666',
+      displayName: 'Big Co',
+      defaultDomain: 'big.example',
+    },
+    scanner: { appId: '8b8b8b8b-1111-4222-8333-444455556666' },
+    generate: { seed: 7, servicePrincipals: n, users: 2000 },
+  });
+  const ctx = { now: NOW, origin: () => 'https://x', keys: {} } as never;
+
+  it('computes objects from (seed, index), finds them by id, and agrees with itself', () => {
+    const a = microsoft365Emulator.load(section(5000), ctx, 'gen').dir;
+    const b = microsoft365Emulator.load(section(5000), ctx, 'gen').dir;
+    expect(a.servicePrincipals.slots).toBe(5000);
+    const sp = a.servicePrincipals.at(4321)!;
+    expect(b.servicePrincipals.at(4321)).toEqual(sp);
+    expect(a.servicePrincipals.get(sp.id)).toEqual(sp);
+    expect(a.servicePrincipals.byAppId(sp.appId)).toEqual(sp);
+    expect(a.servicePrincipals.get('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    // appRoleAssignedTo (per resource) and appRoleAssignments (per client) describe the same grants.
+    const graphSp = a.servicePrincipals.byAppId(GRAPH_APP)!;
+    const byResource: string[] = [];
+    const assigned = a.appRoleAssignedTo(graphSp.id);
+    for (let i = 0; i < assigned.slots; i++) {
+      const x = assigned.at(i);
+      if (x) byResource.push(x.id);
+    }
+    const byClient: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const s = a.servicePrincipals.at(i)!;
+      for (const x of a.appRoleAssignments(s.id)) if (x.resourceId === graphSp.id) byClient.push(x.id);
+    }
+    expect(byResource.length).toBeGreaterThan(1000);
+    expect(byResource.sort()).toEqual(byClient.sort());
+    // Internal APIs too: their holders list matches what those holders say they hold.
+    const api = a.servicePrincipals.at(5 + 97 * 3)!;
+    expect(api.appRoles.length).toBeGreaterThan(0);
+    const holders = a.appRoleAssignedTo(api.id);
+    const viaApi = Array.from({ length: holders.slots }, (_, i) => holders.at(i)).filter(
+      (x) => x !== undefined,
+    );
+    expect(viaApi.length).toBeGreaterThan(0);
+    for (const x of viaApi) expect(a.appRoleAssignments(x.principalId).map((y) => y.id)).toContain(x.id);
+    const owners = a.ownersOfServicePrincipal(sp.id)!;
+    for (const o of owners) expect(a.users.get(o.type === 'user' ? o.user.id : '')).toBeDefined();
+  });
+
+  it('refuses generate next to explicit objects', () => {
+    expect(() =>
+      microsoft365Emulator.load(
+        {
+          ...section(10),
+          users: [{ id: '1a1a1a1a-1111-4222-8333-444455556666', displayName: 'A', userPrincipalName: 'a@b' }],
+        },
+        ctx,
+        'gen',
+      ),
+    ).toThrow(/generate: cannot be combined with explicit users/);
+  });
+
+  it('serves a 50,000-principal tenant through paging', async () => {
+    const emu = await startEmulator({
+      world: {
+        name: 'gen',
+        description: null,
+        now: NOW,
+        faults: [],
+        files: [],
+        platforms: { microsoft365: section(50_000) },
+      },
+    });
+    try {
+      const dir = await mkdtemp('/tmp/gs-m365-gen-');
+      await writeFile(`${dir}/ca.pem`, emu.caCert);
+      const f = createHttpPolicy({ caFile: `${dir}/ca.pem` }).fetch;
+      const tok = (await (
+        await f(`${emu.origin}/${section(1).tenant.id}/oauth2/v2.0/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: section(1).scanner.appId,
+            client_secret: emu.clientSetup().files['microsoft365-client-secret.txt']!.trim(),
+            scope: 'https://graph.microsoft.com/.default',
+          }),
+        })
+      ).json()) as { access_token: string };
+      let link: string | undefined = `${emu.origin}/v1.0/servicePrincipals?$select=id&$top=999`;
+      let n = 0;
+      let pages = 0;
+      while (link) {
+        const r = await f(link, { headers: { authorization: `Bearer ${tok.access_token}` } });
+        const body = (await r.json()) as { value: unknown[]; '@odata.nextLink'?: string };
+        n += body.value.length;
+        pages += 1;
+        link = body['@odata.nextLink'];
+      }
+      expect(n).toBe(50_000);
+      expect(pages).toBe(Math.ceil(50_000 / 999));
+    } finally {
+      await emu.stop();
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { formatPath } from '../../config/yaml-file.js';
+import { ConfigError } from '../../errors.js';
+import type { ClientSetup, EmulatorContext, EmulatorPlatform } from '../platform.js';
+import type { M365Directory } from './directory.js';
+import { generatedDirectory } from './generated-directory.js';
+import { graphRoutes } from './graph.js';
+import { CLIENT_SECRET_KEY, loginRoutes, scannerCertificate } from './login.js';
+import { Microsoft365Section } from './schema.js';
+import { worldDirectory } from './world-directory.js';
+
+export interface Microsoft365State {
+  dir: M365Directory;
+}
+
+/** File names `clientSetup()` writes next to grantscope.yaml. */
+export const CLIENT_FILES = {
+  certificate: 'microsoft365-client-cert.pem',
+  secret: 'microsoft365-client-secret.txt',
+} as const;
+
+/**
+ * Microsoft 365 / Entra ID: Graph v1.0 and beta under `/v1.0` and `/beta`, the Entra login
+ * endpoints of the client-credentials flow under `/{tenant}/…`.
+ */
+export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
+  key: 'microsoft365',
+
+  load(section: unknown, ctx: EmulatorContext, file: string): Microsoft365State {
+    const parsed = Microsoft365Section.safeParse(section);
+    if (!parsed.success) {
+      throw new ConfigError(
+        file,
+        parsed.error.issues.map((i) => ({
+          path: formatPath(['microsoft365', ...(i.path as PropertyKey[])]),
+          line: null,
+          message:
+            i.code === 'unrecognized_keys'
+              ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
+              : i.message,
+        })),
+      );
+    }
+    const s = parsed.data;
+    if (s.generate) {
+      const explicit = (
+        [
+          'users',
+          'servicePrincipals',
+          'applications',
+          'appRoleAssignments',
+          'oauth2PermissionGrants',
+        ] as const
+      ).filter((k) => s[k].length > 0);
+      if (explicit.length > 0) {
+        throw new ConfigError(file, [
+          {
+            path: 'microsoft365.generate',
+            line: null,
+            message: `cannot be combined with explicit ${explicit.join(', ')}`,
+          },
+        ]);
+      }
+      return { dir: generatedDirectory(s, ctx.now) };
+    }
+    return { dir: worldDirectory(s, file) };
+  },
+
+  routes(state, ctx) {
+    return [...graphRoutes(state, ctx), ...loginRoutes(state, ctx)];
+  },
+
+  clientSetup(state, ctx): ClientSetup {
+    const origin = ctx.origin();
+    return {
+      config: {
+        microsoft365: {
+          tenantId: state.dir.tenant.id,
+          tenantName: state.dir.tenant.displayName,
+          clientId: state.dir.scanner.appId,
+          authorityHost: origin,
+          graphBaseUrl: origin,
+          certificateFile: CLIENT_FILES.certificate,
+        },
+      },
+      files: {
+        [CLIENT_FILES.certificate]: scannerCertificate(ctx).bundlePem,
+        [CLIENT_FILES.secret]: `${ctx.keys.secret(CLIENT_SECRET_KEY)}\n`,
+      },
+    };
+  },
+};
