@@ -102,10 +102,10 @@ describe('microsoft365 connector against the emulator', () => {
       const peoplesync = ids.find((i) => i.displayName === 'PeopleSync HR Connector')!;
       expect(peoplesync.publisher).toEqual({ name: null, id: expect.any(String), verified: false });
       expect(peoplesync.owners).toEqual([]);
-      expect(peoplesync.attributes.ownersCollected).toBe(true);
+      expect(peoplesync.ownersKnown).toBe(true);
       const teams = ids.find((i) => i.displayName === 'Microsoft Teams')!;
       expect(teams).toMatchObject({ origin: 'platform', owners: [], lastUsed: null });
-      expect(teams.attributes.ownersCollected).toBe(false);
+      expect(teams.ownersKnown).toBe(false);
     });
 
     it('keeps owners of the SP and of the app registration, with whether they are enabled', () => {
@@ -373,7 +373,7 @@ describe('microsoft365 connector against the emulator', () => {
     }
     const ids = identities(r.records);
     expect(ids).toHaveLength(23);
-    expect(ids.every((i) => i.attributes.ownersCollected === false)).toBe(true);
+    expect(ids.every((i) => i.ownersKnown === false)).toBe(true);
     expect(grants(r.records)).toHaveLength(52);
   });
 

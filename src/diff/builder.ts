@@ -131,8 +131,25 @@ export class DiffBuilder {
       case 'identity': {
         const b = before as Identity;
         const m: ModifiedRecord<Identity> = { source, key, identityKey, before: b, after, fields };
+        // Owners that could not be collected on one side are not a change of owners.
+        const ownersComparable = b.ownersKnown && after.ownersKnown;
+        if (!ownersComparable) {
+          m.fields = fields.filter((f) => topField(f) !== 'owners' && topField(f) !== 'ownersKnown');
+          if (m.fields.length === 0) {
+            this.diff.quietUpdates.push({
+              source,
+              key,
+              identityKey,
+              type: after.type,
+              before,
+              after,
+              usage: false,
+            });
+            return;
+          }
+        }
         this.diff.identities.modified.push(m);
-        if (fields.some((f) => topField(f) === 'owners')) {
+        if (ownersComparable && fields.some((f) => topField(f) === 'owners')) {
           const oc = ownerChange(source, identityKey, b, after);
           if (oc) this.diff.ownerChanges.push(oc);
         }

@@ -390,3 +390,22 @@ describe('diffRecords: coverage', () => {
     expect(applyDiff(a, d)).toEqual([app, appGrant]);
   });
 });
+
+describe('diffRecords: owners that could not be collected', () => {
+  it('owners unknown on one side are not an owner change, and applyDiff still yields b', () => {
+    const a = [identity({ owners: [owner('alice')] })];
+    const b = [identity({ owners: [], ownersKnown: false })];
+    const d = diffRecords(a, b, both(a, b));
+    expect(d.ownerChanges).toEqual([]);
+    expect(d.identities.modified).toEqual([]);
+    expect(applyDiff(a, d)).toEqual(b);
+  });
+
+  it('other identity changes are still reported while owners are unknown', () => {
+    const a = [identity({ owners: [owner('alice')] })];
+    const b = [identity({ owners: [], ownersKnown: false, displayName: 'Renamed Bot' })];
+    const d = diffRecords(a, b, both(a, b));
+    expect(d.ownerChanges).toEqual([]);
+    expect(d.identities.modified.map((m) => m.fields)).toEqual([['displayName']]);
+  });
+});

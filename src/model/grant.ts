@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { AccessLevel, Attributes, Json, PlatformId, PrincipalRef, RiskTier, Tenant, Timestamp } from './common.js';
+import {
+  AccessLevel,
+  Attributes,
+  Json,
+  PlatformId,
+  PrincipalRef,
+  RiskTier,
+  Tenant,
+  Timestamp,
+} from './common.js';
 
 export const IdentityRef = z.object({
   kind: z.string().min(1),
@@ -27,7 +36,13 @@ export type Permission = z.infer<typeof Permission>;
  */
 export const TargetBreadth = z.enum(['user', 'resource', 'selected', 'all', 'tenant']);
 export type TargetBreadth = z.infer<typeof TargetBreadth>;
-export const BREADTH_ORDER: Record<TargetBreadth, number> = { user: 1, resource: 2, selected: 3, all: 4, tenant: 5 };
+export const BREADTH_ORDER: Record<TargetBreadth, number> = {
+  user: 1,
+  resource: 2,
+  selected: 3,
+  all: 4,
+  tenant: 5,
+};
 
 export const Target = z.object({
   breadth: TargetBreadth,

@@ -55,6 +55,11 @@ export const Identity = z.object({
   lastUsed: UsageSignal.nullable().default(null),
   /** In-platform owners, each with whether they are still active. */
   owners: z.array(PrincipalRef).default([]),
+  /**
+   * False when the connector could not collect owners this time (their collector failed, or the platform
+   * does not say for this kind): `owners` is then empty for want of data, not proof of no owner.
+   */
+  ownersKnown: z.boolean().default(true),
   /** Where an admin reviews or revokes this identity (settings page, portal blade, console URL). */
   manageUrl: z.string().nullable().default(null),
   /** Normalised, platform-neutral extras the connector wants to surface (e.g. `appId`, `events`). */

@@ -24,7 +24,8 @@ export function identityKey(ref: { kind: string; nativeId: string }): string {
  * one grant (scope widening) rather than one grant removed and another added.
  */
 export function grantKey(g: Pick<Grant, 'identity' | 'permission' | 'principal' | 'target'>): string {
-  const targetPart = g.target.breadth === 'user' || g.target.breadth === 'resource' ? (g.target.id ?? '') : '';
+  const targetPart =
+    g.target.breadth === 'user' || g.target.breadth === 'resource' ? (g.target.id ?? '') : '';
   return [
     identityKey(g.identity),
     g.permission.resource ?? '',

@@ -135,3 +135,14 @@ describe('ownerless: orphaned grants', () => {
     expect(new Set(fs.map((f) => f.fingerprint)).size).toBe(2);
   });
 });
+
+describe('ownerless: owners not collected', () => {
+  it('an identity whose owners could not be collected is not reported as ownerless', async () => {
+    expect(
+      await findingsOf(ownerless, [bundle(identity({ owners: [], ownersKnown: false }), [critical])]),
+    ).toEqual([]);
+    expect(
+      await findingsOf(ownerless, [bundle(identity({ owners: [], ownersKnown: true }), [critical])]),
+    ).toHaveLength(1);
+  });
+});

@@ -21,7 +21,11 @@ export const ownerless = defineRule({
       tierAtLeast(highestTier(grants), policy.elevateAtTier) ? ('high' as const) : ('medium' as const);
     const out: RuleResult[] = [];
 
-    if (!policy.exemptOrigins.includes(identity.origin) && !identity.owners.some((o) => o.active === true)) {
+    if (
+      identity.ownersKnown &&
+      !policy.exemptOrigins.includes(identity.origin) &&
+      !identity.owners.some((o) => o.active === true)
+    ) {
       const none = identity.owners.length === 0;
       out.push({
         severity: severityFor(bundle.grants),

@@ -69,6 +69,8 @@ export function servicePrincipalIdentity(
     enabled: sp.accountEnabled,
     lastUsed: extras.lastUsed,
     owners: extras.owners ?? [],
+    // Owners not fetched (owners collector failed, or a Microsoft first-party app): unknown, not none.
+    ownersKnown: extras.owners !== null,
     manageUrl: `${s.endpoints.portalUrl}/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${sp.id}/appId/${sp.appId}`,
     attributes: {
       appId: sp.appId,
@@ -79,7 +81,6 @@ export function servicePrincipalIdentity(
       verifiedPublisherId: verified,
       homeApplicationId: extras.homeApplicationId,
       exposedAppRoles: appRoles.length,
-      ownersCollected: extras.owners !== null,
     },
     collector: COLLECTORS.servicePrincipals,
     raw: { ...raw, appRoles: appRoles.map((r) => ({ id: r.id, value: r.value })) },

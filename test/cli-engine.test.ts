@@ -1,0 +1,277 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
+
+/**
+ * The engine end to end through the built CLI, with the test connector loaded as a plugin (so this
+ * also proves that a fourth platform plugs in without engine changes).
+ */
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString().replace(/\.\d+Z$/, 'Z');
+const later = (days: number) => new Date(Date.now() + days * DAY).toISOString().replace(/\.\d+Z$/, 'Z');
+const SECRET = 'SUPERSECRET-9f8e7d6c5b4a';
+
+function tenantV1(): FakeTenant {
+  return {
+    identities: [
+      {
+        kind: 'oauth-app',
+        nativeId: 'app-crm',
+        displayName: 'CRM Sync',
+        origin: 'third-party',
+        createdAt: ago(400),
+        lastUsed: { at: ago(2), source: 'acme:audit' },
+        owners: [{ id: 'alice', name: 'Alice', active: true }],
+        raw: { id: 'app-crm', name: 'CRM Sync' },
+      },
+      {
+        kind: 'oauth-app',
+        nativeId: 'app-export',
+        displayName: 'Bulk Exporter',
+        origin: 'third-party',
+        createdAt: ago(500),
+        lastUsed: { at: ago(200), source: 'acme:audit' },
+        owners: [{ id: 'bob', name: 'Bob', active: false }],
+        // Secret material in a raw API object must never reach the database or the output.
+        raw: { id: 'app-export', client_secret: SECRET, settings: { token: SECRET } },
+      },
+    ],
+    grants: [
+      {
+        identity: { kind: 'oauth-app', nativeId: 'app-crm' },
+        permission: { id: 'contacts', name: 'contacts', access: 'read' },
+        target: { breadth: 'all', type: 'workspace' },
+        risk: { tier: 'low' },
+      },
+      {
+        identity: { kind: 'oauth-app', nativeId: 'app-export' },
+        permission: { id: 'admin', name: 'admin', access: 'admin' },
+        target: { breadth: 'tenant', type: 'workspace' },
+        risk: { tier: 'critical', reason: 'full admin' },
+      },
+    ],
+    credentials: [
+      {
+        identity: { kind: 'oauth-app', nativeId: 'app-export' },
+        credentialType: 'client-secret',
+        nativeId: 'sec-1',
+        createdAt: ago(400),
+        expiresAt: null,
+      },
+      {
+        identity: { kind: 'oauth-app', nativeId: 'app-crm' },
+        credentialType: 'client-secret',
+        nativeId: 'sec-2',
+        createdAt: ago(10),
+        expiresAt: later(100),
+      },
+    ],
+  };
+}
+
+/** v2: CRM Sync widened read → write, a new app appears, the exporter's secret is gone. */
+function tenantV2(): FakeTenant {
+  const t = tenantV1();
+  (t.grants![0] as { permission: { access: string } }).permission.access = 'write';
+  t.identities!.push({
+    kind: 'oauth-app',
+    nativeId: 'app-new',
+    displayName: 'Shadow Mailer',
+    origin: 'third-party',
+    createdAt: ago(1),
+    lastUsed: null,
+    owners: [],
+  });
+  t.grants!.push({
+    identity: { kind: 'oauth-app', nativeId: 'app-new' },
+    permission: { id: 'mail', name: 'mail', access: 'write' },
+    target: { breadth: 'tenant', type: 'workspace' },
+    risk: { tier: 'high' },
+  });
+  t.credentials = t.credentials!.filter((c) => (c as { nativeId: string }).nativeId !== 'sec-1');
+  return t;
+}
+
+interface FindingJson {
+  rule: string;
+  severity: string;
+  identity: { id: string };
+  fingerprint: string;
+  firstSeen: string;
+}
+
+describe('grantscope CLI with a plugin connector', () => {
+  const dir = tempDir();
+  const config = join(dir, 'grantscope.yaml');
+  let firstFindings: FindingJson[];
+
+  beforeAll(() => {
+    writeFakeSetup(dir, tenantV1());
+  });
+
+  it('first scan: stores a snapshot, reports findings, exits 0 without --fail-on', async () => {
+    const r = await runCli(['scan', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.scan.status).toBe('complete');
+    expect(out.scan.counts).toEqual({ identities: 2, grants: 2, credentials: 2 });
+    expect(out.previousScan).toBeNull();
+    firstFindings = out.findings;
+    const got = firstFindings.map((f) => `${f.rule}:${f.identity.id}:${f.severity}`).sort();
+    expect(got).toEqual(
+      [
+        'credential-hygiene:app-export:high',
+        'over-privileged:app-export:critical',
+        'ownerless:app-export:high',
+        'stale:app-export:high',
+      ].sort(),
+    );
+  });
+
+  it('never writes secret material to the database or the output', async () => {
+    const db = readFileSync(join(dir, 'grantscope.db'));
+    expect(db.includes(SECRET)).toBe(false);
+    const inv = await runCli(['inventory', '-c', config, '--format', 'json', '--raw'], { cwd: dir });
+    expect(inv.code).toBe(0);
+    expect(inv.stdout).not.toContain(SECRET);
+    expect(inv.stdout).toContain('[redacted]');
+  });
+
+  it('--fail-on high exits 1 when a high finding exists, 0 when the bar is above it', async () => {
+    const high = await runCli(['findings', '-c', config, '--fail-on', 'high'], { cwd: dir });
+    expect(high.code).toBe(1);
+    expect(high.stdout).toContain('over-privileged');
+    const none = await runCli(['findings', '-c', config, '--rule', 'stale', '--fail-on', 'critical'], { cwd: dir });
+    expect(none.code).toBe(0);
+  });
+
+  it('findings JSON validates against the published JSON Schema', async () => {
+    const r = await runCli(['findings', '-c', config, '--format', 'json'], { cwd: dir });
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', 'src', 'findings', 'finding.schema.json'), 'utf8'));
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    const data = JSON.parse(r.stdout);
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
+    expect(data.length).toBe(4);
+  });
+
+  it('second scan: reports the widening, the new identity, the removed secret and new findings', async () => {
+    writeFakeSetup(dir, tenantV2());
+    const r = await runCli(['scan', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.previousScan).toBe(1);
+    expect(out.diff.scopeExpansions.map((e: { identity: { nativeId: string } }) => e.identity.nativeId)).toEqual([
+      'app-crm',
+    ]);
+    expect(out.diff.identities.added.map((i: { nativeId: string }) => i.nativeId)).toEqual(['app-new']);
+    expect(out.diff.credentials.removed.map((c: { nativeId: string }) => c.nativeId)).toEqual(['sec-1']);
+    const rules = out.findings.map((f: FindingJson) => `${f.rule}:${f.identity.id}`);
+    expect(rules).toContain('new-grant:app-new');
+    expect(rules).toContain('scope-expansion:app-crm');
+    // A finding seen before keeps its first-seen time.
+    const stale = out.findings.find((f: FindingJson) => f.rule === 'stale');
+    expect(stale.firstSeen).toBe(firstFindings.find((f) => f.rule === 'stale')!.firstSeen);
+
+    const diff = await runCli(['diff', '-c', config], { cwd: dir });
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/scope widened .*access read → write/);
+    expect(diff.stdout).toMatch(/identity added .*Shadow Mailer/);
+  });
+
+  it('a failed collector: exit 3, the collector named, and no false removals in the next diff', async () => {
+    const t = tenantV2();
+    writeFakeSetup(dir, t, { fail: ['grants'] });
+    const r = await runCli(['scan', '-c', config], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/grants\s+failed/);
+    expect(r.stdout).toContain('Scan incomplete: acme-saas:t1 grants');
+    const d = await runCli(['diff', '-c', config, '--format', 'json'], { cwd: dir });
+    const diff = JSON.parse(d.stdout);
+    expect(diff.grants.removed).toEqual([]);
+    expect(diff.notCompared.map((s: { collector: string }) => s.collector)).toContain('grants');
+    // The carried-over grants are still in the latest snapshot.
+    const inv = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    const grants = JSON.parse(inv.stdout).flatMap((i: { grants: unknown[] }) => i.grants);
+    expect(grants).toHaveLength(3);
+  });
+
+  it('a connector that fails outright: exit 3 and every collector failed with the reason', async () => {
+    writeFakeSetup(dir, tenantV2(), { failAuth: true });
+    const r = await runCli(['scan', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout);
+    expect(out.scan.status).toBe('incomplete');
+    for (const c of out.coverage[0].collectors) {
+      expect(c.status).toBe('failed');
+      expect(c.reason).toContain('401 Unauthorized');
+    }
+    expect(out.diff.identities.removed).toEqual([]);
+  });
+
+  it('a scan killed mid-write leaves the previous snapshot intact', async () => {
+    writeFakeSetup(dir, tenantV2(), { delayMsPerRecord: 300 });
+    const before = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    const killed = await runCli(['scan', '-c', config, '-v'], { cwd: dir, killAfterMs: 1500 });
+    expect(killed.signal).toBe('SIGKILL');
+    const after = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toBe(before.stdout);
+  });
+});
+
+describe('grantscope CLI usage errors', () => {
+  it('a config error names the file, the key and the line, and exits 2', async () => {
+    const dir = tempDir();
+    const file = writeFakeSetup(dir, {}, { extraYaml: '  pageSize: 10' });
+    const r = await runCli(['scan', '-c', file], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/acme-saas/);
+    expect(r.stderr).toMatch(/unknown key 'pageSize'/);
+    expect(r.stderr).toMatch(/line \d+/);
+  });
+
+  it('an unknown section suggests the closest name', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'grantscope.yaml');
+    writeFileSync(file, 'databse: x.db\n');
+    const r = await runCli(['scan', '-c', file], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown section 'databse' (did you mean 'database'?)");
+    expect(r.stderr).toContain('line 1');
+  });
+
+  it('no config file is a usage error with a hint', async () => {
+    const r = await runCli(['scan'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no config file');
+  });
+
+  it('reading a missing database is a usage error, not an empty result', async () => {
+    const dir = tempDir();
+    const r = await runCli(['findings', '--db', join(dir, 'none.db')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no such database');
+  });
+
+  it('an unknown option exits 2', async () => {
+    const r = await runCli(['findings', '--nope'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--nope'");
+  });
+
+  it('every command has --help with an example', async () => {
+    for (const cmd of ['scan', 'inventory', 'diff', 'findings', 'demo', 'emulator']) {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toContain('Examples:');
+      expect(r.stdout, cmd).toContain(`$ grantscope ${cmd}`);
+    }
+  });
+});
