@@ -164,6 +164,7 @@ async function* scanGoogleWorkspace(
     yield* delegationRecords(scan, delegations, {
       users,
       accountsByClientId: new Map(accounts.map((a) => [a.oauth2ClientId, a])),
+      accountsComplete: cov.status(COLLECTOR.serviceAccounts) === 'complete',
       projects: projectsById,
       scannerClientId: apis.scannerClientId,
       domain,

@@ -143,6 +143,8 @@ export interface DelegationJoin {
   users: UserDirectory | undefined;
   /** Service accounts by OAuth client id (= uniqueId). */
   accountsByClientId: Map<string, ServiceAccountInfo>;
+  /** Whether every visible service account was listed (else an unmatched client id may still be ours). */
+  accountsComplete: boolean;
   projects: Map<string, GcpProject>;
   scannerClientId: string | null;
   /** The Workspace primary domain (to tell deleted users from outside accounts). */
@@ -179,8 +181,14 @@ export function delegationRecords(
       publisher: sa
         ? { name: sa.projectId, id: project?.number ?? null, verified: null }
         : { name: null, id: null, verified: null },
-      // Our own service account (found in our projects) or the scanner itself; otherwise someone else's client.
-      origin: sa || d.clientId === join.scannerClientId ? 'internal' : 'third-party',
+      // Our own service account (found in our projects) or the scanner itself; otherwise someone else's
+      // client — unless the service accounts could not all be listed, when it cannot be told.
+      origin:
+        sa || d.clientId === join.scannerClientId
+          ? 'internal'
+          : join.accountsComplete
+            ? 'third-party'
+            : 'unknown',
       createdAt: d.since,
       enabled: sa ? !sa.disabled : null,
       lastUsed: null,
@@ -252,6 +260,5 @@ function adminRef(
 }
 
 function dedupeOwners(owners: PrincipalRef[]): PrincipalRef[] {
-  const seen = new Set<string>();
-  return owners.filter((o) => (seen.has(o.id) ? false : (seen.add(o.id), true)));
+  return [...new Map(owners.map((o) => [o.id, o] as const)).values()];
 }

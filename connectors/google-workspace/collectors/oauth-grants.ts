@@ -179,7 +179,7 @@ export function oauthClientRecords(
     );
     // Every current grant has its authorize event in the window: the app's first grant time is known.
     const allInWindow = activity !== undefined && grantTimes.every((t) => t !== null);
-    const createdAt = allInWindow ? (grantTimes as string[]).reduce((a, b) => (a < b ? a : b)) : null;
+    const createdAt = allInWindow ? [...(grantTimes as string[])].sort()[0]! : null;
     out.push({
       type: 'identity',
       platform: PLATFORM,
