@@ -86,9 +86,10 @@ const daysBefore = (days: number) => new Date(emu.now.getTime() - days * 86_400_
 const routeCount = (pattern: string, method = 'GET') =>
   emu.stats().routes.find((r) => r.pattern === pattern && r.method === method)?.count ?? 0;
 
-function demoWith(edit: (section: Record<string, any>) => void): World {
+type Section = { scanner: { delegatedScopes: string[] } };
+function demoWith(edit: (section: Section) => void): World {
   const w = loadWorld(DEMO);
-  edit(w.platforms['google-workspace'] as Record<string, any>);
+  edit(w.platforms['google-workspace'] as Section);
   return w;
 }
 
