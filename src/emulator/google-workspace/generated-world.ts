@@ -25,9 +25,10 @@ import { type GoogleWorkspaceSection, READ_SCANNER_SCOPES, type ScannerSpec } fr
  * every user, grant, event, project, service account and key is a pure function of (seed, index).
  *
  * Grants live in slots: user u has `tokenSlotsPerUser` slots, slot p = u·T + s. Each slot is empty or
- * holds one grant with an app, an authorize time, maybe a revoke time and maybe a last use. Event times
- * are laid out by affine permutations of the slot index (one per event name), so the Reports API's
- * newest-first order is just ascending permutation index: page k is computed directly, never sorted.
+ * holds one grant with an app, an authorize time, maybe a revoke time, and `activityEventsPerGrant` API-use
+ * events if it is in use. Event times are laid out by affine permutations of the slot (or use) index, one
+ * per event name, so the Reports API's newest-first order is just ascending permutation index: any page is
+ * computed directly, never sorted.
  */
 export function generatedWorkspace(section: GoogleWorkspaceSection, now: Date): WorkspaceData {
   const g = section.generate!;
@@ -93,23 +94,22 @@ export function generatedWorkspace(section: GoogleWorkspaceSection, now: Date): 
   const apps = Array.from({ length: g.apps }, (_, a) => generatedApp(seed, a));
   const permA = new AffinePermutation(M, hashInts(seed, 101));
   const permR = new AffinePermutation(M, hashInts(seed, 102));
-  const permU = new AffinePermutation(M, hashInts(seed, 103));
+  // Activity: K use events per grant slot (apps call APIs again and again), spread over 240 days.
+  const K = g.activityEventsPerGrant;
+  const permU = new AffinePermutation(M * K, hashInts(seed, 103));
   const authSpan = 720 * DAY_MS;
   const useSpan = 240 * DAY_MS;
-  const timeOf = (j: number, span: number) => Math.floor(nowMs - ((j + 0.5) * span) / M);
+  const timeOf = (j: number, span: number, length: number) => Math.floor(nowMs - ((j + 0.5) * span) / length);
   const slotUsed = (p: number) => unitFrom(seed, p, 10) < 0.5;
   const slotApp = (p: number) => apps[Math.floor(apps.length * unitFrom(seed, p, 11) ** 2)]!;
-  const authorizedAt = (p: number) => timeOf(permA.forward(p), authSpan);
+  const authorizedAt = (p: number) => timeOf(permA.forward(p), authSpan, M);
   const revokedAt = (p: number): number | null => {
     if (!slotUsed(p) || unitFrom(seed, p, 12) >= 0.08) return null;
-    const t = timeOf(permR.forward(p), authSpan);
+    const t = timeOf(permR.forward(p), authSpan, M);
     return t >= authorizedAt(p) ? t : null;
   };
-  const lastUsedAt = (p: number): number | null => {
-    if (!slotUsed(p) || revokedAt(p) !== null || unitFrom(seed, p, 13) >= 0.75) return null;
-    const t = timeOf(permU.forward(p), useSpan);
-    return t >= authorizedAt(p) ? t : null;
-  };
+  /** Whether the grant in slot p is in use at all (some grants are never used). */
+  const inUse = (p: number) => slotUsed(p) && unitFrom(seed, p, 13) < 0.75 && revokedAt(p) === null;
 
   const tokensOf = (u: UserRec): TokenRec[] => {
     const i = Number(u.id.slice(5));
@@ -134,52 +134,45 @@ export function generatedWorkspace(section: GoogleWorkspaceSection, now: Date): 
     return [...out.values()];
   };
 
-  // Event streams of the token application: index j → event or null, time non-increasing in j.
+  // Event streams of the token application: index j → event (or null), time non-increasing in j.
+  const grantStream = (
+    name: 'authorize' | 'revoke',
+    perm: AffinePermutation,
+    valid: (p: number) => boolean,
+    salt: number,
+  ): Stream => ({
+    length: M,
+    span: authSpan,
+    slot: (j) => perm.inverse(j),
+    at(j) {
+      const p = perm.inverse(j);
+      if (!valid(p)) return null;
+      const app = slotApp(p);
+      const meta = fastEventMeta(reportsTime(timeOf(j, authSpan, M)), seed, p, salt);
+      return tokenGrantEvent(name, meta, userAt(Math.floor(p / T)), app, app.scopes);
+    },
+  });
   const streams: Record<'authorize' | 'revoke' | 'activity', Stream> = {
-    authorize: {
-      span: authSpan,
-      perm: (j) => permA.inverse(j),
-      at(j) {
-        const p = permA.inverse(j);
-        if (!slotUsed(p)) return null;
-        const u = userAt(Math.floor(p / T));
-        const app = slotApp(p);
-        return tokenGrantEvent(
-          'authorize',
-          fastEventMeta(reportsTime(timeOf(j, authSpan)), seed, p, 1),
-          u,
-          app,
-          app.scopes,
-        );
-      },
-    },
-    revoke: {
-      span: authSpan,
-      perm: (j) => permR.inverse(j),
-      at(j) {
-        const p = permR.inverse(j);
-        if (revokedAt(p) === null) return null;
-        const u = userAt(Math.floor(p / T));
-        const app = slotApp(p);
-        return tokenGrantEvent(
-          'revoke',
-          fastEventMeta(reportsTime(timeOf(j, authSpan)), seed, p, 2),
-          u,
-          app,
-          app.scopes,
-        );
-      },
-    },
+    authorize: grantStream('authorize', permA, slotUsed, 1),
+    revoke: grantStream('revoke', permR, (p) => revokedAt(p) !== null, 2),
     activity: {
+      length: M * K,
       span: useSpan,
-      perm: (j) => permU.inverse(j),
+      slot: (j) => Math.floor(permU.inverse(j) / K),
       at(j) {
-        const p = permU.inverse(j);
-        if (lastUsedAt(p) === null) return null;
-        const u = userAt(Math.floor(p / T));
+        const use = permU.inverse(j);
+        const p = Math.floor(use / K);
+        const t = timeOf(j, useSpan, M * K);
+        if (!inUse(p) || t < authorizedAt(p)) return null;
         const app = slotApp(p);
-        const meta = fastEventMeta(reportsTime(timeOf(j, useSpan)), seed, p, 3);
-        return tokenActivityEvent(meta, u, app, app.scopes, 1000 + (hashInts(seed, p, 14) % 90_000));
+        const meta = fastEventMeta(reportsTime(t), seed, use, 3);
+        return tokenActivityEvent(
+          meta,
+          userAt(Math.floor(p / T)),
+          app,
+          app.scopes,
+          1000 + (hashInts(seed, use, 14) % 90_000),
+        );
       },
     },
   };
@@ -196,15 +189,15 @@ export function generatedWorkspace(section: GoogleWorkspaceSection, now: Date): 
     const advance = (k: number) => {
       const s = streams[active[k]!];
       let j = pos[k]!;
-      const firstInRange = Math.max(0, Math.ceil(((nowMs - q.end) * M) / s.span - 0.5));
+      const firstInRange = Math.max(0, Math.ceil(((nowMs - q.end) * s.length) / s.span - 0.5));
       if (j < firstInRange) j = firstInRange;
       heads[k] = null;
-      while (j < M) {
-        if (timeOf(j, s.span) < start) {
-          j = M;
+      while (j < s.length) {
+        if (timeOf(j, s.span, s.length) < start) {
+          j = s.length;
           break;
         }
-        if (actorIndex != null && Math.floor(s.perm(j) / T) !== actorIndex) {
+        if (actorIndex != null && Math.floor(s.slot(j) / T) !== actorIndex) {
           j++;
           continue;
         }
@@ -376,12 +369,13 @@ export function generatedWorkspace(section: GoogleWorkspaceSection, now: Date): 
   };
 }
 
-/** Events of one name: index j → event (or null for an empty slot), times non-increasing in j. */
+/** Events of one name: index j in [0, length) → event (or null), times spread over `span`, newest first. */
 interface Stream {
+  length: number;
   span: number;
   at(j: number): EventRec | null;
   /** The grant slot behind index j, without building the event (for the actor filter). */
-  perm(j: number): number;
+  slot(j: number): number;
 }
 
 interface GeneratedApp {
@@ -421,7 +415,11 @@ class AffinePermutation {
     private readonly m: number,
     seed: number,
   ) {
-    if (m > 90_000_000) throw new Error('generator: users × tokenSlotsPerUser must stay below 90,000,000');
+    if (m > 90_000_000) {
+      throw new Error(
+        'generator: users × tokenSlotsPerUser × activityEventsPerGrant must stay below 90,000,000',
+      );
+    }
     let a = m > 2 ? 1 + (seed % (m - 1)) : 1;
     while (gcd(a, m) !== 1) a = (a % (m - 1)) + 1;
     this.a = a;

@@ -167,6 +167,8 @@ const Generate = z.strictObject({
   apps: z.number().int().min(1).max(10_000).default(60),
   /** Grant slots per user; about half are used. */
   tokenSlotsPerUser: z.number().int().min(1).max(16).default(4),
+  /** API-use (`activity`) events per grant in use, over 240 days. */
+  activityEventsPerGrant: z.number().int().min(1).max(100).default(20),
   suspendedPercent: z.number().min(0).max(100).default(4),
   projects: z.number().int().min(0).max(10_000).default(20),
   serviceAccountsPerProject: z.number().int().min(0).max(1000).default(8),
