@@ -3,11 +3,7 @@ import type { ConnectorContext } from '../../src/connector/context.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { createGoogleApis } from './api.js';
 import { SCOPES } from './auth.js';
-import {
-  collectDelegations,
-  type DelegationState,
-  delegationRecords,
-} from './collectors/domain-wide-delegation.js';
+import { collectDelegations, delegationRecords } from './collectors/domain-wide-delegation.js';
 import { type GcpProject, readProjectOwners, searchProjects } from './collectors/gcp-projects.js';
 import { collectOAuthGrants, type OAuthGrants, oauthClientRecords } from './collectors/oauth-grants.js';
 import { collectKeys, keyRecords } from './collectors/service-account-keys.js';
@@ -159,7 +155,7 @@ async function* scanGoogleWorkspace(
       firstParty: new Set(config.firstPartyClientIds),
     });
   }
-  const delegated = (delegations as DelegationState | undefined)?.active ?? new Map();
+  const delegated = delegations?.active ?? new Map<string, unknown>();
   if (delegations) {
     yield* delegationRecords(scan, delegations, {
       users,
