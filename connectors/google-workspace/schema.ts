@@ -98,7 +98,7 @@ export const IamPolicy = z.looseObject({
 });
 
 export const ServiceAccount = z.looseObject({
-  name: z.string().min(1),
+  name: z.string().min(1).optional(),
   projectId: z.string().min(1),
   email: z.string().min(3),
   uniqueId: z.string().min(1),

@@ -23,7 +23,6 @@ export interface GcpProject {
   projectId: string;
   number: string;
   displayName: string | null;
-  parent: string | null;
   /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty until the policy is read. */
   owners: string[];
 }
@@ -42,7 +41,7 @@ export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promi
           query: config.projectQuery,
           pageSize: 100,
           pageToken,
-          fields: 'nextPageToken,projects(name,projectId,displayName,parent,state)',
+          fields: 'nextPageToken,projects(name,projectId,displayName)',
         }),
       ),
     (page) => {
@@ -51,7 +50,6 @@ export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promi
           projectId: p.projectId,
           number: p.name.slice('projects/'.length),
           displayName: p.displayName ?? null,
-          parent: p.parent ?? null,
           owners: [],
         });
       }

@@ -16,7 +16,7 @@ export const TOKENS_SPEC: CallSpec = {
     'domain-wide delegation of https://www.googleapis.com/auth/admin.directory.user.security (tokens.list accepts no read-only scope); the subject needs the User security management admin privilege',
 };
 
-const FIELDS = 'items(clientId,displayText,scopes,anonymous,nativeApp,userKey)';
+const FIELDS = 'items(clientId,displayText,scopes,anonymous,nativeApp)';
 
 /** Google's own OAuth clients (origin `platform`): Chrome sync, the Cloud SDK and its application-default login. */
 const GOOGLE_CLIENT_IDS = new Set([

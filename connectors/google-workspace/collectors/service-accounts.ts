@@ -14,8 +14,7 @@ export const ACCOUNTS_SPEC: CallSpec = {
     'iam.serviceAccounts.list (roles/iam.serviceAccountViewer or roles/iam.securityReviewer); scope cloud-platform (IAM accepts no narrower scope)',
 };
 
-const FIELDS =
-  'nextPageToken,accounts(name,projectId,uniqueId,email,displayName,description,oauth2ClientId,disabled)';
+const FIELDS = 'nextPageToken,accounts(projectId,uniqueId,email,displayName,oauth2ClientId,disabled)';
 
 export interface ServiceAccountInfo {
   projectId: string;

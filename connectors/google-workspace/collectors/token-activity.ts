@@ -10,8 +10,7 @@ export const TOKEN_EVENTS_SPEC: CallSpec = {
     'domain-wide delegation of https://www.googleapis.com/auth/admin.reports.audit.readonly; the subject needs the Reports admin privilege',
 };
 
-const LIST_FIELDS =
-  'nextPageToken,items(id(time,uniqueQualifier),actor(email,profileId),events(name,parameters(name,value,multiValue)))';
+const LIST_FIELDS = 'nextPageToken,items(id/time,actor/profileId,events(name,parameters(name,value)))';
 
 export function pairKey(clientId: string, userId: string): string {
   return `${clientId}|${userId}`;

@@ -10,8 +10,7 @@ export const USERS_SPEC: CallSpec = {
     'domain-wide delegation of https://www.googleapis.com/auth/admin.directory.user.readonly; the subject needs the Users › Read admin privilege',
 };
 
-const FIELDS =
-  'nextPageToken,users(id,primaryEmail,name/fullName,isAdmin,suspended,suspensionReason,archived,creationTime,lastLoginTime,orgUnitPath)';
+const FIELDS = 'nextPageToken,users(id,primaryEmail,name/fullName,isAdmin,suspended,archived)';
 
 export interface WorkspaceUser {
   id: string;
