@@ -381,6 +381,61 @@ describe('google-workspace connector: paging, faults and failures', () => {
     });
   });
 
+  it('fails oauth-grants when one user keeps failing, keeping the other users’ grants', async () => {
+    const ines = (await scan()).records.find(
+      (r): r is Grant => r.type === 'grant' && r.principal?.name === 'ines.costa@acme.example',
+    )!.principal!.id;
+    emu.faults.add({
+      path: `^/admin/directory/v1/users/${ines}/tokens$`,
+      action: {
+        kind: 'status',
+        status: 500,
+        body: { error: { code: 500, message: 'Internal error', status: 'INTERNAL' } },
+      },
+    });
+    const { coverage, records } = await scan();
+    expect(collector(coverage, 'oauth-grants')).toMatchObject({ status: 'failed', httpStatus: 500 });
+    expect(collector(coverage, 'oauth-grants').reason).toMatch(
+      /tokens\.list failed for 1 of 14 users after retries/,
+    );
+    expect(identities(records, 'oauth-client')).toHaveLength(13);
+    expect(grantsOf(records, app.legacyCrm).map((g) => g.principal?.name)).toEqual([
+      'greta.lind@acme.example',
+    ]);
+  });
+
+  it('reads API_SCOPES sent as one comma-separated value, and counts an event once', async () => {
+    const event = {
+      kind: 'admin#reports#activity',
+      id: { time: daysBefore(10), uniqueQualifier: '42', applicationName: 'admin', customerId: 'C03acme7x' },
+      actor: { email: 'ana.silva@acme.example', profileId: '1' },
+      events: [
+        {
+          type: 'DOMAIN_SETTINGS',
+          name: 'AUTHORIZE_API_CLIENT_ACCESS',
+          parameters: [
+            { name: 'API_CLIENT_NAME', value: '119999999999999999999' },
+            { name: 'API_SCOPES', value: `${SCOPE}gmail.readonly,${SCOPE}calendar` },
+          ],
+        },
+      ],
+    };
+    // Both listings (AUTHORIZE and REMOVE) get this page: the replay must not see the event twice.
+    emu.faults.add({
+      path: '^/admin/reports/v1/activity/users/all/applications/admin$',
+      action: { kind: 'status', status: 200, body: { kind: 'admin#reports#activities', items: [event] } },
+    });
+    const { coverage, records } = await scan();
+    expect(collector(coverage, 'domain-wide-delegation')).toMatchObject({ status: 'complete', items: 1 });
+    expect(identities(records, 'domain-wide-delegation').map((d) => d.nativeId)).toEqual([
+      '119999999999999999999',
+    ]);
+    expect(grantsOf(records, '119999999999999999999').map((g) => g.permission.id)).toEqual([
+      `${SCOPE}gmail.readonly`,
+      `${SCOPE}calendar`,
+    ]);
+  });
+
   it('fails only the collectors whose scope is not delegated, after one token request', async () => {
     emu.setWorld(
       demoWith((s) => {
