@@ -111,6 +111,13 @@ export function reportsRoutes(data: () => WorkspaceData | undefined, ctx: Emulat
           return invalidArgument(ACTIVITIES_LIST, 'Invalid value for startTime (RFC 3339 expected)');
         if (end === null)
           return invalidArgument(ACTIVITIES_LIST, 'Invalid value for endTime (RFC 3339 expected)');
+        // startTime must lie before endTime and before the time of the request (the world's clock here).
+        if (start !== undefined && start > world.now.getTime()) {
+          return invalidArgument(
+            ACTIVITIES_LIST,
+            'Start time must be less than or equal to the current time.',
+          );
+        }
         if (start !== undefined && end !== undefined && start > end) {
           return invalidArgument(ACTIVITIES_LIST, 'Start time must be less than or equal to end time.');
         }
