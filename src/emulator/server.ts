@@ -93,8 +93,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function encodeBody(resp: EmuResponse): { buf: Buffer; type: string | undefined } {
   if (resp.body === undefined || resp.body === null) return { buf: Buffer.alloc(0), type: undefined };
   if (Buffer.isBuffer(resp.body)) return { buf: resp.body, type: undefined };
-  if (typeof resp.body === 'string')
-    return { buf: Buffer.from(resp.body), type: 'text/plain; charset=utf-8' };
+  if (typeof resp.body === 'string') return { buf: Buffer.from(resp.body), type: 'text/plain; charset=utf-8' };
   return { buf: Buffer.from(JSON.stringify(resp.body)), type: 'application/json; charset=utf-8' };
 }
 
@@ -210,10 +209,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(
         res,
         429,
-        {
-          error: { code: 'TooManyRequests', message: 'Too many requests (emulated)' },
-          message: 'Too many requests',
-        },
+        { error: { code: 'TooManyRequests', message: 'Too many requests (emulated)' }, message: 'Too many requests' },
         { 'retry-after': String(fault.retryAfter) },
       );
     }
@@ -223,8 +219,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         res,
         403,
         {
-          message:
-            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
           documentation_url:
             'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         },
@@ -245,10 +240,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (fault?.kind === 'malformed') {
       count(route.service, method, route.pattern, 200);
       const text = '{"emulated": "malformed", ';
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': text.length,
-      });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': text.length });
       res.end(text);
       return;
     }
