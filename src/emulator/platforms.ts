@@ -1,5 +1,6 @@
+import { googleWorkspaceEmulator } from './google-workspace/index.js';
 import { microsoft365Emulator } from './microsoft365/index.js';
 import type { EmulatorPlatform } from './platform.js';
 
 /** The built-in platform emulators, in routing order. */
-export const BUILTIN_EMULATOR_PLATFORMS: EmulatorPlatform<any>[] = [microsoft365Emulator];
+export const BUILTIN_EMULATOR_PLATFORMS: EmulatorPlatform<any>[] = [microsoft365Emulator, googleWorkspaceEmulator];

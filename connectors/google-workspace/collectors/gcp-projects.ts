@@ -1,0 +1,142 @@
+import { ApiError } from '../../../src/errors.js';
+import type { PrincipalRef } from '../../../src/model/index.js';
+import { type CallSpec, callGoogle } from '../api.js';
+import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
+import { IamPolicy, ProjectsPage } from '../schema.js';
+import type { UserDirectory } from './users.js';
+
+export const PROJECTS_SPEC: CallSpec = {
+  api: 'Cloud Resource Manager API',
+  method: 'GET',
+  path: '/v3/projects:search',
+  requiredPermission:
+    'resourcemanager.projects.get at the organization (roles/browser or roles/iam.securityReviewer) for the service account; scope cloud-platform.read-only',
+};
+export const POLICY_SPEC: CallSpec = {
+  api: 'Cloud Resource Manager API',
+  method: 'POST',
+  path: '/v3/projects/{project}:getIamPolicy',
+  requiredPermission: 'resourcemanager.projects.getIamPolicy (roles/browser or roles/iam.securityReviewer)',
+};
+
+export interface GcpProject {
+  projectId: string;
+  number: string;
+  displayName: string | null;
+  /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty until the policy is read. */
+  owners: string[];
+}
+
+/**
+ * The GCP projects the scanner's service account can see (`projects:search` only returns what the caller
+ * may see), filled into `out`.
+ */
+export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promise<void> {
+  const { apis, ctx, config } = scan;
+  await eachPage(
+    PROJECTS_SPEC,
+    (pageToken) =>
+      callGoogle(apis, PROJECTS_SPEC, ProjectsPage, () =>
+        apis.resourceManager.projects.search({
+          query: config.projectQuery,
+          pageSize: 100,
+          pageToken,
+          fields: 'nextPageToken,projects(name,projectId,displayName)',
+        }),
+      ),
+    (page) => {
+      for (const p of page.projects ?? []) {
+        out.push({
+          projectId: p.projectId,
+          number: p.name.slice('projects/'.length),
+          displayName: p.displayName ?? null,
+          owners: [],
+        });
+      }
+    },
+  );
+  ctx.coverage.countItems(COLLECTOR.projects, out.length);
+  if (out.length === 0) {
+    ctx.coverage.note(
+      COLLECTOR.projects,
+      `no projects visible for query '${config.projectQuery}': projects:search shows only projects the service account may see; grant it roles/browser (or roles/iam.securityReviewer) at the organization`,
+    );
+  }
+}
+
+/**
+ * Each project's owners (roles/owner in its IAM policy): the accountable people for the project's service
+ * accounts. Set in place; a failure leaves those projects without owners and fails the collector.
+ */
+export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]): Promise<void> {
+  const { apis, ctx } = scan;
+  const out = projects;
+  const failures: ApiError[] = [];
+  await Promise.all(
+    out.map((p) =>
+      ctx.limit(async () => {
+        try {
+          const policy = await callGoogle(apis, POLICY_SPEC, IamPolicy, () =>
+            apis.resourceManager.projects.getIamPolicy({
+              resource: `projects/${p.projectId}`,
+              requestBody: { options: { requestedPolicyVersion: 3 } },
+              fields: 'bindings(role,members)',
+            }),
+          );
+          p.owners = (policy.bindings ?? [])
+            .filter((b) => b.role === 'roles/owner')
+            .flatMap((b) => b.members ?? []);
+        } catch (err) {
+          failures.push(err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err)));
+        }
+      }),
+    ),
+  );
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new ApiError(
+      POLICY_SPEC.api,
+      first.status,
+      `project owners unknown for ${failures.length} of ${out.length} projects; first: ${first.message}`,
+      {
+        method: POLICY_SPEC.method,
+        path: POLICY_SPEC.path,
+        requiredPermission: POLICY_SPEC.requiredPermission,
+      },
+    );
+  }
+}
+
+/**
+ * IAM members as owners. A user of the domain is active when that user is; a member IAM marks `deleted:` is
+ * inactive; others (groups, outside accounts) cannot be judged here (active: null).
+ */
+export function ownerRefs(
+  members: readonly string[],
+  users: UserDirectory | undefined,
+  domain: string,
+): PrincipalRef[] {
+  return members.map((m): PrincipalRef => {
+    const deleted = m.startsWith('deleted:');
+    const body = deleted ? m.slice('deleted:'.length) : m;
+    const [kind, rest = ''] = body.split(/:(.*)/s, 2);
+    const email = rest.split('?')[0]!;
+    if (kind === 'user') {
+      const u = users?.byEmail(email);
+      // Our domain but not in the directory: the user was deleted. Outside accounts: unknown.
+      const gone = users !== undefined && email.toLowerCase().endsWith(`@${domain.toLowerCase()}`);
+      return {
+        id: u?.id ?? email,
+        name: email,
+        type: 'user',
+        active: deleted ? false : u ? u.active : gone ? false : null,
+      };
+    }
+    return {
+      id: m,
+      name: email || m,
+      type: kind === 'group' ? 'group' : kind === 'serviceAccount' ? 'service' : 'unknown',
+      active: deleted ? false : null,
+    };
+  });
+}

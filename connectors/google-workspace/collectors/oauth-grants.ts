@@ -1,0 +1,270 @@
+import { ApiError } from '../../../src/errors.js';
+import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
+import { type CallSpec, callGoogle } from '../api.js';
+import { scopeRisk } from '../risk.js';
+import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
+import { type Token, TokenList } from '../schema.js';
+import type { TokenActivity } from './token-activity.js';
+import { pairKey } from './token-activity.js';
+import type { UserDirectory, WorkspaceUser } from './users.js';
+
+export const TOKENS_SPEC: CallSpec = {
+  api: 'Admin SDK Directory API',
+  method: 'GET',
+  path: '/admin/directory/v1/users/{userKey}/tokens',
+  requiredPermission:
+    'domain-wide delegation of https://www.googleapis.com/auth/admin.directory.user.security (tokens.list accepts no read-only scope); the subject needs the User security management admin privilege',
+};
+
+const FIELDS = 'items(clientId,displayText,scopes,anonymous,nativeApp)';
+
+/** Google's own OAuth clients (origin `platform`): Chrome sync, the Cloud SDK and its application-default login. */
+const GOOGLE_CLIENT_IDS = new Set([
+  '77185425430.apps.googleusercontent.com',
+  '32555940559.apps.googleusercontent.com',
+  '764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com',
+]);
+
+/** Where an admin reviews and revokes third-party app access (Security → API controls → App access control). */
+const MANAGE_URL = 'https://admin.google.com/ac/owl/list?tab=apps';
+const MAX_LISTED = 50;
+
+/** tokens.list results, per user id. Filled as calls complete, so a failed run still leaves what it got. */
+export interface OAuthGrants {
+  readonly perUser: Map<string, Token[]>;
+}
+
+/** Errors that would repeat for every user: stop the fan-out instead of spending the quota on them. */
+function isFatal(err: ApiError): boolean {
+  return err.status === 401 || err.status === 403 || err.api === 'Google OAuth token endpoint';
+}
+
+/**
+ * tokens.list once per user — the API has no domain-wide listing — with bounded concurrency (ctx.limit)
+ * and the Directory pacer, asking only for the fields used. The first user is a probe: a scope that is not
+ * delegated or a subject without the privilege fails once, not once per user.
+ */
+export async function collectOAuthGrants(
+  scan: GoogleScan,
+  users: UserDirectory,
+  out: OAuthGrants,
+): Promise<void> {
+  const { apis, ctx } = scan;
+  const task = 'google-workspace tokens.list';
+  let fatal: ApiError | undefined;
+  const failures: ApiError[] = [];
+  const vanished: string[] = [];
+  const one = async (u: WorkspaceUser) => {
+    if (fatal || ctx.signal.aborted) return;
+    try {
+      const r = await callGoogle(apis, TOKENS_SPEC, TokenList, () =>
+        apis.tokensDirectory.tokens.list({ userKey: u.id, fields: FIELDS }),
+      );
+      out.perUser.set(u.id, r.items ?? []);
+      ctx.coverage.countItems(COLLECTOR.oauthGrants, r.items?.length ?? 0);
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(TOKENS_SPEC.api, null, String(err));
+      // Deleted between users.list and now: it has no grants any more.
+      if (e.status === 404) vanished.push(u.email);
+      else if (isFatal(e)) fatal ??= e;
+      else failures.push(e);
+    }
+    ctx.progress.tick(task);
+  };
+  ctx.progress.start(task, users.list.length);
+  const [probe, ...rest] = users.list;
+  if (probe) await one(probe);
+  if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));
+  ctx.progress.done(task);
+  if (fatal) throw fatal;
+  const inactive = users.list.filter((u) => !u.active).length;
+  ctx.coverage.note(
+    COLLECTOR.oauthGrants,
+    `tokens.list for ${out.perUser.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
+  );
+  if (vanished.length > 0) {
+    ctx.coverage.note(
+      COLLECTOR.oauthGrants,
+      `${vanished.length} users were deleted during the scan: ${vanished.slice(0, 5).join(', ')}`,
+    );
+  }
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new ApiError(
+      TOKENS_SPEC.api,
+      first.status,
+      `tokens.list failed for ${failures.length} of ${users.list.length} users after retries; first: ${first.message}`,
+      {
+        method: TOKENS_SPEC.method,
+        path: TOKENS_SPEC.path,
+        requiredPermission: TOKENS_SPEC.requiredPermission,
+      },
+    );
+  }
+}
+
+export interface OAuthOrigins {
+  internal: ReadonlySet<string>;
+  firstParty: ReadonlySet<string>;
+}
+
+function originOf(clientId: string, origins: OAuthOrigins): 'platform' | 'internal' | 'third-party' {
+  if (GOOGLE_CLIENT_IDS.has(clientId) || origins.firstParty.has(clientId)) return 'platform';
+  if (origins.internal.has(clientId)) return 'internal';
+  return 'third-party';
+}
+
+function principal(u: WorkspaceUser): PrincipalRef {
+  return { id: u.id, name: u.email, type: 'user', active: u.active };
+}
+
+interface AppAggregate {
+  clientId: string;
+  displayText: string | null;
+  nativeApp: boolean;
+  anonymous: boolean;
+  scopes: Set<string>;
+  holders: Array<{ user: WorkspaceUser; token: Token }>;
+}
+
+/**
+ * One `oauth-client` identity per client id, with the users who granted it and the union of their scopes,
+ * and one grant per (scope, user).
+ *
+ * Why per user: a grant's principal is the user the app acts for, and `active: false` on it (suspended or
+ * archived user) is what marks that grant orphaned. Aggregating users into one grant per scope would
+ * leave no principal to carry that, and a user being suspended would look like a grant removed and another
+ * added rather than one grant changing. The identity still lists the users and their count.
+ *
+ * Owners are the consenting users (Workspace has no owner for a user-consented app): an app whose every
+ * consenting user is suspended or archived is ownerless as well as orphaned.
+ */
+export function oauthClientRecords(
+  scan: GoogleScan,
+  users: UserDirectory,
+  grants: OAuthGrants,
+  activity: TokenActivity | undefined,
+  origins: OAuthOrigins,
+): Array<IdentityInput | GrantInput> {
+  const apps = new Map<string, AppAggregate>();
+  for (const [userId, tokens] of grants.perUser) {
+    const user = users.byId.get(userId);
+    if (!user) continue;
+    for (const token of tokens) {
+      let app = apps.get(token.clientId);
+      if (!app) {
+        app = {
+          clientId: token.clientId,
+          displayText: token.displayText ?? null,
+          nativeApp: token.nativeApp === true,
+          anonymous: token.anonymous === true,
+          scopes: new Set(),
+          holders: [],
+        };
+        apps.set(token.clientId, app);
+      }
+      for (const s of token.scopes ?? []) app.scopes.add(s);
+      app.holders.push({ user, token });
+    }
+  }
+
+  const out: Array<IdentityInput | GrantInput> = [];
+  const windowStart = scan.windowStart.toISOString();
+  for (const app of [...apps.values()].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
+    const holders = app.holders.sort(
+      (a, b) => Number(b.user.active) - Number(a.user.active) || a.user.email.localeCompare(b.user.email),
+    );
+    const grantTimes = holders.map(
+      (h) => activity?.authorizedAt.get(pairKey(app.clientId, h.user.id)) ?? null,
+    );
+    // Every current grant has its authorize event in the window: the app's first grant time is known.
+    const allInWindow = activity !== undefined && grantTimes.every((t) => t !== null);
+    const createdAt = allInWindow ? [...(grantTimes as string[])].sort()[0]! : null;
+    out.push({
+      type: 'identity',
+      platform: PLATFORM,
+      tenant: scan.tenant,
+      kind: 'oauth-client',
+      nativeId: app.clientId,
+      displayName: app.displayText,
+      origin: originOf(app.clientId, origins),
+      createdAt,
+      enabled: null,
+      lastUsed: lastUsedOf(app.clientId, activity, allInWindow, windowStart),
+      owners: holders.slice(0, MAX_LISTED).map((h) => principal(h.user)),
+      manageUrl: MANAGE_URL,
+      attributes: {
+        clientId: app.clientId,
+        nativeApp: app.nativeApp,
+        anonymous: app.anonymous,
+        scopes: [...app.scopes].sort(),
+        userCount: holders.length,
+        activeUserCount: holders.filter((h) => h.user.active).length,
+        users: holders.slice(0, 100).map((h) => h.user.email),
+        ownersAre: 'consenting users',
+        ...(activity
+          ? {
+              auditWindowStart: windowStart,
+              authorizeEvents: activity.authorizeEvents.get(app.clientId) ?? 0,
+              revokeEvents: activity.revokeEvents.get(app.clientId) ?? 0,
+              lastRevokedAt: activity.lastRevokedAt.get(app.clientId) ?? null,
+              grantedBeforeWindow: !allInWindow,
+            }
+          : {}),
+      },
+      collector: COLLECTOR.oauthGrants,
+      raw: {
+        clientId: app.clientId,
+        displayText: app.displayText,
+        anonymous: app.anonymous,
+        nativeApp: app.nativeApp,
+      },
+    });
+    holders.forEach(({ user, token }, i) => {
+      for (const scope of token.scopes ?? []) {
+        const { access, risk } = scopeRisk(scope);
+        out.push({
+          type: 'grant',
+          platform: PLATFORM,
+          tenant: scan.tenant,
+          identity: { kind: 'oauth-client', nativeId: app.clientId },
+          permission: { id: scope, name: scope, resource: null, nativeLevel: 'user-consent', access },
+          target: { breadth: 'user', type: 'user', id: user.id, label: user.email, resources: [], count: 1 },
+          grantedVia: 'user-consent',
+          grantedBy: principal(user),
+          grantedAt: grantTimes[i] ?? null,
+          principal: principal(user),
+          risk,
+          attributes: { userSuspended: user.suspended, userArchived: user.archived },
+          collector: COLLECTOR.oauthGrants,
+          raw: token,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Last use from the Reports `token` activity events. Within the audit window that is exact; when there is
+ * none, the app was either granted inside the window and never used (`at: null`), or granted earlier and
+ * not used since the window start, which is then an upper bound of its last use (`at: windowStart`).
+ * Without the Reports data there is no signal (null).
+ */
+function lastUsedOf(
+  clientId: string,
+  activity: TokenActivity | undefined,
+  allInWindow: boolean,
+  windowStart: string,
+): IdentityInput['lastUsed'] {
+  if (!activity?.queried.has(clientId)) return null;
+  const at = activity.lastUsed.get(clientId);
+  if (at) return { at, source: 'google-workspace:reports.token.activity' };
+  if (allInWindow)
+    return { at: null, source: 'google-workspace:reports.token.activity (none since granted)' };
+  return {
+    at: windowStart,
+    source:
+      'google-workspace:reports.token.activity (none in the audit window; last use, if any, was before this time)',
+  };
+}

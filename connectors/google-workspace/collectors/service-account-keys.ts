@@ -1,0 +1,129 @@
+import { ApiError } from '../../../src/errors.js';
+import type { CredentialInput } from '../../../src/model/index.js';
+import { type CallSpec, callGoogle } from '../api.js';
+import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
+import { KeysList, type ServiceAccountKey } from '../schema.js';
+import type { ServiceAccountInfo } from './service-accounts.js';
+
+export const KEYS_SPEC: CallSpec = {
+  api: 'IAM API',
+  method: 'GET',
+  path: '/v1/projects/{project}/serviceAccounts/{account}/keys',
+  requiredPermission: 'iam.serviceAccountKeys.list (roles/iam.securityReviewer); scope cloud-platform',
+};
+
+const FIELDS =
+  'keys(name,validAfterTime,validBeforeTime,keyAlgorithm,keyOrigin,keyType,disabled,disableReason,extendedStatus)';
+
+/**
+ * User-managed keys of every service account (`keyTypes=USER_MANAGED`; Google rotates system-managed
+ * keys itself). keys.list is not paged: one call per account, bounded by ctx.limit.
+ */
+export async function collectKeys(
+  scan: GoogleScan,
+  accounts: readonly ServiceAccountInfo[],
+  out: Map<string, ServiceAccountKey[]>,
+): Promise<void> {
+  const { apis, ctx } = scan;
+  const failures: ApiError[] = [];
+  const gone: string[] = [];
+  await Promise.all(
+    accounts.map((sa) =>
+      ctx.limit(async () => {
+        try {
+          const r = await callGoogle(apis, KEYS_SPEC, KeysList, () =>
+            apis.iam.projects.serviceAccounts.keys.list({
+              name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`,
+              keyTypes: ['USER_MANAGED'],
+              fields: FIELDS,
+            }),
+          );
+          // Defence in depth: a key's private half is only ever returned by keys.create, never stored.
+          out.set(
+            sa.email,
+            (r.keys ?? [])
+              .filter((k) => k.keyType === undefined || k.keyType === 'USER_MANAGED')
+              .map(withoutKeyMaterial),
+          );
+        } catch (err) {
+          const e = err instanceof ApiError ? err : new ApiError(KEYS_SPEC.api, null, String(err));
+          if (e.status === 404) gone.push(sa.email);
+          else failures.push(e);
+        }
+      }),
+    ),
+  );
+  ctx.coverage.countItems(
+    COLLECTOR.keys,
+    [...out.values()].reduce((n, k) => n + k.length, 0),
+  );
+  if (gone.length > 0)
+    ctx.coverage.note(COLLECTOR.keys, `service accounts deleted during the scan: ${gone.join(', ')}`);
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new ApiError(
+      KEYS_SPEC.api,
+      first.status,
+      `listing keys failed for ${failures.length} of ${accounts.length} service accounts; first: ${first.message}`,
+      { method: KEYS_SPEC.method, path: KEYS_SPEC.path, requiredPermission: KEYS_SPEC.requiredPermission },
+    );
+  }
+}
+
+function withoutKeyMaterial(k: ServiceAccountKey): ServiceAccountKey {
+  const {
+    privateKeyData: _p,
+    privateKeyType: _t,
+    publicKeyData: _pub,
+    ...rest
+  } = k as ServiceAccountKey & {
+    privateKeyData?: unknown;
+    privateKeyType?: unknown;
+    publicKeyData?: unknown;
+  };
+  return rest as ServiceAccountKey;
+}
+
+/** `9999-12-31T23:59:59Z` is how IAM says a user-managed key never expires. */
+function expiry(validBefore: string | undefined): string | null {
+  if (!validBefore || validBefore.startsWith('9999-12-31')) return null;
+  return validBefore;
+}
+
+/** One `service-account-key` credential per key (native id: the key's resource name). */
+export function keyRecords(
+  scan: GoogleScan,
+  accounts: readonly ServiceAccountInfo[],
+  keys: Map<string, ServiceAccountKey[]>,
+): CredentialInput[] {
+  const out: CredentialInput[] = [];
+  for (const sa of [...accounts].sort((a, b) => a.email.localeCompare(b.email))) {
+    for (const k of keys.get(sa.email) ?? []) {
+      const exposed = (k.extendedStatus ?? []).some((s) => s.key === 'SERVICE_ACCOUNT_KEY_EXPOSED');
+      out.push({
+        type: 'credential',
+        platform: PLATFORM,
+        tenant: scan.tenant,
+        identity: { kind: 'service-account', nativeId: sa.email },
+        credentialType: 'service-account-key',
+        nativeId: k.name,
+        displayName: k.name.slice(k.name.lastIndexOf('/') + 1),
+        createdAt: k.validAfterTime ?? null,
+        expiresAt: expiry(k.validBeforeTime),
+        // keys.list has no last-use field (Policy Analyzer has it): no signal rather than "never used".
+        lastUsed: null,
+        enabled: k.disabled !== true,
+        attributes: {
+          keyOrigin: k.keyOrigin ?? null,
+          keyAlgorithm: k.keyAlgorithm ?? null,
+          disableReason: k.disableReason ?? null,
+          exposed,
+          projectId: sa.projectId,
+        },
+        collector: COLLECTOR.keys,
+        raw: k,
+      });
+    }
+  }
+  return out;
+}

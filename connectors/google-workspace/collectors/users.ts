@@ -1,0 +1,78 @@
+import { type CallSpec, callGoogle } from '../api.js';
+import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
+import { type DirectoryUser, UsersPage } from '../schema.js';
+
+export const USERS_SPEC: CallSpec = {
+  api: 'Admin SDK Directory API',
+  method: 'GET',
+  path: '/admin/directory/v1/users',
+  requiredPermission:
+    'domain-wide delegation of https://www.googleapis.com/auth/admin.directory.user.readonly; the subject needs the Users › Read admin privilege',
+};
+
+const FIELDS = 'nextPageToken,users(id,primaryEmail,name/fullName,isAdmin,suspended,archived)';
+
+export interface WorkspaceUser {
+  id: string;
+  email: string;
+  name: string | null;
+  isAdmin: boolean;
+  suspended: boolean;
+  archived: boolean;
+  /** Can still sign in and act: neither suspended nor archived. */
+  active: boolean;
+}
+
+export interface UserDirectory {
+  readonly list: WorkspaceUser[];
+  readonly byId: Map<string, WorkspaceUser>;
+  byEmail(email: string): WorkspaceUser | undefined;
+}
+
+function toUser(u: DirectoryUser): WorkspaceUser {
+  const suspended = u.suspended === true;
+  const archived = u.archived === true;
+  return {
+    id: u.id,
+    email: u.primaryEmail,
+    name: u.name?.fullName ?? null,
+    isAdmin: u.isAdmin === true,
+    suspended,
+    archived,
+    active: !suspended && !archived,
+  };
+}
+
+/**
+ * users.list over the whole customer (active, suspended and archived users), 500 a page. Users are not
+ * non-human identities and produce no records; they give the per-user fan-out for tokens.list and tell
+ * whether a grant's principal or an owner is still active.
+ */
+export async function collectUsers(scan: GoogleScan): Promise<UserDirectory> {
+  const { apis, ctx, config } = scan;
+  const list: WorkspaceUser[] = [];
+  ctx.progress.start('google-workspace users');
+  await eachPage(
+    USERS_SPEC,
+    (pageToken) =>
+      callGoogle(apis, USERS_SPEC, UsersPage, () =>
+        apis.usersDirectory.users.list({
+          customer: config.customerId,
+          maxResults: 500,
+          pageToken,
+          fields: FIELDS,
+        }),
+      ),
+    (page) => {
+      for (const u of page.users ?? []) list.push(toUser(u));
+      ctx.progress.tick('google-workspace users', page.users?.length ?? 0);
+    },
+  );
+  ctx.progress.done('google-workspace users');
+  const suspended = list.filter((u) => u.suspended).length;
+  const archived = list.filter((u) => u.archived).length;
+  ctx.coverage.countItems(COLLECTOR.users, list.length);
+  ctx.coverage.note(COLLECTOR.users, `${list.length} users (${suspended} suspended, ${archived} archived)`);
+  const byEmail = new Map(list.map((u) => [u.email.toLowerCase(), u]));
+  return { list, byId: new Map(list.map((u) => [u.id, u])), byEmail: (e) => byEmail.get(e.toLowerCase()) };
+}
