@@ -54,6 +54,13 @@ export interface GithubClient {
 
 let instances = 0;
 
+/** A JSON response whose body did not parse (Octokit then hands the raw text on as `data`). */
+class MalformedResponse extends Error {
+  constructor(readonly status: number) {
+    super('malformed JSON response');
+  }
+}
+
 interface RequestErrorLike {
   name: string;
   status: number;
@@ -97,7 +104,14 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
     // The token request itself failed (bad key, wrong app id): say so rather than blame the list call.
     const url = err.request?.url ?? '';
     const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
-    const where = authPath ? { method: err.request?.method ?? 'POST', path: authPath } : { method, path };
+    const where = authPath
+      ? {
+          method: err.request?.method ?? 'POST',
+          path: authPath
+            .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
+            .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
+        }
+      : { method, path };
     let message = serverMessage;
     if (requiredPermission) message += ` (the GitHub App needs ${requiredPermission.replace(/=/g, ': ')})`;
     if ((err.status === 403 || err.status === 429) && headers['x-ratelimit-remaining'] === '0') {
@@ -108,6 +122,15 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
       err.status,
       message,
       { ...where, ...(requiredPermission ? { requiredPermission } : {}) },
+      { cause: err },
+    );
+  }
+  if (err instanceof MalformedResponse) {
+    return new ApiError(
+      api,
+      err.status,
+      'the response body is not valid JSON',
+      { method, path },
       { cause: err },
     );
   }
@@ -236,6 +259,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         try {
           const response = await request(options);
           budget.observe(response.headers as Record<string, string>);
+          if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {
+            throw new MalformedResponse(response.status);
+          }
           return response;
         } catch (err) {
           if (!isRequestError(err)) throw err;
@@ -324,6 +350,15 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       try {
         data = await octokit.graphql(query, variables);
       } catch (err) {
+        if (err instanceof MalformedResponse) {
+          return new ApiError(
+            api,
+            err.status,
+            'the response body is not valid JSON',
+            { method, path },
+            { cause: err },
+          );
+        }
         if (err instanceof Error && err.name === 'GraphqlResponseError') {
           const e = err as Error & { data?: unknown; errors?: GraphqlIssue[] };
           if (e.errors?.some((x) => x.type === 'RATE_LIMITED')) {

@@ -62,7 +62,7 @@ export const GithubConfig = z
       .strict()
       .default({ reserve: 100, maxWaitSeconds: 120 }),
     /** Repositories per GraphQL query (deploy-key and collaborator lookups). */
-    graphqlBatchSize: z.number().int().min(1).max(100).default(50),
+    graphqlBatchSize: z.number().int().min(1).max(100).default(100),
   })
   .strict()
   .refine((c) => (c.app == null) !== (c.tokenEnv == null), {
