@@ -350,15 +350,6 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       try {
         data = await octokit.graphql(query, variables);
       } catch (err) {
-        if (err instanceof MalformedResponse) {
-          return new ApiError(
-            api,
-            err.status,
-            'the response body is not valid JSON',
-            { method, path },
-            { cause: err },
-          );
-        }
         if (err instanceof Error && err.name === 'GraphqlResponseError') {
           const e = err as Error & { data?: unknown; errors?: GraphqlIssue[] };
           if (e.errors?.some((x) => x.type === 'RATE_LIMITED')) {
