@@ -21,10 +21,7 @@ export interface EmulatedGithub {
   dir: string;
   /** The `github:` config section the emulator hands out. */
   config: GithubConfigInput;
-  scan(options?: {
-    config?: Partial<GithubConfigInput>;
-    context?: Partial<TestContextOptions>;
-  }): Promise<{
+  scan(options?: { config?: Partial<GithubConfigInput>; context?: Partial<TestContextOptions> }): Promise<{
     records: ModelRecord[];
     coverage: CoverageReport;
     ctx: ConnectorContext & { sleeps: number[] };
