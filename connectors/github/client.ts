@@ -203,7 +203,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       ...(strategy ? { authStrategy: strategy } : {}),
       auth,
       log,
-      request: { fetch: ctx.http.fetch, signal: ctx.signal },
+      request: { fetch: ctx.http.fetch },
       throttle: {
         // Bottleneck groups are module-global: a distinct id keeps concurrent scans apart.
         id: `grantscope-github-${process.pid}-${instances}`,
@@ -254,33 +254,49 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const url = new URL(String(options.url).replace(/\{[^}]+\}/g, 'x'), 'http://github.invalid');
       const isAuth = AUTH_ROUTE.test(url.pathname);
       const resource: RateResource = /\/graphql$/.test(url.pathname) ? 'graphql' : 'core';
-      if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const response = await request(options);
-          budget.observe(response.headers as Record<string, string>);
-          if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {
-            throw new MalformedResponse(response.status);
+      const attempts = async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const response = await request(options);
+            budget.observe(response.headers as Record<string, string>);
+            if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {
+              throw new MalformedResponse(response.status);
+            }
+            return response;
+          } catch (err) {
+            if (!isRequestError(err)) throw err;
+            const headers = err.response?.headers;
+            budget.observe(headers);
+            const plain429 =
+              err.status === 429 &&
+              headers?.['x-ratelimit-remaining'] !== '0' &&
+              !/secondary rate/i.test(err.message);
+            if (!plain429 || attempt >= retryPolicy.maxRetries) throw err;
+            const retryAfter = Number(headers?.['retry-after']);
+            const ms = Number.isFinite(retryAfter)
+              ? retryAfter * 1000
+              : retryPolicy.baseDelayMs * 2 ** attempt;
+            if (ms > Math.max(maxWaitMs, retryPolicy.maxDelayMs)) throw err;
+            ctx.logger.warn('GitHub answered 429; retrying', {
+              afterMs: ms,
+              route: `${options.method} ${options.url}`,
+            });
+            await ctx.clock.sleep(ms, ctx.signal);
           }
-          return response;
-        } catch (err) {
-          if (!isRequestError(err)) throw err;
-          const headers = err.response?.headers;
-          budget.observe(headers);
-          const plain429 =
-            err.status === 429 &&
-            headers?.['x-ratelimit-remaining'] !== '0' &&
-            !/secondary rate/i.test(err.message);
-          if (!plain429 || attempt >= retryPolicy.maxRetries) throw err;
-          const retryAfter = Number(headers?.['retry-after']);
-          const ms = Number.isFinite(retryAfter) ? retryAfter * 1000 : retryPolicy.baseDelayMs * 2 ** attempt;
-          if (ms > Math.max(maxWaitMs, retryPolicy.maxDelayMs)) throw err;
-          ctx.logger.warn('GitHub answered 429; retrying', {
-            afterMs: ms,
-            route: `${options.method} ${options.url}`,
-          });
-          await ctx.clock.sleep(ms, ctx.signal);
         }
+      };
+      if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
+      // A signal per request, tied to the scan's: fetch leaves its abort listener on the signal it is
+      // given until that signal is collected, so thousands of requests must not share one.
+      const abort = new AbortController();
+      const onAbort = () => abort.abort(ctx.signal.reason);
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      options.request = { ...options.request, signal: abort.signal };
+      try {
+        return await attempts();
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
       }
     });
     return octokit;

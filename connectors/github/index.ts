@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector/connector.js';
-import { ApiError, describeError } from '../../src/errors.js';
+import { ApiError } from '../../src/errors.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { createGithubClient, type GithubClient } from './client.js';
 import { appInstallations } from './collectors/app-installations.js';
@@ -73,7 +73,7 @@ const github = defineConnector<GithubConfig>({
       const entry = ctx.coverage.report().collectors.find((c) => c.collector === collector.name);
       // Bad credentials will not get better for the next collector.
       if (entry?.status === 'failed' && entry.httpStatus === 401) {
-        fatal = `authentication failed in ${collector.name} (${entry.reason ?? describeError(entry)})`;
+        fatal = `authentication failed in ${collector.name} (${entry.reason})`;
       }
     }
   },

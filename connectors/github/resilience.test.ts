@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { GITHUB_CLASSIC_TOKEN_FILE } from '../../src/emulator/github/index.js';
+import type { GithubSectionInput } from '../../src/emulator/github/world.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import { CredentialSourceError } from '../../src/errors.js';
 import type { Identity } from '../../src/model/index.js';
@@ -17,10 +18,10 @@ const statuses = (coverage: CoverageReport) =>
   Object.fromEntries(coverage.collectors.map((c) => [c.collector, c.status]));
 
 /** The demo world with its `github:` section changed by `edit`. */
-function variant(edit: (github: Record<string, any>) => void): World {
+function variant(edit: (github: GithubSectionInput) => void): World {
   const w = loadWorld(WORLD);
   const copy = structuredClone(w);
-  edit(copy.platforms.github as Record<string, any>);
+  edit(copy.platforms.github as GithubSectionInput);
   return copy;
 }
 
@@ -170,7 +171,7 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
       variant((g) => {
         g.generate = { seed: 7, repos: 150, deploy_key_ratio: 0 };
         // No outside collaborators: keeps this test to one GraphQL fan-out.
-        g.users = g.users.filter((u: { role: string }) => u.role !== 'outside');
+        g.users = g.users?.filter((u) => u.role !== 'outside');
         g.rate_limit = { core: { limit: 5000, remaining: 140 } };
       }),
     );
@@ -217,6 +218,23 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
       /^not reached: authentication failed in members/,
     );
     expect(gh.emu.stats().total).toBe(1);
+  });
+
+  it('stops when the scan is interrupted: the running collector fails, the rest are not reached', async () => {
+    gh.emu.faults.add({
+      service: 'github',
+      path: '/api/v3/orgs/{org}/repos',
+      action: { kind: 'latency', ms: 3000 },
+    });
+    const interrupt = new AbortController();
+    const started = Date.now();
+    const scanning = gh.scan({ signal: interrupt.signal });
+    setTimeout(() => interrupt.abort(new Error('interrupted by the user')), 300);
+    const { coverage } = await scanning;
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(collector(coverage, 'repositories').status).toBe('failed');
+    expect(collector(coverage, 'deploy-keys').reason).toBe('not reached: the scan was interrupted');
+    expect(collector(coverage, 'members').status).toBe('complete');
   });
 
   it('finds the installation from the app JWT when installationId is not configured', async () => {

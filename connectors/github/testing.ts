@@ -21,7 +21,12 @@ export interface EmulatedGithub {
   dir: string;
   /** The `github:` config section the emulator hands out. */
   config: GithubConfigInput;
-  scan(options?: { config?: Partial<GithubConfigInput>; context?: Partial<TestContextOptions> }): Promise<{
+  scan(options?: {
+    config?: Partial<GithubConfigInput>;
+    context?: Partial<TestContextOptions>;
+    /** Interrupts the scan when aborted. */
+    signal?: AbortSignal;
+  }): Promise<{
     records: ModelRecord[];
     coverage: CoverageReport;
     ctx: ConnectorContext & { sleeps: number[] };
@@ -58,8 +63,9 @@ export async function emulatedGithub(
         http: { retry: { baseDelayMs: 1, maxDelayMs: 1000 } },
         ...opts.context,
       });
-      const { records, coverage } = await collectScan(github, parsed, ctx);
-      return { records, coverage, ctx };
+      const scanCtx = opts.signal ? { ...ctx, signal: opts.signal } : ctx;
+      const { records, coverage } = await collectScan(github, parsed, scanCtx);
+      return { records, coverage, ctx: scanCtx };
     },
     stop: () => emu.stop(),
   };

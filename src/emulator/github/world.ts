@@ -251,6 +251,8 @@ export const GithubSection = z
   })
   .strict();
 export type GithubSection = z.infer<typeof GithubSection>;
+/** The section as written in a world file (before defaults). */
+export type GithubSectionInput = z.input<typeof GithubSection>;
 
 /** Validate the section; errors name the world file and the key path. */
 export function parseGithubSection(section: unknown, file: string): GithubSection {
