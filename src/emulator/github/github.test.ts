@@ -292,6 +292,24 @@ describe('GitHub emulator', () => {
       }
     });
 
+    it('names the included file the section came from when the emulator loads it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'gs-world-'));
+      await writeFile(
+        join(dir, 'bad.github.yaml'),
+        'github:\n  org: { login: x, id: 1 }\n  app: { id: 1, installation_id: 2, permissions: {} }\n  repos: [{ name: r }]\n',
+      );
+      await writeFile(join(dir, 'other.yaml'), 'name: nothing here\n');
+      await writeFile(join(dir, 'main.yaml'), 'name: main\ninclude: [bad.github.yaml, other.yaml]\n');
+      const started = startEmulator({ world: join(dir, 'main.yaml') });
+      await expect(started).rejects.toThrow(ConfigError);
+      await expect(startEmulator({ world: join(dir, 'main.yaml') })).rejects.toThrow(
+        new RegExp(
+          `^${join(dir, 'bad.github.yaml')}: invalid configuration\\n.*github\\.repos\\.0\\.id`,
+          's',
+        ),
+      );
+    });
+
     it('rejects duplicate ids', () => {
       const section = resolveRelativeDates(
         loadWorld(WORLD).platforms.github,

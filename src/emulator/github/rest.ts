@@ -14,7 +14,7 @@ import {
   simpleUser,
   urlsOf,
 } from './shapes.js';
-import { type GithubState, iterate, listing } from './state.js';
+import { type GithubState, iterate, type Listing, listing } from './state.js';
 import type { Level, Permissions, Repo } from './world.js';
 
 const API = '/api/v3';
@@ -67,8 +67,10 @@ export function restRoutes(deps: GuardDeps): Route[] {
     // --- GitHub App authentication -------------------------------------------------------------
     route('GET', '/orgs/{org}/installation', { jwt: true }, (req, g) => {
       if (!sameOrg(g.state, req.params.org)) return error(404, 'Not Found');
-      const scanner = findInstallation(g.state, g.state.app.installation_id, true);
-      return { status: 200, body: installationShape(scanner!, g.state, urlsOf(req.origin)) };
+      return {
+        status: 200,
+        body: installationShape(g.state.scannerInstallation, g.state, urlsOf(req.origin)),
+      };
     }),
     route('POST', '/app/installations/{installation_id}/access_tokens', { jwt: true }, (req, g) => {
       if (Number(req.params.installation_id) !== g.state.app.installation_id) return error(404, 'Not Found');
@@ -229,32 +231,4 @@ export function restRoutes(deps: GuardDeps): Route[] {
     const repos = names.map((n) => s.repoByName(n)).filter((r): r is Repo => r != null);
     return list(req, listing(repos), (r) => repoShape(r, s, urls));
   }
-}
-
-function findInstallation(s: GithubState, id: number, includeScanner: boolean) {
-  for (const i of iterate(s.installations)) if (i.id === id) return i;
-  if (includeScanner && id === s.app.installation_id) {
-    return {
-      id,
-      app: {
-        id: s.app.id,
-        slug: s.app.slug,
-        name: s.app.name,
-        owner: s.org.login,
-        owner_type: 'Organization' as const,
-        description: null,
-        external_url: '',
-      },
-      repository_selection: 'all' as const,
-      repositories: [],
-      permissions: s.app.permissions,
-      events: [],
-      created_at: s.app.created_at ?? s.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      suspended_at: null,
-      suspended_by: null,
-      single_file_name: null,
-      contact_email: null,
-    };
-  }
-  return undefined;
 }

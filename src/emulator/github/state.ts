@@ -61,6 +61,8 @@ export interface GithubState {
   membersOnly: Listing<GhUser>;
   outsideCollaborators: Listing<GhUser>;
   installations: Listing<Installation>;
+  /** The scanner app's own installation (listed among `installations` unless `app.listed: false`). */
+  scannerInstallation: Installation;
   patGrants: Listing<PatGrant>;
   patRequests: Listing<PatRequest>;
   credentialAuthorizations: Listing<CredentialAuthorization>;
@@ -334,6 +336,7 @@ export function buildState(s: GithubSection, now: Date): GithubState {
     membersOnly: listing(byRole(['member']), genMembers - genAdmins, (i) => gen!.user(i + genAdmins)),
     outsideCollaborators: listing(byRole(['outside']), genOutside, gen?.outside),
     installations: listing(installations, g?.installations ?? 0, gen?.installation),
+    scannerInstallation,
     patGrants: listing(s.pat_grants, g?.pat_grants ?? 0, gen?.patGrant),
     patRequests: listing(s.pat_requests),
     credentialAuthorizations: listing(s.credential_authorizations),
