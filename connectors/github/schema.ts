@@ -74,13 +74,14 @@ export const PatRequest = z.looseObject({
 });
 export type PatRequest = z.infer<typeof PatRequest>;
 
-export const MinimalRepository = z.looseObject({
+/** Repositories are only a work list (their records are not stored): unknown fields are dropped to keep large orgs small. */
+export const MinimalRepository = z.object({
   id: z.number().int(),
   name: z.string(),
   full_name: z.string(),
   private: z.boolean(),
   archived: z.boolean().optional(),
-  owner: SimpleUser,
+  owner: z.object({ login: z.string(), id: z.number().int() }),
 });
 export type MinimalRepository = z.infer<typeof MinimalRepository>;
 
