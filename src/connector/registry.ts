@@ -7,7 +7,11 @@ import type { Connector } from './connector.js';
  * Built-in connectors, imported lazily so that commands which only read the store (findings, diff,
  * inventory) do not load three SDKs.
  */
-const BUILTIN: Record<string, () => Promise<{ default: Connector<any> }>> = {};
+const BUILTIN: Record<string, () => Promise<{ default: Connector<any> }>> = {
+  github: () => import('../../connectors/github/index.js'),
+  microsoft365: () => import('../../connectors/microsoft365/index.js'),
+  'google-workspace': () => import('../../connectors/google-workspace/index.js'),
+};
 
 export const BUILTIN_CONNECTOR_IDS = Object.keys(BUILTIN);
 

@@ -1,6 +1,11 @@
+import { githubEmulator } from './github/index.js';
 import { googleWorkspaceEmulator } from './google-workspace/index.js';
 import { microsoft365Emulator } from './microsoft365/index.js';
 import type { EmulatorPlatform } from './platform.js';
 
 /** The built-in platform emulators, in routing order. */
-export const BUILTIN_EMULATOR_PLATFORMS: EmulatorPlatform<any>[] = [microsoft365Emulator, googleWorkspaceEmulator];
+export const BUILTIN_EMULATOR_PLATFORMS: EmulatorPlatform<any>[] = [
+  githubEmulator,
+  microsoft365Emulator,
+  googleWorkspaceEmulator,
+];

@@ -126,7 +126,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     for (const p of platforms) {
       const section = w.platforms[p.key];
       if (section === undefined) continue;
-      next.set(p.key, p.load(resolveRelativeDates(section, now), ctx, w.files.at(-1) ?? 'world'));
+      const file = w.sectionFiles?.[p.key] ?? w.files.at(-1) ?? 'world';
+      next.set(p.key, p.load(resolveRelativeDates(section, now), ctx, file));
     }
     states.clear();
     for (const [k, v] of next) states.set(k, v);

@@ -56,6 +56,8 @@ export interface World {
   platforms: Record<string, unknown>;
   /** Files this world was built from (for error messages). */
   files: string[];
+  /** The file each platform section came from (for error messages naming the right file). */
+  sectionFiles?: Record<string, string>;
 }
 
 const RESERVED = new Set(['name', 'description', 'now', 'include', 'extends', 'patches', 'faults']);
@@ -79,6 +81,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
     faults: [...base.faults, ...doc.faults],
     platforms: structuredClone(base.platforms),
     files: [...base.files, abs],
+    sectionFiles: { ...base.sectionFiles },
   };
   const patches = [...doc.patches];
   const addSections = (source: string, sections: Record<string, unknown>) => {
@@ -88,6 +91,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
         throw new ConfigError(source, [{ path: key, line: null, message: `section '${key}' is defined twice` }]);
       }
       world.platforms[key] = value;
+      world.sectionFiles![key] = source;
     }
   };
   addSections(abs, doc);

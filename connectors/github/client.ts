@@ -1,0 +1,388 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { createAppAuth } from '@octokit/auth-app';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { z } from 'zod';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import { ApiError, CredentialSourceError } from '../../src/errors.js';
+import type { GithubConfig } from './config.js';
+import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
+import { OrgInstallation } from './schema.js';
+
+/**
+ * The connector's way to GitHub: @octokit/rest with plugin-throttling and plugin-retry, App auth
+ * through @octokit/auth-app (or a token), the context's fetch (so the extra CA and request counting
+ * apply), a rate budget, and zod parsing of every response at the boundary.
+ *
+ * Waiting is done through `ctx.clock.sleep` wherever this code decides to wait (secondary limits,
+ * Retry-After on 429, primary-limit resets), so tests run without real sleeps and can assert the
+ * waits. plugin-retry's own back-off for 5xx uses `ctx.http.retry.baseDelayMs`.
+ */
+// Annotated: the inferred plugin type cannot be named in declarations (TS2883). The plugins' options
+// (`throttle`, `retry`) reach the constructor through their module augmentation of OctokitOptions.
+const ScannerOctokit: typeof Octokit = Octokit.plugin(throttling, retry);
+export type ScannerOctokit = Octokit;
+
+export const GITHUB_API_VERSION = '2022-11-28';
+/** A 4xx that plugin-retry must leave alone; 429 is retried here, honouring Retry-After. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+const AUTH_ROUTE = /\/app\/installations\/[^/]+\/access_tokens$|\/orgs\/[^/]+\/installation$/;
+
+export interface GraphqlIssue {
+  type?: string;
+  path?: Array<string | number>;
+  message: string;
+}
+
+export interface GithubClient {
+  readonly octokit: ScannerOctokit;
+  readonly budget: RateBudget;
+  readonly auth: 'app' | 'token';
+  /** Every item of a paged REST list (per_page=100), each parsed with `item`. */
+  list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>): AsyncGenerator<T>;
+  /** One REST object, parsed with `schema`. */
+  get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
+  /** A GraphQL query; partial errors (e.g. NOT_FOUND for one alias) come back next to the data. */
+  graphql<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    schema: z.ZodType<T>,
+  ): Promise<{ data: T; errors: GraphqlIssue[] }>;
+}
+
+let instances = 0;
+
+/** A JSON response whose body did not parse (Octokit then hands the raw text on as `data`). */
+class MalformedResponse extends Error {
+  constructor(readonly status: number) {
+    super('malformed JSON response');
+  }
+}
+
+interface RequestErrorLike {
+  name: string;
+  status: number;
+  message: string;
+  request?: { method?: string; url?: string };
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+function isRequestError(err: unknown): err is RequestErrorLike {
+  return (
+    err instanceof Error &&
+    err.name === 'HttpError' &&
+    typeof (err as { status?: unknown }).status === 'number'
+  );
+}
+
+/** `GET /orgs/{org}/installations` → method + path for messages. */
+function split(route: string): { method: string; path: string } {
+  const [method, path] = route.includes(' ') ? route.split(' ', 2) : ['GET', route];
+  return { method: method!, path: path! };
+}
+
+/** Turn what Octokit threw into an ApiError that names the API call, its status and the missing permission. */
+export function toApiError(err: unknown, route: string, api = 'GitHub REST'): ApiError {
+  const { method, path } = split(route);
+  if (err instanceof RateBudgetExhausted) {
+    return new RateBudgetExhausted(
+      err.api,
+      err.status,
+      err.message.replace(/^.*?: /, ''),
+      { method, path },
+      { cause: err },
+    );
+  }
+  if (err instanceof ApiError) return err;
+  if (isRequestError(err)) {
+    const headers = err.response?.headers ?? {};
+    const data = err.response?.data as { message?: string } | string | undefined;
+    const serverMessage = typeof data === 'object' && data?.message ? data.message : err.message;
+    const requiredPermission = headers['x-accepted-github-permissions']?.toString() || undefined;
+    // The token request itself failed (bad key, wrong app id): say so rather than blame the list call.
+    const url = err.request?.url ?? '';
+    const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
+    const where = authPath
+      ? {
+          method: err.request?.method ?? 'POST',
+          path: authPath
+            .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
+            .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
+        }
+      : { method, path };
+    let message = serverMessage;
+    if (requiredPermission) message += ` (the GitHub App needs ${requiredPermission.replace(/=/g, ': ')})`;
+    if ((err.status === 403 || err.status === 429) && headers['x-ratelimit-remaining'] === '0') {
+      message = `rate limit exhausted (resets at ${new Date(Number(headers['x-ratelimit-reset']) * 1000).toISOString()}): ${serverMessage}`;
+    }
+    return new ApiError(
+      api,
+      err.status,
+      message,
+      { ...where, ...(requiredPermission ? { requiredPermission } : {}) },
+      { cause: err },
+    );
+  }
+  if (err instanceof MalformedResponse) {
+    return new ApiError(
+      api,
+      err.status,
+      'the response body is not valid JSON',
+      { method, path },
+      { cause: err },
+    );
+  }
+  if (err instanceof Error && err.name === 'GraphqlResponseError') {
+    return new ApiError('GitHub GraphQL', null, err.message, { method, path }, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError(api, null, message, { method, path }, { cause: err });
+}
+
+async function readPrivateKey(app: NonNullable<GithubConfig['app']>, ctx: ConnectorContext): Promise<string> {
+  let pem: string;
+  let where: string;
+  if (app.privateKeyFile) {
+    const file = isAbsolute(app.privateKeyFile)
+      ? app.privateKeyFile
+      : resolve(ctx.configDir, app.privateKeyFile);
+    where = `github.app.privateKeyFile (${file})`;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CredentialSourceError(
+        `${where}: cannot read the file (${code === 'ENOENT' ? 'not found' : code})`,
+      );
+    }
+  } else {
+    where = `github.app.privateKeyEnv (${app.privateKeyEnv})`;
+    const value = process.env[app.privateKeyEnv!];
+    if (!value) throw new CredentialSourceError(`${where}: the environment variable is not set`);
+    // Keys pasted into CI secrets often arrive with literal "\n".
+    pem = value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) {
+    throw new CredentialSourceError(`${where}: not a PEM private key (expected -----BEGIN PRIVATE KEY-----)`);
+  }
+  return pem;
+}
+
+function readToken(config: GithubConfig): string {
+  const name = config.tokenEnv!;
+  const token = process.env[name];
+  if (!token)
+    throw new CredentialSourceError(`github.tokenEnv (${name}): the environment variable is not set`);
+  return token.trim();
+}
+
+export async function createGithubClient(config: GithubConfig, ctx: ConnectorContext): Promise<GithubClient> {
+  const maxWaitMs = config.rateLimit.maxWaitSeconds * 1000;
+  const budget = new RateBudget({
+    reserve: config.rateLimit.reserve,
+    maxWaitMs,
+    now: () => ctx.clock.now(),
+    sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
+  });
+  const retryPolicy = ctx.http.retry;
+  const log = {
+    debug: (msg: string) => ctx.logger.debug(msg),
+    info: (msg: string) => ctx.logger.debug(msg),
+    warn: (msg: string) => ctx.logger.warn(msg),
+    // plugin-request-log reports every 4xx as an error; collectors report failures through coverage.
+    error: (msg: string) => ctx.logger.debug(msg),
+  };
+
+  const build = (auth: Record<string, unknown> | string, strategy?: typeof createAppAuth): ScannerOctokit => {
+    instances += 1;
+    const octokit = new ScannerOctokit({
+      baseUrl: config.baseUrl,
+      userAgent: `${ctx.http.userAgent} (github connector)`,
+      ...(strategy ? { authStrategy: strategy } : {}),
+      auth,
+      log,
+      request: { fetch: ctx.http.fetch },
+      throttle: {
+        // Bottleneck groups are module-global: a distinct id keeps concurrent scans apart.
+        id: `grantscope-github-${process.pid}-${instances}`,
+        // Waits happen in the handlers (through ctx.clock), so the plugin adds none of its own.
+        retryAfterBaseValue: 0,
+        onSecondaryRateLimit: async (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _o: unknown,
+          retryCount: number,
+        ) => {
+          const ms = retryAfter * 1000;
+          if (retryCount >= retryPolicy.maxRetries || ms > maxWaitMs) return false;
+          ctx.logger.warn('GitHub secondary rate limit; waiting', {
+            seconds: retryAfter,
+            route: `${options.method} ${options.url}`,
+          });
+          await ctx.clock.sleep(ms, ctx.signal);
+          return true;
+        },
+        onRateLimit: async (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _o: unknown,
+          retryCount: number,
+        ) => {
+          const ms = retryAfter * 1000;
+          if (retryCount >= 1 || ms > maxWaitMs) return false;
+          ctx.logger.warn('GitHub rate limit reached; waiting for the reset', {
+            seconds: retryAfter,
+            route: `${options.method} ${options.url}`,
+          });
+          await ctx.clock.sleep(ms, ctx.signal);
+          return true;
+        },
+      },
+      retry: {
+        retries: retryPolicy.maxRetries,
+        retryAfterBaseValue: retryPolicy.baseDelayMs,
+        doNotRetry: DO_NOT_RETRY,
+      },
+    });
+    octokit.hook.before('request', (options) => {
+      options.headers['x-github-api-version'] = GITHUB_API_VERSION;
+    });
+    // Outermost hook: the rate budget, and Retry-After on a plain 429 (neither plugin honours it).
+    octokit.hook.wrap('request', async (request, options) => {
+      const url = new URL(String(options.url).replace(/\{[^}]+\}/g, 'x'), 'http://github.invalid');
+      const isAuth = AUTH_ROUTE.test(url.pathname);
+      const resource: RateResource = /\/graphql$/.test(url.pathname) ? 'graphql' : 'core';
+      const attempts = async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const response = await request(options);
+            budget.observe(response.headers as Record<string, string>);
+            if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {
+              throw new MalformedResponse(response.status);
+            }
+            return response;
+          } catch (err) {
+            if (!isRequestError(err)) throw err;
+            const headers = err.response?.headers;
+            budget.observe(headers);
+            const plain429 =
+              err.status === 429 &&
+              headers?.['x-ratelimit-remaining'] !== '0' &&
+              !/secondary rate/i.test(err.message);
+            if (!plain429 || attempt >= retryPolicy.maxRetries) throw err;
+            const retryAfter = Number(headers?.['retry-after']);
+            const ms = Number.isFinite(retryAfter)
+              ? retryAfter * 1000
+              : retryPolicy.baseDelayMs * 2 ** attempt;
+            if (ms > Math.max(maxWaitMs, retryPolicy.maxDelayMs)) throw err;
+            ctx.logger.warn('GitHub answered 429; retrying', {
+              afterMs: ms,
+              route: `${options.method} ${options.url}`,
+            });
+            await ctx.clock.sleep(ms, ctx.signal);
+          }
+        }
+      };
+      if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
+      // A signal per request, tied to the scan's: fetch leaves its abort listener on the signal it is
+      // given until that signal is collected, so thousands of requests must not share one.
+      const abort = new AbortController();
+      const onAbort = () => abort.abort(ctx.signal.reason);
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      options.request = { ...options.request, signal: abort.signal };
+      try {
+        return await attempts();
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+    });
+    return octokit;
+  };
+
+  let octokit: ScannerOctokit;
+  if (config.app) {
+    const privateKey = await readPrivateKey(config.app, ctx);
+    const appId = config.app.id;
+    let installationId = config.app.installationId;
+    if (installationId == null) {
+      // The app's JWT finds its installation on the org.
+      const appOctokit = build({ appId, privateKey }, createAppAuth);
+      try {
+        const res = await appOctokit.request('GET /orgs/{org}/installation', { org: config.org });
+        installationId = OrgInstallation.parse(res.data).id;
+      } catch (err) {
+        throw toApiError(err, 'GET /orgs/{org}/installation');
+      }
+    }
+    octokit = build({ appId, privateKey, installationId }, createAppAuth);
+  } else {
+    octokit = build(readToken(config));
+  }
+
+  const malformed = (route: string, api: string, error: z.ZodError) => {
+    const issue = error.issues[0];
+    const at = issue?.path.length ? issue.path.join('.') : '(root)';
+    return new ApiError(
+      api,
+      200,
+      `unexpected response shape at ${at}: ${issue?.message ?? 'invalid'}`,
+      split(route),
+    );
+  };
+
+  return {
+    octokit,
+    budget,
+    auth: config.app ? 'app' : 'token',
+    async *list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>) {
+      const page = (item as z.ZodType<T>).array();
+      try {
+        for await (const res of octokit.paginate.iterator(route, { per_page: 100, ...params })) {
+          const parsed = page.safeParse(res.data);
+          if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
+          yield* parsed.data;
+        }
+      } catch (err) {
+        throw toApiError(err, route);
+      }
+    },
+    async get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>) {
+      try {
+        const res = await octokit.request(route, params);
+        const parsed = schema.safeParse(res.data);
+        if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
+        return parsed.data;
+      } catch (err) {
+        throw toApiError(err, route);
+      }
+    },
+    async graphql<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>) {
+      const route = 'POST /graphql';
+      let data: unknown;
+      let errors: GraphqlIssue[] = [];
+      try {
+        data = await octokit.graphql(query, variables);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'GraphqlResponseError') {
+          const e = err as Error & { data?: unknown; errors?: GraphqlIssue[] };
+          if (e.errors?.some((x) => x.type === 'RATE_LIMITED')) {
+            throw new ApiError('GitHub GraphQL', null, `rate limit exhausted: ${e.message}`, split(route), {
+              cause: err,
+            });
+          }
+          data = e.data;
+          errors = e.errors ?? [];
+          if (data == null) throw toApiError(err, route, 'GitHub GraphQL');
+        } else {
+          throw toApiError(err, route, 'GitHub GraphQL');
+        }
+      }
+      const parsed = schema.safeParse(data);
+      if (!parsed.success) throw malformed(route, 'GitHub GraphQL', parsed.error);
+      return { data: parsed.data, errors };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { ApiError } from '../../../src/errors.js';
+import type { ModelRecordInput } from '../../../src/model/record.js';
+import { collaboratorRisk } from '../risk.js';
+import {
+  chunks,
+  type GithubCollector,
+  type GithubScan,
+  recordBase,
+  requireRepositories,
+} from '../scan-context.js';
+import { OutsideCollaboratorBatch, SimpleUser } from '../schema.js';
+
+const NAME = 'outside-collaborators';
+
+type Role = 'ADMIN' | 'MAINTAIN' | 'WRITE' | 'TRIAGE' | 'READ';
+const STRONG: Record<string, 'admin' | 'maintain' | 'write'> = {
+  ADMIN: 'admin',
+  MAINTAIN: 'maintain',
+  WRITE: 'write',
+};
+
+const FIELDS =
+  'nameWithOwner collaborators(affiliation: OUTSIDE, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { permission node { login databaseId } } }';
+
+/**
+ * Outside collaborators with admin, maintain or write access. The org lists outside collaborators
+ * in one call; only if there are any does the collector look at repositories, in GraphQL batches
+ * (`repository.collaborators(affiliation: OUTSIDE)` with each one's role), not one call per repo.
+ */
+export const outsideCollaborators: GithubCollector = {
+  name: NAME,
+  description: 'Outside collaborators with admin or write access to repositories',
+  requires: 'Organization permission "Members: read"; repository permission "Metadata: read"',
+  async *collect(scan: GithubScan): AsyncGenerator<ModelRecordInput> {
+    const { client, config, ctx, web } = scan;
+    const outside = new Set<string>();
+    for await (const u of client.list(
+      'GET /orgs/{org}/outside_collaborators',
+      { org: config.org },
+      SimpleUser,
+    )) {
+      outside.add(u.login);
+    }
+    if (outside.size === 0) {
+      ctx.coverage.note(NAME, 'no outside collaborators');
+      return;
+    }
+    const repos = requireRepositories(scan);
+    const batches = chunks(repos, config.graphqlBatchSize);
+    if (!client.budget.affords('graphql', batches.length)) {
+      throw client.budget.exhausted(
+        'graphql',
+        { method: 'POST', path: '/graphql' },
+        undefined,
+        batches.length,
+      );
+    }
+    const access = new Map<string, Array<{ repo: string; role: Role }>>();
+    const record = (login: string, repo: string, role: Role) => {
+      const list = access.get(login) ?? [];
+      list.push({ repo, role });
+      access.set(login, list);
+    };
+    const query = async (batch: Array<{ owner: string; name: string; after: string | null }>) => {
+      const vars: Record<string, unknown> = {};
+      const decl: string[] = [];
+      const fields = batch.map((r, i) => {
+        vars[`o${i}`] = r.owner;
+        vars[`n${i}`] = r.name;
+        vars[`a${i}`] = r.after;
+        decl.push(`$o${i}: String!, $n${i}: String!, $a${i}: String`);
+        return `r${i}: repository(owner: $o${i}, name: $n${i}) { ${FIELDS.replace('$after', `$a${i}`)} }`;
+      });
+      const { data, errors } = await client.graphql(
+        `query OutsideCollaborators(${decl.join(', ')}) { ${fields.join(' ')} }`,
+        vars,
+        OutsideCollaboratorBatch,
+      );
+      const bad = errors.find((e) => e.type !== 'NOT_FOUND');
+      if (bad) {
+        throw new ApiError('GitHub GraphQL', bad.type === 'FORBIDDEN' ? 403 : null, bad.message, {
+          method: 'POST',
+          path: '/graphql repository.collaborators',
+          ...(bad.type === 'FORBIDDEN' ? { requiredPermission: 'metadata=read' } : {}),
+        });
+      }
+      const more: Array<{ owner: string; name: string; after: string | null }> = [];
+      batch.forEach((r, i) => {
+        const hit = data[`r${i}`];
+        if (!hit?.collaborators) return;
+        for (const e of hit.collaborators.edges) record(e.node.login, hit.nameWithOwner, e.permission);
+        if (hit.collaborators.pageInfo.hasNextPage)
+          more.push({ ...r, after: hit.collaborators.pageInfo.endCursor });
+      });
+      return more;
+    };
+    let pending = repos.map((r) => ({ owner: r.owner.login, name: r.name, after: null as string | null }));
+    while (pending.length > 0) {
+      const next = await Promise.all(
+        chunks(pending, config.graphqlBatchSize).map((b) => ctx.limit(() => query(b))),
+      );
+      pending = next.flat();
+    }
+
+    const base = recordBase(scan, NAME);
+    let readOnly = 0;
+    for (const [login, grants] of [...access.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const strong = grants.filter((g) => STRONG[g.role]);
+      if (strong.length === 0) {
+        readOnly += 1;
+        continue;
+      }
+      const identity = { kind: 'outside-collaborator', nativeId: login };
+      yield {
+        type: 'identity',
+        ...base,
+        ...identity,
+        displayName: login,
+        origin: 'third-party',
+        lastUsed: null,
+        manageUrl: `${web}/orgs/${config.org}/outside-collaborators`,
+        attributes: {
+          listedAsOutsideCollaborator: outside.has(login),
+          repositories: grants.map((g) => `${g.repo}:${g.role.toLowerCase()}`).sort(),
+        },
+      };
+      for (const g of strong) {
+        const role = STRONG[g.role]!;
+        yield {
+          type: 'grant',
+          ...base,
+          identity,
+          permission: {
+            id: 'repository-role',
+            name: 'repository role',
+            nativeLevel: role,
+            access: role === 'admin' ? 'admin' : 'write',
+          },
+          target: { breadth: 'resource', type: 'repository', id: g.repo, label: g.repo },
+          grantedVia: 'collaboration',
+          risk: collaboratorRisk(role),
+        };
+      }
+    }
+    ctx.coverage.note(
+      NAME,
+      `${outside.size} outside collaborators; ${readOnly} with read or triage access only (not listed)`,
+    );
+  },
+};

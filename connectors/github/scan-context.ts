@@ -1,0 +1,124 @@
+import type { CollectorDescriptor } from '../../src/connector/connector.js';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import { ApiError, describeError } from '../../src/errors.js';
+import type { PrincipalRef, Tenant, UsageSignal } from '../../src/model/common.js';
+import type { ModelRecordInput } from '../../src/model/record.js';
+import type { GithubClient } from './client.js';
+import type { GithubConfig } from './config.js';
+import type { MinimalRepository } from './schema.js';
+
+/** Org membership, collected first so that owners can be judged (still a member or not). */
+export class MemberDirectory {
+  private readonly members = new Map<string, { login: string; id: number; role: 'admin' | 'member' }>();
+  /** Whether the member list was read completely; if not, activity is unknown (null), never "inactive". */
+  complete = false;
+
+  add(login: string, id: number, role: 'admin' | 'member'): void {
+    const key = login.toLowerCase();
+    const known = this.members.get(key);
+    if (!known || role === 'admin') this.members.set(key, { login, id, role });
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** true = member, false = not a member (left, or never was), null = cannot tell. */
+  isActive(login: string): boolean | null {
+    if (this.members.has(login.toLowerCase())) return true;
+    return this.complete ? false : null;
+  }
+
+  role(login: string): 'admin' | 'member' | null {
+    return this.members.get(login.toLowerCase())?.role ?? null;
+  }
+}
+
+/** What every collector of one scan shares. */
+export interface GithubScan {
+  readonly config: GithubConfig;
+  readonly ctx: ConnectorContext;
+  readonly client: GithubClient;
+  readonly tenant: Tenant;
+  /** Web UI base (github.com or the GHES host) for manageUrl links. */
+  readonly web: string;
+  readonly members: MemberDirectory;
+  /** The org's repositories, once the `repositories` collector has listed them; null if it failed. */
+  repositories: MinimalRepository[] | null;
+  /** Why the repository list is missing (the `repositories` collector's error). */
+  repositoriesError: unknown;
+}
+
+export const PLATFORM = 'github';
+
+/** One collector: a descriptor plus the generator of its records. */
+export interface GithubCollector extends CollectorDescriptor {
+  collect(scan: GithubScan): AsyncGenerator<ModelRecordInput>;
+}
+
+/** The fields every record of a collector carries. */
+export function recordBase(scan: GithubScan, collector: string) {
+  return { platform: PLATFORM, tenant: scan.tenant, collector } as const;
+}
+
+/** A GitHub user as an owner or principal, with whether they are still an org member. */
+export function person(scan: GithubScan, login: string): PrincipalRef {
+  const bot = login.endsWith('[bot]');
+  return {
+    id: login,
+    name: login,
+    type: bot ? 'service' : 'user',
+    active: bot ? null : scan.members.isActive(login),
+  };
+}
+
+/** A usage signal: `at: null` means the source says never used. */
+export function usage(at: string | null | undefined, source: string): UsageSignal {
+  return { at: at ? normaliseTimestamp(at) : null, source };
+}
+
+/** GitHub sends `2017-05-16T08:47:09.000-07:00` as well as `…Z`; the model wants ISO with offset. */
+export function normaliseTimestamp(value: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+export function ts(value: string | null | undefined): string | null {
+  return value ? normaliseTimestamp(value) : null;
+}
+
+/** Repositories a fan-out collector may rely on, or an error saying why not. */
+export function requireRepositories(scan: GithubScan): MinimalRepository[] {
+  if (scan.repositories) return scan.repositories;
+  const cause = scan.repositoriesError;
+  if (cause instanceof ApiError) {
+    return fail(
+      new ApiError(cause.api, cause.status, `repository list unavailable: ${cause.message}`, cause.detail, {
+        cause,
+      }),
+    );
+  }
+  return fail(
+    new Error(
+      `repository list unavailable: ${cause ? describeError(cause) : 'the repositories collector did not run'}`,
+    ),
+  );
+}
+
+function fail(err: Error): never {
+  throw err;
+}
+
+/** For collectors that gather context for others and emit no records of their own. */
+export async function* withoutRecords(work: () => Promise<void>): AsyncGenerator<ModelRecordInput> {
+  await work();
+  yield* [];
+}
+
+/** Split `list` into chunks of `size`. */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}

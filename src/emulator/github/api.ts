@@ -1,0 +1,200 @@
+import type { EmulatorKeys } from '../platform.js';
+import type { EmuRequest, EmuResponse } from '../router.js';
+import {
+  type Caller,
+  classicTokenValue,
+  credentialOf,
+  hasPermission,
+  type IssuedToken,
+  type JwtClaims,
+  type TokenStore,
+  verifyAppJwt,
+} from './auth.js';
+import type { BudgetState, GithubState, Listing } from './state.js';
+import type { Level } from './world.js';
+
+/**
+ * What every GitHub route does before its own work, in GitHub's order: API version, authentication,
+ * rate limit (counted once authenticated, refused with 403 + `x-ratelimit-remaining: 0` when spent),
+ * then the permission the route needs (403 with `X-Accepted-GitHub-Permissions` when missing).
+ */
+
+export const API_VERSIONS = ['2022-11-28', '2026-03-10'];
+const DOCS = 'https://docs.github.com/rest';
+
+export type Resource = 'core' | 'graphql';
+
+export interface Requirement {
+  /** The installation permission the route needs, e.g. ['organization_administration', 'read']. */
+  app?: [string, Level] | null;
+  /** Classic OAuth scopes that work instead (any of); `never` = GitHub Apps only. Default: any token. */
+  classic?: string[] | 'never';
+  /** The route takes the app's JWT, not an installation token. */
+  jwt?: boolean;
+  resource?: Resource;
+  /** Rate-limit points this request costs (GraphQL computes it from the query). */
+  cost?: number;
+}
+
+export type Guarded =
+  | { ok: true; state: GithubState; caller: Caller; claims?: JwtClaims; headers: Record<string, string> }
+  | { ok: false; response: EmuResponse };
+
+export function error(status: number, message: string, headers: Record<string, string> = {}): EmuResponse {
+  return { status, headers, body: { message, documentation_url: DOCS, status: String(status) } };
+}
+
+function refresh(b: BudgetState, nowMs: number): void {
+  if (nowMs >= b.resetAt) {
+    b.used = 0;
+    b.resetAt = nowMs + b.windowMs;
+  }
+}
+
+export function rateHeaders(b: BudgetState, resource: Resource): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(b.limit),
+    'x-ratelimit-remaining': String(Math.max(0, b.limit - b.used)),
+    'x-ratelimit-reset': String(Math.ceil(b.resetAt / 1000)),
+    'x-ratelimit-used': String(b.used),
+    'x-ratelimit-resource': resource,
+  };
+}
+
+export interface GuardDeps {
+  state: () => GithubState | undefined;
+  tokens: TokenStore;
+  keys: EmulatorKeys;
+}
+
+export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guarded {
+  const state = deps.state();
+  if (!state) return { ok: false, response: error(404, 'Not Found') };
+  const base: Record<string, string> = {
+    'x-github-media-type': 'github.v3; format=json',
+    'x-github-request-id': `EMU:${Math.random().toString(16).slice(2, 10).toUpperCase()}`,
+  };
+  const requested = req.headers['x-github-api-version'];
+  const version = Array.isArray(requested) ? requested[0] : requested;
+  if (version && !API_VERSIONS.includes(version)) {
+    return {
+      ok: false,
+      response: error(
+        400,
+        `Unsupported 'X-GitHub-Api-Version' header value: ${version}. Supported: ${API_VERSIONS.join(', ')}`,
+        base,
+      ),
+    };
+  }
+  base['x-github-api-version-selected'] = version ?? API_VERSIONS[0]!;
+
+  const cred = credentialOf(req.headers);
+  if (!cred) return { ok: false, response: error(401, 'Requires authentication', base) };
+
+  if (need.jwt) {
+    const appIds = [String(state.app.id)];
+    const check = verifyAppJwt(cred, deps.keys.rsa('github-app').publicKeyPem, appIds);
+    if (!check.ok) return { ok: false, response: error(401, check.reason, base) };
+    return { ok: true, state, caller: { kind: 'jwt', raw: cred }, claims: check.claims, headers: base };
+  }
+
+  let caller: Caller;
+  let token: IssuedToken | undefined;
+  if (cred.startsWith('ghs_')) {
+    token = deps.tokens.lookup(cred);
+    caller = token ? { kind: 'installation', token } : { kind: 'invalid' };
+    if (token && token.installationId !== state.app.installation_id) caller = { kind: 'invalid' };
+  } else if (state.classicToken && cred === classicTokenValue(deps.keys.secret('github-classic-token'))) {
+    caller = { kind: 'classic', scopes: state.classicToken.scopes };
+  } else {
+    caller = { kind: 'invalid' };
+  }
+  if (caller.kind === 'invalid') return { ok: false, response: error(401, 'Bad credentials', base) };
+
+  const resource = need.resource ?? 'core';
+  const budget = state.rate[resource];
+  refresh(budget, Date.now());
+  if (budget.used >= budget.limit) {
+    const who = token ? `installation ID ${token.installationId}` : 'user';
+    const message = `API rate limit exceeded for ${who}. If you reach out to GitHub Support for help, please include the request ID ${base['x-github-request-id']}.`;
+    const headers = { ...base, ...rateHeaders(budget, resource) };
+    // GraphQL reports an exhausted budget as a 200 with a RATE_LIMITED error; REST as a 403.
+    const response =
+      resource === 'graphql'
+        ? {
+            status: 200,
+            headers,
+            body: { data: null, errors: [{ type: 'RATE_LIMITED', code: 'graphql_rate_limit', message }] },
+          }
+        : error(403, message, headers);
+    return { ok: false, response };
+  }
+  budget.used += Math.max(1, need.cost ?? 1);
+  const headers = { ...base, ...rateHeaders(budget, resource) };
+
+  if (caller.kind === 'installation' && need.app) {
+    const [perm, level] = need.app;
+    if (!hasPermission(caller.token.permissions, perm, level)) {
+      return {
+        ok: false,
+        response: error(403, 'Resource not accessible by integration', {
+          ...headers,
+          'x-accepted-github-permissions': `${perm}=${level}`,
+        }),
+      };
+    }
+  }
+  if (caller.kind === 'classic') {
+    headers['x-oauth-scopes'] = caller.scopes.join(', ');
+    if (need.classic === 'never') {
+      return { ok: false, response: error(403, 'Resource not accessible by personal access token', headers) };
+    }
+    if (need.classic && !need.classic.some((s) => caller.scopes.includes(s))) {
+      return {
+        ok: false,
+        response: error(403, 'Resource not accessible by personal access token', {
+          ...headers,
+          'x-accepted-oauth-scopes': need.classic.join(', '),
+        }),
+      };
+    }
+  }
+  return { ok: true, state, caller, headers };
+}
+
+/** `per_page` (default 30, max 100) and `page` (from 1), as GitHub reads them. */
+export function pageParams(req: EmuRequest): { perPage: number; page: number } {
+  const rawPer = Number.parseInt(req.query.get('per_page') ?? '', 10);
+  const rawPage = Number.parseInt(req.query.get('page') ?? '', 10);
+  const perPage = Number.isFinite(rawPer) && rawPer > 0 ? Math.min(rawPer, 100) : 30;
+  const page = Number.isFinite(rawPage) && rawPage > 0 ? rawPage : 1;
+  return { perPage, page };
+}
+
+/**
+ * One page of a listing plus GitHub's `Link` header, with absolute URLs on the emulator's own origin
+ * (clients follow them verbatim; a github.com link would leave the machine).
+ */
+export function paginate<T, R>(
+  req: EmuRequest,
+  list: Listing<T>,
+  shape: (item: T) => R,
+): { items: R[]; headers: Record<string, string> } {
+  const { perPage, page } = pageParams(req);
+  const start = (page - 1) * perPage;
+  const end = Math.min(list.length, start + perPage);
+  const items: R[] = [];
+  for (let i = start; i < end; i++) items.push(shape(list.at(i)));
+  const last = Math.max(1, Math.ceil(list.length / perPage));
+  const link = (p: number) => {
+    const q = new URLSearchParams(req.query);
+    q.set('page', String(p));
+    if (!q.has('per_page')) q.set('per_page', String(perPage));
+    return `<${req.origin}${req.path}?${q.toString()}>`;
+  };
+  const rels: string[] = [];
+  if (page > 1) rels.push(`${link(page - 1)}; rel="prev"`);
+  if (page < last) rels.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
+  if (page > 1) rels.push(`${link(1)}; rel="first"`);
+  return { items, headers: rels.length > 0 ? { link: rels.join(', ') } : {} };
+}

@@ -1,0 +1,389 @@
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpPolicy } from '../../connector/http.js';
+import { ConfigError } from '../../errors.js';
+import { type RunningEmulator, startEmulator } from '../server.js';
+import { loadWorld, resolveRelativeDates, type World } from '../world.js';
+import { GITHUB_APP_KEY_FILE, githubEmulator } from './index.js';
+import { buildState, rand } from './state.js';
+import { type GithubSectionInput, parseGithubSection } from './world.js';
+
+const WORLD = new URL('../../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
+const API = '/api/v3';
+
+function signJwt(claims: Record<string, unknown>, privateKeyPem: string, alg = 'RS256'): string {
+  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${enc({ alg, typ: 'JWT' })}.${enc(claims)}`;
+  const sig = createSign('RSA-SHA256').update(head).sign(privateKeyPem).toString('base64url');
+  return `${head}.${sig}`;
+}
+
+function variant(edit: (github: GithubSectionInput) => void): World {
+  const w = structuredClone(loadWorld(WORLD));
+  edit(w.platforms.github as GithubSectionInput);
+  return w;
+}
+
+describe('GitHub emulator', () => {
+  let emu: RunningEmulator;
+  let fetch: typeof globalThis.fetch;
+  let appKey: string;
+  const now = () => Math.floor(Date.now() / 1000);
+  const jwt = (over: Record<string, unknown> = {}) =>
+    signJwt({ iat: now() - 30, exp: now() + 540, iss: 900001, ...over }, appKey);
+  const get = (path: string, auth?: string, headers: Record<string, string> = {}) =>
+    fetch(`${emu.origin}${path}`, { headers: { ...(auth ? { authorization: auth } : {}), ...headers } });
+  const mint = async (body?: unknown) => {
+    const r = await fetch(`${emu.origin}${API}/app/installations/70001/access_tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt()}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return {
+      status: r.status,
+      body: (await r.json()) as { token: string; expires_at: string; permissions: Record<string, string> },
+    };
+  };
+  const token = async () => `token ${(await mint()).body.token}`;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ world: WORLD });
+    appKey = emu.clientSetup().files[GITHUB_APP_KEY_FILE]!;
+    const dir = await mkdtemp(join(tmpdir(), 'gs-emu-gh-'));
+    await writeFile(join(dir, 'ca.pem'), emu.caCert);
+    fetch = createHttpPolicy({ caFile: join(dir, 'ca.pem') }).fetch;
+  });
+  afterEach(() => emu.setWorld(WORLD));
+  afterAll(() => emu.stop());
+
+  describe('GitHub App authentication', () => {
+    it('mints a one-hour installation token for a JWT signed with the app key', async () => {
+      const { status, body } = await mint();
+      expect(status).toBe(201);
+      expect(body.token).toMatch(/^ghs_[A-Za-z0-9]+$/);
+      const expires = Date.parse(body.expires_at) - Date.now();
+      expect(expires).toBeGreaterThan(3500_000);
+      expect(expires).toBeLessThanOrEqual(3600_000);
+      expect(body.permissions).toMatchObject({ organization_administration: 'read', metadata: 'read' });
+      const inst = await get(`${API}/orgs/acme-corp/installation`, `Bearer ${jwt()}`);
+      expect(inst.status).toBe(200);
+      expect(await inst.json()).toMatchObject({ id: 70001, app_id: 900001, app_slug: 'grantscope-scanner' });
+    });
+
+    it.each([
+      [
+        'signed by another key',
+        () =>
+          signJwt(
+            { iat: now() - 30, exp: now() + 540, iss: 900001 },
+            generateKeyPairSync('rsa', { modulusLength: 2048 })
+              .privateKey.export({ type: 'pkcs8', format: 'pem' })
+              .toString(),
+          ),
+      ],
+      ['expired', () => jwt({ iat: now() - 700, exp: now() - 100 })],
+      ['valid for more than 10 minutes', () => jwt({ exp: now() + 3600 })],
+      ['issued in the future', () => jwt({ iat: now() + 300, exp: now() + 600 })],
+      ['for another app', () => jwt({ iss: 12345 })],
+      ['not a JWT', () => 'not-a-jwt'],
+    ])('rejects a JWT %s with 401', async (_label, make) => {
+      const r = await fetch(`${emu.origin}${API}/app/installations/70001/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${make()}` },
+      });
+      expect(r.status).toBe(401);
+      expect((await r.json()).message).toEqual(expect.any(String));
+    });
+
+    it('answers 404 for an installation that is not the app’s and 422 for permissions it does not hold', async () => {
+      const r = await fetch(`${emu.origin}${API}/app/installations/71003/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt()}` },
+      });
+      expect(r.status).toBe(404);
+      expect((await mint({ permissions: { contents: 'write' } })).status).toBe(422);
+    });
+
+    it('requires an installation token everywhere else (401 without, with a bad one, or with the JWT)', async () => {
+      expect((await get(`${API}/orgs/acme-corp/installations`)).status).toBe(401);
+      expect((await get(`${API}/orgs/acme-corp/installations`, 'token ghs_nottokenatall')).status).toBe(401);
+      expect((await get(`${API}/orgs/acme-corp/installations`, `Bearer ${jwt()}`)).status).toBe(401);
+      expect((await get(`${API}/orgs/acme-corp/installations`, await token())).status).toBe(200);
+    });
+
+    it('keeps minted tokens across world switches', async () => {
+      const t = await token();
+      emu.setWorld(WORLD);
+      expect((await get(`${API}/orgs/acme-corp/repos`, t)).status).toBe(200);
+    });
+  });
+
+  it('refuses a route whose permission the token lacks, naming it in X-Accepted-GitHub-Permissions', async () => {
+    const { body } = await mint({ permissions: { metadata: 'read' } });
+    const r = await get(`${API}/orgs/acme-corp/installations`, `token ${body.token}`);
+    expect(r.status).toBe(403);
+    expect(r.headers.get('x-accepted-github-permissions')).toBe('organization_administration=read');
+    expect(await r.json()).toMatchObject({ message: 'Resource not accessible by integration' });
+  });
+
+  it('pages with per_page (default 30, max 100) and absolute Link URLs on its own origin', async () => {
+    const t = await token();
+    const first = await get(`${API}/orgs/acme-corp/repos?per_page=2`, t);
+    expect((await first.json()).map((r: { name: string }) => r.name)).toEqual(['web', 'api']);
+    const link = first.headers.get('link')!;
+    expect(link).toContain(`<${emu.origin}${API}/orgs/acme-corp/repos?per_page=2&page=2>; rel="next"`);
+    expect(link).toContain(`<${emu.origin}${API}/orgs/acme-corp/repos?per_page=2&page=3>; rel="last"`);
+    const last = await get(`${API}/orgs/acme-corp/repos?per_page=2&page=3`, t);
+    expect((await last.json()).map((r: { name: string }) => r.name)).toEqual(['mobile']);
+    expect(last.headers.get('link')).toMatch(/rel="prev".*rel="first"/);
+    expect(last.headers.get('link')).not.toContain('rel="next"');
+
+    emu.setWorld(variant((g) => (g.generate = { seed: 1, repos: 250 })));
+    const t2 = await token();
+    expect(await (await get(`${API}/orgs/acme-corp/repos`, t2)).json()).toHaveLength(30);
+    expect(await (await get(`${API}/orgs/acme-corp/repos?per_page=1000`, t2)).json()).toHaveLength(100);
+  });
+
+  it('wraps installations as {total_count, installations}', async () => {
+    const r = await get(`${API}/orgs/acme-corp/installations?per_page=2`, await token());
+    const body = await r.json();
+    expect(body.total_count).toBe(6);
+    expect(body.installations).toHaveLength(2);
+    expect(r.headers.get('link')).toContain('rel="next"');
+  });
+
+  it('sends x-ratelimit headers and refuses with 403 and remaining 0 once the budget is spent', async () => {
+    emu.setWorld(variant((g) => (g.rate_limit = { core: { limit: 100, remaining: 2, reset_seconds: 600 } })));
+    const t = await token();
+    const a = await get(`${API}/orgs/acme-corp/repos`, t);
+    expect(a.status).toBe(200);
+    expect(a.headers.get('x-ratelimit-limit')).toBe('100');
+    expect(a.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect(a.headers.get('x-ratelimit-used')).toBe('99');
+    expect(a.headers.get('x-ratelimit-resource')).toBe('core');
+    const reset = Number(a.headers.get('x-ratelimit-reset'));
+    expect(reset - now()).toBeGreaterThan(590);
+    expect((await get(`${API}/orgs/acme-corp/repos`, t)).status).toBe(200);
+    const c = await get(`${API}/orgs/acme-corp/repos`, t);
+    expect(c.status).toBe(403);
+    expect(c.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect((await c.json()).message).toMatch(/^API rate limit exceeded for installation ID 70001/);
+  });
+
+  it('honours X-GitHub-Api-Version', async () => {
+    const t = await token();
+    const ok = await get(`${API}/orgs/acme-corp/repos`, t, { 'x-github-api-version': '2022-11-28' });
+    expect(ok.headers.get('x-github-api-version-selected')).toBe('2022-11-28');
+    const bad = await get(`${API}/orgs/acme-corp/repos`, t, { 'x-github-api-version': '1999-01-01' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toMatch(/Unsupported 'X-GitHub-Api-Version'/);
+  });
+
+  it('serves credential authorizations only for a SAML org (404 like a non-GHEC org otherwise)', async () => {
+    const saml = await get(`${API}/orgs/acme-corp/credential-authorizations`, await token());
+    expect(saml.status).toBe(200);
+    expect((await saml.json()).map((c: { credential_id: number }) => c.credential_id)).toEqual([
+      61001, 61002,
+    ]);
+    emu.setWorld(variant((g) => (g.org.saml = false)));
+    expect((await get(`${API}/orgs/acme-corp/credential-authorizations`, await token())).status).toBe(404);
+  });
+
+  it('returns nullable fields as null and masks webhook secrets', async () => {
+    const t = await token();
+    const pats = await (await get(`${API}/orgs/acme-corp/personal-access-tokens`, t)).json();
+    expect(pats.find((p: { id: number }) => p.id === 81002)).toMatchObject({
+      token_expires_at: null,
+      token_expired: false,
+    });
+    expect(pats.find((p: { id: number }) => p.id === 81003)).toMatchObject({ token_last_used_at: null });
+    const keys = await (await get(`${API}/repos/acme-corp/docs/keys`, t)).json();
+    expect(keys[0]).toMatchObject({ added_by: null, last_used: null, read_only: true });
+    const hooks = await (await get(`${API}/orgs/acme-corp/hooks`, t)).json();
+    expect(hooks[0].config).toMatchObject({
+      secret: '********',
+      url: expect.stringContaining('hooks.slack.com'),
+    });
+    expect((await get(`${API}/repos/acme-corp/nope/keys`, t)).status).toBe(404);
+    expect((await get(`${API}/repos/other-org/web/keys`, t)).status).toBe(404);
+  });
+
+  describe('GraphQL', () => {
+    const gql = async (auth: string, query: string, variables?: Record<string, unknown>) => {
+      const r = await fetch(`${emu.origin}/api/graphql`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return {
+        r,
+        body: (await r.json()) as {
+          data: Record<string, unknown>;
+          errors?: Array<{ type: string; path: string[]; message: string }>;
+        },
+      };
+    };
+
+    it('answers batched repository lookups of deploy keys and outside collaborators', async () => {
+      const { r, body } = await gql(
+        await token(),
+        `query($o: String!) {
+          a: repository(owner: $o, name: "api") { nameWithOwner deployKeys(first: 10) { totalCount nodes { readOnly title } } }
+          b: repository(owner: $o, name: "docs") { collaborators(affiliation: OUTSIDE, first: 10) { totalCount edges { permission node { login } } } }
+          c: repository(owner: $o, name: "gone") { nameWithOwner }
+          rateLimit { cost limit remaining }
+        }`,
+        { o: 'acme-corp' },
+      );
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-ratelimit-resource')).toBe('graphql');
+      expect(body.data.a).toEqual({
+        nameWithOwner: 'acme-corp/api',
+        deployKeys: { totalCount: 1, nodes: [{ readOnly: false, title: 'old-jenkins' }] },
+      });
+      expect(body.data.b).toHaveProperty('collaborators.edges', [
+        { permission: 'READ', node: { login: 'vendor-jane' } },
+        { permission: 'READ', node: { login: 'ext-reader' } },
+      ]);
+      expect(body.data.c).toBeNull();
+      expect(body.errors).toEqual([expect.objectContaining({ type: 'NOT_FOUND', path: ['c'] })]);
+      expect(body.data.rateLimit).toMatchObject({ cost: 1, limit: 5000 });
+    });
+
+    it('returns a field the installation may not read as null with a FORBIDDEN error', async () => {
+      const { body: minted } = await mint({ permissions: { metadata: 'read' } });
+      const { body } = await gql(
+        `token ${minted.token}`,
+        '{ r: repository(owner: "acme-corp", name: "api") { name deployKeys(first: 1) { totalCount } } }',
+      );
+      expect(body.data).toEqual({ r: null });
+      expect(body.errors?.[0]).toMatchObject({ type: 'FORBIDDEN', path: ['r', 'deployKeys'] });
+    });
+
+    it('reports an invalid query and refuses without a token', async () => {
+      const { body } = await gql(await token(), '{ repository(owner: "acme-corp", name: "api") { nope } }');
+      expect(body.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
+      expect((await gql('token ghs_bad', '{ rateLimit { cost } }')).r.status).toBe(401);
+    });
+  });
+
+  describe('world section', () => {
+    it('names the file and the key of an invalid value', () => {
+      const section = resolveRelativeDates(
+        loadWorld(WORLD).platforms.github,
+        new Date(),
+      ) as GithubSectionInput & Record<string, unknown>;
+      (section.installations![1] as Record<string, unknown>).repository_selection = 'some';
+      section.bogus = true;
+      try {
+        parseGithubSection(section, 'worlds/bad.yaml');
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        const e = err as ConfigError;
+        expect(e.file).toBe('worlds/bad.yaml');
+        expect(e.issues.map((i) => i.path)).toEqual(
+          expect.arrayContaining(['github.installations.1.repository_selection', 'github']),
+        );
+        expect(e.message).toContain("unknown key 'bogus'");
+      }
+    });
+
+    it('names the included file the section came from when the emulator loads it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'gs-world-'));
+      await writeFile(
+        join(dir, 'bad.github.yaml'),
+        'github:\n  org: { login: x, id: 1 }\n  app: { id: 1, installation_id: 2, permissions: {} }\n  repos: [{ name: r }]\n',
+      );
+      await writeFile(join(dir, 'other.yaml'), 'name: nothing here\n');
+      await writeFile(join(dir, 'main.yaml'), 'name: main\ninclude: [bad.github.yaml, other.yaml]\n');
+      const started = startEmulator({ world: join(dir, 'main.yaml') });
+      await expect(started).rejects.toThrow(ConfigError);
+      await expect(startEmulator({ world: join(dir, 'main.yaml') })).rejects.toThrow(
+        new RegExp(
+          `^${join(dir, 'bad.github.yaml')}: invalid configuration\\n.*github\\.repos\\.0\\.id`,
+          's',
+        ),
+      );
+    });
+
+    it('rejects duplicate ids', () => {
+      const section = resolveRelativeDates(
+        loadWorld(WORLD).platforms.github,
+        new Date(),
+      ) as GithubSectionInput & Record<string, unknown>;
+      section.pat_grants!.push({ ...section.pat_grants![0]! });
+      expect(() => parseGithubSection(section, 'w.yaml')).toThrow(/github\.pat_grants: duplicate id 81001/);
+    });
+
+    it('hands the scanner its config section and private key', () => {
+      const setup = emu.clientSetup();
+      expect(setup.config.github).toEqual({
+        org: 'acme-corp',
+        baseUrl: `${emu.origin}/api/v3`,
+        app: { id: 900001, installationId: 70001, privateKeyFile: GITHUB_APP_KEY_FILE },
+        appOwners: {
+          'grantscope-scanner': ['alice'],
+          slack: ['carol'],
+          renovate: ['bob'],
+          'acme-deploy-bot': ['frank'],
+        },
+      });
+      expect(setup.files[GITHUB_APP_KEY_FILE]).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    });
+  });
+
+  describe('seeded generator', () => {
+    const at = new Date('2026-06-01T00:00:00Z');
+    const base = () => resolveRelativeDates(loadWorld(WORLD).platforms.github, at) as GithubSectionInput;
+
+    it('computes items from (seed, index) on demand, the same every time', () => {
+      const section = base();
+      section.generate = { seed: 42, repos: 5000, deploy_key_ratio: 0.1 };
+      const a = buildState(parseGithubSection(section, 'w'), at);
+      const b = buildState(parseGithubSection(section, 'w'), at);
+      expect(a.repos.length).toBe(5 + 5000);
+      expect(a.repos.at(4999)).toEqual(b.repos.at(4999));
+      expect(a.repoByName('repo-04995')).toEqual(a.repos.at(4999));
+      expect(a.repoByName('repo-05001')).toBeUndefined();
+      const other = buildState(
+        parseGithubSection({ ...section, generate: { ...section.generate, seed: 43 } }, 'w'),
+        at,
+      );
+      expect(other.repos.at(4999)).not.toEqual(a.repos.at(4999));
+      const withKeys = Array.from({ length: 5000 }, (_, i) => a.repos.at(5 + i)).filter(
+        (r) => r.deploy_keys.length > 0,
+      ).length;
+      expect(withKeys).toBeGreaterThan(400);
+      expect(withKeys).toBeLessThan(600);
+    });
+
+    it('holds nothing per item: a million repositories cost no memory until asked for', () => {
+      const section = base();
+      section.generate = { seed: 7, repos: 1_000_000, users: 100_000 };
+      const before = process.memoryUsage().heapUsed;
+      const s = buildState(parseGithubSection(section, 'w'), at);
+      expect(s.repos.length).toBe(1_000_005);
+      expect(s.repos.at(1_000_004).name).toBe('repo-1000000');
+      expect(s.userByLogin('user-100000')?.role).toBe('member');
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(5_000_000);
+    });
+
+    it('spreads its random draws evenly', () => {
+      const draws = Array.from({ length: 10_000 }, (_, i) => rand(1, 'x', i));
+      const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+      expect(mean).toBeGreaterThan(0.48);
+      expect(mean).toBeLessThan(0.52);
+      expect(draws.every((d) => d >= 0 && d < 1)).toBe(true);
+    });
+  });
+
+  it('is registered as a built-in platform under the `github` key', async () => {
+    const { BUILTIN_EMULATOR_PLATFORMS } = await import('../platforms.js');
+    expect(BUILTIN_EMULATOR_PLATFORMS).toContain(githubEmulator);
+    expect(githubEmulator.key).toBe('github');
+  });
+});

@@ -1,0 +1,47 @@
+import type { EmulatorPlatform } from '../platform.js';
+import { classicTokenValue, TokenStore } from './auth.js';
+import { graphqlRoute } from './graphql.js';
+import { restRoutes } from './rest.js';
+import { buildState, type GithubState } from './state.js';
+import { parseGithubSection } from './world.js';
+
+/** File names `clientSetup` hands the scanner (next to grantscope.yaml). */
+export const GITHUB_APP_KEY_FILE = 'github-app.private-key.pem';
+export const GITHUB_CLASSIC_TOKEN_FILE = 'github-classic-token.txt';
+
+/**
+ * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
+ * `/api/graphql`, serving the world's `github:` section to a scanner that authenticates as the
+ * world's GitHub App (key from `ctx.keys.rsa('github-app')`).
+ */
+export const githubEmulator: EmulatorPlatform<GithubState> = {
+  key: 'github',
+  load(section, ctx, file) {
+    return buildState(parseGithubSection(section, file), ctx.now);
+  },
+  routes(state, ctx) {
+    // Tokens outlive world switches, as minted tokens do on GitHub.
+    const deps = { state, tokens: new TokenStore(), keys: ctx.keys };
+    return [...restRoutes(deps), graphqlRoute(deps)];
+  },
+  clientSetup(state, ctx) {
+    const files: Record<string, string> = { [GITHUB_APP_KEY_FILE]: ctx.keys.rsa('github-app').privateKeyPem };
+    if (state.classicToken)
+      files[GITHUB_CLASSIC_TOKEN_FILE] = classicTokenValue(ctx.keys.secret('github-classic-token'));
+    return {
+      config: {
+        github: {
+          org: state.org.login,
+          baseUrl: `${ctx.origin()}/api/v3`,
+          app: {
+            id: state.app.id,
+            installationId: state.app.installation_id,
+            privateKeyFile: GITHUB_APP_KEY_FILE,
+          },
+          ...state.scannerConfig,
+        },
+      },
+      files,
+    };
+  },
+};
