@@ -203,7 +203,6 @@ export function delegationRecords(
         authorizedBy: d.authorizedBy.email,
         isScanner: d.clientId === join.scannerClientId,
         history: d.history.map((h) => ({ at: h.at, action: h.action, by: h.by.email, scopes: h.scopes })),
-        auditWindowStart: scan.windowStart.toISOString(),
         // After this the authorize event ages out of the audit log and the delegation can no longer be seen.
         visibleInAuditLogUntil: retentionEnd(d.authorizedAt),
       },

@@ -204,7 +204,6 @@ export function oauthClientRecords(
         ownersAre: 'consenting users',
         ...(activity
           ? {
-              auditWindowStart: windowStart,
               authorizeEvents: activity.authorizeEvents.get(app.clientId) ?? 0,
               revokeEvents: activity.revokeEvents.get(app.clientId) ?? 0,
               lastRevokedAt: activity.lastRevokedAt.get(app.clientId) ?? null,

@@ -53,9 +53,23 @@ export function summariseSeverities(findings: readonly Finding[], color = false)
     .join(', ');
 }
 
+/** For people: most severe first, then grouped by platform and identity. */
+function forPeople(findings: readonly Finding[]): Finding[] {
+  const name = (f: Finding) => (f.identity.name ?? f.identity.id).toLowerCase();
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
+      a.platform.localeCompare(b.platform) ||
+      name(a).localeCompare(name(b)) ||
+      a.rule.localeCompare(b.rule) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
+}
+
 /** `grantscope findings` output. json = the published array contract (schemas in src/findings). */
-export function renderFindings(findings: readonly Finding[], format: OutputFormat, color = false): string {
-  if (format === 'json') return renderJson(findings);
+export function renderFindings(all: readonly Finding[], format: OutputFormat, color = false): string {
+  if (format === 'json') return renderJson(all);
+  const findings = forPeople(all);
   if (format === 'csv') return renderRows('csv', findings, CSV_COLUMNS);
   if (format === 'md') return renderRows('md', findings, COLUMNS);
   if (findings.length === 0) return 'No findings.\n';

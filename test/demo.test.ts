@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeClientConfig } from '../src/emulator/client-config.js';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
+import { demoWorld } from '../src/package-root.js';
+import { ROOT, runCli, tempDir } from './support/cli.js';
+
+/**
+ * The demo organisation end to end: the built CLI drives the real SDKs (GitHub App auth, Entra
+ * client credentials, Google JWT-bearer with subject) over HTTPS against the emulator. The expected
+ * findings follow from the demo worlds, whose files say which object is meant to produce which
+ * finding (fixtures/worlds/demo.*.yaml); they are listed in test/expected/.
+ */
+interface FindingJson {
+  platform: string;
+  rule: string;
+  severity: string;
+  subject: string | null;
+  identity: { kind: string; id: string };
+}
+
+const line = (f: FindingJson) =>
+  `${f.platform} ${f.rule} ${f.severity} ${f.identity.kind} ${f.identity.id}${f.subject ? ` ${f.subject}` : ''}`;
+const expected = (name: string) =>
+  readFileSync(join(ROOT, 'test', 'expected', name), 'utf8').trim().split('\n').sort();
+
+describe('grantscope demo', () => {
+  const dir = tempDir('gs-demo-');
+  let out: { database: string; scans: Array<{ id: number; status: string }>; findings: FindingJson[] };
+
+  beforeAll(async () => {
+    const r = await runCli(['demo', '--dir', dir, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    out = JSON.parse(r.stdout);
+  });
+
+  it('scans every platform completely, twice', () => {
+    expect(out.scans.map((s) => s.status)).toEqual(['complete', 'complete']);
+  });
+
+  it('finds exactly the intended findings in the first scan', async () => {
+    const r = await runCli(['findings', '--db', out.database, '--scan', '1', '--format', 'json']);
+    const got = (JSON.parse(r.stdout) as FindingJson[]).map(line).sort();
+    expect(got).toEqual(expected('demo-scan-1.findings.txt'));
+    for (const p of ['github', 'microsoft365', 'google-workspace']) {
+      for (const rule of ['over-privileged', 'ownerless', 'stale', 'credential-hygiene']) {
+        expect(got.filter((l) => l.startsWith(`${p} ${rule} `)).length, `${p} ${rule}`).toBeGreaterThanOrEqual(2);
+      }
+    }
+  });
+
+  it('finds exactly the intended findings after the organisation changed, including new and widened grants', () => {
+    const got = out.findings.map(line).sort();
+    expect(got).toEqual(expected('demo-scan-2.findings.txt'));
+    for (const p of ['github', 'microsoft365', 'google-workspace']) {
+      expect(got.some((l) => l.startsWith(`${p} new-grant `)), p).toBe(true);
+    }
+  });
+
+  it('the table output shows the changes and the findings for people', async () => {
+    const r = await runCli(['diff', '--db', out.database]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/scope widened .*reach selected → all/);
+    expect(r.stdout).toMatch(/identity added .*Otter\.ai/);
+    expect(r.stdout).toMatch(/grant removed .*docs#103/);
+  });
+});
+
+describe('an unchanged organisation scanned again', () => {
+  let emu: RunningEmulator;
+  const dir = tempDir('gs-rescan-');
+  let config: string;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ world: demoWorld('demo') });
+    config = writeClientConfig(emu, dir).configFile;
+  });
+  afterAll(() => emu.stop());
+
+  it('adds no new versions: the diff is empty and no finding is new', async () => {
+    const first = await runCli(['scan', '-c', config, '--format', 'json']);
+    expect(first.code).toBe(0);
+    const second = await runCli(['scan', '-c', config, '--format', 'json']);
+    expect(second.code).toBe(0);
+    const { diff, findings } = JSON.parse(second.stdout);
+    expect(diff.counts.identities).toMatchObject({ added: 0, removed: 0, modified: 0 });
+    expect(diff.counts.grants).toEqual({ added: 0, removed: 0, modified: 0 });
+    expect(diff.counts.credentials).toMatchObject({ added: 0, removed: 0, renewed: 0, modified: 0 });
+    expect(diff.counts.rawOnlyUpdates).toBe(0);
+    expect(findings.filter((f: FindingJson) => f.rule === 'new-grant' || f.rule === 'scope-expansion')).toEqual(
+      [],
+    );
+  });
+});
