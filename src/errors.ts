@@ -9,6 +9,8 @@ export const EXIT = {
   incomplete: 3,
   /** Unexpected failure (a bug, a crash, a store that cannot be opened). */
   internal: 4,
+  /** Interrupted by SIGINT/SIGTERM (128 + SIGINT), as shells expect. */
+  interrupted: 130,
 } as const;
 
 export abstract class GrantscopeError extends Error {
@@ -42,6 +44,12 @@ export class ConfigError extends GrantscopeError {
 export class UsageError extends GrantscopeError {
   readonly code = 'USAGE';
   override readonly exitCode = EXIT.usage;
+}
+
+/** The user interrupted the work; nothing partial was stored. */
+export class InterruptedError extends GrantscopeError {
+  readonly code = 'INTERRUPTED';
+  override readonly exitCode = EXIT.interrupted;
 }
 
 /** A platform API call that failed after retries. */

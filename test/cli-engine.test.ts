@@ -214,6 +214,20 @@ describe('grantscope CLI with a plugin connector', () => {
     expect(out.diff.identities.removed).toEqual([]);
   });
 
+  it('Ctrl-C stops a scan at once: exit 130, nothing stored, the scan recorded as failed', async () => {
+    writeFakeSetup(dir, tenantV2(), { delayMsPerRecord: 60_000 });
+    const before = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    const r = await runCli(['scan', '-c', config, '-v'], {
+      cwd: dir,
+      killWhen: (stderr) => stderr.includes('scan started'),
+      killSignal: 'SIGINT',
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/scan #\d+ interrupted; nothing was stored/);
+    const after = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(after.stdout).toBe(before.stdout);
+  });
+
   it('a scan killed mid-write leaves the previous snapshot intact', async () => {
     writeFakeSetup(dir, tenantV2(), { delayMsPerRecord: 300 });
     const before = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });

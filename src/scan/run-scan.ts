@@ -3,7 +3,7 @@ import type { ConfiguredConnector } from '../config/config.js';
 import type { Clock, ConnectorContext } from '../connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
-import { describeError } from '../errors.js';
+import { describeError, InterruptedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { redactSecrets } from '../log/redact.js';
@@ -134,10 +134,16 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     return report;
   };
 
+  // An interrupt ends the scan at once: connectors may be asleep in a back-off for a minute.
+  const interrupted = new Promise<never>((_, reject) => {
+    const fire = () => reject(new InterruptedError(`scan #${writer.scanId} interrupted; nothing was stored`));
+    if (options.signal.aborted) fire();
+    else options.signal.addEventListener('abort', fire, { once: true });
+  });
+  interrupted.catch(() => {});
   try {
-    const reports = await Promise.all(options.connectors.map(runOne));
-    await writeChain;
-    if (options.signal.aborted) throw options.signal.reason ?? new Error('scan interrupted');
+    const reports = await Promise.race([Promise.all(options.connectors.map(runOne)), interrupted]);
+    await Promise.race([writeChain, interrupted]);
     const scan = await writer.complete(reports, clock.now().toISOString());
     logger.info('scan finished', { scan: scan.id, status: scan.status });
     return { scan, coverage: reports, rejected };

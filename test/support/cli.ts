@@ -18,7 +18,13 @@ export interface CliResult {
 /** Run the built CLI (`npm test` builds first) as a user would, in `cwd`. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number; killWhen?: (stderr: string) => boolean } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    killAfterMs?: number;
+    killSignal?: NodeJS.Signals;
+    killWhen?: (stderr: string) => boolean;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -28,14 +34,18 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
+    let killed = false;
     child.stdout.on('data', (d) => {
       stdout += d;
     });
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (options.killWhen?.(stderr)) child.kill('SIGKILL');
+      if (!killed && options.killWhen?.(stderr)) {
+        killed = true;
+        child.kill(options.killSignal ?? 'SIGKILL');
+      }
     });
-    if (options.killAfterMs) setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    if (options.killAfterMs) setTimeout(() => child.kill(options.killSignal ?? 'SIGKILL'), options.killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
