@@ -1,6 +1,7 @@
 import type { LimitFunction } from 'p-limit';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
+import type { IdentityBundle } from '../store/store.js';
 import type { CoverageTracker } from './coverage.js';
 import type { HttpPolicy } from './http.js';
 
@@ -27,6 +28,25 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * The previous snapshot of the tenant being scanned, read-only. For sources that cannot list everything
+ * every time — e.g. grants rebuilt from an audit log that only reaches back six months — so that a
+ * connector can tell "aged out of the log" from "removed".
+ */
+export interface PreviousSnapshot {
+  /** The newest stored scan that included this tenant, or null if it was never scanned. */
+  readonly scanId: number | null;
+  readonly scannedAt: string | null;
+  /** This tenant's identities with their grants and credentials in that scan. */
+  bundles(filter?: { kinds?: string[] }): AsyncIterable<IdentityBundle>;
+}
+
+export const NO_PREVIOUS_SNAPSHOT: PreviousSnapshot = {
+  scanId: null,
+  scannedAt: null,
+  async *bundles() {},
+};
+
 /** Everything a connector gets from the engine. Connectors must not reach for globals instead. */
 export interface ConnectorContext {
   readonly logger: Logger;
@@ -41,4 +61,6 @@ export interface ConnectorContext {
   readonly signal: AbortSignal;
   /** Directory that relative paths in the config (key files) are resolved against. */
   readonly configDir: string;
+  /** The tenant's previous snapshot (empty on a first scan). */
+  readonly previous: PreviousSnapshot;
 }

@@ -3,7 +3,7 @@ import { memoryLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import { ModelRecord } from '../model/record.js';
 import type { Connector } from './connector.js';
-import type { Clock, ConnectorContext } from './context.js';
+import { type Clock, type ConnectorContext, NO_PREVIOUS_SNAPSHOT, type PreviousSnapshot } from './context.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from './http.js';
 
@@ -18,6 +18,8 @@ export interface TestContextOptions {
   sleepScale?: number;
   configDir?: string;
   http?: Omit<HttpPolicyOptions, 'caFile'>;
+  /** The tenant's previous snapshot, for connectors that consult it. */
+  previous?: PreviousSnapshot;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function createTestContext(options: TestContextOptions): Promise<
     coverage,
     signal: new AbortController().signal,
     configDir: dir,
+    previous: options.previous ?? NO_PREVIOUS_SNAPSHOT,
     requests,
     sleeps,
   };

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
-import type { Clock, ConnectorContext } from '../connector/context.js';
+import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
 import { describeError, InterruptedError } from '../errors.js';
@@ -59,6 +59,20 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     return writeChain;
   };
 
+  const previousOf = async (platform: string, tenant: string): Promise<PreviousSnapshot> => {
+    const source = `${platform}:${tenant}`;
+    const scans = await store.listScans({ status: ['complete', 'incomplete'] });
+    const prev = scans.find((s) => s.id < writer.scanId && s.sources.some((x) => x.source === source)) ?? null;
+    return {
+      scanId: prev?.id ?? null,
+      scannedAt: prev?.startedAt ?? null,
+      async *bundles(filter) {
+        if (!prev) return;
+        yield* store.readSnapshot(prev.id, { platform, tenant, kinds: filter?.kinds });
+      },
+    };
+  };
+
   const runOne = async (cc: ConfiguredConnector): Promise<CoverageReport> => {
     const { connector } = cc;
     const log = logger.child({ connector: connector.id, tenant: cc.tenant });
@@ -78,6 +92,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       coverage,
       signal: options.signal,
       configDir: options.configDir,
+      previous: await previousOf(connector.platform, cc.tenant),
     };
     const task = `${connector.id}:${cc.tenant}`;
     options.progress.start(task);

@@ -1,0 +1,108 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { ConfiguredConnector } from '../config/config.js';
+import type { Connector } from '../connector/connector.js';
+import { systemClock } from '../connector/context.js';
+import { silentLogger } from '../log/logger.js';
+import { silentProgress } from '../log/progress.js';
+import type { ModelRecordInput } from '../model/record.js';
+import { openStore } from '../store/open.js';
+import type { SnapshotStore } from '../store/store.js';
+import { runScan } from './run-scan.js';
+
+/** A connector whose records and behaviour each test sets, recording what the engine gave it. */
+function probeConnector(plan: {
+  records: () => ModelRecordInput[];
+  seenPrevious?: Array<{ scanId: number | null; nativeIds: string[] }>;
+}): ConfiguredConnector {
+  const connector: Connector<{ tenant: string }> = {
+    id: 'probe',
+    platform: 'probe',
+    title: 'probe',
+    configSchema: z.object({ tenant: z.string() }),
+    collectors: [{ name: 'things', description: 'things' }],
+    tenantOf: (c) => c.tenant,
+    async *scan(_config, ctx) {
+      const ids: string[] = [];
+      for await (const b of ctx.previous.bundles()) ids.push(b.identity?.nativeId ?? '?');
+      plan.seenPrevious?.push({ scanId: ctx.previous.scanId, nativeIds: ids });
+      yield* ctx.coverage.runEach('things', async function* () {
+        yield* plan.records();
+      });
+    },
+  };
+  return {
+    connector: connector as Connector<unknown>,
+    config: { tenant: 't1' },
+    tenant: 't1',
+    path: 'probe',
+  };
+}
+
+const app = (nativeId: string, raw: unknown = null): ModelRecordInput => ({
+  type: 'identity',
+  platform: 'probe',
+  tenant: { id: 't1', name: null },
+  kind: 'app',
+  nativeId,
+  collector: 'things',
+  raw: raw as never,
+});
+
+describe('runScan', () => {
+  let store: SnapshotStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  const scan = (cc: ConfiguredConnector) =>
+    runScan({
+      store: store!,
+      connectors: [cc],
+      configDir: '.',
+      http: {},
+      concurrency: 2,
+      logger: silentLogger,
+      progress: silentProgress,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      toolVersion: 'test',
+    });
+
+  it("gives a connector its tenant's previous snapshot", async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const seenPrevious: Array<{ scanId: number | null; nativeIds: string[] }> = [];
+    let records = [app('a'), app('b')];
+    const cc = probeConnector({ records: () => records, seenPrevious });
+    await scan(cc);
+    records = [app('b')];
+    await scan(cc);
+    expect(seenPrevious).toEqual([
+      { scanId: null, nativeIds: [] },
+      { scanId: 1, nativeIds: ['a', 'b'] },
+    ]);
+  });
+
+  it('redacts secret-named fields of raw objects before storing, and rejects records of another tenant', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const foreign = { ...app('x'), tenant: { id: 'other', name: null } } as ModelRecordInput;
+    const out = await scan(
+      probeConnector({
+        records: () => [
+          app('a', { id: 'a', client_secret: 'hunter2-secret', nested: { password: 'pw-123456' } }),
+          foreign,
+        ],
+      }),
+    );
+    expect(out.rejected).toBe(1);
+    expect(out.coverage[0]!.collectors[0]!.status).toBe('failed');
+    const bundles = [];
+    for await (const b of store.readSnapshot(out.scan.id)) bundles.push(b);
+    expect(bundles.map((b) => b.identity?.raw)).toEqual([
+      { id: 'a', client_secret: '[redacted]', nested: { password: '[redacted]' } },
+    ]);
+  });
+});
