@@ -170,8 +170,8 @@ describe('google-workspace connector on the demo domain (real SDK, JWT-bearer wi
       'ben.okafor@acme.example',
     );
     expect(identity(demo.records, app.legacyCrm)!.attributes).toMatchObject({
-      revokeEvents: 1,
-      authorizeEvents: 1,
+      lastRevokedAt: daysBefore(150),
+      grantedBeforeWindow: true,
     });
     expect(grantsOf(demo.records, app.zoom).every((g) => g.principal?.active === true)).toBe(true);
   });
@@ -242,7 +242,7 @@ describe('google-workspace connector on the demo domain (real SDK, JWT-bearer wi
       },
     ]);
     expect(collector(demo.coverage, 'domain-wide-delegation').notes[0]).toMatch(
-      /between 2026-05-05T09:00:00.000Z and 2026-11-01T09:00:00.000Z .*3 delegations in force, 1 removed.*not visible/,
+      /between 2026-05-05T09:00:00.000Z and 2026-11-01T09:00:00.000Z .*3 delegations in force \(0 carried over\), 1 removed.*first scan of this tenant.*not visible/,
     );
     // The service account side of the join.
     const sa = identity(demo.records, 'backup-sa@acme-it-ops.iam.gserviceaccount.com')!;

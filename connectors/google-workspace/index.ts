@@ -12,7 +12,12 @@ import {
   type ServiceAccountInfo,
   serviceAccountRecords,
 } from './collectors/service-accounts.js';
-import { collectGrantHistory, collectLastUse, emptyTokenActivity } from './collectors/token-activity.js';
+import {
+  carryEarlierActivity,
+  collectGrantHistory,
+  collectLastUse,
+  emptyTokenActivity,
+} from './collectors/token-activity.js';
 import { collectUsers } from './collectors/users.js';
 import { GoogleWorkspaceConfig } from './config.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from './scan-context.js';
@@ -110,6 +115,7 @@ async function* scanGoogleWorkspace(
   const activity = emptyTokenActivity();
   const activityDone = cov.run(COLLECTOR.tokenActivity, async () => {
     await collectGrantHistory(scan, activity);
+    await carryEarlierActivity(scan, activity);
     await grantsDone;
     const clientIds = new Set(
       [...grants.perUser.values()].flatMap((tokens) => tokens.map((t) => t.clientId)),

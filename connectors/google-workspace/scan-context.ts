@@ -28,6 +28,17 @@ export interface GoogleScan {
   readonly windowStart: Date;
 }
 
+/**
+ * Whether the previous snapshot was taken inside this scan's audit window, so that the two windows overlap
+ * and together cover everything from the previous window's start until now. Only then does "no event in
+ * this window" plus "what the previous scan saw" say what happened since: with a gap between them, events
+ * in the gap were never read by anyone.
+ */
+export function previousOverlapsWindow(scan: GoogleScan): boolean {
+  const at = scan.ctx.previous.scannedAt;
+  return at !== null && Date.parse(at) >= scan.windowStart.getTime();
+}
+
 /** Follow `nextPageToken` until the last page; a token seen twice is a server bug, not a reason to loop. */
 export async function eachPage<P extends { nextPageToken?: string }>(
   spec: CallSpec,

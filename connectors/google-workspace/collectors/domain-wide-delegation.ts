@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
+import type { IdentityBundle } from '../../../src/store/store.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import { delegatedScopeRisk } from '../risk.js';
-import { COLLECTOR, eachPage, type GoogleScan, PLATFORM } from '../scan-context.js';
+import { COLLECTOR, eachPage, type GoogleScan, PLATFORM, previousOverlapsWindow } from '../scan-context.js';
 import { ActivitiesPage, type Activity, parameterValues } from '../schema.js';
 import type { GcpProject } from './gcp-projects.js';
 import { ownerRefs } from './gcp-projects.js';
@@ -21,6 +23,9 @@ const REMOVE = 'REMOVE_API_CLIENT_ACCESS';
 const FIELDS =
   'nextPageToken,items(id(time,uniqueQualifier),actor(email,profileId),events(name,parameters(name,value,multiValue)))';
 const MANAGE_URL = 'https://admin.google.com/ac/owl/domainwidedelegation';
+const CONFIRM_IN_CONSOLE = 'Admin console → Security → API controls → Domain-wide delegation';
+const KIND = 'domain-wide-delegation';
+const MAX_LISTED = 10;
 
 interface DelegationChange {
   at: string;
@@ -36,12 +41,24 @@ export interface Delegation {
   /** The authorization in force (the latest `AUTHORIZE_API_CLIENT_ACCESS`). */
   authorizedAt: string;
   authorizedBy: { email: string | null; id: string | null };
-  /** First authorization since the client was last removed (or since the window start). */
+  /** First authorization since the client was last removed (or since the audit log was first read). */
   since: string;
+  /** Changes seen in this window, after those earlier scans saw that have aged out of it. */
   history: DelegationChange[];
+  /** Set when this window has no event of it: carried over from the previous snapshot. */
+  carried: CarriedFrom | null;
+}
+
+/** Where a carried delegation was last seen in the audit log. Fixed once set, so carried records stay equal. */
+export interface CarriedFrom {
+  /** The last scan whose window still held its authorize event. */
+  scanId: number | null;
+  /** When that scan ran. */
+  lastSeenInAuditLog: string | null;
 }
 
 export interface DelegationState {
+  /** In force at the end of the replay: seen in this window, or carried over from the previous snapshot. */
   active: Map<string, Delegation>;
   removed: Array<{ clientId: string; at: string }>;
   events: number;
@@ -57,12 +74,17 @@ function scopesOf(params: Parameters<typeof parameterValues>[0]): string[] {
 /**
  * No Google API lists domain-wide delegations (they exist only in the Admin console), so they are rebuilt by
  * replaying the Admin audit events AUTHORIZE_API_CLIENT_ACCESS / REMOVE_API_CLIENT_ACCESS of the window,
- * oldest first: an authorize sets the client's scopes (a later one replaces them), a remove ends it. The
- * log reaches back about six months, so a delegation granted earlier and never changed is not visible;
- * coverage says so.
+ * oldest first: an authorize sets the client's scopes (a later one replaces them), a remove ends it.
+ *
+ * The log reaches back about six months, so a delegation authorized once and never changed drops out of
+ * the window although it is still in force. The replay therefore starts from the delegations of the
+ * previous snapshot: one with no event in this window is carried over as it was (nothing says it was
+ * removed), one removed in the window ends, one re-authorized takes the fresh data. Only the first scan
+ * of a tenant cannot see delegations older than the window; coverage says so.
  */
 export async function collectDelegations(scan: GoogleScan): Promise<DelegationState> {
   const { apis, windowStart, now, ctx } = scan;
+  const earlier = await previousDelegations(scan);
   const changes: Array<DelegationChange & { clientId: string; q: string }> = [];
   const list = (eventName: string) =>
     eachPage(
@@ -106,8 +128,16 @@ export async function collectDelegations(scan: GoogleScan): Promise<DelegationSt
   await Promise.all([list(AUTHORIZE), list(REMOVE)]);
 
   changes.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.q.localeCompare(y.q)));
-  const active = new Map<string, Delegation>();
-  const history = new Map<string, DelegationChange[]>();
+  // Start from the previous snapshot; the window's events, replayed on top, win wherever they say something.
+  const active = new Map(earlier);
+  const from = windowStart.toISOString();
+  // History: what earlier scans saw before this window, then this window's events.
+  const history = new Map<string, DelegationChange[]>(
+    [...earlier.values()].map((d) => [
+      d.clientId,
+      d.history.filter((h) => Date.parse(h.at) < windowStart.getTime()),
+    ]),
+  );
   const removed: Array<{ clientId: string; at: string }> = [];
   for (const { clientId, q: _q, ...change } of changes) {
     const h = history.get(clientId) ?? [];
@@ -122,21 +152,123 @@ export async function collectDelegations(scan: GoogleScan): Promise<DelegationSt
         authorizedBy: change.by,
         since: prev?.since ?? change.at,
         history: h,
+        carried: null,
       });
     } else {
       active.delete(clientId);
       removed.push({ clientId, at: change.at });
     }
   }
+  const carried = [...active.values()].filter((d) => d.carried);
   ctx.coverage.countItems(COLLECTOR.delegation, changes.length);
   ctx.coverage.note(
     COLLECTOR.delegation,
-    `rebuilt from Admin audit events ${AUTHORIZE}/${REMOVE} between ${windowStart.toISOString()} and ${now.toISOString()} ` +
-      `(${changes.length} events; ${active.size} delegations in force, ${removed.length} removed). ` +
-      `No API lists domain-wide delegation and the log reaches back about 180 days: a delegation authorized before ` +
-      `${windowStart.toISOString()} and not changed since is not visible here (check Admin console → Security → API controls → Domain-wide delegation).`,
+    `rebuilt from Admin audit events ${AUTHORIZE}/${REMOVE} between ${from} and ${now.toISOString()} ` +
+      `(${changes.length} events; ${plural(active.size, 'delegation')} in force (${carried.length} carried over), ` +
+      `${removed.length} removed). No API lists domain-wide delegation and the log reaches back about 180 days: ` +
+      (ctx.previous.scanId === null
+        ? `this is the first scan of this tenant, so a delegation authorized before ${from} and not changed since ` +
+          `is not visible here (check ${CONFIRM_IN_CONSOLE}); later scans keep what this one saw.`
+        : `delegations of scan #${ctx.previous.scanId} without an event in the window are carried over.`),
   );
+  if (carried.length > 0) {
+    const ids = carried.map((d) => d.clientId).sort();
+    ctx.coverage.note(
+      COLLECTOR.delegation,
+      `${plural(carried.length, 'delegation')} ${carried.length === 1 ? 'was' : 'were'} carried over from earlier scans because ` +
+        `${carried.length === 1 ? 'its' : 'their'} authorize event is older than ${from} and no removal followed ` +
+        `(attribute visibleInAuditLog: false): ${ids.slice(0, MAX_LISTED).join(', ')}` +
+        `${ids.length > MAX_LISTED ? ` and ${ids.length - MAX_LISTED} more` : ''}. ` +
+        `No API can confirm them: confirm them in the ${CONFIRM_IN_CONSOLE}.`,
+    );
+  }
+  if (ctx.previous.scanId !== null && !previousOverlapsWindow(scan)) {
+    ctx.coverage.note(
+      COLLECTOR.delegation,
+      `the previous scan (#${ctx.previous.scanId}, ${ctx.previous.scannedAt ?? 'time unknown'}) is older than the ` +
+        `window start ${from}: a delegation removed between the two cannot be seen and would still be carried over.`,
+    );
+  }
   return { active, removed, events: changes.length };
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The parts of a stored delegation the replay starts from; each falls back to the model fields. */
+const StoredDelegation = z.object({
+  attributes: z.object({
+    scopes: z.array(z.string()).optional().catch(undefined),
+    authorizedAt: z.iso.datetime({ offset: true }).optional().catch(undefined),
+    authorizedBy: z.string().nullable().optional().catch(undefined),
+    history: z
+      .array(
+        z.object({
+          at: z.iso.datetime({ offset: true }),
+          action: z.enum(['authorize', 'remove']),
+          by: z.string().nullable(),
+          scopes: z.array(z.string()),
+        }),
+      )
+      .optional()
+      .catch(undefined),
+    visibleInAuditLog: z.boolean().optional().catch(undefined),
+    carriedFromScan: z.number().int().nullable().optional().catch(undefined),
+    lastSeenInAuditLog: z.string().nullable().optional().catch(undefined),
+  }),
+  raw: z
+    .object({
+      scopes: z.array(z.string()).optional().catch(undefined),
+      authorizedById: z.string().nullable().optional().catch(undefined),
+    })
+    .catch({}),
+});
+
+/**
+ * The delegations of the previous snapshot, as the replay's starting point, each marked as carried from
+ * where it was last seen in the audit log (kept when it was already carried then).
+ */
+async function previousDelegations(scan: GoogleScan): Promise<Map<string, Delegation>> {
+  const { previous } = scan.ctx;
+  const out = new Map<string, Delegation>();
+  for await (const bundle of previous.bundles({ kinds: [KIND] })) {
+    const d = storedDelegation(bundle, { scanId: previous.scanId, lastSeenInAuditLog: previous.scannedAt });
+    if (d) out.set(d.clientId, d);
+  }
+  return out;
+}
+
+function storedDelegation(bundle: IdentityBundle, seenIn: CarriedFrom): Delegation | undefined {
+  const identity = bundle.identity;
+  if (!identity || identity.kind !== KIND || identity.collector !== COLLECTOR.delegation) return undefined;
+  const { attributes: a, raw } = StoredDelegation.parse({
+    attributes: identity.attributes,
+    raw: identity.raw ?? {},
+  });
+  const grants = bundle.grants.filter((g) => g.collector === COLLECTOR.delegation);
+  const authorizedAt = a.authorizedAt ?? grants[0]?.grantedAt ?? identity.createdAt;
+  if (!authorizedAt) return undefined;
+  return {
+    clientId: identity.nativeId,
+    scopes: raw.scopes ?? a.scopes ?? grants.map((g) => g.permission.id),
+    authorizedAt,
+    authorizedBy: {
+      email: a.authorizedBy ?? grants[0]?.grantedBy?.name ?? null,
+      id: raw.authorizedById ?? null,
+    },
+    since: identity.createdAt ?? authorizedAt,
+    history: (a.history ?? []).map((h) => ({
+      at: h.at,
+      action: h.action,
+      by: { email: h.by, id: null },
+      scopes: h.scopes,
+    })),
+    carried:
+      a.visibleInAuditLog === false
+        ? { scanId: a.carriedFromScan ?? null, lastSeenInAuditLog: a.lastSeenInAuditLog ?? null }
+        : seenIn,
+  };
 }
 
 export interface DelegationJoin {
@@ -175,7 +307,7 @@ export function delegationRecords(
       type: 'identity',
       platform: PLATFORM,
       tenant: scan.tenant,
-      kind: 'domain-wide-delegation',
+      kind: KIND,
       nativeId: d.clientId,
       displayName: sa ? (sa.displayName ?? sa.email) : `API client ${d.clientId}`,
       publisher: sa
@@ -205,6 +337,14 @@ export function delegationRecords(
         history: d.history.map((h) => ({ at: h.at, action: h.action, by: h.by.email, scopes: h.scopes })),
         // After this the authorize event ages out of the audit log and the delegation can no longer be seen.
         visibleInAuditLogUntil: retentionEnd(d.authorizedAt),
+        // Carried over: still in force as far as anyone can tell, but only the Admin console can confirm it.
+        ...(d.carried
+          ? {
+              visibleInAuditLog: false,
+              lastSeenInAuditLog: d.carried.lastSeenInAuditLog,
+              carriedFromScan: d.carried.scanId,
+            }
+          : { visibleInAuditLog: true }),
       },
       collector: COLLECTOR.delegation,
       raw: {
@@ -212,6 +352,7 @@ export function delegationRecords(
         scopes: d.scopes,
         authorizedAt: d.authorizedAt,
         authorizedBy: d.authorizedBy.email,
+        authorizedById: d.authorizedBy.id,
       },
     });
     for (const scope of d.scopes) {
@@ -220,7 +361,7 @@ export function delegationRecords(
         type: 'grant',
         platform: PLATFORM,
         tenant: scan.tenant,
-        identity: { kind: 'domain-wide-delegation', nativeId: d.clientId },
+        identity: { kind: KIND, nativeId: d.clientId },
         permission: { id: scope, name: scope, resource: null, nativeLevel: 'domain-wide-delegation', access },
         target: {
           breadth: 'tenant',

@@ -4,8 +4,7 @@ import { type CallSpec, callGoogle } from '../api.js';
 import { scopeRisk } from '../risk.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type Token, TokenList } from '../schema.js';
-import type { TokenActivity } from './token-activity.js';
-import { pairKey } from './token-activity.js';
+import { LAST_USE_SOURCE, pairKey, type TokenActivity } from './token-activity.js';
 import type { UserDirectory, WorkspaceUser } from './users.js';
 
 export const TOKENS_SPEC: CallSpec = {
@@ -177,9 +176,10 @@ export function oauthClientRecords(
     const grantTimes = holders.map(
       (h) => activity?.authorizedAt.get(pairKey(app.clientId, h.user.id)) ?? null,
     );
-    // Every current grant has its authorize event in the window: the app's first grant time is known.
-    const allInWindow = activity !== undefined && grantTimes.every((t) => t !== null);
-    const createdAt = allInWindow ? [...(grantTimes as string[])].sort()[0]! : null;
+    // Every current grant's authorize event was seen (in this window or by an earlier scan): the app's
+    // first grant time is known.
+    const allKnown = activity !== undefined && grantTimes.every((t) => t !== null);
+    const createdAt = allKnown ? [...(grantTimes as string[])].sort()[0]! : null;
     out.push({
       type: 'identity',
       platform: PLATFORM,
@@ -190,7 +190,7 @@ export function oauthClientRecords(
       origin: originOf(app.clientId, origins),
       createdAt,
       enabled: null,
-      lastUsed: lastUsedOf(app.clientId, activity, allInWindow, windowStart),
+      lastUsed: lastUsedOf(app.clientId, activity, allKnown, windowStart),
       owners: holders.slice(0, MAX_LISTED).map((h) => principal(h.user)),
       manageUrl: MANAGE_URL,
       attributes: {
@@ -204,10 +204,9 @@ export function oauthClientRecords(
         ownersAre: 'consenting users',
         ...(activity
           ? {
-              authorizeEvents: activity.authorizeEvents.get(app.clientId) ?? 0,
-              revokeEvents: activity.revokeEvents.get(app.clientId) ?? 0,
               lastRevokedAt: activity.lastRevokedAt.get(app.clientId) ?? null,
-              grantedBeforeWindow: !allInWindow,
+              // Some current grant is older than anything grantscope has read of the audit log.
+              grantedBeforeWindow: !allKnown,
             }
           : {}),
       },
@@ -245,25 +244,27 @@ export function oauthClientRecords(
 }
 
 /**
- * Last use from the Reports `token` activity events. Within the audit window that is exact; when there is
- * none, the app was either granted inside the window and never used (`at: null`), or granted earlier and
- * not used since the window start, which is then an upper bound of its last use (`at: windowStart`).
- * Without the Reports data there is no signal (null).
+ * Last use from the Reports `token` activity events. Within the audit window that is exact. When there is
+ * none, the previous scan's signal still holds (its window and this one overlap): its exact time, or its
+ * upper bound — kept rather than moved to this window's start, which would change the record every day.
+ * Without one, the app was either granted after reading began and never used (`at: null`), or granted
+ * earlier and not used since the window start, which is then an upper bound of its last use
+ * (`at: windowStart`). Without the Reports data there is no signal (null).
  */
 function lastUsedOf(
   clientId: string,
   activity: TokenActivity | undefined,
-  allInWindow: boolean,
+  allKnown: boolean,
   windowStart: string,
 ): IdentityInput['lastUsed'] {
   if (!activity?.queried.has(clientId)) return null;
   const at = activity.lastUsed.get(clientId);
-  if (at) return { at, source: 'google-workspace:reports.token.activity' };
-  if (allInWindow)
-    return { at: null, source: 'google-workspace:reports.token.activity (none since granted)' };
+  if (at) return { at, source: LAST_USE_SOURCE };
+  const earlier = activity.earlierLastUse.get(clientId);
+  if (earlier) return earlier;
+  if (allKnown) return { at: null, source: `${LAST_USE_SOURCE} (none since granted)` };
   return {
     at: windowStart,
-    source:
-      'google-workspace:reports.token.activity (none in the audit window; last use, if any, was before this time)',
+    source: `${LAST_USE_SOURCE} (none in the audit window; last use, if any, was before this time)`,
   };
 }

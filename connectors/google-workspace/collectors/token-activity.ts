@@ -1,5 +1,6 @@
+import type { UsageSignal } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
-import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
+import { COLLECTOR, eachPage, type GoogleScan, previousOverlapsWindow } from '../scan-context.js';
 import { ActivitiesPage, type Activity, parameterValues } from '../schema.js';
 
 export const TOKEN_EVENTS_SPEC: CallSpec = {
@@ -16,33 +17,35 @@ export function pairKey(clientId: string, userId: string): string {
   return `${clientId}|${userId}`;
 }
 
-/** What the Reports `token` log says about grants and use within the audit window. */
+/**
+ * What the Reports `token` log says about grants and use within the audit window, completed with what the
+ * previous scan saw when its window overlaps this one (events that have aged out since). Only facts that
+ * stay true are kept — when a grant was given, when an app was last used or revoked — not counts of events
+ * in the window, which would change every time one ages out.
+ */
 export interface TokenActivity {
   /** Latest `authorize` per (client id, user id): when the current grant was given. */
   readonly authorizedAt: Map<string, string>;
-  readonly authorizeEvents: Map<string, number>;
-  readonly revokeEvents: Map<string, number>;
   readonly lastRevokedAt: Map<string, string>;
   /** Latest `activity` (API call) per client id. */
   readonly lastUsed: Map<string, string>;
   /** Client ids whose last use was looked up (absence from lastUsed then means: no use in the window). */
   readonly queried: Set<string>;
+  /** The previous scan's last-use signal per client id, for apps with no use in this window. */
+  readonly earlierLastUse: Map<string, UsageSignal>;
 }
 
 export function emptyTokenActivity(): TokenActivity {
   return {
     authorizedAt: new Map(),
-    authorizeEvents: new Map(),
-    revokeEvents: new Map(),
     lastRevokedAt: new Map(),
     lastUsed: new Map(),
     queried: new Set(),
+    earlierLastUse: new Map(),
   };
 }
 
-function bump(m: Map<string, number>, k: string) {
-  m.set(k, (m.get(k) ?? 0) + 1);
-}
+export const LAST_USE_SOURCE = 'google-workspace:reports.token.activity';
 
 async function listEvents(
   scan: GoogleScan,
@@ -83,9 +86,7 @@ export async function collectGrantHistory(scan: GoogleScan, out: TokenActivity):
       if (e.name !== 'authorize') continue;
       const clientId = parameterValues(e.parameters, 'client_id')[0];
       const userId = a.actor?.profileId;
-      if (!clientId) continue;
-      bump(out.authorizeEvents, clientId);
-      if (!userId) continue;
+      if (!clientId || !userId) continue;
       const k = pairKey(clientId, userId);
       const prev = out.authorizedAt.get(k);
       if (!prev || prev < a.id.time) out.authorizedAt.set(k, a.id.time);
@@ -96,7 +97,6 @@ export async function collectGrantHistory(scan: GoogleScan, out: TokenActivity):
       if (e.name !== 'revoke') continue;
       const clientId = parameterValues(e.parameters, 'client_id')[0];
       if (!clientId) continue;
-      bump(out.revokeEvents, clientId);
       const prev = out.lastRevokedAt.get(clientId);
       if (!prev || prev < a.id.time) out.lastRevokedAt.set(clientId, a.id.time);
     }
@@ -107,9 +107,55 @@ export async function collectGrantHistory(scan: GoogleScan, out: TokenActivity):
   scan.ctx.coverage.note(
     COLLECTOR.tokenActivity,
     `Reports token log read from ${from} to ${scan.now.toISOString()} (${scan.config.auditWindowDays} days; Google keeps about 180): ` +
-      `${a} authorize and ${r} revoke events. Grants older than the window have no grant time, and an app without ` +
-      `API activity in the window is reported as last used before ${from}.`,
+      `${a} authorize and ${r} revoke events. Grant times, last use and last revocation that earlier scans saw ` +
+      `are kept when their events age out; a grant older than what any scan has read has no grant time, and an ` +
+      `app with no API activity since is reported as last used before the start of the first window that showed none.`,
   );
+}
+
+/**
+ * Keep what the previous scan knew about events that have aged out of this window: grant times per
+ * (app, user), last revocation and last use per app. Only when the previous scan ran inside this window,
+ * so that the two windows together leave no gap in which something could have happened unseen. Window
+ * events read by this scan win.
+ */
+export async function carryEarlierActivity(scan: GoogleScan, out: TokenActivity): Promise<void> {
+  const { previous, coverage } = scan.ctx;
+  if (previous.scanId === null) return;
+  if (!previousOverlapsWindow(scan)) {
+    coverage.note(
+      COLLECTOR.tokenActivity,
+      `the previous scan (#${previous.scanId}, ${previous.scannedAt ?? 'time unknown'}) is older than the window ` +
+        `start ${scan.windowStart.toISOString()}: grant times and last use seen only by it are not carried over.`,
+    );
+    return;
+  }
+  let grantTimes = 0;
+  for await (const bundle of previous.bundles({ kinds: ['oauth-client'] })) {
+    const app = bundle.identity;
+    if (!app) continue;
+    const clientId = app.nativeId;
+    for (const g of bundle.grants) {
+      if (!g.grantedAt || !g.principal) continue;
+      const k = pairKey(clientId, g.principal.id);
+      if (out.authorizedAt.has(k)) continue;
+      out.authorizedAt.set(k, g.grantedAt);
+      grantTimes += 1;
+    }
+    const revoked = app.attributes.lastRevokedAt;
+    if (typeof revoked === 'string' && !out.lastRevokedAt.has(clientId))
+      out.lastRevokedAt.set(clientId, revoked);
+    // An actual time only: "never used since granted" is recomputed from the grant times.
+    if (app.lastUsed?.at && app.lastUsed.source.startsWith(LAST_USE_SOURCE)) {
+      out.earlierLastUse.set(clientId, app.lastUsed);
+    }
+  }
+  if (grantTimes > 0) {
+    coverage.note(
+      COLLECTOR.tokenActivity,
+      `${grantTimes} grant times whose authorize event is no longer in the window were kept from scan #${previous.scanId}.`,
+    );
+  }
 }
 
 /**
