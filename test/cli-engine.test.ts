@@ -145,13 +145,17 @@ describe('grantscope CLI with a plugin connector', () => {
     const high = await runCli(['findings', '-c', config, '--fail-on', 'high'], { cwd: dir });
     expect(high.code).toBe(1);
     expect(high.stdout).toContain('over-privileged');
-    const none = await runCli(['findings', '-c', config, '--rule', 'stale', '--fail-on', 'critical'], { cwd: dir });
+    const none = await runCli(['findings', '-c', config, '--rule', 'stale', '--fail-on', 'critical'], {
+      cwd: dir,
+    });
     expect(none.code).toBe(0);
   });
 
   it('findings JSON validates against the published JSON Schema', async () => {
     const r = await runCli(['findings', '-c', config, '--format', 'json'], { cwd: dir });
-    const schema = JSON.parse(readFileSync(join(__dirname, '..', 'src', 'findings', 'finding.schema.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(join(__dirname, '..', 'src', 'findings', 'finding.schema.json'), 'utf8'),
+    );
     const ajv = new Ajv2020.default({ allErrors: true, strict: false });
     addFormats.default(ajv);
     const validate = ajv.compile(schema);
@@ -166,9 +170,9 @@ describe('grantscope CLI with a plugin connector', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.previousScan).toBe(1);
-    expect(out.diff.scopeExpansions.map((e: { identity: { nativeId: string } }) => e.identity.nativeId)).toEqual([
-      'app-crm',
-    ]);
+    expect(
+      out.diff.scopeExpansions.map((e: { identity: { nativeId: string } }) => e.identity.nativeId),
+    ).toEqual(['app-crm']);
     expect(out.diff.identities.added.map((i: { nativeId: string }) => i.nativeId)).toEqual(['app-new']);
     expect(out.diff.credentials.removed.map((c: { nativeId: string }) => c.nativeId)).toEqual(['sec-1']);
     const rules = out.findings.map((f: FindingJson) => `${f.rule}:${f.identity.id}`);

@@ -23,7 +23,10 @@ interface FindingJson {
 const line = (f: FindingJson) =>
   `${f.platform} ${f.rule} ${f.severity} ${f.identity.kind} ${f.identity.id}${f.subject ? ` ${f.subject}` : ''}`;
 const expected = (name: string) =>
-  readFileSync(join(ROOT, 'test', 'expected', name), 'utf8').trim().split('\n').sort();
+  readFileSync(join(ROOT, 'test', 'expected', name), 'utf8')
+    .trim()
+    .split('\n')
+    .sort();
 
 describe('grantscope demo', () => {
   const dir = tempDir('gs-demo-');
@@ -46,7 +49,10 @@ describe('grantscope demo', () => {
     expect(got).toEqual(expected('demo-scan-1.findings.txt'));
     for (const p of ['github', 'microsoft365', 'google-workspace']) {
       for (const rule of ['over-privileged', 'ownerless', 'stale', 'credential-hygiene']) {
-        expect(got.filter((l) => l.startsWith(`${p} ${rule} `)).length, `${p} ${rule}`).toBeGreaterThanOrEqual(2);
+        expect(
+          got.filter((l) => l.startsWith(`${p} ${rule} `)).length,
+          `${p} ${rule}`,
+        ).toBeGreaterThanOrEqual(2);
       }
     }
   });
@@ -55,7 +61,10 @@ describe('grantscope demo', () => {
     const got = out.findings.map(line).sort();
     expect(got).toEqual(expected('demo-scan-2.findings.txt'));
     for (const p of ['github', 'microsoft365', 'google-workspace']) {
-      expect(got.some((l) => l.startsWith(`${p} new-grant `)), p).toBe(true);
+      expect(
+        got.some((l) => l.startsWith(`${p} new-grant `)),
+        p,
+      ).toBe(true);
     }
   });
 
@@ -89,8 +98,8 @@ describe('an unchanged organisation scanned again', () => {
     expect(diff.counts.grants).toEqual({ added: 0, removed: 0, modified: 0 });
     expect(diff.counts.credentials).toMatchObject({ added: 0, removed: 0, renewed: 0, modified: 0 });
     expect(diff.counts.rawOnlyUpdates).toBe(0);
-    expect(findings.filter((f: FindingJson) => f.rule === 'new-grant' || f.rule === 'scope-expansion')).toEqual(
-      [],
-    );
+    expect(
+      findings.filter((f: FindingJson) => f.rule === 'new-grant' || f.rule === 'scope-expansion'),
+    ).toEqual([]);
   });
 });

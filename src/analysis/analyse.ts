@@ -1,10 +1,10 @@
 import { diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
+import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import type { Policy } from '../policy/index.js';
 import { evaluateRules } from '../rules/index.js';
 import type { ScanSummary, SnapshotStore } from '../store/store.js';
-import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 
 export interface AnalysisOptions {
   policy: Policy;
@@ -22,7 +22,11 @@ export interface ScanAnalysis {
 }
 
 /** Diff two stored scans, coverage-aware. */
-export async function computeDiff(store: SnapshotStore, from: ScanSummary, to: ScanSummary): Promise<SnapshotDiff> {
+export async function computeDiff(
+  store: SnapshotStore,
+  from: ScanSummary,
+  to: ScanSummary,
+): Promise<SnapshotDiff> {
   return diffChanges(store.changesBetween(from.id, to.id), { before: from.sources, after: to.sources });
 }
 

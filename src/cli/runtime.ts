@@ -2,14 +2,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
-import type { Connector } from '../connector/connector.js';
+import type { AnyConnector } from '../connector/connector.js';
 import { loadConnectors } from '../connector/registry.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
 import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
-import type { SnapshotStore } from '../store/store.js';
 import { openStore } from '../store/open.js';
+import type { SnapshotStore } from '../store/store.js';
 
 export const DEFAULT_CONFIG_FILE = 'grantscope.yaml';
 
@@ -29,7 +29,7 @@ export interface CommonOptions {
 export function addCommonOptions(cmd: Command, { format = true }: { format?: boolean } = {}): Command {
   cmd
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG_FILE} when present)`)
-    .option('--db <file>', 'SQLite database (default: the config\'s `database`, else ./grantscope.db)');
+    .option('--db <file>', "SQLite database (default: the config's `database`, else ./grantscope.db)");
   if (format) {
     cmd
       .addOption(
@@ -42,7 +42,9 @@ export function addCommonOptions(cmd: Command, { format = true }: { format?: boo
   cmd
     .option('-v, --verbose', 'log progress details to stderr')
     .option('-q, --quiet', 'log errors only')
-    .addOption(new Option('--log-format <format>', 'stderr log format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--log-format <format>', 'stderr log format').choices(['text', 'json']).default('text'),
+    )
     .option('--no-color', 'no ANSI colours in tables')
     .option('--no-progress', 'no progress line on stderr');
   return cmd;
@@ -60,7 +62,8 @@ export function createRuntime(opts: CommonOptions): Runtime {
   const level: LogLevel = opts.quiet ? 'error' : opts.verbose ? 'debug' : 'warn';
   const logger = createLogger({ level, format: opts.logFormat ?? 'text' });
   const stderrTty = process.stderr.isTTY === true;
-  const progress = opts.progress !== false && stderrTty && !opts.quiet ? ttyProgress(process.stderr) : silentProgress;
+  const progress =
+    opts.progress !== false && stderrTty && !opts.quiet ? ttyProgress(process.stderr) : silentProgress;
   const toFile = opts.output != null;
   const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
   return {
@@ -84,7 +87,7 @@ export function configPath(opts: CommonOptions): string | null {
 /** Load and validate the config, with built-in and plugin connectors. Scans need this. */
 export async function loadFullConfig(
   opts: CommonOptions,
-  extraConnectors: readonly Connector<any>[] = [],
+  extraConnectors: readonly AnyConnector[] = [],
 ): Promise<LoadedConfig> {
   const file = configPath(opts);
   if (!file) {
@@ -121,7 +124,8 @@ export function parseAsOf(value: string | undefined, fallback: Date): Date {
   if (value === undefined) return fallback;
   if (value === 'now') return new Date();
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--as-of: not a date: '${value}' (use ISO-8601 or 'now')`);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`--as-of: not a date: '${value}' (use ISO-8601 or 'now')`);
   return d;
 }
 

@@ -72,7 +72,9 @@ export interface LoadedConfig {
 export function readConfigFile(file: string): { parsed: ParsedYaml; settings: EngineSettings } {
   const parsed = parseYaml(readYamlFile(file));
   if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
-    throw new ConfigError(file, [{ path: '', line: 1, message: 'expected a mapping of settings and connector sections' }]);
+    throw new ConfigError(file, [
+      { path: '', line: 1, message: 'expected a mapping of settings and connector sections' },
+    ]);
   }
   const engineOnly = Object.fromEntries(Object.entries(parsed.value).filter(([k]) => ENGINE_KEYS.has(k)));
   const settings = validateYaml(parsed, EngineSettings, engineOnly);
@@ -85,7 +87,11 @@ function closest(word: string, options: string[]): string | null {
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
     for (let i = 1; i <= a.length; i++)
       for (let j = 1; j <= b.length; j++)
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        d[i]![j] = Math.min(
+          d[i - 1]![j]! + 1,
+          d[i]![j - 1]! + 1,
+          d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
     return d[a.length]![b.length]!;
   };
   let best: string | null = null;
@@ -143,7 +149,11 @@ export function loadConfig(file: string, connectors: readonly Connector<unknown>
     const k = `${c.connector.id}:${c.tenant}`;
     if (seen.has(k)) {
       throw new ConfigError(abs, [
-        { path: c.path, line: null, message: `tenant '${c.tenant}' is configured twice for ${c.connector.id}` },
+        {
+          path: c.path,
+          line: null,
+          message: `tenant '${c.tenant}' is configured twice for ${c.connector.id}`,
+        },
       ]);
     }
     seen.add(k);

@@ -38,3 +38,10 @@ export interface Connector<Config = unknown> {
 export function defineConnector<Config>(connector: Connector<Config>): Connector<Config> {
   return connector;
 }
+
+/**
+ * A connector of any config type, for registries. (`Connector<unknown>` would not do: the config type
+ * appears in `scan`'s parameters, so a `Connector<GithubConfig>` is not a `Connector<unknown>`.)
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyConnector = Connector<any>;

@@ -43,7 +43,9 @@ export function readCaFile(caFile: string): string {
   try {
     return readFileSync(caFile, 'utf8');
   } catch (err) {
-    throw new CredentialSourceError(`tls.caFile: cannot read ${caFile}: ${(err as Error).message}`, { cause: err });
+    throw new CredentialSourceError(`tls.caFile: cannot read ${caFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

@@ -1,13 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import type { Connector } from './connector.js';
+import type { AnyConnector, Connector } from './connector.js';
 
 /**
  * Built-in connectors, imported lazily so that commands which only read the store (findings, diff,
  * inventory) do not load three SDKs.
  */
-const BUILTIN: Record<string, () => Promise<{ default: Connector<any> }>> = {
+const BUILTIN: Record<string, () => Promise<{ default: AnyConnector }>> = {
   github: () => import('../../connectors/github/index.js'),
   microsoft365: () => import('../../connectors/microsoft365/index.js'),
   'google-workspace': () => import('../../connectors/google-workspace/index.js'),
@@ -34,7 +34,7 @@ function isConnector(value: unknown): value is Connector<unknown> {
  */
 export async function loadConnectors(
   plugins: readonly string[] = [],
-  options: { configFile?: string; extra?: readonly Connector<any>[] } = {},
+  options: { configFile?: string; extra?: readonly AnyConnector[] } = {},
 ): Promise<Connector<unknown>[]> {
   const out: Connector<unknown>[] = [];
   for (const load of Object.values(BUILTIN)) out.push((await load()).default);
@@ -42,7 +42,8 @@ export async function loadConnectors(
   for (const spec of plugins) {
     const target =
       spec.startsWith('.') || isAbsolute(spec)
-        ? pathToFileURL(resolve(options.configFile ? resolve(options.configFile, '..') : process.cwd(), spec)).href
+        ? pathToFileURL(resolve(options.configFile ? resolve(options.configFile, '..') : process.cwd(), spec))
+            .href
         : spec;
     let mod: { default?: unknown };
     try {
@@ -54,7 +55,11 @@ export async function loadConnectors(
     }
     if (!isConnector(mod.default)) {
       throw new ConfigError(options.configFile ?? 'grantscope.yaml', [
-        { path: 'plugins', line: null, message: `plugin '${spec}' does not default-export a grantscope Connector` },
+        {
+          path: 'plugins',
+          line: null,
+          message: `plugin '${spec}' does not default-export a grantscope Connector`,
+        },
       ]);
     }
     out.push(mod.default);

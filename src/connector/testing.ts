@@ -4,7 +4,7 @@ import { silentProgress } from '../log/progress.js';
 import { ModelRecord } from '../model/record.js';
 import type { Connector } from './connector.js';
 import { type Clock, type ConnectorContext, NO_PREVIOUS_SNAPSHOT, type PreviousSnapshot } from './context.js';
-import { CoverageTracker, type CoverageReport } from './coverage.js';
+import { type CoverageReport, CoverageTracker } from './coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from './http.js';
 
 export interface TestContextOptions {

@@ -71,7 +71,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         toolVersion: TOOL_VERSION,
         label,
       });
-      const analysis = await analyseScan(store, outcome.scan, { policy, asOf: new Date(outcome.scan.startedAt) });
+      const analysis = await analyseScan(store, outcome.scan, {
+        policy,
+        asOf: new Date(outcome.scan.startedAt),
+      });
       return { scan: outcome.scan, coverage: outcome.coverage, analysis };
     };
     try {

@@ -45,3 +45,7 @@ export interface EmulatorPlatform<State = unknown> {
   /** Config and files the scanner needs for this platform and world. */
   clientSetup(state: State, ctx: EmulatorContext): ClientSetup;
 }
+
+/** A platform module of any state type, for the list of platforms. */
+// biome-ignore lint/suspicious/noExplicitAny: the state type is private to each module
+export type AnyEmulatorPlatform = EmulatorPlatform<any>;

@@ -37,7 +37,11 @@ describe('emulator server core', () => {
   let emu: RunningEmulator;
   let fetch: typeof globalThis.fetch;
   beforeAll(async () => {
-    emu = await startEmulator({ world: world(['a', 'b']), platforms: [toy], now: new Date('2026-01-10T00:00:00Z') });
+    emu = await startEmulator({
+      world: world(['a', 'b']),
+      platforms: [toy],
+      now: new Date('2026-01-10T00:00:00Z'),
+    });
     const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/gs-emu-'));
     const caFile = `${dir}/ca.pem`;
     await import('node:fs/promises').then((fs) => fs.writeFile(caFile, emu.caCert));
@@ -56,7 +60,12 @@ describe('emulator server core', () => {
   });
 
   it('applies faults for the requested number of matching calls, then recovers', async () => {
-    emu.faults.add({ service: 'toy', path: '/toy/{name}/items', times: 2, action: { kind: 'rate-limit', retryAfter: 3 } });
+    emu.faults.add({
+      service: 'toy',
+      path: '/toy/{name}/items',
+      times: 2,
+      action: { kind: 'rate-limit', retryAfter: 3 },
+    });
     const a = await fetch(`${emu.origin}/toy/x/items`);
     const b = await fetch(`${emu.origin}/toy/x/items`);
     const c = await fetch(`${emu.origin}/toy/x/items`);

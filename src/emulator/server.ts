@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
-import type { ClientSetup, EmulatorContext, EmulatorKeys, EmulatorPlatform } from './platform.js';
+import type { AnyEmulatorPlatform, ClientSetup, EmulatorContext, EmulatorKeys } from './platform.js';
 import { BUILTIN_EMULATOR_PLATFORMS } from './platforms.js';
 import { type EmuRequest, type EmuResponse, Router } from './router.js';
 import { emulatorTls } from './tls.js';
@@ -18,7 +18,7 @@ export interface EmulatorOptions {
   /** Fixed clock. Default: the world's `now`, else the real time at start. */
   now?: Date;
   /** Platform modules; default: the built-in ones. */
-  platforms?: EmulatorPlatform<any>[];
+  platforms?: AnyEmulatorPlatform[];
 }
 
 export interface RouteStats {
@@ -93,7 +93,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function encodeBody(resp: EmuResponse): { buf: Buffer; type: string | undefined } {
   if (resp.body === undefined || resp.body === null) return { buf: Buffer.alloc(0), type: undefined };
   if (Buffer.isBuffer(resp.body)) return { buf: resp.body, type: undefined };
-  if (typeof resp.body === 'string') return { buf: Buffer.from(resp.body), type: 'text/plain; charset=utf-8' };
+  if (typeof resp.body === 'string')
+    return { buf: Buffer.from(resp.body), type: 'text/plain; charset=utf-8' };
   return { buf: Buffer.from(JSON.stringify(resp.body)), type: 'application/json; charset=utf-8' };
 }
 
@@ -210,7 +211,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(
         res,
         429,
-        { error: { code: 'TooManyRequests', message: 'Too many requests (emulated)' }, message: 'Too many requests' },
+        {
+          error: { code: 'TooManyRequests', message: 'Too many requests (emulated)' },
+          message: 'Too many requests',
+        },
         { 'retry-after': String(fault.retryAfter) },
       );
     }
@@ -220,7 +224,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         res,
         403,
         {
-          message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
           documentation_url:
             'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         },
@@ -241,7 +246,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (fault?.kind === 'malformed') {
       count(route.service, method, route.pattern, 200);
       const text = '{"emulated": "malformed", ';
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': text.length });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': text.length,
+      });
       res.end(text);
       return;
     }

@@ -66,7 +66,9 @@ const RESERVED = new Set(['name', 'description', 'now', 'include', 'extends', 'p
 export function loadWorld(file: string, seen: string[] = []): World {
   const abs = resolve(file);
   if (seen.includes(abs)) {
-    throw new ConfigError(abs, [{ path: 'extends', line: null, message: `cycle: ${[...seen, abs].join(' -> ')}` }]);
+    throw new ConfigError(abs, [
+      { path: 'extends', line: null, message: `cycle: ${[...seen, abs].join(' -> ')}` },
+    ]);
   }
   const parsed = parseYaml(readYamlFile(abs));
   const doc = validateYaml(parsed, WorldFile);
@@ -88,7 +90,9 @@ export function loadWorld(file: string, seen: string[] = []): World {
     for (const [key, value] of Object.entries(sections)) {
       if (RESERVED.has(key)) continue;
       if (key in world.platforms && !doc.extends) {
-        throw new ConfigError(source, [{ path: key, line: null, message: `section '${key}' is defined twice` }]);
+        throw new ConfigError(source, [
+          { path: key, line: null, message: `section '${key}' is defined twice` },
+        ]);
       }
       world.platforms[key] = value;
       world.sectionFiles![key] = source;
@@ -141,13 +145,16 @@ export function applyPatch(platforms: Record<string, unknown>, patch: WorldPatch
   const container = parent as Record<string, unknown> | undefined;
   const list = container?.[last];
   if (!container || !Array.isArray(list)) {
-    throw new ConfigError(where, [{ path: 'at', line: null, message: `${patch.at} is not a list in this world` }]);
+    throw new ConfigError(where, [
+      { path: 'at', line: null, message: `${patch.at} is not a list in this world` },
+    ]);
   }
   if (patch.op === 'add') {
     list.push(structuredClone(patch.value));
     return;
   }
-  if (!patch.match) throw new ConfigError(where, [{ path: 'match', line: null, message: `${patch.op} needs match` }]);
+  if (!patch.match)
+    throw new ConfigError(where, [{ path: 'match', line: null, message: `${patch.op} needs match` }]);
   const hits = list.map((item, i) => (matches(item, patch.match!) ? i : -1)).filter((i) => i >= 0);
   if (hits.length === 0) {
     throw new ConfigError(where, [

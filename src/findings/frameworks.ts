@@ -25,7 +25,8 @@ export function frameworkRefsFor(
 ): FrameworkRefs {
   const type = RULE_FINDING_TYPE[rule];
   const controls = catalog.frameworks.filter(
-    (f) => f.findings.includes(type) && (!f.platforms || (platform !== null && f.platforms.includes(platform))),
+    (f) =>
+      f.findings.includes(type) && (!f.platforms || (platform !== null && f.platforms.includes(platform))),
   );
   return {
     owaspNhi: catalog.owaspNhi.filter((o) => o.scannerFindings.includes(type)).map((o) => o.id),

@@ -27,13 +27,22 @@ export interface TableStyle {
 }
 
 /** A plain-text table for people: header, separator, aligned columns. */
-export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], style: TableStyle = {}): string {
-  const texts = rows.map((r) => columns.map((c) => truncate(cell(c.value(r)).replace(/\s+/g, ' '), c.maxWidth)));
+export function renderTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  style: TableStyle = {},
+): string {
+  const texts = rows.map((r) =>
+    columns.map((c) => truncate(cell(c.value(r)).replace(/\s+/g, ' '), c.maxWidth)),
+  );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...texts.map((t) => t[i]!.length)));
   const pad = (s: string, i: number) =>
     columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!);
   const lines = [
-    columns.map((c, i) => pad(c.header.toUpperCase(), i)).join('  ').trimEnd(),
+    columns
+      .map((c, i) => pad(c.header.toUpperCase(), i))
+      .join('  ')
+      .trimEnd(),
     ...texts.map((t, ri) =>
       t
         .map((s, i) => {
@@ -90,7 +99,15 @@ export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-const ANSI: Record<string, string> = { red: '31', yellow: '33', magenta: '35', cyan: '36', dim: '2', bold: '1', green: '32' };
+const ANSI: Record<string, string> = {
+  red: '31',
+  yellow: '33',
+  magenta: '35',
+  cyan: '36',
+  dim: '2',
+  bold: '1',
+  green: '32',
+};
 export function paint(enabled: boolean, color: keyof typeof ANSI | string, text: string): string {
   const code = ANSI[color];
   return enabled && code ? `\x1b[${code}m${text}\x1b[0m` : text;

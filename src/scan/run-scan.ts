@@ -62,7 +62,8 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   const previousOf = async (platform: string, tenant: string): Promise<PreviousSnapshot> => {
     const source = `${platform}:${tenant}`;
     const scans = await store.listScans({ status: ['complete', 'incomplete'] });
-    const prev = scans.find((s) => s.id < writer.scanId && s.sources.some((x) => x.source === source)) ?? null;
+    const prev =
+      scans.find((s) => s.id < writer.scanId && s.sources.some((x) => x.source === source)) ?? null;
     return {
       scanId: prev?.id ?? null,
       scannedAt: prev?.startedAt ?? null,

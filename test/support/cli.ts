@@ -45,7 +45,8 @@ export function runCli(
         child.kill(options.killSignal ?? 'SIGKILL');
       }
     });
-    if (options.killAfterMs) setTimeout(() => child.kill(options.killSignal ?? 'SIGKILL'), options.killAfterMs);
+    if (options.killAfterMs)
+      setTimeout(() => child.kill(options.killSignal ?? 'SIGKILL'), options.killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });

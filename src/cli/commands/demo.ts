@@ -1,12 +1,12 @@
-import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
+import { renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
 import { renderFindings } from '../../output/views/findings.js';
 import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
-import { renderJson } from '../../output/format.js';
 
 interface DemoOptions extends CommonOptions {
   dir?: string;

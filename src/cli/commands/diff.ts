@@ -2,7 +2,13 @@ import type { Command } from 'commander';
 import { computeDiff } from '../../analysis/analyse.js';
 import { UsageError } from '../../errors.js';
 import { renderDiff } from '../../output/views/diff.js';
-import { addCommonOptions, type CommonOptions, createRuntime, openExistingStore, parseScanId } from '../runtime.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  createRuntime,
+  openExistingStore,
+  parseScanId,
+} from '../runtime.js';
 import { selectScan } from './select-scan.js';
 
 interface DiffOptions extends CommonOptions {
@@ -36,8 +42,10 @@ Examples:
     try {
       const to = await selectScan(store, parseScanId(opts.to, '--to'));
       const fromId = parseScanId(opts.from, '--from');
-      const from = fromId !== undefined ? await selectScan(store, fromId) : await store.latestScan({ before: to.id });
-      if (!from) throw new UsageError(`scan #${to.id} is the first scan; there is nothing to compare it with`);
+      const from =
+        fromId !== undefined ? await selectScan(store, fromId) : await store.latestScan({ before: to.id });
+      if (!from)
+        throw new UsageError(`scan #${to.id} is the first scan; there is nothing to compare it with`);
       if (from.id >= to.id) throw new UsageError(`--from (${from.id}) must be older than --to (${to.id})`);
       const diff = await computeDiff(store, from, to);
       rt.emit(renderDiff(diff, opts.format, { from, to, color: rt.color }));

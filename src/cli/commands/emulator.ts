@@ -36,10 +36,13 @@ Examples:
     )
     .action(async (opts: EmulatorOptions) => {
       const port = opts.port === undefined ? 0 : Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: not a port: ${opts.port}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port: not a port: ${opts.port}`);
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
       const emu = await startEmulator({ world, port });
-      const dir = opts.configDir ? resolve(opts.configDir) : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
+      const dir = opts.configDir
+        ? resolve(opts.configDir)
+        : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
       mkdirSync(dir, { recursive: true });
       const written = writeClientConfig(emu, dir);
       process.stdout.write(

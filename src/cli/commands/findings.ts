@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { computeFindings } from '../../analysis/analyse.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { type Finding, RULE_IDS, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { renderFindings } from '../../output/views/findings.js';
-import { exitCodeFor } from './scan.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
@@ -15,9 +16,8 @@ import {
   parseAsOf,
   parseScanId,
 } from '../runtime.js';
+import { exitCodeFor } from './scan.js';
 import { selectScan } from './select-scan.js';
-import { Option } from 'commander';
-import { resolve } from 'node:path';
 
 interface FindingsOptions extends CommonOptions {
   scan?: string;

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
-import type { IdentityBundle } from '../../store/store.js';
 import { renderInventory } from '../../output/views/inventory.js';
-import { addCommonOptions, type CommonOptions, createRuntime, openExistingStore, parseScanId } from '../runtime.js';
+import type { IdentityBundle } from '../../store/store.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  createRuntime,
+  openExistingStore,
+  parseScanId,
+} from '../runtime.js';
 import { selectScan } from './select-scan.js';
 
 interface InventoryOptions extends CommonOptions {

@@ -12,7 +12,13 @@ import { runScan } from '../../scan/run-scan.js';
 import { openStore } from '../../store/open.js';
 import { TOOL_VERSION } from '../../version.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
-import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig, parseAsOf } from '../runtime.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  createRuntime,
+  loadFullConfig,
+  parseAsOf,
+} from '../runtime.js';
 
 interface ScanOptions extends CommonOptions {
   failOn: string;
@@ -78,7 +84,10 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         http: {
           caFile: config.caFile,
           timeoutMs: config.settings.http.timeoutSeconds * 1000,
-          retry: { maxRetries: config.settings.http.maxRetries, maxDelayMs: config.settings.http.maxRetryWaitSeconds * 1000 },
+          retry: {
+            maxRetries: config.settings.http.maxRetries,
+            maxDelayMs: config.settings.http.maxRetryWaitSeconds * 1000,
+          },
           userAgent: `grantscope/${TOOL_VERSION}`,
         },
         concurrency: config.settings.concurrency,
@@ -128,8 +137,13 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
 }
 
 /** Incomplete (3) outranks findings (1): a partial scan cannot vouch for its findings. */
-export function exitCodeFor(complete: boolean, findings: readonly Finding[], failOn: ReturnType<typeof parseFailOn>) {
+export function exitCodeFor(
+  complete: boolean,
+  findings: readonly Finding[],
+  failOn: ReturnType<typeof parseFailOn>,
+) {
   if (!complete) return EXIT.incomplete;
-  if (failOn && findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn])) return EXIT.findings;
+  if (failOn && findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn]))
+    return EXIT.findings;
   return EXIT.ok;
 }

@@ -14,7 +14,7 @@ import {
   simpleUser,
   urlsOf,
 } from './shapes.js';
-import { type GithubState, iterate, type Listing, listing } from './state.js';
+import { type GithubState, iterate, listing } from './state.js';
 import type { Level, Permissions, Repo } from './world.js';
 
 const API = '/api/v3';

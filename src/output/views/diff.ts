@@ -61,34 +61,112 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
   const lines: DiffLine[] = [];
   const ref = (r: Identity | Grant | Credential) => (r.type === 'identity' ? r : r.identity);
   for (const a of d.identities.added)
-    lines.push({ change: a.baseline ? 'baseline' : 'identity added', source: a.source, kind: a.record.kind, identity: identityLabel(a.record), detail: a.record.origin });
+    lines.push({
+      change: a.baseline ? 'baseline' : 'identity added',
+      source: a.source,
+      kind: a.record.kind,
+      identity: identityLabel(a.record),
+      detail: a.record.origin,
+    });
   for (const r of d.identities.removed)
-    lines.push({ change: 'identity removed', source: r.source, kind: r.record.kind, identity: identityLabel(r.record), detail: '' });
+    lines.push({
+      change: 'identity removed',
+      source: r.source,
+      kind: r.record.kind,
+      identity: identityLabel(r.record),
+      detail: '',
+    });
   for (const m of d.identities.modified)
-    lines.push({ change: 'identity changed', source: m.source, kind: m.after.kind, identity: identityLabel(m.after), detail: m.fields.join(', ') });
+    lines.push({
+      change: 'identity changed',
+      source: m.source,
+      kind: m.after.kind,
+      identity: identityLabel(m.after),
+      detail: m.fields.join(', '),
+    });
   for (const e of d.scopeExpansions)
-    lines.push({ change: 'scope widened', source: e.source, kind: e.grant.identity.kind, identity: e.grant.identity.nativeId, detail: `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}` });
+    lines.push({
+      change: 'scope widened',
+      source: e.source,
+      kind: e.grant.identity.kind,
+      identity: e.grant.identity.nativeId,
+      detail: `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}`,
+    });
   const expanded = new Set(d.scopeExpansions.map((e) => `${e.source}\u0000${e.key}`));
   for (const a of d.grants.added)
     if (!expanded.has(`${a.source}\u0000${a.key}`))
-      lines.push({ change: a.baseline ? 'baseline' : 'grant added', source: a.source, kind: ref(a.record).kind, identity: ref(a.record).nativeId, detail: grantLabel(a.record) });
+      lines.push({
+        change: a.baseline ? 'baseline' : 'grant added',
+        source: a.source,
+        kind: ref(a.record).kind,
+        identity: ref(a.record).nativeId,
+        detail: grantLabel(a.record),
+      });
   for (const r of d.grants.removed)
-    lines.push({ change: 'grant removed', source: r.source, kind: ref(r.record).kind, identity: ref(r.record).nativeId, detail: grantLabel(r.record) });
+    lines.push({
+      change: 'grant removed',
+      source: r.source,
+      kind: ref(r.record).kind,
+      identity: ref(r.record).nativeId,
+      detail: grantLabel(r.record),
+    });
   for (const m of d.grants.modified)
     if (!expanded.has(`${m.source}\u0000${m.key}`))
-      lines.push({ change: 'grant changed', source: m.source, kind: ref(m.after).kind, identity: ref(m.after).nativeId, detail: `${grantLabel(m.after)}: ${m.fields.join(', ')}` });
+      lines.push({
+        change: 'grant changed',
+        source: m.source,
+        kind: ref(m.after).kind,
+        identity: ref(m.after).nativeId,
+        detail: `${grantLabel(m.after)}: ${m.fields.join(', ')}`,
+      });
   for (const a of d.credentials.added)
-    lines.push({ change: a.baseline ? 'baseline' : 'credential added', source: a.source, kind: ref(a.record).kind, identity: ref(a.record).nativeId, detail: credLabel(a.record) });
+    lines.push({
+      change: a.baseline ? 'baseline' : 'credential added',
+      source: a.source,
+      kind: ref(a.record).kind,
+      identity: ref(a.record).nativeId,
+      detail: credLabel(a.record),
+    });
   for (const r of d.credentials.removed)
-    lines.push({ change: 'credential removed', source: r.source, kind: ref(r.record).kind, identity: ref(r.record).nativeId, detail: credLabel(r.record) });
+    lines.push({
+      change: 'credential removed',
+      source: r.source,
+      kind: ref(r.record).kind,
+      identity: ref(r.record).nativeId,
+      detail: credLabel(r.record),
+    });
   for (const r of d.credentials.renewed)
-    lines.push({ change: 'credential renewed', source: r.source, kind: r.after.identity.kind, identity: r.after.identity.nativeId, detail: `${credLabel(r.before)} → ${r.after.expiresAt ? r.after.expiresAt.slice(0, 10) : 'never'}` });
+    lines.push({
+      change: 'credential renewed',
+      source: r.source,
+      kind: r.after.identity.kind,
+      identity: r.after.identity.nativeId,
+      detail: `${credLabel(r.before)} → ${r.after.expiresAt ? r.after.expiresAt.slice(0, 10) : 'never'}`,
+    });
   for (const m of d.credentials.modified)
-    lines.push({ change: 'credential changed', source: m.source, kind: ref(m.after).kind, identity: ref(m.after).nativeId, detail: `${credLabel(m.after)}: ${m.fields.join(', ')}` });
+    lines.push({
+      change: 'credential changed',
+      source: m.source,
+      kind: ref(m.after).kind,
+      identity: ref(m.after).nativeId,
+      detail: `${credLabel(m.after)}: ${m.fields.join(', ')}`,
+    });
   for (const o of d.ownerChanges)
-    lines.push({ change: 'owners changed', source: o.source, kind: o.identity.kind, identity: identityLabel(o.identity), detail: ownerDetail(o) });
+    lines.push({
+      change: 'owners changed',
+      source: o.source,
+      kind: o.identity.kind,
+      identity: identityLabel(o.identity),
+      detail: ownerDetail(o),
+    });
   for (const s of d.suppressed)
-    lines.push({ change: 'not compared', source: s.source, kind: '', identity: '', detail: suppressedDetail(s) });
+    lines.push({
+      change: 'not compared',
+      source: s.source,
+      kind: '',
+      identity: '',
+      detail: suppressedDetail(s),
+    });
   // Baseline additions (a collector scanned for the first time) are noise in a change listing.
   return lines.filter((l) => l.change !== 'baseline');
 }
@@ -134,18 +212,32 @@ export function summariseDiff(d: SnapshotDiff) {
   return {
     counts: d.counts,
     identities: {
-      added: d.identities.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
+      added: d.identities.added
+        .filter((a) => !a.baseline)
+        .map((a) => ({ source: a.source, ...lite(a.record) })),
       removed: d.identities.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
-      modified: d.identities.modified.map((m) => ({ source: m.source, fields: m.fields, before: lite(m.before), after: lite(m.after) })),
+      modified: d.identities.modified.map((m) => ({
+        source: m.source,
+        fields: m.fields,
+        before: lite(m.before),
+        after: lite(m.after),
+      })),
     },
     grants: {
       added: d.grants.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
       removed: d.grants.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
-      modified: d.grants.modified.map((m) => ({ source: m.source, fields: m.fields, before: lite(m.before), after: lite(m.after) })),
+      modified: d.grants.modified.map((m) => ({
+        source: m.source,
+        fields: m.fields,
+        before: lite(m.before),
+        after: lite(m.after),
+      })),
     },
     scopeExpansions: d.scopeExpansions.map(expansion),
     credentials: {
-      added: d.credentials.added.filter((a) => !a.baseline).map((a) => ({ source: a.source, ...lite(a.record) })),
+      added: d.credentials.added
+        .filter((a) => !a.baseline)
+        .map((a) => ({ source: a.source, ...lite(a.record) })),
       removed: d.credentials.removed.map((r) => ({ source: r.source, ...lite(r.record) })),
       renewed: d.credentials.renewed.map(renewal),
     },
@@ -176,9 +268,13 @@ export function renderDiffSummary(d: SnapshotDiff, color = false): string {
   const head = `  ${parts.join(' · ')}\n`;
   if (lines.length === 0) return `${head}  No changes.\n`;
   if (lines.length > 25) return `${head}  ${lines.length} changes; see \`grantscope diff\`.\n`;
-  return head + renderRows('table', lines, COLUMNS, {
-    color: (row, text, i) => (i === 0 ? paint(color, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text),
-  });
+  return (
+    head +
+    renderRows('table', lines, COLUMNS, {
+      color: (row, text, i) =>
+        i === 0 ? paint(color, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text,
+    })
+  );
 }
 
 function countBaseline(d: SnapshotDiff, type: 'identity' | 'grant'): number {
@@ -199,7 +295,8 @@ export function renderDiff(
   return (
     title +
     renderRows('table', lines, COLUMNS, {
-      color: (row, text, i) => (i === 0 ? paint(options.color ?? false, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text),
+      color: (row, text, i) =>
+        i === 0 ? paint(options.color ?? false, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text,
     })
   );
 }

@@ -28,7 +28,11 @@ function lastUsedText(b: IdentityBundle): string {
 const COLUMNS: Column<IdentityBundle>[] = [
   { header: 'Platform', value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '' },
   { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0] },
-  { header: 'Name', value: (b) => b.identity?.displayName ?? b.identity?.nativeId ?? b.identityKey, maxWidth: 34 },
+  {
+    header: 'Name',
+    value: (b) => b.identity?.displayName ?? b.identity?.nativeId ?? b.identityKey,
+    maxWidth: 34,
+  },
   { header: 'Id', value: (b) => b.identity?.nativeId ?? '', maxWidth: 38 },
   { header: 'Origin', value: (b) => b.identity?.origin ?? '' },
   { header: 'Grants', value: (b) => b.grants.length, align: 'right' },

@@ -37,7 +37,8 @@ export function coverageRows(coverage: readonly CoverageReport[]): CoverageRow[]
 /** The per-collector coverage table printed after a scan. */
 export function renderCoverage(coverage: readonly CoverageReport[], color = false): string {
   return renderRows('table', coverageRows(coverage), COLUMNS, {
-    color: (row, text, i) => (i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text),
+    color: (row, text, i) =>
+      i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
   });
 }
 
@@ -51,6 +52,8 @@ export function incompleteCollectors(coverage: readonly CoverageReport[]): strin
   return coverage.flatMap((r) =>
     r.collectors
       .filter((c) => c.status === 'failed')
-      .map((c) => `${r.connector}:${r.tenant} ${c.collector}${c.httpStatus ? ` (HTTP ${c.httpStatus})` : ''}`),
+      .map(
+        (c) => `${r.connector}:${r.tenant} ${c.collector}${c.httpStatus ? ` (HTTP ${c.httpStatus})` : ''}`,
+      ),
   );
 }
