@@ -31,7 +31,7 @@ export class ThreadScanSink implements ScanSink {
   /** First failure of a write in flight, or of the thread itself. */
   private failure: Error | null = null;
 
-  constructor(private readonly options: ScanSinkOptions) {
+  constructor(options: ScanSinkOptions) {
     this.worker = new Worker(THREAD_SCRIPT, { workerData: options });
     this.worker.unref();
     this.worker.on('message', (reply: ScanThreadReply) => {
