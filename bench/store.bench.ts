@@ -47,6 +47,8 @@ const coverage: CoverageReport[] = [
 ];
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
+/** Peak RSS of this process so far, in MiB (the harness reports the overall peak). */
+const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 interface ScanTimes {
   id: number;
@@ -98,6 +100,7 @@ export default async function bench(): Promise<BenchRow[]> {
     row(`first snapshot, ${label}`, 'close() incl. WAL checkpoint', seconds(t), 's');
     const sizeAfterFirst = statSync(file).size;
     row(`first snapshot, ${label}`, 'database size', sizeAfterFirst / 2 ** 20, 'MiB');
+    row(`first snapshot, ${label}`, 'peak RSS so far', peakMiB(), 'MiB');
 
     store = await openSqliteStore(file);
     let unchangedTotal = 0;
@@ -116,6 +119,7 @@ export default async function bench(): Promise<BenchRow[]> {
       's',
     );
     row(`${UNCHANGED_SCANS} unchanged snapshots`, 'growth per snapshot', growth / 1024, 'KiB', '< 64');
+    row(`${UNCHANGED_SCANS} unchanged snapshots`, 'peak RSS so far', peakMiB(), 'MiB');
 
     store = await openSqliteStore(file);
     const changedTenant = { ...baseline, variant: 1, changeRate: 0.07 };
@@ -141,6 +145,7 @@ export default async function bench(): Promise<BenchRow[]> {
     row(`diff ${label} snapshots`, 'enumerate all changes', enumerate, 's', '< 10');
     row(`diff ${label} snapshots`, 'consume all (serialise records)', consume, 's', '< 10');
     if (bytes === 0) throw new Error('diff produced no records');
+    row(`diff ${label} snapshots`, 'peak RSS so far', peakMiB(), 'MiB');
 
     t = performance.now();
     let bundles = 0;

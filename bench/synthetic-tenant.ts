@@ -118,8 +118,12 @@ function spIdentity(i: number): Identity {
   };
 }
 
-function spGrant(i: number, j: number, t: SyntheticTenant): Grant {
-  const sp = guid(i, 1);
+/** Ids that repeat across records, computed once (the generator stands in for connectors; keep it cheap). */
+const PERMISSION_IDS = Array.from({ length: 64 }, (_, j) => guid(j, 13));
+const GRAPH_SP_ID = guid(0, 17);
+const guidOfPermission = (j: number) => PERMISSION_IDS[j] ?? guid(j, 13);
+
+function spGrant(i: number, j: number, t: SyntheticTenant, sp: string): Grant {
   const scope = SCOPES[(i + j) % SCOPES.length]!;
   const delegated = j % 3 === 0;
   const changed = t.variant > 0 && rand(i, j, t.variant, 11) < t.changeRate;
@@ -131,7 +135,7 @@ function spGrant(i: number, j: number, t: SyntheticTenant): Grant {
     tenant: TENANT,
     identity: { kind: 'service-principal', nativeId: sp },
     permission: {
-      id: guid(j, 13),
+      id: guidOfPermission(j),
       name: `${scope}#${j}`,
       resource: GRAPH,
       nativeLevel: delegated ? 'delegated' : 'application',
@@ -160,27 +164,26 @@ function spGrant(i: number, j: number, t: SyntheticTenant): Grant {
           clientId: sp,
           consentType: 'Principal',
           principalId: principal,
-          resourceId: guid(0, 17),
+          resourceId: GRAPH_SP_ID,
           scope: `${scope} openid profile offline_access`,
           startTime: '0001-01-01T00:00:00Z',
           expiryTime: '9999-12-31T23:59:59.9999999Z',
         }
       : {
           id: `${sp.slice(0, 12)}${guid(i, j, 16).slice(0, 20)}`,
-          appRoleId: guid(j, 13),
+          appRoleId: guidOfPermission(j),
           createdDateTime: day(Math.floor(rand(i, j, 15) * 700)),
           deletedDateTime: null,
           principalDisplayName: `Contoso Integration ${i}`,
           principalId: sp,
           principalType: 'ServicePrincipal',
           resourceDisplayName: 'Microsoft Graph',
-          resourceId: guid(0, 17),
+          resourceId: GRAPH_SP_ID,
         },
   };
 }
 
-function spCredential(i: number): Credential {
-  const sp = guid(i, 1);
+function spCredential(i: number, sp: string): Credential {
   const keyId = guid(i, 18);
   const cert = i % 4 === 0;
   const start = Math.floor(rand(i, 19) * 600);
@@ -226,9 +229,10 @@ export function* syntheticBatches(t: SyntheticTenant, batch = 1000): Generator<M
     // In a changed variant, ~1% of identities are gone and as many new ones appear.
     const gone = t.variant > 0 && rand(i, t.variant, 20) < 0.01;
     const index = gone ? t.identities + i : i;
-    out.push(spIdentity(index));
-    for (let j = 0; j < t.grantsPerIdentity; j++) out.push(spGrant(index, j, t));
-    if (i % t.credentialEvery === 0) out.push(spCredential(index));
+    const sp = spIdentity(index);
+    out.push(sp);
+    for (let j = 0; j < t.grantsPerIdentity; j++) out.push(spGrant(index, j, t, sp.nativeId));
+    if (i % t.credentialEvery === 0) out.push(spCredential(index, sp.nativeId));
     if (out.length >= batch) {
       yield out;
       out = [];

@@ -8,8 +8,9 @@ interface Shape {
   prefixes: string[];
 }
 
-/** By the keys joined with NUL: a hint only (keys may contain NUL), so a hit is checked key by key. */
-const shapes = new Map<string, Shape>();
+/** Shapes by their first key; a hit is checked key by key (cheaper than building a lookup string). */
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
 /** Records have a few dozen shapes; `attributes` / `raw` maps add more. Bounded so odd input cannot grow it. */
 const MAX_SHAPES = 4096;
 
@@ -24,13 +25,19 @@ function sameKeys(a: string[], b: string[]): boolean {
 }
 
 function shapeOf(keys: string[]): Shape {
-  const id = keys.join('\u0000');
-  const cached = shapes.get(id);
-  if (cached && sameKeys(cached.order, keys)) return cached;
+  const first = keys.length > 0 ? keys[0]! : '';
+  const known = shapes.get(first);
+  if (known) {
+    for (const shape of known) if (sameKeys(shape.order, keys)) return shape;
+  }
   // Default sort compares UTF-16 code units, like the model's `a < b` comparator.
   const sorted = [...keys].sort();
   const shape = { order: keys, keys: sorted, prefixes: sorted.map((k) => `${JSON.stringify(k)}:`) };
-  if (!cached && shapes.size < MAX_SHAPES) shapes.set(id, shape);
+  if (shapeCount < MAX_SHAPES) {
+    shapeCount++;
+    if (known) known.push(shape);
+    else shapes.set(first, [shape]);
+  }
   return shape;
 }
 
@@ -78,13 +85,23 @@ function serialise(value: unknown): string {
  * at a million records per scan. Equality is asserted by a property test (canonical-record.test.ts).
  */
 export function fastCanonicalJson(value: unknown): string {
-  return serialise(value);
+  const json = serialise(value);
+  // The text is a rope of a few hundred pieces. Flatten it now, while it is young: left for later,
+  // the rope survives garbage collections and flattening it (when hashed or posted to the scan
+  // thread) cost several times more. ToNumber flattens its argument.
+  Number(json);
+  return json;
+}
+
+/** Content hash of a record's canonical JSON: equal to `contentHash(record)` of the model. */
+export function jsonContentHash(json: string): string {
+  return hash('sha256', json, 'base64url').slice(0, 22);
 }
 
 /** A record as stored: its canonical JSON and its content hash (equal to `contentHash(record)`). */
 export function canonicalRecord(rec: ModelRecord): { json: string; hash: string } {
-  const json = serialise(rec);
-  return { json, hash: hash('sha256', json, 'base64url').slice(0, 22) };
+  const json = fastCanonicalJson(rec);
+  return { json, hash: jsonContentHash(json) };
 }
 
 /** 128-bit digest of a record key: a short, fixed-size index entry in place of keys of 200+ characters. */

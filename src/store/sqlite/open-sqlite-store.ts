@@ -61,14 +61,20 @@ export function openSqliteStoreSync(file: string, options: SqliteStoreOptions = 
     restrictSidecarFiles(location);
     const cacheMiB = options.scanCacheMiB ?? 256;
     const threaded = options.scanThread ?? scanThreadAvailable();
-    const store = new SqliteSnapshotStore(db, new ReaderPool(location, busyTimeoutMs), location, (scanId) => {
-      const sinkOptions = { file: location, scanId, busyTimeoutMs, cacheMiB };
-      if (threaded) return new ThreadScanSink(sinkOptions);
-      const connection = connect(location, { busyTimeoutMs, cacheMiB });
-      // As in the scan thread: checkpoints happen outside `complete()` (close, or other commits).
-      connection.pragma('wal_autocheckpoint = 0');
-      return new InlineScanSink(connection, sinkOptions);
-    });
+    const store = new SqliteSnapshotStore(
+      db,
+      new ReaderPool(location, busyTimeoutMs),
+      location,
+      (scanId) => {
+        const sinkOptions = { file: location, scanId, busyTimeoutMs, cacheMiB };
+        if (threaded) return new ThreadScanSink(sinkOptions);
+        const connection = connect(location, { busyTimeoutMs, cacheMiB });
+        // As in the scan thread: checkpoints happen outside `complete()` (close, or other commits).
+        connection.pragma('wal_autocheckpoint = 0');
+        return new InlineScanSink(connection, sinkOptions);
+      },
+      now,
+    );
     doing = 'marking abandoned scans';
     try {
       store.markAbandonedScans(now().toISOString());

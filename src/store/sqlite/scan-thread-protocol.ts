@@ -2,15 +2,13 @@ import type { PreparedRecord } from './prepared-record.js';
 import type { CommitRequest } from './scan-commit.js';
 import type { SerializedError } from './scan-sink.js';
 
-/** A batch of prepared records, column-wise, so it crosses threads as a few arrays and one buffer. */
+/** A batch of prepared records, column-wise, so it crosses threads as a few arrays. */
 export interface WireBatch {
   tables: Uint8Array;
   sources: string[];
   identityKeys: string[];
-  hashes: string[];
+  keys: string[];
   jsons: string[];
-  /** 16 bytes per record. */
-  digests: Uint8Array;
 }
 
 export type ScanThreadRequest =
@@ -26,30 +24,26 @@ export function packBatch(batch: readonly PreparedRecord[]): WireBatch {
     tables: new Uint8Array(n),
     sources: new Array(n),
     identityKeys: new Array(n),
-    hashes: new Array(n),
+    keys: new Array(n),
     jsons: new Array(n),
-    digests: new Uint8Array(n * 16),
   };
   for (let i = 0; i < n; i++) {
     const r = batch[i]!;
     wire.tables[i] = r.table;
     wire.sources[i] = r.source;
     wire.identityKeys[i] = r.identityKey;
-    wire.hashes[i] = r.hash;
+    wire.keys[i] = r.key;
     wire.jsons[i] = r.json;
-    wire.digests.set(r.digest, i * 16);
   }
   return wire;
 }
 
 export function unpackBatch(wire: WireBatch): PreparedRecord[] {
-  const digests = Buffer.from(wire.digests.buffer, wire.digests.byteOffset, wire.digests.byteLength);
   return wire.jsons.map((json, i) => ({
     table: wire.tables[i]!,
     source: wire.sources[i]!,
     identityKey: wire.identityKeys[i]!,
-    hash: wire.hashes[i]!,
+    key: wire.keys[i]!,
     json,
-    digest: digests.subarray(i * 16, i * 16 + 16),
   }));
 }

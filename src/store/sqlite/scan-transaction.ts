@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type CoverageReport, isAuthoritative } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
 import type { RecordType } from '../../model/index.js';
+import { jsonContentHash, keyDigest } from './canonical-record.js';
 import { IdSet } from './id-set.js';
 import type { PreparedRecord } from './prepared-record.js';
 import { RECORD_TABLES, type RecordTable } from './record-tables.js';
@@ -156,9 +157,11 @@ export class ScanTransaction {
     const t = this.tables[rec.table]!;
     const sourceId = this.sourceId(rec.source);
     const scan = this.scanId;
+    const digest = keyDigest(rec.key);
+    const hash = jsonContentHash(rec.json);
     let earlier: OpenRow | undefined;
     let own: OpenRow | undefined;
-    for (const row of t.lookup.all(sourceId, rec.identityKey, rec.digest) as OpenRow[]) {
+    for (const row of t.lookup.all(sourceId, rec.identityKey, digest) as OpenRow[]) {
       if (row[1] === scan) own = row;
       else if (row[1] < scan) earlier = row;
       else {
@@ -171,7 +174,7 @@ export class ScanTransaction {
     this.recordsWritten++;
     if (earlier) {
       const firstWrite = t.seen.add(earlier[0]);
-      if (earlier[2] === rec.hash) {
+      if (earlier[2] === hash) {
         if (firstWrite) bump(t.keptOpen, sourceId, 1);
         return;
       }
@@ -181,9 +184,9 @@ export class ScanTransaction {
       bump(t.closedChanged, sourceId, 1);
     } else if (own) {
       // Written before in this scan: the last write wins.
-      if (own[2] === rec.hash) return;
-      const replaced = t.closedHere.get(sourceId, scan, rec.digest) as [number, string] | undefined;
-      if (replaced && replaced[1] === rec.hash) {
+      if (own[2] === hash) return;
+      const replaced = t.closedHere.get(sourceId, scan, digest) as [number, string] | undefined;
+      if (replaced && replaced[1] === hash) {
         // Back to the earlier scan's content: reopen that version instead of keeping a copy.
         t.remove.run(own[0]);
         t.reopen.run(replaced[0]);
@@ -192,10 +195,10 @@ export class ScanTransaction {
         bump(t.keptOpen, sourceId, 1);
         return;
       }
-      t.update.run(rec.hash, rec.json, own[0]);
+      t.update.run(hash, rec.json, own[0]);
       return;
     }
-    t.insert.run(sourceId, rec.identityKey, rec.digest, rec.hash, scan, rec.json);
+    t.insert.run(sourceId, rec.identityKey, digest, hash, scan, rec.json);
     bump(t.opened, sourceId, 1);
   }
 

@@ -412,3 +412,16 @@ describe('readSnapshot', () => {
     await expect(snapshot(42)).rejects.toThrow(`${file}: scan 42 does not exist`);
   });
 });
+
+describe('closing the store', () => {
+  it('aborts a scan still running, so nothing of it is committed', async () => {
+    const s1 = await scan(app('1'), undefined, 1);
+    const w = await store.beginScan({ startedAt: at(2), toolVersion: '0.1.0' });
+    await w.write(Array.from({ length: 1500 }, (_, i) => grant('1', `p${i}`)));
+    await store.close();
+    store = await openSqliteStore(file);
+    expect(await store.getScan(w.scanId)).toMatchObject({ status: 'failed' });
+    expect((await store.latestScan())?.id).toBe(s1.id);
+    expect(versionRows().grants).toBe(2);
+  });
+});

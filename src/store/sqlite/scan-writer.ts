@@ -18,6 +18,8 @@ export interface ScanWriterContext {
   summary(): ScanSummary;
   /** Records the scan as failed without its transaction (when that is gone). */
   markFailed(reason: string, finishedAt: string): void;
+  /** Called once the scan is completed or aborted. */
+  finished(): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class SqliteScanWriter implements ScanWriter {
     await this.flush();
     await this.ctx.sink.complete({ coverage, finishedAt, baseSeq: this.ctx.baseSeq });
     this.finished = true;
+    this.ctx.finished();
     return this.ctx.summary();
   }
 
@@ -81,6 +84,8 @@ export class SqliteScanWriter implements ScanWriter {
     } catch {
       // The transaction is gone with its thread or connection: record the failure directly.
       this.ctx.markFailed(reason, finishedAt);
+    } finally {
+      this.ctx.finished();
     }
   }
 

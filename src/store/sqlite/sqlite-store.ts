@@ -30,6 +30,8 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private closed = false;
   /** Scans whose connection is still open (a worker may be checkpointing after `complete()`). */
   private readonly sinks = new Set<ScanSink>();
+  /** Scans neither completed nor aborted yet. */
+  private readonly running = new Set<SqliteScanWriter>();
 
   constructor(
     private readonly db: Database.Database,
@@ -37,6 +39,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     readonly location: string,
     /** Opens the transaction a scan writes through (in a worker thread when available). */
     private readonly openScanSink: (scanId: number) => ScanSink,
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.scans = new ScanRows(db);
     this.findings = new FindingsTable(db);
@@ -65,12 +68,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
     const sink = guard(this.location, `starting scan ${scanId}`, () => this.openScanSink(scanId));
     this.sinks.add(sink);
     sink.closed().then(() => this.sinks.delete(sink));
-    return new SqliteScanWriter({
+    const writer = new SqliteScanWriter({
       file: this.location,
       scanId,
       baseSeq,
       sink,
       summary: () => this.scans.summary(scanId)!,
+      finished: () => this.running.delete(writer),
       markFailed: (reason, finishedAt) =>
         guard(this.location, `aborting scan ${scanId}`, () =>
           this.db
@@ -80,6 +84,8 @@ export class SqliteSnapshotStore implements SnapshotStore {
             .run(finishedAt, reason, scanId),
         ),
     });
+    this.running.add(writer);
+    return writer;
   }
 
   async getScan(id: number): Promise<ScanSummary | null> {
@@ -137,11 +143,19 @@ export class SqliteSnapshotStore implements SnapshotStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const writer of [...this.running]) {
+      await writer.abort('the store was closed before the scan completed', this.now().toISOString());
+    }
     await Promise.all([...this.sinks].map((s) => s.closed()));
     this.readers.closeAll();
     guard(this.location, 'closing the database', () => {
-      // Fold the WAL back into the database so the file is complete on its own.
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      try {
+        // Fold the WAL back into the database so the file is complete on its own.
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (err) {
+        // Another process is reading or writing: it (or the next open) will checkpoint.
+        if (!String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) throw err;
+      }
       this.db.close();
     });
   }
@@ -190,7 +204,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
       guard(this.location, doing, () => {
         for (const id of scanIds) this.assertCommitted(id);
       });
-      const db = this.readers.acquire();
+      const db = guard(this.location, doing, () => this.readers.acquire());
       const it = body(db)[Symbol.iterator]();
       try {
         while (true) {

@@ -57,7 +57,7 @@ export class ThreadScanSink implements ScanSink {
   async write(batch: PreparedRecord[]): Promise<void> {
     this.throwIfFailed();
     const wire = packBatch(batch);
-    const sent = this.request({ op: 'write', batch: wire }, [wire.digests.buffer as ArrayBuffer]).catch(
+    const sent = this.request({ op: 'write', batch: wire }, [wire.tables.buffer as ArrayBuffer]).catch(
       (err: Error) => {
         this.failure ??= err;
       },
