@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelRecord } from '../../model/index.js';
 import type { RecordChange, SnapshotFilter } from '../store.js';
-import { RECORD_TABLES, type RecordTable } from './record-tables.js';
+import { kindFilterSql, RECORD_TABLES, type RecordTable } from './record-tables.js';
 import { scanSources } from './snapshot-reader.js';
 
 /**
@@ -12,9 +12,7 @@ import { scanSources } from './snapshot-reader.js';
  * view (one definition of it in SQL).
  */
 function sidesSql(t: RecordTable, kinds: boolean): string {
-  const kind = kinds
-    ? ` AND ${t.kindExpr.replace('record', 'v.record')} IN (SELECT value FROM json_each(:kinds))`
-    : '';
+  const kind = kinds ? ` AND ${kindFilterSql(t, 'v.record')}` : '';
   return `
     SELECT r.key AS key, 0 AS side, v.id AS id, v.hash AS hash
     FROM ${t.table} AS v INDEXED BY ${t.table}_closed JOIN ${t.versionsView} AS r ON r.id = v.id

@@ -7,8 +7,8 @@ export interface RecordTable {
   table: 'identities' | 'grants' | 'credentials';
   /** Position of the type in snapshots and diffs: identity, grant, credential. */
   order: number;
-  /** SQL for the identity kind of a row, for `SnapshotFilter.kinds`. */
-  kindExpr: string;
+  /** JSON path of the identity kind in `record`, for `SnapshotFilter.kinds`. */
+  kindPath: string;
   /** The view with readable columns and `key` (migration 001). */
   versionsView: string;
   identityKeyOf(rec: ModelRecord): string;
@@ -19,7 +19,7 @@ export const RECORD_TABLES: readonly RecordTable[] = [
     type: 'identity',
     table: 'identities',
     order: 0,
-    kindExpr: "json_extract(record, '$.kind')",
+    kindPath: '$.kind',
     versionsView: 'identity_versions',
     identityKeyOf: (rec) => identityKey(rec as Extract<ModelRecord, { type: 'identity' }>),
   },
@@ -27,7 +27,7 @@ export const RECORD_TABLES: readonly RecordTable[] = [
     type: 'grant',
     table: 'grants',
     order: 1,
-    kindExpr: "json_extract(record, '$.identity.kind')",
+    kindPath: '$.identity.kind',
     versionsView: 'grant_versions',
     identityKeyOf: (rec) => identityKey((rec as Extract<ModelRecord, { type: 'grant' }>).identity),
   },
@@ -35,11 +35,16 @@ export const RECORD_TABLES: readonly RecordTable[] = [
     type: 'credential',
     table: 'credentials',
     order: 2,
-    kindExpr: "json_extract(record, '$.identity.kind')",
+    kindPath: '$.identity.kind',
     versionsView: 'credential_versions',
     identityKeyOf: (rec) => identityKey((rec as Extract<ModelRecord, { type: 'credential' }>).identity),
   },
 ];
+
+/** SQL: the row's identity kind is one of the JSON array `:kinds`. */
+export function kindFilterSql(t: RecordTable, recordColumn = 'record'): string {
+  return `json_extract(${recordColumn}, '${t.kindPath}') IN (SELECT value FROM json_each(:kinds))`;
+}
 
 export function tableFor(type: RecordType): RecordTable {
   const t = RECORD_TABLES.find((x) => x.type === type);

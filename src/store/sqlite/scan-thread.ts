@@ -31,7 +31,7 @@ function handle(msg: ScanThreadRequest): 'continue' | 'committed' | 'aborted' {
   }
 }
 
-const doing = { write: 'writing records', complete: 'completing', abort: 'aborting' } as const;
+const doing = { write: 'writing records of', complete: 'completing', abort: 'aborting' } as const;
 
 port.on('message', (msg: ScanThreadRequest) => {
   let outcome: ReturnType<typeof handle> = 'continue';

@@ -402,6 +402,29 @@ describe('readSnapshot', () => {
     expect((await snapshot(s2.id)).length).toBe(1);
   });
 
+  it('keeps reading the scan it started on while another scan commits', async () => {
+    const m365 = { platform: 'microsoft365', tenant: 'contoso' };
+    const spTenant = { platform: 'microsoft365', tenant: { id: 'contoso', name: null } } as const;
+    const sp = (id: string, name: string) =>
+      identity(id, {
+        ...spTenant,
+        kind: 'service-principal',
+        collector: 'service-principals',
+        displayName: name,
+      });
+    const both = [coverage(ALL), coverage({ 'service-principals': 'complete' }, m365)];
+    const s1 = await scan([...app('1'), sp('a', 'before'), sp('b', 'before')], both, 1);
+    const reading = store.readSnapshot(s1.id)[Symbol.asyncIterator]();
+    expect((await reading.next()).value.source).toBe('github:acme');
+    await scan([...app('1'), sp('a', 'after')], both, 2);
+    const rest: IdentityBundle[] = [];
+    for (let r = await reading.next(); !r.done; r = await reading.next()) rest.push(r.value);
+    expect(rest.map((b) => [b.identityKey, b.identity?.displayName])).toEqual([
+      ['service-principal:a', 'before'],
+      ['service-principal:b', 'before'],
+    ]);
+  });
+
   it('refuses scans that have no snapshot', async () => {
     const w = await store.beginScan({ startedAt: at(1), toolVersion: '0.1.0' });
     await expect(snapshot(w.scanId)).rejects.toThrow(

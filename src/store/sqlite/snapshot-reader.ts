@@ -7,7 +7,7 @@ import {
   recordKey,
 } from '../../model/index.js';
 import type { IdentityBundle, SnapshotFilter } from '../store.js';
-import { RECORD_TABLES } from './record-tables.js';
+import { kindFilterSql, RECORD_TABLES } from './record-tables.js';
 
 export interface SourceRef {
   sourceId: number;
@@ -38,7 +38,7 @@ export function scanSources(db: Database.Database, scanId: number, filter: Snaps
  */
 function snapshotSql(latest: boolean, kinds: boolean): string {
   const arms = RECORD_TABLES.map((t) => {
-    const kind = kinds ? ` AND ${t.kindExpr} IN (SELECT value FROM json_each(:kinds))` : '';
+    const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
     return latest
       ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
          WHERE source_id = :source AND valid_to IS NULL${kind}`

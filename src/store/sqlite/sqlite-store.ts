@@ -193,7 +193,11 @@ export class SqliteSnapshotStore implements SnapshotStore {
     }
   }
 
-  /** A re-iterable stream over a pooled read connection, released however the consumer stops. */
+  /**
+   * A re-iterable stream over a pooled read connection, released however the consumer stops. The
+   * stream runs in one read transaction: its several queries see one state of the database even if
+   * a scan commits meanwhile.
+   */
   private stream<T>(
     doing: string,
     scanIds: number[],
@@ -205,6 +209,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
         for (const id of scanIds) this.assertCommitted(id);
       });
       const db = guard(this.location, doing, () => this.readers.acquire());
+      db.prepare('BEGIN').run();
       const it = body(db)[Symbol.iterator]();
       try {
         while (true) {
@@ -214,6 +219,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
         }
       } finally {
         it.return?.();
+        if (db.inTransaction) db.prepare('COMMIT').run();
         this.readers.release(db);
       }
     };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
@@ -143,7 +143,7 @@ describe('a scan interrupted by SIGKILL', () => {
     }
   });
 
-  it('(control) the same child completes normally through the scan thread', async () => {
+  it('(control) the same child completes normally', async () => {
     const run = runChild('complete', 5_000);
     const { code } = await run.exited;
     expect(code, run.output()).toBe(0);
@@ -159,6 +159,34 @@ describe('a scan interrupted by SIGKILL', () => {
       expect(bundles.map((b) => b.grants.length)).toEqual(Array(10).fill(499));
       expect(bundles[0]!.grants[0]!.raw).toEqual({ padding: 'x'.repeat(400), i: 0, j: 0 });
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the scan thread (compiled store)', () => {
+  it('passes typed errors back: a locked database is a StoreLockedError naming the file', async () => {
+    const compiled = await import(pathToFileURL(join(build.dir, 'src/store/sqlite/index.js')).href);
+    const store: SnapshotStore = await compiled.openSqliteStore(file, {
+      scanThread: true,
+      busyTimeoutMs: 50,
+    });
+    const other = new Database(file);
+    try {
+      const w = await store.beginScan({ startedAt: at(2), toolVersion: 't' });
+      other.prepare('BEGIN IMMEDIATE').run();
+      const err = await w
+        .write(Array.from({ length: 1500 }, (_, i) => grant('1', `p${i}`)))
+        .then(() => w.complete([coverage({ 'app-installations': 'complete' })], at(2, 1)))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'StoreLockedError', code: 'STORE_LOCKED', file });
+      expect((err as Error).message).toContain(`${file}: writing records of scan ${w.scanId}`);
+      other.prepare('ROLLBACK').run();
+      await w.abort('locked', at(2, 2));
+      expect(await store.getScan(w.scanId)).toMatchObject({ status: 'failed' });
+      expect(await snapshot(store, 1)).toEqual(baseline);
+    } finally {
+      other.close();
       await store.close();
     }
   });
