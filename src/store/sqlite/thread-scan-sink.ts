@@ -17,7 +17,7 @@ export function scanThreadAvailable(): boolean {
   return THREAD_SCRIPT.protocol === 'file:' && existsSync(fileURLToPath(THREAD_SCRIPT));
 }
 
-type Op = ScanThreadRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
+type Op = ScanThreadRequest['op'];
 
 /** Runs the scan's transaction in a worker thread (scan-thread.ts). */
 export class ThreadScanSink implements ScanSink {
