@@ -30,18 +30,19 @@ export function buildStoreForChildProcesses(): { dir: string; cleanup: () => voi
       include: [],
     }),
   );
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(base, 'tsconfig.json')],
-    {
-      cwd: root,
-      stdio: 'pipe',
-    },
-  );
+  const cleanup = () => rmSync(base, { recursive: true, force: true });
+  try {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', join(base, 'tsconfig.json')], { cwd: root, stdio: 'pipe' });
+  } catch (err) {
+    cleanup();
+    const output = String((err as { stdout?: Buffer }).stdout ?? '');
+    throw new Error(`compiling the store for child processes failed:\n${output}`, { cause: err });
+  }
   const dir = join(base, 'out');
   for (const e of entries) {
     const js = join(dir, e.replace(/\.ts$/, '.js'));
     if (!existsSync(js)) throw new Error(`build of ${e} produced no ${js}`);
   }
-  return { dir, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+  return { dir, cleanup };
 }
