@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CoverageReport } from '../src/connector/coverage.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
+import type { SnapshotStore } from '../src/store/store.js';
+import type { BenchRow } from './bench-row.js';
+import {
+  SYNTHETIC_COLLECTORS,
+  SYNTHETIC_SOURCE,
+  type SyntheticTenant,
+  syntheticBatches,
+} from './synthetic-tenant.js';
+
+export const peakRssTarget = '< 1024';
+
+/** `GS_BENCH_SCALE=0.1` runs a tenth of the size (for iterating on the bench itself). */
+const scale = Number(process.env.GS_BENCH_SCALE ?? '1');
+const UNCHANGED_SCANS = Number(process.env.GS_BENCH_UNCHANGED ?? '30');
+
+const baseline: SyntheticTenant = {
+  identities: Math.round(100_000 * scale),
+  grantsPerIdentity: 10,
+  credentialEvery: 2,
+  variant: 0,
+  changeRate: 0,
+};
+
+const coverage: CoverageReport[] = [
+  {
+    ...SYNTHETIC_SOURCE,
+    status: 'complete',
+    requests: 0,
+    collectors: SYNTHETIC_COLLECTORS.map((collector) => ({
+      collector,
+      status: 'complete',
+      reason: null,
+      httpStatus: null,
+      api: null,
+      requests: 0,
+      items: 0,
+      startedAt: null,
+      finishedAt: null,
+      notes: [],
+    })),
+  },
+];
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+/** Peak RSS of this process so far, in MiB (the harness reports the overall peak). */
+const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+interface ScanTimes {
+  id: number;
+  /** Time in the store: beginScan + write() calls. */
+  write: number;
+  complete: number;
+  /** Time spent making up the records (stands in for the connectors), not counted above. */
+  generate: number;
+}
+
+async function scan(store: SnapshotStore, tenant: SyntheticTenant): Promise<ScanTimes> {
+  let write = 0;
+  let generate = 0;
+  let t = performance.now();
+  const writer = await store.beginScan({ startedAt: new Date().toISOString(), toolVersion: 'bench' });
+  write += performance.now() - t;
+  const batches = syntheticBatches(tenant);
+  while (true) {
+    t = performance.now();
+    const next = batches.next();
+    generate += performance.now() - t;
+    if (next.done) break;
+    t = performance.now();
+    await writer.write(next.value);
+    write += performance.now() - t;
+  }
+  t = performance.now();
+  await writer.complete(coverage, new Date().toISOString());
+  return { id: writer.scanId, write: write / 1000, complete: seconds(t), generate: generate / 1000 };
+}
+
+export default async function bench(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'grantscope-bench-'));
+  const file = join(dir, 'store.db');
+  const rows: BenchRow[] = [];
+  const grants = baseline.identities * baseline.grantsPerIdentity;
+  const label = `${grants / 1e6}M grants`;
+  const row = (name: string, metric: string, value: number, unit?: string, target?: string) =>
+    rows.push({ name: `store: ${name}`, metric, value, unit, target });
+  try {
+    let store = await openSqliteStore(file);
+    const first = await scan(store, baseline);
+    row(`first snapshot, ${label}`, 'write()', first.write, 's');
+    row(`first snapshot, ${label}`, 'complete()', first.complete, 's');
+    row(`first snapshot, ${label}`, 'write() + complete()', first.write + first.complete, 's', '< 20');
+    row(`first snapshot, ${label}`, '(generating the records)', first.generate, 's');
+    let t = performance.now();
+    await store.close();
+    row(`first snapshot, ${label}`, 'close() incl. WAL checkpoint', seconds(t), 's');
+    const sizeAfterFirst = statSync(file).size;
+    row(`first snapshot, ${label}`, 'database size', sizeAfterFirst / 2 ** 20, 'MiB');
+    row(`first snapshot, ${label}`, 'peak RSS so far', peakMiB(), 'MiB');
+
+    store = await openSqliteStore(file);
+    let unchangedTotal = 0;
+    let last = first.id;
+    for (let i = 0; i < UNCHANGED_SCANS; i++) {
+      const s = await scan(store, baseline);
+      unchangedTotal += s.write + s.complete;
+      last = s.id;
+    }
+    await store.close();
+    const growth = (statSync(file).size - sizeAfterFirst) / UNCHANGED_SCANS;
+    row(
+      `${UNCHANGED_SCANS} unchanged snapshots`,
+      'seconds per snapshot',
+      unchangedTotal / UNCHANGED_SCANS,
+      's',
+    );
+    row(`${UNCHANGED_SCANS} unchanged snapshots`, 'growth per snapshot', growth / 1024, 'KiB', '< 64');
+    row(`${UNCHANGED_SCANS} unchanged snapshots`, 'peak RSS so far', peakMiB(), 'MiB');
+
+    store = await openSqliteStore(file);
+    const changedTenant = { ...baseline, variant: 1, changeRate: 0.07 };
+    const changed = await scan(store, changedTenant);
+    row(`changed snapshot (~7% of grants)`, 'total', changed.write + changed.complete, 's');
+
+    t = performance.now();
+    let firstChange = -1;
+    let count = 0;
+    for await (const _ of store.changesBetween(last, changed.id)) {
+      if (count === 0) firstChange = seconds(t);
+      count++;
+    }
+    const enumerate = seconds(t);
+    t = performance.now();
+    let bytes = 0;
+    for await (const c of store.changesBetween(last, changed.id)) {
+      bytes += JSON.stringify(c.before ?? null).length + JSON.stringify(c.after ?? null).length;
+    }
+    const consume = seconds(t);
+    row(`diff ${label} snapshots`, 'changes', count);
+    row(`diff ${label} snapshots`, 'time to first change', firstChange, 's');
+    row(`diff ${label} snapshots`, 'enumerate all changes', enumerate, 's', '< 10');
+    row(`diff ${label} snapshots`, 'consume all (serialise records)', consume, 's', '< 10');
+    if (bytes === 0) throw new Error('diff produced no records');
+    row(`diff ${label} snapshots`, 'peak RSS so far', peakMiB(), 'MiB');
+
+    t = performance.now();
+    let bundles = 0;
+    let grantCount = 0;
+    for await (const b of store.readSnapshot(changed.id)) {
+      bundles++;
+      grantCount += b.grants.length;
+    }
+    row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'stream all', seconds(t), 's');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}

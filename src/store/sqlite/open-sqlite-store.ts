@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { SnapshotStore } from '../store.js';
+import { connect } from './connection.js';
+import { prepareDatabaseFile, restrictSidecarFiles } from './database-file.js';
+import { migrate } from './migrations/index.js';
+import { ReaderPool } from './reader-pool.js';
+import { InlineScanSink } from './scan-sink.js';
+import { toStoreError } from './sqlite-errors.js';
+import { SqliteSnapshotStore } from './sqlite-store.js';
+import { scanThreadAvailable, ThreadScanSink } from './thread-scan-sink.js';
+
+const PAGE_SIZE = 8192;
+
+export interface SqliteStoreOptions {
+  /** How long to wait for another process's write lock before failing with StoreLockedError. Default 5 s. */
+  busyTimeoutMs?: number;
+  /**
+   * Page cache of a scan's connection in MiB (default 256): enough to keep the indexes of a
+   * million-grant tenant in memory while the scan's transaction is open, so each page is written once.
+   */
+  scanCacheMiB?: number;
+  /**
+   * Write scans from a worker thread (default: whenever the compiled worker script is present, i.e.
+   * not when running from TypeScript sources). Preparing records and writing them then overlap.
+   */
+  scanThread?: boolean;
+  /** Clock for migration and housekeeping timestamps. */
+  now?: () => Date;
+}
+
+/**
+ * Opens (creating if needed, mode 0600) a SQLite snapshot store and migrates its schema.
+ * Errors: StoreNewerSchemaError (a newer grantscope made it), StoreCorruptError (not a SQLite file,
+ * or damaged), StoreLockedError (another process holds the write lock past the busy timeout),
+ * StoreError otherwise; each names the file.
+ */
+export async function openSqliteStore(
+  file: string,
+  options: SqliteStoreOptions = {},
+): Promise<SnapshotStore> {
+  return openSqliteStoreSync(file, options);
+}
+
+export function openSqliteStoreSync(file: string, options: SqliteStoreOptions = {}): SqliteSnapshotStore {
+  const location = resolve(file);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const now = options.now ?? (() => new Date());
+  prepareDatabaseFile(location);
+  let db: Database.Database | undefined;
+  let doing = 'opening the database';
+  try {
+    db = connect(location, { busyTimeoutMs, cacheMiB: 16 });
+    doing = 'switching the database to WAL mode';
+    // Only takes effect on a new, empty database. Rows are records of 1-2 KB: 8 KiB pages hold
+    // several, where 4 KiB pages would waste a quarter of the file.
+    db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma('journal_mode = WAL');
+    doing = 'migrating the schema';
+    migrate(db, location, now);
+    restrictSidecarFiles(location);
+    const cacheMiB = options.scanCacheMiB ?? 256;
+    const threaded = options.scanThread ?? scanThreadAvailable();
+    const store = new SqliteSnapshotStore(
+      db,
+      new ReaderPool(location, busyTimeoutMs),
+      location,
+      (scanId) => {
+        const sinkOptions = { file: location, scanId, busyTimeoutMs, cacheMiB };
+        if (threaded) return new ThreadScanSink(sinkOptions);
+        const connection = connect(location, { busyTimeoutMs, cacheMiB });
+        // As in the scan thread: checkpoints happen outside `complete()` (close, or other commits).
+        connection.pragma('wal_autocheckpoint = 0');
+        return new InlineScanSink(connection, sinkOptions);
+      },
+      now,
+    );
+    doing = 'marking abandoned scans';
+    try {
+      store.markAbandonedScans(now().toISOString());
+    } catch (err) {
+      // Another process holds the write lock: the next open will do it; readers already see them as failed.
+      if (!String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) throw err;
+    }
+    return store;
+  } catch (err) {
+    db?.close();
+    throw toStoreError(location, err, doing);
+  }
+}

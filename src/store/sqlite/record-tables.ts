@@ -1,0 +1,53 @@
+import type { ModelRecord, RecordType } from '../../model/index.js';
+import { identityKey } from '../../model/index.js';
+
+/** How one record type maps onto its versions table. Readable columns are generated from `record`. */
+export interface RecordTable {
+  type: RecordType;
+  table: 'identities' | 'grants' | 'credentials';
+  /** Position of the type in snapshots and diffs: identity, grant, credential. */
+  order: number;
+  /** JSON path of the identity kind in `record`, for `SnapshotFilter.kinds`. */
+  kindPath: string;
+  /** The view with readable columns and `key` (migration 001). */
+  versionsView: string;
+  identityKeyOf(rec: ModelRecord): string;
+}
+
+export const RECORD_TABLES: readonly RecordTable[] = [
+  {
+    type: 'identity',
+    table: 'identities',
+    order: 0,
+    kindPath: '$.kind',
+    versionsView: 'identity_versions',
+    identityKeyOf: (rec) => identityKey(rec as Extract<ModelRecord, { type: 'identity' }>),
+  },
+  {
+    type: 'grant',
+    table: 'grants',
+    order: 1,
+    kindPath: '$.identity.kind',
+    versionsView: 'grant_versions',
+    identityKeyOf: (rec) => identityKey((rec as Extract<ModelRecord, { type: 'grant' }>).identity),
+  },
+  {
+    type: 'credential',
+    table: 'credentials',
+    order: 2,
+    kindPath: '$.identity.kind',
+    versionsView: 'credential_versions',
+    identityKeyOf: (rec) => identityKey((rec as Extract<ModelRecord, { type: 'credential' }>).identity),
+  },
+];
+
+/** SQL: the row's identity kind is one of the JSON array `:kinds`. */
+export function kindFilterSql(t: RecordTable, recordColumn = 'record'): string {
+  return `json_extract(${recordColumn}, '${t.kindPath}') IN (SELECT value FROM json_each(:kinds))`;
+}
+
+export function tableFor(type: RecordType): RecordTable {
+  const t = RECORD_TABLES.find((x) => x.type === type);
+  if (!t) throw new TypeError(`cannot store a record of type ${JSON.stringify(type)}`);
+  return t;
+}

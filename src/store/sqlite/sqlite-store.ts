@@ -1,0 +1,232 @@
+import { hostname } from 'node:os';
+import type Database from 'better-sqlite3';
+import { StoreError } from '../../errors.js';
+import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type {
+  BeginScanOptions,
+  IdentityBundle,
+  RecordChange,
+  ScanStatus,
+  ScanSummary,
+  ScanWriter,
+  SnapshotFilter,
+  SnapshotStore,
+} from '../store.js';
+import { changedRecords } from './changes-reader.js';
+import { type FindingHistory, FindingsTable } from './findings-table.js';
+import type { ReaderPool } from './reader-pool.js';
+import { effectiveStatus, ScanRows, writerIsGone } from './scan-rows.js';
+import type { ScanSink } from './scan-sink.js';
+import { SqliteScanWriter } from './scan-writer.js';
+import { snapshotBundles } from './snapshot-reader.js';
+import { guard } from './sqlite-errors.js';
+
+const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
+
+/** SnapshotStore over one SQLite file: a write connection plus pooled read connections for streams. */
+export class SqliteSnapshotStore implements SnapshotStore {
+  private readonly scans: ScanRows;
+  private readonly findings: FindingsTable;
+  private closed = false;
+  /** Scans whose connection is still open (a worker may be checkpointing after `complete()`). */
+  private readonly sinks = new Set<ScanSink>();
+  /** Scans neither completed nor aborted yet. */
+  private readonly running = new Set<SqliteScanWriter>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly readers: ReaderPool,
+    readonly location: string,
+    /** Opens the transaction a scan writes through (in a worker thread when available). */
+    private readonly openScanSink: (scanId: number) => ScanSink,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.scans = new ScanRows(db);
+    this.findings = new FindingsTable(db);
+  }
+
+  async beginScan(options: BeginScanOptions): Promise<ScanWriter> {
+    this.assertOpen();
+    const { scanId, baseSeq } = guard(this.location, 'starting a scan', () => {
+      this.markAbandonedScans(options.startedAt);
+      return this.db
+        .transaction(() => {
+          const baseSeq = this.db
+            .prepare('SELECT coalesce(max(commit_seq), 0) FROM scans')
+            .pluck()
+            .get() as number;
+          const info = this.db
+            .prepare(
+              `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host)
+             VALUES (?, 'running', ?, ?, ?, ?)`,
+            )
+            .run(options.startedAt, options.label ?? null, options.toolVersion, process.pid, hostname());
+          return { scanId: Number(info.lastInsertRowid), baseSeq };
+        })
+        .immediate();
+    });
+    const sink = guard(this.location, `starting scan ${scanId}`, () => this.openScanSink(scanId));
+    this.sinks.add(sink);
+    sink.closed().then(() => this.sinks.delete(sink));
+    const writer = new SqliteScanWriter({
+      file: this.location,
+      scanId,
+      baseSeq,
+      sink,
+      summary: () => this.scans.summary(scanId)!,
+      finished: () => this.running.delete(writer),
+      markFailed: (reason, finishedAt) =>
+        guard(this.location, `aborting scan ${scanId}`, () =>
+          this.db
+            .prepare(
+              "UPDATE scans SET status = 'failed', finished_at = ?, failure = ? WHERE id = ? AND status = 'running'",
+            )
+            .run(finishedAt, reason, scanId),
+        ),
+    });
+    this.running.add(writer);
+    return writer;
+  }
+
+  async getScan(id: number): Promise<ScanSummary | null> {
+    this.assertOpen();
+    return guard(this.location, `reading scan ${id}`, () => this.scans.summary(id));
+  }
+
+  async listScans(options: { limit?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary[]> {
+    this.assertOpen();
+    return guard(this.location, 'listing scans', () => this.scans.list(options));
+  }
+
+  async latestScan(options: { before?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary | null> {
+    this.assertOpen();
+    const status = options.status ?? COMMITTED;
+    return guard(
+      this.location,
+      'finding the latest scan',
+      () => this.scans.list({ limit: 1, status, before: options.before })[0] ?? null,
+    );
+  }
+
+  readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle> {
+    return this.stream(`reading the snapshot of scan ${scanId}`, [scanId], (db) =>
+      snapshotBundles(db, scanId, filter),
+    );
+  }
+
+  changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange> {
+    return this.stream(`comparing scans ${a} and ${b}`, [a, b], (db) => changedRecords(db, a, b, filter));
+  }
+
+  async recordFindings(
+    scanId: number,
+    findings: readonly FindingDraft[],
+    seenAt: string,
+  ): Promise<Finding[]> {
+    this.assertOpen();
+    return guard(this.location, `recording findings of scan ${scanId}`, () => {
+      this.assertCommitted(scanId);
+      const sources = this.db
+        .prepare<[number], { platform: string; tenant: string }>(
+          'SELECT platform, tenant FROM scan_sources WHERE scan_id = ?',
+        )
+        .all(scanId);
+      return this.findings.record(scanId, findings, seenAt, sources);
+    });
+  }
+
+  async findingHistory(fingerprints: readonly string[]): Promise<Map<string, FindingHistory>> {
+    this.assertOpen();
+    return guard(this.location, 'reading finding history', () => this.findings.history(fingerprints));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const writer of [...this.running]) {
+      await writer.abort('the store was closed before the scan completed', this.now().toISOString());
+    }
+    await Promise.all([...this.sinks].map((s) => s.closed()));
+    this.readers.closeAll();
+    guard(this.location, 'closing the database', () => {
+      try {
+        // Fold the WAL back into the database so the file is complete on its own.
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (err) {
+        // Another process is reading or writing: it (or the next open) will checkpoint.
+        if (!String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) throw err;
+      }
+      this.db.close();
+    });
+  }
+
+  /** Marks `running` scans whose writer process has died as failed. Best effort: skipped when locked. */
+  markAbandonedScans(now: string): number {
+    const rows = this.db
+      .prepare<[], { id: number; writer_pid: number | null; writer_host: string | null }>(
+        "SELECT id, writer_pid, writer_host FROM scans WHERE status = 'running'",
+      )
+      .all();
+    const mark = this.db.prepare(
+      "UPDATE scans SET status = 'failed', finished_at = ?, failure = ? WHERE id = ? AND status = 'running'",
+    );
+    let marked = 0;
+    for (const row of rows.filter(writerIsGone)) {
+      marked += mark.run(
+        now,
+        `interrupted: process ${row.writer_pid} ended before the scan completed`,
+        row.id,
+      ).changes;
+    }
+    return marked;
+  }
+
+  private assertCommitted(scanId: number): void {
+    const row = this.scans.row(scanId);
+    if (!row) throw new StoreError(this.location, `scan ${scanId} does not exist`);
+    const status = effectiveStatus(row);
+    if (!COMMITTED.includes(status)) {
+      throw new StoreError(
+        this.location,
+        `scan ${scanId} is ${status}; only completed scans have a snapshot`,
+      );
+    }
+  }
+
+  /**
+   * A re-iterable stream over a pooled read connection, released however the consumer stops. The
+   * stream runs in one read transaction: its several queries see one state of the database even if
+   * a scan commits meanwhile.
+   */
+  private stream<T>(
+    doing: string,
+    scanIds: number[],
+    body: (db: Database.Database) => Iterable<T>,
+  ): AsyncIterable<T> {
+    const run = async function* (this: SqliteSnapshotStore): AsyncGenerator<T> {
+      this.assertOpen();
+      guard(this.location, doing, () => {
+        for (const id of scanIds) this.assertCommitted(id);
+      });
+      const db = guard(this.location, doing, () => this.readers.acquire());
+      db.prepare('BEGIN').run();
+      const it = body(db)[Symbol.iterator]();
+      try {
+        while (true) {
+          const next = guard(this.location, doing, () => it.next());
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        it.return?.();
+        if (db.inTransaction) db.prepare('COMMIT').run();
+        this.readers.release(db);
+      }
+    };
+    return { [Symbol.asyncIterator]: () => run.call(this) };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(this.location, 'the store is closed');
+  }
+}
