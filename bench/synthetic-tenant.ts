@@ -80,6 +80,7 @@ function spIdentity(i: number): Identity {
     enabled: rand(i, 7) < 0.95,
     lastUsed: { at: day(Math.floor(rand(i, 8) * 800)), source: 'entra:servicePrincipalSignInActivities' },
     owners: [{ id: guid(i, 9), name: `owner${i}@contoso.com`, type: 'user', active: rand(i, 10) < 0.8 }],
+    ownersKnown: true,
     manageUrl: `https://entra.microsoft.com/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${id}/appId/${appId}`,
     attributes: {
       appId,
