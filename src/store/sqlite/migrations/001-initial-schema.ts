@@ -1,6 +1,6 @@
 /**
  * Schema version 1. Frozen: once released, a migration is never edited; later changes are new migrations.
- * Documented for users in src/store/SCHEMA.md.
+ * Documented for users in README.md ("The database").
  */
 const VERSION_TABLES = ['identities', 'grants', 'credentials'] as const;
 const VERSIONS_VIEW = {
