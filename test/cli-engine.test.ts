@@ -293,3 +293,26 @@ describe('grantscope CLI usage errors', () => {
     }
   });
 });
+
+describe('grantscope scan output formats', () => {
+  it('md is a report with coverage, changes and findings tables; csv is the findings table', async () => {
+    const dir = tempDir();
+    const config = writeFakeSetup(dir, tenantV1());
+    const md = await runCli(['scan', '-c', config, '--format', 'md'], { cwd: dir });
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^# grantscope scan #1\n/);
+    expect(md.stdout).toContain('## Coverage');
+    expect(md.stdout).toMatch(/\| acme-saas:t1 \| grants \| complete \|/);
+    expect(md.stdout).toContain('First scan: no previous snapshot');
+    expect(md.stdout).toMatch(/\| critical \| over-privileged \| acme-saas \|/);
+
+    writeFakeSetup(dir, tenantV2());
+    const out = join(dir, 'findings.csv');
+    const csv = await runCli(['scan', '-c', config, '--format', 'csv', '-o', out], { cwd: dir });
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe('');
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^fingerprint,severity,rule,platform,tenant,identity_kind,identity_id/);
+    expect(lines.some((l) => l.includes(',new-grant,acme-saas,t1,oauth-app,app-new,'))).toBe(true);
+  });
+});

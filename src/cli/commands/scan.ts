@@ -4,10 +4,7 @@ import { resolvePolicy } from '../../analysis/policy-source.js';
 import { systemClock } from '../../connector/context.js';
 import { EXIT } from '../../errors.js';
 import { type Finding, SEVERITY_ORDER } from '../../findings/finding.js';
-import { renderJson } from '../../output/format.js';
-import { renderDiffSummary } from '../../output/views/diff.js';
-import { renderFindings } from '../../output/views/findings.js';
-import { incompleteCollectors, renderCoverage, scanHeadline } from '../../output/views/scan.js';
+import { renderScanReport } from '../../output/views/scan-report.js';
 import { runScan } from '../../scan/run-scan.js';
 import { openStore } from '../../store/open.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -100,33 +97,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       });
       const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
       const analysis = await analyseScan(store, outcome.scan, { policy, asOf });
-      const failed = incompleteCollectors(outcome.coverage);
-      if (opts.format === 'json') {
-        rt.emit(
-          renderJson({
-            scan: outcome.scan,
-            coverage: outcome.coverage,
-            previousScan: analysis.previous?.id ?? null,
-            diff: analysis.diff ? analysis.diffSummary : null,
-            findings: analysis.findings,
-          }),
-        );
-      } else {
-        const parts = [
-          `${scanHeadline(outcome.scan)}\n`,
-          renderCoverage(outcome.coverage, rt.color),
-          analysis.diff && analysis.previous
-            ? `\nChanges since scan #${analysis.previous.id}:\n${renderDiffSummary(analysis.diff)}`
-            : '\nFirst scan: no previous snapshot to compare with.\n',
-          `\n${renderFindings(analysis.findings, opts.format === 'table' ? 'table' : opts.format, rt.color)}`,
-        ];
-        if (failed.length > 0) {
-          parts.push(
-            `\nScan incomplete: ${failed.join('; ')}.\nTheir previous records were kept; nothing they own is reported as removed.\n`,
-          );
-        }
-        rt.emit(parts.join(''));
-      }
+      rt.emit(renderScanReport({ ...outcome, analysis }, opts.format, rt.color));
       process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings, failOn);
     } finally {
       process.off('SIGINT', onSignal);

@@ -35,7 +35,12 @@ export function coverageRows(coverage: readonly CoverageReport[]): CoverageRow[]
 }
 
 /** The per-collector coverage table printed after a scan. */
-export function renderCoverage(coverage: readonly CoverageReport[], color = false): string {
+export function renderCoverage(
+  coverage: readonly CoverageReport[],
+  color = false,
+  format: 'table' | 'md' = 'table',
+): string {
+  if (format === 'md') return renderRows('md', coverageRows(coverage), COLUMNS);
   return renderRows('table', coverageRows(coverage), COLUMNS, {
     color: (row, text, i) =>
       i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
