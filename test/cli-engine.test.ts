@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
+import { FAKE_CONNECTOR, type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
 
 /**
  * The engine end to end through the built CLI, with the test connector loaded as a plugin (so this
@@ -314,5 +314,46 @@ describe('grantscope scan output formats', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toMatch(/^fingerprint,severity,rule,platform,tenant,identity_kind,identity_id/);
     expect(lines.some((l) => l.includes(',new-grant,acme-saas,t1,oauth-app,app-new,'))).toBe(true);
+  });
+});
+
+describe('a scan of some tenants in between', () => {
+  it('each tenant is compared with the newest earlier scan that included it', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'grantscope.yaml');
+    const write = (tenants: Array<{ id: string; file: string; data: FakeTenant }>) => {
+      const lines = ['database: grantscope.db', `plugins: [${JSON.stringify(FAKE_CONNECTOR)}]`, 'acme-saas:'];
+      for (const t of tenants) {
+        writeFileSync(join(dir, t.file), JSON.stringify(t.data));
+        lines.push(`  - tenant: ${t.id}`, `    recordsFile: ${t.file}`);
+      }
+      writeFileSync(config, `${lines.join('\n')}\n`);
+    };
+    write([
+      { id: 't1', file: 't1.json', data: tenantV1() },
+      { id: 't2', file: 't2.json', data: tenantV1() },
+    ]);
+    expect((await runCli(['scan', '-c', config], { cwd: dir })).code).toBe(0);
+    // Scan 2 covers t1 only (as `scan --only` or a trimmed config would).
+    write([{ id: 't1', file: 't1.json', data: tenantV1() }]);
+    expect((await runCli(['scan', '-c', config], { cwd: dir })).code).toBe(0);
+    // Scan 3 covers both again; t2 changed since scan 1.
+    write([
+      { id: 't1', file: 't1.json', data: tenantV1() },
+      { id: 't2', file: 't2.json', data: tenantV2() },
+    ]);
+    const r = await runCli(['scan', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(
+      out.diff.identities.added.map(
+        (i: { tenant: { id: string }; nativeId: string }) => `${i.tenant.id}:${i.nativeId}`,
+      ),
+    ).toEqual(['t2:app-new']);
+    const rules = out.findings.map(
+      (f: FindingJson & { tenant: string }) => `${f.rule}:${f.tenant}:${f.identity.id}`,
+    );
+    expect(rules).toContain('new-grant:t2:app-new');
+    expect(rules).toContain('scope-expansion:t2:app-crm');
   });
 });

@@ -1,10 +1,10 @@
-import { diffChanges } from '../diff/index.js';
+import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import type { Policy } from '../policy/index.js';
 import { evaluateRules } from '../rules/index.js';
-import type { ScanSummary, SnapshotStore } from '../store/store.js';
+import type { ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
 
 export interface AnalysisOptions {
   policy: Policy;
@@ -30,8 +30,38 @@ export async function computeDiff(
   return diffChanges(store.changesBetween(from.id, to.id), { before: from.sources, after: to.sources });
 }
 
-async function previousScan(store: SnapshotStore, scan: ScanSummary): Promise<ScanSummary | null> {
-  return store.latestScan({ before: scan.id });
+/**
+ * Diff a scan against what came before it, source by source: each tenant is compared with the newest
+ * earlier scan that included it (so a `scan --only github` in between does not hide the other
+ * platforms' changes). Tenants never scanned before contribute baseline additions only.
+ * Returns the newest of those earlier scans as `previous`, or null on a first scan.
+ */
+async function diffWithPrevious(
+  store: SnapshotStore,
+  scan: ScanSummary,
+): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null }> {
+  const earlier = (await store.listScans({ status: ['complete', 'incomplete'] })).filter((s) => s.id < scan.id);
+  const groups = new Map<number, { prev: ScanSummary; sources: ScanSource[] }>();
+  const before: ScanSource[] = [];
+  for (const source of scan.sources) {
+    const prev = earlier.find((s) => s.sources.some((x) => x.source === source.source));
+    if (!prev) continue;
+    const group = groups.get(prev.id) ?? { prev, sources: [] };
+    group.sources.push(source);
+    groups.set(prev.id, group);
+    before.push(prev.sources.find((x) => x.source === source.source)!);
+  }
+  if (groups.size === 0) return { previous: null, diff: null };
+  const builder = new DiffBuilder({ before, after: scan.sources });
+  for (const { prev, sources } of groups.values()) {
+    for (const s of sources) {
+      for await (const change of store.changesBetween(prev.id, scan.id, { platform: s.platform, tenant: s.tenant })) {
+        builder.add(change);
+      }
+    }
+  }
+  const previous = [...groups.values()].map((g) => g.prev).sort((a, b) => b.id - a.id)[0]!;
+  return { previous, diff: builder.finish() };
 }
 
 async function evaluate(
@@ -39,8 +69,7 @@ async function evaluate(
   scan: ScanSummary,
   options: AnalysisOptions,
 ): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; drafts: FindingDraft[] }> {
-  const previous = await previousScan(store, scan);
-  const diff = previous ? await computeDiff(store, previous, scan) : null;
+  const { previous, diff } = await diffWithPrevious(store, scan);
   const drafts = await evaluateRules({
     bundles: store.readSnapshot(scan.id),
     diff,
