@@ -2,21 +2,22 @@
  * grantscope as a library: the model, the connector interface (for plugins), the store, scanning,
  * diffing, rules and the emulator. The CLI (src/cli) is built from these.
  */
-export * from './model/index.js';
+
+export { analyseScan, computeDiff, computeFindings, type ScanAnalysis } from './analysis/analyse.js';
+export { type ConfiguredConnector, type LoadedConfig, loadConfig } from './config/config.js';
 export * from './connector/index.js';
 export { loadConnectors } from './connector/registry.js';
-export { type ConfiguredConnector, type LoadedConfig, loadConfig } from './config/config.js';
-export * from './errors.js';
-export type { IdentityBundle, RecordChange, ScanSummary, ScanWriter, SnapshotStore } from './store/store.js';
-export { openStore } from './store/open.js';
-export { runScan, type RunScanOptions, type ScanOutcome } from './scan/run-scan.js';
-export { analyseScan, computeDiff, computeFindings, type ScanAnalysis } from './analysis/analyse.js';
 export { applyDiff, diffChanges, diffRecords, type SnapshotDiff } from './diff/index.js';
-export { defaultPolicy, loadPolicy, type Policy } from './policy/index.js';
-export { evaluateRules } from './rules/index.js';
-export { type Finding, type FindingDraft, RULE_IDS, Severity } from './findings/finding.js';
-export { riskCatalog } from './risk/catalog.js';
-export { type RunningEmulator, startEmulator } from './emulator/server.js';
 export { writeClientConfig } from './emulator/client-config.js';
+export { type RunningEmulator, startEmulator } from './emulator/server.js';
+export * from './errors.js';
+export { type Finding, type FindingDraft, RULE_IDS, Severity } from './findings/finding.js';
 export { createLogger, type Logger } from './log/logger.js';
+export * from './model/index.js';
+export { defaultPolicy, loadPolicy, type Policy } from './policy/index.js';
+export { riskCatalog } from './risk/catalog.js';
+export { evaluateRules } from './rules/index.js';
+export { type RunScanOptions, runScan, type ScanOutcome } from './scan/run-scan.js';
+export { openStore } from './store/open.js';
+export type { IdentityBundle, RecordChange, ScanSummary, ScanWriter, SnapshotStore } from './store/store.js';
 export { TOOL_VERSION } from './version.js';

@@ -232,11 +232,25 @@ describe('grantscope CLI with a plugin connector', () => {
     expect(after.stdout).toBe(before.stdout);
   });
 
-  it('a scan killed mid-write leaves the previous snapshot intact', async () => {
-    writeFakeSetup(dir, tenantV2(), { delayMsPerRecord: 300 });
+  it('a scan killed after it began writing records leaves the previous snapshot intact', async () => {
+    // More records than one write batch (2000), slowly, so the kill lands between two batches.
+    const big = tenantV2();
+    for (let i = 0; i < 2500; i++) {
+      big.identities!.push({
+        kind: 'oauth-app',
+        nativeId: `bulk-${i}`,
+        displayName: `Bulk ${i}`,
+        owners: [],
+      });
+    }
+    writeFakeSetup(dir, big, { delayMsPerRecord: 1 });
     const before = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
-    const killed = await runCli(['scan', '-c', config, '-v'], { cwd: dir, killAfterMs: 1500 });
+    const killed = await runCli(['scan', '-c', config, '-v'], {
+      cwd: dir,
+      killWhen: (stderr) => stderr.includes('stored a batch of records'),
+    });
     expect(killed.signal).toBe('SIGKILL');
+    expect(killed.stderr).toContain('stored a batch of records');
     const after = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
     expect(after.code).toBe(0);
     expect(after.stdout).toBe(before.stdout);

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClientConfig } from '../src/emulator/client-config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
@@ -135,5 +137,34 @@ describe('scanning through API faults', () => {
     // Once the permission is back, the scan is complete again.
     const again = await runCli(['scan', '-c', config]);
     expect(again.code).toBe(0);
+  });
+});
+
+describe('configuration problems found while scanning', () => {
+  let emu: RunningEmulator;
+  afterAll(() => emu.stop());
+
+  it('a missing key file is a usage error (exit 2) naming the key and file, and nothing is stored', async () => {
+    emu = await startEmulator({ world: demoWorld('demo') });
+    const dir = tempDir('gs-badkey-');
+    const { configFile } = writeClientConfig(emu, dir);
+    rmSync(join(dir, 'microsoft365-client-cert.pem'));
+    const r = await runCli(['scan', '-c', configFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/microsoft365\.certificateFile/);
+    expect(r.stderr).toContain('microsoft365-client-cert.pem');
+    const inv = await runCli(['inventory', '-c', configFile]);
+    expect(inv.code).toBe(2);
+    expect(inv.stderr).toContain('no completed scan yet');
+  });
+
+  it('a bad --as-of is rejected before scanning', async () => {
+    const dir = tempDir('gs-asof-');
+    const { configFile } = writeClientConfig(emu, dir);
+    emu.resetStats();
+    const r = await runCli(['scan', '-c', configFile, '--as-of', 'yesterday-ish']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--as-of: not a date: 'yesterday-ish'");
+    expect(emu.stats().total).toBe(0);
   });
 });

@@ -40,7 +40,9 @@ async function diffWithPrevious(
   store: SnapshotStore,
   scan: ScanSummary,
 ): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null }> {
-  const earlier = (await store.listScans({ status: ['complete', 'incomplete'] })).filter((s) => s.id < scan.id);
+  const earlier = (await store.listScans({ status: ['complete', 'incomplete'] })).filter(
+    (s) => s.id < scan.id,
+  );
   const groups = new Map<number, { prev: ScanSummary; sources: ScanSource[] }>();
   const before: ScanSource[] = [];
   for (const source of scan.sources) {
@@ -55,7 +57,10 @@ async function diffWithPrevious(
   const builder = new DiffBuilder({ before, after: scan.sources });
   for (const { prev, sources } of groups.values()) {
     for (const s of sources) {
-      for await (const change of store.changesBetween(prev.id, scan.id, { platform: s.platform, tenant: s.tenant })) {
+      for await (const change of store.changesBetween(prev.id, scan.id, {
+        platform: s.platform,
+        tenant: s.tenant,
+      })) {
         builder.add(change);
       }
     }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
-import { ApiError, describeError } from '../errors.js';
+import { ApiError, ConfigError, CredentialSourceError, describeError } from '../errors.js';
 import { Timestamp } from '../model/common.js';
 
 /**
@@ -60,6 +60,11 @@ export function activeCollector(): string | undefined {
 export class CoverageTracker {
   private readonly entries = new Map<string, CollectorCoverage>();
   private readonly unattributed = { requests: 0 };
+  /**
+   * A configuration problem (missing key file, unset environment variable, bad setting) seen by any
+   * collector. It is the user's to fix, not a partial scan: the engine aborts the scan on it.
+   */
+  fatal: ConfigError | CredentialSourceError | null = null;
 
   constructor(
     readonly connector: string,
@@ -118,6 +123,7 @@ export class CoverageTracker {
   }
 
   fail(collector: string, err: unknown): void {
+    if (err instanceof ConfigError || err instanceof CredentialSourceError) this.fatal ??= err;
     const e = this.entry(collector);
     e.status = 'failed';
     e.reason = describeError(err);

@@ -3,7 +3,7 @@
  * from raw API objects. Applied to raw objects before storage and to every log line.
  */
 const SECRET_KEY =
-  /^(token|access_?token|refresh_?token|id_?token|client_?secret|secret(text)?|password|passwd|private_?key(data)?|privatekeydata|key_?data|assertion|authorization|cookie|set-cookie|secretText|value)$/i;
+  /^(token|access_?token|refresh_?token|id_?token|client_?secret|secret(text)?|password|passwd|private_?key(data)?|privatekeydata|key_?data|assertion|authorization|cookie|set-cookie|secretText|value|hint|token_?last_?eight)$/i;
 
 /** Keys whose values are secret. `value` is only secret inside credential-like objects; see below. */
 function isSecretKey(key: string, parentLooksLikeCredential: boolean): boolean {

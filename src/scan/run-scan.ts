@@ -132,6 +132,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
           const full = batch;
           batch = [];
           await write(full);
+          log.debug('stored a batch of records', { records: full.length });
         }
       }
       if (batch.length > 0) await write(batch);
@@ -143,6 +144,8 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     } finally {
       options.progress.done(task);
     }
+    // A configuration problem is not a partial scan: stop and let the user fix it (exit 2).
+    if (coverage.fatal) throw coverage.fatal;
     const report = coverage.report();
     for (const c of report.collectors.filter((x) => x.status === 'failed')) {
       log.warn('collector failed', { collector: c.collector, reason: c.reason });

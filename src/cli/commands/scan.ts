@@ -68,6 +68,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       return;
     }
     const policy = resolvePolicy(opts.policy ?? config.policyFile);
+    // Check --as-of now: a typo must not cost a whole scan.
+    parseAsOf(opts.asOf, new Date());
     const store = await openStore(opts.db ?? config.database);
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('interrupted by signal'));
