@@ -96,9 +96,14 @@ export class RemovalGate {
     return false;
   }
 
-  /** Whether the earlier scan covered this collector at all (any status). */
+  /**
+   * Whether the earlier scan had this collector's data: it ran, and was not `unavailable` (a licence or
+   * auth mode that gave nothing). Additions from a collector without earlier data are a baseline.
+   * A `failed` collector's records were carried over, so they count as earlier data.
+   */
   coveredBefore(source: string, collector: string): boolean {
-    return lookup(this.before, source, collector).status !== 'missing';
+    const status = lookup(this.before, source, collector).status;
+    return status !== 'missing' && status !== 'unavailable';
   }
 
   report(): SuppressedRemovals[] {

@@ -409,3 +409,24 @@ describe('diffRecords: owners that could not be collected', () => {
     expect(d.identities.modified.map((m) => m.fields)).toEqual([['displayName']]);
   });
 });
+
+describe('diffRecords: review cases', () => {
+  it('a dated secret replaced by one that never expires is not a renewal', () => {
+    const a = [credential({ nativeId: 'k1', expiresAt: '2026-12-01T00:00:00Z' })];
+    const b = [credential({ nativeId: 'k2', expiresAt: null })];
+    const d = diffRecords(a, b, both(a, b));
+    expect(d.credentials.renewed).toEqual([]);
+    expect(d.credentials.added.map((x) => x.record.nativeId)).toEqual(['k2']);
+    expect(d.credentials.removed.map((x) => x.record.nativeId)).toEqual(['k1']);
+  });
+
+  it('additions from a collector that was unavailable before are a baseline, not new grants', () => {
+    const a: ModelRecord[] = [];
+    const b = [grant({ collector: 'pat-grants' })];
+    const d = diffRecords(a, b, {
+      before: [coverage(GH, { 'pat-grants': 'unavailable' })],
+      after: [coverage(GH, { 'pat-grants': 'complete' })],
+    });
+    expect(d.grants.added.map((x) => x.baseline)).toEqual([true]);
+  });
+});

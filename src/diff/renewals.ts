@@ -6,8 +6,12 @@ export function expiryMs(c: Credential): number {
   return c.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
 }
 
+/**
+ * A renewal replaces a credential with one that expires later, on a date. Swapping a dated credential
+ * for one that never expires is not a renewal: it is the hygiene problem the rules flag.
+ */
 export function expiresLater(after: Credential, before: Credential): boolean {
-  return expiryMs(after) > expiryMs(before);
+  return after.expiresAt !== null && expiryMs(after) > expiryMs(before);
 }
 
 /**
@@ -21,7 +25,7 @@ export function pairRenewals(
 ): { renewed: CredentialRenewal[]; removed: RemovedRecord<Credential>[]; added: AddedRecord<Credential>[] } {
   if (removed.length === 0 || added.length === 0) return { renewed: [], removed, added };
   const r = [...removed].sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
-  const a = [...added].sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
+  const a = added.filter((x) => x.record.expiresAt !== null).sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
   const renewed: CredentialRenewal[] = [];
   const pairedRemoved = new Set<RemovedRecord<Credential>>();
   const pairedAdded = new Set<AddedRecord<Credential>>();
