@@ -266,7 +266,7 @@ describe('grantscope CLI usage errors', () => {
     expect(r.stderr).toContain(file);
     expect(r.stderr).toMatch(/acme-saas/);
     expect(r.stderr).toMatch(/unknown key 'pageSize'/);
-    expect(r.stderr).toMatch(/line \d+/);
+    expect(r.stderr).toContain("line 6: acme-saas: unknown key 'pageSize'");
   });
 
   it('an unknown section suggests the closest name', async () => {

@@ -76,10 +76,13 @@ export function validateYaml<S extends z.ZodType>(
     result.error.issues.map((issue) => {
       const path = [...basePath, ...(issue.path as PropertyKey[])];
       let message = issue.message;
+      let line = parsed.lineOf(path);
       if (issue.code === 'unrecognized_keys') {
         message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+        // Point at the (first) unknown key itself, not at the mapping that holds it.
+        line = parsed.lineOf([...path, issue.keys[0]!]) ?? line;
       }
-      return { path: formatPath(path), line: parsed.lineOf(path), message };
+      return { path: formatPath(path), line, message };
     }),
   );
 }

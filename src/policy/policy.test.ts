@@ -153,9 +153,9 @@ describe('policy', () => {
       }),
     );
     expect(err.issues).toEqual([
-      // yaml-file.ts points at the start of the map holding the unknown key.
+      // The line of the unknown key itself.
       { path: 'rules.stale', line: 4, message: "unknown key 'unusedDay'" },
-      { path: 'rules', line: 3, message: "unknown key 'staleness'" },
+      { path: 'rules', line: 5, message: "unknown key 'staleness'" },
     ]);
   });
 

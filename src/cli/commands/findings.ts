@@ -90,7 +90,8 @@ JSON output is an array of findings; its JSON Schema is src/findings/finding.sch
           (!opts.platform || opts.platform.includes(f.platform)),
       );
       rt.emit(renderFindings(shown, opts.format, rt.color));
-      process.exitCode = exitCodeFor(true, shown, failOn);
+      // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
+      process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, shown, failOn);
     } finally {
       await store.close();
     }
