@@ -30,7 +30,12 @@ const expected = (name: string) =>
 
 describe('grantscope demo', () => {
   const dir = tempDir('gs-demo-');
-  let out: { database: string; scans: Array<{ id: number; status: string }>; findings: FindingJson[] };
+  let out: {
+    database: string;
+    report: string;
+    scans: Array<{ id: number; status: string }>;
+    findings: FindingJson[];
+  };
 
   beforeAll(async () => {
     const r = await runCli(['demo', '--dir', dir, '--format', 'json']);
@@ -39,8 +44,13 @@ describe('grantscope demo', () => {
     out = JSON.parse(r.stdout);
   });
 
-  it('scans every platform completely, twice', () => {
+  it('scans every platform completely, twice, and writes a Markdown report', () => {
     expect(out.scans.map((s) => s.status)).toEqual(['complete', 'complete']);
+    expect(out.report).toBe(join(dir, 'report.md'));
+    const report = readFileSync(out.report, 'utf8');
+    expect(report).toMatch(/^# grantscope scan #2\n/);
+    expect(report).toContain('## Changes since scan #1');
+    expect(report).toMatch(/\| critical \| over-privileged \| github \|/);
   });
 
   it('finds exactly the intended findings in the first scan', async () => {
@@ -66,6 +76,12 @@ describe('grantscope demo', () => {
         p,
       ).toBe(true);
     }
+  });
+
+  it('a second demo in the same directory starts afresh', async () => {
+    const again = await runCli(['demo', '--dir', dir, '--format', 'json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).scans.map((s: { id: number }) => s.id)).toEqual([1, 2]);
   });
 
   it('the table output shows the changes and the findings for people', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyseScan, type ScanAnalysis } from '../analysis/analyse.js';
@@ -53,6 +53,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const emu = await startEmulator({ world: demoWorld('demo') });
   try {
     const written = writeClientConfig(emu, dir);
+    // Each demo starts from an empty database, so that its diff is the demo's own change.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${written.database}${suffix}`, { force: true });
     const connectors = await loadConnectors([], { configFile: written.configFile });
     const config = loadConfig(written.configFile, connectors);
     const store = await openStore(config.database);

@@ -25,7 +25,9 @@ export function pairRenewals(
 ): { renewed: CredentialRenewal[]; removed: RemovedRecord<Credential>[]; added: AddedRecord<Credential>[] } {
   if (removed.length === 0 || added.length === 0) return { renewed: [], removed, added };
   const r = [...removed].sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
-  const a = added.filter((x) => x.record.expiresAt !== null).sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
+  const a = added
+    .filter((x) => x.record.expiresAt !== null)
+    .sort((x, y) => expiryMs(x.record) - expiryMs(y.record) || cmp(x.key, y.key));
   const renewed: CredentialRenewal[] = [];
   const pairedRemoved = new Set<RemovedRecord<Credential>>();
   const pairedAdded = new Set<AddedRecord<Credential>>();

@@ -56,8 +56,10 @@ export const Identity = z.object({
   /** In-platform owners, each with whether they are still active. */
   owners: z.array(PrincipalRef).default([]),
   /**
-   * False when the connector could not collect owners this time (their collector failed, or the platform
-   * does not say for this kind): `owners` is then empty for want of data, not proof of no owner.
+   * False when the connector could not collect owners this time (their collector failed, or they are
+   * not fetched for this identity, e.g. a platform first-party app): `owners` is then empty for want of
+   * data, not proof of no owner. Where the platform records no owner at all (GitHub App installations),
+   * owners come from configuration and an empty list is a real finding: `ownersKnown` stays true.
    */
   ownersKnown: z.boolean().default(true),
   /** Where an admin reviews or revokes this identity (settings page, portal blade, console URL). */

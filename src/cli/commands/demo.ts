@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
 import { renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
 import { renderFindings } from '../../output/views/findings.js';
 import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
+import { renderScanReport } from '../../output/views/scan-report.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
 
 interface DemoOptions extends CommonOptions {
@@ -40,6 +41,9 @@ Examples:
     const started = Date.now();
     const result = await runDemo({ dir, logger: rt.logger, progress: rt.progress, onPhase: say });
     const { first, second } = result;
+    // A Markdown report of the second scan (coverage, changes, findings), for sharing.
+    const report = join(result.dir, 'report.md');
+    writeFileSync(report, renderScanReport(second, 'md'));
     if (opts.format === 'json') {
       rt.emit(
         renderJson({
@@ -48,6 +52,7 @@ Examples:
           coverage: second.coverage,
           diff: second.analysis.diffSummary,
           findings: second.analysis.findings,
+          report,
         }),
       );
       return;
@@ -62,6 +67,7 @@ Examples:
         : '',
       `\n== Findings (scan #${second.scan.id}) ==\n${renderFindings(second.analysis.findings, opts.format, rt.color)}`,
       `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
+      `Report:   ${report}\n`,
       `Database: ${result.database}\n`,
       `Explore:  grantscope inventory --db ${result.database}\n`,
       `          grantscope findings --db ${result.database} --format json\n`,
