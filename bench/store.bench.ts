@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { computeDiff } from '../src/analysis/analyse.js';
 import type { CoverageReport } from '../src/connector/coverage.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { SnapshotStore } from '../src/store/store.js';
@@ -145,6 +146,17 @@ export default async function bench(): Promise<BenchRow[]> {
     row(`diff ${label} snapshots`, 'enumerate all changes', enumerate, 's', '< 10');
     row(`diff ${label} snapshots`, 'consume all (serialise records)', consume, 's', '< 10');
     if (bytes === 0) throw new Error('diff produced no records');
+    // The engine's diff on top: what `grantscope diff` and every scan's analysis pay.
+    t = performance.now();
+    const [from, to] = [await store.getScan(last), await store.getScan(changed.id)];
+    const snapshotDiff = await computeDiff(store, from!, to!);
+    row(`diff ${label} snapshots`, 'engine diff (store + DiffBuilder)', seconds(t), 's', '< 10');
+    const g = snapshotDiff.counts.grants;
+    row(
+      `diff ${label} snapshots`,
+      'engine diff: grants changed (added+removed+modified)',
+      g.added + g.removed + g.modified,
+    );
     row(`diff ${label} snapshots`, 'peak RSS so far', peakMiB(), 'MiB');
 
     t = performance.now();
