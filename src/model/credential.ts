@@ -34,3 +34,15 @@ export const Credential = z.object({
 });
 export type Credential = z.infer<typeof Credential>;
 export type CredentialInput = z.input<typeof Credential>;
+
+/** How people call each known credential type. */
+export const CREDENTIAL_TYPE_LABELS: Record<string, string> = {
+  'client-secret': 'client secret',
+  certificate: 'certificate',
+  pat: 'personal access token',
+  'ssh-key': 'SSH key',
+  'deploy-key': 'deploy key',
+  'service-account-key': 'service account key',
+  'oauth-token': 'OAuth token',
+  'webhook-secret': 'webhook secret',
+};

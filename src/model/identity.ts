@@ -73,3 +73,18 @@ export const Identity = z.object({
 });
 export type Identity = z.infer<typeof Identity>;
 export type IdentityInput = z.input<typeof Identity>;
+
+/** How people call each known identity kind (part of the model's vocabulary; plugins' kinds fall back to their id). */
+export const IDENTITY_KIND_LABELS: Record<string, string> = {
+  'github-app-installation': 'GitHub App installation',
+  'fine-grained-pat': 'fine-grained personal access token',
+  'fine-grained-pat-request': 'fine-grained token request',
+  'sso-credential': 'SSO-authorised credential',
+  'deploy-key': 'deploy key',
+  webhook: 'webhook',
+  'outside-collaborator': 'outside collaborator',
+  'service-principal': 'service principal',
+  'oauth-client': 'OAuth client',
+  'domain-wide-delegation': 'domain-wide delegation',
+  'service-account': 'service account',
+};

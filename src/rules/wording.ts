@@ -1,38 +1,18 @@
-import type { Credential, Grant, Target } from '../model/index.js';
+import {
+  CREDENTIAL_TYPE_LABELS,
+  type Credential,
+  type Grant,
+  IDENTITY_KIND_LABELS,
+  type Target,
+} from '../model/index.js';
 import type { BundleIdentity } from './bundle-facts.js';
 
-/** How people call each known identity kind; other kinds are shown with dashes as spaces. */
-const KIND_LABELS: Record<string, string> = {
-  'github-app-installation': 'GitHub App installation',
-  'fine-grained-pat': 'fine-grained personal access token',
-  'fine-grained-pat-request': 'fine-grained token request',
-  'sso-credential': 'SSO-authorised credential',
-  'deploy-key': 'deploy key',
-  webhook: 'webhook',
-  'outside-collaborator': 'outside collaborator',
-  'service-principal': 'service principal',
-  'oauth-client': 'OAuth client',
-  'domain-wide-delegation': 'domain-wide delegation',
-  'service-account': 'service account',
-};
-
-const CREDENTIAL_LABELS: Record<string, string> = {
-  'client-secret': 'client secret',
-  certificate: 'certificate',
-  pat: 'personal access token',
-  'ssh-key': 'SSH key',
-  'deploy-key': 'deploy key',
-  'service-account-key': 'service account key',
-  'oauth-token': 'OAuth token',
-  'webhook-secret': 'webhook secret',
-};
-
 export function kindLabel(kind: string): string {
-  return KIND_LABELS[kind] ?? kind.replaceAll('-', ' ');
+  return IDENTITY_KIND_LABELS[kind] ?? kind.replaceAll('-', ' ');
 }
 
 export function credentialTypeLabel(type: string): string {
-  return CREDENTIAL_LABELS[type] ?? type.replaceAll('-', ' ');
+  return CREDENTIAL_TYPE_LABELS[type] ?? type.replaceAll('-', ' ');
 }
 
 /** `"Acme CI" (GitHub App installation)`, or `service principal 6f1c…` when it has no name. */
