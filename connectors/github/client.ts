@@ -141,6 +141,13 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
   return new ApiError(api, null, message, { method, path }, { cause: err });
 }
 
+/** The scan's interrupt reason as the `AbortError` fetch and Octokit recognise. */
+function abortError(reason: unknown): DOMException {
+  const message =
+    reason instanceof Error ? reason.message : reason ? String(reason) : 'the scan was interrupted';
+  return new DOMException(message, 'AbortError');
+}
+
 async function readPrivateKey(app: NonNullable<GithubConfig['app']>, ctx: ConnectorContext): Promise<string> {
   let pem: string;
   let where: string;
@@ -288,8 +295,10 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
       // A signal per request, tied to the scan's: fetch leaves its abort listener on the signal it is
       // given until that signal is collected, so thousands of requests must not share one.
+      // Aborted with an `AbortError`: Octokit passes that through as is, where any other rejection
+      // becomes an HTTP 500 that plugin-retry would retry (and report as a server error).
       const abort = new AbortController();
-      const onAbort = () => abort.abort(ctx.signal.reason);
+      const onAbort = () => abort.abort(abortError(ctx.signal.reason));
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
       options.request = { ...options.request, signal: abort.signal };

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
+import type { GithubSectionInput } from '../../src/emulator/github/world.js';
+import { loadWorld } from '../../src/emulator/world.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import { type EmulatedGithub, emulatedGithub } from './testing.js';
 
@@ -215,7 +217,7 @@ describe('GitHub connector on the demo world (real Octokit + App auth against th
     ]);
   });
 
-  it('maps deploy keys: write keys rank high, added_by judged against membership, never-used keys say so', () => {
+  it('maps deploy keys: write keys rank critical, added_by judged against membership, never-used keys say so', () => {
     const infra = identity(records, 'deploy-key', 'acme-corp/infra#101');
     expect(infra).toMatchObject({
       displayName: 'terraform-ci',
@@ -223,7 +225,9 @@ describe('GitHub connector on the demo world (real Octokit + App auth against th
       attributes: { readOnly: false },
     });
     expect(infra.manageUrl).toBe(`${gh.emu.origin}/acme-corp/infra/settings/keys`);
-    expect(tiers(grantsOf(records, 'acme-corp/infra#101'))).toEqual({ 'deploy-key': 'write/resource/high' });
+    expect(tiers(grantsOf(records, 'acme-corp/infra#101'))).toEqual({
+      'deploy-key': 'write/resource/critical',
+    });
     expect(grantsOf(records, 'acme-corp/infra#101')[0]!.target.id).toBe('acme-corp/infra');
     expect(daysAgo(identity(records, 'deploy-key', 'acme-corp/api#102').lastUsed?.at, now)).toBe(400);
     const docs = identity(records, 'deploy-key', 'acme-corp/docs#103');
@@ -305,6 +309,41 @@ describe('GitHub connector on the demo world (real Octokit + App auth against th
         contents: 'read/all/medium',
       });
       expect(tiers(grantsOf(after, '81001'))).toMatchObject({ contents: 'write/selected/high' });
+    } finally {
+      gh.emu.setWorld(WORLD);
+    }
+  });
+  it('keeps no token suffix anywhere: not in raw, not in attributes', async () => {
+    // The demo's classic PAT has a suffix; add an OAuth app token with one too.
+    const world = structuredClone(loadWorld(WORLD));
+    const github = world.platforms.github as GithubSectionInput;
+    github.credential_authorizations = [
+      ...(github.credential_authorizations ?? []),
+      {
+        credential_id: 61099,
+        login: 'bob',
+        credential_type: 'OAuth app token',
+        token_last_eight: 'c0ffee42',
+        credential_authorized_at: 'now-10d',
+        scopes: ['read:org'],
+      },
+    ];
+    const suffixes = github.credential_authorizations
+      .map((c) => c.token_last_eight)
+      .filter((s): s is string => Boolean(s));
+    expect(suffixes.sort()).toEqual(['3f9a7c21', 'c0ffee42']);
+    gh.emu.setWorld(world);
+    try {
+      const { records: scanned } = await gh.scan();
+      const tokens = identities(scanned).filter((i) => i.kind === 'sso-credential');
+      expect(tokens.map((i) => i.nativeId).sort()).toEqual(['61001', '61002', '61099']);
+      for (const r of scanned) {
+        const kept = JSON.stringify([r.raw, r.attributes]);
+        for (const suffix of suffixes)
+          expect(kept, `${r.type} ${JSON.stringify(r).slice(0, 80)}`).not.toContain(suffix);
+        expect(kept).not.toMatch(/last_?eight/i);
+      }
+      expect(JSON.stringify(scanned)).not.toMatch(/3f9a7c21|c0ffee42/);
     } finally {
       gh.emu.setWorld(WORLD);
     }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { GITHUB_CLASSIC_TOKEN_FILE } from '../../src/emulator/github/index.js';
 import type { GithubSectionInput } from '../../src/emulator/github/world.js';
@@ -204,11 +204,12 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
       format: 'pem',
     });
     await writeFile(join(gh.dir, 'wrong-key.pem'), wrong);
-    const started = Date.now();
-    const { coverage } = await gh.scan({
+    const { coverage, ctx } = await gh.scan({
       config: { app: { ...(gh.config.app as object), privateKeyFile: 'wrong-key.pem' } as never },
     });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Fast means: no retry, no back-off wait, and nothing tried after the 401.
+    expect(ctx.sleeps).toEqual([]);
+    expect(coverage.requests).toBe(1);
     expect(collector(coverage, 'members')).toMatchObject({
       status: 'failed',
       httpStatus: 401,
@@ -220,21 +221,43 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
     expect(gh.emu.stats().total).toBe(1);
   });
 
-  it('stops when the scan is interrupted: the running collector fails, the rest are not reached', async () => {
+  it('stops when the scan is interrupted: the request in flight is cancelled, the rest are not reached', async () => {
+    // The emulator never answers the repository list: only the interrupt can end this scan.
     gh.emu.faults.add({
       service: 'github',
       path: '/api/v3/orgs/{org}/repos',
-      action: { kind: 'latency', ms: 3000 },
+      action: { kind: 'timeout' },
     });
     const interrupt = new AbortController();
-    const started = Date.now();
     const scanning = gh.scan({ signal: interrupt.signal });
-    setTimeout(() => interrupt.abort(new Error('interrupted by the user')), 300);
-    const { coverage } = await scanning;
-    expect(Date.now() - started).toBeLessThan(2500);
-    expect(collector(coverage, 'repositories').status).toBe('failed');
-    expect(collector(coverage, 'deploy-keys').reason).toBe('not reached: the scan was interrupted');
-    expect(collector(coverage, 'members').status).toBe('complete');
+    // Interrupt once the request is in flight (the emulator has taken it).
+    await vi.waitFor(() => expect(gh.emu.faults.list()[0]!.applied).toBe(1), {
+      timeout: 10_000,
+      interval: 5,
+    });
+    interrupt.abort(new Error('interrupted by the user'));
+    const { coverage, ctx } = await scanning;
+    expect(collector(coverage, 'repositories')).toMatchObject({
+      status: 'failed',
+      requests: 1,
+      httpStatus: null,
+    });
+    expect(collector(coverage, 'repositories').reason).toMatch(/interrupted by the user/);
+    // Neither retried nor waited for.
+    expect(gh.emu.faults.list()[0]!.applied).toBe(1);
+    expect(ctx.sleeps).toEqual([]);
+    for (const name of ['deploy-keys', 'outside-collaborators', 'repo-webhooks']) {
+      expect(collector(coverage, name).reason).toBe('not reached: the scan was interrupted');
+    }
+    const before = [
+      'members',
+      'app-installations',
+      'pat-grants',
+      'pat-requests',
+      'sso-credentials',
+      'org-webhooks',
+    ];
+    for (const name of before) expect(collector(coverage, name).status, name).toBe('complete');
   });
 
   it('finds the installation from the app JWT when installationId is not configured', async () => {

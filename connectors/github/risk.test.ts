@@ -72,8 +72,28 @@ describe('GitHub risk tiers', () => {
     }
   });
 
-  it('ranks write deploy keys above read-only ones, and outside collaborators by role', () => {
-    expect(deployKeyRisk(false).tier).toBe('high');
+  it('ranks admin-scoped tokens critical: classic/OAuth admin scopes and fine-grained admin permissions', () => {
+    for (const scope of ['repo', 'admin:org', 'admin:enterprise', 'site_admin']) {
+      expect(oauthScopeRisk(scope), scope).toMatchObject({ risk: { tier: 'critical' }, access: 'admin' });
+    }
+    for (const permission of ['administration', 'organization_administration', 'enterprise_administration']) {
+      expect(appPermissionRisk(permission, 'write', { allRepositories: false }).tier, permission).toBe(
+        'critical',
+      );
+    }
+  });
+
+  it('ranks write deploy keys critical (admin-equivalent on their repository), saying why', () => {
+    const write = deployKeyRisk(false);
+    expect(write.tier).toBe('critical');
+    expect(write.reason).toMatch(/admin access/);
+    expect(write.reason).toMatch(/Ranked critical/);
+    expect(write.source).toMatch(/^catalog: github deploy-key/);
+    // As high as repository administration, which it amounts to.
+    expect(write.tier).toBe(appPermissionBaseRisk('administration', 'write').tier);
+  });
+
+  it('ranks read-only deploy keys medium, and outside collaborators by role', () => {
     expect(deployKeyRisk(true).tier).toBe('medium');
     expect(collaboratorRisk('admin').tier).toBe('critical');
     expect(collaboratorRisk('write').tier).toBe('high');

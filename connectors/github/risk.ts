@@ -10,7 +10,8 @@ import { type CatalogEntry, catalogEntries } from '../../src/risk/catalog.js';
  * permission GitHub adds later falls back to a tier by access level, and says so.
  *
  * Escalation (catalog modifier): a repository permission with write access on *all* repositories
- * ranks one tier higher. Write deploy keys and admin-scoped tokens come out highest by the catalog.
+ * ranks one tier higher. Admin-scoped tokens come out critical by the catalog; write deploy keys are
+ * raised to critical here (see `deployKeyRisk`).
  */
 
 export type PermissionScope = 'repository' | 'organization' | 'user' | 'enterprise';
@@ -339,12 +340,26 @@ export function oauthScopeRisk(scope: string): { risk: Risk; access: AccessLevel
   };
 }
 
+/**
+ * A deploy key's tier. A write key ranks critical: GitHub documents it as able to do what an org member
+ * with admin access can do on its repository (the tier of `administration: write`), it is tied to no
+ * person and never expires. The catalog's entry (high) is the base; the escalation is stated in the reason.
+ */
 export function deployKeyRisk(readOnly: boolean): Risk {
   const e = catalog('deploy-key', `deploy key (read_only=${readOnly})`, readOnly ? 'read' : 'write');
-  if (e) return fromCatalog(e);
-  return readOnly
-    ? { tier: 'medium', reason: 'Read-only deploy key.', source: DERIVED }
-    : { tier: 'high', reason: 'Write deploy key.', source: DERIVED };
+  const base: Risk = e
+    ? fromCatalog(e)
+    : readOnly
+      ? { tier: 'medium', reason: 'Read-only deploy key.', source: DERIVED }
+      : { tier: 'high', reason: 'Write deploy key.', source: DERIVED };
+  if (readOnly || base.tier === 'critical') return base;
+  return {
+    tier: 'critical',
+    reason:
+      `${base.reason} Ranked critical: write access equivalent to repository administration, ` +
+      'held by whoever has the private key.',
+    source: base.source,
+  };
 }
 
 /** An outside collaborator's repository role, tiered as the app permission it amounts to. */

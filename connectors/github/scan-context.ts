@@ -7,9 +7,14 @@ import type { GithubClient } from './client.js';
 import type { GithubConfig } from './config.js';
 import type { MinimalRepository } from './schema.js';
 
-/** Org membership, collected first so that owners can be judged (still a member or not). */
+/**
+ * Org membership, collected first so that owners can be judged (still a member or not). If the member
+ * list could not be read completely, logins it did not list are judged by what the previous scan knew
+ * (`carryOver`), else unknown (null), never "inactive"; either way they count as not verified this time.
+ */
 export class MemberDirectory {
   private readonly members = new Map<string, { login: string; id: number; role: 'admin' | 'member' }>();
+  private readonly carried = new Map<string, boolean>();
   /** Whether the member list was read completely; if not, activity is unknown (null), never "inactive". */
   complete = false;
 
@@ -19,6 +24,11 @@ export class MemberDirectory {
     if (!known || role === 'admin') this.members.set(key, { login, id, role });
   }
 
+  /** Last known membership from the previous scan, used only while the member list is incomplete. */
+  carryOver(login: string, active: boolean): void {
+    this.carried.set(login.toLowerCase(), active);
+  }
+
   get size(): number {
     return this.members.size;
   }
@@ -26,7 +36,13 @@ export class MemberDirectory {
   /** true = member, false = not a member (left, or never was), null = cannot tell. */
   isActive(login: string): boolean | null {
     if (this.members.has(login.toLowerCase())) return true;
-    return this.complete ? false : null;
+    if (this.complete) return false;
+    return this.carried.get(login.toLowerCase()) ?? null;
+  }
+
+  /** Whether this scan's member list says for itself whether `login` is a member. */
+  verified(login: string): boolean {
+    return this.complete || this.members.has(login.toLowerCase());
   }
 
   role(login: string): 'admin' | 'member' | null {
@@ -61,14 +77,31 @@ export function recordBase(scan: GithubScan, collector: string) {
   return { platform: PLATFORM, tenant: scan.tenant, collector } as const;
 }
 
+const isBot = (login: string) => login.endsWith('[bot]');
+
 /** A GitHub user as an owner or principal, with whether they are still an org member. */
 export function person(scan: GithubScan, login: string): PrincipalRef {
-  const bot = login.endsWith('[bot]');
+  const bot = isBot(login);
   return {
     id: login,
     name: login,
     type: bot ? 'service' : 'user',
     active: bot ? null : scan.members.isActive(login),
+  };
+}
+
+/**
+ * An identity's owners, judged by org membership. `ownersKnown` is false when the member list could
+ * not be read and says nothing this time about one of them, so that the ownership rule and the diff
+ * leave them alone rather than call the identity ownerless. Bots are never members: not judged.
+ */
+export function ownersOf(
+  scan: GithubScan,
+  logins: readonly string[],
+): { owners: PrincipalRef[]; ownersKnown: boolean } {
+  return {
+    owners: logins.map((login) => person(scan, login)),
+    ownersKnown: logins.every((login) => isBot(login) || scan.members.verified(login)),
   };
 }
 

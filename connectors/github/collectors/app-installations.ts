@@ -2,7 +2,7 @@ import type { Json } from '../../../src/model/common.js';
 import type { Origin } from '../../../src/model/identity.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { accessOf, appPermissionRisk, permissionScope } from '../risk.js';
-import { type GithubCollector, type GithubScan, person, recordBase, ts } from '../scan-context.js';
+import { type GithubCollector, type GithubScan, ownersOf, recordBase, ts } from '../scan-context.js';
 import {
   type App,
   App as AppSchema,
@@ -104,7 +104,9 @@ export const appInstallations: GithubCollector = {
         enabled: inst.suspended_at == null,
         // GitHub reports no last use for installations.
         lastUsed: null,
-        owners: declaredOwners.map((login) => person(scan, login)),
+        // GitHub records no owner for an installation: owners are declared in github.appOwners. One
+        // without an entry has none and is rightly ownerless (ownersKnown stays true).
+        ...ownersOf(scan, declaredOwners),
         manageUrl: `${web}/organizations/${config.org}/settings/installations/${inst.id}`,
         attributes: {
           appId: inst.app_id,

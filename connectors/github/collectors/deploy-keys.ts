@@ -6,6 +6,7 @@ import {
   chunks,
   type GithubCollector,
   type GithubScan,
+  ownersOf,
   person,
   recordBase,
   requireRepositories,
@@ -145,7 +146,7 @@ export const deployKeys: GithubCollector = {
           createdAt: ts(k.created_at),
           enabled,
           lastUsed,
-          owners: k.added_by ? [person(scan, k.added_by)] : [],
+          ...ownersOf(scan, k.added_by ? [k.added_by] : []),
           manageUrl: `${web}/${repo.full_name}/settings/keys`,
           attributes: {
             repository: repo.full_name,

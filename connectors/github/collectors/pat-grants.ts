@@ -2,7 +2,15 @@ import type { Json } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { accessOf, appPermissionRisk } from '../risk.js';
-import { type GithubCollector, type GithubScan, person, recordBase, ts, usage } from '../scan-context.js';
+import {
+  type GithubCollector,
+  type GithubScan,
+  ownersOf,
+  person,
+  recordBase,
+  ts,
+  usage,
+} from '../scan-context.js';
 import { MinimalRepository, type PatGrant, PatGrant as PatGrantSchema } from '../schema.js';
 
 const NAME = 'pat-grants';
@@ -139,7 +147,7 @@ export const patGrantsCollector: GithubCollector = {
         createdAt: ts(g.access_granted_at),
         enabled: !g.token_expired,
         lastUsed,
-        owners: [person(scan, g.owner.login)],
+        ...ownersOf(scan, [g.owner.login]),
         manageUrl: `${web}/organizations/${config.org}/settings/personal-access-tokens/active`,
         attributes: {
           tokenId: g.token_id,

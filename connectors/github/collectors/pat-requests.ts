@@ -1,6 +1,6 @@
 import type { Json } from '../../../src/model/common.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
-import { type GithubCollector, type GithubScan, person, recordBase, ts } from '../scan-context.js';
+import { type GithubCollector, type GithubScan, ownersOf, recordBase, ts } from '../scan-context.js';
 import { type PatRequest, PatRequest as PatRequestSchema } from '../schema.js';
 import { subsetRepositories } from './pat-grants.js';
 
@@ -69,7 +69,7 @@ export const patRequestsCollector: GithubCollector = {
         // Pending: the token has no access to the org until an owner approves it.
         enabled: false,
         lastUsed: null,
-        owners: [person(scan, r.owner.login)],
+        ...ownersOf(scan, [r.owner.login]),
         manageUrl: `${web}/organizations/${config.org}/settings/personal-access-token-requests`,
         attributes: {
           status: 'pending',

@@ -3,7 +3,15 @@ import type { Json } from '../../../src/model/common.js';
 import type { Origin } from '../../../src/model/identity.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { oauthScopeRisk } from '../risk.js';
-import { type GithubCollector, type GithubScan, person, recordBase, ts, usage } from '../scan-context.js';
+import {
+  type GithubCollector,
+  type GithubScan,
+  ownersOf,
+  person,
+  recordBase,
+  ts,
+  usage,
+} from '../scan-context.js';
 import {
   type CredentialAuthorization,
   CredentialAuthorization as CredentialAuthorizationSchema,
@@ -61,7 +69,8 @@ export const ssoCredentials: GithubCollector = {
       const identity = { kind: 'sso-credential', nativeId: String(c.credential_id) };
       const lastUsed = usage(c.credential_accessed_at, 'github:credential_accessed_at');
       const label = c.authorized_credential_note ?? c.authorized_credential_title ?? null;
-      const { token_last_eight: lastEight, ...raw } = c;
+      // The token's last eight characters are secret material: kept nowhere (not in raw, not in attributes).
+      const { token_last_eight: _lastEight, ...raw } = c;
       yield {
         type: 'identity',
         ...base,
@@ -71,13 +80,12 @@ export const ssoCredentials: GithubCollector = {
         createdAt: ts(c.credential_authorized_at),
         enabled: true,
         lastUsed,
-        owners: [person(scan, c.login)],
+        ...ownersOf(scan, [c.login]),
         manageUrl: `${web}/orgs/${config.org}/people/${c.login}/sso`,
         attributes: {
           credentialType: c.credential_type,
           authorizedCredentialId: c.authorized_credential_id,
           scopes: c.scopes ?? [],
-          ...(lastEight ? { tokenLastEight: lastEight } : {}),
           ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
         },
         raw: raw as unknown as Json,
