@@ -18,11 +18,13 @@ import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { Endpoints } from './config.js';
-import { page } from './schema.js';
+import { GraphErrorBody, page } from './schema.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
 export const BATCH_SIZE = 20;
+/** Inner `$batch` statuses worth another try: throttling and transient server errors. */
+const RETRIED_INNER_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /**
  * The last middleware of the Graph client's chain: sends the request through the engine's HTTP
@@ -221,11 +223,41 @@ export class GraphApi {
     }
   }
 
+  /** A Retry-After header (seconds or an HTTP date) in ms; undefined when absent or unreadable. */
+  private retryAfterMs(header: string | null): number | undefined {
+    if (header === null || header.trim() === '') return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+    const at = Date.parse(header);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - this.ctx.clock.now().getTime());
+  }
+
+  /** The ApiError of a failed inner request, with Graph's error code and message when it sent one. */
+  private async innerError(
+    response: Response,
+    innerPath: string,
+    info: CallInfo,
+    suffix?: string,
+  ): Promise<ApiError> {
+    const body = (await response.json().catch(() => null)) as unknown;
+    const e = GraphErrorBody.safeParse(body).data?.error;
+    const what =
+      response.status === 429
+        ? 'throttled inside $batch'
+        : `${e?.code ? `${e.code}: ` : ''}${e?.message ?? 'inner request of $batch failed'}`;
+    return new ApiError(GRAPH_API, response.status, `${what} (${innerPath})${suffix ? `; ${suffix}` : ''}`, {
+      method: 'GET',
+      path: info.api.replace(/^GET /, ''),
+      requiredPermission: info.requiredPermission,
+    });
+  }
+
   /**
-   * Run GETs in `$batch` requests of 20. An inner 429 is retried (in a later batch) after the
-   * longest Retry-After among its siblings, up to the retry policy's limit; inner collections are
-   * paged by following their nextLink. 404 is returned as such (deleted object); any other inner
-   * error throws an ApiError for that inner call.
+   * Run GETs in `$batch` requests of 20. An inner 429, 500, 502, 503 or 504 is retried (in a later
+   * batch) after the longest Retry-After among its siblings, else exponential back-off, up to the
+   * retry policy's limit per request: the SDK's RetryHandler and the transport only see the outer
+   * 200. Inner collections are paged by following their nextLink. 404 is returned as such (deleted
+   * object); any other inner error throws an ApiError for that inner call.
    */
   async batch<T>(items: BatchItem<T>[], info: CallInfo): Promise<Map<string, BatchResult<T>>> {
     const results = new Map<string, BatchResult<T>>();
@@ -236,7 +268,7 @@ export class GraphApi {
     while (pending.length > 0) {
       chunks.length = 0;
       for (let i = 0; i < pending.length; i += BATCH_SIZE) chunks.push(pending.slice(i, i + BATCH_SIZE));
-      const throttled: string[] = [];
+      const retried: string[] = [];
       let wait = 0;
       await Promise.all(
         chunks.map(async (keys) => {
@@ -261,45 +293,24 @@ export class GraphApi {
                 path: '/$batch',
               });
             const innerPath = item.url.split('?')[0]!;
-            if (response.status === 429) {
+            if (RETRIED_INNER_STATUS.has(response.status)) {
               const tries = (attempts.get(key) ?? 0) + 1;
               attempts.set(key, tries);
               if (tries > this.ctx.http.retry.maxRetries) {
-                throw new ApiError(
-                  GRAPH_API,
-                  429,
-                  `throttled inside $batch (${innerPath}); retries exhausted`,
-                  {
-                    method: 'GET',
-                    path: info.api.replace(/^GET /, ''),
-                    requiredPermission: info.requiredPermission,
-                  },
-                );
+                throw await this.innerError(response, innerPath, info, 'retries exhausted');
               }
-              const after = Number(response.headers.get('Retry-After'));
+              await response.body?.cancel();
               const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);
-              wait = Math.max(wait, Number.isFinite(after) && after >= 0 ? after * 1000 : backoff);
-              throttled.push(key);
+              wait = Math.max(wait, this.retryAfterMs(response.headers.get('Retry-After')) ?? backoff);
+              retried.push(key);
               continue;
             }
             if (response.status === 404) {
               results.set(key, { status: 404 });
               continue;
             }
+            if (response.status >= 400) throw await this.innerError(response, innerPath, info);
             const body = (await response.json().catch(() => null)) as unknown;
-            if (response.status >= 400) {
-              const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-              throw new ApiError(
-                GRAPH_API,
-                response.status,
-                `${e?.code ? `${e.code}: ` : ''}${e?.message ?? 'inner request failed'}`,
-                {
-                  method: 'GET',
-                  path: innerPath,
-                  requiredPermission: info.requiredPermission,
-                },
-              );
-            }
             if (!item.collection) {
               results.set(key, {
                 status: 200,
@@ -321,14 +332,14 @@ export class GraphApi {
           }
         }),
       );
-      if (throttled.length > 0) {
-        this.ctx.logger.debug('throttled inside $batch, retrying', {
-          requests: throttled.length,
+      if (retried.length > 0) {
+        this.ctx.logger.debug('throttled or transient failure inside $batch, retrying', {
+          requests: retried.length,
           waitMs: wait,
         });
         await this.ctx.clock.sleep(Math.min(wait, this.ctx.http.retry.maxDelayMs), this.ctx.signal);
       }
-      pending = throttled;
+      pending = retried;
     }
     return results;
   }

@@ -156,15 +156,15 @@ async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGe
     cov.run(COLLECTORS.owners, () => collectOwners(s, sps, apps)),
   ]);
 
-  const homeApp = new Map((apps ?? []).map((a) => [a.appId.toLowerCase(), a.id]));
+  // An identity depends only on the service principal list, owners and sign-ins, and says which of
+  // those it lacks (ownersKnown, lastUsed null): another collector failing must not rewrite it.
   for (const sp of sps) {
     const origin = originOf(sp, s.tenant.id, s.microsoft);
     const spOwners: PrincipalRef[] | null =
-      owners && origin !== 'platform' ? (owners.get(sp.id) ?? []) : null;
+      owners && origin !== 'platform' ? (owners.get(sp.id) ?? null) : null;
     yield servicePrincipalIdentity(s, sp, {
       owners: spOwners,
       lastUsed: lastUsedOf(origin, sp.appId, signIns),
-      homeApplicationId: homeApp.get(sp.appId.toLowerCase()) ?? null,
     });
   }
   yield* appGrants ?? [];

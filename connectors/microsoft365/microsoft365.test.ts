@@ -7,6 +7,10 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/server.j
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import { CredentialSourceError } from '../../src/errors.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
+import { contentHash, identityKey, recordKey } from '../../src/model/record.js';
+import { defaultPolicy } from '../../src/policy/index.js';
+import { evaluateRules } from '../../src/rules/index.js';
+import type { IdentityBundle } from '../../src/store/store.js';
 import connector, { Microsoft365Config } from './index.js';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
@@ -21,6 +25,9 @@ const DEMO_IDS = {
   salesforce: 'f412961c-7595-4ef0-bfb0-6e5557468ede',
 };
 
+/** What the stale rule reports in the demo tenant as of NOW (with the sign-in report). */
+const STALE_IN_DEMO = ['Grammarly', 'Miro', 'PeopleSync HR Connector'];
+
 type Section = z.input<typeof Microsoft365Section>;
 
 function edited(file: string, edit: (section: Section) => void): World {
@@ -32,6 +39,58 @@ function edited(file: string, edit: (section: Section) => void): World {
 const identities = (r: ModelRecord[]) => r.filter((x): x is Identity => x.type === 'identity');
 const grants = (r: ModelRecord[]) => r.filter((x): x is Grant => x.type === 'grant');
 const credentials = (r: ModelRecord[]) => r.filter((x): x is Credential => x.type === 'credential');
+
+/** Records grouped per identity, as the store's `readSnapshot` hands them to the rules. */
+function bundles(records: ModelRecord[]): IdentityBundle[] {
+  const out = new Map<string, IdentityBundle>();
+  const of = (r: ModelRecord, ref: { kind: string; nativeId: string }) => {
+    const key = identityKey(ref);
+    let b = out.get(key);
+    if (!b) {
+      b = {
+        source: `${r.platform}:${r.tenant.id}`,
+        identityKey: key,
+        identity: null,
+        grants: [],
+        credentials: [],
+      };
+      out.set(key, b);
+    }
+    return b;
+  };
+  for (const r of records) {
+    if (r.type === 'identity') of(r, r).identity = r;
+    else if (r.type === 'grant') of(r, r.identity).grants.push(r);
+    else of(r, r.identity).credentials.push(r);
+  }
+  return [...out.values()];
+}
+
+/** Names of the identities the stale rule reports in a scan's records, as of NOW. */
+async function staleNames(records: ModelRecord[]): Promise<string[]> {
+  const findings = await evaluateRules({
+    bundles: bundles(records),
+    diff: null,
+    policy: defaultPolicy,
+    asOf: NOW,
+  });
+  return findings
+    .filter((f) => f.rule === 'stale')
+    .map((f) => f.identity.name ?? f.identity.id)
+    .sort();
+}
+
+/** Every value of every `key` property anywhere in `value`. */
+function valuesOfKey(value: unknown, key: string, out: unknown[] = []): unknown[] {
+  if (Array.isArray(value)) for (const v of value) valuesOfKey(v, key, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === key) out.push(v);
+      valuesOfKey(v, key, out);
+    }
+  }
+  return out;
+}
 
 describe('microsoft365 connector against the emulator', () => {
   let emu: RunningEmulator;
@@ -226,7 +285,15 @@ describe('microsoft365 connector against the emulator', () => {
       expect(everything).not.toContain(result.secret);
       expect(everything).not.toContain('secretText');
       expect(everything).not.toMatch(/PRIVATE KEY|"key":/);
-      expect(creds.find((c) => c.displayName === 'github-actions')!.attributes.hint).toBe('Qx~');
+    });
+
+    it('keeps no part of a client secret: not even its hint (first characters)', () => {
+      const hints = valuesOfKey(loadWorld(DEMO), 'hint').filter((h): h is string => typeof h === 'string');
+      // The emulator serves them, as Graph does: the connector must drop them.
+      expect(hints.length).toBeGreaterThanOrEqual(3);
+      expect(valuesOfKey(result.records, 'hint')).toEqual([]);
+      const everything = JSON.stringify(result.records);
+      for (const h of hints) expect(everything).not.toContain(h);
     });
   });
 
@@ -377,6 +444,126 @@ describe('microsoft365 connector against the emulator', () => {
     expect(grants(r.records)).toHaveLength(52);
   });
 
+  it('retries inner 5xx of a $batch per request: Retry-After when given, else back-off', async () => {
+    world(DEMO);
+    const baseline = await scan();
+    const unavailable = { error: { code: 'ServiceUnavailable', message: 'emulated outage' } };
+    emu.faults.add({
+      service: 'graph',
+      path: '/v1.0/servicePrincipals/{id}/owners',
+      skip: 3,
+      times: 1,
+      action: { kind: 'status', status: 503, headers: { 'Retry-After': '3' }, body: unavailable },
+    });
+    emu.faults.add({
+      service: 'graph',
+      path: '/v1.0/applications/{id}/owners',
+      times: 1,
+      action: { kind: 'status', status: 500 },
+    });
+    emu.faults.add({
+      service: 'graph',
+      path: '/v1.0/servicePrincipals/{id}/appRoleAssignedTo',
+      times: 1,
+      action: { kind: 'status', status: 502 },
+    });
+    // The resource lookups of the delegated grants: a 504 without Retry-After.
+    emu.faults.add({
+      service: 'graph',
+      path: '/v1.0/servicePrincipals/{id}',
+      times: 1,
+      action: { kind: 'status', status: 504 },
+    });
+    const r = await scan();
+    expect(r.coverage.status).toBe('complete');
+    expect(emu.faults.list().map((f) => f.applied)).toEqual([1, 1, 1, 1]);
+    // One more $batch each, holding only the failed inner requests.
+    expect(r.byCollector.owners!.requests).toBe(3);
+    expect(r.byCollector['app-role-assignments']!.requests).toBe(2);
+    expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(4);
+    const { baseDelayMs } = r.ctx.http.retry;
+    // Owners wait the longest Retry-After of the round; the others back off from the base delay.
+    expect(r.ctx.sleeps.sort((a, b) => a - b)).toEqual([baseDelayMs, baseDelayMs, 3000]);
+    const hashes = (x: typeof r) => x.records.map((rec) => `${recordKey(rec)}=${contentHash(rec)}`).sort();
+    expect(hashes(r)).toEqual(hashes(baseline));
+  });
+
+  it('gives up on an inner 5xx after the retry limit, waiting at most maxDelayMs', async () => {
+    world(DEMO);
+    emu.faults.add({
+      service: 'graph',
+      path: '/v1.0/servicePrincipals/{id}/owners',
+      action: { kind: 'status', status: 503, headers: { 'Retry-After': '3600' } },
+    });
+    const r = await scan();
+    expect(r.byCollector.owners).toMatchObject({
+      status: 'failed',
+      httpStatus: 503,
+      api: 'GET /servicePrincipals/{id}/owners',
+    });
+    expect(r.byCollector.owners!.reason).toMatch(/retries exhausted/);
+    const { maxRetries, maxDelayMs } = r.ctx.http.retry;
+    // Two $batches for the 22 lookups, then maxRetries rounds of one for the 18 failing ones.
+    expect(r.byCollector.owners!.requests).toBe(2 + maxRetries);
+    expect(r.ctx.sleeps).toEqual(Array(maxRetries).fill(maxDelayMs));
+    expect(identities(r.records).every((i) => i.ownersKnown === false)).toBe(true);
+  });
+
+  describe('a failed collector does not rewrite the records of the others', () => {
+    const injected = {
+      kind: 'status',
+      status: 400,
+      body: { error: { code: 'BadRequest', message: 'injected failure' } },
+    } as const;
+    const faults: Record<string, string> = {
+      'service-principals': '^/v1\\.0/servicePrincipals$',
+      'app-role-assignments': '/v1.0/servicePrincipals/{id}/appRoleAssignedTo',
+      'oauth2-permission-grants': '/v1.0/oauth2PermissionGrants',
+      owners: '^/v1\\.0/(servicePrincipals|applications)/[^/]+/owners$',
+      'application-credentials': '^/v1\\.0/applications$',
+      'sign-in-activity': '/beta/reports/servicePrincipalSignInActivities',
+    };
+    let clean: Map<string, ModelRecord>;
+    const canonical = (v: unknown) => JSON.stringify(v);
+    beforeAll(async () => {
+      world(DEMO);
+      const r = await scan();
+      expect(r.coverage.status).toBe('complete');
+      clean = new Map(r.records.map((rec) => [`${rec.type}:${recordKey(rec)}`, rec]));
+    });
+
+    /** A record without what a missing collector may leave unknown: usage, owners. */
+    const withoutUnknowables = (rec: ModelRecord) =>
+      rec.type === 'identity' ? { ...rec, lastUsed: null, owners: [], ownersKnown: false } : rec;
+
+    it.each(Object.keys(faults))('when %s fails', async (failing) => {
+      world(DEMO);
+      emu.faults.add({ service: 'graph', path: faults[failing], action: injected });
+      const r = await scan();
+      expect(r.byCollector[failing]).toMatchObject({ status: 'failed' });
+      const changed: string[] = [];
+      for (const rec of r.records) {
+        const key = `${rec.type}:${recordKey(rec)}`;
+        const before = clean.get(key);
+        expect(before, `${key} is not in the clean scan`).toBeDefined();
+        if (contentHash(rec) === contentHash(before!)) continue;
+        // Any other difference would be a record rewritten with incomplete data.
+        expect(contentHash(withoutUnknowables(rec)), key).toBe(contentHash(withoutUnknowables(before!)));
+        const id = rec as Identity;
+        const was = before as Identity;
+        // And what is missing is said to be unknown, never "none" / "never used".
+        if (canonical(id.owners) !== canonical(was.owners) || id.ownersKnown !== was.ownersKnown) {
+          expect(id.ownersKnown, key).toBe(false);
+        }
+        if (canonical(id.lastUsed) !== canonical(was.lastUsed)) expect(id.lastUsed, key).toBeNull();
+        changed.push(key);
+      }
+      // The failed collector's own records are not emitted (the store carries them over).
+      expect(r.records.filter((rec) => rec.collector === failing)).toEqual([]);
+      if (failing === 'owners' || failing === 'sign-in-activity') expect(changed.length).toBeGreaterThan(0);
+    });
+  });
+
   it('retries a throttled list call (SDK RetryHandler) and a 500 (transport)', async () => {
     world(DEMO);
     emu.faults.add({
@@ -405,7 +592,12 @@ describe('microsoft365 connector against the emulator', () => {
     expect(r.byCollector['application-credentials']).toMatchObject({ status: 'failed' });
     expect(r.byCollector['application-credentials']!.reason).toMatch(/microsoft-graph GET \/applications/);
     expect(r.byCollector['service-principals']!.status).toBe('complete');
-    expect(r.byCollector.owners!.notes.join(' ')).toMatch(/app registration owners not read/);
+    expect(r.byCollector.owners!.notes.join(' ')).toMatch(
+      /app registration owners not read.*owners of 4 service principal\(s\) of the tenant's own apps left unknown/,
+    );
+    // Their owners could only be known in part: unknown, so no ownerless finding for lack of data.
+    const own = identities(r.records).filter((i) => i.publisher.id === DEMO_IDS.tenant);
+    expect(own.map((i) => i.ownersKnown)).toEqual([false, false, false, false]);
     expect(credentials(r.records)).toEqual([]);
   });
 
@@ -436,6 +628,8 @@ describe('microsoft365 connector against the emulator', () => {
   });
 
   it('carries on without the sign-in report when the tenant has no licence: unavailable, no usage signal', async () => {
+    world(DEMO);
+    const licensed = await scan();
     world(
       edited(DEMO, (s) => {
         s.licences = { entraIdP1: false };
@@ -450,6 +644,10 @@ describe('microsoft365 connector against the emulator', () => {
     // lastUsed null = no signal: the stale rule has nothing to go on (not "never used").
     expect(identities(r.records).every((i) => i.lastUsed === null)).toBe(true);
     expect(grants(r.records).length).toBe(52);
+    // The rules, run on both: with the report, the stale identities of the demo tenant; without it,
+    // none at all (no false stale findings for lack of data).
+    expect(await staleNames(licensed.records)).toEqual(STALE_IN_DEMO);
+    expect(await staleNames(r.records)).toEqual([]);
   });
 
   it('treats a missing AuditLog permission the same way', async () => {

@@ -119,8 +119,11 @@ const Credential = {
   endDateTime: nullableStr,
   customKeyIdentifier: nullableStr,
 };
-/** Secret material (`secretText`, `key`) is never declared, so parsing drops it. */
-export const PasswordCredential = z.object({ ...Credential, hint: nullableStr });
+/**
+ * Secret material is never declared, so parsing drops it: `secretText`, `key`, and `hint` (the
+ * secret's first characters: part of the secret, however short).
+ */
+export const PasswordCredential = z.object(Credential);
 export const KeyCredential = z.object({ ...Credential, type: nullableStr, usage: nullableStr });
 export type PasswordCredential = z.infer<typeof PasswordCredential>;
 export type KeyCredential = z.infer<typeof KeyCredential>;

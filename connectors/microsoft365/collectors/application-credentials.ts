@@ -6,7 +6,7 @@ import { APPLICATION_SELECT, Application, type ServicePrincipal } from '../schem
 export const applicationCredentialsCollector: CollectorDescriptor = {
   name: COLLECTORS.applicationCredentials,
   description:
-    'Client secrets and certificates of the tenant’s own app registrations (start, end; never the secret)',
+    'Client secrets and certificates of the tenant’s own app registrations (start, end; no part of the secret)',
   requires: 'Application.Read.All',
 };
 
@@ -40,7 +40,7 @@ export async function listApplications(s: ScanContext): Promise<Application[]> {
 
 /**
  * One credential record per secret or certificate, on the service principal of the app (what the
- * findings name). `secretText` and `key` are never selected nor kept: the schema drops them.
+ * findings name). `secretText`, `key` and `hint` are never kept: the schema drops them.
  */
 export function applicationCredentials(
   s: ScanContext,
@@ -78,7 +78,6 @@ export function applicationCredentials(
         attributes: {
           applicationId: app.id,
           appId: app.appId,
-          hint: c.hint,
           nominalExpiry: expiry(c.endDateTime).nominalExpiry,
         },
         raw: c,

@@ -37,7 +37,10 @@ function ownerRef(o: DirectoryObject): PrincipalRef {
 /**
  * Owners per service principal (keyed by SP object id): the SP's own owners plus, for the
  * tenant's own apps, the owners of the app registration, in `$batch`es of 20. Microsoft
- * first-party service principals are skipped: they are not held to ownership.
+ * first-party service principals are skipped: they are not held to ownership. Without the
+ * application list (its collector failed), the owners of the tenant's own apps cannot be known in
+ * full, so they are not looked up either: a service principal absent from the map has unknown
+ * owners, never "none".
  */
 export async function collectOwners(
   s: ScanContext,
@@ -46,7 +49,13 @@ export async function collectOwners(
 ): Promise<Map<string, PrincipalRef[]>> {
   const name = COLLECTORS.owners;
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
-  const wanted = sps.filter((sp) => originOf(sp, s.tenant.id, s.microsoft) !== 'platform');
+  const tenant = s.tenant.id.toLowerCase();
+  const ownApp = (sp: ServicePrincipal) => sp.appOwnerOrganizationId?.toLowerCase() === tenant;
+  const unknown = applications === undefined ? sps.filter(ownApp) : [];
+  const wanted = sps.filter(
+    (sp) =>
+      originOf(sp, s.tenant.id, s.microsoft) !== 'platform' && (applications !== undefined || !ownApp(sp)),
+  );
   const homeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
   const query = select(DIRECTORY_OBJECT_SELECT);
   const items = [
@@ -88,10 +97,13 @@ export async function collectOwners(
   );
   s.ctx.coverage.note(
     name,
-    `${items.length} owner lookup(s) (${wanted.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length} Microsoft first-party service principal(s) skipped`,
+    `${items.length} owner lookup(s) (${wanted.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
   );
   if (applications === undefined) {
-    s.ctx.coverage.note(name, 'app registration owners not read: the application list failed');
+    s.ctx.coverage.note(
+      name,
+      `app registration owners not read: the application list failed; owners of ${unknown.length} service principal(s) of the tenant's own apps left unknown`,
+    );
   }
   return owners;
 }

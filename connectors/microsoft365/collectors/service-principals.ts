@@ -35,10 +35,9 @@ export async function listServicePrincipals(s: ScanContext): Promise<ServicePrin
 }
 
 export interface IdentityExtras {
-  /** null: owners were not collected (first-party, or the owners collector failed). */
+  /** null: owners were not collected (first-party, the owners collector failed, or only in part). */
   owners: PrincipalRef[] | null;
   lastUsed: UsageSignal | null;
-  homeApplicationId: string | null;
 }
 
 /** The model identity of a service principal. Native id = the SP object id; the appId goes to attributes. */
@@ -79,7 +78,6 @@ export function servicePrincipalIdentity(
       signInAudience: sp.signInAudience,
       tags: sp.tags,
       verifiedPublisherId: verified,
-      homeApplicationId: extras.homeApplicationId,
       exposedAppRoles: appRoles.length,
     },
     collector: COLLECTORS.servicePrincipals,
