@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviousSnapshot } from '../../src/connector/context.js';
 import type { CollectorCoverage, CoverageReport } from '../../src/connector/coverage.js';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { generatedWorkspace } from '../../src/emulator/google-workspace/generated-world.js';
 import { parseSection } from '../../src/emulator/google-workspace/world-schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
-import { ConfigError, CredentialSourceError } from '../../src/errors.js';
+import { ConfigError, CredentialSourceError, StoreError } from '../../src/errors.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import { recordKey } from '../../src/model/record.js';
 import type { GoogleWorkspaceConfigInput } from './config.js';
@@ -47,6 +48,7 @@ async function scan(
     config?: Partial<GoogleWorkspaceConfigInput>;
     files?: Record<string, string>;
     drop?: string[];
+    previous?: PreviousSnapshot;
   } = {},
 ): Promise<ScanResult> {
   const setup = emu.clientSetup();
@@ -57,6 +59,7 @@ async function scan(
     now: emu.now,
     // Small retry delays through the engine's retry policy (the test clock does not sleep either).
     http: { retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+    previous: options.previous,
   });
   for (const [name, content] of Object.entries({ ...setup.files, ...options.files })) {
     await writeFile(join(ctx.configDir, name), content);
@@ -402,6 +405,83 @@ describe('google-workspace connector: paging, faults and failures', () => {
     expect(grantsOf(records, app.legacyCrm).map((g) => g.principal?.name)).toEqual([
       'greta.lind@acme.example',
     ]);
+    // No previous snapshot to keep: apps seen through some users only, whose other users are unknown.
+    expect(identities(records, 'oauth-client').every((a) => a.ownersKnown === false)).toBe(true);
+    expect(identity(records, app.legacyCrm)!.owners.map((o) => o.name)).toEqual(['greta.lind@acme.example']);
+  });
+
+  it('on a first scan, marks owners unknown where a project policy could not be read', async () => {
+    emu.faults.add({
+      method: 'POST',
+      path: '^/v3/projects/acme-it-ops:getIamPolicy$',
+      action: {
+        kind: 'status',
+        status: 403,
+        body: { error: { code: 403, message: 'Permission denied', status: 'PERMISSION_DENIED' } },
+      },
+    });
+    const { coverage, records } = await scan();
+    expect(collector(coverage, 'gcp-projects')).toMatchObject({ status: 'failed', httpStatus: 403 });
+    expect(collector(coverage, 'gcp-projects').reason).toMatch(/project owners unknown for 1 of 4 projects/);
+    expect(statuses(coverage)).toMatchObject({
+      'service-accounts': 'complete',
+      'service-account-keys': 'complete',
+    });
+    expect(identity(records, 'backup-sa@acme-it-ops.iam.gserviceaccount.com')).toMatchObject({
+      owners: [],
+      ownersKnown: false,
+    });
+    expect(identity(records, 'old-cron@acme-legacy.iam.gserviceaccount.com')).toMatchObject({
+      owners: [expect.objectContaining({ name: 'hugo.moreau@acme.example', active: false })],
+      ownersKnown: true,
+    });
+    // The delegation still has the admin who authorized it, but not its project's owners.
+    expect(identity(records, dwd.backup)).toMatchObject({
+      owners: [expect.objectContaining({ name: 'ana.silva@acme.example', active: true })],
+      ownersKnown: false,
+      origin: 'internal',
+    });
+    expect(identity(records, dwd.cloudVault)!.ownersKnown).toBe(true);
+  });
+
+  it('on a first scan without the users, cannot judge owners', async () => {
+    emu.faults.add({
+      path: '^/admin/directory/v1/users$',
+      action: {
+        kind: 'status',
+        status: 403,
+        body: { error: { code: 403, message: 'Not Authorized to access this resource/api' } },
+      },
+    });
+    const { coverage, records } = await scan();
+    expect(statuses(coverage)).toMatchObject({ users: 'failed', 'oauth-grants': 'failed' });
+    const vault = identity(records, dwd.cloudVault)!;
+    expect(vault).toMatchObject({ ownersKnown: false, owners: [expect.objectContaining({ active: null })] });
+    expect(grantsOf(records, dwd.cloudVault)[0]!.grantedBy).toMatchObject({
+      name: 'hugo.moreau@acme.example',
+      active: null,
+    });
+    expect(identities(records, 'service-account').every((a) => a.ownersKnown === false)).toBe(true);
+  });
+
+  it('stores nothing when a collector failed and the previous snapshot cannot be read', async () => {
+    const unreadable: PreviousSnapshot = {
+      scanId: 7,
+      scannedAt: daysBefore(1),
+      // biome-ignore lint/correctness/useYield: a snapshot that fails before its first bundle
+      async *bundles() {
+        throw new StoreError('/tmp/g.db', 'database disk image is malformed');
+      },
+    };
+    emu.faults.add({ path: '/v3/projects:search', action: { kind: 'status', status: 403 } });
+    const { coverage, records } = await scan({ previous: unreadable });
+    // The store keeps every record as it was: no record, and no collector complete (nothing removed).
+    expect(records).toEqual([]);
+    expect(Object.values(statuses(coverage)).every((s) => s === 'failed')).toBe(true);
+    expect(collector(coverage, 'gcp-projects')).toMatchObject({ httpStatus: 403 });
+    expect(collector(coverage, 'users').reason).toMatch(
+      /nothing stored: a collector failed, and the previous snapshot .* could not be read \(.*malformed\)/,
+    );
   });
 
   it('reads API_SCOPES sent as one comma-separated value, and counts an event once', async () => {

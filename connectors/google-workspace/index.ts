@@ -1,5 +1,7 @@
 import { defineConnector } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { isAuthoritative } from '../../src/connector/coverage.js';
+import { describeError } from '../../src/errors.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { createGoogleApis } from './api.js';
 import { SCOPES } from './auth.js';
@@ -18,8 +20,9 @@ import {
   collectLastUse,
   emptyTokenActivity,
 } from './collectors/token-activity.js';
-import { collectUsers } from './collectors/users.js';
+import { collectUsers, directoryLookup } from './collectors/users.js';
 import { GoogleWorkspaceConfig } from './config.js';
+import { type PreviousScan, readPreviousScan } from './previous-scan.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from './scan-context.js';
 import type { ServiceAccountKey } from './schema.js';
 
@@ -153,26 +156,60 @@ async function* scanGoogleWorkspace(
 
   const [, , delegations] = await Promise.all([grantsDone, activityDone, delegationsDone, gcpDone]);
 
+  // Records of the collectors that completed must not change because another one failed: fields that
+  // come from a failed collector keep the previous snapshot's values (the store carries over the failed
+  // collector's own records).
+  const done = (collector: string) => isAuthoritative(cov.status(collector) ?? 'failed');
+  let previous: PreviousScan;
+  try {
+    previous = await readPreviousScan(scan, {
+      oauthClients: users !== undefined && !(done(COLLECTOR.oauthGrants) && done(COLLECTOR.tokenActivity)),
+      gcp: ![COLLECTOR.users, COLLECTOR.delegation, COLLECTOR.projects, COLLECTOR.serviceAccounts].every(
+        done,
+      ),
+    });
+  } catch (err) {
+    // Without it the completed collectors' records would change because of the failed ones: store
+    // nothing, so that the store keeps every record of this tenant as it was.
+    const why = new Error(
+      `nothing stored: a collector failed, and the previous snapshot that would keep the other collectors' records unchanged could not be read (${describeError(err)})`,
+    );
+    for (const c of googleWorkspace.collectors) if (done(c.name)) cov.fail(c.name, why);
+    return;
+  }
+  const userLookup = users ? directoryLookup(users) : previous.users;
   const projectsById = new Map(projects.map((p) => [p.projectId, p]));
-  const activityOk = cov.status(COLLECTOR.tokenActivity) === 'complete' ? activity : undefined;
   if (users) {
-    yield* oauthClientRecords(scan, users, grants, activityOk, {
-      internal: new Set(config.internalClientIds),
-      firstParty: new Set(config.firstPartyClientIds),
+    yield* oauthClientRecords(scan, {
+      users,
+      grants,
+      grantsComplete: done(COLLECTOR.oauthGrants),
+      activity: done(COLLECTOR.tokenActivity) ? activity : undefined,
+      previous: previous.oauthClients,
+      origins: {
+        internal: new Set(config.internalClientIds),
+        firstParty: new Set(config.firstPartyClientIds),
+      },
     });
   }
-  const delegated = delegations?.active ?? new Map<string, unknown>();
   if (delegations) {
     yield* delegationRecords(scan, delegations, {
-      users,
+      users: userLookup,
       accountsByClientId: new Map(accounts.map((a) => [a.oauth2ClientId, a])),
-      accountsComplete: cov.status(COLLECTOR.serviceAccounts) === 'complete',
+      accountsComplete: done(COLLECTOR.serviceAccounts),
       projects: projectsById,
+      previous,
       scannerClientId: apis.scannerClientId,
       domain,
     });
   }
-  yield* serviceAccountRecords(scan, accounts, projectsById, users, new Set(delegated.keys()), domain);
+  yield* serviceAccountRecords(scan, accounts, {
+    projects: projectsById,
+    users: userLookup,
+    delegated: delegations ? new Set(delegations.active.keys()) : undefined,
+    previous,
+    domain,
+  });
   yield* keyRecords(scan, accounts, keys);
   ctx.logger.debug('google-workspace: directory pacing', { ...apis.directoryPacer.stats() });
 }

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import type { IdentityBundle } from '../../../src/store/store.js';
 import { type CallSpec, callGoogle } from '../api.js';
+import type { PreviousScan } from '../previous-scan.js';
 import { delegatedScopeRisk } from '../risk.js';
 import { COLLECTOR, eachPage, type GoogleScan, PLATFORM, previousOverlapsWindow } from '../scan-context.js';
 import { ActivitiesPage, type Activity, parameterValues } from '../schema.js';
 import type { GcpProject } from './gcp-projects.js';
-import { ownerRefs } from './gcp-projects.js';
-import type { ServiceAccountInfo } from './service-accounts.js';
-import type { UserDirectory } from './users.js';
+import { projectNumber, projectOwners, type ServiceAccountInfo } from './service-accounts.js';
+import { ownersJudged, type UserLookup } from './users.js';
 
 export const ADMIN_EVENTS_SPEC: CallSpec = {
   api: 'Admin SDK Reports API',
@@ -272,12 +272,15 @@ function storedDelegation(bundle: IdentityBundle, seenIn: CarriedFrom): Delegati
 }
 
 export interface DelegationJoin {
-  users: UserDirectory | undefined;
+  /** Who is active: this scan's directory, or the previous snapshot's statuses when users failed. */
+  users: UserLookup;
   /** Service accounts by OAuth client id (= uniqueId). */
   accountsByClientId: Map<string, ServiceAccountInfo>;
   /** Whether every visible service account was listed (else an unmatched client id may still be ours). */
   accountsComplete: boolean;
   projects: Map<string, GcpProject>;
+  /** For the joined fields whose source failed this time. */
+  previous: PreviousScan;
   scannerClientId: string | null;
   /** The Workspace primary domain (to tell deleted users from outside accounts). */
   domain: string;
@@ -287,6 +290,11 @@ export interface DelegationJoin {
  * One `domain-wide-delegation` identity per client id (native id: the OAuth client id), joined to the GCP
  * service account whose `oauth2ClientId` it is, with one tenant-wide grant per delegated scope. Owners: the
  * admin who authorized it, and the owners of the service account's project when the account is ours.
+ *
+ * When the service accounts could not all be listed, a client id not among those listed is joined to the
+ * service account the previous snapshot has for it, and otherwise keeps its previous origin; when a
+ * project's owners could not be read, the previous ones stay (see `projectOwners`). So a delegation does
+ * not change — name, origin, owners — only because a GCP collector failed.
  */
 export function delegationRecords(
   scan: GoogleScan,
@@ -296,13 +304,15 @@ export function delegationRecords(
   const out: Array<IdentityInput | GrantInput> = [];
   const retentionEnd = (t: string) => new Date(Date.parse(t) + 180 * 86_400_000).toISOString();
   for (const d of [...state.active.values()].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
-    const sa = join.accountsByClientId.get(d.clientId);
-    const project = sa ? join.projects.get(sa.projectId) : undefined;
+    const sa =
+      join.accountsByClientId.get(d.clientId) ??
+      (join.accountsComplete ? undefined : join.previous.serviceAccountsByClientId.get(d.clientId)?.info);
     const authorizer = adminRef(d.authorizedBy, join.users);
-    const owners: PrincipalRef[] = [
-      authorizer,
-      ...(project ? ownerRefs(project.owners, join.users, join.domain) : []),
-    ];
+    const projectSide = sa
+      ? projectOwners(sa, join.projects, join.users, join.previous, join.domain)
+      : { owners: [], known: true };
+    const owners = dedupeOwners([authorizer, ...projectSide.owners]);
+    const isScanner = d.clientId === join.scannerClientId;
     out.push({
       type: 'identity',
       platform: PLATFORM,
@@ -311,20 +321,21 @@ export function delegationRecords(
       nativeId: d.clientId,
       displayName: sa ? (sa.displayName ?? sa.email) : `API client ${d.clientId}`,
       publisher: sa
-        ? { name: sa.projectId, id: project?.number ?? null, verified: null }
+        ? { name: sa.projectId, id: projectNumber(sa, join.projects, join.previous), verified: null }
         : { name: null, id: null, verified: null },
       // Our own service account (found in our projects) or the scanner itself; otherwise someone else's
-      // client — unless the service accounts could not all be listed, when it cannot be told.
+      // client — unless the service accounts could not all be listed, when it cannot be told now.
       origin:
-        sa || d.clientId === join.scannerClientId
+        sa || isScanner
           ? 'internal'
           : join.accountsComplete
             ? 'third-party'
-            : 'unknown',
+            : (join.previous.delegations.get(d.clientId)?.origin ?? 'unknown'),
       createdAt: d.since,
       enabled: sa ? !sa.disabled : null,
       lastUsed: null,
-      owners: dedupeOwners(owners),
+      owners,
+      ownersKnown: projectSide.known && ownersJudged(owners, join.users),
       manageUrl: MANAGE_URL,
       attributes: {
         clientId: d.clientId,
@@ -333,7 +344,7 @@ export function delegationRecords(
         scopes: [...d.scopes].sort(),
         authorizedAt: d.authorizedAt,
         authorizedBy: d.authorizedBy.email,
-        isScanner: d.clientId === join.scannerClientId,
+        isScanner,
         history: d.history.map((h) => ({ at: h.at, action: h.action, by: h.by.email, scopes: h.scopes })),
         // After this the authorize event ages out of the audit log and the delegation can no longer be seen.
         visibleInAuditLogUntil: retentionEnd(d.authorizedAt),
@@ -363,13 +374,14 @@ export function delegationRecords(
         tenant: scan.tenant,
         identity: { kind: KIND, nativeId: d.clientId },
         permission: { id: scope, name: scope, resource: null, nativeLevel: 'domain-wide-delegation', access },
+        // Every user of the domain: no count, which would change the grant with every hire and leaver.
         target: {
           breadth: 'tenant',
           type: 'domain',
           id: scan.tenant.id,
           label: scan.tenant.name,
           resources: [],
-          count: join.users?.list.length ?? null,
+          count: null,
         },
         grantedVia: 'delegation',
         grantedBy: authorizer,
@@ -385,17 +397,14 @@ export function delegationRecords(
   return out;
 }
 
-function adminRef(
-  by: { email: string | null; id: string | null },
-  users: UserDirectory | undefined,
-): PrincipalRef {
-  const u = (by.id ? users?.byId.get(by.id) : undefined) ?? (by.email ? users?.byEmail(by.email) : undefined);
+function adminRef(by: { email: string | null; id: string | null }, users: UserLookup): PrincipalRef {
+  const u = (by.id ? users.byId(by.id) : undefined) ?? (by.email ? users.byEmail(by.email) : undefined);
   return {
     id: u?.id ?? by.id ?? by.email ?? 'unknown',
     name: u?.email ?? by.email,
     type: 'user',
-    // Not in the directory any more (deleted) → inactive; no directory at all → unknown.
-    active: users ? (u?.active ?? false) : null,
+    // Not in the directory any more (deleted) → inactive; not in last-known statuses → unknown.
+    active: u ? u.active : users.complete ? false : null,
   };
 }
 

@@ -3,7 +3,7 @@ import type { PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
 import { IamPolicy, ProjectsPage } from '../schema.js';
-import type { UserDirectory } from './users.js';
+import type { UserLookup } from './users.js';
 
 export const PROJECTS_SPEC: CallSpec = {
   api: 'Cloud Resource Manager API',
@@ -25,6 +25,8 @@ export interface GcpProject {
   displayName: string | null;
   /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty until the policy is read. */
   owners: string[];
+  /** Whether the IAM policy was read: until then `owners` is empty for want of data. */
+  ownersKnown: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promi
           number: p.name.slice('projects/'.length),
           displayName: p.displayName ?? null,
           owners: [],
+          ownersKnown: false,
         });
       }
     },
@@ -86,6 +89,7 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
           p.owners = (policy.bindings ?? [])
             .filter((b) => b.role === 'roles/owner')
             .flatMap((b) => b.members ?? []);
+          p.ownersKnown = true;
         } catch (err) {
           failures.push(err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err)));
         }
@@ -109,22 +113,19 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
 
 /**
  * IAM members as owners. A user of the domain is active when that user is; a member IAM marks `deleted:` is
- * inactive; others (groups, outside accounts) cannot be judged here (active: null).
+ * inactive; others (groups, outside accounts) cannot be judged here (active: null). A user of the domain
+ * missing from a complete directory was deleted; missing from last-known statuses, unknown.
  */
-export function ownerRefs(
-  members: readonly string[],
-  users: UserDirectory | undefined,
-  domain: string,
-): PrincipalRef[] {
+export function ownerRefs(members: readonly string[], users: UserLookup, domain: string): PrincipalRef[] {
   return members.map((m): PrincipalRef => {
     const deleted = m.startsWith('deleted:');
     const body = deleted ? m.slice('deleted:'.length) : m;
     const [kind, rest = ''] = body.split(/:(.*)/s, 2);
     const email = rest.split('?')[0]!;
     if (kind === 'user') {
-      const u = users?.byEmail(email);
+      const u = users.byEmail(email);
       // Our domain but not in the directory: the user was deleted. Outside accounts: unknown.
-      const gone = users !== undefined && email.toLowerCase().endsWith(`@${domain.toLowerCase()}`);
+      const gone = users.complete && email.toLowerCase().endsWith(`@${domain.toLowerCase()}`);
       return {
         id: u?.id ?? email,
         name: email,

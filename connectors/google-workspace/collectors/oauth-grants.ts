@@ -1,6 +1,7 @@
 import { ApiError } from '../../../src/errors.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
+import { oauthGrantKey, type PreviousOAuthClient } from '../previous-scan.js';
 import { scopeRisk } from '../risk.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type Token, TokenList } from '../schema.js';
@@ -126,6 +127,18 @@ interface AppAggregate {
   holders: Array<{ user: WorkspaceUser; token: Token }>;
 }
 
+export interface OAuthClientInputs {
+  users: UserDirectory;
+  grants: OAuthGrants;
+  /** Whether tokens.list answered for every user; else `grants` holds some users' tokens only. */
+  grantsComplete: boolean;
+  /** The token-activity collector's results; undefined when it failed. */
+  activity: TokenActivity | undefined;
+  /** The previous snapshot's apps: read when oauth-grants or token-activity failed. */
+  previous: ReadonlyMap<string, PreviousOAuthClient>;
+  origins: OAuthOrigins;
+}
+
 /**
  * One `oauth-client` identity per client id, with the users who granted it and the union of their scopes,
  * and one grant per (scope, user).
@@ -137,14 +150,19 @@ interface AppAggregate {
  *
  * Owners are the consenting users (Workspace has no owner for a user-consented app): an app whose every
  * consenting user is suspended or archived is ownerless as well as orphaned.
+ *
+ * When tokens.list failed for some users, an app's users, owners and scopes are only partly known: the
+ * identity of an app the previous snapshot has is not emitted (the store carries it over as it was,
+ * rather than dropping the failed users from its owners), and that of a new app is emitted with
+ * `ownersKnown: false`. The grants of the users that answered are emitted either way: they are exact.
+ * When the token log could not be read, an app's grant times, first grant, last use and last revocation
+ * keep the previous snapshot's values.
  */
 export function oauthClientRecords(
   scan: GoogleScan,
-  users: UserDirectory,
-  grants: OAuthGrants,
-  activity: TokenActivity | undefined,
-  origins: OAuthOrigins,
+  inputs: OAuthClientInputs,
 ): Array<IdentityInput | GrantInput> {
+  const { users, grants, activity, origins, previous } = inputs;
   const apps = new Map<string, AppAggregate>();
   for (const [userId, tokens] of grants.perUser) {
     const user = users.byId.get(userId);
@@ -173,51 +191,67 @@ export function oauthClientRecords(
     const holders = app.holders.sort(
       (a, b) => Number(b.user.active) - Number(a.user.active) || a.user.email.localeCompare(b.user.email),
     );
+    const before = previous.get(app.clientId);
     const grantTimes = holders.map(
       (h) => activity?.authorizedAt.get(pairKey(app.clientId, h.user.id)) ?? null,
     );
     // Every current grant's authorize event was seen (in this window or by an earlier scan): the app's
     // first grant time is known.
     const allKnown = activity !== undefined && grantTimes.every((t) => t !== null);
-    const createdAt = allKnown ? [...(grantTimes as string[])].sort()[0]! : null;
-    out.push({
-      type: 'identity',
-      platform: PLATFORM,
-      tenant: scan.tenant,
-      kind: 'oauth-client',
-      nativeId: app.clientId,
-      displayName: app.displayText,
-      origin: originOf(app.clientId, origins),
-      createdAt,
-      enabled: null,
-      lastUsed: lastUsedOf(app.clientId, activity, allKnown, windowStart),
-      owners: holders.slice(0, MAX_LISTED).map((h) => principal(h.user)),
-      manageUrl: MANAGE_URL,
-      attributes: {
-        clientId: app.clientId,
-        nativeApp: app.nativeApp,
-        anonymous: app.anonymous,
-        scopes: [...app.scopes].sort(),
-        userCount: holders.length,
-        activeUserCount: holders.filter((h) => h.user.active).length,
-        users: holders.slice(0, 100).map((h) => h.user.email),
-        ownersAre: 'consenting users',
-        ...(activity
-          ? {
-              lastRevokedAt: activity.lastRevokedAt.get(app.clientId) ?? null,
-              // Some current grant is older than anything grantscope has read of the audit log.
-              grantedBeforeWindow: !allKnown,
-            }
-          : {}),
-      },
-      collector: COLLECTOR.oauthGrants,
-      raw: {
-        clientId: app.clientId,
-        displayText: app.displayText,
-        anonymous: app.anonymous,
-        nativeApp: app.nativeApp,
-      },
-    });
+    // The token log could not be read this time: what the previous snapshot had from it.
+    const kept = activity ? undefined : before;
+    const fromLog = kept
+      ? { createdAt: kept.createdAt, lastUsed: kept.lastUsed, attributes: kept.activityAttributes }
+      : {
+          createdAt: allKnown ? [...(grantTimes as string[])].sort()[0]! : null,
+          lastUsed: lastUsedOf(app.clientId, activity, allKnown, windowStart),
+          attributes: activity
+            ? {
+                lastRevokedAt: activity.lastRevokedAt.get(app.clientId) ?? null,
+                // Some current grant is older than anything grantscope has read of the audit log.
+                grantedBeforeWindow: !allKnown,
+              }
+            : {},
+        };
+    const grantedAt = (scope: string, i: number) =>
+      kept ? (kept.grantedAt.get(oauthGrantKey(scope, holders[i]!.user.id)) ?? null) : grantTimes[i]!;
+    // Built from some users' tokens only: the previous version stays (the store carries it over).
+    if (inputs.grantsComplete || !before) {
+      out.push({
+        type: 'identity',
+        platform: PLATFORM,
+        tenant: scan.tenant,
+        kind: 'oauth-client',
+        nativeId: app.clientId,
+        displayName: app.displayText,
+        origin: originOf(app.clientId, origins),
+        createdAt: fromLog.createdAt,
+        enabled: null,
+        lastUsed: fromLog.lastUsed,
+        owners: holders.slice(0, MAX_LISTED).map((h) => principal(h.user)),
+        // A new app seen through some users only: others may hold it too.
+        ownersKnown: inputs.grantsComplete,
+        manageUrl: MANAGE_URL,
+        attributes: {
+          clientId: app.clientId,
+          nativeApp: app.nativeApp,
+          anonymous: app.anonymous,
+          scopes: [...app.scopes].sort(),
+          userCount: holders.length,
+          activeUserCount: holders.filter((h) => h.user.active).length,
+          users: holders.slice(0, 100).map((h) => h.user.email),
+          ownersAre: 'consenting users',
+          ...fromLog.attributes,
+        },
+        collector: COLLECTOR.oauthGrants,
+        raw: {
+          clientId: app.clientId,
+          displayText: app.displayText,
+          anonymous: app.anonymous,
+          nativeApp: app.nativeApp,
+        },
+      });
+    }
     holders.forEach(({ user, token }, i) => {
       for (const scope of token.scopes ?? []) {
         const { access, risk } = scopeRisk(scope);
@@ -230,7 +264,7 @@ export function oauthClientRecords(
           target: { breadth: 'user', type: 'user', id: user.id, label: user.email, resources: [], count: 1 },
           grantedVia: 'user-consent',
           grantedBy: principal(user),
-          grantedAt: grantTimes[i] ?? null,
+          grantedAt: grantedAt(scope, i),
           principal: principal(user),
           risk,
           attributes: { userSuspended: user.suspended, userArchived: user.archived },

@@ -1,10 +1,11 @@
 import { ApiError } from '../../../src/errors.js';
-import type { IdentityInput } from '../../../src/model/index.js';
+import type { IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
+import type { PreviousScan } from '../previous-scan.js';
 import { COLLECTOR, eachPage, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type ServiceAccount, ServiceAccountsPage } from '../schema.js';
 import { type GcpProject, ownerRefs } from './gcp-projects.js';
-import type { UserDirectory } from './users.js';
+import { ownersJudged, rejudged, type UserLookup } from './users.js';
 
 export const ACCOUNTS_SPEC: CallSpec = {
   api: 'IAM API',
@@ -25,6 +26,18 @@ export interface ServiceAccountInfo {
   displayName: string | null;
   disabled: boolean;
   raw: ServiceAccount;
+}
+
+export function serviceAccountInfo(a: ServiceAccount): ServiceAccountInfo {
+  return {
+    projectId: a.projectId,
+    email: a.email,
+    uniqueId: a.uniqueId,
+    oauth2ClientId: a.oauth2ClientId ?? a.uniqueId,
+    displayName: a.displayName ?? null,
+    disabled: a.disabled === true,
+    raw: a,
+  };
 }
 
 /** Service accounts of every visible project, 100 a page, projects in parallel (bounded by ctx.limit). */
@@ -52,17 +65,7 @@ export async function collectServiceAccounts(
                 }),
               ),
             (page) => {
-              for (const a of page.accounts ?? []) {
-                out.push({
-                  projectId: a.projectId,
-                  email: a.email,
-                  uniqueId: a.uniqueId,
-                  oauth2ClientId: a.oauth2ClientId ?? a.uniqueId,
-                  displayName: a.displayName ?? null,
-                  disabled: a.disabled === true,
-                  raw: a,
-                });
-              }
+              for (const a of page.accounts ?? []) out.push(serviceAccountInfo(a));
             },
           );
         } catch (err) {
@@ -94,21 +97,68 @@ export async function collectServiceAccounts(
 }
 
 /**
+ * A service account's owners: its project's owners (roles/owner). When the project's IAM policy could not
+ * be read this time (or the project not listed), the owners the previous snapshot has for the account
+ * stay, their statuses brought up to date; without a previous record they are not known (`known: false`).
+ */
+export function projectOwners(
+  sa: ServiceAccountInfo,
+  projects: ReadonlyMap<string, GcpProject>,
+  users: UserLookup,
+  previous: PreviousScan,
+  domain: string,
+): { owners: PrincipalRef[]; known: boolean } {
+  const project = projects.get(sa.projectId);
+  if (project?.ownersKnown) return { owners: ownerRefs(project.owners, users, domain), known: true };
+  const before = previous.serviceAccounts.get(sa.email);
+  if (before) return { owners: rejudged(before.owners, users), known: before.ownersKnown };
+  return { owners: [], known: false };
+}
+
+export function projectNumber(
+  sa: ServiceAccountInfo,
+  projects: ReadonlyMap<string, GcpProject>,
+  previous: PreviousScan,
+): string | null {
+  return projects.get(sa.projectId)?.number ?? previous.serviceAccounts.get(sa.email)?.projectNumber ?? null;
+}
+
+/** The delegation flag when the delegations could not be rebuilt: as the previous snapshot had it. */
+function delegatedBefore(
+  sa: ServiceAccountInfo,
+  previous: PreviousScan,
+  hasPrevious: boolean,
+): boolean | null {
+  const before = previous.serviceAccounts.get(sa.email);
+  if (before) return before.domainWideDelegation;
+  // A new account: the previous snapshot's delegations are what the store keeps. No snapshot: unknown.
+  return hasPrevious ? previous.delegations.has(sa.oauth2ClientId) : null;
+}
+
+export interface ServiceAccountJoin {
+  projects: ReadonlyMap<string, GcpProject>;
+  users: UserLookup;
+  /** Client ids holding domain-wide delegation; undefined when that collector failed. */
+  delegated: ReadonlySet<string> | undefined;
+  previous: PreviousScan;
+  domain: string;
+}
+
+/**
  * One `service-account` identity per account (native id: its email). Owners are the project's owners;
  * IAM offers no last-use signal (that needs Policy Analyzer), so lastUsed stays null rather than "never".
+ * Whether it holds domain-wide delegation keeps its previous value when that collector failed.
  */
 export function serviceAccountRecords(
   scan: GoogleScan,
   accounts: readonly ServiceAccountInfo[],
-  projects: Map<string, GcpProject>,
-  users: UserDirectory | undefined,
-  delegated: ReadonlySet<string>,
-  domain: string,
+  join: ServiceAccountJoin,
 ): IdentityInput[] {
+  const { projects, users, delegated, previous, domain } = join;
   return [...accounts]
     .sort((a, b) => a.email.localeCompare(b.email))
     .map((sa) => {
-      const project = projects.get(sa.projectId);
+      const { owners, known } = projectOwners(sa, projects, users, previous, domain);
       return {
         type: 'identity',
         platform: PLATFORM,
@@ -116,19 +166,22 @@ export function serviceAccountRecords(
         kind: 'service-account',
         nativeId: sa.email,
         displayName: sa.displayName ?? sa.email,
-        publisher: { name: sa.projectId, id: project?.number ?? null, verified: null },
+        publisher: { name: sa.projectId, id: projectNumber(sa, projects, previous), verified: null },
         origin: 'internal',
         createdAt: null,
         enabled: !sa.disabled,
         lastUsed: null,
-        owners: project ? ownerRefs(project.owners, users, domain) : [],
+        owners,
+        ownersKnown: known && ownersJudged(owners, users),
         manageUrl: `https://console.cloud.google.com/iam-admin/serviceaccounts/details/${sa.uniqueId}?project=${sa.projectId}`,
         attributes: {
           projectId: sa.projectId,
-          projectNumber: project?.number ?? null,
+          projectNumber: projectNumber(sa, projects, previous),
           uniqueId: sa.uniqueId,
           oauth2ClientId: sa.oauth2ClientId,
-          domainWideDelegation: delegated.has(sa.oauth2ClientId),
+          domainWideDelegation: delegated
+            ? delegated.has(sa.oauth2ClientId)
+            : delegatedBefore(sa, previous, scan.ctx.previous.scanId !== null),
           ownersAre: 'project owners (roles/owner)',
         },
         collector: COLLECTOR.serviceAccounts,

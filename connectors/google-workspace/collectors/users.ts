@@ -1,3 +1,4 @@
+import type { PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
 import { type DirectoryUser, UsersPage } from '../schema.js';
@@ -27,6 +28,29 @@ export interface UserDirectory {
   readonly list: WorkspaceUser[];
   readonly byId: Map<string, WorkspaceUser>;
   byEmail(email: string): WorkspaceUser | undefined;
+}
+
+/** What owners and granting admins are judged by: whether a user is still active. */
+export interface KnownUser {
+  id: string;
+  email: string | null;
+  /** null: not known (an outside account the previous scan could not judge either). */
+  active: boolean | null;
+}
+
+/**
+ * Where a user's status comes from: this scan's directory (`complete`: a user of the domain missing from it
+ * has been deleted), or, when the users collector failed, what the previous snapshot said about the people
+ * it named (not complete: someone missing from it is simply unknown).
+ */
+export interface UserLookup {
+  readonly complete: boolean;
+  byId(id: string): KnownUser | undefined;
+  byEmail(email: string): KnownUser | undefined;
+}
+
+export function directoryLookup(users: UserDirectory): UserLookup {
+  return { complete: true, byId: (id) => users.byId.get(id), byEmail: (email) => users.byEmail(email) };
 }
 
 function toUser(u: DirectoryUser): WorkspaceUser {
@@ -75,4 +99,25 @@ export async function collectUsers(scan: GoogleScan): Promise<UserDirectory> {
   ctx.coverage.note(COLLECTOR.users, `${list.length} users (${suspended} suspended, ${archived} archived)`);
   const byEmail = new Map(list.map((u) => [u.email.toLowerCase(), u]));
   return { list, byId: new Map(list.map((u) => [u.id, u])), byEmail: (e) => byEmail.get(e.toLowerCase()) };
+}
+
+/**
+ * Owners kept from the previous snapshot (their source failed this time), with each user's status brought
+ * up to date from the lookup where it knows the user.
+ */
+export function rejudged(owners: readonly PrincipalRef[], users: UserLookup): PrincipalRef[] {
+  return owners.map((o) => {
+    if (o.type !== 'user') return o;
+    const u = users.byId(o.id) ?? (o.name ? users.byEmail(o.name) : undefined);
+    return u ? { ...o, id: u.id, active: u.active } : o;
+  });
+}
+
+/**
+ * Whether every user among `owners` could be judged: always with this scan's directory; with the previous
+ * snapshot's statuses only for the users it named. Otherwise an owner's `active: null` means "directory
+ * unavailable", not "outside account", and the identity's owners are not known this time.
+ */
+export function ownersJudged(owners: readonly PrincipalRef[], users: UserLookup): boolean {
+  return users.complete || owners.every((o) => o.type !== 'user' || users.byId(o.id) !== undefined);
 }
