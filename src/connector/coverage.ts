@@ -133,10 +133,14 @@ export class CoverageTracker {
     }
   }
 
-  /** Fail every collector that has not finished (used when the whole connector stops). */
-  failUnfinished(err: unknown): void {
+  /**
+   * Fail every collector (used when the whole connector stops). Even collectors that finished are
+   * failed: a connector may assemble records after its collectors ran, so what was emitted may be
+   * partial, and failed collectors' records are carried over rather than reported as removed.
+   */
+  failAll(err: unknown): void {
     for (const e of this.entries.values()) {
-      if (e.finishedAt == null) this.fail(e.collector, err);
+      if (e.status !== 'failed' && e.status !== 'skipped') this.fail(e.collector, err);
     }
   }
 

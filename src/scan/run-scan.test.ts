@@ -17,6 +17,7 @@ import { runScan } from './run-scan.js';
 function probeConnector(plan: {
   records: () => ModelRecordInput[];
   seenPrevious?: Array<{ scanId: number | null; nativeIds: string[] }>;
+  throwAfterCollectors?: boolean;
 }): ConfiguredConnector {
   const connector: Connector<{ tenant: string }> = {
     id: 'probe',
@@ -32,6 +33,7 @@ function probeConnector(plan: {
       yield* ctx.coverage.runEach('things', async function* () {
         yield* plan.records();
       });
+      if (plan.throwAfterCollectors) throw new Error('bug while assembling records');
     },
   };
   return {
@@ -104,5 +106,19 @@ describe('runScan', () => {
     expect(bundles.map((b) => b.identity?.raw)).toEqual([
       { id: 'a', client_secret: '[redacted]', nested: { password: '[redacted]' } },
     ]);
+  });
+
+  it('a connector that throws after its collectors finished fails them all, so nothing is removed', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    await scan(probeConnector({ records: () => [app('a'), app('b')] }));
+    const out = await scan(probeConnector({ records: () => [app('a')], throwAfterCollectors: true }));
+    expect(out.scan.status).toBe('incomplete');
+    expect(out.coverage[0]!.collectors[0]).toMatchObject({
+      status: 'failed',
+      reason: 'bug while assembling records',
+    });
+    const ids: string[] = [];
+    for await (const b of store.readSnapshot(out.scan.id)) ids.push(b.identity!.nativeId);
+    expect(ids).toEqual(['a', 'b']);
   });
 });

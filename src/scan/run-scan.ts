@@ -137,10 +137,10 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       }
       if (batch.length > 0) await write(batch);
     } catch (err) {
-      // The connector itself failed (bad credentials, a bug): every collector that has not finished
-      // is failed with this reason, so nothing it owns is reported as removed.
+      // The connector itself failed (bad credentials, a bug): every collector is failed with this
+      // reason, so nothing it owns is reported as removed.
       log.error('connector failed', { error: describeError(err) });
-      coverage.failUnfinished(err);
+      coverage.failAll(err);
     } finally {
       options.progress.done(task);
     }
