@@ -140,7 +140,8 @@ export class CoverageTracker {
    */
   failAll(err: unknown): void {
     for (const e of this.entries.values()) {
-      if (e.status !== 'failed' && e.status !== 'skipped') this.fail(e.collector, err);
+      const failedOnItsOwn = e.status === 'failed' && e.startedAt != null;
+      if (e.status !== 'skipped' && !failedOnItsOwn) this.fail(e.collector, err);
     }
   }
 
