@@ -59,107 +59,49 @@ function suppressedDetail(s: SuppressedRemovals): string {
 
 export function diffLines(d: SnapshotDiff): DiffLine[] {
   const lines: DiffLine[] = [];
-  const ref = (r: Identity | Grant | Credential) => (r.type === 'identity' ? r : r.identity);
+  /** A line about a record: kind and identity come from the record (its own, or the identity it belongs to). */
+  const add = (change: string, source: string, r: Identity | Grant | Credential, detail: string) =>
+    lines.push(
+      r.type === 'identity'
+        ? { change, source, kind: r.kind, identity: identityLabel(r), detail }
+        : { change, source, kind: r.identity.kind, identity: r.identity.nativeId, detail },
+    );
+  // Baseline additions (a collector scanned for the first time) are noise in a change listing.
   for (const a of d.identities.added)
-    lines.push({
-      change: a.baseline ? 'baseline' : 'identity added',
-      source: a.source,
-      kind: a.record.kind,
-      identity: identityLabel(a.record),
-      detail: a.record.origin,
-    });
-  for (const r of d.identities.removed)
-    lines.push({
-      change: 'identity removed',
-      source: r.source,
-      kind: r.record.kind,
-      identity: identityLabel(r.record),
-      detail: '',
-    });
-  for (const m of d.identities.modified)
-    lines.push({
-      change: 'identity changed',
-      source: m.source,
-      kind: m.after.kind,
-      identity: identityLabel(m.after),
-      detail: m.fields.join(', '),
-    });
-  for (const e of d.scopeExpansions)
-    lines.push({
-      change: 'scope widened',
-      source: e.source,
-      kind: e.grant.identity.kind,
-      identity: e.grant.identity.nativeId,
-      detail: `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}`,
-    });
+    if (!a.baseline) add('identity added', a.source, a.record, a.record.origin);
+  for (const r of d.identities.removed) add('identity removed', r.source, r.record, '');
+  for (const m of d.identities.modified) add('identity changed', m.source, m.after, m.fields.join(', '));
+  for (const e of d.scopeExpansions) {
+    add(
+      'scope widened',
+      e.source,
+      e.grant,
+      `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}`,
+    );
+  }
   const expanded = new Set(d.scopeExpansions.map((e) => `${e.source}\u0000${e.key}`));
-  for (const a of d.grants.added)
-    if (!expanded.has(`${a.source}\u0000${a.key}`))
-      lines.push({
-        change: a.baseline ? 'baseline' : 'grant added',
-        source: a.source,
-        kind: ref(a.record).kind,
-        identity: ref(a.record).nativeId,
-        detail: grantLabel(a.record),
-      });
-  for (const r of d.grants.removed)
-    lines.push({
-      change: 'grant removed',
-      source: r.source,
-      kind: ref(r.record).kind,
-      identity: ref(r.record).nativeId,
-      detail: grantLabel(r.record),
-    });
-  for (const m of d.grants.modified)
-    if (!expanded.has(`${m.source}\u0000${m.key}`))
-      lines.push({
-        change: 'grant changed',
-        source: m.source,
-        kind: ref(m.after).kind,
-        identity: ref(m.after).nativeId,
-        detail: `${grantLabel(m.after)}: ${m.fields.join(', ')}`,
-      });
+  for (const a of d.grants.added) {
+    if (!a.baseline && !expanded.has(`${a.source}\u0000${a.key}`))
+      add('grant added', a.source, a.record, grantLabel(a.record));
+  }
+  for (const r of d.grants.removed) add('grant removed', r.source, r.record, grantLabel(r.record));
+  for (const m of d.grants.modified) {
+    if (!expanded.has(`${m.source}\u0000${m.key}`)) {
+      add('grant changed', m.source, m.after, `${grantLabel(m.after)}: ${m.fields.join(', ')}`);
+    }
+  }
   for (const a of d.credentials.added)
-    lines.push({
-      change: a.baseline ? 'baseline' : 'credential added',
-      source: a.source,
-      kind: ref(a.record).kind,
-      identity: ref(a.record).nativeId,
-      detail: credLabel(a.record),
-    });
-  for (const r of d.credentials.removed)
-    lines.push({
-      change: 'credential removed',
-      source: r.source,
-      kind: ref(r.record).kind,
-      identity: ref(r.record).nativeId,
-      detail: credLabel(r.record),
-    });
-  for (const r of d.credentials.renewed)
-    lines.push({
-      change: 'credential renewed',
-      source: r.source,
-      kind: r.after.identity.kind,
-      identity: r.after.identity.nativeId,
-      detail: `${credLabel(r.before)} → ${r.after.expiresAt ? r.after.expiresAt.slice(0, 10) : 'never'}`,
-    });
-  for (const m of d.credentials.modified)
-    lines.push({
-      change: 'credential changed',
-      source: m.source,
-      kind: ref(m.after).kind,
-      identity: ref(m.after).nativeId,
-      detail: `${credLabel(m.after)}: ${m.fields.join(', ')}`,
-    });
-  for (const o of d.ownerChanges)
-    lines.push({
-      change: 'owners changed',
-      source: o.source,
-      kind: o.identity.kind,
-      identity: identityLabel(o.identity),
-      detail: ownerDetail(o),
-    });
-  for (const s of d.suppressed)
+    if (!a.baseline) add('credential added', a.source, a.record, credLabel(a.record));
+  for (const r of d.credentials.removed) add('credential removed', r.source, r.record, credLabel(r.record));
+  for (const r of d.credentials.renewed) {
+    const until = r.after.expiresAt ? r.after.expiresAt.slice(0, 10) : 'never';
+    add('credential renewed', r.source, r.after, `${credLabel(r.before)} → ${until}`);
+  }
+  for (const m of d.credentials.modified) {
+    add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${m.fields.join(', ')}`);
+  }
+  for (const o of d.ownerChanges) add('owners changed', o.source, o.identity, ownerDetail(o));
+  for (const s of d.suppressed) {
     lines.push({
       change: 'not compared',
       source: s.source,
@@ -167,8 +109,8 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
       identity: '',
       detail: suppressedDetail(s),
     });
-  // Baseline additions (a collector scanned for the first time) are noise in a change listing.
-  return lines.filter((l) => l.change !== 'baseline');
+  }
+  return lines;
 }
 
 const COLUMNS: Column<DiffLine>[] = [
