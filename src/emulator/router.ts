@@ -28,6 +28,8 @@ export interface Route {
   /** Path pattern with `{name}` placeholders, e.g. `/api/v3/orgs/{org}/installations`. */
   pattern: string;
   handler: Handler;
+  /** Platform module that registered the route (set by the server). */
+  platform?: string;
 }
 
 interface CompiledRoute extends Route {

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { checkRequests } from '../../test/conformance/index.js';
+import { exemptFromRequestConformance } from '../../test/support/conformance.js';
 import { createHttpPolicy } from '../connector/http.js';
+import { describeAuthorization, JOURNAL_ENV, type RecordedRequest } from './journal.js';
 import type { EmulatorPlatform } from './platform.js';
 import { type RunningEmulator, startEmulator } from './server.js';
 import type { World } from './world.js';
@@ -32,6 +36,9 @@ const world = (items: string[]): World => ({
   platforms: { toy: { items, createdAt: 'now-2d' } },
   files: [],
 });
+
+// This file probes the server core with requests no vendor describes (an unrouted path, on purpose).
+exemptFromRequestConformance('server core probes with a toy platform and an unrouted path');
 
 describe('emulator server core', () => {
   let emu: RunningEmulator;
@@ -94,5 +101,57 @@ describe('emulator server core', () => {
     emu.setWorld(world(['c']));
     const r = await fetch(`${emu.origin}/toy/x/items`);
     expect((await r.json()).items).toEqual(['c']);
+  });
+
+  it('journals every request without its credentials, and the check flags an unrouted one', async () => {
+    const journal = process.env[JOURNAL_ENV]!;
+    const before = readFileSync(journal, 'utf8').split('\n').filter(Boolean).length;
+    await fetch(`${emu.origin}/toy/x%40y/items?a=1&b=two`, {
+      headers: { authorization: 'token ghs_abcdefghijklmnopqrstuvwxyz0123456789' },
+    });
+    await fetch(`${emu.origin}/nowhere`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_secret=s3cr3t-value&scope=x',
+    });
+    const text = readFileSync(journal, 'utf8');
+    expect(text).not.toContain('ghs_abcdef');
+    expect(text).not.toContain('s3cr3t-value');
+    const [toyReq, unrouted] = text
+      .split('\n')
+      .filter(Boolean)
+      .slice(before)
+      .map((l) => JSON.parse(l) as RecordedRequest);
+    expect(toyReq).toMatchObject({
+      platform: 'toy',
+      service: 'toy',
+      method: 'GET',
+      path: '/toy/x%40y/items',
+      pattern: '/toy/{name}/items',
+      query: [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+      status: 200,
+    });
+    expect(toyReq!.headers.authorization).toBe('token <opaque:ghs>');
+    expect(unrouted).toMatchObject({ platform: null, status: 404 });
+    expect(unrouted!.body).toEqual({
+      grant_type: 'client_credentials',
+      client_secret: '[redacted]',
+      scope: 'x',
+    });
+    const result = checkRequests([toyReq!, unrouted!]);
+    expect(result.unchecked).toBe(1);
+    expect(result.violations.map((v) => v.request)).toEqual(['POST /nowhere']);
+  });
+
+  it('describes credentials by kind only', () => {
+    expect(describeAuthorization('Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2ln')).toBe('Bearer <jwt>');
+    expect(describeAuthorization('token ghs_16C7e42F292c6912E7710c838347Ae178B4a')).toBe(
+      'token <opaque:ghs>',
+    );
+    expect(describeAuthorization('Bearer ya29.a0AfH6SMB')).toBe('Bearer <opaque:ya29>');
+    expect(describeAuthorization('Basic dXNlcjpwYXNz')).toBe('Basic <opaque>');
   });
 });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
+import { RequestJournal, recordRequest } from './journal.js';
 import type { AnyEmulatorPlatform, ClientSetup, EmulatorContext, EmulatorKeys } from './platform.js';
 import { BUILTIN_EMULATOR_PLATFORMS } from './platforms.js';
 import { type EmuRequest, type EmuResponse, Router } from './router.js';
@@ -139,11 +140,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   const router = new Router();
   for (const p of platforms) {
-    for (const r of p.routes(() => states.get(p.key), ctx)) router.add(r);
+    for (const r of p.routes(() => states.get(p.key), ctx)) router.add({ ...r, platform: p.key });
   }
 
   const stats = new Map<string, RouteStats>();
-  const count = (service: string, method: string, pattern: string, status: number) => {
+  const countRoute = (service: string, method: string, pattern: string, status: number) => {
     const k = `${service} ${method} ${pattern}`;
     let s = stats.get(k);
     if (!s) {
@@ -153,6 +154,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     s.count += 1;
     s.statuses[status] = (s.statuses[status] ?? 0) + 1;
   };
+
+  const journal = new RequestJournal();
 
   const hanging = new Set<Socket | import('node:stream').Duplex>();
 
@@ -188,26 +191,46 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (url.pathname.startsWith('/_emulator/')) return control(req, res, url.pathname, body);
 
     const m = router.match(method, url.pathname);
+    const routed = m && !('methodNotAllowed' in m) ? m.route : null;
+    const service = routed?.service ?? 'unknown';
+    const pattern = routed?.pattern ?? url.pathname;
+    const count = (status: number) => {
+      countRoute(service, method, pattern, status);
+      if (journal.enabled) {
+        journal.write(
+          recordRequest({
+            platform: routed?.platform ?? null,
+            service,
+            method,
+            url,
+            pattern: routed?.pattern ?? null,
+            headers: req.headers,
+            body,
+            status,
+          }),
+        );
+      }
+    };
     if (!m || 'methodNotAllowed' in m) {
       const status = m ? 405 : 404;
-      count('unknown', method, url.pathname, status);
+      count(status);
       return sendJson(res, status, { message: status === 404 ? 'Not Found' : 'Method Not Allowed' });
     }
     const { route, params } = m;
     const fault = faults.take({ service: route.service, method, pattern: route.pattern, path: url.pathname });
     if (fault?.kind === 'reset') {
-      count(route.service, method, route.pattern, 0);
+      count(0);
       req.socket.destroy();
       return;
     }
     if (fault?.kind === 'timeout') {
-      count(route.service, method, route.pattern, 0);
+      count(0);
       hanging.add(req.socket);
       return;
     }
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'rate-limit') {
-      count(route.service, method, route.pattern, 429);
+      count(429);
       return sendJson(
         res,
         429,
@@ -219,7 +242,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       );
     }
     if (fault?.kind === 'secondary-rate-limit') {
-      count(route.service, method, route.pattern, 403);
+      count(403);
       return sendJson(
         res,
         403,
@@ -233,7 +256,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       );
     }
     if (fault?.kind === 'status') {
-      count(route.service, method, route.pattern, fault.status);
+      count(fault.status);
       const resp = encodeBody({ status: fault.status, body: fault.body ?? { message: 'emulated failure' } });
       res.writeHead(fault.status, {
         ...(resp.type ? { 'content-type': resp.type } : {}),
@@ -244,7 +267,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return;
     }
     if (fault?.kind === 'malformed') {
-      count(route.service, method, route.pattern, 200);
+      count(200);
       const text = '{"emulated": "malformed", ';
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
@@ -269,7 +292,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     } catch (err) {
       resp = { status: 500, body: { message: `emulator error: ${(err as Error).message}` } };
     }
-    count(route.service, method, route.pattern, resp.status);
+    count(resp.status);
     const enc = encodeBody(resp);
     const headers: Record<string, string | number> = {
       ...(enc.type ? { 'content-type': enc.type } : {}),
