@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import { ApiError, ConfigError, CredentialSourceError, describeError } from '../errors.js';
+import { scrubText } from '../log/redact.js';
 import { Timestamp } from '../model/common.js';
 
 /**
@@ -175,8 +176,18 @@ export class CoverageTracker {
     return this.entries.get(collector)?.status;
   }
 
+  /**
+   * The coverage of every collector. Reasons, APIs and notes can quote API error bodies, so they pass
+   * through the same secret scrubbing as logs before anything stores or prints them.
+   */
   report(): CoverageReport {
-    const collectors = [...this.entries.values()].map((e) => ({ ...e, notes: [...e.notes] }));
+    const scrub = (text: string | null) => (text === null ? null : scrubText(text));
+    const collectors = [...this.entries.values()].map((e) => ({
+      ...e,
+      reason: scrub(e.reason),
+      api: scrub(e.api),
+      notes: e.notes.map(scrubText),
+    }));
     return {
       connector: this.connector,
       platform: this.platform,

@@ -31,18 +31,40 @@ function redact(value: unknown, parentLooksLikeCredential: boolean): unknown {
   return out;
 }
 
-/** Patterns of well-known token formats, scrubbed from free text (error messages, log lines). */
-const TOKEN_PATTERNS: RegExp[] = [
-  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, // JWTs
-  /\bya29\.[A-Za-z0-9_.-]{10,}\b/g, // Google access tokens
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /\b(Bearer|token)\s+[A-Za-z0-9._~+/=-]{16,}/gi,
+/**
+ * Patterns of well-known credential formats, scrubbed from free text: error messages and API error
+ * bodies, log lines, coverage reasons. Each keeps what tells a reader which kind of secret it was.
+ */
+const TOKEN_PATTERNS: ReadonlyArray<{ re: RegExp; replace: string }> = [
+  // PEM private keys, also when an error body was cut off before the END line.
+  {
+    re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+    replace: REDACTED,
+  },
+  // `key=value` in form bodies, query strings and messages (client_secret=…, assertion=…).
+  {
+    re: /\b(client_secret|client_assertion|assertion|password|passwd|refresh_token|access_token|id_token|secret|api_?key|private_key|sig|signature|code_verifier)=([^&\s"'<>]+)/gi,
+    replace: `$1=${REDACTED}`,
+  },
+  // `"key": "value"` in JSON bodies quoted inside messages.
+  {
+    re: /"(client_secret|client_assertion|assertion|password|refresh_token|access_token|id_token|token|secret|secretText|private_key|privateKeyData|api_?key)"(\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
+    replace: `"$1"$2"${REDACTED}"`,
+  },
+  { re: /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, replace: REDACTED }, // GitHub tokens
+  { re: /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, replace: REDACTED },
+  { re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, replace: REDACTED }, // JWTs
+  { re: /\bya29\.[A-Za-z0-9_.-]{10,}/g, replace: REDACTED }, // Google access tokens
+  { re: /\b1\/\/0[A-Za-z0-9_-]{20,}/g, replace: REDACTED }, // Google refresh tokens
+  { re: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: REDACTED }, // Google API keys
+  // Entra client secrets (`xxx8Q~…`).
+  { re: /\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}/g, replace: REDACTED },
+  { re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replace: REDACTED }, // Slack tokens
+  { re: /\b(Bearer|token|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi, replace: `$1 ${REDACTED}` },
 ];
 
 export function scrubText(text: string): string {
   let out = text;
-  for (const re of TOKEN_PATTERNS) out = out.replace(re, REDACTED);
+  for (const { re, replace } of TOKEN_PATTERNS) out = out.replace(re, replace);
   return out;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ConfiguredConnector } from '../config/config.js';
 import type { Connector } from '../connector/connector.js';
 import { systemClock } from '../connector/context.js';
+import { ApiError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import type { ModelRecordInput } from '../model/record.js';
@@ -18,6 +19,8 @@ function probeConnector(plan: {
   records: () => ModelRecordInput[];
   seenPrevious?: Array<{ scanId: number | null; nativeIds: string[] }>;
   throwAfterCollectors?: boolean;
+  /** Thrown by the collector after its records (an API error quoting a response body). */
+  collectorError?: Error;
 }): ConfiguredConnector {
   const connector: Connector<{ tenant: string }> = {
     id: 'probe',
@@ -32,6 +35,7 @@ function probeConnector(plan: {
       plan.seenPrevious?.push({ scanId: ctx.previous.scanId, nativeIds: ids });
       yield* ctx.coverage.runEach('things', async function* () {
         yield* plan.records();
+        if (plan.collectorError) throw plan.collectorError;
       });
       if (plan.throwAfterCollectors) throw new Error('bug while assembling records');
     },
@@ -120,5 +124,33 @@ describe('runScan', () => {
     const ids: string[] = [];
     for await (const b of store.readSnapshot(out.scan.id)) ids.push(b.identity!.nativeId);
     expect(ids).toEqual(['a', 'b']);
+  });
+
+  it('scrubs secrets quoted from API error bodies out of coverage before it is stored or returned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-run-'));
+    store = await openStore(join(dir, 'g.db'));
+    const body =
+      '{"error":"invalid_client","access_token":"opaque-at-1234567890","detail":"client_secret=Sup3rS3cretValue; ' +
+      'token ghs_16C7e42F292c6912E7710c838347Ae178B4a; Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJl"}';
+    const out = await scan(
+      probeConnector({
+        records: () => [app('a')],
+        collectorError: new ApiError('probe-api', 400, body, { method: 'GET', path: '/things' }),
+      }),
+    );
+    const reason = out.coverage[0]!.collectors[0]!.reason!;
+    expect(reason).toContain('invalid_client');
+    await store.close();
+    store = undefined;
+    const stored = (await import('node:fs')).readFileSync(join(dir, 'g.db')).toString('latin1');
+    for (const secret of [
+      'opaque-at-1234567890',
+      'Sup3rS3cretValue',
+      'ghs_16C7e42F',
+      'eyJhbGciOiJSUzI1NiJ9',
+    ]) {
+      expect(reason).not.toContain(secret);
+      expect(stored).not.toContain(secret);
+    }
   });
 });
