@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { isNode, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -16,10 +16,20 @@ export interface ParsedYaml {
   lineOf(path: ReadonlyArray<PropertyKey>): number | null;
 }
 
+/** Configuration, policy and world files are hand-written; anything larger is a mistake or an attack. */
+export const MAX_YAML_BYTES = 16 * 1024 * 1024;
+
 export function readYamlFile(file: string): YamlSource {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_YAML_BYTES) {
+      throw new ConfigError(file, [
+        { path: '', line: null, message: `file is ${size} bytes; the limit is ${MAX_YAML_BYTES}` },
+      ]);
+    }
     return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [
       { path: '', line: null, message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code})` },
@@ -30,7 +40,9 @@ export function readYamlFile(file: string): YamlSource {
 /** Parse YAML, keeping positions so that later validation errors can name the line. */
 export function parseYaml(src: YamlSource): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(src.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below in linear time: the library's own check compares every pair of
+  // keys of a mapping, which takes minutes on a mapping of 80k keys.
+  const doc = parseDocument(src.text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       src.file,
@@ -42,6 +54,44 @@ export function parseYaml(src: YamlSource): ParsedYaml {
       })),
     );
   }
+  const keyIssues: { path: string; line: number | null; message: string }[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const at = isNode(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : null;
+        if (pair.key !== null && !isScalar(pair.key)) {
+          keyIssues.push({
+            path: '',
+            line: at,
+            message: 'a key must be a plain value, not a list or mapping',
+          });
+          continue;
+        }
+        const key = isScalar(pair.key) ? pair.key.value : null;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        keyIssues.push({ path: String(key), line: at, message: 'Map keys must be unique' });
+      }
+    },
+  });
+  if (keyIssues.length > 0) throw new ConfigError(src.file, keyIssues);
+  let value: unknown;
+  try {
+    // toJS expands aliases; the library stops an alias bomb (a few lines that expand to billions of
+    // nodes) with a ReferenceError, which is the file's fault, not ours.
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new ConfigError(src.file, [
+      {
+        path: '',
+        line: null,
+        message: `cannot expand the YAML: ${(err as Error).message} (aliases are limited to 100 expansions)`,
+      },
+    ]);
+  }
   const lineOf = (path: ReadonlyArray<PropertyKey>): number | null => {
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
@@ -50,7 +100,7 @@ export function parseYaml(src: YamlSource): ParsedYaml {
     }
     return null;
   };
-  return { file: src.file, value: doc.toJS() ?? {}, lineOf };
+  return { file: src.file, value, lineOf };
 }
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
