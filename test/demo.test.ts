@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClientConfig } from '../src/emulator/client-config.js';
@@ -51,6 +51,8 @@ describe('grantscope demo', () => {
     expect(report).toMatch(/^# grantscope scan #2\n/);
     expect(report).toContain('## Changes since scan #1');
     expect(report).toMatch(/\| critical \| over-privileged \| github \|/);
+    // The report is an inventory of who can reach what: owner-only, like the database.
+    expect(statSync(out.report).mode & 0o777).toBe(0o600);
   });
 
   it('finds exactly the intended findings in the first scan', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
@@ -10,6 +10,7 @@ import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
 import { openStore } from '../store/open.js';
 import type { SnapshotStore } from '../store/store.js';
+import { OutputFile, parseFileMode } from './output-file.js';
 
 export const DEFAULT_CONFIG_FILE = 'grantscope.yaml';
 
@@ -19,6 +20,8 @@ export interface CommonOptions {
   db?: string;
   format: OutputFormat;
   output?: string;
+  /** Octal mode of the `--output` file. */
+  mode?: string;
   verbose?: boolean;
   quiet?: boolean;
   logFormat?: 'text' | 'json';
@@ -37,7 +40,8 @@ export function addCommonOptions(cmd: Command, { format = true }: { format?: boo
           .choices(OUTPUT_FORMATS)
           .default('table'),
       )
-      .option('-o, --output <file>', 'write the output to a file instead of stdout');
+      .option('-o, --output <file>', 'write the output to a file instead of stdout')
+      .option('--mode <octal>', 'file mode of the --output file', '600');
   }
   cmd
     .option('-v, --verbose', 'log progress details to stderr')
@@ -58,7 +62,23 @@ export interface Runtime {
   emit(text: string): void;
 }
 
+/** The files `-o` must never overwrite: the config and the database this command uses. */
+function filesInUse(opts: CommonOptions): string[] {
+  const files: string[] = [];
+  const config = configPath(opts);
+  if (config) files.push(config);
+  try {
+    files.push(databasePath(opts));
+  } catch {
+    // An unreadable config is reported by the command itself, with its file and line.
+  }
+  return files;
+}
+
 export function createRuntime(opts: CommonOptions): Runtime {
+  // Checked before any work: a scan must not run for minutes and then find -o unwritable.
+  const output =
+    opts.output != null ? new OutputFile(opts.output, parseFileMode(opts.mode), filesInUse(opts)) : null;
   const level: LogLevel = opts.quiet ? 'error' : opts.verbose ? 'debug' : 'warn';
   const logger = createLogger({ level, format: opts.logFormat ?? 'text' });
   const stderrTty = process.stderr.isTTY === true;
@@ -71,7 +91,7 @@ export function createRuntime(opts: CommonOptions): Runtime {
     progress,
     color,
     emit(text) {
-      if (opts.output) writeFileSync(opts.output, text);
+      if (output) output.write(text);
       else process.stdout.write(text);
     },
   };
@@ -117,15 +137,35 @@ export async function openExistingStore(opts: CommonOptions): Promise<SnapshotSt
   if (!existsSync(file)) {
     throw new UsageError(`${file}: no such database; run \`grantscope scan\` first or pass --db`);
   }
-  return openStore(file);
+  return openStore(file, { readOnly: true });
 }
 
+const AS_OF =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * `--as-of`: `now`, an ISO-8601 date (`2026-03-01`, midnight UTC) or date-time. Strict on purpose:
+ * `Date` alone reads `-1` as the year 2001 and rolls `2026-02-30` over into March.
+ */
 export function parseAsOf(value: string | undefined, fallback: Date): Date {
   if (value === undefined) return fallback;
   if (value === 'now') return new Date();
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new UsageError(`--as-of: not a date: '${value}' (use ISO-8601 or 'now')`);
+  const bad = (why: string) =>
+    new UsageError(
+      `--as-of: ${why}: '${value}' (use an ISO-8601 date such as 2026-03-01, a date-time, or 'now')`,
+    );
+  const m = AS_OF.exec(value.trim());
+  if (!m) throw bad('not a date');
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m
+    .slice(1, 7)
+    .map((p) => (p === undefined ? undefined : Number(p))) as number[];
+  if (year! < 1970 || year! > 9999) throw bad('year out of range 1970-9999');
+  const calendar = new Date(Date.UTC(year!, month! - 1, day!));
+  if (month! < 1 || month! > 12 || calendar.getUTCMonth() !== month! - 1 || calendar.getUTCDate() !== day!)
+    throw bad('no such day');
+  if (hour > 23 || minute > 59 || second > 59) throw bad('no such time');
+  const d = new Date(m[4] === undefined ? `${value.trim()}T00:00:00Z` : value.trim().replace(' ', 'T'));
+  if (Number.isNaN(d.getTime())) throw bad('not a date');
   return d;
 }
 

@@ -1,6 +1,7 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { UsageError } from '../errors.js';
 import type { RunningEmulator } from './server.js';
 
 export interface WrittenClientConfig {
@@ -8,6 +9,30 @@ export interface WrittenClientConfig {
   configFile: string;
   caFile: string;
   database: string;
+}
+
+/** First line of every config this module writes: how a later run knows the folder is its own. */
+const WRITTEN_MARK = '# Written by grantscope for the local emulator';
+
+/**
+ * Refuses a folder holding a grantscope.yaml or grantscope.db that this module did not write: a
+ * user's real config and scan history must never be replaced by throw-away demo ones.
+ */
+export function assertFolderIsOurs(dir: string, option: string): void {
+  const config = join(dir, 'grantscope.yaml');
+  const ours = existsSync(config) && readFileSync(config, 'utf8').startsWith(WRITTEN_MARK);
+  const foreign = existsSync(config)
+    ? ours
+      ? null
+      : config
+    : existsSync(join(dir, 'grantscope.db'))
+      ? join(dir, 'grantscope.db')
+      : null;
+  if (foreign) {
+    throw new UsageError(
+      `${option} ${dir}: holds ${foreign}, which the demo or emulator did not write; choose an empty folder, or pass --force to replace it`,
+    );
+  }
 }
 
 /**
@@ -37,7 +62,7 @@ export function writeClientConfig(
   const configFile = join(dir, 'grantscope.yaml');
   writeFileSync(
     configFile,
-    `# Written by grantscope for the local emulator at ${emu.origin}.\n# Key and secret files beside it are throw-away test credentials.\n${stringify(config)}`,
+    `${WRITTEN_MARK} at ${emu.origin}.\n# Key and secret files beside it are throw-away test credentials.\n${stringify(config)}`,
   );
   return { configFile, caFile, database };
 }

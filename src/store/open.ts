@@ -1,7 +1,12 @@
 import type { SnapshotStore } from './store.js';
 
+export interface OpenStoreOptions {
+  /** Read only (inventory, findings, diff): writes nothing, so a database the user may only read works. */
+  readOnly?: boolean;
+}
+
 /** Open the snapshot store at `location` (a SQLite file path). */
-export async function openStore(location: string): Promise<SnapshotStore> {
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<SnapshotStore> {
   const { openSqliteStore } = await import('./sqlite/index.js');
-  return openSqliteStore(location);
+  return openSqliteStore(location, options);
 }

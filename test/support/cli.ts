@@ -24,10 +24,26 @@ export function runCli(
     killAfterMs?: number;
     killSignal?: NodeJS.Signals;
     killWhen?: (stderr: string) => boolean;
+    /** Run as this uid/gid (through setpriv; the tests run as root in CI, where file modes bind no one). */
+    asUser?: number;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, commandArgs] =
+      options.asUser === undefined
+        ? [process.execPath, [BIN, ...args]]
+        : [
+            'setpriv',
+            [
+              `--reuid=${options.asUser}`,
+              `--regid=${options.asUser}`,
+              '--clear-groups',
+              process.execPath,
+              BIN,
+              ...args,
+            ],
+          ];
+    const child = spawn(command, commandArgs, {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
+import { assertFolderIsOurs } from '../../emulator/client-config.js';
 import { renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
 import { renderFindings } from '../../output/views/findings.js';
@@ -11,6 +12,7 @@ import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.
 
 interface DemoOptions extends CommonOptions {
   dir?: string;
+  force?: boolean;
 }
 
 export function demoCommand(program: Command): void {
@@ -22,7 +24,8 @@ export function demoCommand(program: Command): void {
         'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes\n' +
         'the organisation, scans again, then prints what changed and the findings. Needs no network.',
     )
-    .option('--dir <dir>', 'keep config, throw-away credentials and the database here (default: a temp dir)');
+    .option('--dir <dir>', 'keep config, throw-away credentials and the database here (default: a temp dir)')
+    .option('--force', 'use --dir even if it holds a grantscope.yaml or database the demo did not write');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -34,6 +37,7 @@ Examples:
   cmd.action(async (opts: DemoOptions) => {
     const rt = createRuntime(opts);
     const dir = opts.dir ? resolve(opts.dir) : undefined;
+    if (dir && !opts.force) assertFolderIsOurs(dir, '--dir');
     if (dir) mkdirSync(dir, { recursive: true });
     const say = (text: string) => {
       if (opts.format === 'table') process.stderr.write(`${text}\n`);
@@ -43,7 +47,8 @@ Examples:
     const { first, second } = result;
     // A Markdown report of the second scan (coverage, changes, findings), for sharing.
     const report = join(result.dir, 'report.md');
-    writeFileSync(report, renderScanReport(second, 'md'));
+    writeFileSync(report, renderScanReport(second, 'md'), { mode: 0o600 });
+    chmodSync(report, 0o600);
     if (opts.format === 'json') {
       rt.emit(
         renderJson({

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeClientConfig } from '../../emulator/client-config.js';
+import { assertFolderIsOurs, writeClientConfig } from '../../emulator/client-config.js';
 import { startEmulator } from '../../emulator/server.js';
 import { UsageError } from '../../errors.js';
 import { demoWorld } from '../../package-root.js';
@@ -11,6 +11,7 @@ interface EmulatorOptions {
   world?: string;
   port?: string;
   configDir?: string;
+  force?: boolean;
 }
 
 export function emulatorCommand(program: Command): void {
@@ -26,6 +27,10 @@ export function emulatorCommand(program: Command): void {
     .option('--world <file>', 'world file (default: the built-in demo world)')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--config-dir <dir>', 'where to write grantscope.yaml and credentials (default: a new temp dir)')
+    .option(
+      '--force',
+      'write into --config-dir even if it holds a grantscope.yaml or database not written here',
+    )
     .addHelpText(
       'after',
       `
@@ -38,6 +43,7 @@ Examples:
       const port = opts.port === undefined ? 0 : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port: not a port: ${opts.port}`);
+      if (opts.configDir && !opts.force) assertFolderIsOurs(resolve(opts.configDir), '--config-dir');
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
       const emu = await startEmulator({ world, port });
       const dir = opts.configDir

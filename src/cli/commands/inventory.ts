@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { BUILTIN_PLATFORMS } from '../../model/common.js';
+import { KNOWN_IDENTITY_KINDS } from '../../model/identity.js';
 import { renderInventory } from '../../output/views/inventory.js';
 import type { IdentityBundle } from '../../store/store.js';
 import {
@@ -54,9 +57,34 @@ Examples:
       })) {
         bundles.push(b);
       }
+      checkFilterValues(opts, bundles);
       rt.emit(renderInventory(bundles, opts.format, { raw: opts.raw }));
     } finally {
       await store.close();
     }
   });
+}
+
+/**
+ * A `--kind` or `--platform` that is neither built in nor present in the snapshot is a typo, not an
+ * empty result. Plugins' own kinds and platforms are accepted once the snapshot holds them.
+ */
+function checkFilterValues(opts: InventoryOptions, bundles: readonly IdentityBundle[]): void {
+  const kinds = new Set(bundles.map((b) => b.identity?.kind));
+  for (const kind of opts.kind ?? []) {
+    if (!kinds.has(kind) && !(KNOWN_IDENTITY_KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(
+        `--kind: unknown identity kind '${kind}' (known: ${KNOWN_IDENTITY_KINDS.join(', ')})`,
+      );
+    }
+  }
+  if (
+    opts.platform !== undefined &&
+    bundles.length === 0 &&
+    !(BUILTIN_PLATFORMS as readonly string[]).includes(opts.platform)
+  ) {
+    throw new UsageError(
+      `--platform: unknown platform '${opts.platform}' (known: ${BUILTIN_PLATFORMS.join(', ')})`,
+    );
+  }
 }

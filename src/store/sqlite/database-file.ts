@@ -12,18 +12,22 @@ const SQLITE_HEADER = 'SQLite format 3\0';
  * it with the umask's mode), or checks that an existing file starts with the SQLite header so a wrong
  * path gives a clear error instead of SQLite's "file is not a database" on the first query.
  */
-export function prepareDatabaseFile(file: string): { created: boolean } {
+export function prepareDatabaseFile(file: string, options: { create?: boolean } = {}): { created: boolean } {
   const dir = dirname(file);
   if (!existsSync(dir))
     throw new StoreError(file, `cannot create the database: directory ${dir} does not exist`);
   let fd: number;
-  try {
-    fd = openSync(file, 'wx', FILE_MODE);
-    closeSync(fd);
-    return { created: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new StoreError(file, `cannot create the database: ${(err as Error).message}`, { cause: err });
+  if (options.create === false) {
+    if (!existsSync(file)) throw new StoreError(file, 'no such database');
+  } else {
+    try {
+      fd = openSync(file, 'wx', FILE_MODE);
+      closeSync(fd);
+      return { created: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new StoreError(file, `cannot create the database: ${(err as Error).message}`, { cause: err });
+      }
     }
   }
   const stat = statSync(file);

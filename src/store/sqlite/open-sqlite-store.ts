@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { StoreError } from '../../errors.js';
 import type { SnapshotStore } from '../store.js';
 import { connect } from './connection.js';
 import { prepareDatabaseFile, restrictSidecarFiles } from './database-file.js';
-import { migrate } from './migrations/index.js';
+import { checkStoreFile, migrate } from './migrations/index.js';
 import { ReaderPool } from './reader-pool.js';
 import { InlineScanSink } from './scan-sink.js';
 import { toStoreError } from './sqlite-errors.js';
@@ -27,6 +28,12 @@ export interface SqliteStoreOptions {
   scanThread?: boolean;
   /** Clock for migration and housekeeping timestamps. */
   now?: () => Date;
+  /**
+   * Open for reading only (inventory, findings, diff): nothing is written, not even the WAL
+   * checkpoint on close, so a database the user may only read works. The schema must be current
+   * (a read-only open cannot migrate), and scans cannot begin.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -46,11 +53,15 @@ export function openSqliteStoreSync(file: string, options: SqliteStoreOptions = 
   const location = resolve(file);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const now = options.now ?? (() => new Date());
+  if (options.readOnly) return openReadOnly(location, busyTimeoutMs, now);
   prepareDatabaseFile(location);
   let db: Database.Database | undefined;
   let doing = 'opening the database';
   try {
     db = connect(location, { busyTimeoutMs, cacheMiB: 16 });
+    // Before anything writes to it: a SQLite file of another program is refused untouched.
+    doing = 'checking the database';
+    checkStoreFile(db, location);
     doing = 'switching the database to WAL mode';
     // Only takes effect on a new, empty database. Rows are records of 1-2 KB: 8 KiB pages hold
     // several, where 4 KiB pages would waste a quarter of the file.
@@ -86,5 +97,33 @@ export function openSqliteStoreSync(file: string, options: SqliteStoreOptions = 
   } catch (err) {
     db?.close();
     throw toStoreError(location, err, doing);
+  }
+}
+
+function openReadOnly(location: string, busyTimeoutMs: number, now: () => Date): SqliteSnapshotStore {
+  prepareDatabaseFile(location, { create: false });
+  let db: Database.Database | undefined;
+  try {
+    db = connect(location, { busyTimeoutMs, cacheMiB: 16, readonly: true });
+    checkStoreFile(db, location, { current: true });
+    const noScans = () => {
+      throw new StoreError(location, 'opened read-only: scans cannot be written');
+    };
+    return new SqliteSnapshotStore(db, new ReaderPool(location, busyTimeoutMs), location, noScans, now, {
+      readOnly: true,
+    });
+  } catch (err) {
+    db?.close();
+    if (
+      (err as { code?: string }).code === 'SQLITE_READONLY_DIRECTORY' ||
+      (err as { code?: string }).code === 'SQLITE_CANTOPEN'
+    ) {
+      throw new StoreError(
+        location,
+        'cannot read the database: SQLite needs to create its shared-memory file (-shm) beside it, and the folder is read-only; make the folder writable or copy the database to a writable folder',
+        { cause: err },
+      );
+    }
+    throw toStoreError(location, err, 'opening the database read-only');
   }
 }

@@ -40,6 +40,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     /** Opens the transaction a scan writes through (in a worker thread when available). */
     private readonly openScanSink: (scanId: number) => ScanSink,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: { readOnly?: boolean } = {},
   ) {
     this.scans = new ScanRows(db);
     this.findings = new FindingsTable(db);
@@ -47,6 +48,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   async beginScan(options: BeginScanOptions): Promise<ScanWriter> {
     this.assertOpen();
+    this.assertWritable('start a scan');
     const { scanId, baseSeq } = guard(this.location, 'starting a scan', () => {
       this.markAbandonedScans(options.startedAt);
       return this.db
@@ -124,6 +126,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     seenAt: string,
   ): Promise<Finding[]> {
     this.assertOpen();
+    this.assertWritable('record findings');
     return guard(this.location, `recording findings of scan ${scanId}`, () => {
       this.assertCommitted(scanId);
       const sources = this.db
@@ -150,8 +153,9 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.readers.closeAll();
     guard(this.location, 'closing the database', () => {
       try {
-        // Fold the WAL back into the database so the file is complete on its own.
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        // Fold the WAL back into the database so the file is complete on its own. A read-only
+        // store writes nothing: the next writer checkpoints.
+        if (!this.options.readOnly) this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch (err) {
         // Another process is reading or writing: it (or the next open) will checkpoint.
         if (!String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) throw err;
@@ -224,6 +228,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
       }
     };
     return { [Symbol.asyncIterator]: () => run.call(this) };
+  }
+
+  private assertWritable(what: string): void {
+    if (this.options.readOnly) throw new StoreError(this.location, `opened read-only: cannot ${what}`);
   }
 
   private assertOpen(): void {

@@ -54,6 +54,27 @@ export function migrate(db: Database.Database, file: string, now: () => Date): {
   return { from, to: userVersion(db) };
 }
 
+/**
+ * Refuses a SQLite file that grantscope did not create, or that a newer grantscope made. With
+ * `current`, also one whose schema is older (a read-only open cannot migrate it). Reads only.
+ */
+export function checkStoreFile(
+  db: Database.Database,
+  file: string,
+  options: { current?: boolean } = {},
+): void {
+  const version = userVersion(db);
+  checkVersion(db, file, version);
+  if (options.current && version < SCHEMA_VERSION) {
+    throw new StoreError(
+      file,
+      version === 0
+        ? 'is empty: no scan has been stored yet; run `grantscope scan` first'
+        : `schema version ${version} is older than this grantscope's (${SCHEMA_VERSION}); run a command that writes (\`grantscope scan\`) once to migrate it`,
+    );
+  }
+}
+
 function checkVersion(db: Database.Database, file: string, version: number): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   if (version === 0) {

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** Output files hold an inventory of who can reach what: owner-only unless `--mode` says otherwise. */
+export const DEFAULT_OUTPUT_MODE = 0o600;
+
+export function parseFileMode(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_OUTPUT_MODE;
+  if (!/^0?[0-7]{3}$/.test(value))
+    throw new UsageError(`--mode: not an octal file mode: '${value}' (e.g. 600, 640)`);
+  return Number.parseInt(value, 8);
+}
+
+function startsWithSqliteHeader(file: string): boolean {
+  const header = Buffer.alloc(16);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    readSync(fd, header, 0, 16, 0);
+    return header.toString('latin1') === 'SQLite format 3\0';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * `-o FILE`, checked before any work starts so that a long scan never ends in an unwritable path,
+ * and written atomically (a temporary file renamed over the target) with an owner-only mode.
+ */
+export class OutputFile {
+  readonly path: string;
+
+  constructor(
+    path: string,
+    private readonly mode: number,
+    /** Files `-o` must never replace: the database and the config in use. */
+    protectedFiles: readonly string[],
+  ) {
+    this.path = resolve(path);
+    const refuse = (why: string) => new UsageError(`-o ${path}: ${why}`);
+    if (protectedFiles.some((p) => resolve(p) === this.path)) {
+      throw refuse('is the database or config file in use; choose another output file');
+    }
+    if (existsSync(this.path)) {
+      const stat = statSync(this.path);
+      if (stat.isDirectory()) throw refuse('is a directory');
+      if (startsWithSqliteHeader(this.path)) throw refuse('is a SQLite database; choose another output file');
+      try {
+        accessSync(this.path, constants.W_OK);
+      } catch {
+        throw refuse('is not writable');
+      }
+    }
+    const dir = dirname(this.path);
+    if (!existsSync(dir)) throw refuse(`folder ${dir} does not exist`);
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+    } catch {
+      throw refuse(`folder ${dir} is not writable`);
+    }
+  }
+
+  write(text: string): void {
+    const temp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      writeFileSync(temp, text, { mode: this.mode });
+      // The umask can only take bits away; set exactly what was asked for.
+      chmodSync(temp, this.mode);
+      renameSync(temp, this.path);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw new UsageError(`-o ${this.path}: cannot write the output: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+}
