@@ -281,14 +281,18 @@ describe('microsoft365 emulator', () => {
       ).toBe('Request_ResourceNotFound');
     });
 
-    it('batches up to 20 requests, with /v1.0/x and /x urls, answering inner faults per request', async () => {
+    it('batches up to 20 requests with urls relative to the version root, answering inner faults per request', async () => {
+      // https://learn.microsoft.com/graph/json-batching: "url: Required. The relative resource URL
+      // ... while the absolute URL is https://graph.microsoft.com/v1.0/users, this url is /users";
+      // "JSON batch requests are currently limited to 20 individual requests".
       const sps = (await graph('/v1.0/servicePrincipals?$select=id&$top=20')).body.value as Array<{
         id: string;
       }>;
       const requests = sps.map((s, i) => ({
         id: String(i + 1),
         method: 'GET',
-        url: i % 2 ? `/servicePrincipals/${s.id}/owners` : `/v1.0/servicePrincipals/${s.id}/owners`,
+        // Both spellings of a relative url appear in the doc's example request.
+        url: i % 2 ? `/servicePrincipals/${s.id}/owners` : `servicePrincipals/${s.id}/owners`,
       }));
       emu.faults.add({
         service: 'graph',
@@ -317,6 +321,89 @@ describe('microsoft365 emulator', () => {
         body: JSON.stringify({ requests: [...requests, { id: '21', method: 'GET', url: '/users' }] }),
       });
       expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error.code).toBe('BadRequest');
+    });
+
+    it('answers a versioned or absolute inner url with 400 "Resource not found for the segment"', async () => {
+      // Graph resolves inner urls against the batch's own version root (json-batching, above;
+      // msgraph-sdk-javascript#1178 and #1451, msgraph-sdk-python#1015).
+      const sp = (await graph('/v1.0/servicePrincipals?$select=id&$top=1')).body.value[0].id as string;
+      const r = await graph('/v1.0/$batch', {
+        method: 'POST',
+        body: JSON.stringify({
+          requests: [
+            { id: '1', method: 'GET', url: `/v1.0/servicePrincipals/${sp}/owners` },
+            { id: '2', method: 'GET', url: `/beta/servicePrincipals/${sp}` },
+            { id: '3', method: 'GET', url: `${emu.origin}/v1.0/servicePrincipals/${sp}` },
+            { id: '4', method: 'GET', url: `/servicePrincipals/${sp}?$select=id` },
+          ],
+        }),
+      });
+      expect(r.status).toBe(200);
+      const byId = Object.fromEntries(
+        (r.body.responses as Array<{ id: string; status: number; body: Body }>).map((x) => [x.id, x]),
+      );
+      expect(byId['1']).toMatchObject({
+        status: 400,
+        body: { error: { code: 'BadRequest', message: "Resource not found for the segment 'v1.0'." } },
+      });
+      expect(byId['1']!.body.error.innerError).toMatchObject({
+        date: expect.any(String),
+        'request-id': expect.any(String),
+        'client-request-id': expect.any(String),
+      });
+      expect(byId['2']!.body.error.message).toBe("Resource not found for the segment 'beta'.");
+      expect(byId['3']!.body.error.message).toBe("Resource not found for the segment 'https:'.");
+      expect(byId['4']!.status).toBe(200);
+    });
+
+    it('refuses a malformed batch whole with 400: missing or duplicate ids, no method, body without Content-Type, bad dependsOn', async () => {
+      // json-batching: id "Must be unique in the batch, otherwise, the batch request fails with a
+      // 400 error code" (not case-sensitive); method and url required; "When a body is included
+      // with the request, the headers object must contain a value for Content-Type"; dependsOn
+      // "references the id of a different individual request".
+      const batch = (requests: unknown[]) =>
+        graph('/v1.0/$batch', { method: 'POST', body: JSON.stringify({ requests }) });
+      const cases: unknown[][] = [
+        [{ method: 'GET', url: '/users' }],
+        [
+          { id: 'a', method: 'GET', url: '/users' },
+          { id: 'A', method: 'GET', url: '/users' },
+        ],
+        [{ id: '1', url: '/users' }],
+        [{ id: '1', method: 'GET' }],
+        [{ id: '1', method: 'POST', url: '/users', body: {} }],
+        [{ id: '1', method: 'GET', url: '/users', dependsOn: ['9'] }],
+        [
+          { id: '1', method: 'GET', url: '/users', dependsOn: ['2'] },
+          { id: '2', method: 'GET', url: '/users', dependsOn: ['1'] },
+        ],
+        [],
+      ];
+      for (const c of cases) {
+        const r = await batch(c);
+        expect(r.status, JSON.stringify(c)).toBe(400);
+        expect(r.body.error.code).toBe('BadRequest');
+      }
+      expect((await graph('/v1.0/$batch', { method: 'POST', body: '{' })).status).toBe(400);
+    });
+
+    it('runs dependsOn in order and fails a step whose dependency failed with 424', async () => {
+      // json-batching, "Sequencing requests with the dependsOn property": "If an individual request
+      // fails, any request that depends on that request fails with status code 424 (Failed Dependency)."
+      const r = await graph('/v1.0/$batch', {
+        method: 'POST',
+        body: JSON.stringify({
+          requests: [
+            { id: '2', method: 'GET', url: '/users?$top=1', dependsOn: ['1'] },
+            { id: '1', method: 'GET', url: '/servicePrincipals/00000000-0000-4000-8000-000000000000' },
+          ],
+        }),
+      });
+      const byId = Object.fromEntries(
+        (r.body.responses as Array<{ id: string; status: number }>).map((x) => [x.id, x.status]),
+      );
+      expect(byId).toEqual({ '1': 404, '2': 424 });
     });
 
     it('answers 403 Authorization_RequestDenied when the world withdraws a permission', async () => {

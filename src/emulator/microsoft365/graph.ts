@@ -1,5 +1,14 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from '../platform.js';
 import { type EmuRequest, type EmuResponse, type Handler, type Route, Router } from '../router.js';
+import {
+  type BatchStep,
+  type InnerResponse,
+  innerError,
+  JSON_HEADERS,
+  parseBatch,
+  splitOnce,
+} from './batch.js';
 import * as build from './builders.js';
 import type { Collection, M365Directory } from './directory.js';
 import { verifyAccessToken } from './login.js';
@@ -33,7 +42,14 @@ export const GRAPH_PERMISSIONS = {
   signIns: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
 
-const BATCH_LIMIT = 20;
+/** Entity sets and singletons at a version root that the emulator serves. */
+const ROOT_SEGMENTS = new Set([
+  'servicePrincipals',
+  'applications',
+  'users',
+  'oauth2PermissionGrants',
+  'reports',
+]);
 
 const notFound = (req: EmuRequest, id: string) =>
   graphError(
@@ -303,84 +319,82 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
       const token = verifyAccessToken(ctx, s.dir, req.headers.authorization);
       if (!token.ok) return graphError(req, 401, 'InvalidAuthenticationToken', token.message);
-      let payload: unknown;
-      try {
-        payload = JSON.parse(req.body.toString('utf8'));
-      } catch {
-        return graphError(req, 400, 'BadRequest', 'Invalid batch payload format.');
+      const parsed = parseBatch(req);
+      if ('error' in parsed) return parsed.error;
+      const results = new Map<string, InnerResponse>();
+      // dependsOn: a step runs after the steps it names; one whose dependency failed gets 424
+      // (https://learn.microsoft.com/graph/json-batching#sequencing-requests-with-the-dependson-property).
+      for (const step of parsed.steps) {
+        const failed = step.dependsOn.find((d) => (results.get(d.toLowerCase())?.status ?? 0) >= 400);
+        results.set(
+          step.id.toLowerCase(),
+          failed !== undefined
+            ? innerError(req, 424, 'FailedDependency', `Request failed because request '${failed}' failed.`)
+            : await dispatchInner(req, v, step),
+        );
       }
-      const requests = (payload as { requests?: unknown })?.requests;
-      if (!Array.isArray(requests) || requests.length === 0) {
-        return graphError(req, 400, 'BadRequest', 'Invalid batch payload format.');
-      }
-      if (requests.length > BATCH_LIMIT) {
-        return graphError(req, 400, 'BadRequest', `Number of requests exceeds the limit of ${BATCH_LIMIT}.`);
-      }
-      const ids = new Set<string>();
-      const responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> =
-        [];
-      for (const raw of requests as Array<Record<string, unknown>>) {
-        const id = String(raw.id ?? '');
-        if (!id || ids.has(id))
-          return graphError(req, 400, 'BadRequest', 'Batch request ids must be present and unique.');
-        ids.add(id);
-        responses.push({ id, ...(await dispatchInner(req, v, raw)) });
-      }
-      // Graph may answer in any order; answering in reverse keeps clients honest.
+      const responses = parsed.steps.map((step) => ({ id: step.id, ...results.get(step.id.toLowerCase())! }));
+      // "Individual responses might appear in a different order than the requests": reversed, so
+      // clients correlate by id.
       return { status: 200, body: { responses: responses.reverse() } };
     });
   }
 
-  async function dispatchInner(
-    outer: EmuRequest,
-    version: string,
-    raw: Record<string, unknown>,
-  ): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
-    const method = String(raw.method ?? 'GET').toUpperCase();
-    let url = String(raw.url ?? '');
-    if (!url.startsWith('/')) url = `/${url}`;
-    if (!/^\/(v1\.0|beta)\//.test(url)) url = `/${version}${url}`;
-    const parsed = new URL(url, outer.origin);
-    const m = inner.match(method, parsed.pathname);
-    const json = { 'Content-Type': 'application/json' };
+  async function dispatchInner(outer: EmuRequest, version: string, step: BatchStep): Promise<InnerResponse> {
+    // The inner url is relative to the batch's own version root: `/users` or `users` under
+    // `/v1.0/$batch` is `/v1.0/users`. A versioned (`/v1.0/users`) or absolute
+    // (`https://graph.microsoft.com/v1.0/users`) url is resolved the same way, so its first segment
+    // (`v1.0`, `https:`) names no resource: 400 "Resource not found for the segment 'v1.0'"
+    // (https://learn.microsoft.com/graph/json-batching#creating-a-batch-request: "url: Required. The
+    // relative resource URL ... while the absolute URL is https://graph.microsoft.com/v1.0/users,
+    // this url is /users"; msgraph-sdk-javascript#1178, #1451; msgraph-sdk-python#1015).
+    const relative = step.url.replace(/^\/+/, '');
+    const [pathPart = '', queryPart = ''] = splitOnce(relative, '?');
+    const path = `/${version}/${pathPart}`;
+    const m = inner.match(step.method, path);
     if (!m || 'methodNotAllowed' in m) {
-      const r = graphError(
-        outer,
-        400,
-        'BadRequest',
-        `Resource not found for the segment '${parsed.pathname}'.`,
-      );
-      return { status: r.status, headers: json, body: r.body };
+      const segments = pathPart.split('/').filter(Boolean);
+      const segment = m ? segments.at(-1) : (segments.find((x) => !ROOT_SEGMENTS.has(x)) ?? segments.at(-1));
+      return m
+        ? innerError(
+            outer,
+            405,
+            'Request_BadRequest',
+            'Specified HTTP method is not allowed for the request target.',
+          )
+        : innerError(outer, 400, 'BadRequest', `Resource not found for the segment '${segment ?? ''}'.`);
     }
-    const fault = ctx.faults?.take({
-      service: 'graph',
-      method,
-      pattern: m.route.pattern,
-      path: parsed.pathname,
-    });
+    const fault = ctx.faults?.take({ service: 'graph', method: step.method, pattern: m.route.pattern, path });
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'rate-limit') {
-      const r = graphError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');
-      return { status: 429, headers: { ...json, 'Retry-After': String(fault.retryAfter) }, body: r.body };
+      const r = innerError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');
+      return { ...r, headers: { ...r.headers, 'Retry-After': String(fault.retryAfter) } };
     }
     if (fault?.kind === 'status') {
-      return { status: fault.status, headers: { ...json, ...fault.headers }, body: fault.body ?? null };
+      return {
+        status: fault.status,
+        headers: { ...JSON_HEADERS, ...fault.headers },
+        body: fault.body ?? null,
+      };
     }
     if (fault && fault.kind !== 'latency') {
-      const r = graphError(outer, 500, 'InternalServerError', `emulated ${fault.kind} inside a batch`);
-      return { status: 500, headers: json, body: r.body };
+      return innerError(outer, 500, 'InternalServerError', `emulated ${fault.kind} inside a batch`);
     }
-    const headers = { ...outer.headers, ...((raw.headers as Record<string, string>) ?? {}) };
+    // Only the step's own headers apply (plus the batch's credentials): "To use advanced query
+    // capabilities in batch requests, specify the ConsistencyLevel header in the JSON body"
+    // (https://learn.microsoft.com/graph/aad-advanced-queries).
+    const headers: IncomingHttpHeaders = { authorization: outer.headers.authorization };
+    for (const [k, val] of Object.entries(step.headers)) headers[k.toLowerCase()] = val;
     const resp = await m.route.handler({
-      method,
-      path: parsed.pathname,
+      method: step.method,
+      path,
       params: m.params,
-      query: parsed.searchParams,
+      query: new URLSearchParams(queryPart),
       headers,
-      body: Buffer.from(raw.body === undefined ? '' : JSON.stringify(raw.body)),
+      body: Buffer.from(step.body === undefined ? '' : JSON.stringify(step.body)),
       origin: outer.origin,
     });
-    return { status: resp.status, headers: { ...json, ...resp.headers }, body: resp.body ?? null };
+    return { status: resp.status, headers: { ...JSON_HEADERS, ...resp.headers }, body: resp.body ?? null };
   }
 
   return routes;
