@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
+import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
 import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
@@ -11,6 +12,7 @@ import { contentHash, identityKey, recordKey } from '../../src/model/record.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
+import { BATCH_SIZE, batchRequestBody } from './graph.js';
 import connector, { Microsoft365Config } from './index.js';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
@@ -121,6 +123,29 @@ describe('microsoft365 connector against the emulator', () => {
     beforeAll(async () => {
       world(DEMO);
       result = await scan();
+    });
+
+    it('sends every $batch step with a url relative to the version root: no /v1.0, /beta or scheme', () => {
+      // https://learn.microsoft.com/graph/json-batching: "while the absolute URL is
+      // https://graph.microsoft.com/v1.0/users, this url is /users". Read from the emulator's request
+      // journal, i.e. the bodies as they went over the wire.
+      const file = process.env[JOURNAL_ENV]!;
+      expect(existsSync(file)).toBe(true);
+      const batches = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RecordedRequest)
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/$batch'));
+      expect(batches.length).toBeGreaterThan(0);
+      const urls = batches.flatMap((b) =>
+        (b.body as { requests: Array<{ url: string }> }).requests.map((x) => x.url),
+      );
+      expect(urls.length).toBeGreaterThan(20);
+      expect(urls.filter((u) => /^\/(v1\.0|beta)(\/|$)/i.test(u) || /^[a-z][a-z0-9+.-]*:/i.test(u))).toEqual(
+        [],
+      );
+      for (const b of batches)
+        expect((b.body as { requests: unknown[] }).requests.length).toBeLessThanOrEqual(20);
     });
 
     it('collects every collector completely, in few requests', () => {
@@ -733,6 +758,24 @@ describe('microsoft365 connector against the emulator', () => {
       expect(g.some((x) => x.permission.id === '00000000-0000-0000-0000-000000000000')).toBe(false);
       expect(g).toHaveLength(8);
     });
+  });
+});
+
+describe('microsoft365 $batch body', () => {
+  it('numbers GET steps with urls relative to the version root', () => {
+    expect(batchRequestBody(['/servicePrincipals/1/owners?$select=id', '/users/2'])).toEqual({
+      requests: [
+        { id: '1', method: 'GET', url: '/servicePrincipals/1/owners?$select=id' },
+        { id: '2', method: 'GET', url: '/users/2' },
+      ],
+    });
+  });
+
+  it('refuses a versioned or absolute url, and more than 20 steps', () => {
+    for (const url of ['/v1.0/users', '/beta/users', 'https://graph.microsoft.com/v1.0/users', 'users']) {
+      expect(() => batchRequestBody([url]), url).toThrow(RangeError);
+    }
+    expect(() => batchRequestBody(Array(BATCH_SIZE + 1).fill('/users'))).toThrow(/at most 20/);
   });
 });
 
