@@ -678,9 +678,10 @@ describe('microsoft365 connector against the emulator', () => {
   it('treats a missing AuditLog permission the same way', async () => {
     world(
       edited(DEMO, (s) => {
+        // Neither AuditLog.Read.All nor Directory.Read.All, which both read the report.
         s.scanner.permissions = [
           'Application.Read.All',
-          'DelegatedPermissionGrant.Read.All',
+          'DelegatedPermissionGrant.ReadWrite.All',
           'User.Read.All',
         ];
       }),
