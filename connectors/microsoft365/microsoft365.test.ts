@@ -652,6 +652,60 @@ describe('microsoft365 connector against the emulator', () => {
     expect(grants(r.records).filter((g) => g.permission.nativeLevel === 'delegated')).toEqual([]);
   });
 
+  it('reports owner activity as unknown, never active or none, when the scanner cannot read users', async () => {
+    // With Application.Read.All alone, owners come back with @odata.type and id only, the rest null
+    // (https://learn.microsoft.com/graph/api/serviceprincipal-list-owners, user-list-ownedobjects).
+    world(
+      edited(DEMO, (s) => {
+        s.scanner.permissions = ['Application.Read.All', 'AuditLog.Read.All'];
+      }),
+    );
+    const r = await scan();
+    expect(r.byCollector.owners!.status).toBe('complete');
+    expect(r.byCollector.owners!.notes.join(' ')).toMatch(
+      /user owner\(s\) came back with their id only.*User\.Read\.All/,
+    );
+    const ids = identities(r.records);
+    const zoom = ids.find((i) => i.nativeId === DEMO_IDS.zoom)!;
+    expect(zoom.owners).toEqual([
+      { id: '4651d4cc-381c-4efb-a6b8-8aa30ce8b406', name: null, type: 'user', active: null },
+    ]);
+    expect(zoom.ownersKnown).toBe(false);
+    // Dan (disabled) owns CloudVault: with his status unknown it is not reported ownerless either.
+    const cloudvault = ids.find((i) => i.displayName === 'CloudVault Backup for Microsoft 365')!;
+    expect(cloudvault.owners.map((o) => o.active)).toEqual([null]);
+    expect(cloudvault.ownersKnown).toBe(false);
+    // No owner at all is still a fact: the list of owners is readable with Application.Read.All.
+    const peoplesync = ids.find((i) => i.displayName === 'PeopleSync HR Connector')!;
+    expect(peoplesync).toMatchObject({ owners: [], ownersKnown: true });
+    const findings = await evaluateRules({
+      bundles: bundles(r.records),
+      diff: null,
+      policy: defaultPolicy,
+      asOf: NOW,
+    });
+    const ownerless = findings
+      .filter((f) => f.rule === 'ownerless' && f.subject === null)
+      .map((f) => f.identity.name)
+      .sort();
+    expect(ownerless).toEqual(['PeopleSync HR Connector', 'Trello']);
+    // With User.Read.All the same owners are known again, with whether they are enabled.
+    world(
+      edited(DEMO, (s) => {
+        s.scanner.permissions = ['Application.Read.All', 'AuditLog.Read.All', 'User.Read.All'];
+      }),
+    );
+    const full = identities((await scan()).records);
+    expect(full.find((i) => i.nativeId === DEMO_IDS.zoom)).toMatchObject({
+      owners: [{ name: 'priya.raman@acme.example', active: true }],
+      ownersKnown: true,
+    });
+    expect(full.find((i) => i.displayName === 'CloudVault Backup for Microsoft 365')).toMatchObject({
+      owners: [{ active: false }],
+      ownersKnown: true,
+    });
+  });
+
   it('carries on without the sign-in report when the tenant has no licence: unavailable, no usage signal', async () => {
     world(DEMO);
     const licensed = await scan();
