@@ -166,9 +166,24 @@ describe('microsoft365 connector against the emulator', () => {
 
     it('classifies third-party, internal and Microsoft first-party service principals', () => {
       const ids = identities(result.records);
-      expect(ids).toHaveLength(23);
+      expect(ids).toHaveLength(26);
       const count = (o: string) => ids.filter((i) => i.origin === o).length;
-      expect([count('third-party'), count('internal'), count('platform')]).toEqual([14, 4, 5]);
+      expect([count('third-party'), count('internal'), count('platform')]).toEqual([14, 4, 8]);
+      // Microsoft's apps registered in its AME, PME and Torus tenants are first-party too.
+      for (const name of [
+        'Microsoft service (AME tenant)',
+        'Microsoft service (PME tenant)',
+        'Microsoft Graph Command Line Tools',
+      ]) {
+        expect(
+          ids.find((i) => i.displayName === name),
+          name,
+        ).toMatchObject({
+          origin: 'platform',
+          publisher: { name: 'Microsoft' },
+          ownersKnown: false,
+        });
+      }
       const zoom = ids.find((i) => i.nativeId === DEMO_IDS.zoom)!;
       expect(zoom).toMatchObject({
         kind: 'service-principal',
@@ -406,7 +421,7 @@ describe('microsoft365 connector against the emulator', () => {
     const small = await scan({ pageSize: 3 });
     const big = await scan();
     expect(small.coverage.status).toBe('complete');
-    expect(small.byCollector['service-principals']!.requests).toBe(Math.ceil(23 / 3));
+    expect(small.byCollector['service-principals']!.requests).toBe(Math.ceil(26 / 3));
     expect(small.byCollector['oauth2-permission-grants']!.requests).toBe(Math.ceil(12 / 3) + 2);
     expect(small.records.length).toBe(big.records.length);
     expect(new Set(identities(small.records).map((i) => i.nativeId))).toEqual(
@@ -464,7 +479,7 @@ describe('microsoft365 connector against the emulator', () => {
       expect(r.byCollector[c]!.status).toBe('complete');
     }
     const ids = identities(r.records);
-    expect(ids).toHaveLength(23);
+    expect(ids).toHaveLength(26);
     expect(ids.every((i) => i.ownersKnown === false)).toBe(true);
     expect(grants(r.records)).toHaveLength(52);
   });
@@ -607,7 +622,7 @@ describe('microsoft365 connector against the emulator', () => {
     expect(r.coverage.status).toBe('complete');
     expect(r.byCollector['service-principals']!.requests).toBe(3);
     expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(4);
-    expect(identities(r.records)).toHaveLength(23);
+    expect(identities(r.records)).toHaveLength(26);
   });
 
   it('turns a malformed body into a failed collector naming the call', async () => {

@@ -210,8 +210,8 @@ describe('microsoft365 emulator', () => {
         all.push(...page.body.value);
         link = page.body['@odata.nextLink'];
       }
-      expect(all).toHaveLength(23);
-      expect(new Set(all.map((s) => s.id)).size).toBe(23);
+      expect(all).toHaveLength(26);
+      expect(new Set(all.map((s) => s.id)).size).toBe(26);
     });
 
     it('refuses $top above 999 on every directory collection it serves, with Graph’s error body', async () => {
@@ -311,7 +311,7 @@ describe('microsoft365 emulator', () => {
         },
       );
       expect(advanced.status).toBe(200);
-      expect(advanced.body['@odata.count']).toBe(22);
+      expect(advanced.body['@odata.count']).toBe(25);
       const ends = await graph(`/v1.0/users?$filter=endswith(mail,'@acme.example')`, { headers: REFUSED });
       expect(ends.status).toBe(400);
     });
