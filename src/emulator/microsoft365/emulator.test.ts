@@ -717,6 +717,11 @@ describe('microsoft365 emulator', () => {
   });
 });
 
+/**
+ * The world file is grantscope's own input format (what `grantscope emulator --world` reads), not a
+ * Microsoft API: these tests check its error messages for world authors. They assert nothing about
+ * how Graph answers, so no vendor source applies.
+ */
 describe('microsoft365 world validation', () => {
   const ctx = {
     now: NOW,
@@ -774,6 +779,11 @@ describe('microsoft365 generator', () => {
   const ctx = { now: NOW, origin: () => 'https://x', keys: {} } as never;
 
   it('computes objects from (seed, index), finds them by id, and agrees with itself', () => {
+    // The two relationships are one set of assignments seen from both ends: appRoleAssignedTo lists
+    // "appRoleAssignment that users, groups, or client service principals have been granted for the
+    // given resource service principal" (serviceprincipal-list-approleassignedto), appRoleAssignments
+    // the "App role assignment for another app or service, granted to this service principal"
+    // (microsoft-graph-types ServicePrincipal.appRoleAssignments).
     const a = microsoft365Emulator.load(section(5000), ctx, 'gen').dir;
     const b = microsoft365Emulator.load(section(5000), ctx, 'gen').dir;
     expect(a.servicePrincipals.slots).toBe(5000);
@@ -824,6 +834,8 @@ describe('microsoft365 generator', () => {
   });
 
   it('serves a 50,000-principal tenant through paging', async () => {
+    // https://learn.microsoft.com/graph/paging: follow @odata.nextLink until absent; pages of at
+    // most 999 (serviceprincipal-list: "The default and maximum page sizes are 100 and 999").
     const emu = await startEmulator({
       world: {
         name: 'gen',
