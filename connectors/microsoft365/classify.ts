@@ -1,16 +1,28 @@
 import type { Origin } from '../../src/model/identity.js';
 
 /**
- * Owner tenants of Microsoft's first-party apps: "Microsoft Services" (most first-party service
- * principals; the one Microsoft's docs and merill/microsoft-info filter on), Microsoft's corporate
- * tenant (apps listed in "Verify first-party Microsoft applications in sign-in reports"), and the
- * AME tenant some Microsoft services are registered in (used as first-party by common scanners).
- * Users can add more through `firstPartyTenantIds`.
+ * Owner tenants (`appOwnerOrganizationId`) of Microsoft's first-party apps. Users can add more
+ * through `firstPartyTenantIds`.
+ *
+ * - `f8cdef31-…` "Microsoft Services" and `72f988bf-…` Microsoft's corporate tenant: the two owners
+ *   of the apps Microsoft lists in "Verify first-party Microsoft applications in sign-in reports"
+ *   (learn.microsoft.com/troubleshoot/entra/entra-id/governance/verify-first-party-apps-sign-in;
+ *   merill/microsoft-info src/Export-MicrosoftApps.ps1 reads its two tables as these two tenants).
+ * - `33e01921-…` AME, `975f013f-…` PME and `cdc5aeea-…` Torus: Microsoft's production-service
+ *   tenants. No Microsoft document lists them as app owners; they appear as Microsoft's own tenants
+ *   in public code: Key Vault's issuer check "AKV10032: Invalid issuer. Expected one of
+ *   https://sts.windows.net/72f988bf-…/, …/f8cdef31-…/, …/e2d54eb5-…/, …/33e01921-…/, …/975f013f-…/"
+ *   (Azure/azure-sdk-for-net, Key Vault ChallengeBasedAuthenticationPolicy tests) and first-party
+ *   tenant lists "AME: 33e01921-…, CORP: 72f988bf-…, PME: 975f013f-…, TORUS: cdc5aeea-…". Torus owns
+ *   "Microsoft Graph Command Line Tools" (appId 14d82eec-204b-4c2f-b7e8-296a70dab67e), seen in
+ *   tenants (issue 9).
  */
 export const MICROSOFT_TENANT_IDS = [
   'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
   '72f988bf-86f1-41af-91ab-2d7cd011db47',
   '33e01921-4d64-4f8c-a055-5bdaffd5e33d',
+  '975f013f-7f24-47e8-a7d3-abc4752bf346',
+  'cdc5aeea-15c5-4db6-b079-fcadd2505dc2',
 ] as const;
 
 export function firstPartyTenants(extra: readonly string[]): ReadonlySet<string> {

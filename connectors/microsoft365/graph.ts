@@ -1,7 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
-  BatchRequestContent,
   BatchResponseContent,
   Client,
   type Context,
@@ -77,11 +76,36 @@ export interface CallInfo {
 /** One inner request of a batch and what to do with its (possibly paged) answer. */
 export interface BatchItem<T> {
   key: string;
-  /** Path relative to the version root, with query: `/servicePrincipals/{id}/owners?$select=…`. */
+  /** Path relative to the version root (no version segment), with query: `/servicePrincipals/{id}/owners?$select=…`. */
   url: string;
   /** Whether the answer is a collection to page through (`value`) or one entity. */
   collection: boolean;
   schema: z.ZodType<T>;
+}
+
+/** The JSON body of one `$batch` request. */
+export interface BatchRequestBody {
+  requests: Array<{ id: string; method: 'GET'; url: string }>;
+}
+
+/**
+ * A `$batch` body of GETs, written directly: each inner `url` is relative to the version root the
+ * batch is posted to (`/servicePrincipals/{id}/owners`), without a version segment or origin
+ * (https://learn.microsoft.com/graph/json-batching: "while the absolute URL is
+ * https://graph.microsoft.com/v1.0/users, this url is /users"). Graph answers `/v1.0/…` with 400
+ * "Resource not found for the segment 'v1.0'"; the SDK's BatchRequestContent only strips the
+ * origin of a Request's URL, so it is not used (msgraph-sdk-javascript#1451).
+ */
+export function batchRequestBody(urls: readonly string[]): BatchRequestBody {
+  if (urls.length > BATCH_SIZE) throw new RangeError(`a $batch holds at most ${BATCH_SIZE} requests`);
+  return {
+    requests: urls.map((url, n) => {
+      if (!url.startsWith('/') || /^\/(v1\.0|beta)(\/|$)/i.test(url)) {
+        throw new RangeError(`$batch urls are relative to the version root, without version: ${url}`);
+      }
+      return { id: String(n + 1), method: 'GET', url };
+    }),
+  };
 }
 
 export type BatchResult<T> = { status: 200; value: T[] } | { status: 404 };
@@ -118,11 +142,6 @@ export class GraphApi {
         new EngineTransport(ctx),
       ],
     });
-  }
-
-  /** Absolute URL of a versioned path, for batch steps (the SDK strips the origin again). */
-  url(path: string, version = this.version): string {
-    return `${this.endpoints.graphBaseUrl}/${version}${path}`;
   }
 
   private toApiError(err: unknown, info: CallInfo, path: string): ApiError {
@@ -272,11 +291,7 @@ export class GraphApi {
       let wait = 0;
       await Promise.all(
         chunks.map(async (keys) => {
-          const steps = keys.map((key, n) => ({
-            id: String(n + 1),
-            request: new Request(this.url(byKey.get(key)!.url), { method: 'GET' }),
-          }));
-          const content = await new BatchRequestContent(steps).getContent();
+          const content = batchRequestBody(keys.map((key) => byKey.get(key)!.url));
           let raw: unknown;
           try {
             raw = await this.ctx.limit(() => this.client.api('/$batch').post(content));

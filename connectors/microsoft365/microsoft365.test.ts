@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
+import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
 import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
@@ -11,6 +12,7 @@ import { contentHash, identityKey, recordKey } from '../../src/model/record.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
+import { BATCH_SIZE, batchRequestBody } from './graph.js';
 import connector, { Microsoft365Config } from './index.js';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
@@ -123,6 +125,29 @@ describe('microsoft365 connector against the emulator', () => {
       result = await scan();
     });
 
+    it('sends every $batch step with a url relative to the version root: no /v1.0, /beta or scheme', () => {
+      // https://learn.microsoft.com/graph/json-batching: "while the absolute URL is
+      // https://graph.microsoft.com/v1.0/users, this url is /users". Read from the emulator's request
+      // journal, i.e. the bodies as they went over the wire.
+      const file = process.env[JOURNAL_ENV]!;
+      expect(existsSync(file)).toBe(true);
+      const batches = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RecordedRequest)
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/$batch'));
+      expect(batches.length).toBeGreaterThan(0);
+      const urls = batches.flatMap((b) =>
+        (b.body as { requests: Array<{ url: string }> }).requests.map((x) => x.url),
+      );
+      expect(urls.length).toBeGreaterThan(20);
+      expect(urls.filter((u) => /^\/(v1\.0|beta)(\/|$)/i.test(u) || /^[a-z][a-z0-9+.-]*:/i.test(u))).toEqual(
+        [],
+      );
+      for (const b of batches)
+        expect((b.body as { requests: unknown[] }).requests.length).toBeLessThanOrEqual(20);
+    });
+
     it('collects every collector completely, in few requests', () => {
       expect(result.coverage.status).toBe('complete');
       const requests = Object.fromEntries(result.coverage.collectors.map((c) => [c.collector, c.requests]));
@@ -141,9 +166,24 @@ describe('microsoft365 connector against the emulator', () => {
 
     it('classifies third-party, internal and Microsoft first-party service principals', () => {
       const ids = identities(result.records);
-      expect(ids).toHaveLength(23);
+      expect(ids).toHaveLength(26);
       const count = (o: string) => ids.filter((i) => i.origin === o).length;
-      expect([count('third-party'), count('internal'), count('platform')]).toEqual([14, 4, 5]);
+      expect([count('third-party'), count('internal'), count('platform')]).toEqual([14, 4, 8]);
+      // Microsoft's apps registered in its AME, PME and Torus tenants are first-party too.
+      for (const name of [
+        'Microsoft service (AME tenant)',
+        'Microsoft service (PME tenant)',
+        'Microsoft Graph Command Line Tools',
+      ]) {
+        expect(
+          ids.find((i) => i.displayName === name),
+          name,
+        ).toMatchObject({
+          origin: 'platform',
+          publisher: { name: 'Microsoft' },
+          ownersKnown: false,
+        });
+      }
       const zoom = ids.find((i) => i.nativeId === DEMO_IDS.zoom)!;
       expect(zoom).toMatchObject({
         kind: 'service-principal',
@@ -381,7 +421,7 @@ describe('microsoft365 connector against the emulator', () => {
     const small = await scan({ pageSize: 3 });
     const big = await scan();
     expect(small.coverage.status).toBe('complete');
-    expect(small.byCollector['service-principals']!.requests).toBe(Math.ceil(23 / 3));
+    expect(small.byCollector['service-principals']!.requests).toBe(Math.ceil(26 / 3));
     expect(small.byCollector['oauth2-permission-grants']!.requests).toBe(Math.ceil(12 / 3) + 2);
     expect(small.records.length).toBe(big.records.length);
     expect(new Set(identities(small.records).map((i) => i.nativeId))).toEqual(
@@ -439,7 +479,7 @@ describe('microsoft365 connector against the emulator', () => {
       expect(r.byCollector[c]!.status).toBe('complete');
     }
     const ids = identities(r.records);
-    expect(ids).toHaveLength(23);
+    expect(ids).toHaveLength(26);
     expect(ids.every((i) => i.ownersKnown === false)).toBe(true);
     expect(grants(r.records)).toHaveLength(52);
   });
@@ -582,7 +622,7 @@ describe('microsoft365 connector against the emulator', () => {
     expect(r.coverage.status).toBe('complete');
     expect(r.byCollector['service-principals']!.requests).toBe(3);
     expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(4);
-    expect(identities(r.records)).toHaveLength(23);
+    expect(identities(r.records)).toHaveLength(26);
   });
 
   it('turns a malformed body into a failed collector naming the call', async () => {
@@ -627,6 +667,60 @@ describe('microsoft365 connector against the emulator', () => {
     expect(grants(r.records).filter((g) => g.permission.nativeLevel === 'delegated')).toEqual([]);
   });
 
+  it('reports owner activity as unknown, never active or none, when the scanner cannot read users', async () => {
+    // With Application.Read.All alone, owners come back with @odata.type and id only, the rest null
+    // (https://learn.microsoft.com/graph/api/serviceprincipal-list-owners, user-list-ownedobjects).
+    world(
+      edited(DEMO, (s) => {
+        s.scanner.permissions = ['Application.Read.All', 'AuditLog.Read.All'];
+      }),
+    );
+    const r = await scan();
+    expect(r.byCollector.owners!.status).toBe('complete');
+    expect(r.byCollector.owners!.notes.join(' ')).toMatch(
+      /user owner\(s\) came back with their id only.*User\.Read\.All/,
+    );
+    const ids = identities(r.records);
+    const zoom = ids.find((i) => i.nativeId === DEMO_IDS.zoom)!;
+    expect(zoom.owners).toEqual([
+      { id: '4651d4cc-381c-4efb-a6b8-8aa30ce8b406', name: null, type: 'user', active: null },
+    ]);
+    expect(zoom.ownersKnown).toBe(false);
+    // Dan (disabled) owns CloudVault: with his status unknown it is not reported ownerless either.
+    const cloudvault = ids.find((i) => i.displayName === 'CloudVault Backup for Microsoft 365')!;
+    expect(cloudvault.owners.map((o) => o.active)).toEqual([null]);
+    expect(cloudvault.ownersKnown).toBe(false);
+    // No owner at all is still a fact: the list of owners is readable with Application.Read.All.
+    const peoplesync = ids.find((i) => i.displayName === 'PeopleSync HR Connector')!;
+    expect(peoplesync).toMatchObject({ owners: [], ownersKnown: true });
+    const findings = await evaluateRules({
+      bundles: bundles(r.records),
+      diff: null,
+      policy: defaultPolicy,
+      asOf: NOW,
+    });
+    const ownerless = findings
+      .filter((f) => f.rule === 'ownerless' && f.subject === null)
+      .map((f) => f.identity.name)
+      .sort();
+    expect(ownerless).toEqual(['PeopleSync HR Connector', 'Trello']);
+    // With User.Read.All the same owners are known again, with whether they are enabled.
+    world(
+      edited(DEMO, (s) => {
+        s.scanner.permissions = ['Application.Read.All', 'AuditLog.Read.All', 'User.Read.All'];
+      }),
+    );
+    const full = identities((await scan()).records);
+    expect(full.find((i) => i.nativeId === DEMO_IDS.zoom)).toMatchObject({
+      owners: [{ name: 'priya.raman@acme.example', active: true }],
+      ownersKnown: true,
+    });
+    expect(full.find((i) => i.displayName === 'CloudVault Backup for Microsoft 365')).toMatchObject({
+      owners: [{ active: false }],
+      ownersKnown: true,
+    });
+  });
+
   it('carries on without the sign-in report when the tenant has no licence: unavailable, no usage signal', async () => {
     world(DEMO);
     const licensed = await scan();
@@ -653,9 +747,10 @@ describe('microsoft365 connector against the emulator', () => {
   it('treats a missing AuditLog permission the same way', async () => {
     world(
       edited(DEMO, (s) => {
+        // Neither AuditLog.Read.All nor Directory.Read.All, which both read the report.
         s.scanner.permissions = [
           'Application.Read.All',
-          'DelegatedPermissionGrant.Read.All',
+          'DelegatedPermissionGrant.ReadWrite.All',
           'User.Read.All',
         ];
       }),
@@ -733,6 +828,24 @@ describe('microsoft365 connector against the emulator', () => {
       expect(g.some((x) => x.permission.id === '00000000-0000-0000-0000-000000000000')).toBe(false);
       expect(g).toHaveLength(8);
     });
+  });
+});
+
+describe('microsoft365 $batch body', () => {
+  it('numbers GET steps with urls relative to the version root', () => {
+    expect(batchRequestBody(['/servicePrincipals/1/owners?$select=id', '/users/2'])).toEqual({
+      requests: [
+        { id: '1', method: 'GET', url: '/servicePrincipals/1/owners?$select=id' },
+        { id: '2', method: 'GET', url: '/users/2' },
+      ],
+    });
+  });
+
+  it('refuses a versioned or absolute url, and more than 20 steps', () => {
+    for (const url of ['/v1.0/users', '/beta/users', 'https://graph.microsoft.com/v1.0/users', 'users']) {
+      expect(() => batchRequestBody([url]), url).toThrow(RangeError);
+    }
+    expect(() => batchRequestBody(Array(BATCH_SIZE + 1).fill('/users'))).toThrow(/at most 20/);
   });
 });
 

@@ -58,7 +58,9 @@ export const Identity = z.object({
   /**
    * False when the connector could not collect owners this time (their collector failed, or they are
    * not fetched for this identity, e.g. a platform first-party app): `owners` is then empty for want of
-   * data, not proof of no owner. Where the platform records no owner at all (GitHub App installations),
+   * data, not proof of no owner; or it lists owners none of whom is known to be active while some
+   * are of unknown activity (`active: null`), so whether anyone active answers for it is unknown.
+   * Where the platform records no owner at all (GitHub App installations),
    * owners come from configuration and an empty list is a real finding: `ownersKnown` stays true.
    */
   ownersKnown: z.boolean().default(true),

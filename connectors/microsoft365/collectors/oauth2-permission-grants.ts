@@ -16,7 +16,10 @@ export const delegatedGrantsCollector: CollectorDescriptor = {
   name: COLLECTORS.delegatedGrants,
   description:
     'Delegated permissions (oauth2PermissionGrants): admin consent for all users or one user’s consent, split into scopes and resolved to GUIDs',
-  requires: 'Directory.Read.All (or DelegatedPermissionGrant.Read.All + User.Read.All)',
+  // The least privileged application permission of oauth2permissiongrant-list (the others,
+  // DelegatedPermissionGrant.ReadWrite.All and Directory.ReadWrite.All, write); it reads the
+  // consenting users too (user-get).
+  requires: 'Directory.Read.All',
 };
 
 const GRANT_FIELDS = ['id', 'clientId', 'consentType', 'principalId', 'resourceId', 'scope'] as const;

@@ -14,8 +14,23 @@ export const ownersCollector: CollectorDescriptor = {
   name: COLLECTORS.owners,
   description:
     'Owners of service principals and of the tenant’s own app registrations, with whether each owner is still enabled',
-  requires: 'Application.Read.All',
+  requires: 'Application.Read.All (+ User.Read.All to tell whether user owners are enabled)',
 };
+
+/**
+ * A user owner read without a permission that reads users: Graph returns "only the @odata.type
+ * property for the object type and the id ..., while other properties are indicated as null"
+ * (https://learn.microsoft.com/graph/api/serviceprincipal-list-owners). Whether that user is
+ * enabled is then unknown.
+ */
+function limitedUser(o: DirectoryObject): boolean {
+  return (
+    o['@odata.type'] === '#microsoft.graph.user' &&
+    o.accountEnabled === null &&
+    o.userPrincipalName === null &&
+    o.displayName === null
+  );
+}
 
 function ownerRef(o: DirectoryObject): PrincipalRef {
   const kind = o['@odata.type']?.replace('#microsoft.graph.', '') ?? null;
@@ -90,6 +105,16 @@ export async function collectOwners(
   for (const a of homeApps) {
     const r = results.get(`app:${a.id}`);
     add(spByAppId.get(a.appId.toLowerCase())!.id, r?.status === 200 ? r.value.map(ownerRef) : []);
+  }
+  const limited = [...results.values()].reduce(
+    (n, r) => n + (r.status === 200 ? r.value.filter(limitedUser).length : 0),
+    0,
+  );
+  if (limited > 0) {
+    s.ctx.coverage.note(
+      name,
+      `${limited} user owner(s) came back with their id only (the scanner cannot read users): whether they are enabled is unknown, so their apps are not judged ownerless. Grant User.Read.All to tell.`,
+    );
   }
   s.ctx.coverage.countItems(
     name,

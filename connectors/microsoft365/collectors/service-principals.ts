@@ -40,6 +40,10 @@ export interface IdentityExtras {
   lastUsed: UsageSignal | null;
 }
 
+function activityUnknown(owners: readonly PrincipalRef[]): boolean {
+  return !owners.some((o) => o.active === true) && owners.some((o) => o.active === null);
+}
+
 /** The model identity of a service principal. Native id = the SP object id; the appId goes to attributes. */
 export function servicePrincipalIdentity(
   s: ScanContext,
@@ -68,8 +72,10 @@ export function servicePrincipalIdentity(
     enabled: sp.accountEnabled,
     lastUsed: extras.lastUsed,
     owners: extras.owners ?? [],
-    // Owners not fetched (owners collector failed, or a Microsoft first-party app): unknown, not none.
-    ownersKnown: extras.owners !== null,
+    // Owners not fetched (owners collector failed, or a Microsoft first-party app): unknown, not
+    // none. Owners listed but none known to be active while some are of unknown activity (read
+    // without User.Read.All): whether anyone active answers for the app is unknown too.
+    ownersKnown: extras.owners !== null && !activityUnknown(extras.owners),
     manageUrl: `${s.endpoints.portalUrl}/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${sp.id}/appId/${sp.appId}`,
     attributes: {
       appId: sp.appId,

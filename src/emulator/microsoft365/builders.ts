@@ -15,7 +15,7 @@ import type { KeyCredentialIn, PasswordCredentialIn } from './schema.js';
  * Graph response bodies, built from the directory records. Each builder's return type is
  * `Served<GraphType, keys>`: every listed property is required (present, `null` where Graph says
  * nullable), and tsc checks names and types against `@microsoft/microsoft-graph-types` (v1.0) and
- * `-beta`. The key lists are exported so tests can check served objects carry all of them.
+ * `-beta`. What is served is also checked at run time against those types (emulator.test.ts).
  */
 type Served<T, K extends keyof T> = { [P in K]-?: Exclude<T[P], undefined> };
 
@@ -308,11 +308,21 @@ export function user(u: UserRecord): ServedUser {
   };
 }
 
-/** Members of `owners`: directoryObjects, told apart by `@odata.type`. */
-export function owner(o: OwnerRecord): Record<string, unknown> {
-  return o.type === 'user'
-    ? { '@odata.type': '#microsoft.graph.user', ...user(o.user) }
-    : { '@odata.type': '#microsoft.graph.servicePrincipal', ...servicePrincipal(o.sp) };
+/**
+ * Members of `owners`: directoryObjects, told apart by `@odata.type`. A user owner read without a
+ * permission that reads users comes back with "only the @odata.type property for the object type
+ * and the id ..., while other properties are indicated as null"
+ * (https://learn.microsoft.com/graph/api/serviceprincipal-list-owners, "Important").
+ */
+export function owner(o: OwnerRecord, access: { readsUsers: boolean }): Record<string, unknown> {
+  if (o.type === 'servicePrincipal') {
+    return { '@odata.type': '#microsoft.graph.servicePrincipal', ...servicePrincipal(o.sp) };
+  }
+  const full = user(o.user);
+  if (access.readsUsers) return { '@odata.type': '#microsoft.graph.user', ...full };
+  const limited: Record<string, unknown> = { '@odata.type': '#microsoft.graph.user' };
+  for (const k of Object.keys(full)) limited[k] = k === 'id' ? full.id : null;
+  return limited;
 }
 
 export function appRoleAssignment(a: AssignmentRecord): ServedAppRoleAssignment {
@@ -327,6 +337,26 @@ export function appRoleAssignment(a: AssignmentRecord): ServedAppRoleAssignment 
     resourceDisplayName: a.resourceDisplayName,
     resourceId: a.resourceId,
   };
+}
+
+/**
+ * Beta names the assignment's timestamp `creationTimestamp` (-beta AppRoleAssignment; "In the v1.0
+ * endpoint, this property was renamed to createdDateTime", microsoft-graph-docs#18300).
+ */
+export function betaAppRoleAssignment(a: AssignmentRecord): Omit<
+  ServedAppRoleAssignment,
+  'createdDateTime'
+> & {
+  creationTimestamp: string | null;
+} {
+  const { createdDateTime, ...rest } = appRoleAssignment(a);
+  return { ...rest, creationTimestamp: createdDateTime };
+}
+
+/** Beta's application type has no `applicationTemplateId` (-beta Application). */
+export function betaApplication(a: AppRecord): Omit<ServedApplication, 'applicationTemplateId'> {
+  const { applicationTemplateId: _t, ...rest } = application(a);
+  return rest;
 }
 
 export function oauth2PermissionGrant(g: GrantRecord): ServedOAuth2PermissionGrant {

@@ -1,39 +1,128 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from '../platform.js';
 import { type EmuRequest, type EmuResponse, type Handler, type Route, Router } from '../router.js';
+import {
+  type BatchStep,
+  type InnerResponse,
+  innerError,
+  JSON_HEADERS,
+  parseBatch,
+  splitOnce,
+} from './batch.js';
 import * as build from './builders.js';
-import type { Collection, M365Directory } from './directory.js';
+import type {
+  AppRecord,
+  AssignmentRecord,
+  Collection,
+  GrantRecord,
+  M365Directory,
+  OwnerRecord,
+  SignInRecord,
+  SpRecord,
+} from './directory.js';
 import { verifyAccessToken } from './login.js';
-import { entity, graphError, listPage, ODataError } from './odata.js';
+import {
+  DIRECTORY_MAX_TOP,
+  entity,
+  graphError,
+  listPage,
+  ODataError,
+  type QueryOption,
+  type QuerySpec,
+} from './odata.js';
 
 export interface GraphState {
   dir: M365Directory;
 }
 
-/** Application permissions that allow each family of reads (least privileged first, as documented). */
+/**
+ * Application permissions that allow each read, as the "Application" row of each reference page's
+ * permissions table lists them (least privileged first). `Application.ReadWrite.OwnedBy` is left out
+ * of the lists and handled apart: it reaches only the objects the caller owns (see `ownedOnly`).
+ */
 export const GRAPH_PERMISSIONS = {
-  applications: [
+  // https://learn.microsoft.com/graph/api/serviceprincipal-list#permissions,
+  // …/serviceprincipal-get#permissions, …/application-list#permissions
+  applications: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All'],
+  // https://learn.microsoft.com/graph/api/serviceprincipal-list-owners#permissions,
+  // …/application-list-owners#permissions, …/serviceprincipal-list-approleassignedto#permissions
+  relationships: [
     'Application.Read.All',
     'Application.ReadWrite.All',
     'Directory.Read.All',
     'Directory.ReadWrite.All',
   ],
-  grants: [
-    'DelegatedPermissionGrant.Read.All',
-    'Directory.Read.All',
-    'DelegatedPermissionGrant.ReadWrite.All',
-    'Directory.ReadWrite.All',
-  ],
-  users: [
-    'User.ReadBasic.All',
-    'User.Read.All',
-    'Directory.Read.All',
-    'User.ReadWrite.All',
-    'Directory.ReadWrite.All',
-  ],
+  // https://learn.microsoft.com/graph/api/oauth2permissiongrant-list#permissions: Directory.Read.All,
+  // DelegatedPermissionGrant.ReadWrite.All, Directory.ReadWrite.All (no DelegatedPermissionGrant.Read.All).
+  grants: ['Directory.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'],
+  // https://learn.microsoft.com/graph/api/user-list#permissions and …/user-get#permissions: the
+  // Application row has no User.ReadBasic.All.
+  users: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  // https://learn.microsoft.com/graph/api/reportroot-list-serviceprincipalsigninactivities?view=graph-rest-beta#permissions
   signIns: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
 
-const BATCH_LIMIT = 20;
+/** "Allows the app to … manage only the applications that it creates or owns" (permissions-overview). */
+const OWNED_BY = 'Application.ReadWrite.OwnedBy';
+
+/**
+ * Reading users' properties in a directoryObject collection (owners) needs a permission that reads
+ * users; without one, "members of that type are returned but with limited information ... only the
+ * @odata.type property for the object type and the id is returned, while other properties are
+ * indicated as null" (https://learn.microsoft.com/graph/api/serviceprincipal-list-owners,
+ * …/user-list-ownedobjects; permissions-overview#limited-information-returned-for-inaccessible-member-objects:
+ * "To read the basic properties of a group's members that are users, the app needs at least the
+ * User.Read.All permission"). User.ReadBasic.All is not among the user-reading application
+ * permissions of user-list / user-get, and its basic profile has no accountEnabled anyway.
+ */
+const READS_USERS: readonly string[] = GRAPH_PERMISSIONS.users;
+
+/** Entity sets and singletons at a version root that the emulator serves. */
+const ROOT_SEGMENTS = new Set([
+  'servicePrincipals',
+  'applications',
+  'users',
+  'oauth2PermissionGrants',
+  'reports',
+]);
+
+/**
+ * A user's default properties: "By default, only a limited set of properties are returned (
+ * businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation,
+ * preferredLanguage, surname, userPrincipalName)" (https://learn.microsoft.com/graph/api/user-list,
+ * …/user-get).
+ */
+const USER_DEFAULT_PROPERTIES = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'id',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+] as const;
+
+/** OData query options of directory-object lists: "$count, $expand, $filter, $orderby, $search, $select, and $top". */
+const DIRECTORY_LIST: readonly QueryOption[] = [
+  '$count',
+  '$expand',
+  '$filter',
+  '$orderby',
+  '$search',
+  '$select',
+  '$top',
+];
+
+/**
+ * `$filter` on `id`: "id | eq: Default, ne: Advanced, NOT: Advanced" (aad-advanced-queries,
+ * "Support for filter by properties of directory objects"); the types' generic `entity.id`
+ * description does not repeat it.
+ */
+const ID_FILTER = { id: 'eq in ne not' } as const;
 
 const notFound = (req: EmuRequest, id: string) =>
   graphError(
@@ -44,16 +133,25 @@ const notFound = (req: EmuRequest, id: string) =>
   );
 
 const list = <T>(items: T[]): Collection<T> => ({ slots: items.length, at: (i) => items[i] });
+const none: Collection<never> = { slots: 0, at: () => undefined };
+
+interface Caller {
+  roles: ReadonlySet<string>;
+  /** Only Application.ReadWrite.OwnedBy: the caller reads only objects it owns (none in a world). */
+  ownedOnly: boolean;
+}
 
 /**
  * Microsoft Graph v1.0 and beta: the directory reads grantscope and similar tools make. Every call
  * needs a bearer token from this emulator's token endpoint (401 otherwise) and one of the
- * application permissions the world grants the scanner for that API (403 otherwise).
+ * application permissions the reference page lists for that API (403 otherwise). Query options
+ * are checked per endpoint (odata.ts) against the page and Microsoft's types.
  */
 export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorContext): Route[] {
   const guarded = (
     needs: readonly string[] | null,
-    handler: (req: EmuRequest, dir: M365Directory) => EmuResponse,
+    handler: (req: EmuRequest, dir: M365Directory, caller: Caller) => EmuResponse,
+    ownedBy = false,
   ): Handler => {
     return (req) => {
       const s = state();
@@ -64,7 +162,9 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
           'www-authenticate': `Bearer realm="", authorization_uri="${req.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
         });
       }
-      if (needs && !needs.some((p) => token.roles.has(p))) {
+      const granted = !needs || needs.some((p) => token.roles.has(p));
+      const ownedOnly = !granted && ownedBy && token.roles.has(OWNED_BY);
+      if (!granted && !ownedOnly) {
         return graphError(
           req,
           403,
@@ -73,7 +173,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         );
       }
       try {
-        return handler(req, s.dir);
+        return handler(req, s.dir, { roles: token.roles, ownedOnly });
       } catch (err) {
         if (err instanceof ODataError) return graphError(req, err.status, err.code, err.message);
         throw err;
@@ -91,83 +191,148 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         string,
         unknown
       >;
+    const appBody = (a: Parameters<typeof build.application>[0]) =>
+      (v === 'beta' ? build.betaApplication(a) : build.application(a)) as unknown as Record<string, unknown>;
+    const assignmentBody = (a: AssignmentRecord) =>
+      (v === 'beta' ? build.betaAppRoleAssignment(a) : build.appRoleAssignment(a)) as unknown as Record<
+        string,
+        unknown
+      >;
+    const userBody = (u: Parameters<typeof build.user>[0]) =>
+      build.user(u) as unknown as Record<string, unknown>;
+    /**
+     * servicePrincipal `createdDateTime`: in neither the v1.0 nor the beta types, but "when using
+     * Graph API via REST or in Graph Explorer, createdDateTime is returned for service principals"
+     * (microsoftgraph/msgraph-sdk-java#2246, acknowledged; msgraph-sdk-dotnet#3062). Served and
+     * selectable, as the service does.
+     */
+    const spExtra = ['createdDateTime'] as const;
+    const ownersOf = (owners: OwnerRecord[] | undefined, caller: Caller) =>
+      (owners ?? []).map((o) => build.owner(o, { readsUsers: READS_USERS.some((p) => caller.roles.has(p)) }));
+    const ownersSpec: QuerySpec = {
+      version: v,
+      entityType: 'directoryObject',
+      // owners are users or service principals: either's properties may be selected.
+      alsoTypes: ['user', 'servicePrincipal'],
+      options: DIRECTORY_LIST,
+      maxTop: DIRECTORY_MAX_TOP,
+      directoryObjects: true,
+      extraFilters: ID_FILTER,
+    };
+    const spSpec: QuerySpec = {
+      version: v,
+      entityType: 'servicePrincipal',
+      // serviceprincipal-list: "supports the $count, $expand, $filter, $orderBy, $search, $select,
+      // and $top OData query parameters ... The default and maximum page sizes are 100 and 999".
+      options: DIRECTORY_LIST,
+      maxTop: DIRECTORY_MAX_TOP,
+      directoryObjects: true,
+      extraFilters: ID_FILTER,
+      extraProperties: spExtra,
+    };
+    // serviceprincipal-get / application-get / user-get: "supports the $select" (and $expand) query parameters.
+    const getOnly = (spec: QuerySpec): QuerySpec => ({ ...spec, options: ['$select', '$expand'] });
+    const assignmentSpec: QuerySpec = {
+      version: v,
+      entityType: 'appRoleAssignment',
+      // serviceprincipal-list-approleassignedto: "supports the OData query parameters"; directory
+      // relationship (aad-advanced-queries lists appRoleAssignedTo among them).
+      options: ['$count', '$filter', '$orderby', '$search', '$select', '$top'],
+      maxTop: DIRECTORY_MAX_TOP,
+      directoryObjects: true,
+      extraFilters: { ...ID_FILTER, resourceId: 'eq', principalId: 'eq', appRoleId: 'eq' },
+    };
     const apps = GRAPH_PERMISSIONS.applications;
+    const rels = GRAPH_PERMISSIONS.relationships;
+    const spOwners = (dir: M365Directory, caller: Caller) => (sp: SpRecord, name: string) =>
+      name === 'owners' ? ownersOf(dir.ownersOfServicePrincipal(sp.id), caller) : [];
 
     add(
       'GET',
       `/${v}/servicePrincipals`,
-      guarded(apps, (req, dir) =>
-        listPage({
-          req,
-          collection: dir.servicePrincipals,
-          build: spBody,
-          typeName: 'microsoft.graph.servicePrincipal',
-          contextPath: 'servicePrincipals',
-          filterable: [
-            'id',
-            'appId',
-            'displayName',
-            'appOwnerOrganizationId',
-            'servicePrincipalType',
-            'accountEnabled',
-          ],
-        }),
+      guarded(
+        apps,
+        (req, dir, caller) =>
+          listPage({
+            req,
+            spec: spSpec,
+            collection: caller.ownedOnly ? none : dir.servicePrincipals,
+            build: spBody,
+            contextPath: 'servicePrincipals',
+            expand: spOwners(dir, caller),
+          }),
+        true,
       ),
     );
     add(
       'GET',
       `/${v}/servicePrincipals/{id}`,
-      guarded(apps, (req, dir) => {
-        const sp = dir.servicePrincipals.get(req.params.id!);
-        if (!sp) return notFound(req, req.params.id!);
-        return entity(req, spBody(sp), 'microsoft.graph.servicePrincipal', 'servicePrincipals');
-      }),
+      guarded(
+        apps,
+        (req, dir, caller) => {
+          const sp = caller.ownedOnly ? undefined : dir.servicePrincipals.get(req.params.id!);
+          if (!sp) return notFound(req, req.params.id!);
+          return entity(req, getOnly(spSpec), sp, spBody, 'servicePrincipals', spOwners(dir, caller));
+        },
+        true,
+      ),
     );
     add(
       'GET',
       `/${v}/servicePrincipals/{id}/owners`,
-      guarded(apps, (req, dir) => {
-        const owners = dir.ownersOfServicePrincipal(req.params.id!);
-        if (!owners) return notFound(req, req.params.id!);
-        return listPage({
-          req,
-          collection: list(owners),
-          build: build.owner,
-          typeName: 'microsoft.graph.directoryObject',
-          contextPath: 'directoryObjects',
-          strictSelect: false,
-        });
-      }),
+      guarded(
+        rels,
+        (req, dir, caller) => {
+          const owners = caller.ownedOnly ? undefined : dir.ownersOfServicePrincipal(req.params.id!);
+          if (!owners) return notFound(req, req.params.id!);
+          return listPage({
+            req,
+            spec: ownersSpec,
+            collection: list(ownersOf(owners, caller)),
+            build: (o) => o,
+            contextPath: 'directoryObjects',
+          });
+        },
+        true,
+      ),
     );
     add(
       'GET',
       `/${v}/servicePrincipals/{id}/appRoleAssignments`,
-      guarded(apps, (req, dir) => {
-        if (!dir.servicePrincipals.get(req.params.id!)) return notFound(req, req.params.id!);
-        return listPage({
-          req,
-          collection: list(dir.appRoleAssignments(req.params.id!)),
-          build: build.appRoleAssignment,
-          typeName: 'microsoft.graph.appRoleAssignment',
-          contextPath: `servicePrincipals('${req.params.id}')/appRoleAssignments`,
-          filterable: ['resourceId', 'appRoleId'],
-        });
-      }),
+      guarded(
+        rels,
+        (req, dir, caller) => {
+          if (caller.ownedOnly || !dir.servicePrincipals.get(req.params.id!))
+            return notFound(req, req.params.id!);
+          return listPage({
+            req,
+            spec: assignmentSpec,
+            collection: list(dir.appRoleAssignments(req.params.id!)),
+            build: assignmentBody,
+            contextPath: `servicePrincipals('${req.params.id}')/appRoleAssignments`,
+          });
+        },
+        true,
+      ),
     );
     add(
       'GET',
       `/${v}/servicePrincipals/{id}/appRoleAssignedTo`,
-      guarded(apps, (req, dir) => {
-        if (!dir.servicePrincipals.get(req.params.id!)) return notFound(req, req.params.id!);
-        return listPage({
-          req,
-          collection: dir.appRoleAssignedTo(req.params.id!),
-          build: build.appRoleAssignment,
-          typeName: 'microsoft.graph.appRoleAssignment',
-          contextPath: `servicePrincipals('${req.params.id}')/appRoleAssignedTo`,
-          filterable: ['principalId', 'principalType', 'appRoleId'],
-        });
-      }),
+      guarded(
+        rels,
+        (req, dir, caller) => {
+          if (caller.ownedOnly || !dir.servicePrincipals.get(req.params.id!))
+            return notFound(req, req.params.id!);
+          return listPage({
+            req,
+            spec: assignmentSpec,
+            collection: dir.appRoleAssignedTo(req.params.id!),
+            build: assignmentBody,
+            contextPath: `servicePrincipals('${req.params.id}')/appRoleAssignedTo`,
+          });
+        },
+        true,
+      ),
     );
     add(
       'GET',
@@ -175,81 +340,119 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       guarded(GRAPH_PERMISSIONS.grants, (req, dir) =>
         listPage({
           req,
+          spec: {
+            version: v,
+            entityType: 'oAuth2PermissionGrant',
+            // oauth2permissiongrant-list: "supports the OData query parameters"; a directory object
+            // (aad-advanced-queries). "This delay will be minimized if a filter on clientId is specified."
+            options: ['$count', '$filter', '$select', '$top'],
+            maxTop: DIRECTORY_MAX_TOP,
+            directoryObjects: true,
+            extraFilters: {
+              ...ID_FILTER,
+              clientId: 'eq',
+              resourceId: 'eq',
+              consentType: 'eq',
+              principalId: 'eq',
+            },
+          },
           collection: dir.oauth2PermissionGrants,
-          build: build.oauth2PermissionGrant,
-          typeName: 'microsoft.graph.oAuth2PermissionGrant',
+          build: build.oauth2PermissionGrant as unknown as (g: GrantRecord) => Record<string, unknown>,
           contextPath: 'oauth2PermissionGrants',
-          filterable: ['clientId', 'resourceId', 'consentType', 'principalId'],
         }),
       ),
     );
+    const appSpec: QuerySpec = {
+      version: v,
+      entityType: 'application',
+      // application-list: "supports the $count, $expand, $filter, $orderby, $search, $select, and
+      // $top ... The default and maximum page sizes are 100 and 999 application objects".
+      options: DIRECTORY_LIST,
+      maxTop: DIRECTORY_MAX_TOP,
+      directoryObjects: true,
+      extraFilters: ID_FILTER,
+    };
+    const appOwners = (dir: M365Directory, caller: Caller) => (a: AppRecord, name: string) =>
+      name === 'owners' ? ownersOf(dir.ownersOfApplication(a.id), caller) : [];
     add(
       'GET',
       `/${v}/applications`,
-      guarded(apps, (req, dir) =>
-        listPage({
-          req,
-          collection: dir.applications,
-          build: build.application,
-          typeName: 'microsoft.graph.application',
-          contextPath: 'applications',
-          filterable: ['id', 'appId', 'displayName'],
-        }),
+      guarded(
+        apps,
+        (req, dir, caller) =>
+          listPage({
+            req,
+            spec: appSpec,
+            collection: caller.ownedOnly ? none : dir.applications,
+            build: appBody,
+            contextPath: 'applications',
+            expand: appOwners(dir, caller),
+          }),
+        true,
       ),
     );
     add(
       'GET',
       `/${v}/applications/{id}`,
-      guarded(apps, (req, dir) => {
-        const a = dir.applications.get(req.params.id!);
-        if (!a) return notFound(req, req.params.id!);
-        return entity(req, build.application(a), 'microsoft.graph.application', 'applications');
-      }),
+      guarded(
+        apps,
+        (req, dir, caller) => {
+          const a = caller.ownedOnly ? undefined : dir.applications.get(req.params.id!);
+          if (!a) return notFound(req, req.params.id!);
+          return entity(req, getOnly(appSpec), a, appBody, 'applications', appOwners(dir, caller));
+        },
+        true,
+      ),
     );
     add(
       'GET',
       `/${v}/applications/{id}/owners`,
-      guarded(apps, (req, dir) => {
-        const owners = dir.ownersOfApplication(req.params.id!);
-        if (!owners) return notFound(req, req.params.id!);
-        return listPage({
-          req,
-          collection: list(owners),
-          build: build.owner,
-          typeName: 'microsoft.graph.directoryObject',
-          contextPath: 'directoryObjects',
-          strictSelect: false,
-        });
-      }),
+      guarded(
+        rels,
+        (req, dir, caller) => {
+          const owners = caller.ownedOnly ? undefined : dir.ownersOfApplication(req.params.id!);
+          if (!owners) return notFound(req, req.params.id!);
+          return listPage({
+            req,
+            spec: ownersSpec,
+            collection: list(ownersOf(owners, caller)),
+            build: (o) => o,
+            contextPath: 'directoryObjects',
+          });
+        },
+        true,
+      ),
     );
+    const userSpec: QuerySpec = {
+      version: v,
+      entityType: 'user',
+      // user-list: "supports the $count, $expand, $filter, $orderby, $search, $select, and $top
+      // OData query parameters ... $skip isn't supported".
+      options: DIRECTORY_LIST,
+      maxTop: DIRECTORY_MAX_TOP,
+      directoryObjects: true,
+      extraFilters: ID_FILTER,
+      defaultProperties: USER_DEFAULT_PROPERTIES,
+    };
     add(
       'GET',
       `/${v}/users`,
       guarded(GRAPH_PERMISSIONS.users, (req, dir) =>
-        listPage({
-          req,
-          collection: dir.users,
-          build: build.user,
-          typeName: 'microsoft.graph.user',
-          contextPath: 'users',
-          filterable: ['id', 'userPrincipalName', 'displayName', 'accountEnabled'],
-        }),
+        listPage({ req, spec: userSpec, collection: dir.users, build: userBody, contextPath: 'users' }),
       ),
     );
     add(
       'GET',
       `/${v}/users/$count`,
       guarded(GRAPH_PERMISSIONS.users, (req, dir) => {
+        // aad-advanced-queries, "Error handling for advanced queries on directory objects": without
+        // ConsistencyLevel: eventual, `$count` as a segment is a 400 with this body.
         if (String(req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
-          return graphError(
-            req,
-            400,
-            'Request_BadRequest',
-            "$count requires the 'ConsistencyLevel: eventual' request header.",
-          );
+          return graphError(req, 400, 'Request_BadRequest', '$count is not currently supported.');
         }
         let n = 0;
         for (let i = 0; i < dir.users.slots; i++) if (dir.users.at(i)) n += 1;
+        // user-list, "Get only a count of users": `Content-type: text/plain`.
         return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(n) };
       }),
     );
@@ -266,11 +469,22 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
           }
         }
         if (!u) return notFound(req, key);
-        return entity(req, build.user(u), 'microsoft.graph.user', 'users');
+        return entity(req, { ...userSpec, options: ['$select'] }, u, userBody, 'users');
       }),
     );
   }
 
+  // The report is beta only: v1.0's reportRoot has no servicePrincipalSignInActivities
+  // (@microsoft/microsoft-graph-types ReportRoot; -beta ReportRoot has it), so Graph does not know
+  // the segment under v1.0.
+  add('GET', '/v1.0/reports/servicePrincipalSignInActivities', (req) =>
+    graphError(
+      req,
+      400,
+      'BadRequest',
+      "Resource not found for the segment 'servicePrincipalSignInActivities'.",
+    ),
+  );
   add(
     'GET',
     '/beta/reports/servicePrincipalSignInActivities',
@@ -285,11 +499,21 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       }
       return listPage({
         req,
+        spec: {
+          version: 'beta',
+          entityType: 'servicePrincipalSignInActivity',
+          // reportroot-list-serviceprincipalsigninactivities: "supports the $top, $filter, and
+          // $orderBy OData query parameters"; no maximum page size documented. Example 2 filters
+          // on appId.
+          options: ['$top', '$filter', '$orderby'],
+          directoryObjects: false,
+          extraFilters: { appId: 'eq' },
+        },
         collection: dir.signInActivities,
-        build: build.servicePrincipalSignInActivity,
-        typeName: 'microsoft.graph.servicePrincipalSignInActivity',
+        build: build.servicePrincipalSignInActivity as unknown as (
+          s: SignInRecord,
+        ) => Record<string, unknown>,
         contextPath: 'reports/servicePrincipalSignInActivities',
-        filterable: ['appId'],
       });
     }),
   );
@@ -303,84 +527,82 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
       const token = verifyAccessToken(ctx, s.dir, req.headers.authorization);
       if (!token.ok) return graphError(req, 401, 'InvalidAuthenticationToken', token.message);
-      let payload: unknown;
-      try {
-        payload = JSON.parse(req.body.toString('utf8'));
-      } catch {
-        return graphError(req, 400, 'BadRequest', 'Invalid batch payload format.');
+      const parsed = parseBatch(req);
+      if ('error' in parsed) return parsed.error;
+      const results = new Map<string, InnerResponse>();
+      // dependsOn: a step runs after the steps it names; one whose dependency failed gets 424
+      // (https://learn.microsoft.com/graph/json-batching#sequencing-requests-with-the-dependson-property).
+      for (const step of parsed.steps) {
+        const failed = step.dependsOn.find((d) => (results.get(d.toLowerCase())?.status ?? 0) >= 400);
+        results.set(
+          step.id.toLowerCase(),
+          failed !== undefined
+            ? innerError(req, 424, 'FailedDependency', `Request failed because request '${failed}' failed.`)
+            : await dispatchInner(req, v, step),
+        );
       }
-      const requests = (payload as { requests?: unknown })?.requests;
-      if (!Array.isArray(requests) || requests.length === 0) {
-        return graphError(req, 400, 'BadRequest', 'Invalid batch payload format.');
-      }
-      if (requests.length > BATCH_LIMIT) {
-        return graphError(req, 400, 'BadRequest', `Number of requests exceeds the limit of ${BATCH_LIMIT}.`);
-      }
-      const ids = new Set<string>();
-      const responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> =
-        [];
-      for (const raw of requests as Array<Record<string, unknown>>) {
-        const id = String(raw.id ?? '');
-        if (!id || ids.has(id))
-          return graphError(req, 400, 'BadRequest', 'Batch request ids must be present and unique.');
-        ids.add(id);
-        responses.push({ id, ...(await dispatchInner(req, v, raw)) });
-      }
-      // Graph may answer in any order; answering in reverse keeps clients honest.
+      const responses = parsed.steps.map((step) => ({ id: step.id, ...results.get(step.id.toLowerCase())! }));
+      // "Individual responses might appear in a different order than the requests": reversed, so
+      // clients correlate by id.
       return { status: 200, body: { responses: responses.reverse() } };
     });
   }
 
-  async function dispatchInner(
-    outer: EmuRequest,
-    version: string,
-    raw: Record<string, unknown>,
-  ): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
-    const method = String(raw.method ?? 'GET').toUpperCase();
-    let url = String(raw.url ?? '');
-    if (!url.startsWith('/')) url = `/${url}`;
-    if (!/^\/(v1\.0|beta)\//.test(url)) url = `/${version}${url}`;
-    const parsed = new URL(url, outer.origin);
-    const m = inner.match(method, parsed.pathname);
-    const json = { 'Content-Type': 'application/json' };
+  async function dispatchInner(outer: EmuRequest, version: string, step: BatchStep): Promise<InnerResponse> {
+    // The inner url is relative to the batch's own version root: `/users` or `users` under
+    // `/v1.0/$batch` is `/v1.0/users`. A versioned (`/v1.0/users`) or absolute
+    // (`https://graph.microsoft.com/v1.0/users`) url is resolved the same way, so its first segment
+    // (`v1.0`, `https:`) names no resource: 400 "Resource not found for the segment 'v1.0'"
+    // (https://learn.microsoft.com/graph/json-batching#creating-a-batch-request: "url: Required. The
+    // relative resource URL ... while the absolute URL is https://graph.microsoft.com/v1.0/users,
+    // this url is /users"; msgraph-sdk-javascript#1178, #1451; msgraph-sdk-python#1015).
+    const relative = step.url.replace(/^\/+/, '');
+    const [pathPart = '', queryPart = ''] = splitOnce(relative, '?');
+    const path = `/${version}/${pathPart}`;
+    const m = inner.match(step.method, path);
     if (!m || 'methodNotAllowed' in m) {
-      const r = graphError(
-        outer,
-        400,
-        'BadRequest',
-        `Resource not found for the segment '${parsed.pathname}'.`,
-      );
-      return { status: r.status, headers: json, body: r.body };
+      const segments = pathPart.split('/').filter(Boolean);
+      const segment = m ? segments.at(-1) : (segments.find((x) => !ROOT_SEGMENTS.has(x)) ?? segments.at(-1));
+      return m
+        ? innerError(
+            outer,
+            405,
+            'Request_BadRequest',
+            'Specified HTTP method is not allowed for the request target.',
+          )
+        : innerError(outer, 400, 'BadRequest', `Resource not found for the segment '${segment ?? ''}'.`);
     }
-    const fault = ctx.faults?.take({
-      service: 'graph',
-      method,
-      pattern: m.route.pattern,
-      path: parsed.pathname,
-    });
+    const fault = ctx.faults?.take({ service: 'graph', method: step.method, pattern: m.route.pattern, path });
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'rate-limit') {
-      const r = graphError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');
-      return { status: 429, headers: { ...json, 'Retry-After': String(fault.retryAfter) }, body: r.body };
+      const r = innerError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');
+      return { ...r, headers: { ...r.headers, 'Retry-After': String(fault.retryAfter) } };
     }
     if (fault?.kind === 'status') {
-      return { status: fault.status, headers: { ...json, ...fault.headers }, body: fault.body ?? null };
+      return {
+        status: fault.status,
+        headers: { ...JSON_HEADERS, ...fault.headers },
+        body: fault.body ?? null,
+      };
     }
     if (fault && fault.kind !== 'latency') {
-      const r = graphError(outer, 500, 'InternalServerError', `emulated ${fault.kind} inside a batch`);
-      return { status: 500, headers: json, body: r.body };
+      return innerError(outer, 500, 'InternalServerError', `emulated ${fault.kind} inside a batch`);
     }
-    const headers = { ...outer.headers, ...((raw.headers as Record<string, string>) ?? {}) };
+    // Only the step's own headers apply (plus the batch's credentials): "To use advanced query
+    // capabilities in batch requests, specify the ConsistencyLevel header in the JSON body"
+    // (https://learn.microsoft.com/graph/aad-advanced-queries).
+    const headers: IncomingHttpHeaders = { authorization: outer.headers.authorization };
+    for (const [k, val] of Object.entries(step.headers)) headers[k.toLowerCase()] = val;
     const resp = await m.route.handler({
-      method,
-      path: parsed.pathname,
+      method: step.method,
+      path,
       params: m.params,
-      query: parsed.searchParams,
+      query: new URLSearchParams(queryPart),
       headers,
-      body: Buffer.from(raw.body === undefined ? '' : JSON.stringify(raw.body)),
+      body: Buffer.from(step.body === undefined ? '' : JSON.stringify(step.body)),
       origin: outer.origin,
     });
-    return { status: resp.status, headers: { ...json, ...resp.headers }, body: resp.body ?? null };
+    return { status: resp.status, headers: { ...JSON_HEADERS, ...resp.headers }, body: resp.body ?? null };
   }
 
   return routes;
