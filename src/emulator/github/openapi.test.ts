@@ -2,8 +2,8 @@ import { createSign } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphqlDataProblems as graphqlProblems } from '../../../test/conformance/github-graphql.js';
 import {
   basicErrorValidator,
   type FoundOperation,
@@ -15,7 +15,6 @@ import { exemptFromRequestConformance } from '../../../test/support/conformance.
 import { createHttpPolicy } from '../../connector/http.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
 import { loadWorld } from '../world.js';
-import { githubGraphqlSchema } from './graphql-schema.js';
 import { GITHUB_APP_KEY_FILE } from './index.js';
 
 /**
@@ -37,25 +36,6 @@ exemptFromRequestConformance(
 function restProblems(found: FoundOperation, status: number, body: unknown): unknown[] {
   const validate = responseSchema(found, status) ? responseValidator(found, status) : basicErrorValidator();
   return validate(body) ? [] : (validate.errors ?? []).slice(0, 5);
-}
-
-/**
- * Problems of a GraphQL `data` object against GitHub's schema: the query is executed against the
- * schema with the response as its source, so every value passes through the field's type (Int,
- * Boolean, enum values, non-null, lists); anything the type drops or rejects is a problem.
- */
-async function graphqlProblems(query: string, variables: Record<string, unknown>, data: unknown) {
-  const result = await execute({
-    schema: githubGraphqlSchema(),
-    document: parse(query),
-    rootValue: data,
-    variableValues: variables,
-    fieldResolver: (source, _args, _ctx, info) => (source as Record<string, unknown> | null)?.[info.path.key],
-  });
-  const problems: unknown[] = (result.errors ?? []).map((e) => `${e.path?.join('.')}: ${e.message}`);
-  if (JSON.stringify(result.data) !== JSON.stringify(data))
-    problems.push({ served: data, typed: result.data });
-  return problems;
 }
 
 describe('GitHub emulator responses follow GitHub’s OpenAPI description and GraphQL schema', () => {
