@@ -93,6 +93,8 @@ export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guar
   };
   const requested = req.headers['x-github-api-version'];
   const version = Array.isArray(requested) ? requested[0] : requested;
+  // Docs "API Versions": a version GitHub does not support is answered with 400 (the message text
+  // here is the emulator's; GitHub's exact wording is not published).
   if (version && !API_VERSIONS.includes(version)) {
     return {
       ok: false,
