@@ -20,7 +20,8 @@ import type { Level } from './world.js';
  */
 
 export const API_VERSIONS = ['2022-11-28', '2026-03-10'];
-const DOCS = 'https://docs.github.com/rest';
+/** Where GitHub points errors that are not about one operation (bad or missing credentials). */
+export const REST_DOCS = 'https://docs.github.com/rest';
 
 export type Resource = 'core' | 'graphql';
 
@@ -34,14 +35,30 @@ export interface Requirement {
   resource?: Resource;
   /** Rate-limit points this request costs (GraphQL computes it from the query). */
   cost?: number;
+  /**
+   * The operation's reference page (`externalDocs.url` in GitHub's OpenAPI description), which GitHub
+   * sends as `documentation_url` in the operation's errors.
+   */
+  docs?: string;
 }
 
 export type Guarded =
   | { ok: true; state: GithubState; caller: Caller; claims?: JwtClaims; headers: Record<string, string> }
   | { ok: false; response: EmuResponse };
 
-export function error(status: number, message: string, headers: Record<string, string> = {}): EmuResponse {
-  return { status, headers, body: { message, documentation_url: DOCS, status: String(status) } };
+/**
+ * GitHub's error body: `{message, documentation_url, status}` (`basic-error` in the OpenAPI
+ * description; `status` as a string, as github.com sends it, e.g. `{"message": "Resource not
+ * accessible by integration", "documentation_url": "https://docs.github.com/rest/users/users#get-the-
+ * authenticated-user", "status": "403"}` quoted in actions/create-github-app-token#258).
+ */
+export function error(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  docs: string = REST_DOCS,
+): EmuResponse {
+  return { status, headers, body: { message, documentation_url: docs, status: String(status) } };
 }
 
 function refresh(b: BudgetState, nowMs: number): void {
@@ -76,6 +93,8 @@ export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guar
   };
   const requested = req.headers['x-github-api-version'];
   const version = Array.isArray(requested) ? requested[0] : requested;
+  // Docs "API Versions": a version GitHub does not support is answered with 400 (the message text
+  // here is the emulator's; GitHub's exact wording is not published).
   if (version && !API_VERSIONS.includes(version)) {
     return {
       ok: false,
@@ -88,10 +107,17 @@ export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guar
   }
   base['x-github-api-version-selected'] = version ?? API_VERSIONS[0]!;
 
+  const docs = need.docs ?? REST_DOCS;
   const cred = credentialOf(req.headers);
-  if (!cred) return { ok: false, response: error(401, 'Requires authentication', base) };
+  // OpenAPI components/responses/requires_authentication: 401 with basic-error.
+  if (!cred) return { ok: false, response: error(401, 'Requires authentication', base, docs) };
 
   if (need.jwt) {
+    // Operations whose description says "You must use a JWT to access this endpoint" (OpenAPI
+    // apps/get-org-installation, apps/create-installation-access-token). Anything else in the
+    // Authorization header, an installation token included, is refused as GitHub refuses it:
+    // 401 "A JSON web token could not be decoded" (an installation token sent to GET /app/installations,
+    // urcomputeringpal/kubevalidator#48; a JWT that does not verify, octokit/auth-app.js#375).
     const appIds = [String(state.app.id)];
     const check = verifyAppJwt(cred, deps.keys.rsa('github-app').publicKeyPem, appIds);
     if (!check.ok) return { ok: false, response: error(401, check.reason, base) };
@@ -109,6 +135,10 @@ export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guar
   } else {
     caller = { kind: 'invalid' };
   }
+  // Unknown or expired tokens, and the app's JWT used where an installation token is needed
+  // ("the JWT will only give your application the ability to request an access token": GitHub's answer
+  // to a JWT sent to a repository endpoint is 401 "Bad credentials", platform.github.community/t/5506;
+  // docs "Authenticating as a GitHub App": JWT endpoints say so in their reference).
   if (caller.kind === 'invalid') return { ok: false, response: error(401, 'Bad credentials', base) };
 
   const resource = need.resource ?? 'core';
@@ -132,37 +162,54 @@ export function guard(req: EmuRequest, need: Requirement, deps: GuardDeps): Guar
   budget.used += Math.max(1, need.cost ?? 1);
   const headers = { ...base, ...rateHeaders(budget, resource) };
 
+  // The permission the installation lacks: 403 "Resource not accessible by integration", naming the
+  // permission in X-Accepted-GitHub-Permissions (docs "Troubleshooting the REST API" and
+  // "Permissions required for GitHub Apps"; each route's permission is cited where it is declared).
   if (caller.kind === 'installation' && need.app) {
     const [perm, level] = need.app;
     if (!hasPermission(caller.token.permissions, perm, level)) {
       return {
         ok: false,
-        response: error(403, 'Resource not accessible by integration', {
-          ...headers,
-          'x-accepted-github-permissions': `${perm}=${level}`,
-        }),
+        response: error(
+          403,
+          'Resource not accessible by integration',
+          { ...headers, 'x-accepted-github-permissions': `${perm}=${level}` },
+          docs,
+        ),
       };
     }
   }
   if (caller.kind === 'classic') {
     headers['x-oauth-scopes'] = caller.scopes.join(', ');
     if (need.classic === 'never') {
-      return { ok: false, response: error(403, 'Resource not accessible by personal access token', headers) };
+      return {
+        ok: false,
+        response: error(403, 'Resource not accessible by personal access token', headers, docs),
+      };
     }
     if (need.classic && !need.classic.some((s) => caller.scopes.includes(s))) {
       return {
         ok: false,
-        response: error(403, 'Resource not accessible by personal access token', {
-          ...headers,
-          'x-accepted-oauth-scopes': need.classic.join(', '),
-        }),
+        response: error(
+          403,
+          'Resource not accessible by personal access token',
+          { ...headers, 'x-accepted-oauth-scopes': need.classic.join(', ') },
+          docs,
+        ),
       };
     }
   }
   return { ok: true, state, caller, headers };
 }
 
-/** `per_page` (default 30, max 100) and `page` (from 1), as GitHub reads them. */
+/**
+ * `per_page` (default 30, "max 100": OpenAPI components/parameters/per-page) and `page` (default 1),
+ * as GitHub reads them. A larger `per_page` is not refused: github.com answers 100 items
+ * (`?per_page=1000` "fetches only 100 repositories which is the maximum limit", fledge-iot/fledge#428;
+ * "github ignores per_page values larger than 100", github-tools/github#25), so the emulator does
+ * the same. The request-conformance check (test/conformance/github.ts) still fails any request of
+ * ours that asks for more than the documented maximum.
+ */
 export function pageParams(req: EmuRequest): { perPage: number; page: number } {
   const rawPer = Number.parseInt(req.query.get('per_page') ?? '', 10);
   const rawPage = Number.parseInt(req.query.get('page') ?? '', 10);

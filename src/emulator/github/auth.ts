@@ -55,8 +55,11 @@ export function verifyAppJwt(
     return { ok: false, reason: "'Expiration time' claim ('exp') is too far in the past" };
   if (claims.exp - claims.iat > 660)
     return { ok: false, reason: "'Expiration time' claim ('exp') is too far in the future" };
+  // A JWT whose `iss` is not the key's app: GitHub answers "A JSON web token could not be decoded"
+  // (octokit/auth-app.js#375; actions/create-github-app-token#153: "a valid app ID and a private key
+  // that do not match").
   if (!appIds.includes(String(claims.iss)))
-    return { ok: false, reason: "'Issuer' claim ('iss') must be an Integer" };
+    return { ok: false, reason: 'A JSON web token could not be decoded' };
   return { ok: true, claims: { iat: claims.iat, exp: claims.exp, iss: String(claims.iss) } };
 }
 

@@ -3,16 +3,27 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exemptFromRequestConformance } from '../../../test/support/conformance.js';
 import { createHttpPolicy } from '../../connector/http.js';
 import { ConfigError } from '../../errors.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
 import { loadWorld, resolveRelativeDates, type World } from '../world.js';
-import { GITHUB_APP_KEY_FILE, githubEmulator } from './index.js';
+import { GITHUB_APP_KEY_FILE } from './index.js';
 import { buildState, rand } from './state.js';
 import { type GithubSectionInput, parseGithubSection } from './world.js';
 
 const WORLD = new URL('../../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
 const API = '/api/v3';
+
+/**
+ * Requests these tests send on purpose although GitHub refuses them (to assert the emulator refuses
+ * them the same way) carry this header, and only those are exempt from the request-conformance check.
+ */
+const REFUSED = { 'x-test-expects-refusal': '1' };
+exemptFromRequestConformance(
+  'GitHub emulator tests send requests GitHub refuses, to assert the emulator refuses them alike',
+  (r) => r.headers['x-test-expects-refusal'] === '1',
+);
 
 function signJwt(claims: Record<string, unknown>, privateKeyPem: string, alg = 'RS256'): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -84,6 +95,9 @@ describe('GitHub emulator', () => {
   afterEach(() => emu.setWorld(WORLD));
   afterAll(() => emu.stop());
 
+  // Sources: docs "Generating a JSON Web Token (JWT) for a GitHub App" (RS256, `iat`, `exp` at most
+  // 10 minutes after, `iss` = app id); OpenAPI apps/create-installation-access-token ("Installation
+  // tokens expire one hour from the time you create them", 201, 404, 422); apps/get-org-installation.
   describe('GitHub App authentication', () => {
     it('mints a one-hour installation token for a JWT signed with the app key', async () => {
       const { status, body } = await mint();
@@ -108,22 +122,58 @@ describe('GitHub emulator', () => {
               .privateKey.export({ type: 'pkcs8', format: 'pem' })
               .toString(),
           ),
+        'A JSON web token could not be decoded',
       ],
-      ['expired', () => jwt({ iat: now() - 700, exp: now() - 100 })],
-      ['valid for more than 10 minutes', () => jwt({ exp: now() + 3600 })],
-      ['issued in the future', () => jwt({ iat: now() + 300, exp: now() + 600 })],
-      ['for another app', () => jwt({ iss: 12345 })],
-      ['not a JWT', () => 'not-a-jwt'],
-    ])('rejects a JWT %s with 401', async (_label, make) => {
+      ['expired', () => jwt({ iat: now() - 700, exp: now() - 100 }), /^'Expiration time' claim \('exp'\)/],
+      [
+        'valid for more than 10 minutes',
+        () => jwt({ exp: now() + 3600 }),
+        "'Expiration time' claim ('exp') is too far in the future",
+      ],
+      [
+        'issued in the future',
+        () => jwt({ iat: now() + 300, exp: now() + 600 }),
+        /^'Issued at' claim \('iat'\)/,
+      ],
+      ['for another app', () => jwt({ iss: 12345 }), 'A JSON web token could not be decoded'],
+      ['not a JWT', () => 'not-a-jwt', 'A JSON web token could not be decoded'],
+    ])('rejects a JWT %s with 401', async (_label, make, message) => {
       const r = await fetch(`${emu.origin}${API}/app/installations/70001/access_tokens`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${make()}` },
+        headers: { authorization: `Bearer ${make()}`, ...REFUSED },
       });
       expect(r.status).toBe(401);
-      expect((await r.json()).message).toEqual(expect.any(String));
+      const body = await r.json();
+      expect(body).toMatchObject({
+        status: '401',
+        documentation_url: expect.stringMatching(/^https:\/\/docs\.github\.com\//),
+      });
+      // GitHub's messages: "A JSON web token could not be decoded" (octokit/auth-app.js#375: a JWT
+      // whose `iss` is not the key's app; actions/create-github-app-token#153: app id and key that do
+      // not match), "'Expiration time' claim ('exp') is too far in the future" (as GitHub sends it).
+      expect(body.message).toMatch(message);
+    });
+
+    it('refuses an installation token where GitHub wants the JWT: 401 "A JSON web token could not be decoded"', async () => {
+      // An installation token sent to a JWT-only endpoint: urcomputeringpal/kubevalidator#48
+      // ("GET /app/installations: 401 A JSON web token could not be decoded").
+      const t = await token();
+      for (const [method, path] of [
+        ['GET', `${API}/orgs/acme-corp/installation`],
+        ['POST', `${API}/app/installations/70001/access_tokens`],
+      ] as const) {
+        const r = await fetch(`${emu.origin}${path}`, { method, headers: { authorization: t, ...REFUSED } });
+        expect(r.status).toBe(401);
+        expect(await r.json()).toMatchObject({
+          message: 'A JSON web token could not be decoded',
+          status: '401',
+        });
+      }
     });
 
     it('answers 404 for an installation that is not the app’s and 422 for permissions it does not hold', async () => {
+      // Both are documented responses of apps/create-installation-access-token; "The installation
+      // access token cannot be granted permissions that the app was not granted."
       const r = await fetch(`${emu.origin}${API}/app/installations/71003/access_tokens`, {
         method: 'POST',
         headers: { authorization: `Bearer ${jwt()}` },
@@ -133,27 +183,46 @@ describe('GitHub emulator', () => {
     });
 
     it('requires an installation token everywhere else (401 without, with a bad one, or with the JWT)', async () => {
-      expect((await get(`${API}/orgs/acme-corp/installations`)).status).toBe(401);
+      // A JWT sent to a non-app endpoint gets 401 "Bad credentials" (platform.github.community/t/5506);
+      // no credential: components/responses/requires_authentication.
+      const none = await get(`${API}/orgs/acme-corp/installations`);
+      expect(none.status).toBe(401);
+      expect(await none.json()).toMatchObject({ message: 'Requires authentication', status: '401' });
       expect((await get(`${API}/orgs/acme-corp/installations`, 'token ghs_nottokenatall')).status).toBe(401);
-      expect((await get(`${API}/orgs/acme-corp/installations`, `Bearer ${jwt()}`)).status).toBe(401);
+      const withJwt = await get(`${API}/orgs/acme-corp/installations`, `Bearer ${jwt()}`, REFUSED);
+      expect(withJwt.status).toBe(401);
+      expect(await withJwt.json()).toMatchObject({ message: 'Bad credentials', status: '401' });
       expect((await get(`${API}/orgs/acme-corp/installations`, await token())).status).toBe(200);
-    });
-
-    it('keeps minted tokens across world switches', async () => {
-      const t = await token();
-      emu.setWorld(WORLD);
-      expect((await get(`${API}/orgs/acme-corp/repos`, t)).status).toBe(200);
     });
   });
 
   it('refuses a route whose permission the token lacks, naming it in X-Accepted-GitHub-Permissions', async () => {
+    // "Permissions required for GitHub Apps": list-app-installations-for-an-organization needs
+    // organization administration (read); GitHub's body for a missing permission is quoted in
+    // actions/create-github-app-token#258 ({message, documentation_url of the operation, status}).
     const { body } = await mint({ permissions: { metadata: 'read' } });
     const r = await get(`${API}/orgs/acme-corp/installations`, `token ${body.token}`);
     expect(r.status).toBe(403);
     expect(r.headers.get('x-accepted-github-permissions')).toBe('organization_administration=read');
-    expect(await r.json()).toMatchObject({ message: 'Resource not accessible by integration' });
+    expect(await r.json()).toEqual({
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest/orgs/orgs#list-app-installations-for-an-organization',
+      status: '403',
+    });
   });
 
+  it('refuses a `role` outside the enum orgs/list-members documents, with its 422 validation_failed', async () => {
+    const r = await get(`${API}/orgs/acme-corp/members?role=owner`, await token(), REFUSED);
+    expect(r.status).toBe(422);
+    expect(await r.json()).toMatchObject({
+      message: 'Validation Failed',
+      documentation_url: expect.any(String),
+    });
+  });
+
+  // Sources: OpenAPI components/parameters/per-page ("max 100", default 30) and page; docs "Using
+  // pagination in the REST API" (Link rel next/last/prev/first); a larger per_page is answered with
+  // 100 items, not refused (fledge-iot/fledge#428, github-tools/github#25).
   it('pages with per_page (default 30, max 100) and absolute Link URLs on its own origin', async () => {
     const t = await token();
     const first = await get(`${API}/orgs/acme-corp/repos?per_page=2`, t);
@@ -169,9 +238,12 @@ describe('GitHub emulator', () => {
     emu.setWorld(variant((g) => (g.generate = { seed: 1, repos: 250 })));
     const t2 = await token();
     expect(await (await get(`${API}/orgs/acme-corp/repos`, t2)).json()).toHaveLength(30);
-    expect(await (await get(`${API}/orgs/acme-corp/repos?per_page=1000`, t2)).json()).toHaveLength(100);
+    expect(await (await get(`${API}/orgs/acme-corp/repos?per_page=1000`, t2, REFUSED)).json()).toHaveLength(
+      100,
+    );
   });
 
+  // OpenAPI orgs/list-app-installations: the 200 body is an object {total_count, installations}.
   it('wraps installations as {total_count, installations}', async () => {
     const r = await get(`${API}/orgs/acme-corp/installations?per_page=2`, await token());
     const body = await r.json();
@@ -180,6 +252,8 @@ describe('GitHub emulator', () => {
     expect(r.headers.get('link')).toContain('rel="next"');
   });
 
+  // Docs "Rate limits for the REST API": x-ratelimit-limit/-remaining/-used/-reset/-resource headers;
+  // past the primary limit, 403 (or 429) with x-ratelimit-remaining 0.
   it('sends x-ratelimit headers and refuses with 403 and remaining 0 once the budget is spent', async () => {
     emu.setWorld(variant((g) => (g.rate_limit = { core: { limit: 100, remaining: 2, reset_seconds: 600 } })));
     const t = await token();
@@ -198,15 +272,21 @@ describe('GitHub emulator', () => {
     expect((await c.json()).message).toMatch(/^API rate limit exceeded for installation ID 70001/);
   });
 
+  // Docs "API Versions": the X-GitHub-Api-Version header selects a version; one GitHub does not
+  // support is answered with 400.
   it('honours X-GitHub-Api-Version', async () => {
     const t = await token();
     const ok = await get(`${API}/orgs/acme-corp/repos`, t, { 'x-github-api-version': '2022-11-28' });
     expect(ok.headers.get('x-github-api-version-selected')).toBe('2022-11-28');
-    const bad = await get(`${API}/orgs/acme-corp/repos`, t, { 'x-github-api-version': '1999-01-01' });
+    const bad = await get(`${API}/orgs/acme-corp/repos`, t, {
+      'x-github-api-version': '1999-01-01',
+      ...REFUSED,
+    });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/Unsupported 'X-GitHub-Api-Version'/);
   });
 
+  // ghec.json orgs/list-saml-sso-authorizations: GitHub Enterprise Cloud only (`githubCloudOnly`),
+  // "for an organization that uses SAML single sign-on".
   it('serves credential authorizations only for a SAML org (404 like a non-GHEC org otherwise)', async () => {
     const saml = await get(`${API}/orgs/acme-corp/credential-authorizations`, await token());
     expect(saml.status).toBe(200);
@@ -217,30 +297,16 @@ describe('GitHub emulator', () => {
     expect((await get(`${API}/orgs/acme-corp/credential-authorizations`, await token())).status).toBe(404);
   });
 
-  it('returns nullable fields as null and masks webhook secrets', async () => {
-    const t = await token();
-    const pats = await (await get(`${API}/orgs/acme-corp/personal-access-tokens`, t)).json();
-    expect(pats.find((p: { id: number }) => p.id === 81002)).toMatchObject({
-      token_expires_at: null,
-      token_expired: false,
-    });
-    expect(pats.find((p: { id: number }) => p.id === 81003)).toMatchObject({ token_last_used_at: null });
-    const keys = await (await get(`${API}/repos/acme-corp/docs/keys`, t)).json();
-    expect(keys[0]).toMatchObject({ added_by: null, last_used: null, read_only: true });
-    const hooks = await (await get(`${API}/orgs/acme-corp/hooks`, t)).json();
-    expect(hooks[0].config).toMatchObject({
-      secret: '********',
-      url: expect.stringContaining('hooks.slack.com'),
-    });
-    expect((await get(`${API}/repos/acme-corp/nope/keys`, t)).status).toBe(404);
-    expect((await get(`${API}/repos/other-org/web/keys`, t)).status).toBe(404);
-  });
-
   describe('GraphQL', () => {
-    const gql = async (auth: string, query: string, variables?: Record<string, unknown>) => {
+    const gql = async (
+      auth: string,
+      query: string,
+      variables?: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ) => {
       const r = await fetch(`${emu.origin}/api/graphql`, {
         method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
+        headers: { authorization: auth, 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return {
@@ -252,6 +318,9 @@ describe('GitHub emulator', () => {
       };
     };
 
+    // A repository that does not exist is null with GitHub's NOT_FOUND error ("Could not resolve to a
+    // Repository with the name 'o/n'."); rateLimit costs at least 1 point (docs "Rate limits and node
+    // limits for the GraphQL API").
     it('answers batched repository lookups of deploy keys and outside collaborators', async () => {
       const { r, body } = await gql(
         await token(),
@@ -278,6 +347,8 @@ describe('GitHub emulator', () => {
       expect(body.data.rateLimit).toMatchObject({ cost: 1, limit: 5000 });
     });
 
+    // GitHub's answer to a field the installation may not read: null with a FORBIDDEN error "Resource
+    // not accessible by integration" (actions/create-github-app-token#200).
     it('returns a field the installation may not read as null with a FORBIDDEN error', async () => {
       const { body: minted } = await mint({ permissions: { metadata: 'read' } });
       const { body } = await gql(
@@ -289,9 +360,64 @@ describe('GitHub emulator', () => {
     });
 
     it('reports an invalid query and refuses without a token', async () => {
-      const { body } = await gql(await token(), '{ repository(owner: "acme-corp", name: "api") { nope } }');
+      const { body } = await gql(
+        await token(),
+        '{ repository(owner: "acme-corp", name: "api") { nope } }',
+        undefined,
+        REFUSED,
+      );
       expect(body.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
       expect((await gql('token ghs_bad', '{ rateLimit { cost } }')).r.status).toBe(401);
+    });
+
+    // Validated against GitHub's published schema (@octokit/graphql-schema): GitHub's DeployKey has
+    // no `enabled` field (the emulator's own schema once had one).
+    it('refuses a field GitHub’s schema does not have', async () => {
+      const { body } = await gql(
+        await token(),
+        '{ repository(owner: "acme-corp", name: "api") { deployKeys(first: 1) { nodes { enabled } } } }',
+        undefined,
+        REFUSED,
+      );
+      expect(body).not.toHaveProperty('data');
+      expect(body.errors?.[0]?.message).toMatch(/Cannot query field "enabled" on type "DeployKey"/);
+    });
+
+    // docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api: "Clients must
+    // supply a first or last argument on any connection. Values of first and last must be within
+    // 1-100. Individual calls cannot request more than 500,000 total nodes." Messages and types as
+    // GitHub sends them (see graphql-limits.ts).
+    it.each([
+      [
+        'without first or last',
+        '{ repository(owner: "acme-corp", name: "api") { deployKeys { totalCount } } }',
+        'MISSING_PAGINATION_BOUNDARIES',
+        'You must provide a `first` or `last` value to properly paginate the `deployKeys` connection.',
+      ],
+      [
+        'with first above 100',
+        '{ repository(owner: "acme-corp", name: "api") { deployKeys(first: 101) { totalCount } } }',
+        'EXCESSIVE_PAGINATION',
+        'Requesting 101 records on the `deployKeys` connection exceeds the `first` limit of 100 records.',
+      ],
+      [
+        'with last above 100',
+        '{ repository(owner: "acme-corp", name: "api") { collaborators(last: 250) { totalCount } } }',
+        'EXCESSIVE_PAGINATION',
+        'Requesting 250 records on the `collaborators` connection exceeds the `last` limit of 100 records.',
+      ],
+      [
+        'over 500,000 nodes',
+        `{ repository(owner: "acme-corp", name: "api") { collaborators(first: 100) { nodes {
+            repositories(first: 100) { nodes { issues(first: 100) { totalCount } } } } } } }`,
+        'MAX_NODE_LIMIT_EXCEEDED',
+        'This query requests up to 1,010,100 possible nodes which exceeds the maximum limit of 500,000.',
+      ],
+    ])('refuses a connection %s before running the query', async (_label, query, type, message) => {
+      const { r, body } = await gql(await token(), query, undefined, REFUSED);
+      expect(r.status).toBe(200);
+      expect(body).not.toHaveProperty('data');
+      expect(body.errors).toEqual([expect.objectContaining({ type, message })]);
     });
   });
 
@@ -410,11 +536,5 @@ describe('GitHub emulator', () => {
       expect(mean).toBeLessThan(0.52);
       expect(draws.every((d) => d >= 0 && d < 1)).toBe(true);
     });
-  });
-
-  it('is registered as a built-in platform under the `github` key', async () => {
-    const { BUILTIN_EMULATOR_PLATFORMS } = await import('../platforms.js');
-    expect(BUILTIN_EMULATOR_PLATFORMS).toContain(githubEmulator);
-    expect(githubEmulator.key).toBe('github');
   });
 });

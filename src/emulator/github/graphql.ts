@@ -1,87 +1,75 @@
 import {
-  buildSchema,
   type DocumentNode,
   GraphQLError,
-  type GraphQLSchema,
+  getNamedType,
   graphql,
-  Kind,
   parse,
-  type SelectionSetNode,
+  TypeInfo,
   validate,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import type { Route } from '../router.js';
 import { type GuardDeps, guard, rateHeaders } from './api.js';
 import { type Caller, hasPermission } from './auth.js';
+import { queryLimits } from './graphql-limits.js';
+import { githubGraphqlSchema } from './graphql-schema.js';
 import { publicKeyOf } from './shapes.js';
 import type { GithubState } from './state.js';
 import type { Level, Repo } from './world.js';
 
 /**
- * The slice of GitHub's GraphQL API the scanner uses: batched `repository(owner:, name:)` lookups
- * of deploy keys and outside collaborators, and `rateLimit`. Served at `/api/graphql` (where
- * Octokit posts for a GHES base URL of `…/api/v3`). Field permissions are checked like GitHub's:
- * a field the installation may not read is null with a FORBIDDEN error; an unknown repository is
- * null with NOT_FOUND.
+ * The slice of GitHub's GraphQL API the scanner uses (batched `repository(owner:, name:)` lookups
+ * of deploy keys and outside collaborators, and `rateLimit`), served at `/api/graphql` (where
+ * Octokit posts for a GHES base URL of `…/api/v3`) and checked as GitHub checks a call:
+ * - validated against GitHub's published schema (`@octokit/graphql-schema`): a field, argument or
+ *   type github.com does not have is refused with the validation errors, HTTP 200, no `data`;
+ * - pagination boundaries and the 500,000-node limit, computed as GitHub documents them
+ *   (`graphql-limits.ts`), refused before execution;
+ * - field permissions like GitHub's: a field the installation may not read is null with a
+ *   FORBIDDEN error; an unknown repository is null with NOT_FOUND.
+ * Fields of GitHub's schema that the emulator does not serve are refused by name rather than
+ * answered with made-up nulls.
  */
-const SDL = /* GraphQL */ `
-  scalar DateTime
-  scalar URI
-  enum CollaboratorAffiliation { OUTSIDE DIRECT ALL }
-  enum RepositoryPermission { ADMIN MAINTAIN WRITE TRIAGE READ }
-  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! endCursor: String startCursor: String }
-  type DeployKey { id: ID! key: String! readOnly: Boolean! title: String! verified: Boolean! enabled: Boolean! createdAt: DateTime! }
-  type DeployKeyEdge { cursor: String! node: DeployKey }
-  type DeployKeyConnection { totalCount: Int! nodes: [DeployKey] edges: [DeployKeyEdge] pageInfo: PageInfo! }
-  type User { id: ID! databaseId: Int login: String! name: String url: URI! }
-  type RepositoryCollaboratorEdge { cursor: String! node: User! permission: RepositoryPermission! }
-  type RepositoryCollaboratorConnection { totalCount: Int! nodes: [User] edges: [RepositoryCollaboratorEdge] pageInfo: PageInfo! }
-  type Repository {
-    id: ID!
-    databaseId: Int
-    name: String!
-    nameWithOwner: String!
-    isPrivate: Boolean!
-    isArchived: Boolean!
-    deployKeys(first: Int, after: String, last: Int, before: String): DeployKeyConnection!
-    collaborators(affiliation: CollaboratorAffiliation, first: Int, after: String, last: Int, before: String): RepositoryCollaboratorConnection
-  }
-  type RateLimit { cost: Int! limit: Int! nodeCount: Int! remaining: Int! resetAt: DateTime! used: Int! }
-  type Query {
-    repository(owner: String!, name: String!): Repository
-    rateLimit(dryRun: Boolean = false): RateLimit
-  }
-`;
-
-let schema: GraphQLSchema | undefined;
-const getSchema = () => {
-  schema ??= buildSchema(SDL);
-  return schema;
+const SERVED: Record<string, readonly string[]> = {
+  Query: ['repository', 'rateLimit'],
+  Repository: [
+    'id',
+    'databaseId',
+    'name',
+    'nameWithOwner',
+    'isPrivate',
+    'isArchived',
+    'deployKeys',
+    'collaborators',
+  ],
+  DeployKeyConnection: ['totalCount', 'nodes', 'edges', 'pageInfo'],
+  DeployKeyEdge: ['cursor', 'node'],
+  DeployKey: ['id', 'key', 'readOnly', 'title', 'verified', 'createdAt'],
+  RepositoryCollaboratorConnection: ['totalCount', 'nodes', 'edges', 'pageInfo'],
+  RepositoryCollaboratorEdge: ['cursor', 'node', 'permission'],
+  User: ['id', 'databaseId', 'login', 'name', 'url'],
+  PageInfo: ['hasNextPage', 'hasPreviousPage', 'endCursor', 'startCursor'],
+  RateLimit: ['cost', 'limit', 'nodeCount', 'remaining', 'resetAt', 'used'],
 };
 
-/** GitHub's cost rule: connection requests (each `first`/`last`, multiplied by parents) / 100, at least 1. */
-export function queryCost(doc: DocumentNode): { cost: number; nodes: number } {
-  let requests = 0;
-  let nodes = 0;
-  const walk = (set: SelectionSetNode | undefined, multiplier: number) => {
-    if (!set) return;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const size = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
-        if (size && size.value.kind === Kind.INT) {
-          requests += multiplier;
-          const n = Number(size.value.value) * multiplier;
-          nodes += n;
-          walk(sel.selectionSet, n);
-        } else {
-          walk(sel.selectionSet, multiplier);
-        }
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        walk(sel.selectionSet, multiplier);
-      }
-    }
-  };
-  for (const def of doc.definitions) if (def.kind === Kind.OPERATION_DEFINITION) walk(def.selectionSet, 1);
-  return { cost: Math.max(1, Math.round(requests / 100)), nodes };
+/** Fields the query selects that exist on GitHub but that the emulator does not serve. */
+function unservedFields(doc: DocumentNode): string[] {
+  const info = new TypeInfo(githubGraphqlSchema());
+  const out = new Set<string>();
+  visit(
+    doc,
+    visitWithTypeInfo(info, {
+      Field(node) {
+        const parent = info.getParentType();
+        const name = node.name.value;
+        if (!parent || name.startsWith('__')) return;
+        const named = getNamedType(parent);
+        if (!SERVED[named.name]?.includes(name)) out.add(`${named.name}.${name}`);
+      },
+    }),
+  );
+  return [...out];
 }
 
 const ROLE_TO_ENUM: Record<string, string> = {
@@ -92,19 +80,29 @@ const ROLE_TO_ENUM: Record<string, string> = {
   read: 'READ',
 };
 
-function page<T>(items: T[], args: { first?: number | null; after?: string | null }) {
-  const start = args.after
-    ? Number(Buffer.from(args.after, 'base64').toString('utf8').replace('cursor:', '')) + 1
-    : 0;
-  const size = Math.min(Math.max(args.first ?? 100, 0), 100);
-  const slice = items.slice(start, start + size);
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+const decodeCursor = (c: string) => Number(Buffer.from(c, 'base64').toString('utf8').replace('cursor:', ''));
+
+/** Relay paging over a list: `first`/`after` from the front, `last`/`before` from the back. */
+function page<T>(items: T[], args: PageArgs) {
+  let start = args.after ? decodeCursor(args.after) + 1 : 0;
+  let end = args.before ? decodeCursor(args.before) : items.length;
+  if (args.first != null) end = Math.min(end, start + args.first);
+  else if (args.last != null) start = Math.max(start, end - args.last);
+  const slice = items.slice(start, end);
   const cursor = (i: number) => Buffer.from(`cursor:${start + i}`).toString('base64');
   return {
     totalCount: items.length,
     slice,
     cursor,
     pageInfo: {
-      hasNextPage: start + size < items.length,
+      hasNextPage: end < items.length,
       hasPreviousPage: start > 0,
       startCursor: slice.length > 0 ? cursor(0) : null,
       endCursor: slice.length > 0 ? cursor(slice.length - 1) : null,
@@ -136,7 +134,8 @@ function repositoryNode(r: Repo, ctx: Ctx) {
     nameWithOwner: `${s.org.login}/${r.name}`,
     isPrivate: r.private,
     isArchived: r.archived,
-    deployKeys: (args: { first?: number; after?: string }) => {
+    // REST's equivalent (GET /repos/{owner}/{repo}/keys) needs repository administration: read.
+    deployKeys: (args: PageArgs) => {
       need(ctx, 'administration', 'read', 'repo');
       const p = page(r.deploy_keys, args);
       const nodes = p.slice.map((k) => ({
@@ -145,7 +144,6 @@ function repositoryNode(r: Repo, ctx: Ctx) {
         readOnly: k.read_only,
         title: k.title,
         verified: k.verified,
-        enabled: k.enabled,
         createdAt: k.created_at,
       }));
       return {
@@ -155,7 +153,8 @@ function repositoryNode(r: Repo, ctx: Ctx) {
         pageInfo: p.pageInfo,
       };
     },
-    collaborators: (args: { affiliation?: string; first?: number; after?: string }) => {
+    // REST's equivalent (GET /repos/{owner}/{repo}/collaborators) needs repository metadata: read.
+    collaborators: (args: PageArgs & { affiliation?: string }) => {
       need(ctx, 'metadata', 'read', 'repo');
       // An outside collaborator is anyone with access who is not an org member.
       const isOutside = (login: string) => {
@@ -191,7 +190,7 @@ export function graphqlRoute(deps: GuardDeps): Route {
     method: 'POST',
     pattern: '/api/graphql',
     handler: async (req) => {
-      let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
+      let body: { query?: string; variables?: Record<string, unknown> | null; operationName?: string | null };
       try {
         body = JSON.parse(req.body.toString('utf8'));
       } catch {
@@ -212,16 +211,25 @@ export function graphqlRoute(deps: GuardDeps): Route {
       } catch (err) {
         return { status: 200, body: { errors: [{ message: (err as Error).message, type: 'PARSE_ERROR' }] } };
       }
-      const invalid = validate(getSchema(), doc);
-      const { cost, nodes } = invalid.length === 0 ? queryCost(doc) : { cost: 1, nodes: 0 };
-      const g = guard(req, { resource: 'graphql', cost }, deps);
+      const schema = githubGraphqlSchema();
+      const variables = body.variables ?? {};
+      const invalid = validate(schema, doc);
+      const limits = invalid.length === 0 ? queryLimits(schema, doc, variables, body.operationName) : null;
+      const g = guard(req, { resource: 'graphql', cost: limits?.cost ?? 1 }, deps);
       if (!g.ok) return g.response;
+      const refuse = (errors: unknown[]) => ({ status: 200, headers: g.headers, body: { errors } });
       if (invalid.length > 0) {
-        return {
-          status: 200,
-          headers: g.headers,
-          body: { errors: invalid.map((e) => ({ message: e.message, locations: e.locations })) },
-        };
+        return refuse(invalid.map((e) => ({ message: e.message, locations: e.locations })));
+      }
+      if (limits && limits.issues.length > 0) return refuse(limits.issues);
+      const unserved = unservedFields(doc);
+      if (unserved.length > 0) {
+        return refuse(
+          unserved.map((f) => ({
+            type: 'EMULATOR_UNSUPPORTED',
+            message: `the emulator does not serve ${f}`,
+          })),
+        );
       }
       const ctx: Ctx = { state: g.state, caller: g.caller, origin: req.origin };
       const rootValue = {
@@ -239,9 +247,9 @@ export function graphqlRoute(deps: GuardDeps): Route {
           const b = g.state.rate.graphql;
           const h = rateHeaders(b, 'graphql');
           return {
-            cost,
+            cost: limits?.cost ?? 1,
             limit: b.limit,
-            nodeCount: nodes,
+            nodeCount: limits?.nodes ?? 0,
             remaining: Number(h['x-ratelimit-remaining']),
             resetAt: new Date(b.resetAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
             used: b.used,
@@ -249,11 +257,11 @@ export function graphqlRoute(deps: GuardDeps): Route {
         },
       };
       const result = await graphql({
-        schema: getSchema(),
+        schema,
         source: body.query,
         rootValue,
         contextValue: ctx,
-        variableValues: body.variables ?? null,
+        variableValues: variables,
         operationName: body.operationName ?? null,
       });
       const out: Record<string, unknown> = { data: result.data ?? null };
