@@ -319,8 +319,10 @@ export const SERVICE_ACCOUNTS_LIST: MethodFact = {
   jsonPath: 'resources.projects.resources.serviceAccounts.methods.list',
   resource: 'Projects$Serviceaccounts',
   method: 'list',
-  // auth.oauth2.scopes of iam:v1 lists cloud-platform only.
-  scopes: [`${SCOPE}cloud-platform`],
+  // The reference page's "Authorization scopes": iam or cloud-platform
+  // (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/list). The 2021
+  // revision read above lists cloud-platform only; the current page wins.
+  scopes: [`${SCOPE}iam`, `${SCOPE}cloud-platform`],
   params: {
     name: { location: 'path', type: 'string', pattern: '^projects/[^/]+$' },
     // parameters.pageSize.description: "The default is 20, and the maximum is 100." (no minimum/maximum keys)
@@ -342,7 +344,8 @@ export const KEYS_LIST: MethodFact = {
   jsonPath: 'resources.projects.resources.serviceAccounts.resources.keys.methods.list',
   resource: 'Projects$Serviceaccounts$Keys',
   method: 'list',
-  scopes: [`${SCOPE}cloud-platform`],
+  // https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys/list: iam or cloud-platform.
+  scopes: [`${SCOPE}iam`, `${SCOPE}cloud-platform`],
   params: {
     name: { location: 'path', type: 'string', pattern: '^projects/[^/]+/serviceAccounts/[^/]+$' },
     keyTypes: {

@@ -277,13 +277,16 @@ describe('Google Workspace emulator', () => {
         error: { message: 'Not Authorized to access this resource/api', errors: [{ reason: 'forbidden' }] },
       });
 
-      // iam:v1 lists cloud-platform only; cloudresourcemanager:v3 projects.search also takes
+      // IAM v1 serviceAccounts.list takes iam or cloud-platform, no read-only scope (reference page
+      // "Authorization scopes"); cloudresourcemanager:v3 projects.search also takes
       // cloud-platform.read-only (discovery `scopes`). One Platform errors carry no legacy `errors`.
       const readOnly = await token([`${SCOPE}cloud-platform.read-only`]);
       const iamDenied = await call('/v1/projects/acme-it-ops/serviceAccounts', readOnly, { refused: true });
       expect(iamDenied.status).toBe(403);
       expectGoogleErrorEnvelope(403, iamDenied.body, false);
       expect((await call('/v3/projects:search', readOnly)).status).toBe(200);
+      const iamScope = await token([`${SCOPE}iam`]);
+      expect((await call('/v1/projects/acme-it-ops/serviceAccounts', iamScope)).status).toBe(200);
     });
   });
 
