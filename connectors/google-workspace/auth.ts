@@ -17,17 +17,18 @@ export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const SCOPE = 'https://www.googleapis.com/auth/';
 /**
  * Scopes, one token per collector group so that a scope missing from the delegation fails only the
- * collectors that need it. All are read-only except `admin.directory.user.security`, the only scope
- * `tokens.list` accepts (it would also allow revoking tokens; grantscope never calls tokens.delete), and
- * `cloud-platform`, the only scope IAM v1 accepts for listing service accounts and keys (what the token can
- * do is bounded by the service account's IAM roles, e.g. roles/iam.securityReviewer).
+ * collectors that need it; each the narrowest the method's reference page lists. All are read-only except
+ * `admin.directory.user.security`, the only scope `tokens.list` accepts (it would also allow revoking
+ * tokens; grantscope never calls tokens.delete), and `iam`, the narrowest scope IAM v1 lists for
+ * `serviceAccounts.list` and `serviceAccounts.keys.list` (`iam` or `cloud-platform`; IAM has no read-only
+ * scope). What the GCP tokens can do is bounded by the service account's IAM roles.
  */
 export const SCOPES = {
   users: `${SCOPE}admin.directory.user.readonly`,
   tokens: `${SCOPE}admin.directory.user.security`,
   audit: `${SCOPE}admin.reports.audit.readonly`,
   cloudRead: `${SCOPE}cloud-platform.read-only`,
-  iam: `${SCOPE}cloud-platform`,
+  iam: `${SCOPE}iam`,
 } as const;
 export type ScopeName = keyof typeof SCOPES;
 

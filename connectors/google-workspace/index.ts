@@ -36,7 +36,7 @@ const ADMIN_DWD = (scope: string, privilege: string) =>
  *
  * Auth: a service-account key file; Workspace APIs impersonate an admin (`subject`) through domain-wide
  * delegation, GCP APIs run as the service account. Read-only scopes, except two the APIs leave no choice
- * about: `admin.directory.user.security` (tokens.list) and `cloud-platform` (IAM). See `requires` below.
+ * about: `admin.directory.user.security` (tokens.list) and `iam` (IAM v1). See `requires` below.
  */
 const googleWorkspace = defineConnector<GoogleWorkspaceConfig>({
   id: PLATFORM,
@@ -68,17 +68,17 @@ const googleWorkspace = defineConnector<GoogleWorkspaceConfig>({
     {
       name: COLLECTOR.projects,
       description: 'GCP projects visible to the service account, and their owners',
-      requires: `${SCOPES.cloudRead}; IAM roles/browser (or roles/iam.securityReviewer) at the organization`,
+      requires: `${SCOPES.cloudRead}; IAM resourcemanager.projects.get and resourcemanager.projects.getIamPolicy (roles/browser) at the organization`,
     },
     {
       name: COLLECTOR.serviceAccounts,
       description: 'Service accounts of those projects, joined to domain-wide delegation by OAuth client id',
-      requires: `${SCOPES.iam} (the only scope IAM accepts); IAM roles/iam.securityReviewer at the organization`,
+      requires: `${SCOPES.iam} (IAM has no read-only scope); IAM iam.serviceAccounts.list (roles/iam.serviceAccountViewer) at the organization`,
     },
     {
       name: COLLECTOR.keys,
       description: 'User-managed service-account keys (created, expiry, disabled)',
-      requires: `${SCOPES.iam}; IAM iam.serviceAccountKeys.list (roles/iam.securityReviewer)`,
+      requires: `${SCOPES.iam}; IAM iam.serviceAccountKeys.list (roles/iam.serviceAccountViewer) at the organization`,
     },
   ],
   tenantOf: (config) => config.customerId,

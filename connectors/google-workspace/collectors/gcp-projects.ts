@@ -10,13 +10,14 @@ export const PROJECTS_SPEC: CallSpec = {
   method: 'GET',
   path: '/v3/projects:search',
   requiredPermission:
-    'resourcemanager.projects.get at the organization (roles/browser or roles/iam.securityReviewer) for the service account; scope cloud-platform.read-only',
+    'resourcemanager.projects.get at the organization (roles/browser) for the service account; scope https://www.googleapis.com/auth/cloud-platform.read-only',
 };
 export const POLICY_SPEC: CallSpec = {
   api: 'Cloud Resource Manager API',
   method: 'POST',
   path: '/v3/projects/{project}:getIamPolicy',
-  requiredPermission: 'resourcemanager.projects.getIamPolicy (roles/browser or roles/iam.securityReviewer)',
+  requiredPermission:
+    'resourcemanager.projects.getIamPolicy (roles/browser); scope https://www.googleapis.com/auth/cloud-platform.read-only',
 };
 
 export interface GcpProject {

@@ -9,7 +9,8 @@ export const KEYS_SPEC: CallSpec = {
   api: 'IAM API',
   method: 'GET',
   path: '/v1/projects/{project}/serviceAccounts/{account}/keys',
-  requiredPermission: 'iam.serviceAccountKeys.list (roles/iam.securityReviewer); scope cloud-platform',
+  requiredPermission:
+    'iam.serviceAccountKeys.list (roles/iam.serviceAccountViewer); scope https://www.googleapis.com/auth/iam',
 };
 
 const FIELDS =

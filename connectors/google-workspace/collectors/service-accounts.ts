@@ -12,7 +12,7 @@ export const ACCOUNTS_SPEC: CallSpec = {
   method: 'GET',
   path: '/v1/projects/{project}/serviceAccounts',
   requiredPermission:
-    'iam.serviceAccounts.list (roles/iam.serviceAccountViewer or roles/iam.securityReviewer); scope cloud-platform (IAM accepts no narrower scope)',
+    'iam.serviceAccounts.list (roles/iam.serviceAccountViewer); scope https://www.googleapis.com/auth/iam (IAM has no read-only scope)',
 };
 
 const FIELDS = 'nextPageToken,accounts(projectId,uniqueId,email,displayName,oauth2ClientId,disabled)';

@@ -3,13 +3,17 @@ import type { iam_v1 } from '@googleapis/iam';
 import type { EmulatorContext } from '../platform.js';
 import type { EmuRequest, EmuResponse, Route } from '../router.js';
 import type { KeyRec, ProjectRec, ServiceAccountRec, WorkspaceData } from './data.js';
-import { type ApiFamily, googleError, invalidArgument } from './google-errors.js';
+import {
+  KEYS_LIST,
+  PROJECTS_GET_IAM_POLICY,
+  PROJECTS_SEARCH,
+  SERVICE_ACCOUNTS_LIST,
+} from './discovery-facts.js';
+import { type ApiFamily, googleError, invalidArgument, unknownBodyField } from './google-errors.js';
 import { checkAccess } from './oauth.js';
+import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
 import { KEYS_SHAPE, POLICY_SHAPE, PROJECTS_SHAPE, SERVICE_ACCOUNTS_SHAPE } from './shapes.js';
-
-const CLOUD = 'https://www.googleapis.com/auth/cloud-platform';
-const CLOUD_READ = 'https://www.googleapis.com/auth/cloud-platform.read-only';
 
 const SEARCH: ApiFamily = {
   service: 'cloudresourcemanager.googleapis.com',
@@ -32,6 +36,10 @@ const LIST_KEYS: ApiFamily = {
   method: 'google.iam.admin.v1.IAM.ListServiceAccountKeys',
 };
 
+/**
+ * IAM's refusal: 403 PERMISSION_DENIED with an ErrorInfo of reason IAM_PERMISSION_DENIED
+ * (googleapis/googleapis google/api/error_reason.proto documents the reason and its metadata).
+ */
 function permissionDenied(api: ApiFamily, permission: string, resource: string): EmuResponse {
   return googleError(
     403,
@@ -107,35 +115,78 @@ export function keyResource(k: KeyRec): iam_v1.Schema$ServiceAccountKey {
   return out;
 }
 
-/** `projects:search` query: space-separated `key:value` terms over the fields used here. */
-function projectFilter(query: string | null): ((p: ProjectRec) => boolean) | null {
-  if (!query) return () => true;
-  const terms: Array<(p: ProjectRec) => boolean> = [];
-  for (const term of query.trim().split(/\s+(?:AND\s+)?/)) {
-    const m = /^([a-zA-Z.]+)[:=](.+)$/.exec(term);
+type ProjectTerm = (p: ProjectRec) => boolean;
+
+const lower = (v: string) => v.toLowerCase();
+/** `how*` matches a prefix; anything else the whole value; case-insensitive throughout. */
+function valueMatch(pattern: string): (v: string | undefined) => boolean {
+  const want = lower(pattern);
+  if (want === '*') return (v) => v !== undefined;
+  if (want.endsWith('*')) return (v) => v !== undefined && lower(v).startsWith(want.slice(0, -1));
+  return (v) => v !== undefined && lower(v) === want;
+}
+
+/**
+ * `projects:search` query, per the discovery description of `query`: `field:value` terms over
+ * displayName/name, parent, parent.type, parent.id, id/projectId, state/lifecycleState, labels and
+ * labels.<key>; "Search expressions are case insensitive"; "If multiple fields are included in the
+ * query, then it will return results that match any of the fields" (terms joined by AND must all hold).
+ * Null for a query the emulator cannot read (refused as an invalid argument).
+ */
+function projectFilter(query: string | null): ProjectTerm | null {
+  if (!query || query.trim() === '') return () => true;
+  const words = query.trim().split(/\s+/);
+  const all = words.includes('AND');
+  const terms: ProjectTerm[] = [];
+  for (const word of words.filter((w) => w !== 'AND' && w !== 'OR')) {
+    const m = /^([a-zA-Z.]+)[:=](.+)$/.exec(word);
     if (!m) return null;
-    const value = m[2]!.replace(/^"|"$/g, '');
-    switch (m[1]!.toLowerCase()) {
-      case 'state':
-      case 'lifecyclestate':
-        terms.push((p) => p.state === value.toUpperCase());
-        break;
-      case 'parent':
-        terms.push((p) => p.parent === value);
-        break;
-      case 'id':
-      case 'projectid':
-        terms.push((p) => p.projectId === value);
-        break;
-      case 'displayname':
-      case 'name':
-        terms.push((p) => p.displayName === value);
-        break;
-      default:
-        return null;
-    }
+    const match = valueMatch(m[2]!.replace(/^"|"$/g, ''));
+    const field = lower(m[1]!);
+    if (field === 'state' || field === 'lifecyclestate') terms.push((p) => match(p.state));
+    else if (field === 'parent') terms.push((p) => match(p.parent));
+    else if (field === 'parent.type') terms.push((p) => match(p.parent.split('/')[0]?.replace(/s$/, '')));
+    else if (field === 'parent.id') terms.push((p) => match(p.parent.split('/')[1]));
+    else if (field === 'id' || field === 'projectid') terms.push((p) => match(p.projectId));
+    else if (field === 'displayname' || field === 'name') terms.push((p) => match(p.displayName));
+    else if (field === 'labels')
+      terms.push((p) => Object.entries(p.labels).some(([k, v]) => match(k) || match(v)));
+    else if (field.startsWith('labels.')) terms.push((p) => match(p.labels[m[1]!.slice('labels.'.length)]));
+    else return null;
   }
-  return (p) => terms.every((t) => t(p));
+  return all ? (p) => terms.every((t) => t(p)) : (p) => terms.some((t) => t(p));
+}
+
+/**
+ * The getIamPolicy body: a GetIamPolicyRequest (`options.requestedPolicyVersion` only). One Platform
+ * refuses unknown JSON fields (`Invalid JSON payload received. Unknown name "x": Cannot find field.`),
+ * and "Valid values are 0, 1, and 3. Requests specifying an invalid value will be rejected."
+ * (discovery schemas.GetPolicyOptions.properties.requestedPolicyVersion).
+ */
+function policyRequestError(req: EmuRequest): EmuResponse | null {
+  const text = req.body.toString('utf8').trim();
+  if (text === '') return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return invalidArgument(GET_POLICY, 'Invalid JSON payload received.');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return invalidArgument(GET_POLICY, 'Invalid JSON payload received.');
+  }
+  for (const k of Object.keys(body)) if (k !== 'options') return unknownBodyField(GET_POLICY, k, null);
+  const options = (body as { options?: unknown }).options;
+  if (options === undefined || options === null) return null;
+  if (typeof options !== 'object') return invalidArgument(GET_POLICY, 'Invalid JSON payload received.');
+  for (const k of Object.keys(options)) {
+    if (k !== 'requestedPolicyVersion') return unknownBodyField(GET_POLICY, k, 'options');
+  }
+  const v = (options as { requestedPolicyVersion?: unknown }).requestedPolicyVersion;
+  if (v !== undefined && v !== 0 && v !== 1 && v !== 3) {
+    return invalidArgument(GET_POLICY, 'Request contains an invalid argument.');
+  }
+  return null;
 }
 
 export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: EmulatorContext): Route[] {
@@ -148,11 +199,15 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
-        const access = checkAccess(req, ctx, world, { scopes: [CLOUD, CLOUD_READ], api: SEARCH });
+        const access = checkAccess(req, ctx, world, { scopes: PROJECTS_SEARCH.scopes, api: SEARCH });
         if (isResponse(access)) return access;
+        const invalid = checkParams(req, PROJECTS_SEARCH, SEARCH);
+        if (invalid) return invalid;
         const filter = projectFilter(req.query.get('query'));
         if (!filter) return invalidArgument(SEARCH, 'Request contains an invalid argument.');
-        const size = pageSize(req, SEARCH, 'pageSize', { def: 100, max: 500, clamp: true });
+        // No maximum is documented ("The server can return fewer projects than requested"): the emulator
+        // serves at most 500 a page.
+        const size = pageSize(req, SEARCH, 'pageSize', { def: 100, max: 500 });
         if (isResponse(size)) return size;
         const page = decodePageToken(req, SEARCH);
         if (isResponse(page)) return page;
@@ -178,9 +233,15 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
-        const access = checkAccess(req, ctx, world, { scopes: [CLOUD, CLOUD_READ], api: GET_POLICY });
+        const access = checkAccess(req, ctx, world, {
+          scopes: PROJECTS_GET_IAM_POLICY.scopes,
+          api: GET_POLICY,
+        });
         if (isResponse(access)) return access;
+        const invalid = checkParams(req, PROJECTS_GET_IAM_POLICY, GET_POLICY) ?? policyRequestError(req);
+        if (invalid) return invalid;
         const resource = `projects/${req.params.project}`;
+        // "Permission is denied if the policy or the resource do not exist." (discovery description)
         const p = world.findProject(req.params.project!);
         if (!p || !cloudAccess(world, access.grant)) {
           return permissionDenied(GET_POLICY, 'resourcemanager.projects.getIamPolicy', resource);
@@ -206,15 +267,22 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
-        const access = checkAccess(req, ctx, world, { scopes: [CLOUD], api: LIST_ACCOUNTS });
+        // iam:v1 accepts cloud-platform only (auth.oauth2.scopes of its discovery document).
+        const access = checkAccess(req, ctx, world, {
+          scopes: SERVICE_ACCOUNTS_LIST.scopes,
+          api: LIST_ACCOUNTS,
+        });
         if (isResponse(access)) return access;
+        const invalid = checkParams(req, SERVICE_ACCOUNTS_LIST, LIST_ACCOUNTS);
+        if (invalid) return invalid;
         const resource = `projects/${req.params.project}`;
         if (!cloudAccess(world, access.grant)) {
           return permissionDenied(LIST_ACCOUNTS, 'iam.serviceAccounts.list', resource);
         }
         const p = world.findProject(req.params.project!);
         if (!p) return notFound();
-        const size = pageSize(req, LIST_ACCOUNTS, 'pageSize', { def: 20, max: 100, clamp: true });
+        // "The default is 20, and the maximum is 100." (discovery parameters.pageSize.description)
+        const size = pageSize(req, LIST_ACCOUNTS, 'pageSize', { def: 20, max: 100 });
         if (isResponse(size)) return size;
         const page = decodePageToken(req, LIST_ACCOUNTS);
         if (isResponse(page)) return page;
@@ -234,8 +302,10 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
-        const access = checkAccess(req, ctx, world, { scopes: [CLOUD], api: LIST_KEYS });
+        const access = checkAccess(req, ctx, world, { scopes: KEYS_LIST.scopes, api: LIST_KEYS });
         if (isResponse(access)) return access;
+        const invalid = checkParams(req, KEYS_LIST, LIST_KEYS);
+        if (invalid) return invalid;
         const resource = `projects/${req.params.project}/serviceAccounts/${req.params.account}`;
         if (!cloudAccess(world, access.grant)) {
           return permissionDenied(LIST_KEYS, 'iam.serviceAccountKeys.list', resource);
@@ -250,18 +320,29 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
           sa = world.serviceAccounts(p).find((a) => a.email === accountKey || a.uniqueId === accountKey);
           if (sa) break;
         }
-        if (!sa) return notFound();
+        // With `-` for the project, an account that does not exist answers 403, not 404 ("if you try to
+        // access the service account `projects/-/serviceAccounts/fake@example.com`, which does not exist,
+        // the response contains an HTTP `403 Forbidden` error", discovery parameters.name.description).
+        if (!sa) {
+          return req.params.project === '-'
+            ? permissionDenied(LIST_KEYS, 'iam.serviceAccountKeys.list', resource)
+            : notFound();
+        }
         const types = req.query.getAll('keyTypes');
         for (const t of types) {
-          if (t !== 'USER_MANAGED' && t !== 'SYSTEM_MANAGED' && t !== 'KEY_TYPE_UNSPECIFIED') {
+          if (!KEYS_LIST.params.keyTypes!.enum!.includes(t)) {
             return invalidArgument(
               LIST_KEYS,
               `Invalid value at 'key_types' (type.googleapis.com/google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType), "${t}"`,
             );
           }
         }
-        const wanted = types.filter((t) => t !== 'KEY_TYPE_UNSPECIFIED');
-        const keys = world.keys(sa).filter((k) => wanted.length === 0 || wanted.includes(k.keyType));
+        // "Unspecified key type. The presence of this in the message will immediately result in an error."
+        // and "Duplicate key types are not allowed." (discovery parameters.keyTypes)
+        if (types.includes('KEY_TYPE_UNSPECIFIED') || new Set(types).size !== types.length) {
+          return invalidArgument(LIST_KEYS, 'Request contains an invalid argument.');
+        }
+        const keys = world.keys(sa).filter((k) => types.length === 0 || types.includes(k.keyType));
         const body: iam_v1.Schema$ListServiceAccountKeysResponse = {};
         if (keys.length > 0) body.keys = keys.map(keyResource);
         return ok(req, LIST_KEYS, body, KEYS_SHAPE);

@@ -39,10 +39,19 @@ function signAccess(ctx: EmulatorContext, payload: string): string {
 }
 
 /**
- * `POST /token`: the JWT-bearer grant google-auth-library's JWT client uses. The assertion must be RS256,
- * signed with the scanner service account's key, `iss` = its email, a short-lived `iat`/`exp`, the Google
- * token URL (or the emulator's) as `aud`, and a `scope`. With `sub` (domain-wide delegation), the subject
- * must be an active user and every scope must be delegated to the service account's client id.
+ * `POST /token`: the JWT-bearer grant of "Using OAuth 2.0 for Server to Server Applications"
+ * (https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests):
+ * `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` and `assertion`; the JWT header
+ * `{"alg":"RS256","typ":"JWT"}`; claims `iss` (the service account's email), `scope` (space-delimited),
+ * `aud` (always `https://oauth2.googleapis.com/token`), `exp` ("a maximum of 1 hour after the issued
+ * time") and `iat`; `sub` for domain-wide delegation ("The email address of the user for which the
+ * application is requesting delegated access"), where every requested scope must be among those the
+ * admin authorised for the service account's client id (Admin console → Security → API controls →
+ * Domain-wide delegation). Error codes and descriptions: the page's "Addressing JWT access token
+ * errors" table; the delegation ones as quoted by GAM-team/GAM src/gam/gapi/errors.py
+ * (`invalid_grant: Invalid email or User ID`, `invalid_grant: Not a valid email`, `unauthorized_client:
+ * Client is unauthorized to retrieve access tokens using this method, or client not authorized for any
+ * of the scopes requested`).
  */
 export function tokenEndpoint(data: () => WorkspaceData | undefined, ctx: EmulatorContext) {
   return (req: EmuRequest): EmuResponse => {
@@ -70,8 +79,9 @@ export function tokenEndpoint(data: () => WorkspaceData | undefined, ctx: Emulat
       Buffer.from(parts[2]!, 'base64url'),
     );
     if (!ok) return oauthError(400, 'invalid_grant', 'Invalid JWT Signature.');
-    const aud = claims.aud;
-    if (aud !== GOOGLE_TOKEN_URL && aud !== `${req.origin}/token`) {
+    // `aud` is Google's token URL whatever endpoint the grant is posted to (google-auth-library posts to
+    // the emulator through its interceptor and keeps this `aud`).
+    if (claims.aud !== GOOGLE_TOKEN_URL) {
       return oauthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
     }
     // Wall-clock time: the client signs with its own clock, not the world's fixed one.
@@ -95,6 +105,7 @@ export function tokenEndpoint(data: () => WorkspaceData | undefined, ctx: Emulat
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
     if (scopes.length === 0) return oauthError(400, 'invalid_scope', 'Empty or missing scope not allowed.');
     const sub = typeof claims.sub === 'string' && claims.sub ? claims.sub : null;
+    if (sub && !/^[^@\s]+@[^@\s]+$/.test(sub)) return oauthError(400, 'invalid_grant', 'Not a valid email.');
     if (sub) {
       const user = world.findUser(sub);
       if (!user || user.suspended || user.archived)

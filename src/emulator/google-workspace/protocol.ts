@@ -37,21 +37,24 @@ export function decodePageToken(req: EmuRequest, api: ApiFamily): { cursor: stri
   return invalidArgument(api, api.legacy ? 'Invalid Input: pageToken' : 'The page token is invalid.');
 }
 
-/** An integer page size parameter: Admin SDK rejects out-of-range values, One Platform APIs clamp them. */
+/**
+ * The page size to serve, once `checkParams` has checked the value against its discovery facts. Admin
+ * SDK refuses values outside `minimum`/`maximum` (done there). One Platform APIs follow AIP-158
+ * (https://google.aip.dev/158): unset or 0 is the default, above the maximum is coerced to it, and a
+ * negative size is INVALID_ARGUMENT.
+ */
 export function pageSize(
   req: EmuRequest,
   api: ApiFamily,
   param: string,
-  { def, max, clamp }: { def: number; max: number; clamp: boolean },
+  { def, max }: { def: number; max: number },
 ): number | EmuResponse {
   const raw = req.query.get(param);
   if (raw == null || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n)) return invalidArgument(api, `Invalid value '${raw}'. Values must be an integer.`);
-  if (clamp) return n <= 0 ? def : Math.min(n, max);
-  if (n < 1 || n > max)
-    return invalidArgument(api, `Invalid value '${raw}'. Values must be within the range: [1, ${max}]`);
-  return n;
+  if (n < 0) return invalidArgument(api, 'Request contains an invalid argument.');
+  if (n === 0) return def;
+  return Math.min(n, max);
 }
 
 /** 200 with the body cut down to `fields`, or 400 for a selection of fields the type does not have. */
@@ -64,7 +67,14 @@ export function ok(req: EmuRequest, api: ApiFamily, body: object, shape: Shape):
     return { status: 200, body: applyFields(body, tree) };
   } catch (err) {
     if (err instanceof FieldSelectionError) {
-      return googleError(400, err.message, { legacy: api.legacy, reason: 'invalidParameter' });
+      // "the server returns an HTTP 400 Bad Request status code, along with an error message telling the
+      // user what was wrong with their fields selection (for example, "Invalid field selection a/b")"
+      // (developers.google.com/workspace/admin/directory/v1/guides/performance#partial-response).
+      return googleError(400, err.message, {
+        legacy: api.legacy,
+        reason: 'invalidParameter',
+        location: { location: 'fields', locationType: 'parameter' },
+      });
     }
     throw err;
   }

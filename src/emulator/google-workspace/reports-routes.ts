@@ -2,8 +2,10 @@ import type { admin_reports_v1 } from '@googleapis/admin';
 import type { EmulatorContext } from '../platform.js';
 import type { EmuRequest, Route } from '../router.js';
 import type { EventFilter, EventRec, WorkspaceData } from './data.js';
-import { type ApiFamily, googleError, invalidArgument } from './google-errors.js';
+import { ACTIVITIES_LIST as ACTIVITIES_LIST_FACTS } from './discovery-facts.js';
+import { type ApiFamily, googleError, invalidArgument, invalidParameter } from './google-errors.js';
 import { checkAccess } from './oauth.js';
+import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
 import { ACTIVITIES_SHAPE } from './shapes.js';
 
@@ -12,33 +14,6 @@ const ACTIVITIES_LIST: ApiFamily = {
   legacy: true,
   method: 'google.admin.AdminService.listActivities',
 };
-const AUDIT_SCOPES = ['https://www.googleapis.com/auth/admin.reports.audit.readonly'];
-
-/** Applications the Reports API knows; the emulator has events for `token` and `admin` only. */
-const KNOWN_APPLICATIONS = new Set([
-  'access_transparency',
-  'admin',
-  'calendar',
-  'chat',
-  'chrome',
-  'context_aware_access',
-  'data_studio',
-  'drive',
-  'gcp',
-  'groups',
-  'groups_enterprise',
-  'jamboard',
-  'keep',
-  'login',
-  'meet',
-  'mobile',
-  'rules',
-  'saml',
-  'token',
-  'user_accounts',
-  'vault',
-]);
-
 export function activityResource(e: EventRec, world: WorkspaceData): admin_reports_v1.Schema$Activity {
   return {
     kind: 'admin#reports#activity',
@@ -56,23 +31,24 @@ export function activityResource(e: EventRec, world: WorkspaceData): admin_repor
   };
 }
 
-/** `filters=client_id==abc,app_name<>x`: event parameters compared with == or <> (the operators used here). */
+/**
+ * `filters=client_id==abc,app_name<>x`: event parameters compared with `==`, `<>`, `<`, `<=`, `>`, `>=`,
+ * comma-separated (discovery `parameters.filters.description` of reports.activities.list).
+ */
 function parseFilters(raw: string | null): EventFilter[] | null {
   if (!raw) return [];
   const out: EventFilter[] = [];
   for (const part of raw.split(',')) {
-    const m = /^([A-Za-z_]+)(==|<>)(.*)$/.exec(part.trim());
+    const m = /^([A-Za-z0-9_]+)(==|<>|<=|>=|<|>)(.*)$/.exec(part.trim());
     if (!m) return null;
-    out.push({ name: m[1]!, op: m[2] as '==' | '<>', value: m[3]! });
+    out.push({ name: m[1]!, op: m[2] as EventFilter['op'], value: m[3]! });
   }
   return out;
 }
 
-function parseTime(raw: string | null): number | null | undefined {
-  if (raw == null || raw === '') return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(raw)) return null;
-  const t = Date.parse(raw);
-  return Number.isNaN(t) ? null : t;
+/** Epoch ms of an RFC 3339 time that `checkParams` has matched against the discovery pattern. */
+function timeOf(raw: string | null): number | undefined {
+  return raw ? Date.parse(raw) : undefined;
 }
 
 export function reportsRoutes(data: () => WorkspaceData | undefined, ctx: EmulatorContext): Route[] {
@@ -85,45 +61,56 @@ export function reportsRoutes(data: () => WorkspaceData | undefined, ctx: Emulat
         const world = data();
         if (!world) return googleError(404, 'Not Found', { reason: 'notFound' });
         const access = checkAccess(req, ctx, world, {
-          scopes: AUDIT_SCOPES,
+          scopes: ACTIVITIES_LIST_FACTS.scopes,
           admin: true,
           api: ACTIVITIES_LIST,
         });
         if (isResponse(access)) return access;
         const app = req.params.applicationName!;
-        if (!KNOWN_APPLICATIONS.has(app)) {
-          return invalidArgument(ACTIVITIES_LIST, `Invalid value '${app}' for applicationName`);
-        }
+        // applicationName enum/pattern, customerId, startTime/endTime (RFC 3339), filters, groupIdFilter and
+        // orgUnitID patterns, maxResults 1–1000: all from the discovery document.
+        const invalid = checkParams(req, ACTIVITIES_LIST_FACTS, ACTIVITIES_LIST, { applicationName: app });
+        if (invalid) return invalid;
         const customerId = req.query.get('customerId');
-        if (customerId && customerId !== world.customer.id) {
+        if (customerId && customerId !== 'my_customer' && customerId !== world.customer.id) {
           return googleError(403, 'Not Authorized to access this resource/api', { reason: 'forbidden' });
         }
         let actorId: string | null = null;
         const userKey = req.params.userKey!;
         if (userKey !== 'all') {
           const user = world.findUser(userKey);
+          // Google documents no wording for an unknown userKey here; 400 with the key named.
           if (!user) return invalidArgument(ACTIVITIES_LIST, 'Bad Request: userKey');
           actorId = user.id;
         }
-        const start = parseTime(req.query.get('startTime'));
-        const end = parseTime(req.query.get('endTime'));
-        if (start === null)
-          return invalidArgument(ACTIVITIES_LIST, 'Invalid value for startTime (RFC 3339 expected)');
-        if (end === null)
-          return invalidArgument(ACTIVITIES_LIST, 'Invalid value for endTime (RFC 3339 expected)');
-        // startTime must lie before endTime and before the time of the request (the world's clock here).
-        if (start !== undefined && start > world.now.getTime()) {
-          return invalidArgument(
+        const start = timeOf(req.query.get('startTime'));
+        const end = timeOf(req.query.get('endTime'));
+        // "The startTime must be before the endTime (if specified) and the current time when the request
+        // is made, or the API returns an error", and a startTime more than 180 days back reads the last 180
+        // days (discovery, startTime/endTime descriptions). A window that ends before the retained log
+        // starts is refused the same way: 400 "Invalid request: Start time is after end time."
+        // (googleapis/google-api-python-client#148, for startTime/endTime both older than 180 days).
+        const retainedFrom = world.now.getTime() - world.retentionDays * 86_400_000;
+        const effectiveStart = start === undefined ? undefined : Math.max(start, retainedFrom);
+        if (
+          effectiveStart !== undefined &&
+          (effectiveStart > world.now.getTime() || (end !== undefined && effectiveStart > end))
+        ) {
+          return invalidParameter(
             ACTIVITIES_LIST,
-            'Start time must be less than or equal to the current time.',
+            'startTime',
+            'Invalid request: Start time is after end time.',
           );
         }
-        if (start !== undefined && end !== undefined && start > end) {
-          return invalidArgument(ACTIVITIES_LIST, 'Start time must be less than or equal to end time.');
-        }
         const filters = parseFilters(req.query.get('filters'));
-        if (!filters) return invalidArgument(ACTIVITIES_LIST, 'Invalid value for filters');
-        const max = pageSize(req, ACTIVITIES_LIST, 'maxResults', { def: 1000, max: 1000, clamp: false });
+        if (!filters) {
+          return invalidParameter(
+            ACTIVITIES_LIST,
+            'filters',
+            `Invalid value '${req.query.get('filters')}'. Values must match the following regular expression: '${ACTIVITIES_LIST_FACTS.params.filters!.pattern}'`,
+          );
+        }
+        const max = pageSize(req, ACTIVITIES_LIST, 'maxResults', { def: 1000, max: 1000 });
         if (isResponse(max)) return max;
         const page = decodePageToken(req, ACTIVITIES_LIST);
         if (isResponse(page)) return page;

@@ -14,7 +14,7 @@ function stripComments(text: string): string {
 }
 
 /** Split `a?: T; b?: { x?: U; };` at top-level semicolons into [name, type] pairs. */
-function members(body: string): Map<string, string> {
+export function memberTypes(body: string): Map<string, string> {
   const out = new Map<string, string>();
   let depth = 0;
   let current = '';
@@ -30,7 +30,7 @@ function members(body: string): Map<string, string> {
   return out;
   function add(m: string) {
     const t = m.trim();
-    const match = /^([A-Za-z_$][A-Za-z0-9_$]*|\[[^\]]+\])\??\s*:\s*([\s\S]+)$/.exec(t);
+    const match = /^([A-Za-z_$][A-Za-z0-9_$]*|'[^']+'|\[[^\]]+\])\??\s*:\s*([\s\S]+)$/.exec(t);
     if (match) out.set(match[1]!, match[2]!.trim());
   }
 }
@@ -47,7 +47,7 @@ export function loadSchemas(moduleFile: string): SchemaSet {
       if (text[i] === '{') depth++;
       if (text[i] === '}') depth--;
     }
-    schemas.set(m[1]!, members(text.slice(re.lastIndex, i - 1)));
+    schemas.set(m[1]!, memberTypes(text.slice(re.lastIndex, i - 1)));
   }
   return schemas;
 }
@@ -78,7 +78,11 @@ export function checkValue(value: unknown, type: string, schemas: SchemaSet, pat
     return typeof value === t ? [] : [`${path}: expected ${t}, got ${typeof value}`];
   }
   const schema = /^Schema\$([A-Za-z0-9_]+)$/.exec(t);
-  const fields = schema ? schemas.get(schema[1]!) : t.startsWith('{') ? members(t.slice(1, -1)) : undefined;
+  const fields = schema
+    ? schemas.get(schema[1]!)
+    : t.startsWith('{')
+      ? memberTypes(t.slice(1, -1))
+      : undefined;
   if (!fields) return [`${path}: cannot check type ${t}`];
   if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: expected an object`];
   const index = [...fields.keys()].find((k) => k.startsWith('['));
@@ -86,5 +90,43 @@ export function checkValue(value: unknown, type: string, schemas: SchemaSet, pat
     const ft = fields.get(k) ?? (index ? fields.get(index) : undefined);
     if (ft === undefined) return [`${path}.${k}: not in ${t.startsWith('{') ? 'the inline type' : t}`];
     return checkValue(v, ft, schemas, `${path}.${k}`);
+  });
+}
+
+/** The fields of an object type (`Schema$User`, an inline `{…}`, arrays of either), or undefined for leaves. */
+function objectFields(type: string, schemas: SchemaSet): Map<string, string> | undefined {
+  const t = unwrap(type);
+  const arrayOf = /^Array<([\s\S]+)>$/.exec(t)?.[1] ?? (t.endsWith('[]') ? t.slice(0, -2) : undefined);
+  if (arrayOf !== undefined) return objectFields(arrayOf, schemas);
+  const schema = /^Schema\$([A-Za-z0-9_]+)$/.exec(t);
+  if (schema) return schemas.get(schema[1]!);
+  if (t.startsWith('{')) return memberTypes(t.slice(1, -1));
+  return undefined;
+}
+
+/** A parsed `fields` selection: name → nested selection, or true for the whole field. */
+export type FieldSelection = Map<string, FieldSelection | true>;
+
+/**
+ * Fields of a `fields=` selection that the response type does not have (`users/primaryMail`). Arrays are
+ * transparent, `*` selects everything at its level, maps (`{[key: string]: T}`) accept any key.
+ */
+export function unknownSelectedFields(
+  selection: FieldSelection,
+  type: string,
+  schemas: SchemaSet,
+  where = '',
+): string[] {
+  const fields = objectFields(type, schemas);
+  if (!fields) return [];
+  const index = [...fields.keys()].find((k) => k.startsWith('['));
+  return [...selection].flatMap(([name, sub]) => {
+    if (name === '*')
+      return sub === true
+        ? []
+        : [...fields.values()].flatMap((ft) => unknownSelectedFields(sub, ft, schemas, `${where}*/`));
+    const ft = fields.get(name) ?? (index ? fields.get(index) : undefined);
+    if (ft === undefined) return [`${where}${name}`];
+    return sub === true ? [] : unknownSelectedFields(sub, ft, schemas, `${where}${name}/`);
   });
 }
