@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, GrantscopeError } from '../errors.js';
 import { scrubText } from '../log/redact.js';
+import { safeText } from '../output/safe-text.js';
 import { TOOL_VERSION } from '../version.js';
 import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
@@ -52,10 +53,12 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof GrantscopeError) {
-      process.stderr.write(`grantscope: ${scrubText(err.message)}\n`);
+      process.stderr.write(`grantscope: ${safeText(scrubText(err.message))}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`grantscope: internal error: ${scrubText((err as Error)?.stack ?? String(err))}\n`);
+    process.stderr.write(
+      `grantscope: internal error: ${safeText(scrubText((err as Error)?.stack ?? String(err)))}\n`,
+    );
     return EXIT.internal;
   }
 }

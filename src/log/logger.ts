@@ -1,3 +1,4 @@
+import { safeText } from '../output/safe-text.js';
 import { scrubText } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -22,7 +23,10 @@ export interface LoggerOptions {
   clock?: () => Date;
 }
 
-/** Logs to stderr (stdout is reserved for command output). Every line passes through `scrubText`. */
+/**
+ * Logs to stderr (stdout is reserved for command output). Every line passes through `scrubText`;
+ * text lines also through `safeText` (JSON lines escape control characters already).
+ */
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const level = options.level ?? 'warn';
   const format = options.format ?? 'text';
@@ -37,7 +41,8 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
       const extra = Object.entries(all)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
-      write(scrubText(`${lvl.padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}`));
+      // Text lines go to a terminal: data quoted in them (an app's name) must not drive it.
+      write(safeText(scrubText(`${lvl.padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}`), { maxLength: 8_000 }));
     }
   };
   return {

@@ -1,3 +1,5 @@
+import { escapeFormatCharactersInJson, markdownText, safeText } from './safe-text.js';
+
 /** Output formats every listing command supports. */
 export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -16,6 +18,13 @@ function cell(v: string | number | boolean | null | undefined): string {
   return String(v);
 }
 
+/** Longest cell shown in a table when its column sets no width: a 100 KB name must not flood the terminal. */
+const TABLE_CELL_MAX = 200;
+/** A spreadsheet cell holds at most 32,767 characters. */
+const CSV_CELL_MAX = 32_000;
+/** Markdown reports are read by people and pasted into tickets. */
+const MD_CELL_MAX = 2_000;
+
 function truncate(s: string, width: number | undefined): string {
   if (!width || s.length <= width) return s;
   return `${s.slice(0, Math.max(1, width - 1))}…`;
@@ -33,7 +42,9 @@ export function renderTable<Row>(
   style: TableStyle = {},
 ): string {
   const texts = rows.map((r) =>
-    columns.map((c) => truncate(cell(c.value(r)).replace(/\s+/g, ' '), c.maxWidth)),
+    columns.map((c) =>
+      truncate(safeText(cell(c.value(r)).replace(/\s+/g, ' '), { maxLength: TABLE_CELL_MAX }), c.maxWidth),
+    ),
   );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...texts.map((t) => t[i]!.length)));
   const pad = (s: string, i: number) =>
@@ -56,7 +67,8 @@ export function renderTable<Row>(
   return `${lines.join('\n')}\n`;
 }
 
-function csvField(s: string): string {
+function csvField(value: string): string {
+  const s = safeText(value, { maxLength: CSV_CELL_MAX });
   // Guard against formula injection when the CSV is opened in a spreadsheet.
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
@@ -71,7 +83,7 @@ export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Ro
 }
 
 function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return markdownText(safeText(s, { maxLength: MD_CELL_MAX })).replace(/\r?\n/g, '<br>');
 }
 
 export function renderMarkdown<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
@@ -96,7 +108,7 @@ export function renderRows<Row>(
 }
 
 export function renderJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${escapeFormatCharactersInJson(JSON.stringify(value, null, 2))}\n`;
 }
 
 const ANSI: Record<string, string> = {

@@ -84,6 +84,27 @@ describe('evaluateRules', () => {
     expect(second!.fingerprint).toBe(first!.fingerprint);
   });
 
+  it('keeps every fingerprint when an app is renamed, so its tickets and exceptions stay attached', async () => {
+    const renamed = world().map((b) =>
+      b.identity
+        ? { ...b, identity: { ...b.identity, displayName: `${b.identity.displayName} (renamed)` } }
+        : b,
+    );
+    const before = await findingsOf(null, world());
+    const after = await findingsOf(null, renamed);
+    expect(before.length).toBeGreaterThan(0);
+    expect(after.map((f) => f.identity.name)).not.toEqual(before.map((f) => f.identity.name));
+    expect(after.map((f) => f.fingerprint).sort()).toEqual(before.map((f) => f.fingerprint).sort());
+    // The identity's native id, unlike its name, is part of what a finding is about.
+    const otherId = world().map((b) =>
+      b.identity ? { ...b, identity: { ...b.identity, nativeId: 'other' } } : b,
+    );
+    const moved = await findingsOf(null, otherId);
+    expect(moved.map((f) => f.fingerprint).filter((fp) => before.some((f) => f.fingerprint === fp))).toEqual(
+      [],
+    );
+  });
+
   it('honours per-rule enabled and severity overrides', async () => {
     const policy = policyWith({
       'over-privileged': { severity: 'info' },

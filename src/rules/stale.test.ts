@@ -28,6 +28,15 @@ describe('stale', () => {
     });
   });
 
+  it('exactly the threshold is not stale yet; one second past it is', async () => {
+    expect(await findingsOf(stale, [bundle(usedDaysAgo(90))])).toEqual([]);
+    const justPast = identity({
+      lastUsed: { at: new Date(AS_OF.getTime() - 90 * 86_400_000 - 1000).toISOString(), source: 'x' },
+    });
+    expect(await findingsOf(stale, [bundle(justPast)])).toHaveLength(1);
+    expect(await findingsOf(stale, [bundle(neverUsed(30))])).toEqual([]);
+  });
+
   it('never used: created 29 days ago is within the grace period; 31 days ago is stale', async () => {
     expect(await findingsOf(stale, [bundle(neverUsed(29))])).toEqual([]);
     const [f] = await findingsOf(stale, [bundle(neverUsed(31))]);
