@@ -11,7 +11,7 @@ export { applyDiff, diffChanges, diffRecords, type SnapshotDiff } from './diff/i
 export { writeClientConfig } from './emulator/client-config.js';
 export { type RunningEmulator, startEmulator } from './emulator/server.js';
 export * from './errors.js';
-export { type Finding, type FindingDraft, RULE_IDS, Severity } from './findings/finding.js';
+export { type Finding, type FindingDraft, Severity } from './findings/finding.js';
 export { createLogger, type Logger } from './log/logger.js';
 export * from './model/index.js';
 export { defaultPolicy, loadPolicy, type Policy } from './policy/index.js';

@@ -8,6 +8,7 @@ import { diffCommand } from './commands/diff.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { findingsCommand } from './commands/findings.js';
 import { inventoryCommand } from './commands/inventory.js';
+import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   inventoryCommand(program);
   diffCommand(program);
   findingsCommand(program);
+  rulesCommand(program);
   demoCommand(program);
   emulatorCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -1,19 +1,15 @@
 import { z } from 'zod';
 import { Json, PlatformId, Timestamp } from '../model/common.js';
 
-export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
-export type Severity = z.infer<typeof Severity>;
-export const SEVERITY_ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+import { Severity } from './severity.js';
 
-export const RULE_IDS = [
-  'over-privileged',
-  'ownerless',
-  'stale',
-  'credential-hygiene',
-  'new-grant',
-  'scope-expansion',
-] as const;
-export const RuleId = z.enum(RULE_IDS);
+export { SEVERITY_ORDER, Severity } from './severity.js';
+
+/**
+ * A rule id: kebab-case. Which ids exist is the rule list's business (`grantscope rules`), so a new
+ * rule, or a plugin's, needs no change to this contract.
+ */
+export const RuleId = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
 export type RuleId = z.infer<typeof RuleId>;
 
 export const FrameworkRefs = z.object({
@@ -43,7 +39,7 @@ export const Finding = z
         'Stable across scans: derived from rule, platform, tenant, identity kind and id, and subject; ' +
           'independent of severity, evidence and time',
       ),
-    rule: RuleId.describe('The rule that produced the finding'),
+    rule: RuleId.describe('Id of the rule that produced the finding (see `grantscope rules`)'),
     severity: Severity,
     platform: PlatformId.describe('Platform id, e.g. github, microsoft365, google-workspace'),
     tenant: z.string().describe('Org login, Entra tenant id or Google customer id'),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { riskCatalog } from '../risk/catalog.js';
-import { RULE_IDS } from './finding.js';
-import { frameworkRefs, frameworkRefsFor, RULE_FINDING_TYPE } from './frameworks.js';
+import { RULES } from '../rules/registry.js';
+import { frameworkRefs, frameworkRefsFor } from './frameworks.js';
 
 describe('framework references', () => {
   it('every rule maps to a finding type the catalog knows', () => {
-    for (const rule of RULE_IDS) expect(riskCatalog().findingTypes).toContain(RULE_FINDING_TYPE[rule]);
+    for (const rule of RULES) expect(riskCatalog().findingTypes).toContain(rule.findingType);
   });
 
   it('stale maps to OWASP NHI1, its NIST CSF subcategories, and the other frameworks as "<framework> <id>"', () => {
@@ -18,20 +18,22 @@ describe('framework references', () => {
   });
 
   it('credential-hygiene uses the long-lived-credential mappings', () => {
-    const refs = frameworkRefs('credential-hygiene', 'microsoft365');
+    const refs = frameworkRefs('long-lived-credential', 'microsoft365');
     expect(refs.owaspNhi).toEqual(['NHI2', 'NHI4', 'NHI6', 'NHI7']);
     expect(refs.nistCsf).toEqual(['PR.AA-01', 'PR.AA-03']);
     expect(refs.other).toContain('CISA SCuBA M365 (ScubaGear) MS.AAD.5.5v1');
   });
 
   it('platform benchmarks apply only to their own platform', () => {
-    const github = frameworkRefs('credential-hygiene', 'github');
+    const github = frameworkRefs('long-lived-credential', 'github');
     expect(github.other.some((r) => r.includes('SCuBA') || r.includes('Microsoft 365'))).toBe(false);
-    expect(frameworkRefs('new-grant', 'google-workspace').other).toContain(
+    expect(frameworkRefs('new-unapproved-grant', 'google-workspace').other).toContain(
       'CISA SCuBA GWS (ScubaGoggles) GWS.COMMONCONTROLS.10.2v1',
     );
-    expect(frameworkRefs('new-grant', 'github').other).toContain('CIS GitHub Benchmark v1.2.0 1.4.1');
-    expect(frameworkRefs('new-grant', 'github').other.some((r) => r.includes('GWS'))).toBe(false);
+    expect(frameworkRefs('new-unapproved-grant', 'github').other).toContain(
+      'CIS GitHub Benchmark v1.2.0 1.4.1',
+    );
+    expect(frameworkRefs('new-unapproved-grant', 'github').other.some((r) => r.includes('GWS'))).toBe(false);
     // Cross-platform controls stay for every platform.
     expect(frameworkRefs('stale', 'github').other).toContain('CIS Controls v8 5.3');
   });

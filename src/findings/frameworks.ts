@@ -1,29 +1,18 @@
 import { type RiskCatalog, riskCatalog } from '../risk/catalog.js';
-import type { FrameworkRefs, RuleId } from './finding.js';
-
-/** The risk catalog's finding type each rule reports (the catalog maps framework controls to these). */
-export const RULE_FINDING_TYPE: Record<RuleId, string> = {
-  'over-privileged': 'over-privileged',
-  ownerless: 'ownerless',
-  stale: 'stale',
-  'credential-hygiene': 'long-lived-credential',
-  'new-grant': 'new-unapproved-grant',
-  'scope-expansion': 'scope-expansion',
-};
+import type { FrameworkRefs } from './finding.js';
 
 const NIST_CSF = 'NIST CSF 2.0';
 
 /**
- * Framework controls a rule's findings map to, from the catalog: OWASP NHI Top 10 ids whose scanner
- * findings include the rule's finding type, NIST CSF 2.0 subcategories, and every other framework's
- * control as `<framework> <id>`, in catalog order.
+ * Framework controls findings of a type map to, from the catalog: OWASP NHI Top 10 ids whose scanner
+ * findings include the finding type (a rule's `findingType`), NIST CSF 2.0 subcategories, and every
+ * other framework's control as `<framework> <id>`, in catalog order.
  */
 export function frameworkRefsFor(
-  rule: RuleId,
+  type: string,
   platform: string | null = null,
   catalog: RiskCatalog = riskCatalog(),
 ): FrameworkRefs {
-  const type = RULE_FINDING_TYPE[rule];
   const controls = catalog.frameworks.filter(
     (f) =>
       f.findings.includes(type) && (!f.platforms || (platform !== null && f.platforms.includes(platform))),
@@ -41,11 +30,11 @@ const cache = new Map<string, FrameworkRefs>();
  * `frameworkRefsFor` with the built-in catalog, computed once per rule and platform; callers get their
  * own copy. Platform-specific benchmarks are included only for their platform.
  */
-export function frameworkRefs(rule: RuleId, platform: string | null = null): FrameworkRefs {
-  const key = `${rule}\u0000${platform ?? ''}`;
+export function frameworkRefs(findingType: string, platform: string | null = null): FrameworkRefs {
+  const key = `${findingType}\u0000${platform ?? ''}`;
   let refs = cache.get(key);
   if (!refs) {
-    refs = frameworkRefsFor(rule, platform);
+    refs = frameworkRefsFor(findingType, platform);
     cache.set(key, refs);
   }
   return { owaspNhi: [...refs.owaspNhi], nistCsf: [...refs.nistCsf], other: [...refs.other] };

@@ -1,8 +1,47 @@
-import { SEVERITY_ORDER, type Severity } from '../findings/finding.js';
+import { z } from 'zod';
+import { SEVERITY_ORDER, Severity } from '../findings/severity.js';
 import type { Credential, Json } from '../model/index.js';
-import type { RulePolicies } from '../policy/schema.js';
 import { bundleIdentity, DAY_MS, wholeDays } from './bundle-facts.js';
-import { defineRule, type RuleResult } from './rule.js';
+import { defineRule, type RulePolicySchema, type RuleResult } from './rule.js';
+import { days, perCredentialType } from './settings.js';
+
+export const DEFAULT_MAX_LIFETIME_DAYS = {
+  'client-secret': 180,
+  certificate: 365,
+  'service-account-key': 90,
+  pat: 366,
+  default: 366,
+};
+
+export const DEFAULT_NO_EXPIRY_SEVERITY: Record<string, Severity> & { default: Severity } = {
+  default: 'high',
+  'deploy-key': 'low',
+  'ssh-key': 'low',
+  // Webhook secrets have no expiry on any platform; rotation is the user's call.
+  'webhook-secret': 'low',
+};
+
+const SETTINGS = {
+  expiringWithinDays: days
+    .default(30)
+    .describe('A credential expiring within this many days of as-of is flagged as expiring soon'),
+  maxLifetimeDays: perCredentialType(days, DEFAULT_MAX_LIFETIME_DAYS).describe(
+    'Longest acceptable lifetime (expiresAt - createdAt) per credential type; `default` for the rest',
+  ),
+  problemSeverity: z
+    .strictObject({
+      expired: Severity.default('medium'),
+      expiringSoon: Severity.default('low'),
+      overMaxLifetime: Severity.default('medium'),
+      noExpiry: perCredentialType(Severity, DEFAULT_NO_EXPIRY_SEVERITY).describe(
+        'Per credential type: a secret that never expires is worse than an SSH deploy key that never does',
+      ),
+    })
+    .prefault({})
+    .describe('Severity of each problem; the finding takes the worst'),
+};
+type CredentialHygienePolicy = z.output<RulePolicySchema<typeof SETTINGS>>;
+
 import { capitalise, dayCount, describeCredential, identityLabel, whereToManage } from './wording.js';
 
 type Problem = 'expired' | 'expiring-soon' | 'no-expiry' | 'over-max-lifetime';
@@ -16,7 +55,7 @@ interface Found {
 /** What is wrong with one credential at `asOf` (empty when nothing is). */
 export function credentialProblems(
   c: Credential,
-  policy: RulePolicies['credential-hygiene'],
+  policy: CredentialHygienePolicy,
   asOf: Date,
 ): { found: Found[]; facts: Record<string, Json> } {
   const now = asOf.getTime();
@@ -81,7 +120,9 @@ function remediationFor(c: Credential, problems: readonly Problem[], maxDays: nu
 export const credentialHygiene = defineRule({
   id: 'credential-hygiene',
   description: 'Credentials that expired, expire soon, never expire or live longer than their type allows.',
+  findingType: 'long-lived-credential',
   needsDiff: false,
+  settings: SETTINGS,
   evaluate(bundle, { policy, asOf }) {
     const out: RuleResult[] = [];
     const who = bundleIdentity(bundle);

@@ -1,5 +1,5 @@
 import type { SnapshotDiff } from '../diff/types.js';
-import { type FindingDraft, type RuleId, SEVERITY_ORDER } from '../findings/finding.js';
+import { type FindingDraft, SEVERITY_ORDER } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
 import { frameworkRefs } from '../findings/frameworks.js';
 import type { Policy } from '../policy/schema.js';
@@ -7,13 +7,14 @@ import type { IdentityBundle } from '../store/store.js';
 import { bundleIdentity } from './bundle-facts.js';
 import { indexDiff } from './diff-index.js';
 import { RULES } from './registry.js';
-import type { AnyRule, Rule, RuleContext, RuleResult } from './rule.js';
+import type { AnyRule, RuleResult } from './rule.js';
 
 export interface EvaluateOptions {
   /** The snapshot's identities, as `SnapshotStore.readSnapshot` streams them. */
   bundles: AsyncIterable<IdentityBundle> | Iterable<IdentityBundle>;
   /** Changes since the previous scan; null on the first scan (rules that need a diff do not run). */
   diff: SnapshotDiff | null;
+  /** The policy (for rules beyond the built-in ones: parsed with `policySchemaFor(rules)`). */
   policy: Policy;
   /** The time rules judge against: the scan time, or `--as-of`. */
   asOf: Date;
@@ -29,19 +30,29 @@ export function compareFindings(a: FindingDraft, b: FindingDraft): number {
   );
 }
 
-export function toDraft(rule: RuleId, bundle: IdentityBundle, r: RuleResult, policy: Policy): FindingDraft {
+/** The settings of `rule` in `policy` (rules beyond the built-in ones have sections of their own). */
+function settingsOf(
+  policy: Policy,
+  rule: AnyRule,
+): { enabled: boolean; severity: FindingDraft['severity'] | null } {
+  return (policy.rules as Record<string, { enabled: boolean; severity: FindingDraft['severity'] | null }>)[
+    rule.id
+  ]!;
+}
+
+export function toDraft(rule: AnyRule, bundle: IdentityBundle, r: RuleResult, policy: Policy): FindingDraft {
   const who = bundleIdentity(bundle);
   return {
     fingerprint: findingFingerprint({
-      rule,
+      rule: rule.id,
       platform: who.platform,
       tenant: who.tenant,
       identityKind: who.kind,
       identityId: who.nativeId,
       subject: r.subject,
     }),
-    rule,
-    severity: policy.rules[rule].severity ?? r.severity,
+    rule: rule.id,
+    severity: settingsOf(policy, rule).severity ?? r.severity,
     platform: who.platform,
     tenant: who.tenant,
     identity: { kind: who.kind, id: who.nativeId, name: who.name },
@@ -49,7 +60,9 @@ export function toDraft(rule: RuleId, bundle: IdentityBundle, r: RuleResult, pol
     title: r.title,
     evidence: r.evidence,
     remediation: r.remediation,
-    frameworks: frameworkRefs(rule, who.platform),
+    frameworks: rule.frameworks
+      ? structuredClone(rule.frameworks)
+      : frameworkRefs(rule.findingType, who.platform),
   };
 }
 
@@ -62,14 +75,15 @@ export function toDraft(rule: RuleId, bundle: IdentityBundle, r: RuleResult, pol
 export async function evaluateRules(options: EvaluateOptions): Promise<FindingDraft[]> {
   const { policy, asOf } = options;
   const diff = options.diff ? indexDiff(options.diff) : null;
-  const active = (options.rules ?? RULES).filter((r) => policy.rules[r.id].enabled && (!r.needsDiff || diff));
+  const rules: readonly AnyRule[] = options.rules ?? RULES;
+  const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
   const drafts: FindingDraft[] = [];
   const seen = new Set<string>();
   for await (const bundle of options.bundles) {
     for (const rule of active) {
-      const ctx = { policy: policy.rules[rule.id], asOf, diff } as RuleContext;
-      for (const result of (rule as Rule).evaluate(bundle, ctx)) {
-        const draft = toDraft(rule.id, bundle, result, policy);
+      const ctx = { policy: settingsOf(policy, rule), asOf, diff };
+      for (const result of rule.evaluate(bundle, ctx)) {
+        const draft = toDraft(rule, bundle, result, policy);
         // The same identity in two bundles (never expected from the store) must not double-report.
         if (seen.has(draft.fingerprint)) continue;
         seen.add(draft.fingerprint);

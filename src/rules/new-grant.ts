@@ -1,4 +1,4 @@
-import type { Severity } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
 import type { RiskTier } from '../model/index.js';
 import { bundleIdentity, byRisk, highestTier } from './bundle-facts.js';
 import { cappedList, grantEvidence } from './evidence.js';
@@ -17,7 +17,9 @@ const SEVERITY_BY_TIER: Record<RiskTier, Severity> = {
 export const newGrant = defineRule({
   id: 'new-grant',
   description: 'Identities that appeared since the previous scan, with their grants.',
+  findingType: 'new-unapproved-grant',
   needsDiff: true,
+  settings: {},
   evaluate(bundle, { diff }) {
     const added = diff?.addedIdentity(bundle.source, bundle.identityKey);
     if (!added) return [];

@@ -1,14 +1,21 @@
-import type { Severity } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
 import { bundleIdentity, byRisk, highestTier, tierAtLeast } from './bundle-facts.js';
 import { cappedList, grantEvidence } from './evidence.js';
 import { defineRule } from './rule.js';
+import { TierThreshold } from './settings.js';
 import { identityLabel, listSome, whereToManage } from './wording.js';
 
 /** One finding per identity holding grants at or above the policy's tier; severity = the highest tier. */
 export const overPrivileged = defineRule({
   id: 'over-privileged',
   description: 'Identities holding permissions at or above a risk tier (default: high).',
+  findingType: 'over-privileged',
   needsDiff: false,
+  settings: {
+    minTier: TierThreshold.default('high').describe(
+      'Grants at this risk tier or above make the identity over-privileged',
+    ),
+  },
   evaluate(bundle, { policy }) {
     const risky = byRisk(bundle.grants.filter((g) => tierAtLeast(g.risk.tier, policy.minTier)));
     if (risky.length === 0) return [];

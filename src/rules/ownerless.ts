@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { Grant } from '../model/index.js';
 import { bundleIdentity, byRisk, highestTier, tierAtLeast } from './bundle-facts.js';
 import { cappedList, grantEvidence } from './evidence.js';
 import { defineRule, type RuleResult } from './rule.js';
+import { TierThreshold } from './settings.js';
 import { identityLabel, whereToManage } from './wording.js';
 
 /**
@@ -12,7 +14,25 @@ import { identityLabel, whereToManage } from './wording.js';
 export const ownerless = defineRule({
   id: 'ownerless',
   description: 'Identities without an active owner, and delegated grants that act only for inactive users.',
+  findingType: 'ownerless',
   needsDiff: false,
+  settings: {
+    excludeKinds: z
+      .array(z.string().min(1))
+      .default(['webhook', 'outside-collaborator'])
+      .describe('Identity kinds that have no notion of an owner'),
+    exemptOrigins: z
+      .array(z.enum(['third-party', 'internal', 'platform', 'unknown']))
+      .default(['platform'])
+      .describe('Origins not held to the ownership rule (vendor first-party apps)'),
+    elevateAtTier: TierThreshold.default('high').describe(
+      'Severity is high (else medium) when the identity holds a grant at this tier or above',
+    ),
+    orphanedGrants: z
+      .boolean()
+      .default(true)
+      .describe('Also flag identities whose delegated grants all act for inactive users'),
+  },
   evaluate(bundle, { policy }) {
     const identity = bundle.identity;
     if (!identity || policy.excludeKinds.includes(identity.kind)) return [];

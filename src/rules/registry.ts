@@ -1,4 +1,3 @@
-import type { RuleId } from '../findings/finding.js';
 import { credentialHygiene } from './credential-hygiene.js';
 import { newGrant } from './new-grant.js';
 import { overPrivileged } from './over-privileged.js';
@@ -7,18 +6,18 @@ import type { AnyRule } from './rule.js';
 import { scopeExpansion } from './scope-expansion.js';
 import { stale } from './stale.js';
 
-/** Every built-in rule, in the order `grantscope rules` lists them. */
-export const RULES: readonly AnyRule[] = [
-  overPrivileged,
-  ownerless,
-  stale,
-  credentialHygiene,
-  newGrant,
-  scopeExpansion,
-];
+/**
+ * Every built-in rule, in the order `grantscope rules` lists them. This list is the only place besides
+ * its own file that names a rule: rule ids, the policy schema and the documentation derive from it.
+ */
+export const RULES = [overPrivileged, ownerless, stale, credentialHygiene, newGrant, scopeExpansion] as const;
 
-export function ruleById(id: RuleId): AnyRule {
-  const rule = RULES.find((r) => r.id === id);
+export type BuiltinRule = (typeof RULES)[number];
+export type RuleId = BuiltinRule['id'];
+export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id);
+
+export function ruleById(id: string, rules: readonly AnyRule[] = RULES): AnyRule {
+  const rule = rules.find((r) => r.id === id);
   if (!rule) throw new Error(`no rule '${id}'`);
   return rule;
 }

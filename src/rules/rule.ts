@@ -1,12 +1,14 @@
-import type { FindingDraft, RuleId, Severity } from '../findings/finding.js';
+import { z } from 'zod';
+import type { FindingDraft, FrameworkRefs } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
 import type { Json } from '../model/index.js';
-import type { RulePolicies } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { DiffIndex } from './diff-index.js';
+import { COMMON_RULE_SETTINGS } from './settings.js';
 
 /** What a rule sees besides the bundle: its own policy section, the as-of time, and the diff. */
-export interface RuleContext<Id extends RuleId = RuleId> {
-  policy: RulePolicies[Id];
+export interface RuleContext<Policy = unknown> {
+  policy: Policy;
   /** The time the rule judges against (scan time, or `--as-of`): never the wall clock. */
   asOf: Date;
   /** Changes since the previous scan; null on the first scan. */
@@ -23,19 +25,51 @@ export interface RuleResult {
   remediation: string;
 }
 
-export interface Rule<Id extends RuleId = RuleId> {
+type CommonSettings = typeof COMMON_RULE_SETTINGS;
+/** The policy section of a rule whose own settings are `Shape`. */
+export type RulePolicySchema<Shape extends z.ZodRawShape> = z.ZodObject<
+  CommonSettings & Shape,
+  z.core.$strict
+>;
+
+/**
+ * Everything about a rule, in its own file: the list of rules is the only other place that names it.
+ * The policy file's section, the rule ids the CLI accepts, `grantscope rules` and the framework
+ * references of its findings are all derived from this.
+ */
+export interface RuleSpec<Id extends string, Shape extends z.ZodRawShape> {
+  /** Lower-case words joined by `-`: the policy key and every finding's `rule`. */
   id: Id;
   /** One line for `grantscope rules` and documentation. */
   description: string;
+  /**
+   * The risk catalog's finding type (`src/risk/catalog.json`): framework controls (OWASP NHI, NIST CSF,
+   * CIS, SOC 2, platform benchmarks) map to finding types, so findings get references from the catalog.
+   */
+  findingType: string;
+  /** References to use instead of the catalog's (a plugin's rule with a type the catalog lacks). */
+  frameworks?: FrameworkRefs;
   /** Needs a previous scan: not run when there is no diff. */
   needsDiff: boolean;
-  evaluate(bundle: IdentityBundle, ctx: RuleContext<Id>): RuleResult[];
+  /** The rule's own policy keys, with defaults and `.describe()` texts; `enabled` and `severity` are added. */
+  settings: Shape;
+  evaluate(bundle: IdentityBundle, ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): RuleResult[];
 }
 
-/** Identity-preserving helper that keeps each rule's policy type tied to its id. */
-export function defineRule<Id extends RuleId>(rule: Rule<Id>): Rule<Id> {
-  return rule;
+export interface Rule<Id extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape>
+  extends RuleSpec<Id, Shape> {
+  /** The rule's section of the policy file (strict: a misspelt key is an error). */
+  policy: RulePolicySchema<Shape>;
 }
 
-export type AnyRule = { [Id in RuleId]: Rule<Id> }[RuleId];
+export function defineRule<const Id extends string, Shape extends z.ZodRawShape>(
+  spec: RuleSpec<Id, Shape>,
+): Rule<Id, Shape> {
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(spec.id))
+    throw new Error(`rule id '${spec.id}' is not kebab-case`);
+  return { ...spec, policy: z.strictObject({ ...COMMON_RULE_SETTINGS, ...spec.settings }) };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each rule's settings type is its own
+export type AnyRule = Rule<string, any>;
 export type { FindingDraft };

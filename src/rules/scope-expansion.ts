@@ -3,6 +3,7 @@ import type { Json } from '../model/index.js';
 import { bundleIdentity, tierAtLeast } from './bundle-facts.js';
 import { cappedList } from './evidence.js';
 import { defineRule } from './rule.js';
+import { TierThreshold } from './settings.js';
 import { describeGrant, identityLabel, listSome, whereToManage } from './wording.js';
 
 function describeChange(c: ExpansionChange): string {
@@ -38,7 +39,13 @@ function expansionEvidence(e: ScopeExpansion): Json {
 export const scopeExpansion = defineRule({
   id: 'scope-expansion',
   description: 'Existing identities whose grants widened since the previous scan.',
+  findingType: 'scope-expansion',
   needsDiff: true,
+  settings: {
+    elevateAtTier: TierThreshold.default('high').describe(
+      'Severity is high (else medium) when a widened grant is at this tier or above',
+    ),
+  },
   evaluate(bundle, { diff, policy }) {
     const expansions = diff?.expansionsOf(bundle.source, bundle.identityKey) ?? [];
     if (expansions.length === 0) return [];

@@ -1,5 +1,6 @@
 import { bundleIdentity, highestTier, tierAtLeast, wholeDays } from './bundle-facts.js';
 import { defineRule } from './rule.js';
+import { days, TierThreshold } from './settings.js';
 import { dayCount, identityLabel, whereToManage } from './wording.js';
 
 /**
@@ -9,7 +10,17 @@ import { dayCount, identityLabel, whereToManage } from './wording.js';
 export const stale = defineRule({
   id: 'stale',
   description: 'Identities not used for a while (default 90 days), or never used since creation (30 days).',
+  findingType: 'stale',
   needsDiff: false,
+  settings: {
+    unusedDays: days.default(90).describe('Last used more than this many days before as-of: stale'),
+    neverUsedGraceDays: days
+      .default(30)
+      .describe('Never used and created more than this many days before as-of: stale'),
+    elevateAtTier: TierThreshold.default('high').describe(
+      'Severity is high (else medium) when the identity holds a grant at this tier or above',
+    ),
+  },
   evaluate(bundle, { policy, asOf }) {
     const identity = bundle.identity;
     if (!identity?.lastUsed) return [];

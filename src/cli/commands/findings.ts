@@ -4,8 +4,9 @@ import { Option } from 'commander';
 import { computeFindings } from '../../analysis/analyse.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
-import { type Finding, RULE_IDS, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { renderFindings } from '../../output/views/findings.js';
+import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,

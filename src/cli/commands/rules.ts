@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { renderRules } from '../../output/views/rules.js';
+import { RULES } from '../../rules/registry.js';
+import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
+
+export function rulesCommand(program: Command): void {
+  const cmd = program
+    .command('rules')
+    .summary('list the rules, what they find and their policy settings')
+    .description(
+      'List every rule: what it finds, whether it needs a previous scan, the OWASP NHI Top 10 and NIST CSF 2.0\n' +
+        'controls its findings map to, and each policy setting with its default. The policy file overrides\n' +
+        'settings as rules.<rule>.<setting>.',
+    );
+  addCommonOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope rules
+  $ grantscope rules --format json | jq '.[] | {id, defaults}'
+  $ grantscope rules --format md > rules.md`,
+  );
+  cmd.action((opts: CommonOptions) => {
+    const rt = createRuntime(opts);
+    rt.emit(renderRules(RULES, opts.format));
+  });
+}

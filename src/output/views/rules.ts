@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { frameworkRefs } from '../../findings/frameworks.js';
+import type { AnyRule } from '../../rules/rule.js';
+import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
+
+/** One rule as `grantscope rules` describes it: all of it read from the rule's own declaration. */
+export interface RuleDescription {
+  id: string;
+  description: string;
+  findingType: string;
+  needsPreviousScan: boolean;
+  frameworks: { owaspNhi: string[]; nistCsf: string[]; other: string[] };
+  /** The rule's policy section with every default filled in. */
+  defaults: Record<string, unknown>;
+  /** Each setting's one-line description. */
+  settings: { key: string; description: string | null; default: unknown }[];
+  /** JSON Schema of the rule's policy section. */
+  policySchema: Record<string, unknown>;
+}
+
+export function describeRule(rule: AnyRule): RuleDescription {
+  const defaults = rule.policy.parse({}) as Record<string, unknown>;
+  return {
+    id: rule.id,
+    description: rule.description,
+    findingType: rule.findingType,
+    needsPreviousScan: rule.needsDiff,
+    frameworks: rule.frameworks ?? frameworkRefs(rule.findingType),
+    defaults,
+    settings: Object.entries(rule.policy.shape as Record<string, z.ZodType>).map(([key, schema]) => ({
+      key,
+      description: schema.description ?? null,
+      default: defaults[key],
+    })),
+    policySchema: z.toJSONSchema(rule.policy, { io: 'input', unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >,
+  };
+}
+
+const COLUMNS: Column<RuleDescription>[] = [
+  { header: 'Rule', value: (r) => r.id },
+  { header: 'Finds', value: (r) => r.description, maxWidth: 80 },
+  { header: 'Needs previous scan', value: (r) => (r.needsPreviousScan ? 'yes' : 'no') },
+  { header: 'OWASP NHI', value: (r) => r.frameworks.owaspNhi.join(' ') },
+  { header: 'NIST CSF', value: (r) => r.frameworks.nistCsf.join(' ') },
+];
+
+const SETTING_COLUMNS: Column<{ rule: string; key: string; description: string | null; default: unknown }>[] =
+  [
+    { header: 'Rule', value: (s) => s.rule },
+    { header: 'Setting', value: (s) => s.key },
+    { header: 'Default', value: (s) => JSON.stringify(s.default), maxWidth: 50 },
+    { header: 'Meaning', value: (s) => s.description, maxWidth: 90 },
+  ];
+
+/** `grantscope rules`: the rules, what they find, their framework mapping and their policy settings. */
+export function renderRules(rules: readonly AnyRule[], format: OutputFormat): string {
+  const described = rules.map(describeRule);
+  if (format === 'json') return renderJson(described);
+  const settings = described.flatMap((r) => r.settings.map((s) => ({ rule: r.id, ...s })));
+  if (format === 'csv') return renderRows('csv', settings, SETTING_COLUMNS);
+  if (format === 'md') {
+    return `${renderRows('md', described, COLUMNS)}\n### Policy settings\n\n${renderRows('md', settings, SETTING_COLUMNS)}`;
+  }
+  return `${renderRows('table', described, COLUMNS)}\nPolicy settings (policy file: rules.<rule>.<setting>):\n${renderRows('table', settings, SETTING_COLUMNS)}`;
+}
