@@ -11,7 +11,7 @@ import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-f
  * database: grantscope.db
  * policy: policy.yaml
  * tls: { caFile: corp-proxy-ca.pem }
- * github: { org: acme, auth: { appId: 12345, privateKeyFile: gh-app.pem } }
+ * github: { org: acme, app: { id: 12345, privateKeyFile: gh-app.pem } }
  * microsoft365: [ { tenantId: …, clientId: …, clientSecretEnv: M365_SECRET }, { … second tenant … } ]
  * ```
  */

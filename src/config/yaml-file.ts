@@ -136,8 +136,3 @@ export function validateYaml<S extends z.ZodType>(
     }),
   );
 }
-
-/** Read, parse and validate a YAML file in one step. */
-export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
-  return validateYaml(parseYaml(readYamlFile(file)), schema);
-}

@@ -13,8 +13,6 @@ const BUILTIN: Record<string, () => Promise<{ default: AnyConnector }>> = {
   'google-workspace': () => import('../../connectors/google-workspace/index.js'),
 };
 
-export const BUILTIN_CONNECTOR_IDS = Object.keys(BUILTIN);
-
 function isConnector(value: unknown): value is Connector<unknown> {
   const c = value as Partial<Connector<unknown>> | null;
   return (

@@ -2,17 +2,6 @@ import { z } from 'zod';
 import { Attributes, Json, PlatformId, Tenant, Timestamp, UsageSignal } from './common.js';
 import { IdentityRef } from './grant.js';
 
-export const KNOWN_CREDENTIAL_TYPES = [
-  'client-secret',
-  'certificate',
-  'pat',
-  'ssh-key',
-  'deploy-key',
-  'service-account-key',
-  'oauth-token',
-  'webhook-secret',
-] as const;
-
 export const Credential = z.object({
   type: z.literal('credential'),
   platform: PlatformId,

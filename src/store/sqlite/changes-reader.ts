@@ -79,5 +79,3 @@ export function* changedRecords(
     }
   }
 }
-
-export const sidesSqlForTests = sidesSql;

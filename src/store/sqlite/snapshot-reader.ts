@@ -112,5 +112,3 @@ export function* snapshotBundles(
     if (current !== null) yield bundle();
   }
 }
-
-export const snapshotSqlForTests = snapshotSql;
