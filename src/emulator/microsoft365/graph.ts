@@ -277,25 +277,31 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         true,
       ),
     );
-    add(
-      'GET',
-      `/${v}/servicePrincipals/{id}/owners`,
-      guarded(
-        rels,
-        (req, dir, caller) => {
-          const owners = caller.ownedOnly ? undefined : dir.ownersOfServicePrincipal(req.params.id!);
-          if (!owners) return notFound(req, req.params.id!);
-          return listPage({
-            req,
-            spec: ownersSpec,
-            collection: list(ownersOf(owners, caller)),
-            build: (o) => o,
-            contextPath: 'directoryObjects',
-          });
-        },
-        true,
-      ),
-    );
+    // Owners of a service principal or an application: the same directoryObject collection.
+    for (const [collection, ownersOfObject] of [
+      ['servicePrincipals', (dir: M365Directory, id: string) => dir.ownersOfServicePrincipal(id)],
+      ['applications', (dir: M365Directory, id: string) => dir.ownersOfApplication(id)],
+    ] as const) {
+      add(
+        'GET',
+        `/${v}/${collection}/{id}/owners`,
+        guarded(
+          rels,
+          (req, dir, caller) => {
+            const owners = caller.ownedOnly ? undefined : ownersOfObject(dir, req.params.id!);
+            if (!owners) return notFound(req, req.params.id!);
+            return listPage({
+              req,
+              spec: ownersSpec,
+              collection: list(ownersOf(owners, caller)),
+              build: (o) => o,
+              contextPath: 'directoryObjects',
+            });
+          },
+          true,
+        ),
+      );
+    }
     add(
       'GET',
       `/${v}/servicePrincipals/{id}/appRoleAssignments`,
@@ -400,25 +406,6 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
           const a = caller.ownedOnly ? undefined : dir.applications.get(req.params.id!);
           if (!a) return notFound(req, req.params.id!);
           return entity(req, getOnly(appSpec), a, appBody, 'applications', appOwners(dir, caller));
-        },
-        true,
-      ),
-    );
-    add(
-      'GET',
-      `/${v}/applications/{id}/owners`,
-      guarded(
-        rels,
-        (req, dir, caller) => {
-          const owners = caller.ownedOnly ? undefined : dir.ownersOfApplication(req.params.id!);
-          if (!owners) return notFound(req, req.params.id!);
-          return listPage({
-            req,
-            spec: ownersSpec,
-            collection: list(ownersOf(owners, caller)),
-            build: (o) => o,
-            contextPath: 'directoryObjects',
-          });
         },
         true,
       ),
