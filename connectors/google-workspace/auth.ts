@@ -38,7 +38,13 @@ const ServiceAccountKey = z.looseObject({
   private_key: z.string().includes('PRIVATE KEY', { message: 'not a PEM private key' }),
   private_key_id: z.string().optional(),
   client_id: z.string().optional(),
-  token_uri: z.url().optional(),
+  // The JWT assertion is posted there: https only, like the config's tokenUri.
+  token_uri: z
+    .url({
+      protocol: /^https$/,
+      message: 'must be an https:// URL (the signed JWT assertion is only sent over HTTPS)',
+    })
+    .optional(),
   project_id: z.string().optional(),
 });
 export type ServiceAccountKey = z.infer<typeof ServiceAccountKey>;
