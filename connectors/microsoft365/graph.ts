@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { Endpoints } from './config.js';
-import { GraphErrorBody, page } from './schema.js';
+import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
@@ -109,6 +109,20 @@ export function batchRequestBody(urls: readonly string[]): BatchRequestBody {
 }
 
 export type BatchResult<T> = { status: 200; value: T[] } | { status: 404 };
+
+/**
+ * The error of child collections that answered 404 while their parent still exists: the collector
+ * fails, so its records are carried over from the previous scan instead of being reported removed.
+ */
+export function childListNotFound(info: CallInfo, parents: readonly string[], what: string): ApiError {
+  const shown = parents.slice(0, 5).join(', ') + (parents.length > 5 ? `, … (${parents.length} in all)` : '');
+  return new ApiError(
+    GRAPH_API,
+    404,
+    `Request_ResourceNotFound for ${parents.length} object(s) that still exist (${shown}): a replica that has not caught up, or a transient error; their ${what} are kept from the previous scan, not reported removed`,
+    { method: 'GET', path: info.api.replace(/^GET /, ''), requiredPermission: info.requiredPermission },
+  );
+}
 
 /**
  * Microsoft Graph through the official client (@microsoft/microsoft-graph-client), authenticated
@@ -242,6 +256,24 @@ export class GraphApi {
     }
   }
 
+  /**
+   * Which parents, whose child collection (owners, appRoleAssignedTo) answered 404, are gone: a 404
+   * there (Request_ResourceNotFound, "Resource '…' does not exist or one of its queried
+   * reference-property objects are not present") is what a deleted parent gives, but also a replica
+   * that has not caught up, or a transient error. Each parent is read by id (`?$select=id`, in
+   * `$batch`): only one that answers 404 there too, twice, is gone; one that answers is present.
+   */
+  async gone(parents: ReadonlyArray<{ key: string; url: string }>, info: CallInfo): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (parents.length === 0) return out;
+    const results = await this.batch(
+      parents.map((p) => ({ key: p.key, url: p.url, collection: false, schema: DirectoryObjectId })),
+      info,
+    );
+    for (const p of parents) if (results.get(p.key)?.status === 404) out.add(p.key);
+    return out;
+  }
+
   /** A Retry-After header (seconds or an HTTP date) in ms; undefined when absent or unreadable. */
   private retryAfterMs(header: string | null): number | undefined {
     if (header === null || header.trim() === '') return undefined;
@@ -275,19 +307,23 @@ export class GraphApi {
    * Run GETs in `$batch` requests of 20. An inner 429, 500, 502, 503 or 504 is retried (in a later
    * batch) after the longest Retry-After among its siblings, else exponential back-off, up to the
    * retry policy's limit per request: the SDK's RetryHandler and the transport only see the outer
-   * 200. Inner collections are paged by following their nextLink. 404 is returned as such (deleted
-   * object); any other inner error throws an ApiError for that inner call.
+   * 200. Inner collections are paged by following their nextLink. 404 is returned as such (for an
+   * object looked up by id, after asking once more); any other inner error throws an ApiError for
+   * that inner call. A 404 on a collection is not "empty": the caller asks `gone` about its parent.
    */
   async batch<T>(items: BatchItem<T>[], info: CallInfo): Promise<Map<string, BatchResult<T>>> {
     const results = new Map<string, BatchResult<T>>();
     const byKey = new Map(items.map((i) => [i.key, i]));
     const attempts = new Map<string, number>();
+    const rechecked = new Set<string>();
     let pending = items.map((i) => i.key);
     const chunks: string[][] = [];
     while (pending.length > 0) {
       chunks.length = 0;
       for (let i = 0; i < pending.length; i += BATCH_SIZE) chunks.push(pending.slice(i, i + BATCH_SIZE));
       const retried: string[] = [];
+      /** Asked again at once, without waiting: 404s of objects looked up by id. */
+      const recheck: string[] = [];
       let wait = 0;
       await Promise.all(
         chunks.map(async (keys) => {
@@ -321,6 +357,16 @@ export class GraphApi {
               continue;
             }
             if (response.status === 404) {
+              // An object looked up by id is asked once more before it counts as deleted: the
+              // directory is eventually consistent, so one replica can miss an object another has
+              // (msgraph-sdk-java#2575: a group just created or deleted answers GET by id
+              // inconsistently for some seconds).
+              if (!item.collection && !rechecked.has(key)) {
+                rechecked.add(key);
+                await response.body?.cancel();
+                recheck.push(key);
+                continue;
+              }
               results.set(key, { status: 404 });
               continue;
             }
@@ -354,7 +400,7 @@ export class GraphApi {
         });
         await this.ctx.clock.sleep(Math.min(wait, this.ctx.http.retry.maxDelayMs), this.ctx.signal);
       }
-      pending = retried;
+      pending = [...retried, ...recheck];
     }
     return results;
   }
