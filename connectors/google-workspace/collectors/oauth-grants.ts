@@ -6,7 +6,7 @@ import { scopeRisk } from '../risk.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type Token, TokenList } from '../schema.js';
 import { LAST_USE_SOURCE, pairKey, type TokenActivity } from './token-activity.js';
-import type { UserDirectory, WorkspaceUser } from './users.js';
+import { type UserDirectory, usersGone, type WorkspaceUser } from './users.js';
 
 export const TOKENS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -53,7 +53,7 @@ export async function collectOAuthGrants(
   const task = 'google-workspace tokens.list';
   let fatal: ApiError | undefined;
   const failures: ApiError[] = [];
-  const vanished: string[] = [];
+  const vanished: WorkspaceUser[] = [];
   const one = async (u: WorkspaceUser) => {
     if (fatal || ctx.signal.aborted) return;
     try {
@@ -64,8 +64,8 @@ export async function collectOAuthGrants(
       ctx.coverage.countItems(COLLECTOR.oauthGrants, r.items?.length ?? 0);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(TOKENS_SPEC.api, null, String(err));
-      // Deleted between users.list and now: it has no grants any more.
-      if (e.status === 404) vanished.push(u.email);
+      // Deleted since users.list, or a transient 404: checked below.
+      if (e.status === 404) vanished.push(u);
       else if (isFatal(e)) fatal ??= e;
       else failures.push(e);
     }
@@ -77,15 +77,29 @@ export async function collectOAuthGrants(
   if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));
   ctx.progress.done(task);
   if (fatal) throw fatal;
+  // A 404 is not "no grants": only a user that is gone (users.get answers 404 too) takes them along.
+  const gone = await usersGone(scan, vanished);
+  for (const u of vanished) {
+    if (gone.has(u.id)) continue;
+    failures.push(
+      new ApiError(
+        TOKENS_SPEC.api,
+        404,
+        `tokens.list answered 404 for ${u.email}, who still exists: a transient error; the user's grants are kept from the previous scan, not reported removed`,
+        { method: TOKENS_SPEC.method, path: TOKENS_SPEC.path },
+      ),
+    );
+  }
   const inactive = users.list.filter((u) => !u.active).length;
   ctx.coverage.note(
     COLLECTOR.oauthGrants,
     `tokens.list for ${out.perUser.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
   );
-  if (vanished.length > 0) {
+  if (gone.size > 0) {
+    const emails = vanished.filter((u) => gone.has(u.id)).map((u) => u.email);
     ctx.coverage.note(
       COLLECTOR.oauthGrants,
-      `${vanished.length} users were deleted during the scan: ${vanished.slice(0, 5).join(', ')}`,
+      `${gone.size} users were deleted during the scan: ${emails.slice(0, 5).join(', ')}`,
     );
   }
   if (failures.length > 0) {
