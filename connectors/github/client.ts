@@ -6,6 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError, CredentialSourceError } from '../../src/errors.js';
 import type { GithubConfig } from './config.js';
 import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
@@ -28,6 +29,8 @@ export type ScannerOctokit = Octokit;
 export const GITHUB_API_VERSION = '2022-11-28';
 /** A 4xx that plugin-retry must leave alone; 429 is retried here, honouring Retry-After. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+/** Server errors retried (with back-off, or Retry-After) by the request hook. */
+const RETRIED_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 const AUTH_ROUTE = /\/app\/installations\/[^/]+\/access_tokens$|\/orgs\/[^/]+\/installation$/;
 
 export interface GraphqlIssue {
@@ -50,6 +53,8 @@ export interface GithubClient {
     variables: Record<string, unknown>,
     schema: z.ZodType<T>,
   ): Promise<{ data: T; errors: GraphqlIssue[] }>;
+  /** Set once GitHub could not be reached (after retries): nothing else will reach it either. */
+  readonly unreachable: EndpointUnreachableError | null;
 }
 
 let instances = 0;
@@ -96,22 +101,25 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
     );
   }
   if (err instanceof ApiError) return err;
+  // The token request itself failed (bad key, wrong app id, unreachable): say so rather than blame
+  // the list call.
+  const url = isRequestError(err) ? (err.request?.url ?? '') : '';
+  const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
+  const where = authPath
+    ? {
+        method: (isRequestError(err) && err.request?.method) || 'POST',
+        path: authPath
+          .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
+          .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
+      }
+    : { method, path };
+  const transport = unreachableIn(err);
+  if (transport) return transport.during(api, where.method, where.path);
   if (isRequestError(err)) {
     const headers = err.response?.headers ?? {};
     const data = err.response?.data as { message?: string } | string | undefined;
     const serverMessage = typeof data === 'object' && data?.message ? data.message : err.message;
     const requiredPermission = headers['x-accepted-github-permissions']?.toString() || undefined;
-    // The token request itself failed (bad key, wrong app id): say so rather than blame the list call.
-    const url = err.request?.url ?? '';
-    const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
-    const where = authPath
-      ? {
-          method: err.request?.method ?? 'POST',
-          path: authPath
-            .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
-            .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
-        }
-      : { method, path };
     let message = serverMessage;
     if (requiredPermission) message += ` (the GitHub App needs ${requiredPermission.replace(/=/g, ': ')})`;
     if ((err.status === 403 || err.status === 429) && headers['x-ratelimit-remaining'] === '0') {
@@ -274,12 +282,29 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
             if (!isRequestError(err)) throw err;
             const headers = err.response?.headers;
             budget.observe(headers);
+            const retryAfter = Number(headers?.['retry-after']);
+            const backoff = Math.min(retryPolicy.baseDelayMs * 2 ** attempt, retryPolicy.maxDelayMs);
+            // No HTTP answer (Octokit reports it as a 500): retried unless retrying cannot help.
+            const transport = unreachableIn(err);
+            if (transport) {
+              if (transport.failure.permanent || attempt >= retryPolicy.maxRetries) throw err;
+              ctx.logger.debug('GitHub unreachable; retrying', { cause: transport.failure.cause, attempt });
+              await ctx.clock.sleep(backoff, ctx.signal);
+              continue;
+            }
+            if (RETRIED_STATUS.has(err.status) && err.response) {
+              if (attempt >= retryPolicy.maxRetries) throw err;
+              const ms = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : backoff;
+              if (ms > Math.max(maxWaitMs, retryPolicy.maxDelayMs)) throw err;
+              ctx.logger.debug('GitHub server error; retrying', { status: err.status, afterMs: ms, attempt });
+              await ctx.clock.sleep(ms, ctx.signal);
+              continue;
+            }
             const plain429 =
               err.status === 429 &&
               headers?.['x-ratelimit-remaining'] !== '0' &&
               !/secondary rate/i.test(err.message);
             if (!plain429 || attempt >= retryPolicy.maxRetries) throw err;
-            const retryAfter = Number(headers?.['retry-after']);
             const ms = Number.isFinite(retryAfter)
               ? retryAfter * 1000
               : retryPolicy.baseDelayMs * 2 ** attempt;
@@ -301,7 +326,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const onAbort = () => abort.abort(abortError(ctx.signal.reason));
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
-      options.request = { ...options.request, signal: abort.signal };
+      // Retries are this loop's (through ctx.clock, and none where retrying cannot help): plugin-retry
+      // would retry every "500", a refused connection or an untrusted certificate included.
+      options.request = { ...options.request, signal: abort.signal, retries: 0 };
       try {
         return await attempts();
       } finally {
@@ -327,9 +354,23 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       }
     }
     octokit = build({ appId, privateKey, installationId }, createAppAuth);
+    // The installation token first, once: a wrong key, an unreachable host or a failing token
+    // endpoint stops the tenant here with one message, instead of every collector asking again.
+    try {
+      await octokit.auth({ type: 'installation' });
+    } catch (err) {
+      throw toApiError(err, 'POST /app/installations/{installation_id}/access_tokens');
+    }
   } else {
     octokit = build(readToken(config));
   }
+  let unreachable: EndpointUnreachableError | null = null;
+  /** The ApiError for `err`, remembering an unreachable GitHub for the collectors still to run. */
+  const failure = (err: unknown, route: string, api?: string): ApiError => {
+    const e = toApiError(err, route, api);
+    unreachable ??= unreachableIn(e);
+    return e;
+  };
 
   const malformed = (route: string, api: string, error: z.ZodError) => {
     const issue = error.issues[0];
@@ -346,6 +387,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     octokit,
     budget,
     auth: config.app ? 'app' : 'token',
+    get unreachable() {
+      return unreachable;
+    },
     async *list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>) {
       const page = (item as z.ZodType<T>).array();
       try {
@@ -355,7 +399,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
           yield* parsed.data;
         }
       } catch (err) {
-        throw toApiError(err, route);
+        throw failure(err, route);
       }
     },
     async get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -365,7 +409,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
         return parsed.data;
       } catch (err) {
-        throw toApiError(err, route);
+        throw failure(err, route);
       }
     },
     async graphql<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -384,9 +428,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
           }
           data = e.data;
           errors = e.errors ?? [];
-          if (data == null) throw toApiError(err, route, 'GitHub GraphQL');
+          if (data == null) throw failure(err, route, 'GitHub GraphQL');
         } else {
-          throw toApiError(err, route, 'GitHub GraphQL');
+          throw failure(err, route, 'GitHub GraphQL');
         }
       }
       const parsed = schema.safeParse(data);
