@@ -15,6 +15,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { Endpoints } from './config.js';
 import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
@@ -32,6 +33,12 @@ const RETRIED_INNER_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 5
  * (it handles 429/503/504 with Retry-After).
  */
 class EngineTransport implements Middleware {
+  /**
+   * The last request that got no HTTP answer. The SDK turns what the transport throws into a
+   * GraphError with status -1 and only its message, so GraphApi reads the cause back from here.
+   */
+  unreachable: EndpointUnreachableError | null = null;
+
   constructor(private readonly ctx: ConnectorContext) {}
 
   async execute(context: Context): Promise<void> {
@@ -55,7 +62,10 @@ class EngineTransport implements Middleware {
         context.response = response;
         return;
       } catch (err) {
-        if (this.ctx.signal.aborted || attempt >= retry.maxRetries) throw err;
+        const transport = unreachableIn(err);
+        if (transport) this.unreachable = transport;
+        // An untrusted certificate or a host that does not resolve will not change on a retry.
+        if (this.ctx.signal.aborted || attempt >= retry.maxRetries || transport?.failure.permanent) throw err;
         this.ctx.logger.debug('graph request failed, retrying', { error: (err as Error).message, attempt });
         await this.ctx.clock.sleep(
           Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
@@ -132,6 +142,7 @@ export function childListNotFound(info: CallInfo, parents: readonly string[], wh
 export class GraphApi {
   readonly client: Client;
   readonly version = 'v1.0';
+  private readonly transport: EngineTransport;
 
   constructor(
     private readonly ctx: ConnectorContext,
@@ -140,6 +151,7 @@ export class GraphApi {
   ) {
     const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
     const { maxRetries, baseDelayMs } = ctx.http.retry;
+    this.transport = new EngineTransport(ctx);
     this.client = Client.initWithMiddleware({
       baseUrl: `${endpoints.graphBaseUrl}/`,
       defaultVersion: this.version,
@@ -153,13 +165,17 @@ export class GraphApi {
         ),
         new RedirectHandler(new RedirectHandlerOptions()),
         new TelemetryHandler(),
-        new EngineTransport(ctx),
+        this.transport,
       ],
     });
   }
 
   private toApiError(err: unknown, info: CallInfo, path: string): ApiError {
     if (err instanceof ApiError) return err;
+    const transport =
+      unreachableIn(err) ??
+      (err instanceof GraphError && err.statusCode === -1 ? this.transport.unreachable : null);
+    if (transport) return transport.during(GRAPH_API, 'GET', path);
     if (err instanceof GraphError) {
       const status = err.statusCode > 0 ? err.statusCode : null;
       const code = err.code ? `${err.code}: ` : '';

@@ -1,6 +1,7 @@
 import { AuthenticationError } from '@azure/identity';
 import { defineConnector } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef, UsageSignal } from '../../src/model/common.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
@@ -38,7 +39,12 @@ const ALL_COLLECTORS = [
   signInActivityCollector,
 ] as const;
 
-/** OAuth error codes and the status Entra answers them with (RFC 6749 5.2). */
+/**
+ * OAuth error codes and the status Entra answers them with (RFC 6749 5.2); server_error and
+ * temporarily_unavailable stand for a 500 and a 503 (RFC 6749 4.1.2.1: "needed because a 500 Internal
+ * Server Error [503 Service Unavailable] HTTP status code cannot be returned to the client via an HTTP
+ * redirect").
+ */
 const OAUTH_STATUS: Record<string, number> = {
   invalid_client: 401,
   invalid_request: 400,
@@ -46,6 +52,8 @@ const OAUTH_STATUS: Record<string, number> = {
   invalid_scope: 400,
   invalid_grant: 400,
   unsupported_grant_type: 400,
+  server_error: 500,
+  temporarily_unavailable: 503,
 };
 
 /**
@@ -85,7 +93,13 @@ export function tokenError(err: unknown, tenantId: string): ApiError {
   );
 }
 
-/** Get one token before collecting: bad credentials become one clear error on every collector. */
+/**
+ * Get one token before collecting: bad credentials become one clear error on every collector. MSAL
+ * makes its requests through its own HTTP client and reports a host it cannot reach as
+ * `endpoints_resolution_error` or a network error without the cause; when the token request got no HTTP
+ * answer, one request to the same login host through the engine's HTTP policy names the cause
+ * (connection refused, certificate not trusted, …).
+ */
 async function authenticate(
   s: ScanContext,
   credential: ReturnType<typeof createCredential>,
@@ -94,7 +108,19 @@ async function authenticate(
     await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
     return null;
   } catch (err) {
-    return tokenError(err, s.config.tenantId);
+    const error = tokenError(err, s.config.tenantId);
+    if (error.status !== null || s.ctx.signal.aborted) return error;
+    const metadata = `${s.endpoints.authorityHost}/${s.config.tenantId}/v2.0/.well-known/openid-configuration`;
+    try {
+      const probe = await s.ctx.http.fetch(metadata, { signal: s.ctx.signal });
+      await probe.body?.cancel();
+      return error;
+    } catch (probeError) {
+      const transport = unreachableIn(probeError);
+      return transport
+        ? transport.during('entra-id', 'POST', `/${s.config.tenantId}/oauth2/v2.0/token`)
+        : error;
+    }
   }
 }
 

@@ -120,7 +120,7 @@ function describeCode(code: string, message: string, timeoutMs: number | undefin
     ],
     ECONNRESET: ['connection reset by the peer', false],
     EPIPE: ['connection reset by the peer', false],
-    UND_ERR_SOCKET: ['connection closed by the peer before it answered (is it an https endpoint?)', false],
+    UND_ERR_SOCKET: ['connection closed by the peer before it answered', false],
     EHOSTUNREACH: ['host unreachable', false],
     ENETUNREACH: ['network unreachable', false],
     CERT_HAS_EXPIRED: ['TLS certificate expired', true],
