@@ -4,6 +4,7 @@ import { iam, type iam_v1 } from '@googleapis/iam';
 import type { gaxios } from 'google-auth-library';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ApiError, describeError } from '../../src/errors.js';
 import {
   createTransport,
@@ -133,6 +134,13 @@ function isGaxiosError(err: unknown): err is gaxios.GaxiosError {
 
 export function toApiError(err: unknown, spec: CallSpec, tokenUrl: string): ApiError {
   if (err instanceof ApiError) return err;
+  const transport = unreachableIn(err);
+  if (transport) {
+    const url = isGaxiosError(err) ? String(err.config?.url ?? '') : '';
+    return url.split('?')[0] === tokenUrl || url === GOOGLE_TOKEN_URL
+      ? transport.during('Google OAuth token endpoint', 'POST', new URL(url).pathname)
+      : transport.during(spec.api, spec.method, spec.path);
+  }
   if (!isGaxiosError(err)) {
     return new ApiError(
       spec.api,

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type gaxios, JWT } from 'google-auth-library';
 import { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ConfigError, CredentialSourceError } from '../../src/errors.js';
 import type { GoogleWorkspaceConfig } from './config.js';
 
@@ -135,7 +136,8 @@ export function retryConfig(ctx: ConnectorContext): RetryConfig {
       const attempt = err.config?.retryConfig?.currentRetryAttempt ?? 0;
       if (attempt >= policy.maxRetries || ctx.signal.aborted) return false;
       const status = err.response?.status;
-      if (status === undefined) return err.code !== 'AbortError';
+      // No HTTP answer: retried, unless retrying cannot help (an untrusted certificate, no HTTPS).
+      if (status === undefined) return err.code !== 'AbortError' && !unreachableIn(err)?.failure.permanent;
       if (status === 408 || status === 429 || status >= 500) return true;
       return status === 403 && RATE_LIMIT_REASONS.has(googleReason(err) ?? '');
     },

@@ -59,9 +59,17 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
     bodyTimeout: timeoutMs,
   });
   const onRequest = options.onRequest;
-  const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
+  /**
+   * Endpoints that failed in a way no retry can mend (an untrusted certificate, a host name that does
+   * not resolve, no HTTPS): later requests to them fail at once with the same error, instead of every
+   * collector and every token client finding out again.
+   */
+  const broken = new Map<string, EndpointUnreachableError>();
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+    const known = broken.get(endpointOf(url));
+    if (known) throw new EndpointUnreachableError(known.endpoint, known.failure, { cause: known });
     onRequest?.(url, method);
     // undici's fetch accepts a per-request dispatcher; the global one knows nothing of our CA.
     return (
@@ -71,7 +79,9 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
       }) as unknown as Promise<Response>
     ).catch((err: unknown) => {
       // "fetch failed" names neither the host nor the cause: say both (the SDKs pass this on).
-      throw unreachable(url, err, { timeoutMs }) ?? err;
+      const failure = unreachable(url, err, { timeoutMs });
+      if (failure?.failure.permanent) broken.set(failure.endpoint, failure);
+      throw failure ?? err;
     });
   }) as typeof globalThis.fetch;
   return {

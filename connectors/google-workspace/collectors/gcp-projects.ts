@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -97,9 +98,12 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
   const { apis, ctx } = scan;
   const out = projects;
   const failures: ApiError[] = [];
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     out.map((p) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           const policy = await callGoogle(apis, POLICY_SPEC, IamPolicy, () =>
             apis.resourceManager.projects.getIamPolicy({
@@ -113,7 +117,9 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
             .flatMap((b) => b.members ?? []);
           p.ownersKnown = true;
         } catch (err) {
-          failures.push(err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err)));
+          const e = err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err));
+          failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),

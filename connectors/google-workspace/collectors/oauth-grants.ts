@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -34,9 +35,17 @@ export interface OAuthGrants {
   readonly perUser: Map<string, Token[]>;
 }
 
-/** Errors that would repeat for every user: stop the fan-out instead of spending the quota on them. */
+/**
+ * Errors that would repeat for every user: stop the fan-out instead of spending the quota on them. An
+ * endpoint that stayed unreachable through the retries will not answer the next user either.
+ */
 function isFatal(err: ApiError): boolean {
-  return err.status === 401 || err.status === 403 || err.api === 'Google OAuth token endpoint';
+  return (
+    err.status === 401 ||
+    err.status === 403 ||
+    err.api === 'Google OAuth token endpoint' ||
+    err instanceof EndpointUnreachableError
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { CredentialInput } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -28,9 +29,12 @@ export async function collectKeys(
   const { apis, ctx } = scan;
   const failures: ApiError[] = [];
   const notFound = new Map<string, { sa: ServiceAccountInfo; err: ApiError }>();
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     accounts.map((sa) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           const r = await callGoogle(apis, KEYS_SPEC, KeysList, () =>
             apis.iam.projects.serviceAccounts.keys.list({
@@ -51,6 +55,7 @@ export async function collectKeys(
           // A 404 is not "no keys": checked below whether the account is gone.
           if (e.status === 404) notFound.set(sa.email, { sa, err: e });
           else failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),

@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -50,9 +51,12 @@ export async function collectServiceAccounts(
   const failures: ApiError[] = [];
   const notFound: ApiError[] = [];
   const notFoundIds: string[] = [];
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     projects.map((p) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           await eachPage(
             ACCOUNTS_SPEC,
@@ -78,6 +82,7 @@ export async function collectServiceAccounts(
             // Accounts of earlier pages go with the project if it is gone, stay if not (the collector fails).
             for (let i = out.length - 1; i >= 0; i--) if (out[i]!.projectId === p.projectId) out.splice(i, 1);
           } else failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),
