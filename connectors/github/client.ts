@@ -33,6 +33,30 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 const RETRIED_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 const AUTH_ROUTE = /\/app\/installations\/[^/]+\/access_tokens$|\/orgs\/[^/]+\/installation$/;
 
+export interface ListOptions {
+  /**
+   * The operation takes `page`/`per_page` but its response declares no `Link` header: after a full page
+   * that came without one, ask for the next page number until a short page.
+   */
+  pagesWithoutLink?: boolean;
+}
+
+/** Page size asked of every REST list (GitHub's maximum for these operations). */
+export const PER_PAGE = 100;
+
+/**
+ * A page's URL as a key, so that a `Link` pointing back to a page already read is recognised: query
+ * parameters sorted, and `page=1` where the first request named no page.
+ */
+export function pageKey(url: string): string {
+  const u = new URL(url, 'https://github.invalid');
+  if (!u.searchParams.has('page') && !u.searchParams.has('after') && !u.searchParams.has('before')) {
+    u.searchParams.set('page', '1');
+  }
+  u.searchParams.sort();
+  return `${u.pathname}?${u.searchParams.toString()}`;
+}
+
 export interface GraphqlIssue {
   type?: string;
   path?: Array<string | number>;
@@ -44,7 +68,12 @@ export interface GithubClient {
   readonly budget: RateBudget;
   readonly auth: 'app' | 'token';
   /** Every item of a paged REST list (per_page=100), each parsed with `item`. */
-  list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>): AsyncGenerator<T>;
+  list<T>(
+    route: string,
+    params: Record<string, unknown>,
+    item: z.ZodType<T>,
+    options?: ListOptions,
+  ): AsyncGenerator<T>;
   /** One REST object, parsed with `schema`. */
   get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
   /** A GraphQL query; partial errors (e.g. NOT_FOUND for one alias) come back next to the data. */
@@ -390,13 +419,58 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     get unreachable() {
       return unreachable;
     },
-    async *list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>) {
+    async *list<T>(
+      route: string,
+      params: Record<string, unknown>,
+      item: z.ZodType<T>,
+      options: ListOptions = {},
+    ) {
       const page = (item as z.ZodType<T>).array();
+      const seen = new Set<string>();
+      let pages = 0;
+      /** Each page once: a `Link` (or a page number) that leads back to a page already read is refused. */
+      const notAdvancing = (what: string) =>
+        new ApiError(
+          'GitHub REST',
+          200,
+          `paging did not advance: ${what}, after ${pages} page(s); stopped instead of looping`,
+          split(route),
+        );
+      const checkAdvanced = (url: string) => {
+        const key = pageKey(url);
+        if (seen.has(key)) throw notAdvancing(`the next page (${key}) is one already read`);
+        seen.add(key);
+        pages += 1;
+      };
+      const parse = (data: unknown) => {
+        const parsed = page.safeParse(data);
+        if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
+        return parsed.data;
+      };
       try {
-        for await (const res of octokit.paginate.iterator(route, { per_page: 100, ...params })) {
-          const parsed = page.safeParse(res.data);
-          if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
-          yield* parsed.data;
+        let last: { items: number; link: boolean } = { items: 0, link: true };
+        let previous = '';
+        for await (const res of octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params })) {
+          checkAdvanced(res.url);
+          const items = parse(res.data);
+          last = { items: items.length, link: Boolean(res.headers.link) };
+          if (options.pagesWithoutLink) previous = JSON.stringify(items);
+          yield* items;
+        }
+        // No Link on a full page: the operation may still have more (see ListOptions).
+        if (options.pagesWithoutLink && !last.link && last.items >= PER_PAGE) {
+          for (let n = pages + 1; ; n++) {
+            const res = await octokit.request(route, { per_page: PER_PAGE, ...params, page: n });
+            checkAdvanced(res.url);
+            const items = parse(res.data);
+            // A server that ignores `page` answers the same page again: stop rather than loop.
+            const fingerprint = JSON.stringify(items);
+            if (items.length > 0 && fingerprint === previous)
+              throw notAdvancing(`page ${n} repeats page ${n - 1}`);
+            previous = fingerprint;
+            yield* items;
+            if (items.length < PER_PAGE) break;
+          }
         }
       } catch (err) {
         throw failure(err, route);
