@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   BatchResponseContent,
@@ -18,6 +17,7 @@ import type { ConnectorContext } from '../../src/connector/context.js';
 import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { Endpoints } from './config.js';
+import type { RenewableCredential } from './credential.js';
 import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
 
 export const GRAPH_API = 'microsoft-graph';
@@ -74,6 +74,59 @@ class EngineTransport implements Middleware {
       }
     }
   }
+}
+
+/**
+ * First in the chain: a 401 InvalidAuthenticationToken (the token expired or was revoked before its
+ * time) renews the credential once and sends the request again, through the authentication handler,
+ * with a new token. The SDK's handlers leave a 401 alone. A second 401 is the answer.
+ */
+class TokenRenewal implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly credential: RenewableCredential,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    const seen = this.credential.generation;
+    await this.next!.execute(context);
+    const response = context.response;
+    if (response?.status !== 401) return;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as unknown;
+    if (GraphErrorBody.safeParse(body).data?.error?.code !== 'InvalidAuthenticationToken') return;
+    this.ctx.logger.info(
+      'microsoft-graph: access token refused (401 InvalidAuthenticationToken); renewing it once',
+    );
+    this.credential.renew(seen);
+    await response.body?.cancel();
+    context.response = undefined;
+    // The authentication handler appends its header: drop the refused one first.
+    withoutAuthorization(context);
+    await this.next!.execute(context);
+  }
+}
+
+function withoutAuthorization(context: Context): void {
+  const isAuth = (name: string) => name.toLowerCase() === 'authorization';
+  if (typeof context.request !== 'string') context.request.headers.delete('authorization');
+  const headers = context.options?.headers as
+    | Headers
+    | Array<[string, string]>
+    | Record<string, string>
+    | undefined;
+  if (!headers || !context.options) return;
+  if (headers instanceof Headers) headers.delete('authorization');
+  else if (Array.isArray(headers)) context.options.headers = headers.filter(([k]) => !isAuth(k));
+  else for (const k of Object.keys(headers)) if (isAuth(k)) delete headers[k];
 }
 
 export interface CallInfo {
@@ -147,7 +200,7 @@ export class GraphApi {
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
-    credential: TokenCredential,
+    credential: RenewableCredential,
   ) {
     const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
     const { maxRetries, baseDelayMs } = ctx.http.retry;
@@ -159,6 +212,7 @@ export class GraphApi {
       // emulator) must be declared. Hostname only: the port is not part of the match.
       customHosts: new Set([new URL(endpoints.graphBaseUrl).hostname]),
       middleware: [
+        new TokenRenewal(credential, ctx),
         new AuthenticationHandler(auth),
         new RetryHandler(
           new RetryHandlerOptions(Math.min(180, baseDelayMs / 1000), Math.min(10, maxRetries)),
@@ -222,13 +276,29 @@ export class GraphApi {
     }
   }
 
-  /** Page through a collection following `@odata.nextLink` verbatim; yields each page's items. */
+  /**
+   * Page through a collection following `@odata.nextLink` verbatim; yields each page's items. A
+   * nextLink that leads back to a page already read fails the call instead of looping.
+   */
   async *list<T>(path: string, schema: z.ZodType<T>, info: CallInfo, version?: string): AsyncGenerator<T[]> {
     const pageSchema = page(schema);
     let next: string | undefined = path;
     let first = true;
+    const seen = new Set<string>();
     while (next) {
       if (/^https?:/i.test(next)) this.assertSameOrigin(next, info);
+      const key = /^https?:/i.test(next)
+        ? next
+        : `${this.endpoints.graphBaseUrl}/${version ?? this.version}${next.startsWith('/') ? '' : '/'}${next}`;
+      if (seen.has(key)) {
+        throw new ApiError(
+          GRAPH_API,
+          200,
+          `paging did not advance: @odata.nextLink leads back to a page already read, after ${seen.size} page(s); stopped instead of looping`,
+          { method: 'GET', path: info.api.replace(/^GET /, '') },
+        );
+      }
+      seen.add(key);
       const body: z.infer<typeof pageSchema> = this.parse(
         pageSchema,
         await this.get(next, info, first ? version : undefined),
