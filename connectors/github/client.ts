@@ -178,6 +178,50 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
   return new ApiError(api, null, message, { method, path }, { cause: err });
 }
 
+/**
+ * An installation token GitHub refuses before its hour is up (401: revoked, or the clock of whoever
+ * minted it ran ahead) is renewed once and the request sent again with the new token. @octokit/auth-app
+ * keeps a token for 59 minutes and only retries a 401 within five seconds of minting it (replication
+ * delay), with the same token. Done at the fetch, under auth-app, so that its retry sees the answer to
+ * the new token; a renewed token that is refused too is the answer, so a burst renews once.
+ */
+class InstallationTokenRenewal {
+  /** Tokens minted by a renewal: their refusal is final. */
+  private readonly renewed = new Set<string>();
+  /** Each refused token, and the renewal it caused: one per token, whatever the number of requests. */
+  private readonly replacing = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly octokit: () => ScannerOctokit,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await this.ctx.http.fetch(input, init);
+    if (res.status !== 401) return res;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const headers = new Headers(init?.headers);
+    const sent = /^token (.+)$/i.exec(headers.get('authorization') ?? '')?.[1];
+    if (!sent || AUTH_ROUTE.test(new URL(url).pathname) || this.renewed.has(sent)) return res;
+    let renewal = this.replacing.get(sent);
+    if (!renewal) {
+      this.ctx.logger.info('github: installation token refused (401); renewing it once');
+      renewal = (async () => {
+        const { token } = (await this.octokit().auth({ type: 'installation', refresh: true })) as {
+          token: string;
+        };
+        this.renewed.add(token);
+        return token;
+      })();
+      this.replacing.set(sent, renewal);
+    }
+    const token = await renewal;
+    await res.body?.cancel();
+    headers.set('authorization', `token ${token}`);
+    return this.ctx.http.fetch(input, { ...init, headers });
+  }) as typeof globalThis.fetch;
+}
+
 /** The scan's interrupt reason as the `AbortError` fetch and Octokit recognise. */
 function abortError(reason: unknown): DOMException {
   const message =
@@ -239,7 +283,11 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     error: (msg: string) => ctx.logger.debug(msg),
   };
 
-  const build = (auth: Record<string, unknown> | string, strategy?: typeof createAppAuth): ScannerOctokit => {
+  const build = (
+    auth: Record<string, unknown> | string,
+    strategy?: typeof createAppAuth,
+    fetch: typeof globalThis.fetch = ctx.http.fetch,
+  ): ScannerOctokit => {
     instances += 1;
     const octokit = new ScannerOctokit({
       baseUrl: config.baseUrl,
@@ -247,7 +295,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       ...(strategy ? { authStrategy: strategy } : {}),
       auth,
       log,
-      request: { fetch: ctx.http.fetch },
+      request: { fetch },
       throttle: {
         // Bottleneck groups are module-global: a distinct id keeps concurrent scans apart.
         id: `grantscope-github-${process.pid}-${instances}`,
@@ -382,7 +430,8 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         throw toApiError(err, 'GET /orgs/{org}/installation');
       }
     }
-    octokit = build({ appId, privateKey, installationId }, createAppAuth);
+    const renewal = new InstallationTokenRenewal(() => octokit, ctx);
+    octokit = build({ appId, privateKey, installationId }, createAppAuth, renewal.fetch);
     // The installation token first, once: a wrong key, an unreachable host or a failing token
     // endpoint stops the tenant here with one message, instead of every collector asking again.
     try {
