@@ -29,6 +29,7 @@ import { COLLECTORS, PLATFORM, type ScanContext } from './context.js';
 import { createCredential } from './credential.js';
 import { GraphApi } from './graph.js';
 import { PermissionResolver } from './permissions.js';
+import { OWNED_BY, ownedByOnly, tokenRoles } from './token-roles.js';
 
 const ALL_COLLECTORS = [
   servicePrincipalsCollector,
@@ -103,10 +104,10 @@ export function tokenError(err: unknown, tenantId: string): ApiError {
 async function authenticate(
   s: ScanContext,
   credential: ReturnType<typeof createCredential>,
-): Promise<ApiError | null> {
+): Promise<{ token: string } | ApiError> {
   try {
-    await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
-    return null;
+    const token = await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
+    return { token: token?.token ?? '' };
   } catch (err) {
     const error = tokenError(err, s.config.tenantId);
     if (error.status !== null || s.ctx.signal.aborted) return error;
@@ -148,11 +149,14 @@ async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGe
     tenant: { id: config.tenantId, name: config.tenantName ?? null },
     microsoft: firstPartyTenants(config.firstPartyTenantIds),
   };
-  const authError = await authenticate(s, credential);
-  if (authError) {
-    for (const c of ALL_COLLECTORS) ctx.coverage.fail(c.name, authError);
+  const auth = await authenticate(s, credential);
+  if (auth instanceof ApiError) {
+    for (const c of ALL_COLLECTORS) ctx.coverage.fail(c.name, auth);
     return;
   }
+  // Only Application.ReadWrite.OwnedBy: Graph lists the scanner's own apps only, and "complete" would
+  // report the rest of the tenant as removed. Those collectors' records are not compared.
+  const ownedOnly = ownedByOnly(tokenRoles(auth.token));
 
   const cov = ctx.coverage;
   const [sps, apps, signIns] = await Promise.all([
@@ -181,6 +185,19 @@ async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGe
     cov.run(COLLECTORS.delegatedGrants, () => collectDelegatedGrants(s, spIds, resolver)),
     cov.run(COLLECTORS.owners, () => collectOwners(s, sps, apps)),
   ]);
+
+  if (ownedOnly) {
+    const reason = `the scanner's token holds ${OWNED_BY} and no tenant-wide read permission: Graph lists only the applications the scanner owns, so these lists are not the tenant's; grant Application.Read.All (and Directory.Read.All)`;
+    for (const c of [
+      COLLECTORS.servicePrincipals,
+      COLLECTORS.appRoleAssignments,
+      COLLECTORS.owners,
+      COLLECTORS.applicationCredentials,
+    ]) {
+      if (cov.status(c) === 'complete') cov.unavailable(c, reason);
+      cov.note(c, reason);
+    }
+  }
 
   // An identity depends only on the service principal list, owners and sign-ins, and says which of
   // those it lacks (ownersKnown, lastUsed null): another collector failing must not rewrite it.
