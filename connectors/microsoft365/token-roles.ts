@@ -35,5 +35,6 @@ const READS_ALL_APPS = [
  * would read as a complete, empty tenant.
  */
 export function ownedByOnly(roles: readonly string[] | null): boolean {
-  return roles !== null && roles.includes(OWNED_BY) && !roles.some((r) => READS_ALL_APPS.includes(r));
+  if (!roles?.includes(OWNED_BY)) return false;
+  return !roles.some((r) => READS_ALL_APPS.includes(r));
 }
