@@ -36,6 +36,8 @@ export function createCredential(
           name: 'grantscopeRequestCount',
           sendRequest: (req, next) => {
             ctx.coverage.countRequest();
+            // The engine's timeout on MSAL's requests too (its own default is none).
+            req.timeout = ctx.http.timeoutMs;
             return next(req);
           },
         },

@@ -115,7 +115,15 @@ async function authenticate(
     try {
       const probe = await s.ctx.http.fetch(metadata, { signal: s.ctx.signal });
       await probe.body?.cancel();
-      return error;
+      // The host answers, the token request did not: MSAL says only "network_error".
+      if (!/network_error/.test(error.message)) return error;
+      return new ApiError(
+        'entra-id',
+        null,
+        `no answer from ${new URL(s.endpoints.authorityHost).origin} to the token request (timed out after ${s.ctx.http.timeoutMs / 1000} s, or the connection dropped), though the host answers other requests`,
+        { method: 'POST', path: `/${s.config.tenantId}/oauth2/v2.0/token` },
+        { cause: err },
+      );
     } catch (probeError) {
       const transport = unreachableIn(probeError);
       return transport

@@ -127,6 +127,33 @@ describe('Microsoft 365 unreachable: one message naming the host and the cause, 
     expect(emu.stats().routes.filter((r) => r.service === 'graph')).toEqual([]);
   });
 
+  it('a token endpoint that never answers: each attempt times out, bounded retries, no hang', async () => {
+    emu.faults.add({ service: 'login', path: '/{tenant}/oauth2/v2.0/token', action: { kind: 'timeout' } });
+    const setup = emu.clientSetup();
+    const ctx = await createTestContext({
+      connector,
+      tenant: 'm365',
+      caCert: emu.caCert,
+      now: NOW,
+      http: { timeoutMs: 300, retry: { maxRetries: MAX_RETRIES, baseDelayMs: 1, maxDelayMs: 5 } },
+    });
+    for (const [name, content] of Object.entries(setup.files))
+      writeFileSync(`${ctx.configDir}/${name}`, content);
+    const { coverage } = await collectScan(
+      connector,
+      Microsoft365Config.parse(setup.config.microsoft365),
+      ctx,
+    );
+    expect(coverage.collectors.every((c) => c.status === 'failed')).toBe(true);
+    expect(reasons(coverage)).toHaveLength(1);
+    expect(reasons(coverage)[0]).toMatch(
+      new RegExp(
+        `^entra-id POST /[^ ]+/oauth2/v2\\.0/token failed: no answer from ${emu.origin} to the token request \\(timed out after 0\\.3 s`,
+      ),
+    );
+    expect(emu.faults.list()[0]!.applied).toBeLessThanOrEqual(1 + MAX_RETRIES);
+  }, 30_000);
+
   it('Graph dropping every connection after a good token: the Graph host and cause named, bounded requests', async () => {
     emu.faults.add({ service: 'graph', path: '^/(v1\\.0|beta)/', action: { kind: 'reset' } });
     const { coverage } = await scan({});
