@@ -6,6 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError, CredentialSourceError } from '../../src/errors.js';
 import type { GithubConfig } from './config.js';
 import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
@@ -28,7 +29,33 @@ export type ScannerOctokit = Octokit;
 export const GITHUB_API_VERSION = '2022-11-28';
 /** A 4xx that plugin-retry must leave alone; 429 is retried here, honouring Retry-After. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+/** Server errors retried (with back-off, or Retry-After) by the request hook. */
+const RETRIED_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 const AUTH_ROUTE = /\/app\/installations\/[^/]+\/access_tokens$|\/orgs\/[^/]+\/installation$/;
+
+export interface ListOptions {
+  /**
+   * The operation takes `page`/`per_page` but its response declares no `Link` header: after a full page
+   * that came without one, ask for the next page number until a short page.
+   */
+  pagesWithoutLink?: boolean;
+}
+
+/** Page size asked of every REST list (GitHub's maximum for these operations). */
+export const PER_PAGE = 100;
+
+/**
+ * A page's URL as a key, so that a `Link` pointing back to a page already read is recognised: query
+ * parameters sorted, and `page=1` where the first request named no page.
+ */
+export function pageKey(url: string): string {
+  const u = new URL(url, 'https://github.invalid');
+  if (!u.searchParams.has('page') && !u.searchParams.has('after') && !u.searchParams.has('before')) {
+    u.searchParams.set('page', '1');
+  }
+  u.searchParams.sort();
+  return `${u.pathname}?${u.searchParams.toString()}`;
+}
 
 export interface GraphqlIssue {
   type?: string;
@@ -41,7 +68,12 @@ export interface GithubClient {
   readonly budget: RateBudget;
   readonly auth: 'app' | 'token';
   /** Every item of a paged REST list (per_page=100), each parsed with `item`. */
-  list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>): AsyncGenerator<T>;
+  list<T>(
+    route: string,
+    params: Record<string, unknown>,
+    item: z.ZodType<T>,
+    options?: ListOptions,
+  ): AsyncGenerator<T>;
   /** One REST object, parsed with `schema`. */
   get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
   /** A GraphQL query; partial errors (e.g. NOT_FOUND for one alias) come back next to the data. */
@@ -50,6 +82,8 @@ export interface GithubClient {
     variables: Record<string, unknown>,
     schema: z.ZodType<T>,
   ): Promise<{ data: T; errors: GraphqlIssue[] }>;
+  /** Set once GitHub could not be reached (after retries): nothing else will reach it either. */
+  readonly unreachable: EndpointUnreachableError | null;
 }
 
 let instances = 0;
@@ -96,22 +130,25 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
     );
   }
   if (err instanceof ApiError) return err;
+  // The token request itself failed (bad key, wrong app id, unreachable): say so rather than blame
+  // the list call.
+  const url = isRequestError(err) ? (err.request?.url ?? '') : '';
+  const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
+  const where = authPath
+    ? {
+        method: (isRequestError(err) && err.request?.method) || 'POST',
+        path: authPath
+          .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
+          .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
+      }
+    : { method, path };
+  const transport = unreachableIn(err);
+  if (transport) return transport.during(api, where.method, where.path);
   if (isRequestError(err)) {
     const headers = err.response?.headers ?? {};
     const data = err.response?.data as { message?: string } | string | undefined;
     const serverMessage = typeof data === 'object' && data?.message ? data.message : err.message;
     const requiredPermission = headers['x-accepted-github-permissions']?.toString() || undefined;
-    // The token request itself failed (bad key, wrong app id): say so rather than blame the list call.
-    const url = err.request?.url ?? '';
-    const authPath = AUTH_ROUTE.exec(new URL(url, 'http://x').pathname)?.[0];
-    const where = authPath
-      ? {
-          method: err.request?.method ?? 'POST',
-          path: authPath
-            .replace(/^\/app\/installations\/[^/]+/, '/app/installations/{installation_id}')
-            .replace(/^\/orgs\/[^/]+\/installation$/, '/orgs/{org}/installation'),
-        }
-      : { method, path };
     let message = serverMessage;
     if (requiredPermission) message += ` (the GitHub App needs ${requiredPermission.replace(/=/g, ': ')})`;
     if ((err.status === 403 || err.status === 429) && headers['x-ratelimit-remaining'] === '0') {
@@ -139,6 +176,50 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ApiError(api, null, message, { method, path }, { cause: err });
+}
+
+/**
+ * An installation token GitHub refuses before its hour is up (401: revoked, or the clock of whoever
+ * minted it ran ahead) is renewed once and the request sent again with the new token. @octokit/auth-app
+ * keeps a token for 59 minutes and only retries a 401 within five seconds of minting it (replication
+ * delay), with the same token. Done at the fetch, under auth-app, so that its retry sees the answer to
+ * the new token; a renewed token that is refused too is the answer, so a burst renews once.
+ */
+class InstallationTokenRenewal {
+  /** Tokens minted by a renewal: their refusal is final. */
+  private readonly renewed = new Set<string>();
+  /** Each refused token, and the renewal it caused: one per token, whatever the number of requests. */
+  private readonly replacing = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly octokit: () => ScannerOctokit,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await this.ctx.http.fetch(input, init);
+    if (res.status !== 401) return res;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const headers = new Headers(init?.headers);
+    const sent = /^token (.+)$/i.exec(headers.get('authorization') ?? '')?.[1];
+    if (!sent || AUTH_ROUTE.test(new URL(url).pathname) || this.renewed.has(sent)) return res;
+    let renewal = this.replacing.get(sent);
+    if (!renewal) {
+      this.ctx.logger.info('github: installation token refused (401); renewing it once');
+      renewal = (async () => {
+        const { token } = (await this.octokit().auth({ type: 'installation', refresh: true })) as {
+          token: string;
+        };
+        this.renewed.add(token);
+        return token;
+      })();
+      this.replacing.set(sent, renewal);
+    }
+    const token = await renewal;
+    await res.body?.cancel();
+    headers.set('authorization', `token ${token}`);
+    return this.ctx.http.fetch(input, { ...init, headers });
+  }) as typeof globalThis.fetch;
 }
 
 /** The scan's interrupt reason as the `AbortError` fetch and Octokit recognise. */
@@ -202,7 +283,11 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     error: (msg: string) => ctx.logger.debug(msg),
   };
 
-  const build = (auth: Record<string, unknown> | string, strategy?: typeof createAppAuth): ScannerOctokit => {
+  const build = (
+    auth: Record<string, unknown> | string,
+    strategy?: typeof createAppAuth,
+    fetch: typeof globalThis.fetch = ctx.http.fetch,
+  ): ScannerOctokit => {
     instances += 1;
     const octokit = new ScannerOctokit({
       baseUrl: config.baseUrl,
@@ -210,7 +295,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       ...(strategy ? { authStrategy: strategy } : {}),
       auth,
       log,
-      request: { fetch: ctx.http.fetch },
+      request: { fetch },
       throttle: {
         // Bottleneck groups are module-global: a distinct id keeps concurrent scans apart.
         id: `grantscope-github-${process.pid}-${instances}`,
@@ -274,12 +359,29 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
             if (!isRequestError(err)) throw err;
             const headers = err.response?.headers;
             budget.observe(headers);
+            const retryAfter = Number(headers?.['retry-after']);
+            const backoff = Math.min(retryPolicy.baseDelayMs * 2 ** attempt, retryPolicy.maxDelayMs);
+            // No HTTP answer (Octokit reports it as a 500): retried unless retrying cannot help.
+            const transport = unreachableIn(err);
+            if (transport) {
+              if (transport.failure.permanent || attempt >= retryPolicy.maxRetries) throw err;
+              ctx.logger.debug('GitHub unreachable; retrying', { cause: transport.failure.cause, attempt });
+              await ctx.clock.sleep(backoff, ctx.signal);
+              continue;
+            }
+            if (RETRIED_STATUS.has(err.status) && err.response) {
+              if (attempt >= retryPolicy.maxRetries) throw err;
+              const ms = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : backoff;
+              if (ms > Math.max(maxWaitMs, retryPolicy.maxDelayMs)) throw err;
+              ctx.logger.debug('GitHub server error; retrying', { status: err.status, afterMs: ms, attempt });
+              await ctx.clock.sleep(ms, ctx.signal);
+              continue;
+            }
             const plain429 =
               err.status === 429 &&
               headers?.['x-ratelimit-remaining'] !== '0' &&
               !/secondary rate/i.test(err.message);
             if (!plain429 || attempt >= retryPolicy.maxRetries) throw err;
-            const retryAfter = Number(headers?.['retry-after']);
             const ms = Number.isFinite(retryAfter)
               ? retryAfter * 1000
               : retryPolicy.baseDelayMs * 2 ** attempt;
@@ -301,7 +403,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const onAbort = () => abort.abort(abortError(ctx.signal.reason));
       if (ctx.signal.aborted) onAbort();
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
-      options.request = { ...options.request, signal: abort.signal };
+      // Retries are this loop's (through ctx.clock, and none where retrying cannot help): plugin-retry
+      // would retry every "500", a refused connection or an untrusted certificate included.
+      options.request = { ...options.request, signal: abort.signal, retries: 0 };
       try {
         return await attempts();
       } finally {
@@ -326,10 +430,25 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         throw toApiError(err, 'GET /orgs/{org}/installation');
       }
     }
-    octokit = build({ appId, privateKey, installationId }, createAppAuth);
+    const renewal = new InstallationTokenRenewal(() => octokit, ctx);
+    octokit = build({ appId, privateKey, installationId }, createAppAuth, renewal.fetch);
+    // The installation token first, once: a wrong key, an unreachable host or a failing token
+    // endpoint stops the tenant here with one message, instead of every collector asking again.
+    try {
+      await octokit.auth({ type: 'installation' });
+    } catch (err) {
+      throw toApiError(err, 'POST /app/installations/{installation_id}/access_tokens');
+    }
   } else {
     octokit = build(readToken(config));
   }
+  let unreachable: EndpointUnreachableError | null = null;
+  /** The ApiError for `err`, remembering an unreachable GitHub for the collectors still to run. */
+  const failure = (err: unknown, route: string, api?: string): ApiError => {
+    const e = toApiError(err, route, api);
+    unreachable ??= unreachableIn(e);
+    return e;
+  };
 
   const malformed = (route: string, api: string, error: z.ZodError) => {
     const issue = error.issues[0];
@@ -346,16 +465,64 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     octokit,
     budget,
     auth: config.app ? 'app' : 'token',
-    async *list<T>(route: string, params: Record<string, unknown>, item: z.ZodType<T>) {
+    get unreachable() {
+      return unreachable;
+    },
+    async *list<T>(
+      route: string,
+      params: Record<string, unknown>,
+      item: z.ZodType<T>,
+      options: ListOptions = {},
+    ) {
       const page = (item as z.ZodType<T>).array();
+      const seen = new Set<string>();
+      let pages = 0;
+      /** Each page once: a `Link` (or a page number) that leads back to a page already read is refused. */
+      const notAdvancing = (what: string) =>
+        new ApiError(
+          'GitHub REST',
+          200,
+          `paging did not advance: ${what}, after ${pages} page(s); stopped instead of looping`,
+          split(route),
+        );
+      const checkAdvanced = (url: string) => {
+        const key = pageKey(url);
+        if (seen.has(key)) throw notAdvancing(`the next page (${key}) is one already read`);
+        seen.add(key);
+        pages += 1;
+      };
+      const parse = (data: unknown) => {
+        const parsed = page.safeParse(data);
+        if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
+        return parsed.data;
+      };
       try {
-        for await (const res of octokit.paginate.iterator(route, { per_page: 100, ...params })) {
-          const parsed = page.safeParse(res.data);
-          if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
-          yield* parsed.data;
+        let last: { items: number; link: boolean } = { items: 0, link: true };
+        let previous = '';
+        for await (const res of octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params })) {
+          checkAdvanced(res.url);
+          const items = parse(res.data);
+          last = { items: items.length, link: Boolean(res.headers.link) };
+          if (options.pagesWithoutLink) previous = JSON.stringify(items);
+          yield* items;
+        }
+        // No Link on a full page: the operation may still have more (see ListOptions).
+        if (options.pagesWithoutLink && !last.link && last.items >= PER_PAGE) {
+          for (let n = pages + 1; ; n++) {
+            const res = await octokit.request(route, { per_page: PER_PAGE, ...params, page: n });
+            checkAdvanced(res.url);
+            const items = parse(res.data);
+            // A server that ignores `page` answers the same page again: stop rather than loop.
+            const fingerprint = JSON.stringify(items);
+            if (items.length > 0 && fingerprint === previous)
+              throw notAdvancing(`page ${n} repeats page ${n - 1}`);
+            previous = fingerprint;
+            yield* items;
+            if (items.length < PER_PAGE) break;
+          }
         }
       } catch (err) {
-        throw toApiError(err, route);
+        throw failure(err, route);
       }
     },
     async get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -365,7 +532,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
         return parsed.data;
       } catch (err) {
-        throw toApiError(err, route);
+        throw failure(err, route);
       }
     },
     async graphql<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -384,9 +551,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
           }
           data = e.data;
           errors = e.errors ?? [];
-          if (data == null) throw toApiError(err, route, 'GitHub GraphQL');
+          if (data == null) throw failure(err, route, 'GitHub GraphQL');
         } else {
-          throw toApiError(err, route, 'GitHub GraphQL');
+          throw failure(err, route, 'GitHub GraphQL');
         }
       }
       const parsed = schema.safeParse(data);

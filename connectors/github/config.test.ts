@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { GithubConfig, webBaseOf } from './config.js';
 import github from './index.js';
 
@@ -35,8 +40,47 @@ describe('github config section', () => {
     expect(issues({ org: 'acme', tokenEnv: 'not a name' })).toEqual([
       'tokenEnv: must be an environment variable name',
     ]);
-    expect(issues({ org: 'acme', app, baseUrl: 'ftp://x' })).toEqual(['baseUrl: must be an http(s) URL']);
+    const httpsOnly =
+      'baseUrl: must be an https:// URL (GitHub tokens and app JWTs are only sent over HTTPS)';
+    expect(issues({ org: 'acme', app, baseUrl: 'ftp://x' })).toEqual([httpsOnly]);
     expect(issues({ org: 'acme', app, graphqlBatchSize: 500 })[0]).toMatch(/^graphqlBatchSize: /);
+  });
+
+  it('refuses a cleartext http:// base URL, loopback included: tokens and JWTs would travel in clear', () => {
+    const httpsOnly =
+      'baseUrl: must be an https:// URL (GitHub tokens and app JWTs are only sent over HTTPS)';
+    for (const baseUrl of [
+      'http://ghe.example.com/api/v3',
+      'http://127.0.0.1:8443/api/v3',
+      'HTTP://x.example',
+    ]) {
+      expect(issues({ org: 'acme', app, baseUrl })).toEqual([httpsOnly]);
+    }
+  });
+
+  it('refuses http:// in grantscope.yaml with a config error (exit 2) naming the key and its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-gh-config-'));
+    const file = join(dir, 'grantscope.yaml');
+    writeFileSync(
+      file,
+      'github:\n  org: acme\n  baseUrl: http://ghe.example.com/api/v3\n  tokenEnv: GITHUB_TOKEN\n',
+    );
+    const err = (() => {
+      try {
+        loadConfig(file, [github]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as ConfigError).issues).toEqual([
+      expect.objectContaining({
+        path: 'github.baseUrl',
+        line: 3,
+        message: expect.stringMatching(/https:\/\//),
+      }),
+    ]);
   });
 
   it('never holds a secret: keys and tokens are referenced by file or env var name', () => {

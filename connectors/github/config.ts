@@ -40,9 +40,15 @@ export const GithubConfig = z
   .object({
     /** Organisation login. */
     org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be an organisation login'),
-    /** REST base URL: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+    /**
+     * REST base URL: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.
+     * https only: every request carries the app's JWT or an installation token.
+     */
     baseUrl: z
-      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .url({
+        protocol: /^https$/,
+        message: 'must be an https:// URL (GitHub tokens and app JWTs are only sent over HTTPS)',
+      })
       .default('https://api.github.com')
       .transform((u) => u.replace(/\/+$/, '')),
     /** Web UI base for links to settings pages; derived from baseUrl when omitted. */

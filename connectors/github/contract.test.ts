@@ -75,6 +75,7 @@ function exampleClient(served: Served[], graphqlChecks: Array<Promise<unknown[]>
     octokit: undefined as never,
     budget: new RateBudget({ reserve: 0, maxWaitMs: 0, now: () => new Date(), sleep: async () => {} }),
     auth: 'app',
+    unreachable: null,
     async *list<T>(route: string, _params: Record<string, unknown>, item: z.ZodType<T>) {
       const { value } = exampleFor(route);
       // Octokit's paginate unwraps `{total_count, installations}` the same way.

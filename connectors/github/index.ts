@@ -71,8 +71,10 @@ const github = defineConnector<GithubConfig>({
       }
       yield* ctx.coverage.runEach(collector.name, () => collector.collect(scan));
       const entry = ctx.coverage.report().collectors.find((c) => c.collector === collector.name);
-      // Bad credentials will not get better for the next collector.
-      if (entry?.status === 'failed' && entry.httpStatus === 401) {
+      // Bad credentials or an unreachable GitHub will not get better for the next collector.
+      if (client.unreachable) {
+        fatal = client.unreachable.reason;
+      } else if (entry?.status === 'failed' && entry.httpStatus === 401) {
         fatal = `authentication failed in ${collector.name} (${entry.reason})`;
       }
     }

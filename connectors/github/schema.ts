@@ -150,6 +150,12 @@ export const DeployKeyCounts = z.record(
     .nullable(),
 );
 
+/** `rN: repository(owner:, name:) { nameWithOwner }`: null when the repository does not resolve. */
+export const RepositoryPresence = z.record(
+  z.string(),
+  z.looseObject({ nameWithOwner: z.string() }).nullable(),
+);
+
 export const OutsideCollaboratorBatch = z.record(
   z.string(),
   z

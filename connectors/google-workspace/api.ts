@@ -1,9 +1,10 @@
 import { admin, type admin_directory_v1, type admin_reports_v1, type GlobalOptions } from '@googleapis/admin';
 import { cloudresourcemanager, type cloudresourcemanager_v3 } from '@googleapis/cloudresourcemanager';
 import { iam, type iam_v1 } from '@googleapis/iam';
-import type { gaxios } from 'google-auth-library';
+import type { gaxios, JWT } from 'google-auth-library';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ApiError, describeError } from '../../src/errors.js';
 import {
   createTransport,
@@ -52,50 +53,78 @@ export function createGoogleApis(config: GoogleWorkspaceConfig, ctx: ConnectorCo
     ...transport.gaxios,
     ...(config.apiRoot ? { rootUrl: config.apiRoot } : {}),
   } as unknown as GlobalOptions;
-  const paced = (pacer: QuotaPacer | null): Pick<GlobalOptions, 'adapter'> => {
-    if (!pacer) return {};
-    // gaxios' adapter hook wraps every attempt, retries included, so they are paced too.
+  /**
+   * gaxios' adapter hook wraps every attempt, retries included: each is paced, and a 401 (the access
+   * token expired or was revoked before its time) renews that client's token once and sends the request
+   * again. google-auth-library refreshes on a 401 only without an expiry date or with
+   * forceRefreshOnFailure, which would also refresh on every 403 and for each request of a burst.
+   */
+  const attempts = (pacer: QuotaPacer | null, auth: JWT): Pick<GlobalOptions, 'adapter'> => {
+    const renewal = new TokenRenewal(auth, ctx);
     const adapter: gaxios.GaxiosOptions['adapter'] = async (options, next) => {
-      await pacer.take();
+      await pacer?.take();
+      const seen = renewal.generation;
+      const res = await next(options);
+      if (res.status !== 401) return res;
+      const token = await renewal.renew(seen);
+      (options.headers as Headers).set('authorization', `Bearer ${token}`);
+      await pacer?.take();
       return next(options);
     };
     return { adapter } as unknown as Pick<GlobalOptions, 'adapter'>;
   };
+  const client = <T>(auth: JWT, pacer: QuotaPacer | null, make: (o: GlobalOptions) => T): T =>
+    make({ auth, ...common, ...attempts(pacer, auth) } as GlobalOptions);
   const directoryPacer = new QuotaPacer(config.directoryQuotaPerMinute, ctx.clock, ctx.signal);
   const reportsPacer = config.reportsQuotaPerMinute
     ? new QuotaPacer(config.reportsQuotaPerMinute, ctx.clock, ctx.signal)
     : null;
   const delegated = (scope: string) => jwtClient(key, transport, [scope], config.subject);
   return {
-    usersDirectory: admin({
-      version: 'directory_v1',
-      auth: delegated(SCOPES.users),
-      ...common,
-      ...paced(directoryPacer),
-    }),
-    tokensDirectory: admin({
-      version: 'directory_v1',
-      auth: delegated(SCOPES.tokens),
-      ...common,
-      ...paced(directoryPacer),
-    }),
-    reports: admin({
-      version: 'reports_v1',
-      auth: delegated(SCOPES.audit),
-      ...common,
-      ...paced(reportsPacer),
-    }),
-    resourceManager: cloudresourcemanager({
-      version: 'v3',
-      auth: jwtClient(key, transport, [SCOPES.cloudRead]),
-      ...common,
-    }),
-    iam: iam({ version: 'v1', auth: jwtClient(key, transport, [SCOPES.iam]), ...common }),
+    usersDirectory: client(delegated(SCOPES.users), directoryPacer, (o) =>
+      admin({ version: 'directory_v1', ...o }),
+    ),
+    tokensDirectory: client(delegated(SCOPES.tokens), directoryPacer, (o) =>
+      admin({ version: 'directory_v1', ...o }),
+    ),
+    reports: client(delegated(SCOPES.audit), reportsPacer, (o) => admin({ version: 'reports_v1', ...o })),
+    resourceManager: client(jwtClient(key, transport, [SCOPES.cloudRead]), null, (o) =>
+      cloudresourcemanager({ version: 'v3', ...o }),
+    ),
+    iam: client(jwtClient(key, transport, [SCOPES.iam]), null, (o) => iam({ version: 'v1', ...o })),
     directoryPacer,
     reportsPacer,
     scannerClientId: key.client_id ?? null,
     tokenUrl: transport.tokenUrl,
   };
+}
+
+/** One client's access token, renewed at most once per burst of 401s. */
+class TokenRenewal {
+  generation = 0;
+  private pending: Promise<string> | null = null;
+
+  constructor(
+    private readonly auth: JWT,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  /** A new token, unless a renewal happened since `seen` (then the current one). */
+  async renew(seen: number): Promise<string> {
+    if (seen !== this.generation) return this.pending ?? this.current();
+    this.generation += 1;
+    this.ctx.logger.info('google: access token refused (401); renewing it once');
+    // An expiry in the past makes the library fetch a new token (getAccessToken refreshes an expiring one).
+    this.auth.setCredentials({ ...this.auth.credentials, expiry_date: 1 });
+    this.pending = this.current();
+    return this.pending;
+  }
+
+  private async current(): Promise<string> {
+    const { token } = await this.auth.getAccessToken();
+    if (!token) throw new Error('no access token after renewal');
+    return token;
+  }
 }
 
 /** Run one SDK call, turning failures into ApiError and the body into the schema's type. */
@@ -133,6 +162,13 @@ function isGaxiosError(err: unknown): err is gaxios.GaxiosError {
 
 export function toApiError(err: unknown, spec: CallSpec, tokenUrl: string): ApiError {
   if (err instanceof ApiError) return err;
+  const transport = unreachableIn(err);
+  if (transport) {
+    const url = isGaxiosError(err) ? String(err.config?.url ?? '') : '';
+    return url.split('?')[0] === tokenUrl || url === GOOGLE_TOKEN_URL
+      ? transport.during('Google OAuth token endpoint', 'POST', new URL(url).pathname)
+      : transport.during(spec.api, spec.method, spec.path);
+  }
   if (!isGaxiosError(err)) {
     return new ApiError(
       spec.api,

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type gaxios, JWT } from 'google-auth-library';
 import { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ConfigError, CredentialSourceError } from '../../src/errors.js';
 import type { GoogleWorkspaceConfig } from './config.js';
 
@@ -38,7 +39,13 @@ const ServiceAccountKey = z.looseObject({
   private_key: z.string().includes('PRIVATE KEY', { message: 'not a PEM private key' }),
   private_key_id: z.string().optional(),
   client_id: z.string().optional(),
-  token_uri: z.url().optional(),
+  // The JWT assertion is posted there: https only, like the config's tokenUri.
+  token_uri: z
+    .url({
+      protocol: /^https$/,
+      message: 'must be an https:// URL (the signed JWT assertion is only sent over HTTPS)',
+    })
+    .optional(),
   project_id: z.string().optional(),
 });
 export type ServiceAccountKey = z.infer<typeof ServiceAccountKey>;
@@ -129,7 +136,8 @@ export function retryConfig(ctx: ConnectorContext): RetryConfig {
       const attempt = err.config?.retryConfig?.currentRetryAttempt ?? 0;
       if (attempt >= policy.maxRetries || ctx.signal.aborted) return false;
       const status = err.response?.status;
-      if (status === undefined) return err.code !== 'AbortError';
+      // No HTTP answer: retried, unless retrying cannot help (an untrusted certificate, no HTTPS).
+      if (status === undefined) return err.code !== 'AbortError' && !unreachableIn(err)?.failure.permanent;
       if (status === 408 || status === 429 || status >= 500) return true;
       return status === 403 && RATE_LIMIT_REASONS.has(googleReason(err) ?? '');
     },

@@ -22,8 +22,20 @@ export const GoogleWorkspaceConfig = z.strictObject({
   domain: z.string().min(3).optional(),
   subject: z.email('expected the email of the admin to impersonate'),
   keyFile: z.string().min(1, 'path of the service-account key file (JSON)'),
-  apiRoot: z.url({ protocol: /^https?$/ }).optional(),
-  tokenUri: z.url({ protocol: /^https?$/ }).optional(),
+  /** https only: API calls carry bearer tokens. */
+  apiRoot: z
+    .url({
+      protocol: /^https$/,
+      message: 'must be an https:// URL (Google access tokens are only sent over HTTPS)',
+    })
+    .optional(),
+  /** https only: token requests carry the signed JWT assertion. */
+  tokenUri: z
+    .url({
+      protocol: /^https$/,
+      message: 'must be an https:// URL (the signed JWT assertion is only sent over HTTPS)',
+    })
+    .optional(),
   /** Client-side pacing of Directory API calls (users.list, tokens.list), per minute. */
   directoryQuotaPerMinute: z.number().int().positive().default(2400),
   /** Optional pacing of Reports API calls, per minute (Google does not publish a fixed figure). */

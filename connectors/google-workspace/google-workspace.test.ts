@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import type { PreviousSnapshot } from '../../src/connector/context.js';
 import type { CollectorCoverage, CoverageReport } from '../../src/connector/coverage.js';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
@@ -682,6 +685,43 @@ describe('google-workspace connector: paging, faults and failures', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(String(err)).toMatch(/google-workspace-sa\.json[\s\S]*private_key/);
     expect(String(err)).not.toMatch(/a@b/);
+  });
+
+  it('refuses cleartext http:// for apiRoot, tokenUri and the key file token_uri (tokens and JWTs would travel in clear)', async () => {
+    const base = { customerId: 'C03acme7x', subject: 'a@b.example', keyFile: 'k.json' };
+    for (const key of ['apiRoot', 'tokenUri'] as const) {
+      for (const url of ['http://private.googleapis.example/', 'http://127.0.0.1:8443/token']) {
+        const r = connector.configSchema.safeParse({ ...base, [key]: url });
+        expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+          [key, expect.stringMatching(/^must be an https:\/\/ URL/)],
+        ]);
+      }
+    }
+    // In grantscope.yaml: a config error (exit 2) naming the key and its line.
+    const dir = mkdtempSync(join(tmpdir(), 'gs-gw-config-'));
+    const file = join(dir, 'grantscope.yaml');
+    writeFileSync(
+      file,
+      'google-workspace:\n  customerId: C03acme7x\n  subject: a@b.example\n  keyFile: k.json\n  apiRoot: https://ok.example/\n  tokenUri: http://oauth2.example/token\n',
+    );
+    const err = (() => {
+      try {
+        loadConfig(file, [connector]);
+      } catch (e) {
+        return e;
+      }
+    })() as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.exitCode).toBe(2);
+    expect(err.issues).toEqual([expect.objectContaining({ path: 'google-workspace.tokenUri', line: 6 })]);
+    // The key file's token_uri is used when the config names none: refused too, naming the file and key.
+    const key = JSON.parse(emu.clientSetup().files['google-workspace-sa.json']!);
+    const cleartext = JSON.stringify({ ...key, token_uri: 'http://127.0.0.1:9/token' });
+    const keyErr = await scan({ drop: ['tokenUri'], files: { 'google-workspace-sa.json': cleartext } }).catch(
+      (e: unknown) => e,
+    );
+    expect(keyErr).toBeInstanceOf(ConfigError);
+    expect(String(keyErr)).toMatch(/google-workspace-sa\.json[\s\S]*token_uri: must be an https:\/\/ URL/);
   });
 
   it('rejects a config without a real customer id, naming the key', () => {

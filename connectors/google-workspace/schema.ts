@@ -22,6 +22,9 @@ export const DirectoryUser = z.looseObject({
 });
 export type DirectoryUser = z.infer<typeof DirectoryUser>;
 
+/** users.get with `fields=id`: whether the user still exists. */
+export const UserId = z.looseObject({ id: z.string() });
+
 export const UsersPage = z.looseObject({
   users: z.array(DirectoryUser).optional(),
   nextPageToken: z.string().optional(),

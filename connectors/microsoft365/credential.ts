@@ -20,7 +20,7 @@ export function createCredential(
   config: Microsoft365Config,
   endpoints: Endpoints,
   ctx: ConnectorContext,
-): TokenCredential {
+): RenewableCredential {
   const options: ClientCertificateCredentialOptions = {
     authorityHost: endpoints.authorityHost,
     // Instance discovery would call login.microsoftonline.com whatever the authority host.
@@ -36,6 +36,8 @@ export function createCredential(
           name: 'grantscopeRequestCount',
           sendRequest: (req, next) => {
             ctx.coverage.countRequest();
+            // The engine's timeout on MSAL's requests too (its own default is none).
+            req.timeout = ctx.http.timeoutMs;
             return next(req);
           },
         },
@@ -71,11 +73,14 @@ export function createCredential(
         );
       }
     }
-    return new ClientCertificateCredential(
-      config.tenantId,
-      config.clientId,
-      certificatePassword ? { certificate: pem, certificatePassword } : { certificate: pem },
-      options,
+    return new RenewableCredential(
+      () =>
+        new ClientCertificateCredential(
+          config.tenantId,
+          config.clientId,
+          certificatePassword ? { certificate: pem, certificatePassword } : { certificate: pem },
+          options,
+        ),
     );
   }
 
@@ -101,5 +106,33 @@ export function createCredential(
       );
     }
   }
-  return new ClientSecretCredential(config.tenantId, config.clientId, secret!, options);
+  return new RenewableCredential(
+    () => new ClientSecretCredential(config.tenantId, config.clientId, secret!, options),
+  );
+}
+
+/**
+ * The credential, renewable: @azure/identity keeps a token until shortly before it expires and has no
+ * way to drop one Graph has refused (401 InvalidAuthenticationToken, e.g. revoked or expired early), so
+ * renewing replaces the credential (and with it MSAL's token cache); the next request gets a new token.
+ */
+export class RenewableCredential implements TokenCredential {
+  private current: TokenCredential;
+  /** Bumped on every renewal, so that one 401 burst renews once. */
+  generation = 0;
+
+  constructor(private readonly create: () => TokenCredential) {
+    this.current = create();
+  }
+
+  getToken(...args: Parameters<TokenCredential['getToken']>): ReturnType<TokenCredential['getToken']> {
+    return this.current.getToken(...args);
+  }
+
+  /** Renew, unless a renewal already happened since `seen` (another request of the same burst did it). */
+  renew(seen: number): void {
+    if (seen !== this.generation) return;
+    this.current = this.create();
+    this.generation += 1;
+  }
 }

@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   BatchResponseContent,
@@ -15,9 +14,11 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { Endpoints } from './config.js';
-import { GraphErrorBody, page } from './schema.js';
+import type { RenewableCredential } from './credential.js';
+import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
@@ -32,6 +33,12 @@ const RETRIED_INNER_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 5
  * (it handles 429/503/504 with Retry-After).
  */
 class EngineTransport implements Middleware {
+  /**
+   * The last request that got no HTTP answer. The SDK turns what the transport throws into a
+   * GraphError with status -1 and only its message, so GraphApi reads the cause back from here.
+   */
+  unreachable: EndpointUnreachableError | null = null;
+
   constructor(private readonly ctx: ConnectorContext) {}
 
   async execute(context: Context): Promise<void> {
@@ -55,7 +62,10 @@ class EngineTransport implements Middleware {
         context.response = response;
         return;
       } catch (err) {
-        if (this.ctx.signal.aborted || attempt >= retry.maxRetries) throw err;
+        const transport = unreachableIn(err);
+        if (transport) this.unreachable = transport;
+        // An untrusted certificate or a host that does not resolve will not change on a retry.
+        if (this.ctx.signal.aborted || attempt >= retry.maxRetries || transport?.failure.permanent) throw err;
         this.ctx.logger.debug('graph request failed, retrying', { error: (err as Error).message, attempt });
         await this.ctx.clock.sleep(
           Math.min(retry.baseDelayMs * 2 ** attempt, retry.maxDelayMs),
@@ -64,6 +74,59 @@ class EngineTransport implements Middleware {
       }
     }
   }
+}
+
+/**
+ * First in the chain: a 401 InvalidAuthenticationToken (the token expired or was revoked before its
+ * time) renews the credential once and sends the request again, through the authentication handler,
+ * with a new token. The SDK's handlers leave a 401 alone. A second 401 is the answer.
+ */
+class TokenRenewal implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly credential: RenewableCredential,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    const seen = this.credential.generation;
+    await this.next!.execute(context);
+    const response = context.response;
+    if (response?.status !== 401) return;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as unknown;
+    if (GraphErrorBody.safeParse(body).data?.error?.code !== 'InvalidAuthenticationToken') return;
+    this.ctx.logger.info(
+      'microsoft-graph: access token refused (401 InvalidAuthenticationToken); renewing it once',
+    );
+    this.credential.renew(seen);
+    await response.body?.cancel();
+    context.response = undefined;
+    // The authentication handler appends its header: drop the refused one first.
+    withoutAuthorization(context);
+    await this.next!.execute(context);
+  }
+}
+
+function withoutAuthorization(context: Context): void {
+  const isAuth = (name: string) => name.toLowerCase() === 'authorization';
+  if (typeof context.request !== 'string') context.request.headers.delete('authorization');
+  const headers = context.options?.headers as
+    | Headers
+    | Array<[string, string]>
+    | Record<string, string>
+    | undefined;
+  if (!headers || !context.options) return;
+  if (headers instanceof Headers) headers.delete('authorization');
+  else if (Array.isArray(headers)) context.options.headers = headers.filter(([k]) => !isAuth(k));
+  else for (const k of Object.keys(headers)) if (isAuth(k)) delete headers[k];
 }
 
 export interface CallInfo {
@@ -111,6 +174,20 @@ export function batchRequestBody(urls: readonly string[]): BatchRequestBody {
 export type BatchResult<T> = { status: 200; value: T[] } | { status: 404 };
 
 /**
+ * The error of child collections that answered 404 while their parent still exists: the collector
+ * fails, so its records are carried over from the previous scan instead of being reported removed.
+ */
+export function childListNotFound(info: CallInfo, parents: readonly string[], what: string): ApiError {
+  const shown = parents.slice(0, 5).join(', ') + (parents.length > 5 ? `, … (${parents.length} in all)` : '');
+  return new ApiError(
+    GRAPH_API,
+    404,
+    `Request_ResourceNotFound for ${parents.length} object(s) that still exist (${shown}): a replica that has not caught up, or a transient error; their ${what} are kept from the previous scan, not reported removed`,
+    { method: 'GET', path: info.api.replace(/^GET /, ''), requiredPermission: info.requiredPermission },
+  );
+}
+
+/**
  * Microsoft Graph through the official client (@microsoft/microsoft-graph-client), authenticated
  * with an @azure/identity credential via TokenCredentialAuthenticationProvider. Adds paging,
  * `$batch` with per-inner-request 429 retries, zod parsing at the boundary and typed errors.
@@ -118,14 +195,16 @@ export type BatchResult<T> = { status: 200; value: T[] } | { status: 404 };
 export class GraphApi {
   readonly client: Client;
   readonly version = 'v1.0';
+  private readonly transport: EngineTransport;
 
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
-    credential: TokenCredential,
+    credential: RenewableCredential,
   ) {
     const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
     const { maxRetries, baseDelayMs } = ctx.http.retry;
+    this.transport = new EngineTransport(ctx);
     this.client = Client.initWithMiddleware({
       baseUrl: `${endpoints.graphBaseUrl}/`,
       defaultVersion: this.version,
@@ -133,19 +212,24 @@ export class GraphApi {
       // emulator) must be declared. Hostname only: the port is not part of the match.
       customHosts: new Set([new URL(endpoints.graphBaseUrl).hostname]),
       middleware: [
+        new TokenRenewal(credential, ctx),
         new AuthenticationHandler(auth),
         new RetryHandler(
           new RetryHandlerOptions(Math.min(180, baseDelayMs / 1000), Math.min(10, maxRetries)),
         ),
         new RedirectHandler(new RedirectHandlerOptions()),
         new TelemetryHandler(),
-        new EngineTransport(ctx),
+        this.transport,
       ],
     });
   }
 
   private toApiError(err: unknown, info: CallInfo, path: string): ApiError {
     if (err instanceof ApiError) return err;
+    const transport =
+      unreachableIn(err) ??
+      (err instanceof GraphError && err.statusCode === -1 ? this.transport.unreachable : null);
+    if (transport) return transport.during(GRAPH_API, 'GET', path);
     if (err instanceof GraphError) {
       const status = err.statusCode > 0 ? err.statusCode : null;
       const code = err.code ? `${err.code}: ` : '';
@@ -192,13 +276,29 @@ export class GraphApi {
     }
   }
 
-  /** Page through a collection following `@odata.nextLink` verbatim; yields each page's items. */
+  /**
+   * Page through a collection following `@odata.nextLink` verbatim; yields each page's items. A
+   * nextLink that leads back to a page already read fails the call instead of looping.
+   */
   async *list<T>(path: string, schema: z.ZodType<T>, info: CallInfo, version?: string): AsyncGenerator<T[]> {
     const pageSchema = page(schema);
     let next: string | undefined = path;
     let first = true;
+    const seen = new Set<string>();
     while (next) {
       if (/^https?:/i.test(next)) this.assertSameOrigin(next, info);
+      const key = /^https?:/i.test(next)
+        ? next
+        : `${this.endpoints.graphBaseUrl}/${version ?? this.version}${next.startsWith('/') ? '' : '/'}${next}`;
+      if (seen.has(key)) {
+        throw new ApiError(
+          GRAPH_API,
+          200,
+          `paging did not advance: @odata.nextLink leads back to a page already read, after ${seen.size} page(s); stopped instead of looping`,
+          { method: 'GET', path: info.api.replace(/^GET /, '') },
+        );
+      }
+      seen.add(key);
       const body: z.infer<typeof pageSchema> = this.parse(
         pageSchema,
         await this.get(next, info, first ? version : undefined),
@@ -242,6 +342,24 @@ export class GraphApi {
     }
   }
 
+  /**
+   * Which parents, whose child collection (owners, appRoleAssignedTo) answered 404, are gone: a 404
+   * there (Request_ResourceNotFound, "Resource '…' does not exist or one of its queried
+   * reference-property objects are not present") is what a deleted parent gives, but also a replica
+   * that has not caught up, or a transient error. Each parent is read by id (`?$select=id`, in
+   * `$batch`): only one that answers 404 there too, twice, is gone; one that answers is present.
+   */
+  async gone(parents: ReadonlyArray<{ key: string; url: string }>, info: CallInfo): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (parents.length === 0) return out;
+    const results = await this.batch(
+      parents.map((p) => ({ key: p.key, url: p.url, collection: false, schema: DirectoryObjectId })),
+      info,
+    );
+    for (const p of parents) if (results.get(p.key)?.status === 404) out.add(p.key);
+    return out;
+  }
+
   /** A Retry-After header (seconds or an HTTP date) in ms; undefined when absent or unreadable. */
   private retryAfterMs(header: string | null): number | undefined {
     if (header === null || header.trim() === '') return undefined;
@@ -275,19 +393,23 @@ export class GraphApi {
    * Run GETs in `$batch` requests of 20. An inner 429, 500, 502, 503 or 504 is retried (in a later
    * batch) after the longest Retry-After among its siblings, else exponential back-off, up to the
    * retry policy's limit per request: the SDK's RetryHandler and the transport only see the outer
-   * 200. Inner collections are paged by following their nextLink. 404 is returned as such (deleted
-   * object); any other inner error throws an ApiError for that inner call.
+   * 200. Inner collections are paged by following their nextLink. 404 is returned as such (for an
+   * object looked up by id, after asking once more); any other inner error throws an ApiError for
+   * that inner call. A 404 on a collection is not "empty": the caller asks `gone` about its parent.
    */
   async batch<T>(items: BatchItem<T>[], info: CallInfo): Promise<Map<string, BatchResult<T>>> {
     const results = new Map<string, BatchResult<T>>();
     const byKey = new Map(items.map((i) => [i.key, i]));
     const attempts = new Map<string, number>();
+    const rechecked = new Set<string>();
     let pending = items.map((i) => i.key);
     const chunks: string[][] = [];
     while (pending.length > 0) {
       chunks.length = 0;
       for (let i = 0; i < pending.length; i += BATCH_SIZE) chunks.push(pending.slice(i, i + BATCH_SIZE));
       const retried: string[] = [];
+      /** Asked again at once, without waiting: 404s of objects looked up by id. */
+      const recheck: string[] = [];
       let wait = 0;
       await Promise.all(
         chunks.map(async (keys) => {
@@ -321,6 +443,16 @@ export class GraphApi {
               continue;
             }
             if (response.status === 404) {
+              // An object looked up by id is asked once more before it counts as deleted: the
+              // directory is eventually consistent, so one replica can miss an object another has
+              // (msgraph-sdk-java#2575: a group just created or deleted answers GET by id
+              // inconsistently for some seconds).
+              if (!item.collection && !rechecked.has(key)) {
+                rechecked.add(key);
+                await response.body?.cancel();
+                recheck.push(key);
+                continue;
+              }
               results.set(key, { status: 404 });
               continue;
             }
@@ -354,7 +486,7 @@ export class GraphApi {
         });
         await this.ctx.clock.sleep(Math.min(wait, this.ctx.http.retry.maxDelayMs), this.ctx.signal);
       }
-      pending = retried;
+      pending = [...retried, ...recheck];
     }
     return results;
   }

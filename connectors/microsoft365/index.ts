@@ -1,6 +1,7 @@
 import { AuthenticationError } from '@azure/identity';
 import { defineConnector } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef, UsageSignal } from '../../src/model/common.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
@@ -28,6 +29,7 @@ import { COLLECTORS, PLATFORM, type ScanContext } from './context.js';
 import { createCredential } from './credential.js';
 import { GraphApi } from './graph.js';
 import { PermissionResolver } from './permissions.js';
+import { OWNED_BY, ownedByOnly, tokenRoles } from './token-roles.js';
 
 const ALL_COLLECTORS = [
   servicePrincipalsCollector,
@@ -38,7 +40,12 @@ const ALL_COLLECTORS = [
   signInActivityCollector,
 ] as const;
 
-/** OAuth error codes and the status Entra answers them with (RFC 6749 5.2). */
+/**
+ * OAuth error codes and the status Entra answers them with (RFC 6749 5.2); server_error and
+ * temporarily_unavailable stand for a 500 and a 503 (RFC 6749 4.1.2.1: "needed because a 500 Internal
+ * Server Error [503 Service Unavailable] HTTP status code cannot be returned to the client via an HTTP
+ * redirect").
+ */
 const OAUTH_STATUS: Record<string, number> = {
   invalid_client: 401,
   invalid_request: 400,
@@ -46,6 +53,8 @@ const OAUTH_STATUS: Record<string, number> = {
   invalid_scope: 400,
   invalid_grant: 400,
   unsupported_grant_type: 400,
+  server_error: 500,
+  temporarily_unavailable: 503,
 };
 
 /**
@@ -85,16 +94,42 @@ export function tokenError(err: unknown, tenantId: string): ApiError {
   );
 }
 
-/** Get one token before collecting: bad credentials become one clear error on every collector. */
+/**
+ * Get one token before collecting: bad credentials become one clear error on every collector. MSAL
+ * makes its requests through its own HTTP client and reports a host it cannot reach as
+ * `endpoints_resolution_error` or a network error without the cause; when the token request got no HTTP
+ * answer, one request to the same login host through the engine's HTTP policy names the cause
+ * (connection refused, certificate not trusted, …).
+ */
 async function authenticate(
   s: ScanContext,
   credential: ReturnType<typeof createCredential>,
-): Promise<ApiError | null> {
+): Promise<{ token: string } | ApiError> {
   try {
-    await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
-    return null;
+    const token = await credential.getToken(s.endpoints.scope, { abortSignal: s.ctx.signal });
+    return { token: token?.token ?? '' };
   } catch (err) {
-    return tokenError(err, s.config.tenantId);
+    const error = tokenError(err, s.config.tenantId);
+    if (error.status !== null || s.ctx.signal.aborted) return error;
+    const metadata = `${s.endpoints.authorityHost}/${s.config.tenantId}/v2.0/.well-known/openid-configuration`;
+    try {
+      const probe = await s.ctx.http.fetch(metadata, { signal: s.ctx.signal });
+      await probe.body?.cancel();
+      // The host answers, the token request did not: MSAL says only "network_error".
+      if (!/network_error/.test(error.message)) return error;
+      return new ApiError(
+        'entra-id',
+        null,
+        `no answer from ${new URL(s.endpoints.authorityHost).origin} to the token request (timed out after ${s.ctx.http.timeoutMs / 1000} s, or the connection dropped), though the host answers other requests`,
+        { method: 'POST', path: `/${s.config.tenantId}/oauth2/v2.0/token` },
+        { cause: err },
+      );
+    } catch (probeError) {
+      const transport = unreachableIn(probeError);
+      return transport
+        ? transport.during('entra-id', 'POST', `/${s.config.tenantId}/oauth2/v2.0/token`)
+        : error;
+    }
   }
 }
 
@@ -122,11 +157,14 @@ async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGe
     tenant: { id: config.tenantId, name: config.tenantName ?? null },
     microsoft: firstPartyTenants(config.firstPartyTenantIds),
   };
-  const authError = await authenticate(s, credential);
-  if (authError) {
-    for (const c of ALL_COLLECTORS) ctx.coverage.fail(c.name, authError);
+  const auth = await authenticate(s, credential);
+  if (auth instanceof ApiError) {
+    for (const c of ALL_COLLECTORS) ctx.coverage.fail(c.name, auth);
     return;
   }
+  // Only Application.ReadWrite.OwnedBy: Graph lists the scanner's own apps only, and "complete" would
+  // report the rest of the tenant as removed. Those collectors' records are not compared.
+  const ownedOnly = ownedByOnly(tokenRoles(auth.token));
 
   const cov = ctx.coverage;
   const [sps, apps, signIns] = await Promise.all([
@@ -155,6 +193,19 @@ async function* scan(config: Microsoft365Config, ctx: ConnectorContext): AsyncGe
     cov.run(COLLECTORS.delegatedGrants, () => collectDelegatedGrants(s, spIds, resolver)),
     cov.run(COLLECTORS.owners, () => collectOwners(s, sps, apps)),
   ]);
+
+  if (ownedOnly) {
+    const reason = `the scanner's token holds ${OWNED_BY} and no tenant-wide read permission: Graph lists only the applications the scanner owns, so these lists are not the tenant's; grant Application.Read.All (and Directory.Read.All)`;
+    for (const c of [
+      COLLECTORS.servicePrincipals,
+      COLLECTORS.appRoleAssignments,
+      COLLECTORS.owners,
+      COLLECTORS.applicationCredentials,
+    ]) {
+      if (cov.status(c) === 'complete') cov.unavailable(c, reason);
+      cov.note(c, reason);
+    }
+  }
 
   // An identity depends only on the service principal list, owners and sign-ins, and says which of
   // those it lacks (ownersKnown, lastUsed null): another collector failing must not rewrite it.

@@ -151,17 +151,18 @@ describe('microsoft365 connector against the emulator', () => {
     it('collects every collector completely, in few requests', () => {
       expect(result.coverage.status).toBe('complete');
       const requests = Object.fromEntries(result.coverage.collectors.map((c) => [c.collector, c.requests]));
-      // One list call each, owners in two $batches (22 lookups), grants: list + resources + users.
+      // One list call each, owners in two $batches (22 lookups), grants: list + resources + users,
+      // + the deleted consenting user asked once more before it counts as deleted.
       expect(requests).toEqual({
         'service-principals': 1,
         'app-role-assignments': 1,
-        'oauth2-permission-grants': 3,
+        'oauth2-permission-grants': 4,
         owners: 2,
         'application-credentials': 1,
         'sign-in-activity': 1,
       });
       // + OpenID metadata and token request.
-      expect(result.coverage.requests).toBe(11);
+      expect(result.coverage.requests).toBe(12);
     });
 
     it('classifies third-party, internal and Microsoft first-party service principals', () => {
@@ -422,7 +423,8 @@ describe('microsoft365 connector against the emulator', () => {
     const big = await scan();
     expect(small.coverage.status).toBe('complete');
     expect(small.byCollector['service-principals']!.requests).toBe(Math.ceil(26 / 3));
-    expect(small.byCollector['oauth2-permission-grants']!.requests).toBe(Math.ceil(12 / 3) + 2);
+    // Pages of grants, resources, users and the deleted user asked again.
+    expect(small.byCollector['oauth2-permission-grants']!.requests).toBe(Math.ceil(12 / 3) + 3);
     expect(small.records.length).toBe(big.records.length);
     expect(new Set(identities(small.records).map((i) => i.nativeId))).toEqual(
       new Set(identities(big.records).map((i) => i.nativeId)),
@@ -520,7 +522,8 @@ describe('microsoft365 connector against the emulator', () => {
     // One more $batch each, holding only the failed inner requests.
     expect(r.byCollector.owners!.requests).toBe(3);
     expect(r.byCollector['app-role-assignments']!.requests).toBe(2);
-    expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(4);
+    // (+ the deleted consenting user, asked once more.)
+    expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(5);
     const { baseDelayMs } = r.ctx.http.retry;
     // Owners wait the longest Retry-After of the round; the others back off from the base delay.
     expect(r.ctx.sleeps.sort((a, b) => a - b)).toEqual([baseDelayMs, baseDelayMs, 3000]);
@@ -621,7 +624,8 @@ describe('microsoft365 connector against the emulator', () => {
     const r = await scan();
     expect(r.coverage.status).toBe('complete');
     expect(r.byCollector['service-principals']!.requests).toBe(3);
-    expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(4);
+    // List (twice), resources, users, the deleted user asked once more.
+    expect(r.byCollector['oauth2-permission-grants']!.requests).toBe(5);
     expect(identities(r.records)).toHaveLength(26);
   });
 

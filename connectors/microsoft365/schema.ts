@@ -189,6 +189,9 @@ export function page<T extends z.ZodType>(item: T): ReturnType<typeof pageOf<T>>
   return p as ReturnType<typeof pageOf<T>>;
 }
 
+/** A directory object read by id with `$select=id`, to tell whether it still exists. */
+export const DirectoryObjectId = z.looseObject({ id: z.string() });
+
 export const GraphErrorBody = z.object({
   error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
 });

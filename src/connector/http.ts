@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
-import { CredentialSourceError } from '../errors.js';
+import { ApiError, CredentialSourceError } from '../errors.js';
 
 export interface RetryPolicy {
   /** Retries per request for 429/5xx/connection errors. */
@@ -53,20 +53,36 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
   const ca = options.caFile ? readCaFile(options.caFile) : undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const dispatcher = new Agent({
-    connect: ca ? { ca: [...rootCertificates, ca] } : {},
+    // The connect timeout covers the TLS handshake too: a peer that accepts and then says nothing.
+    connect: { timeout: timeoutMs, ...(ca ? { ca: [...rootCertificates, ca] } : {}) },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
   const onRequest = options.onRequest;
-  const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
+  /**
+   * Endpoints that failed in a way no retry can mend (an untrusted certificate, a host name that does
+   * not resolve, no HTTPS): later requests to them fail at once with the same error, instead of every
+   * collector and every token client finding out again.
+   */
+  const broken = new Map<string, EndpointUnreachableError>();
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+    const known = broken.get(endpointOf(url));
+    if (known) throw new EndpointUnreachableError(known.endpoint, known.failure, { cause: known });
     onRequest?.(url, method);
     // undici's fetch accepts a per-request dispatcher; the global one knows nothing of our CA.
-    return undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      dispatcher,
-    }) as unknown as Promise<Response>;
+    return (
+      undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+        ...(init as Parameters<typeof undiciFetch>[1]),
+        dispatcher,
+      }) as unknown as Promise<Response>
+    ).catch((err: unknown) => {
+      // "fetch failed" names neither the host nor the cause: say both (the SDKs pass this on).
+      const failure = unreachable(url, err, { timeoutMs });
+      if (failure?.failure.permanent) broken.set(failure.endpoint, failure);
+      throw failure ?? err;
+    });
   }) as typeof globalThis.fetch;
   return {
     fetch: fetchImpl,
@@ -76,4 +92,185 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
     retry: { ...DEFAULT_RETRY, ...options.retry },
     userAgent: options.userAgent ?? 'grantscope',
   };
+}
+
+/** Why a request got no HTTP answer, as a user can act on it. */
+export interface TransportFailure {
+  /** The system or library code (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, …). */
+  code: string;
+  /** Plain words: "connection refused", "certificate not trusted (set tls.caFile …)". */
+  cause: string;
+  /** Retrying cannot help (TLS and certificate problems, a host name that does not resolve). */
+  permanent: boolean;
+}
+
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Node's and undici's codes (nodejs.org/api/errors.html, undici's errors.js), in words. */
+function describeCode(code: string, message: string, timeoutMs: number | undefined): TransportFailure | null {
+  const within = timeoutMs ? ` within ${Math.round(timeoutMs / 100) / 10} s` : '';
+  const words: Record<string, [string, boolean]> = {
+    ECONNREFUSED: ['connection refused (nothing listens on that port)', false],
+    ENOTFOUND: ['DNS lookup failed: the host name does not resolve', true],
+    EAI_AGAIN: ['DNS lookup failed (temporary failure in name resolution)', false],
+    ETIMEDOUT: ['connection timed out', false],
+    UND_ERR_CONNECT_TIMEOUT: [`connection or TLS handshake timed out (no answer${within})`, false],
+    UND_ERR_HEADERS_TIMEOUT: [`timed out: no response${within}`, false],
+    UND_ERR_BODY_TIMEOUT: [
+      `timed out: the response body stalled for longer than${within.replace(' within', '')}`,
+      false,
+    ],
+    ECONNRESET: ['connection reset by the peer', false],
+    EPIPE: ['connection reset by the peer', false],
+    UND_ERR_SOCKET: ['connection closed by the peer before it answered', false],
+    EHOSTUNREACH: ['host unreachable', false],
+    ENETUNREACH: ['network unreachable', false],
+    CERT_HAS_EXPIRED: ['TLS certificate expired', true],
+    CERT_NOT_YET_VALID: ['TLS certificate not yet valid', true],
+    ERR_TLS_CERT_ALTNAME_INVALID: ['TLS certificate does not match the host name', true],
+    ERR_SSL_WRONG_VERSION_NUMBER: [
+      'TLS handshake failed: the endpoint does not speak HTTPS (an http:// service?)',
+      true,
+    ],
+    ERR_SSL_PACKET_LENGTH_TOO_LONG: [
+      'TLS handshake failed: the endpoint does not speak HTTPS (an http:// service?)',
+      true,
+    ],
+  };
+  if (UNTRUSTED.has(code)) {
+    return {
+      code,
+      cause:
+        'TLS certificate not trusted (set tls.caFile to the CA that signed it, e.g. of a TLS-inspecting proxy)',
+      permanent: true,
+    };
+  }
+  const known = words[code];
+  if (known) return { code, cause: known[0], permanent: known[1] };
+  if (/^ERR_SSL_|^ERR_TLS_/.test(code))
+    return { code, cause: `TLS handshake failed (${code})`, permanent: true };
+  if (message === 'bad port') {
+    return {
+      code: 'BAD_PORT',
+      cause: 'the port is one fetch refuses to connect to (a "bad port")',
+      permanent: true,
+    };
+  }
+  return null;
+}
+
+/** The transport failure behind `err` (its cause chain, aggregate errors included), or null. */
+export function transportFailure(
+  err: unknown,
+  options: { timeoutMs?: number } = {},
+): TransportFailure | null {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    if (e instanceof EndpointUnreachableError) return e.failure;
+    const { code, message, cause, errors } = e as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    const found = describeCode(
+      typeof code === 'string' ? code : '',
+      typeof message === 'string' ? message : '',
+      options.timeoutMs,
+    );
+    if (found) return found;
+    queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...errors);
+  }
+  return null;
+}
+
+/**
+ * A request that got no HTTP answer: names the endpoint (scheme, host and port, never a path or query,
+ * which can carry secrets) and the cause. An ApiError without a status, so that coverage records it as
+ * the collector's failure and nothing mistakes it for an HTTP 500.
+ */
+export class EndpointUnreachableError extends ApiError {
+  constructor(
+    readonly endpoint: string,
+    readonly failure: TransportFailure,
+    options?: { cause?: unknown; api?: string; method?: string; path?: string },
+  ) {
+    super(
+      options?.api ?? 'HTTP',
+      null,
+      `cannot reach ${endpoint}: ${failure.cause}`,
+      {
+        ...(options?.method ? { method: options.method } : {}),
+        ...(options?.path ? { path: options.path } : {}),
+      },
+      { cause: options?.cause },
+    );
+    // Without an API to name, the bare sentence: SDKs print only `message`.
+    if (!options?.api) this.message = this.reason;
+  }
+
+  /** `cannot reach https://host:port: cause`. */
+  get reason(): string {
+    return `cannot reach ${this.endpoint}: ${this.failure.cause}`;
+  }
+
+  /** The same failure, named after the API call that met it (`GitHub REST GET /orgs/{org}/members`). */
+  during(api: string, method?: string, path?: string): EndpointUnreachableError {
+    return new EndpointUnreachableError(this.endpoint, this.failure, {
+      api,
+      ...(method ? { method } : {}),
+      ...(path ? { path } : {}),
+      cause: this,
+    });
+  }
+}
+
+/** The origin of `url` (`https://host:port`), or the input when it is not a URL. */
+export function endpointOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The error to throw instead of `err` when a request to `url` got no HTTP answer; null for anything else
+ * (an abort stays an abort: the SDKs and the engine tell an interrupt by it).
+ */
+export function unreachable(
+  url: string,
+  err: unknown,
+  options: { timeoutMs?: number } = {},
+): EndpointUnreachableError | null {
+  if (err instanceof EndpointUnreachableError) return err;
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return null;
+  const failure = transportFailure(err, options);
+  if (!failure) return null;
+  return new EndpointUnreachableError(endpointOf(url), failure, { cause: err });
+}
+
+/** The EndpointUnreachableError in `err`'s cause chain (SDKs wrap it), or null. */
+export function unreachableIn(err: unknown): EndpointUnreachableError | null {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    if (e instanceof EndpointUnreachableError) return e;
+    seen.add(e);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
 }

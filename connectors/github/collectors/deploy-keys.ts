@@ -3,12 +3,14 @@ import type { Json } from '../../../src/model/common.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { deployKeyRisk } from '../risk.js';
 import {
+  childListNotFound,
   chunks,
   type GithubCollector,
   type GithubScan,
   ownersOf,
   person,
   recordBase,
+  repositoriesGone,
   requireRepositories,
   ts,
   usage,
@@ -38,7 +40,7 @@ export async function repositoriesWithKeys(
     throw client.budget.exhausted('graphql', { method: 'POST', path: '/graphql' }, undefined, batches.length);
   }
   const withKeys = new Set<string>();
-  let missing = 0;
+  const missing: MinimalRepository[] = [];
   ctx.progress.start('github: deploy keys', repos.length);
   await Promise.all(
     batches.map((batch) =>
@@ -76,8 +78,8 @@ export async function repositoriesWithKeys(
           });
         batch.forEach((r, i) => {
           const hit = data[`r${i}`];
-          // NOT_FOUND: deleted since the repository list was read.
-          if (!hit) missing += 1;
+          // NOT_FOUND: deleted since the repository list was read, or not; checked below.
+          if (!hit) missing.push(r);
           else if (hit.deployKeys.totalCount > 0) withKeys.add(r.full_name);
         });
         ctx.progress.tick('github: deploy keys', batch.length);
@@ -85,8 +87,24 @@ export async function repositoriesWithKeys(
     ),
   );
   ctx.progress.done('github: deploy keys');
-  if (missing > 0) ctx.coverage.note(NAME, `${missing} repositories disappeared while scanning`);
+  const api = {
+    method: 'POST',
+    path: '/graphql repository.deployKeys',
+    requiredPermission: 'administration=read',
+  };
+  const gone = await repositoriesGone(scan, missing, api);
+  const present = missing.filter((r) => !gone.has(r.full_name));
+  if (present.length > 0) throw childListNotFound(api, present, 'deploy keys', 'GitHub GraphQL');
+  noteGone(scan, gone);
   return repos.filter((r) => withKeys.has(r.full_name));
+}
+
+function noteGone(scan: GithubScan, gone: ReadonlySet<string>): void {
+  if (gone.size === 0) return;
+  scan.ctx.coverage.note(
+    NAME,
+    `${gone.size} repositories were deleted while scanning (no longer found): ${[...gone].slice(0, 5).join(', ')}`,
+  );
 }
 
 /**
@@ -109,7 +127,8 @@ export const deployKeys: GithubCollector = {
         candidates.length,
       );
     }
-    const keysByRepo = await Promise.all(
+    const notFound: MinimalRepository[] = [];
+    const listed = await Promise.all(
       candidates.map((repo) =>
         ctx.limit(async () => {
           const keys: DeployKey[] = [];
@@ -122,13 +141,27 @@ export const deployKeys: GithubCollector = {
               keys.push(k);
             }
           } catch (err) {
-            if (err instanceof ApiError && err.status === 404) return { repo, keys };
+            // A 404 is not "no keys": the repository may be gone, or the app may lack a permission.
+            if (err instanceof ApiError && err.status === 404) {
+              notFound.push(repo);
+              return null;
+            }
             throw err;
           }
           return { repo, keys };
         }),
       ),
     );
+    const api = {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/keys',
+      requiredPermission: 'administration=read',
+    };
+    const gone = await repositoriesGone(scan, notFound, api);
+    const present = notFound.filter((r) => !gone.has(r.full_name));
+    if (present.length > 0) throw childListNotFound(api, present, 'deploy keys');
+    noteGone(scan, gone);
+    const keysByRepo = listed.filter((x) => x !== null);
     ctx.coverage.note(NAME, `${repos.length} repositories checked, ${candidates.length} with deploy keys`);
     const base = recordBase(scan, NAME);
     for (const { repo, keys } of keysByRepo) {

@@ -2,10 +2,12 @@ import { ApiError } from '../../../src/errors.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { collaboratorRisk } from '../risk.js';
 import {
+  childListNotFound,
   chunks,
   type GithubCollector,
   type GithubScan,
   recordBase,
+  repositoriesGone,
   requireRepositories,
 } from '../scan-context.js';
 import { OutsideCollaboratorBatch, SimpleUser } from '../schema.js';
@@ -56,6 +58,7 @@ export const outsideCollaborators: GithubCollector = {
       );
     }
     const access = new Map<string, Array<{ repo: string; role: Role }>>();
+    const notFound = new Set<string>();
     const record = (login: string, repo: string, role: Role) => {
       const list = access.get(login) ?? [];
       list.push({ repo, role });
@@ -87,6 +90,8 @@ export const outsideCollaborators: GithubCollector = {
       const more: Array<{ owner: string; name: string; after: string | null }> = [];
       batch.forEach((r, i) => {
         const hit = data[`r${i}`];
+        // NOT_FOUND: deleted since the repository list was read, or not; checked below.
+        if (!hit) notFound.add(r.name);
         if (!hit?.collaborators) return;
         for (const e of hit.collaborators.edges) record(e.node.login, hit.nameWithOwner, e.permission);
         if (hit.collaborators.pageInfo.hasNextPage)
@@ -100,6 +105,27 @@ export const outsideCollaborators: GithubCollector = {
         chunks(pending, config.graphqlBatchSize).map((b) => ctx.limit(() => query(b))),
       );
       pending = next.flat();
+    }
+    const api = {
+      method: 'POST',
+      path: '/graphql repository.collaborators',
+      requiredPermission: 'metadata=read',
+    };
+    const missing = repos.filter((r) => notFound.has(r.name));
+    const gone = await repositoriesGone(scan, missing, api);
+    const present = missing.filter((r) => !gone.has(r.full_name));
+    if (present.length > 0) throw childListNotFound(api, present, 'outside collaborators', 'GitHub GraphQL');
+    if (gone.size > 0) {
+      // Collaborators read from earlier pages of a repository deleted since go with it.
+      for (const [login, list] of access) {
+        const kept = list.filter((g) => !gone.has(g.repo));
+        if (kept.length > 0) access.set(login, kept);
+        else access.delete(login);
+      }
+      ctx.coverage.note(
+        NAME,
+        `${gone.size} repositories were deleted while scanning (no longer found): ${[...gone].slice(0, 5).join(', ')}`,
+      );
     }
 
     const base = recordBase(scan, NAME);

@@ -51,6 +51,9 @@ export const ssoCredentials: GithubCollector = {
         'GET /orgs/{org}/credential-authorizations',
         { org: config.org },
         CredentialAuthorizationSchema,
+        // Its 200 response declares no Link header (GitHub's OpenAPI description, ghec.json), though
+        // the operation takes page and per_page: a full page without one is followed by the next.
+        { pagesWithoutLink: true },
       )) {
         authorizations.push(c);
       }

@@ -3,13 +3,15 @@ import type { Json } from '../../../src/model/common.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { webhookEventRisk } from '../risk.js';
 import {
+  childListNotFound,
   type GithubCollector,
   type GithubScan,
   recordBase,
+  repositoriesGone,
   requireRepositories,
   ts,
 } from '../scan-context.js';
-import { type Hook, Hook as HookSchema } from '../schema.js';
+import { type Hook, Hook as HookSchema, type MinimalRepository } from '../schema.js';
 
 /**
  * Where a webhook sends events: scheme and host only. Webhook URLs often carry secrets in their
@@ -127,7 +129,8 @@ export const repoWebhooks: GithubCollector = {
       );
     }
     ctx.progress.start('github: repository webhooks', repos.length);
-    const perRepo = await Promise.all(
+    const notFound: MinimalRepository[] = [];
+    const listed = await Promise.all(
       repos.map((repo) =>
         ctx.limit(async () => {
           const hooks: Hook[] = [];
@@ -140,15 +143,33 @@ export const repoWebhooks: GithubCollector = {
               hooks.push(h);
             }
           } catch (err) {
-            // Deleted since the repository list was read.
+            // A 404 is not "no hooks": the repository may be gone, or the app may lack a permission.
             if (!(err instanceof ApiError && err.status === 404)) throw err;
+            notFound.push(repo);
+            return null;
+          } finally {
+            ctx.progress.tick('github: repository webhooks');
           }
-          ctx.progress.tick('github: repository webhooks');
           return { repo, hooks };
         }),
       ),
     );
     ctx.progress.done('github: repository webhooks');
+    const api = {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/hooks',
+      requiredPermission: 'repository_hooks=read',
+    };
+    const gone = await repositoriesGone(scan, notFound, api);
+    const present = notFound.filter((r) => !gone.has(r.full_name));
+    if (present.length > 0) throw childListNotFound(api, present, 'webhooks');
+    if (gone.size > 0) {
+      ctx.coverage.note(
+        'repo-webhooks',
+        `${gone.size} repositories were deleted while scanning (no longer found): ${[...gone].slice(0, 5).join(', ')}`,
+      );
+    }
+    const perRepo = listed.filter((x) => x !== null);
     for (const { repo, hooks } of perRepo) {
       for (const hook of hooks) {
         yield* hookRecords(scan, 'repo-webhooks', hook, {

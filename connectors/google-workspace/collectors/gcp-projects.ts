@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -35,7 +36,21 @@ export interface GcpProject {
  * may see), filled into `out`.
  */
 export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promise<void> {
-  const { apis, ctx, config } = scan;
+  const { ctx, config } = scan;
+  // Filled page by page: what was listed before a failure is kept.
+  await readProjects(scan, (p) => out.push(p));
+  ctx.coverage.countItems(COLLECTOR.projects, out.length);
+  if (out.length === 0) {
+    ctx.coverage.note(
+      COLLECTOR.projects,
+      `no projects visible for query '${config.projectQuery}': projects:search shows only projects the service account may see; grant it roles/browser (or roles/iam.securityReviewer) at the organization`,
+    );
+  }
+}
+
+/** One full `projects:search` with the configured query, each project handed to `onProject`. */
+async function readProjects(scan: GoogleScan, onProject: (p: GcpProject) => void): Promise<void> {
+  const { apis, config } = scan;
   await eachPage(
     PROJECTS_SPEC,
     (pageToken) =>
@@ -49,7 +64,7 @@ export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promi
       ),
     (page) => {
       for (const p of page.projects ?? []) {
-        out.push({
+        onProject({
           projectId: p.projectId,
           number: p.name.slice('projects/'.length),
           displayName: p.displayName ?? null,
@@ -59,13 +74,20 @@ export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promi
       }
     },
   );
-  ctx.coverage.countItems(COLLECTOR.projects, out.length);
-  if (out.length === 0) {
-    ctx.coverage.note(
-      COLLECTOR.projects,
-      `no projects visible for query '${config.projectQuery}': projects:search shows only projects the service account may see; grant it roles/browser (or roles/iam.securityReviewer) at the organization`,
-    );
-  }
+}
+
+/**
+ * Which of `projectIds`, listed earlier in this scan, `projects:search` no longer lists: asked when a
+ * project's service-account list answered 404. A project being deleted leaves the ACTIVE state at once
+ * ("the project is marked for deletion (DELETE_REQUESTED)", cloud.google.com/resource-manager/reference/
+ * rest/v3/projects/delete), so the default query (`state:ACTIVE`) stops listing it; one still listed is
+ * present, and its 404 a failure.
+ */
+export async function projectsGone(scan: GoogleScan, projectIds: readonly string[]): Promise<Set<string>> {
+  if (projectIds.length === 0) return new Set();
+  const listed = new Set<string>();
+  await readProjects(scan, (p) => listed.add(p.projectId));
+  return new Set(projectIds.filter((id) => !listed.has(id)));
 }
 
 /**
@@ -76,9 +98,12 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
   const { apis, ctx } = scan;
   const out = projects;
   const failures: ApiError[] = [];
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     out.map((p) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           const policy = await callGoogle(apis, POLICY_SPEC, IamPolicy, () =>
             apis.resourceManager.projects.getIamPolicy({
@@ -92,7 +117,9 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
             .flatMap((b) => b.members ?? []);
           p.ownersKnown = true;
         } catch (err) {
-          failures.push(err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err)));
+          const e = err instanceof ApiError ? err : new ApiError(POLICY_SPEC.api, null, String(err));
+          failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),

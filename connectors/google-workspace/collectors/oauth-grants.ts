@@ -1,3 +1,4 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
@@ -6,7 +7,7 @@ import { scopeRisk } from '../risk.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type Token, TokenList } from '../schema.js';
 import { LAST_USE_SOURCE, pairKey, type TokenActivity } from './token-activity.js';
-import type { UserDirectory, WorkspaceUser } from './users.js';
+import { type UserDirectory, usersGone, type WorkspaceUser } from './users.js';
 
 export const TOKENS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -34,9 +35,17 @@ export interface OAuthGrants {
   readonly perUser: Map<string, Token[]>;
 }
 
-/** Errors that would repeat for every user: stop the fan-out instead of spending the quota on them. */
+/**
+ * Errors that would repeat for every user: stop the fan-out instead of spending the quota on them. An
+ * endpoint that stayed unreachable through the retries will not answer the next user either.
+ */
 function isFatal(err: ApiError): boolean {
-  return err.status === 401 || err.status === 403 || err.api === 'Google OAuth token endpoint';
+  return (
+    err.status === 401 ||
+    err.status === 403 ||
+    err.api === 'Google OAuth token endpoint' ||
+    err instanceof EndpointUnreachableError
+  );
 }
 
 /**
@@ -53,7 +62,7 @@ export async function collectOAuthGrants(
   const task = 'google-workspace tokens.list';
   let fatal: ApiError | undefined;
   const failures: ApiError[] = [];
-  const vanished: string[] = [];
+  const vanished: WorkspaceUser[] = [];
   const one = async (u: WorkspaceUser) => {
     if (fatal || ctx.signal.aborted) return;
     try {
@@ -64,8 +73,8 @@ export async function collectOAuthGrants(
       ctx.coverage.countItems(COLLECTOR.oauthGrants, r.items?.length ?? 0);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(TOKENS_SPEC.api, null, String(err));
-      // Deleted between users.list and now: it has no grants any more.
-      if (e.status === 404) vanished.push(u.email);
+      // Deleted since users.list, or a transient 404: checked below.
+      if (e.status === 404) vanished.push(u);
       else if (isFatal(e)) fatal ??= e;
       else failures.push(e);
     }
@@ -77,15 +86,29 @@ export async function collectOAuthGrants(
   if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));
   ctx.progress.done(task);
   if (fatal) throw fatal;
+  // A 404 is not "no grants": only a user that is gone (users.get answers 404 too) takes them along.
+  const gone = await usersGone(scan, vanished);
+  for (const u of vanished) {
+    if (gone.has(u.id)) continue;
+    failures.push(
+      new ApiError(
+        TOKENS_SPEC.api,
+        404,
+        `tokens.list answered 404 for ${u.email}, who still exists: a transient error; the user's grants are kept from the previous scan, not reported removed`,
+        { method: TOKENS_SPEC.method, path: TOKENS_SPEC.path },
+      ),
+    );
+  }
   const inactive = users.list.filter((u) => !u.active).length;
   ctx.coverage.note(
     COLLECTOR.oauthGrants,
     `tokens.list for ${out.perUser.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
   );
-  if (vanished.length > 0) {
+  if (gone.size > 0) {
+    const emails = vanished.filter((u) => gone.has(u.id)).map((u) => u.email);
     ctx.coverage.note(
       COLLECTOR.oauthGrants,
-      `${vanished.length} users were deleted during the scan: ${vanished.slice(0, 5).join(', ')}`,
+      `${gone.size} users were deleted during the scan: ${emails.slice(0, 5).join(', ')}`,
     );
   }
   if (failures.length > 0) {

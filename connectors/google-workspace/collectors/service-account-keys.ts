@@ -1,9 +1,10 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { CredentialInput } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { KeysList, type ServiceAccountKey } from '../schema.js';
-import type { ServiceAccountInfo } from './service-accounts.js';
+import { type ServiceAccountInfo, serviceAccountsGone } from './service-accounts.js';
 
 export const KEYS_SPEC: CallSpec = {
   api: 'IAM API',
@@ -27,10 +28,13 @@ export async function collectKeys(
 ): Promise<void> {
   const { apis, ctx } = scan;
   const failures: ApiError[] = [];
-  const gone: string[] = [];
+  const notFound = new Map<string, { sa: ServiceAccountInfo; err: ApiError }>();
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     accounts.map((sa) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           const r = await callGoogle(apis, KEYS_SPEC, KeysList, () =>
             apis.iam.projects.serviceAccounts.keys.list({
@@ -48,18 +52,36 @@ export async function collectKeys(
           );
         } catch (err) {
           const e = err instanceof ApiError ? err : new ApiError(KEYS_SPEC.api, null, String(err));
-          if (e.status === 404) gone.push(sa.email);
+          // A 404 is not "no keys": checked below whether the account is gone.
+          if (e.status === 404) notFound.set(sa.email, { sa, err: e });
           else failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),
   );
+  // Only an account that is gone takes its keys with it.
+  const gone = await serviceAccountsGone(
+    scan,
+    [...notFound.values()].map((x) => x.sa),
+  );
+  for (const [email, { err }] of notFound) {
+    if (gone.has(email)) continue;
+    failures.push(
+      new ApiError(
+        KEYS_SPEC.api,
+        404,
+        `${err.message} (service account ${email}, still listed in its project: a transient error or a missing permission; its keys are kept from the previous scan, not reported removed)`,
+        { method: KEYS_SPEC.method, path: KEYS_SPEC.path, requiredPermission: KEYS_SPEC.requiredPermission },
+      ),
+    );
+  }
   ctx.coverage.countItems(
     COLLECTOR.keys,
     [...out.values()].reduce((n, k) => n + k.length, 0),
   );
-  if (gone.length > 0)
-    ctx.coverage.note(COLLECTOR.keys, `service accounts deleted during the scan: ${gone.join(', ')}`);
+  if (gone.size > 0)
+    ctx.coverage.note(COLLECTOR.keys, `service accounts deleted during the scan: ${[...gone].join(', ')}`);
   if (failures.length > 0) {
     const first = failures[0]!;
     throw new ApiError(

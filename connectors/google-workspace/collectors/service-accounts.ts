@@ -1,10 +1,11 @@
+import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import type { PreviousScan } from '../previous-scan.js';
 import { COLLECTOR, eachPage, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type ServiceAccount, ServiceAccountsPage } from '../schema.js';
-import { type GcpProject, ownerRefs } from './gcp-projects.js';
+import { type GcpProject, ownerRefs, projectsGone } from './gcp-projects.js';
 import { ownersJudged, rejudged, type UserLookup } from './users.js';
 
 export const ACCOUNTS_SPEC: CallSpec = {
@@ -48,10 +49,14 @@ export async function collectServiceAccounts(
 ): Promise<void> {
   const { apis, ctx } = scan;
   const failures: ApiError[] = [];
-  const gone: string[] = [];
+  const notFound: ApiError[] = [];
+  const notFoundIds: string[] = [];
+  let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
     projects.map((p) =>
       ctx.limit(async () => {
+        // An endpoint that stayed unreachable through the retries will not answer the next one either.
+        if (unreachable) return;
         try {
           await eachPage(
             ACCOUNTS_SPEC,
@@ -70,16 +75,41 @@ export async function collectServiceAccounts(
           );
         } catch (err) {
           const e = err instanceof ApiError ? err : new ApiError(ACCOUNTS_SPEC.api, null, String(err));
-          // Deleted since projects:search (it is eventually consistent): nothing to list.
-          if (e.status === 404) gone.push(p.projectId);
-          else failures.push(e);
+          // A 404 is not "no service accounts": checked below whether the project is gone.
+          if (e.status === 404) {
+            notFound.push(e);
+            notFoundIds.push(p.projectId);
+            // Accounts of earlier pages go with the project if it is gone, stay if not (the collector fails).
+            for (let i = out.length - 1; i >= 0; i--) if (out[i]!.projectId === p.projectId) out.splice(i, 1);
+          } else failures.push(e);
+          if (e instanceof EndpointUnreachableError) unreachable ??= e;
         }
       }),
     ),
   );
+  // Only a project that projects:search no longer lists takes its service accounts with it.
+  const gone = await projectsGone(scan, notFoundIds);
+  notFoundIds.forEach((id, i) => {
+    if (gone.has(id)) return;
+    failures.push(
+      new ApiError(
+        ACCOUNTS_SPEC.api,
+        404,
+        `${notFound[i]!.message} (project ${id}, still listed by projects:search: a transient error or a missing permission; its service accounts are kept from the previous scan, not reported removed)`,
+        {
+          method: ACCOUNTS_SPEC.method,
+          path: ACCOUNTS_SPEC.path,
+          requiredPermission: ACCOUNTS_SPEC.requiredPermission,
+        },
+      ),
+    );
+  });
   ctx.coverage.countItems(COLLECTOR.serviceAccounts, out.length);
-  if (gone.length > 0) {
-    ctx.coverage.note(COLLECTOR.serviceAccounts, `projects no longer found: ${gone.join(', ')}`);
+  if (gone.size > 0) {
+    ctx.coverage.note(
+      COLLECTOR.serviceAccounts,
+      `projects deleted while scanning (no longer listed): ${[...gone].join(', ')}`,
+    );
   }
   if (failures.length > 0) {
     const first = failures[0]!;
@@ -94,6 +124,51 @@ export async function collectServiceAccounts(
       },
     );
   }
+}
+
+/**
+ * Which of `accounts`, listed earlier in this scan, are gone: asked when an account's key list answered
+ * 404, which a deleted account gives, but also a transient error. Each such account's project is listed
+ * again (serviceAccounts.list, the call that listed it): an account it no longer lists, or a project that
+ * answers 404, is gone. Any other failure of that check throws, so the caller fails rather than report
+ * the keys removed.
+ */
+export async function serviceAccountsGone(
+  scan: GoogleScan,
+  accounts: readonly ServiceAccountInfo[],
+): Promise<Set<string>> {
+  const { apis, ctx } = scan;
+  const gone = new Set<string>();
+  const byProject = new Map<string, ServiceAccountInfo[]>();
+  for (const a of accounts) byProject.set(a.projectId, [...(byProject.get(a.projectId) ?? []), a]);
+  await Promise.all(
+    [...byProject].map(([projectId, wanted]) =>
+      ctx.limit(async () => {
+        const listed = new Set<string>();
+        try {
+          await eachPage(
+            ACCOUNTS_SPEC,
+            (pageToken) =>
+              callGoogle(apis, ACCOUNTS_SPEC, ServiceAccountsPage, () =>
+                apis.iam.projects.serviceAccounts.list({
+                  name: `projects/${projectId}`,
+                  pageSize: 100,
+                  pageToken,
+                  fields: FIELDS,
+                }),
+              ),
+            (page) => {
+              for (const a of page.accounts ?? []) listed.add(a.email);
+            },
+          );
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 404)) throw err;
+        }
+        for (const a of wanted) if (!listed.has(a.email)) gone.add(a.email);
+      }),
+    ),
+  );
+  return gone;
 }
 
 /**

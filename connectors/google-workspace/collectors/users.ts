@@ -1,7 +1,8 @@
+import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef } from '../../../src/model/index.js';
 import { type CallSpec, callGoogle } from '../api.js';
 import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
-import { type DirectoryUser, UsersPage } from '../schema.js';
+import { type DirectoryUser, UserId, UsersPage } from '../schema.js';
 
 export const USERS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -9,6 +10,13 @@ export const USERS_SPEC: CallSpec = {
   path: '/admin/directory/v1/users',
   requiredPermission:
     'domain-wide delegation of https://www.googleapis.com/auth/admin.directory.user.readonly; the subject needs the Users › Read admin privilege',
+};
+
+export const USER_GET_SPEC: CallSpec = {
+  api: 'Admin SDK Directory API',
+  method: 'GET',
+  path: '/admin/directory/v1/users/{userKey}',
+  requiredPermission: USERS_SPEC.requiredPermission,
 };
 
 const FIELDS = 'nextPageToken,users(id,primaryEmail,name/fullName,isAdmin,suspended,archived)';
@@ -120,4 +128,30 @@ export function rejudged(owners: readonly PrincipalRef[], users: UserLookup): Pr
  */
 export function ownersJudged(owners: readonly PrincipalRef[], users: UserLookup): boolean {
   return users.complete || owners.every((o) => o.type !== 'user' || users.byId(o.id) !== undefined);
+}
+
+/**
+ * Which of `users`, listed earlier in this scan, are gone: asked when a user's tokens.list answered 404,
+ * which a deleted user gives ("Resource Not Found: userKey"), but also a transient error. Each is read by
+ * id (directory.users.get, with the users.list scope): only one that answers 404 there too is gone. Any
+ * other failure throws, so the caller fails rather than report the user's grants removed.
+ */
+export async function usersGone(scan: GoogleScan, users: readonly WorkspaceUser[]): Promise<Set<string>> {
+  const { apis, ctx } = scan;
+  const gone = new Set<string>();
+  await Promise.all(
+    users.map((u) =>
+      ctx.limit(async () => {
+        try {
+          await callGoogle(apis, USER_GET_SPEC, UserId, () =>
+            apis.usersDirectory.users.get({ userKey: u.id, fields: 'id' }),
+          );
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 404)) throw err;
+          gone.add(u.id);
+        }
+      }),
+    ),
+  );
+  return gone;
 }

@@ -1,6 +1,7 @@
 import type { CollectorDescriptor } from '../../../src/connector/connector.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
+import { childListNotFound } from '../graph.js';
 import { DEFAULT_ACCESS_ROLE_ID, type PermissionResolver } from '../permissions.js';
 import { ratePermission } from '../risk.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
@@ -31,6 +32,10 @@ export async function collectAppRoleAssignments(
   const name = COLLECTORS.appRoleAssignments;
   const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
   const resources = sps.filter(isResource);
+  const info = {
+    api: 'GET /servicePrincipals/{id}/appRoleAssignedTo',
+    requiredPermission: appRoleAssignmentsCollector.requires!,
+  };
   const results = await s.graph.batch(
     resources.map((r) => ({
       key: r.id,
@@ -38,11 +43,16 @@ export async function collectAppRoleAssignments(
       collection: true,
       schema: AppRoleAssignment,
     })),
-    {
-      api: 'GET /servicePrincipals/{id}/appRoleAssignedTo',
-      requiredPermission: appRoleAssignmentsCollector.requires!,
-    },
+    info,
   );
+  // A 404 is not "no assignments": only a resource that is gone takes its assignments with it.
+  const notFound = resources.filter((r) => results.get(r.id)?.status === 404).map((r) => r.id);
+  const gone = await s.graph.gone(
+    notFound.map((id) => ({ key: id, url: `/servicePrincipals/${id}?$select=id` })),
+    { ...info, api: 'GET /servicePrincipals/{id}' },
+  );
+  const present = notFound.filter((id) => !gone.has(id));
+  if (present.length > 0) throw childListNotFound(info, present, 'app role assignments');
 
   const grants: GrantInput[] = [];
   let defaultAccess = 0;
@@ -50,7 +60,7 @@ export async function collectAppRoleAssignments(
   let unresolved = 0;
   for (const resource of resources) {
     const result = results.get(resource.id);
-    if (result?.status !== 200) continue; // resource deleted since it was listed
+    if (result?.status !== 200) continue; // resource deleted since it was listed (checked above)
     for (const a of result.value) {
       if (a.principalType !== 'ServicePrincipal') continue; // user/group assignments are not app permissions
       if (a.appRoleId === DEFAULT_ACCESS_ROLE_ID) {
@@ -105,6 +115,12 @@ export async function collectAppRoleAssignments(
     );
   if (unresolved > 0)
     s.ctx.coverage.note(name, `${unresolved} assignment(s) of app roles their resource no longer declares`);
+  if (gone.size > 0) {
+    s.ctx.coverage.note(
+      name,
+      `${gone.size} resource service principal(s) deleted while scanning: ${[...gone].slice(0, 5).join(', ')}`,
+    );
+  }
   if (unknownPrincipals > 0) {
     s.ctx.coverage.note(
       name,

@@ -2,7 +2,7 @@ import type { CollectorDescriptor } from '../../../src/connector/connector.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import { originOf } from '../classify.js';
 import { COLLECTORS, type ScanContext, select } from '../context.js';
-import { BATCH_SIZE } from '../graph.js';
+import { BATCH_SIZE, childListNotFound } from '../graph.js';
 import {
   type Application,
   DIRECTORY_OBJECT_SELECT,
@@ -87,10 +87,25 @@ export async function collectOwners(
       schema: DirectoryObject,
     })),
   ];
-  const results = await s.graph.batch(items, {
-    api: 'GET /servicePrincipals/{id}/owners',
-    requiredPermission: ownersCollector.requires!,
-  });
+  const info = { api: 'GET /servicePrincipals/{id}/owners', requiredPermission: ownersCollector.requires! };
+  const results = await s.graph.batch(items, info);
+  // A 404 is not "no owners" (that would make the app ownerless): only a parent that is gone
+  // (read by id, it answers 404 too) takes its owners with it.
+  const notFound = items.filter((i) => results.get(i.key)?.status === 404).map((i) => i.key);
+  const gone = await s.graph.gone(
+    notFound.map((key) => {
+      const [kind, id] = key.split(':') as ['sp' | 'app', string];
+      return { key, url: `/${kind === 'sp' ? 'servicePrincipals' : 'applications'}/${id}?$select=id` };
+    }),
+    { ...info, api: 'GET /servicePrincipals/{id}' },
+  );
+  const present = notFound.filter((key) => !gone.has(key));
+  if (present.length > 0)
+    throw childListNotFound(
+      info,
+      present.map((k) => k.replace(/^(sp|app):/, '')),
+      'owners',
+    );
 
   const owners = new Map<string, PrincipalRef[]>();
   const add = (spId: string, refs: PrincipalRef[]) => {
@@ -98,13 +113,30 @@ export async function collectOwners(
     for (const r of refs) if (!list.some((x) => x.id === r.id)) list.push(r);
     owners.set(spId, list);
   };
+  // Deleted while scanning: owners unknown (absent from the map), never "none".
+  const deleted = new Set<string>();
   for (const sp of wanted) {
     const r = results.get(`sp:${sp.id}`);
-    add(sp.id, r?.status === 200 ? r.value.map(ownerRef) : []);
+    if (r?.status === 200) add(sp.id, r.value.map(ownerRef));
+    else deleted.add(sp.id);
   }
   for (const a of homeApps) {
     const r = results.get(`app:${a.id}`);
-    add(spByAppId.get(a.appId.toLowerCase())!.id, r?.status === 200 ? r.value.map(ownerRef) : []);
+    const spId = spByAppId.get(a.appId.toLowerCase())!.id;
+    if (r?.status === 200) add(spId, r.value.map(ownerRef));
+    else deleted.add(spId);
+  }
+  for (const spId of deleted) owners.delete(spId);
+  if (gone.size > 0) {
+    s.ctx.coverage.note(
+      name,
+      `${gone.size} service principal(s) or app registration(s) deleted while scanning (owners unknown): ${[
+        ...gone,
+      ]
+        .slice(0, 5)
+        .map((k) => k.replace(/^(sp|app):/, ''))
+        .join(', ')}`,
+    );
   }
   const limited = [...results.values()].reduce(
     (n, r) => n + (r.status === 200 ? r.value.filter(limitedUser).length : 0),

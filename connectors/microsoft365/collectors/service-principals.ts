@@ -1,4 +1,5 @@
 import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
 import { originOf } from '../classify.js';
@@ -18,16 +19,33 @@ export const servicePrincipalsCollector: CollectorDescriptor = {
  * resolves their GUIDs, at no extra request.
  */
 export async function listServicePrincipals(s: ScanContext): Promise<ServicePrincipal[]> {
-  const out: ServicePrincipal[] = [];
   const task = 'microsoft365: service principals';
   s.ctx.progress.start(task);
-  const path = `/servicePrincipals?${select(SERVICE_PRINCIPAL_SELECT)}&$top=${s.config.pageSize}`;
-  for await (const page of s.graph.list(path, ServicePrincipal, {
-    api: 'GET /servicePrincipals',
-    requiredPermission: servicePrincipalsCollector.requires!,
-  })) {
-    out.push(...page);
-    s.ctx.progress.tick(task, page.length);
+  const read = async (fields: readonly string[]) => {
+    const out: ServicePrincipal[] = [];
+    const path = `/servicePrincipals?${select(fields)}&$top=${s.config.pageSize}`;
+    for await (const page of s.graph.list(path, ServicePrincipal, {
+      api: 'GET /servicePrincipals',
+      requiredPermission: servicePrincipalsCollector.requires!,
+    })) {
+      out.push(...page);
+      s.ctx.progress.tick(task, page.length);
+    }
+    return out;
+  };
+  let out: ServicePrincipal[];
+  try {
+    out = await read(SERVICE_PRINCIPAL_SELECT);
+  } catch (err) {
+    // servicePrincipal.createdDateTime is returned by the service (msgraph-sdk-java#2246) but not
+    // declared in Graph's metadata (msgraph-sdk-dotnet#3062): should Graph ever refuse it in $select,
+    // the list is read without it rather than failing on every tenant.
+    if (!(err instanceof ApiError && err.status === 400 && /createdDateTime/.test(err.message))) throw err;
+    out = await read(SERVICE_PRINCIPAL_SELECT.filter((f) => f !== 'createdDateTime'));
+    s.ctx.coverage.note(
+      COLLECTORS.servicePrincipals,
+      `creation dates unavailable: Graph refused $select=createdDateTime on servicePrincipals (${err.message}); read without it`,
+    );
   }
   s.ctx.progress.done(task);
   s.ctx.coverage.countItems(COLLECTORS.servicePrincipals, out.length);

@@ -56,6 +56,10 @@ function exampleGraph(answer: (path: string) => unknown): GraphApi {
       }
       return out;
     },
+    /** A parent the examples do not answer for is gone. */
+    async gone(parents: ReadonlyArray<{ key: string; url: string }>) {
+      return new Set(parents.filter((p) => answer(p.url) === undefined).map((p) => p.key));
+    },
     async count() {
       return 0;
     },

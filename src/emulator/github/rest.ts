@@ -242,7 +242,9 @@ export function restRoutes(deps: GuardDeps): Route[] {
       (req, g) => {
         // Only organisations on GitHub Enterprise Cloud with SAML SSO have this endpoint.
         if (!g.state.org.saml) return notFound(DOCS.listSamlAuthorizations);
-        return list(req, g.state.credentialAuthorizations, credentialAuthorizationShape);
+        const page = list(req, g.state.credentialAuthorizations, credentialAuthorizationShape);
+        // The 200 response declares no Link header (ghec.json); see `quirks` in world.ts.
+        return g.state.quirks.credential_authorizations_without_link ? { ...page, headers: {} } : page;
       },
     ),
     // repos/list-for-org: repository metadata (read).

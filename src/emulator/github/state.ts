@@ -50,6 +50,7 @@ export interface GithubState {
   org: GithubSection['org'];
   app: GithubSection['app'];
   classicToken: GithubSection['classic_token'];
+  quirks: GithubSection['quirks'];
   now: Date;
   scannerConfig: Record<string, unknown>;
   users: Listing<GhUser>;
@@ -318,6 +319,7 @@ export function buildState(s: GithubSection, now: Date): GithubState {
     org: s.org,
     app: s.app,
     classicToken: s.classic_token,
+    quirks: s.quirks,
     now,
     scannerConfig: s.scanner_config,
     users: listing(s.users, genMembers, gen?.user),

@@ -245,6 +245,17 @@ export const GithubSection = z
     repos: z.array(Repo).default([]),
     /** Organisation webhooks. */
     hooks: z.array(Hook).default([]),
+    /**
+     * Behaviours GitHub does not document either way, switched on to test both readings.
+     * `credential_authorizations_without_link`: orgs/list-saml-sso-authorizations takes `page` and
+     * `per_page`, but its 200 response declares no `Link` header in GitHub's OpenAPI description
+     * (@octokit/openapi ghec.json), unlike the org's other lists; with this switch the emulator sends
+     * none on that route.
+     */
+    quirks: z
+      .object({ credential_authorizations_without_link: z.boolean().default(false) })
+      .strict()
+      .default({ credential_authorizations_without_link: false }),
     /** Extra keys merged into the scanner's `github:` config section (e.g. `appOwners`). */
     scanner_config: z.record(z.string(), z.unknown()).default({}),
     generate: Generate.optional(),

@@ -2,17 +2,26 @@ import type { admin_directory_v1 } from '@googleapis/admin';
 import type { EmulatorContext } from '../platform.js';
 import type { EmuRequest, EmuResponse, Route } from '../router.js';
 import type { TokenRec, UserRec, WorkspaceData } from './data.js';
-import { TOKENS_LIST as TOKENS_LIST_FACTS, USERS_LIST as USERS_LIST_FACTS } from './discovery-facts.js';
+import {
+  TOKENS_LIST as TOKENS_LIST_FACTS,
+  USERS_GET as USERS_GET_FACTS,
+  USERS_LIST as USERS_LIST_FACTS,
+} from './discovery-facts.js';
 import { type ApiFamily, googleError } from './google-errors.js';
 import { checkAccess } from './oauth.js';
 import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
-import { TOKENS_SHAPE, USERS_SHAPE } from './shapes.js';
+import { TOKENS_SHAPE, USER_SHAPE, USERS_SHAPE } from './shapes.js';
 
 const USERS_LIST: ApiFamily = {
   service: 'admin.googleapis.com',
   legacy: true,
   method: 'ccc.hosted.frontend.directory.v1.DirectoryUsers.List',
+};
+const USERS_GET: ApiFamily = {
+  service: 'admin.googleapis.com',
+  legacy: true,
+  method: 'ccc.hosted.frontend.directory.v1.DirectoryUsers.Get',
 };
 const TOKENS_LIST: ApiFamily = {
   service: 'admin.googleapis.com',
@@ -127,6 +136,29 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
         if (users.length > 0) body.users = users;
         if (end < world.userCount) body.nextPageToken = encodePageToken(req, String(end));
         return ok(req, USERS_LIST, body, USERS_SHAPE);
+      },
+    },
+    {
+      // directory.users.get: "Retrieves a user." The connector reads a user by id only to tell whether
+      // a user whose tokens.list answered 404 still exists.
+      service: 'google',
+      method: 'GET',
+      pattern: '/admin/directory/v1/users/{userKey}',
+      handler: (req: EmuRequest) => {
+        const world = data();
+        if (!world) return absent();
+        const access = checkAccess(req, ctx, world, {
+          scopes: USERS_GET_FACTS.scopes,
+          admin: true,
+          api: USERS_GET,
+        });
+        if (isResponse(access)) return access;
+        const invalid = checkParams(req, USERS_GET_FACTS, USERS_GET);
+        if (invalid) return invalid;
+        const user = world.findUser(req.params.userKey!);
+        // The same answer as tokens.list for a user key that resolves to no user (see below).
+        if (!user) return googleError(404, 'Resource Not Found: userKey', { reason: 'notFound' });
+        return ok(req, USERS_GET, userResource(user, world), USER_SHAPE);
       },
     },
     {

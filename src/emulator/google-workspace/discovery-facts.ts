@@ -156,6 +156,22 @@ export const USERS_LIST: MethodFact = {
   ],
 };
 
+export const USERS_GET: MethodFact = {
+  api: 'directory',
+  id: 'directory.users.get',
+  jsonPath: 'resources.users.methods.get',
+  resource: 'Users',
+  method: 'get',
+  scopes: [`${SCOPE}admin.directory.user`, `${SCOPE}admin.directory.user.readonly`],
+  params: {
+    customFieldMask: str(),
+    projection: { location: 'query', type: 'string', enum: ['basic', 'custom', 'full'] },
+    userKey: str('path'),
+    viewType: { location: 'query', type: 'string', enum: ['admin_view', 'domain_public'] },
+  },
+  rules: [],
+};
+
 export const TOKENS_LIST: MethodFact = {
   api: 'directory',
   id: 'directory.tokens.list',
@@ -371,6 +387,7 @@ export const KEYS_LIST: MethodFact = {
 /** Every method the connector calls, by discovery id. */
 export const METHOD_FACTS: readonly MethodFact[] = [
   USERS_LIST,
+  USERS_GET,
   TOKENS_LIST,
   ACTIVITIES_LIST,
   PROJECTS_SEARCH,

@@ -413,6 +413,14 @@ describe('Google Workspace emulator', () => {
           legacy: true,
           expect: { error: { message: 'Resource Not Found: userKey', errors: [{ reason: 'notFound' }] } },
         },
+        {
+          what: 'an unknown user read by key',
+          path: '/admin/directory/v1/users/nobody%40acme.example',
+          as: dir,
+          status: 404,
+          legacy: true,
+          expect: { error: { message: 'Resource Not Found: userKey', errors: [{ reason: 'notFound' }] } },
+        },
         // reports.activities.list parameters.applicationName enum/pattern.
         {
           what: 'an application Reports does not have',
@@ -631,6 +639,13 @@ describe('Google Workspace emulator', () => {
         '/admin/directory/v1/users?customer=my_customer&maxResults=500',
         dir,
         'Schema$Users',
+        directory,
+      );
+      await add(
+        'users.get',
+        '/admin/directory/v1/users/dara.novak%40acme.example',
+        dir,
+        'Schema$User',
         directory,
       );
       await add(

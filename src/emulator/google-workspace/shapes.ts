@@ -17,7 +17,7 @@ const USER_NAME = {
   givenName: 'leaf',
 } as const satisfies ShapeFor<admin_directory_v1.Schema$UserName>;
 
-const USER = {
+export const USER_SHAPE = {
   addresses: 'any',
   agreedToTerms: 'leaf',
   aliases: 'leaf',
@@ -75,7 +75,7 @@ export const USERS_SHAPE = {
   kind: 'leaf',
   nextPageToken: 'leaf',
   trigger_event: 'leaf',
-  users: USER,
+  users: USER_SHAPE,
 } as const satisfies ShapeFor<admin_directory_v1.Schema$Users>;
 
 const TOKEN = {

@@ -30,9 +30,11 @@ import {
   type QueryOption,
   type QuerySpec,
 } from './odata.js';
+import type { Microsoft365Section } from './schema.js';
 
 export interface GraphState {
   dir: M365Directory;
+  quirks: Microsoft365Section['quirks'];
 }
 
 /**
@@ -230,6 +232,9 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       extraFilters: ID_FILTER,
       extraProperties: spExtra,
     };
+    /** The world's reading of servicePrincipal.createdDateTime (see `quirks` in schema.ts). */
+    const spSpecNow = (): QuerySpec =>
+      state()?.quirks.refuseUndeclaredSelect ? { ...spSpec, extraProperties: [] } : spSpec;
     // serviceprincipal-get / application-get / user-get: "supports the $select" (and $expand) query parameters.
     const getOnly = (spec: QuerySpec): QuerySpec => ({ ...spec, options: ['$select', '$expand'] });
     const assignmentSpec: QuerySpec = {
@@ -255,7 +260,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         (req, dir, caller) =>
           listPage({
             req,
-            spec: spSpec,
+            spec: spSpecNow(),
             collection: caller.ownedOnly ? none : dir.servicePrincipals,
             build: spBody,
             contextPath: 'servicePrincipals',
@@ -272,7 +277,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         (req, dir, caller) => {
           const sp = caller.ownedOnly ? undefined : dir.servicePrincipals.get(req.params.id!);
           if (!sp) return notFound(req, req.params.id!);
-          return entity(req, getOnly(spSpec), sp, spBody, 'servicePrincipals', spOwners(dir, caller));
+          return entity(req, getOnly(spSpecNow()), sp, spBody, 'servicePrincipals', spOwners(dir, caller));
         },
         true,
       ),

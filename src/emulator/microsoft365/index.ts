@@ -10,6 +10,7 @@ import { worldDirectory } from './world-directory.js';
 
 export interface Microsoft365State {
   dir: M365Directory;
+  quirks: Microsoft365Section['quirks'];
 }
 
 /** File names `clientSetup()` writes next to grantscope.yaml. */
@@ -60,9 +61,9 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
           },
         ]);
       }
-      return { dir: generatedDirectory(s, ctx.now) };
+      return { dir: generatedDirectory(s, ctx.now), quirks: s.quirks };
     }
-    return { dir: worldDirectory(s, file) };
+    return { dir: worldDirectory(s, file), quirks: s.quirks };
   },
 
   routes(state, ctx) {

@@ -230,6 +230,17 @@ export const Microsoft365Section = z
     appRoleAssignments: z.array(AppRoleAssignmentIn).default([]),
     oauth2PermissionGrants: z.array(OAuth2PermissionGrantIn).default([]),
     generate: GenerateIn.optional(),
+    /**
+     * Readings of Graph that Microsoft's documents leave open, switched on to test the other one.
+     * `refuseUndeclaredSelect`: `$select=createdDateTime` on servicePrincipals is refused like any
+     * property the types do not declare (400 "Could not find a property named …"). By default the
+     * emulator serves it, as the service does by msgraph-sdk-java#2246 (acknowledged) and
+     * msgraph-sdk-dotnet#3062; the types (@microsoft/microsoft-graph-types) do not declare it.
+     */
+    quirks: z
+      .object({ refuseUndeclaredSelect: z.boolean().default(false) })
+      .strict()
+      .default({ refuseUndeclaredSelect: false }),
   })
   .strict();
 export type Microsoft365Section = z.infer<typeof Microsoft365Section>;

@@ -1,0 +1,120 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { generate } from 'selfsigned';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpPolicy, EndpointUnreachableError, transportFailure, unreachableIn } from './http.js';
+
+/**
+ * The engine's HTTP policy names why a request got no HTTP answer — the endpoint (origin only: paths and
+ * queries can carry secrets) and the cause in words — where undici says only "fetch failed".
+ */
+const listen = async (server: Server | NetServer) => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+};
+const close = (server: Server | NetServer) => new Promise<void>((r) => server.close(() => r()));
+
+describe('the HTTP policy names the endpoint and the cause of a request that got no answer', () => {
+  const servers: Array<Server | NetServer> = [];
+  const sockets: Array<{ destroy(): void }> = [];
+  let refused: number;
+  let plain: number;
+  let untrusted: number;
+  let silent: number;
+  beforeAll(async () => {
+    const probe = createNetServer();
+    refused = await listen(probe);
+    await close(probe);
+    const http = createHttpServer((_q, r) => r.end('{}'));
+    plain = await listen(http);
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
+    const tls = createHttpsServer({ key: pems.private, cert: pems.cert }, (_q, r) => r.end('{}'));
+    untrusted = await listen(tls);
+    // Accepts the connection, then never says a word (no TLS handshake).
+    const mute = createNetServer((socket) => sockets.push(socket));
+    silent = await listen(mute);
+    servers.push(http, tls, mute);
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    for (const s of servers) {
+      (s as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await close(s);
+    }
+  });
+
+  const failureOf = async (url: string, timeoutMs = 5000) => {
+    const seen: string[] = [];
+    const http = createHttpPolicy({ timeoutMs, onRequest: (u) => seen.push(u) });
+    const err = await http.fetch(url).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    return { err: err as EndpointUnreachableError, http, seen };
+  };
+
+  it('a closed port: connection refused, not retried as permanent', async () => {
+    const { err } = await failureOf(`https://127.0.0.1:${refused}/orgs/acme?token=secret-in-query`);
+    expect(err).toBeInstanceOf(EndpointUnreachableError);
+    expect(err.message).toBe(
+      `cannot reach https://127.0.0.1:${refused}: connection refused (nothing listens on that port)`,
+    );
+    expect(err.failure).toMatchObject({ code: 'ECONNREFUSED', permanent: false });
+    expect(err.status).toBeNull();
+    expect(err.message).not.toContain('secret-in-query');
+  });
+
+  it('an untrusted certificate: says to set tls.caFile; later requests there fail without being sent', async () => {
+    const { err, http, seen } = await failureOf(`https://127.0.0.1:${untrusted}/a`);
+    expect(err.message).toBe(
+      `cannot reach https://127.0.0.1:${untrusted}: TLS certificate not trusted (set tls.caFile to the CA that signed it, e.g. of a TLS-inspecting proxy)`,
+    );
+    expect(err.failure).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', permanent: true });
+    const again = await http.fetch(`https://127.0.0.1:${untrusted}/b`).catch((e: unknown) => e);
+    expect(unreachableIn(again)?.failure.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(seen).toEqual([`https://127.0.0.1:${untrusted}/a`]);
+  });
+
+  it('an endpoint that speaks plain HTTP: the TLS handshake failure, permanent', async () => {
+    const { err } = await failureOf(`https://127.0.0.1:${plain}/`);
+    expect(err.message).toBe(
+      `cannot reach https://127.0.0.1:${plain}: TLS handshake failed: the endpoint does not speak HTTPS (an http:// service?)`,
+    );
+    expect(err.failure.permanent).toBe(true);
+  });
+
+  it('a host name that does not resolve: DNS, permanent', async () => {
+    const { err } = await failureOf('https://grantscope-test.invalid/');
+    expect(err.message).toMatch(/^cannot reach https:\/\/grantscope-test\.invalid: DNS lookup failed/);
+  });
+
+  it('a peer that never answers: timed out within the policy timeout', async () => {
+    const { err } = await failureOf(`https://127.0.0.1:${silent}/`, 300);
+    expect(err.message).toBe(
+      `cannot reach https://127.0.0.1:${silent}: connection or TLS handshake timed out (no answer within 0.3 s)`,
+    );
+    expect(err.failure.permanent).toBe(false);
+  });
+
+  it('an abort stays an abort: the SDKs and the engine tell an interrupt by it', async () => {
+    const http = createHttpPolicy();
+    const abort = new AbortController();
+    abort.abort(new DOMException('interrupted', 'AbortError'));
+    const err = await http
+      .fetch(`https://127.0.0.1:${silent}/`, { signal: abort.signal })
+      .catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(EndpointUnreachableError);
+    expect((err as Error).name).toBe('AbortError');
+  });
+
+  it('finds the cause inside wrappers (SDK errors keep it as `cause`)', () => {
+    const inner = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    const sdk = new Error('request failed', { cause: new TypeError('fetch failed', { cause: inner }) });
+    expect(transportFailure(sdk)).toMatchObject({
+      code: 'ECONNREFUSED',
+      cause: expect.stringMatching(/refused/),
+    });
+    expect(transportFailure(new Error('HTTP 500'))).toBeNull();
+  });
+});
