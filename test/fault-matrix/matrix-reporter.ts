@@ -14,6 +14,12 @@ interface Cell {
   error: string | null;
 }
 
+/** The assertion's own words, without vitest's expected/received detail. */
+function shortError(message: string): string {
+  const first = message.split('\n')[0]!.split(': expected ')[0]!.split('. If this is')[0]!;
+  return first.length > 120 ? `${first.slice(0, 119)}…` : first;
+}
+
 /** The fault matrix as a Markdown table: faults × platforms, pass/FAIL with what the scan did. */
 export function matrixTable(cells: Map<string, Cell>): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
@@ -23,14 +29,18 @@ export function matrixTable(cells: Map<string, Cell>): string {
       const c = cells.get(`${p} ${f.key}`);
       if (!c) return 'not run';
       if (c.state === 'passed') return `pass (${esc(c.summary)})`;
-      const why = c.error ? `: ${esc(c.error).slice(0, 160)}` : '';
+      const why = c.error ? `: ${esc(shortError(c.error))}` : '';
       return `**FAIL** (${esc(c.summary)}${why})`;
     });
     lines.push(`| ${f.label} | ${row.join(' | ')} |`);
   }
   const all = [...cells.values()];
   const passed = all.filter((c) => c.state === 'passed').length;
-  lines.push('', `${passed} of ${FAULTS.length * PLATFORMS.length} cells pass.`);
+  lines.push(
+    '',
+    `${passed} of ${FAULTS.length * PLATFORMS.length} cells pass. In parentheses: how the fault scan ended (with the`,
+    "first failed collector's reason) and, for a failed cell, the assertion that failed.",
+  );
   return `${lines.join('\n')}\n`;
 }
 
