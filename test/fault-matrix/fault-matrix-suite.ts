@@ -67,7 +67,11 @@ export function describeFaultMatrix(platform: Platform): void {
       it(
         label,
         async (ctx) => {
-          const record: CellRecord = { platform, fault: cell.fault, summary: 'did not finish (hang?)' };
+          const record: CellRecord = {
+            platform,
+            fault: cell.fault,
+            summary: 'hung: the scan was killed when the cell timed out',
+          };
           ctx.task.meta.faultCell = record;
           const stop = new AbortController();
           onTestFinished(() => {
@@ -99,7 +103,8 @@ async function runCell(
   const scan = await runCli(['scan', '-c', config, '--only', cell.platform, '--format', 'json'], { signal });
   const rules = emu.faults.list().filter((r) => r.id === cell.fault);
   emu.faults.clear(cell.fault);
-  record.summary = `exit ${scan.code}`;
+  record.summary =
+    scan.code === null ? 'hung: the scan was killed when the cell timed out' : `exit ${scan.code}`;
 
   // Exit codes as documented: 0 complete, 3 incomplete (with --fail-on none, findings never exit 1).
   expect(scan.code, scan.stderr).not.toBeNull();
