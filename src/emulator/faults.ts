@@ -22,10 +22,23 @@ export const FaultAction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('truncate') }),
   /** 200 with a body that is not valid JSON. */
   z.object({ kind: z.literal('malformed') }),
+  /** Send the real status, headers and part of the body, then reset the connection (TCP RST). */
+  z.object({ kind: z.literal('reset-mid-body') }),
   /** Destroy the socket without a response. */
   z.object({ kind: z.literal('reset') }),
   /** Never answer (the client's timeout fires). */
   z.object({ kind: z.literal('timeout') }),
+  /**
+   * The access token of this request expires now: the route's own 401 for an expired token, for this
+   * request and every later one that carries the same token (a new token from the token endpoint works).
+   */
+  z.object({ kind: z.literal('token-expired') }),
+  /** The route's own 403 for a permission the caller lacks (one collector's permission withdrawn). */
+  z.object({ kind: z.literal('permission-denied') }),
+  /** The route's own 404, as if its resource were not there (e.g. a transient 404 on one child list). */
+  z.object({ kind: z.literal('not-found') }),
+  /** The real page, with its next-page link or token pointing back at the page just served. */
+  z.object({ kind: z.literal('paging-loop') }),
 ]);
 export type FaultAction = z.infer<typeof FaultAction>;
 
@@ -57,13 +70,25 @@ interface ActiveRule {
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
+  /** Authorization header values whose token a `token-expired` fault expired. */
+  private readonly expired = new Set<string>();
 
   add(input: FaultRuleInput): void {
     this.rules.push({ rule: FaultRule.parse(input), seen: 0, applied: 0 });
   }
 
+  /** Remove the rules (all, or those labelled `id`). Expired tokens stay expired, as they do on the service. */
   clear(id?: string): void {
     this.rules = id ? this.rules.filter((r) => r.rule.id !== id) : [];
+  }
+
+  /** Refuse the token in this Authorization header from now on. */
+  expire(authorization: string): void {
+    this.expired.add(authorization.trim());
+  }
+
+  isExpired(authorization: string | undefined): boolean {
+    return authorization !== undefined && this.expired.has(authorization.trim());
   }
 
   /** The fault to apply to this request, if any (and count it). */

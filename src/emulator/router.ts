@@ -21,6 +21,25 @@ export interface EmuResponse {
 
 export type Handler = (req: EmuRequest) => EmuResponse | Promise<EmuResponse>;
 
+/**
+ * How a route answers the faults that must look like the platform's own responses (see
+ * `faults.ts`). A route without the answer for a fault cannot produce it: the emulator says so with
+ * a 500 rather than sending something the real service never would.
+ */
+export interface RouteFaults {
+  /** The API's 401 for an expired access token. */
+  tokenExpired?: (req: EmuRequest) => EmuResponse;
+  /** The API's 403 when the caller lacks the permission this route needs. */
+  permissionDenied?: (req: EmuRequest) => EmuResponse;
+  /** The API's 404 when this route's resource is not there. */
+  notFound?: (req: EmuRequest) => EmuResponse;
+  /**
+   * `resp`, a page of a list, with its next-page link or token pointing back at the page just served;
+   * null when `resp` is not a page of a list (then it is sent unchanged).
+   */
+  loopPaging?: (req: EmuRequest, resp: EmuResponse) => EmuResponse | null;
+}
+
 export interface Route {
   /** Which API this belongs to (`github`, `graph`, `login`, `google`): used by faults and stats. */
   service: string;
@@ -28,6 +47,8 @@ export interface Route {
   /** Path pattern with `{name}` placeholders, e.g. `/api/v3/orgs/{org}/installations`. */
   pattern: string;
   handler: Handler;
+  /** The route's own answers to faults that must look like the platform's responses. */
+  faults?: RouteFaults;
   /** Platform module that registered the route (set by the server). */
   platform?: string;
 }

@@ -23,7 +23,17 @@ const toy: EmulatorPlatform<{ items: string[]; createdAt: string }> = {
         if (!s) return { status: 404, body: { message: 'no toy' } };
         return { status: 200, body: { name: req.params.name, items: s.items, createdAt: s.createdAt } };
       },
+      faults: {
+        tokenExpired: () => ({ status: 401, body: { message: 'toy token expired' } }),
+        permissionDenied: () => ({ status: 403, body: { message: 'toy permission missing' } }),
+        notFound: () => ({ status: 404, body: { message: 'no such toy' } }),
+        loopPaging: (req, resp) => ({
+          ...resp,
+          body: { ...(resp.body as object), next: `${req.origin}${req.path}?${req.query}` },
+        }),
+      },
     },
+    { service: 'toy', method: 'GET', pattern: '/plain', handler: () => ({ status: 200, body: {} }) },
   ],
   clientSetup: (_s, ctx) => ({ config: { toy: { baseUrl: ctx.origin() } }, files: {} }),
 };
@@ -86,6 +96,58 @@ describe('emulator server core', () => {
     emu.faults.add({ path: '^/toy/bad/', times: 1, action: { kind: 'malformed' } });
     const r = await fetch(`${emu.origin}/toy/bad/items`);
     await expect(r.json()).rejects.toThrow();
+  });
+
+  it('resets the connection after part of the body (RST), unlike truncate (FIN)', async () => {
+    const cause = async (path: string) => {
+      const r = await fetch(`${emu.origin}${path}`);
+      expect(r.status).toBe(200);
+      const err = await r.text().then(
+        () => null,
+        (e: Error & { cause?: { code?: string } }) => e,
+      );
+      expect(err).not.toBeNull();
+      return err!.cause?.code;
+    };
+    emu.faults.add({ path: '^/toy/rst/', times: 1, action: { kind: 'reset-mid-body' } });
+    expect(await cause('/toy/rst/items')).toBe('ECONNRESET');
+    emu.faults.add({ path: '^/toy/cut/', times: 1, action: { kind: 'truncate' } });
+    expect(await cause('/toy/cut/items')).not.toBe('ECONNRESET');
+    expect((await fetch(`${emu.origin}/toy/rst/items`)).status).toBe(200);
+  });
+
+  it('leaves a request unanswered until the client gives up', async () => {
+    emu.faults.add({ path: '^/toy/hang/', times: 1, action: { kind: 'timeout' } });
+    const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/gs-emu-'));
+    await import('node:fs/promises').then((fs) => fs.writeFile(`${dir}/ca.pem`, emu.caCert));
+    const impatient = createHttpPolicy({ caFile: `${dir}/ca.pem`, timeoutMs: 200 }).fetch;
+    await expect(impatient(`${emu.origin}/toy/hang/items`)).rejects.toThrow();
+    expect((await fetch(`${emu.origin}/toy/hang/items`)).status).toBe(200);
+  });
+
+  it('answers platform-shaped faults with the route’s own answers, and keeps an expired token refused', async () => {
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    emu.faults.add({ path: '^/toy/', times: 1, action: { kind: 'token-expired' } });
+    const expired = await fetch(`${emu.origin}/toy/x/items`, as('one'));
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ message: 'toy token expired' });
+    expect((await fetch(`${emu.origin}/toy/y/items`, as('one'))).status).toBe(401);
+    expect((await fetch(`${emu.origin}/toy/y/items`, as('two'))).status).toBe(200);
+    emu.faults.add({ path: '^/toy/x/', times: 1, action: { kind: 'permission-denied' } });
+    expect((await fetch(`${emu.origin}/toy/x/items`)).status).toBe(403);
+    emu.faults.add({ path: '^/toy/x/', times: 1, action: { kind: 'not-found' } });
+    expect((await fetch(`${emu.origin}/toy/x/items`)).status).toBe(404);
+    emu.faults.add({ path: '^/toy/x/', times: 1, action: { kind: 'paging-loop' } });
+    expect((await (await fetch(`${emu.origin}/toy/x/items?page=2`)).json()).next).toBe(
+      `${emu.origin}/toy/x/items?page=2`,
+    );
+    // A route without an answer for a fault says the emulator cannot produce it.
+    emu.faults.add({ path: '^/plain', times: 1, action: { kind: 'not-found' } });
+    const cannot = await fetch(`${emu.origin}/plain`);
+    expect(cannot.status).toBe(500);
+    expect((await cannot.json()).message).toBe(
+      "emulator error: cannot produce a 'not-found' fault on GET /plain",
+    );
   });
 
   it('counts requests per route and status', async () => {

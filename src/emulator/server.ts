@@ -217,6 +217,35 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return sendJson(res, status, { message: status === 404 ? 'Not Found' : 'Method Not Allowed' });
     }
     const { route, params } = m;
+    const emuReq: EmuRequest = {
+      method,
+      path: url.pathname,
+      params,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      origin,
+    };
+    const send = (resp: EmuResponse) => {
+      count(resp.status);
+      const enc = encodeBody(resp);
+      res.writeHead(resp.status, {
+        ...(enc.type ? { 'content-type': enc.type } : {}),
+        'content-length': enc.buf.length,
+        ...resp.headers,
+      });
+      res.end(resp.status === 204 || method === 'HEAD' ? undefined : enc.buf);
+    };
+    const cannot = (kind: string) =>
+      send({
+        status: 500,
+        body: { message: `emulator error: cannot produce a '${kind}' fault on ${method} ${route.pattern}` },
+      });
+    const authorization = req.headers.authorization;
+    // A token a `token-expired` fault expired stays refused, whichever route it is sent to next.
+    if (route.faults?.tokenExpired && faults.isExpired(authorization)) {
+      return send(route.faults.tokenExpired(emuReq));
+    }
     const fault = faults.take({ service: route.service, method, pattern: route.pattern, path: url.pathname });
     if (fault?.kind === 'reset') {
       count(0);
@@ -276,38 +305,50 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       res.end(text);
       return;
     }
+    if (fault?.kind === 'token-expired') {
+      const answer = route.faults?.tokenExpired;
+      if (!answer || typeof authorization !== 'string') return cannot(fault.kind);
+      faults.expire(authorization);
+      return send(answer(emuReq));
+    }
+    if (fault?.kind === 'permission-denied') {
+      const answer = route.faults?.permissionDenied;
+      return answer ? send(answer(emuReq)) : cannot(fault.kind);
+    }
+    if (fault?.kind === 'not-found') {
+      const answer = route.faults?.notFound;
+      return answer ? send(answer(emuReq)) : cannot(fault.kind);
+    }
+    if (fault?.kind === 'paging-loop' && !route.faults?.loopPaging) return cannot(fault.kind);
 
-    const emuReq: EmuRequest = {
-      method,
-      path: url.pathname,
-      params,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      origin,
-    };
     let resp: EmuResponse;
     try {
       resp = await route.handler(emuReq);
     } catch (err) {
       resp = { status: 500, body: { message: `emulator error: ${(err as Error).message}` } };
     }
-    count(resp.status);
-    const enc = encodeBody(resp);
-    const headers: Record<string, string | number> = {
-      ...(enc.type ? { 'content-type': enc.type } : {}),
-      'content-length': enc.buf.length,
-      ...resp.headers,
-    };
-    if (fault?.kind === 'truncate' && enc.buf.length > 1) {
-      res.writeHead(resp.status, headers);
+    if (fault?.kind === 'paging-loop' && resp.status >= 200 && resp.status < 300) {
+      resp = route.faults?.loopPaging?.(emuReq, resp) ?? resp;
+    }
+    if ((fault?.kind === 'truncate' || fault?.kind === 'reset-mid-body') && resp.status !== 204) {
+      count(resp.status);
+      const enc = encodeBody(resp);
+      res.writeHead(resp.status, {
+        ...(enc.type ? { 'content-type': enc.type } : {}),
+        'content-length': enc.buf.length,
+        ...resp.headers,
+      });
       res.write(enc.buf.subarray(0, Math.floor(enc.buf.length / 2)));
-      // Let the partial body flush, then cut the connection: the client sees a short body.
-      setTimeout(() => res.socket?.destroy(), 10);
+      // Let the partial body flush, then cut the connection: the client sees a short body. `truncate`
+      // closes it (FIN), `reset-mid-body` resets it (RST: ECONNRESET on the client).
+      const socket = req.socket;
+      setTimeout(() => {
+        if (fault.kind === 'reset-mid-body') resetConnection(socket);
+        else socket.destroy();
+      }, 10);
       return;
     }
-    res.writeHead(resp.status, headers);
-    res.end(resp.status === 204 || method === 'HEAD' ? undefined : enc.buf);
+    send(resp);
   };
 
   const server: Server = createServer({ cert: tls.cert, key: tls.key, ca: tls.caCert }, (req, res) => {
@@ -317,10 +358,23 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
   });
   const sockets = new Set<Socket | import('node:stream').Duplex>();
-  server.on('connection', (s) => {
+  // The TCP socket under each TLS connection, by the client's address and port: a reset must be sent
+  // on the TCP socket (a TLS socket cannot send RST).
+  const tcpByPeer = new Map<string, Socket>();
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    const peer = `${s.remoteAddress}:${s.remotePort}`;
+    tcpByPeer.set(peer, s);
+    s.on('close', () => {
+      sockets.delete(s);
+      tcpByPeer.delete(peer);
+    });
   });
+  const resetConnection = (tls: Socket) => {
+    const tcp = tcpByPeer.get(`${tls.remoteAddress}:${tls.remotePort}`);
+    if (tcp) tcp.resetAndDestroy();
+    else tls.destroy();
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -26,6 +26,8 @@ export function runCli(
     killWhen?: (stderr: string) => boolean;
     /** Run as this uid/gid (through setpriv; the tests run as root in CI, where file modes bind no one). */
     asUser?: number;
+    /** Kill the child (SIGKILL) when this aborts, e.g. when the test that started it times out. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
@@ -63,6 +65,12 @@ export function runCli(
     });
     if (options.killAfterMs)
       setTimeout(() => child.kill(options.killSignal ?? 'SIGKILL'), options.killAfterMs);
+    if (options.signal) {
+      const kill = () => child.kill('SIGKILL');
+      if (options.signal.aborted) kill();
+      else options.signal.addEventListener('abort', kill, { once: true });
+      child.on('close', () => options.signal?.removeEventListener('abort', kill));
+    }
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });

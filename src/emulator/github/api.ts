@@ -1,5 +1,5 @@
 import type { EmulatorKeys } from '../platform.js';
-import type { EmuRequest, EmuResponse } from '../router.js';
+import type { EmuRequest, EmuResponse, RouteFaults } from '../router.js';
 import {
   type Caller,
   classicTokenValue,
@@ -244,4 +244,50 @@ export function paginate<T, R>(
   if (page < last) rels.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
   if (page > 1) rels.push(`${link(1)}; rel="first"`);
   return { items, headers: rels.length > 0 ? { link: rels.join(', ') } : {} };
+}
+
+/**
+ * How a GitHub REST route answers the faults that must look like GitHub's own responses:
+ * - an expired installation token: 401 "Bad credentials" ("Installation tokens expire one hour from
+ *   the time you create them. Using an expired token produces a status code of `401 - Unauthorized`",
+ *   OpenAPI apps/create-installation-access-token description; the body GitHub sends then is
+ *   `Bad credentials - https://docs.github.com/rest`, quoted in qoomon/actions--access-token#588 and
+ *   renovatebot/github-action#798). An expired app JWT gets the JWT check's own message instead;
+ * - a missing permission: 403 "Resource not accessible by integration" naming the permission in
+ *   `X-Accepted-GitHub-Permissions`, as `guard` answers it;
+ * - a missing resource: 404 "Not Found" with the operation's reference page;
+ * - a paging loop: a `Link` whose `rel="next"` is the URL just requested (GitHub's paging is "the link
+ *   header ... URLs for the next page", docs "Using pagination in the REST API").
+ */
+export function restRouteFaults(need: Requirement, paged: boolean): RouteFaults {
+  const docs = need.docs ?? REST_DOCS;
+  const faults: RouteFaults = {
+    tokenExpired: () =>
+      need.jwt
+        ? error(401, "'Expiration time' claim ('exp') is too far in the past", {}, docs)
+        : error(401, 'Bad credentials'),
+    notFound: () => error(404, 'Not Found', {}, docs),
+  };
+  const app = need.app;
+  if (app) {
+    faults.permissionDenied = () =>
+      error(
+        403,
+        'Resource not accessible by integration',
+        { 'x-accepted-github-permissions': `${app[0]}=${app[1]}` },
+        docs,
+      );
+  }
+  if (paged) faults.loopPaging = loopLinkToSelf;
+  return faults;
+}
+
+/** `resp` with `rel="next"` pointing at the URL of the request it answers. */
+function loopLinkToSelf(req: EmuRequest, resp: EmuResponse): EmuResponse {
+  const query = req.query.toString();
+  const self = `<${req.origin}${req.path}${query ? `?${query}` : ''}>; rel="next"`;
+  const others = (resp.headers?.link ?? '')
+    .split(/,\s*(?=<)/)
+    .filter((part) => part !== '' && !/;\s*rel="(next|last)"/.test(part));
+  return { ...resp, headers: { ...resp.headers, link: [self, ...others].join(', ') } };
 }

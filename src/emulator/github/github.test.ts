@@ -297,6 +297,90 @@ describe('GitHub emulator', () => {
     expect((await get(`${API}/orgs/acme-corp/credential-authorizations`, await token())).status).toBe(404);
   });
 
+  // Faults that must look like GitHub's own answers (api.ts restRouteFaults cites each shape).
+  describe('faults in GitHub shapes', () => {
+    afterEach(() => emu.faults.clear());
+
+    it('expires an installation token mid-scan: 401 Bad credentials for it everywhere, a new token works', async () => {
+      const t = await token();
+      emu.faults.add({ path: `${API}/orgs/{org}/members`, times: 1, action: { kind: 'token-expired' } });
+      const first = await get(`${API}/orgs/acme-corp/members`, t);
+      expect(first.status).toBe(401);
+      expect(await first.json()).toEqual({
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
+      // The fault fired once, but the token stays expired, on REST and GraphQL alike.
+      expect((await get(`${API}/orgs/acme-corp/repos`, t)).status).toBe(401);
+      const gql = await fetch(`${emu.origin}/api/graphql`, {
+        method: 'POST',
+        headers: { authorization: t, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ rateLimit { remaining } }' }),
+      });
+      expect(gql.status).toBe(401);
+      expect((await gql.json()).message).toBe('Bad credentials');
+      expect((await get(`${API}/orgs/acme-corp/members`, await token())).status).toBe(200);
+    });
+
+    it('withdraws the permission of one route: 403 naming the permission the route needs', async () => {
+      emu.faults.add({ path: `${API}/repos/{owner}/{repo}/keys`, action: { kind: 'permission-denied' } });
+      const t = await token();
+      const r = await get(`${API}/repos/acme-corp/api/keys`, t);
+      expect(r.status).toBe(403);
+      expect(r.headers.get('x-accepted-github-permissions')).toBe('administration=read');
+      expect(await r.json()).toEqual({
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/deploy-keys/deploy-keys#list-deploy-keys',
+        status: '403',
+      });
+      // Other routes keep their permissions.
+      expect((await get(`${API}/repos/acme-corp/api/hooks`, t)).status).toBe(200);
+    });
+
+    it('404s one child list once while its repository is still listed', async () => {
+      emu.faults.add({ path: `${API}/repos/acme-corp/api/keys`, times: 1, action: { kind: 'not-found' } });
+      const t = await token();
+      const repos = (await (await get(`${API}/orgs/acme-corp/repos`, t)).json()) as Array<{ name: string }>;
+      expect(repos.map((r) => r.name)).toContain('api');
+      const gone = await get(`${API}/repos/acme-corp/api/keys`, t);
+      expect(gone.status).toBe(404);
+      expect(await gone.json()).toMatchObject({ message: 'Not Found', status: '404' });
+      const back = await get(`${API}/repos/acme-corp/api/keys`, t);
+      expect(back.status).toBe(200);
+      expect(await back.json()).toHaveLength(1);
+    });
+
+    it('loops Link rel="next" back to the page just read, on a single page too', async () => {
+      emu.faults.add({ path: `${API}/orgs/{org}/installations`, action: { kind: 'paging-loop' } });
+      const t = await token();
+      const url = `${emu.origin}${API}/orgs/acme-corp/installations?per_page=2&page=2`;
+      const r = await fetch(url, { headers: { authorization: t } });
+      const link = r.headers.get('link') ?? '';
+      expect(link).toContain(`<${url}>; rel="next"`);
+      expect(link).toContain('rel="prev"');
+      expect(link).not.toContain('rel="last"');
+      const page = (await r.json()) as { installations: Array<{ id: number }> };
+      const again = await fetch(url, { headers: { authorization: t } });
+      expect(((await again.json()) as typeof page).installations).toEqual(page.installations);
+      const single = await get(`${API}/orgs/acme-corp/installations`, t);
+      expect(single.headers.get('link')).toBe(
+        `<${emu.origin}${API}/orgs/acme-corp/installations>; rel="next"`,
+      );
+    });
+
+    it('says so when a route cannot produce a fault (the GraphQL endpoint has no REST 404)', async () => {
+      emu.faults.add({ path: '/api/graphql', times: 1, action: { kind: 'not-found' } });
+      const r = await fetch(`${emu.origin}/api/graphql`, {
+        method: 'POST',
+        headers: { authorization: await token(), 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ rateLimit { remaining } }' }),
+      });
+      expect(r.status).toBe(500);
+      expect((await r.json()).message).toMatch(/cannot produce a 'not-found' fault on POST \/api\/graphql/);
+    });
+  });
+
   describe('GraphQL', () => {
     const gql = async (
       auth: string,

@@ -10,7 +10,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Route } from '../router.js';
-import { type GuardDeps, guard, rateHeaders } from './api.js';
+import { error, type GuardDeps, guard, rateHeaders } from './api.js';
 import { type Caller, hasPermission } from './auth.js';
 import { queryLimits } from './graphql-limits.js';
 import { githubGraphqlSchema } from './graphql-schema.js';
@@ -189,6 +189,8 @@ export function graphqlRoute(deps: GuardDeps): Route {
     service: 'github',
     method: 'POST',
     pattern: '/api/graphql',
+    // GraphQL answers a bad or expired token as REST does: 401 "Bad credentials" (guard).
+    faults: { tokenExpired: () => error(401, 'Bad credentials') },
     handler: async (req) => {
       let body: { query?: string; variables?: Record<string, unknown> | null; operationName?: string | null };
       try {

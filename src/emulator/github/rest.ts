@@ -1,5 +1,13 @@
 import type { EmuRequest, EmuResponse, Route } from '../router.js';
-import { error, type GuardDeps, guard, paginate, REST_DOCS, type Requirement } from './api.js';
+import {
+  error,
+  type GuardDeps,
+  guard,
+  paginate,
+  REST_DOCS,
+  type Requirement,
+  restRouteFaults,
+} from './api.js';
 import { hasPermission } from './auth.js';
 import {
   appShape,
@@ -60,6 +68,8 @@ export function restRoutes(deps: GuardDeps): Route[] {
     path: string,
     need: Requirement,
     handler: (req: EmuRequest, g: Ok) => EmuResponse,
+    /** The operation lists (and pages) a collection. */
+    paged = false,
   ): Route => ({
     service: 'github',
     method,
@@ -70,6 +80,7 @@ export function restRoutes(deps: GuardDeps): Route[] {
       const resp = handler(req, g);
       return { ...resp, headers: { ...g.headers, ...resp.headers } };
     },
+    faults: restRouteFaults(need, paged),
   });
   const notFound = (docs: string) => error(404, 'Not Found', {}, docs);
 
@@ -85,13 +96,18 @@ export function restRoutes(deps: GuardDeps): Route[] {
     const page = paginate(req, items, shape);
     return { status: 200, headers: page.headers, body: page.items };
   };
+  // Every org-scoped operation served lists a collection.
   const orgScoped = (
     path: string,
     need: Requirement,
     handler: (req: EmuRequest, g: Ok) => EmuResponse,
   ): Route =>
-    route('GET', path, need, (req, g) =>
-      sameOrg(g.state, req.params.org) ? handler(req, g) : notFound(need.docs ?? REST_DOCS),
+    route(
+      'GET',
+      path,
+      need,
+      (req, g) => (sameOrg(g.state, req.params.org) ? handler(req, g) : notFound(need.docs ?? REST_DOCS)),
+      true,
     );
 
   const orgRead = ['read:org', 'admin:org', 'write:org'];
@@ -263,6 +279,7 @@ export function restRoutes(deps: GuardDeps): Route[] {
         const urls = urlsOf(req.origin);
         return list(req, listing(repo.deploy_keys), (k) => deployKeyShape(k, repo, g.state, urls));
       },
+      true,
     ),
     // repos/list-webhooks: repository webhooks (read).
     route(
@@ -279,6 +296,7 @@ export function restRoutes(deps: GuardDeps): Route[] {
         const urls = urlsOf(req.origin);
         return list(req, listing(repo.hooks), (h) => repoHookShape(h, repo, g.state, urls));
       },
+      true,
     ),
     // orgs/list-webhooks: organization webhooks (read); classic tokens need `admin:org_hook`.
     orgScoped(

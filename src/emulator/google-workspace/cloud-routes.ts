@@ -13,6 +13,7 @@ import { type ApiFamily, googleError, invalidArgument, unknownBodyField } from '
 import { checkAccess } from './oauth.js';
 import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
+import { googleRouteFaults } from './route-faults.js';
 import { KEYS_SHAPE, POLICY_SHAPE, PROJECTS_SHAPE, SERVICE_ACCOUNTS_SHAPE } from './shapes.js';
 
 const SEARCH: ApiFamily = {
@@ -196,6 +197,8 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       service: 'google',
       method: 'GET',
       pattern: '/v3/projects:search',
+      // Search lists only what the caller may see: no permission is refused here.
+      faults: googleRouteFaults(SEARCH, { paged: true }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -230,6 +233,22 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       service: 'google',
       method: 'POST',
       pattern: '/v3/projects/{project}:getIamPolicy',
+      faults: googleRouteFaults(GET_POLICY, {
+        permissionDenied: (req) =>
+          permissionDenied(
+            GET_POLICY,
+            'resourcemanager.projects.getIamPolicy',
+            `projects/${req.params.project}`,
+          ),
+        // "Permission is denied if the policy or the resource do not exist." (discovery description)
+        notFound: (req) =>
+          permissionDenied(
+            GET_POLICY,
+            'resourcemanager.projects.getIamPolicy',
+            `projects/${req.params.project}`,
+          ),
+        paged: false,
+      }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -264,6 +283,12 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       service: 'google',
       method: 'GET',
       pattern: '/v1/projects/{project}/serviceAccounts',
+      faults: googleRouteFaults(LIST_ACCOUNTS, {
+        permissionDenied: (req) =>
+          permissionDenied(LIST_ACCOUNTS, 'iam.serviceAccounts.list', `projects/${req.params.project}`),
+        notFound,
+        paged: true,
+      }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -299,6 +324,24 @@ export function cloudRoutes(data: () => WorkspaceData | undefined, ctx: Emulator
       service: 'google',
       method: 'GET',
       pattern: '/v1/projects/{project}/serviceAccounts/{account}/keys',
+      faults: googleRouteFaults(LIST_KEYS, {
+        permissionDenied: (req) =>
+          permissionDenied(
+            LIST_KEYS,
+            'iam.serviceAccountKeys.list',
+            `projects/${req.params.project}/serviceAccounts/${req.params.account}`,
+          ),
+        // With `-` for the project a missing account answers 403 (see the handler).
+        notFound: (req) =>
+          req.params.project === '-'
+            ? permissionDenied(
+                LIST_KEYS,
+                'iam.serviceAccountKeys.list',
+                `projects/-/serviceAccounts/${req.params.account}`,
+              )
+            : notFound(),
+        paged: false,
+      }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();

@@ -11,6 +11,7 @@ import { type ApiFamily, googleError } from './google-errors.js';
 import { checkAccess } from './oauth.js';
 import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
+import { googleRouteFaults } from './route-faults.js';
 import { TOKENS_SHAPE, USER_SHAPE, USERS_SHAPE } from './shapes.js';
 
 const USERS_LIST: ApiFamily = {
@@ -77,6 +78,21 @@ export function tokenResource(t: TokenRec): admin_directory_v1.Schema$Token {
   };
 }
 
+/**
+ * An admin whose role lacks the privilege a Directory or Reports call needs: 403 forbidden "Not
+ * Authorized to access this resource/api" (the Admin SDK's refusal, quoted in 66degrees/agm#9).
+ */
+export const notAuthorized = (): EmuResponse =>
+  googleError(403, 'Not Authorized to access this resource/api', { reason: 'forbidden' });
+
+/**
+ * An unknown userKey: 404 notFound "Resource Not Found: userKey" (the Directory API's answer for a user
+ * key it cannot resolve; GAM-team/GAM src/gam/gapi/errors.py maps exactly this reason and message to
+ * "user not found").
+ */
+const userNotFound = (): EmuResponse =>
+  googleError(404, 'Resource Not Found: userKey', { reason: 'notFound' });
+
 export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: EmulatorContext): Route[] {
   const absent = (): EmuResponse => googleError(404, 'Not Found', { reason: 'notFound' });
   return [
@@ -84,6 +100,7 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
       service: 'google',
       method: 'GET',
       pattern: '/admin/directory/v1/users',
+      faults: googleRouteFaults(USERS_LIST, { permissionDenied: notAuthorized, paged: true }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -111,7 +128,7 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
         // (the Directory API's refusal of a resource outside the admin's reach; 66degrees/agm#9 quotes
         // it for users.list?domain=…).
         if (domain && domain.toLowerCase() !== world.customer.domain.toLowerCase()) {
-          return googleError(403, 'Not Authorized to access this resource/api', { reason: 'forbidden' });
+          return notAuthorized();
         }
         if (req.query.get('query')) {
           // An emulator limit, not Google's: user search is not modelled.
@@ -144,6 +161,11 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
       service: 'google',
       method: 'GET',
       pattern: '/admin/directory/v1/users/{userKey}',
+      faults: googleRouteFaults(USERS_GET, {
+        permissionDenied: notAuthorized,
+        notFound: userNotFound,
+        paged: false,
+      }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -165,6 +187,11 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
       service: 'google',
       method: 'GET',
       pattern: '/admin/directory/v1/users/{userKey}/tokens',
+      faults: googleRouteFaults(TOKENS_LIST, {
+        permissionDenied: notAuthorized,
+        notFound: userNotFound,
+        paged: false,
+      }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return absent();
@@ -176,10 +203,7 @@ export function directoryRoutes(data: () => WorkspaceData | undefined, ctx: Emul
         });
         if (isResponse(access)) return access;
         const user = world.findUser(req.params.userKey!);
-        // An unknown userKey: 404 notFound "Resource Not Found: userKey" (the Directory API's answer
-        // for a user key it cannot resolve; GAM-team/GAM src/gam/gapi/errors.py maps exactly this
-        // reason and message to "user not found").
-        if (!user) return googleError(404, 'Resource Not Found: userKey', { reason: 'notFound' });
+        if (!user) return userNotFound();
         const tokens = world.tokensOf(user);
         const body: admin_directory_v1.Schema$Tokens = {
           kind: 'admin#directory#tokenList',

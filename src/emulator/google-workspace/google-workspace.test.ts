@@ -743,6 +743,120 @@ describe('Google Workspace emulator', () => {
     });
   });
 
+  // Faults that must look like Google's own answers (route-faults.ts cites each shape).
+  describe('faults in Google shapes', () => {
+    const raw = (path: string, accessToken: string) =>
+      fetch(`${emu.origin}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const USERS = '/admin/directory/v1/users?customer=my_customer&maxResults=5';
+
+    it('expires a token mid-scan: 401 ACCESS_TOKEN_EXPIRED for it everywhere, a new token works', async () => {
+      const scopes = [`${SCOPE}admin.directory.user.readonly`, `${SCOPE}admin.directory.user.security`];
+      const [t, sibling] = await Promise.all([token(scopes, ADMIN), token(scopes, ADMIN)]);
+      // Tokens are unique, as Google's are: expiring one leaves one minted in the same second alone.
+      expect(t).not.toBe(sibling);
+      emu.faults.add({ path: '/admin/directory/v1/users', times: 1, action: { kind: 'token-expired' } });
+      const first = await raw(USERS, t);
+      const body = (await first.json()) as Record<string, unknown>;
+      expect(first.status).toBe(401);
+      expect(first.headers.get('www-authenticate')).toBe(
+        'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+      );
+      expectGoogleErrorEnvelope(401, body, true);
+      expect(body).toMatchObject({
+        error: {
+          message: expect.stringMatching(/^Request had invalid authentication credentials\./),
+          errors: [{ reason: 'authError', message: 'Invalid Credentials', location: 'Authorization' }],
+          details: [{ reason: 'ACCESS_TOKEN_EXPIRED', metadata: { service: 'admin.googleapis.com' } }],
+        },
+      });
+      expect((await call('/admin/directory/v1/users/ben.okafor%40acme.example/tokens', t)).status).toBe(401);
+      expect((await call(USERS, sibling)).status).toBe(200);
+      // One Platform APIs send the same error without the legacy `errors` array.
+      const cloud = await token([`${SCOPE}iam`]);
+      emu.faults.add({
+        path: '/v1/projects/{project}/serviceAccounts',
+        times: 1,
+        action: { kind: 'token-expired' },
+      });
+      const iamExpired = await call('/v1/projects/acme-it-ops/serviceAccounts', cloud);
+      expect(iamExpired.status).toBe(401);
+      expectGoogleErrorEnvelope(401, iamExpired.body, false);
+      expect(iamExpired.body).toMatchObject({ error: { details: [{ reason: 'ACCESS_TOKEN_EXPIRED' }] } });
+    });
+
+    it('withdraws one permission: IAM_PERMISSION_DENIED on one account’s keys, forbidden on Admin SDK calls', async () => {
+      const keys =
+        '/v1/projects/acme-it-ops/serviceAccounts/backup-sa%40acme-it-ops.iam.gserviceaccount.com/keys';
+      emu.faults.add({ path: keys, action: { kind: 'permission-denied' } });
+      emu.faults.add({ path: '/admin/reports/v1/', action: { kind: 'permission-denied' } });
+      const cloud = await token([`${SCOPE}iam`]);
+      const denied = await call(keys, cloud);
+      const other = await call(
+        '/v1/projects/acme-it-ops/serviceAccounts/directory-sync%40acme-it-ops.iam.gserviceaccount.com/keys',
+        cloud,
+      );
+      const audit = await token([`${SCOPE}admin.reports.audit.readonly`], ADMIN);
+      const reportsDenied = await call('/admin/reports/v1/activity/users/all/applications/admin', audit);
+      emu.faults.clear();
+      expect(denied.status).toBe(403);
+      expectGoogleErrorEnvelope(403, denied.body, false);
+      expect(denied.body).toMatchObject({
+        error: {
+          message:
+            "Permission 'iam.serviceAccountKeys.list' denied on resource 'projects/acme-it-ops/serviceAccounts/backup-sa@acme-it-ops.iam.gserviceaccount.com' (or it may not exist).",
+          details: [{ reason: 'IAM_PERMISSION_DENIED', metadata: { service: 'iam.googleapis.com' } }],
+        },
+      });
+      expect(other.status).toBe(200);
+      expect(reportsDenied.status).toBe(403);
+      expect(reportsDenied.body).toMatchObject({
+        error: { message: 'Not Authorized to access this resource/api', errors: [{ reason: 'forbidden' }] },
+      });
+    });
+
+    it('404s one user’s token list once while the user is still listed', async () => {
+      const t = await token(
+        [`${SCOPE}admin.directory.user.readonly`, `${SCOPE}admin.directory.user.security`],
+        ADMIN,
+      );
+      const tokens = '/admin/directory/v1/users/chen.wei%40acme.example/tokens';
+      emu.faults.add({ path: tokens, times: 1, action: { kind: 'not-found' } });
+      const gone = await call(tokens, t);
+      expect(gone.status).toBe(404);
+      expect(gone.body).toMatchObject({
+        error: { message: 'Resource Not Found: userKey', errors: [{ reason: 'notFound' }] },
+      });
+      const users = await call('/admin/directory/v1/users?customer=my_customer&maxResults=500', t);
+      expect((users.body.users as Array<{ primaryEmail: string }>).map((u) => u.primaryEmail)).toContain(
+        'chen.wei@acme.example',
+      );
+      const back = await call(tokens, t);
+      expect(back.status).toBe(200);
+      expect((back.body.items as unknown[]).length).toBeGreaterThan(0);
+    });
+
+    it('loops nextPageToken back to the page just read, from the first page on', async () => {
+      const t = await token([`${SCOPE}admin.directory.user.readonly`], ADMIN);
+      const emails = (b: Record<string, unknown>) =>
+        (b.users as Array<{ primaryEmail: string }>).map((u) => u.primaryEmail);
+      const page2Token = (await call(USERS, t)).body.nextPageToken as string;
+      const page2Url = `${USERS}&pageToken=${encodeURIComponent(page2Token)}`;
+      const page2 = await call(page2Url, t);
+      emu.faults.add({ path: '/admin/directory/v1/users', action: { kind: 'paging-loop' } });
+      const first = await call(USERS, t);
+      const looped = await call(
+        `${USERS}&pageToken=${encodeURIComponent(first.body.nextPageToken as string)}`,
+        t,
+      );
+      const secondAgain = await call(page2Url, t);
+      emu.faults.clear();
+      expect(emails(looped.body)).toEqual(emails(first.body));
+      expect(looped.body.nextPageToken).toBe(first.body.nextPageToken);
+      expect(emails(secondAgain.body)).toEqual(emails(page2.body));
+      expect(secondAgain.body.nextPageToken).toBe(page2Token);
+    });
+  });
+
   describe('paging and partial responses', () => {
     it('pages users.list through nextPageToken until it is absent, each user once', async () => {
       // Users.nextPageToken: "Token used to access next page of this result"; maxResults per page.

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual, verify } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual, verify } from 'node:crypto';
 import type { EmulatorContext } from '../platform.js';
 import type { EmuRequest, EmuResponse } from '../router.js';
 import type { UserRec, WorkspaceData } from './data.js';
@@ -19,6 +19,8 @@ export interface AccessGrant {
   scopes: string[];
   /** Expiry, epoch seconds. */
   exp: number;
+  /** Unique per token, as Google's are: two tokens minted in one second still differ (one can expire alone). */
+  jti: string;
 }
 
 function oauthError(status: number, error: string, description: string): EmuResponse {
@@ -124,6 +126,7 @@ export function tokenEndpoint(data: () => WorkspaceData | undefined, ctx: Emulat
       sub,
       scopes,
       exp: nowS + ACCESS_TOKEN_LIFETIME_S,
+      jti: randomBytes(9).toString('base64url'),
     };
     const payload = Buffer.from(JSON.stringify(grant)).toString('base64url');
     return {

@@ -2,11 +2,13 @@ import type { admin_reports_v1 } from '@googleapis/admin';
 import type { EmulatorContext } from '../platform.js';
 import type { EmuRequest, Route } from '../router.js';
 import type { EventFilter, EventRec, WorkspaceData } from './data.js';
+import { notAuthorized } from './directory-routes.js';
 import { ACTIVITIES_LIST as ACTIVITIES_LIST_FACTS } from './discovery-facts.js';
 import { type ApiFamily, googleError, invalidArgument, invalidParameter } from './google-errors.js';
 import { checkAccess } from './oauth.js';
 import { checkParams } from './param-rules.js';
 import { decodePageToken, encodePageToken, etagOf, isResponse, ok, pageSize } from './protocol.js';
+import { googleRouteFaults } from './route-faults.js';
 import { ACTIVITIES_SHAPE } from './shapes.js';
 
 const ACTIVITIES_LIST: ApiFamily = {
@@ -57,6 +59,7 @@ export function reportsRoutes(data: () => WorkspaceData | undefined, ctx: Emulat
       service: 'google',
       method: 'GET',
       pattern: '/admin/reports/v1/activity/users/{userKey}/applications/{applicationName}',
+      faults: googleRouteFaults(ACTIVITIES_LIST, { permissionDenied: notAuthorized, paged: true }),
       handler: (req: EmuRequest) => {
         const world = data();
         if (!world) return googleError(404, 'Not Found', { reason: 'notFound' });
@@ -73,7 +76,7 @@ export function reportsRoutes(data: () => WorkspaceData | undefined, ctx: Emulat
         if (invalid) return invalid;
         const customerId = req.query.get('customerId');
         if (customerId && customerId !== 'my_customer' && customerId !== world.customer.id) {
-          return googleError(403, 'Not Authorized to access this resource/api', { reason: 'forbidden' });
+          return notAuthorized();
         }
         let actorId: string | null = null;
         const userKey = req.params.userKey!;

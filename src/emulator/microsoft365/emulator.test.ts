@@ -576,6 +576,88 @@ describe('microsoft365 emulator', () => {
       expect(tooMany.body.error.code).toBe('BadRequest');
     });
 
+    // Faults that must look like Graph's own answers (graph.ts graphRouteFaults cites each shape).
+    it('expires a token mid-scan: 401 "Lifetime validation failed" for it everywhere, a new token works', async () => {
+      const t = await secretToken();
+      emu.faults.add({ path: '/v1.0/servicePrincipals', times: 1, action: { kind: 'token-expired' } });
+      const first = await graph('/v1.0/servicePrincipals?$select=id', { token: t });
+      emu.faults.clear();
+      expect(first.status).toBe(401);
+      expect(first.body.error).toMatchObject({
+        code: 'InvalidAuthenticationToken',
+        message: 'Lifetime validation failed, the token is expired.',
+      });
+      expect(first.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri=/);
+      expect((await graph('/v1.0/applications?$select=id', { token: t })).status).toBe(401);
+      const batch = await graph('/v1.0/$batch', {
+        token: t,
+        method: 'POST',
+        body: JSON.stringify({ requests: [{ id: '1', method: 'GET', url: '/applications?$select=id' }] }),
+      });
+      expect(batch.status).toBe(401);
+      expect((await graph('/v1.0/servicePrincipals?$select=id')).status).toBe(200);
+    });
+
+    it('withdraws one permission (403 Authorization_RequestDenied), in a batch step too', async () => {
+      emu.faults.add({ path: '/v1.0/oauth2PermissionGrants', action: { kind: 'permission-denied' } });
+      emu.faults.add({ path: '/v1.0/servicePrincipals/{id}/owners', action: { kind: 'permission-denied' } });
+      const direct = await graph('/v1.0/oauth2PermissionGrants');
+      const sp = (await graph('/v1.0/servicePrincipals?$select=id&$top=1')).body.value[0].id as string;
+      const batch = await graph('/v1.0/$batch', {
+        method: 'POST',
+        body: JSON.stringify({
+          requests: [
+            { id: '1', method: 'GET', url: `/servicePrincipals/${sp}/owners` },
+            { id: '2', method: 'GET', url: `/servicePrincipals/${sp}?$select=id` },
+          ],
+        }),
+      });
+      emu.faults.clear();
+      expect(direct.status).toBe(403);
+      expect(direct.body.error).toMatchObject({
+        code: 'Authorization_RequestDenied',
+        message: 'Insufficient privileges to complete the operation.',
+      });
+      const byId = Object.fromEntries(
+        (batch.body.responses as Array<{ id: string; status: number; body: Body }>).map((x) => [x.id, x]),
+      );
+      expect(byId['1']!.status).toBe(403);
+      expect(byId['1']!.body.error.code).toBe('Authorization_RequestDenied');
+      expect(byId['2']!.status).toBe(200);
+    });
+
+    it('404s one child list in a batch while its service principal is still listed', async () => {
+      const sp = (await graph('/v1.0/servicePrincipals?$select=id&$top=1')).body.value[0].id as string;
+      emu.faults.add({
+        path: `/v1.0/servicePrincipals/${sp}/appRoleAssignedTo`,
+        times: 1,
+        action: { kind: 'not-found' },
+      });
+      const step = { id: '1', method: 'GET', url: `/servicePrincipals/${sp}/appRoleAssignedTo` };
+      const batch = () =>
+        graph('/v1.0/$batch', { method: 'POST', body: JSON.stringify({ requests: [step] }) });
+      const first = (await batch()).body.responses[0];
+      const second = (await batch()).body.responses[0];
+      emu.faults.clear();
+      expect(first.status).toBe(404);
+      expect(first.body.error.code).toBe('Request_ResourceNotFound');
+      expect(first.body.error.message).toContain(sp);
+      expect(second.status).toBe(200);
+      expect((await graph(`/v1.0/servicePrincipals/${sp}?$select=id`)).status).toBe(200);
+    });
+
+    it('loops @odata.nextLink back to the page just read', async () => {
+      emu.faults.add({ path: '/v1.0/servicePrincipals', action: { kind: 'paging-loop' } });
+      const first = await graph('/v1.0/servicePrincipals?$select=id&$top=5');
+      const again = await graph(first.body['@odata.nextLink']);
+      emu.faults.clear();
+      expect(first.body['@odata.nextLink']).toBe(
+        `${emu.origin}/v1.0/servicePrincipals?$select=${encodeURIComponent('id')}&$top=5`,
+      );
+      expect(again.body.value).toEqual(first.body.value);
+      expect(again.body['@odata.nextLink']).toBe(first.body['@odata.nextLink']);
+    });
+
     it('answers a versioned or absolute inner url with 400 "Resource not found for the segment"', async () => {
       // Graph resolves inner urls against the batch's own version root (json-batching, above;
       // msgraph-sdk-javascript#1178 and #1451, msgraph-sdk-python#1015).

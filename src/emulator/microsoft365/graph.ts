@@ -1,6 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from '../platform.js';
-import { type EmuRequest, type EmuResponse, type Handler, type Route, Router } from '../router.js';
+import {
+  type EmuRequest,
+  type EmuResponse,
+  type Handler,
+  type Route,
+  type RouteFaults,
+  Router,
+} from '../router.js';
 import {
   type BatchStep,
   type InnerResponse,
@@ -134,6 +141,43 @@ const notFound = (req: EmuRequest, id: string) =>
     `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
   );
 
+/** Graph's 401, with the challenge Graph sends (quoted in Microsoft365DSC/Microsoft365DSC#4427). */
+const unauthenticated = (req: EmuRequest, message: string) =>
+  graphError(req, 401, 'InvalidAuthenticationToken', message, {
+    'www-authenticate': `Bearer realm="", authorization_uri="${req.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+  });
+
+const insufficientPrivileges = (req: EmuRequest) =>
+  graphError(req, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+
+/**
+ * How a Graph route answers the faults that must look like Graph's own responses:
+ * - an expired token: 401 InvalidAuthenticationToken "Lifetime validation failed, the token is
+ *   expired." (the message `verifyAccessToken` gives a token past `exp`; as Graph sends it in
+ *   Microsoft365DSC/Microsoft365DSC#4427 and s1t5/mail-archiver#267);
+ * - a missing permission: 403 Authorization_RequestDenied, as `guarded` answers it;
+ * - a missing object (routes under an `{id}`): 404 Request_ResourceNotFound, as the routes answer it;
+ * - a paging loop: an `@odata.nextLink` that is the URL just requested ("the response includes a URL
+ *   in an @odata.nextLink property ... to retrieve the next page", https://learn.microsoft.com/graph/paging).
+ */
+function graphRouteFaults(pattern: string): RouteFaults {
+  const faults: RouteFaults = {
+    tokenExpired: (req) => unauthenticated(req, 'Lifetime validation failed, the token is expired.'),
+    permissionDenied: insufficientPrivileges,
+    loopPaging: (req, resp) => {
+      const body = resp.body as Record<string, unknown> | undefined;
+      if (!body || typeof body !== 'object' || !Array.isArray(body.value)) return null;
+      const query = [...req.query].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      return {
+        ...resp,
+        body: { ...body, '@odata.nextLink': `${req.origin}${req.path}${query ? `?${query}` : ''}` },
+      };
+    },
+  };
+  if (pattern.includes('{id}')) faults.notFound = (req) => notFound(req, req.params.id ?? '');
+  return faults;
+}
+
 const list = <T>(items: T[]): Collection<T> => ({ slots: items.length, at: (i) => items[i] });
 const none: Collection<never> = { slots: 0, at: () => undefined };
 
@@ -159,21 +203,10 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       const s = state();
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
       const token = verifyAccessToken(ctx, s.dir, req.headers.authorization);
-      if (!token.ok) {
-        return graphError(req, 401, 'InvalidAuthenticationToken', token.message, {
-          'www-authenticate': `Bearer realm="", authorization_uri="${req.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
-        });
-      }
+      if (!token.ok) return unauthenticated(req, token.message);
       const granted = !needs || needs.some((p) => token.roles.has(p));
       const ownedOnly = !granted && ownedBy && token.roles.has(OWNED_BY);
-      if (!granted && !ownedOnly) {
-        return graphError(
-          req,
-          403,
-          'Authorization_RequestDenied',
-          'Insufficient privileges to complete the operation.',
-        );
-      }
+      if (!granted && !ownedOnly) return insufficientPrivileges(req);
       try {
         return handler(req, s.dir, { roles: token.roles, ownedOnly });
       } catch (err) {
@@ -185,7 +218,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
 
   const routes: Route[] = [];
   const add = (method: string, pattern: string, handler: Handler) =>
-    routes.push({ service: 'graph', method, pattern, handler });
+    routes.push({ service: 'graph', method, pattern, handler, faults: graphRouteFaults(pattern) });
 
   for (const v of ['v1.0', 'beta'] as const) {
     const spBody = (sp: Parameters<typeof build.servicePrincipal>[0]) =>
@@ -518,7 +551,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       const s = state();
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
       const token = verifyAccessToken(ctx, s.dir, req.headers.authorization);
-      if (!token.ok) return graphError(req, 401, 'InvalidAuthenticationToken', token.message);
+      if (!token.ok) return unauthenticated(req, token.message);
       const parsed = parseBatch(req);
       if ('error' in parsed) return parsed.error;
       const results = new Map<string, InnerResponse>();
@@ -565,6 +598,26 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         : innerError(outer, 400, 'BadRequest', `Resource not found for the segment '${segment ?? ''}'.`);
     }
     const fault = ctx.faults?.take({ service: 'graph', method: step.method, pattern: m.route.pattern, path });
+    // Only the step's own headers apply (plus the batch's credentials): "To use advanced query
+    // capabilities in batch requests, specify the ConsistencyLevel header in the JSON body"
+    // (https://learn.microsoft.com/graph/aad-advanced-queries).
+    const headers: IncomingHttpHeaders = { authorization: outer.headers.authorization };
+    for (const [k, val] of Object.entries(step.headers)) headers[k.toLowerCase()] = val;
+    const innerReq: EmuRequest = {
+      method: step.method,
+      path,
+      params: m.params,
+      query: new URLSearchParams(queryPart),
+      headers,
+      body: Buffer.from(step.body === undefined ? '' : JSON.stringify(step.body)),
+      origin: outer.origin,
+    };
+    const asInner = (r: EmuResponse): InnerResponse => ({
+      status: r.status,
+      headers: { ...JSON_HEADERS, ...r.headers },
+      body: r.body ?? null,
+    });
+    const shapes = m.route.faults;
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'rate-limit') {
       const r = innerError(outer, 429, 'TooManyRequests', 'Too many requests (emulated).');
@@ -577,24 +630,26 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         body: fault.body ?? null,
       };
     }
-    if (fault && fault.kind !== 'latency') {
+    // The batch's token expires while its steps run: this step is refused, and so is every later
+    // request carrying that token.
+    if (fault?.kind === 'token-expired' && shapes?.tokenExpired && outer.headers.authorization) {
+      ctx.faults?.expire(outer.headers.authorization);
+      return asInner(shapes.tokenExpired(innerReq));
+    }
+    if (fault?.kind === 'permission-denied' && shapes?.permissionDenied) {
+      return asInner(shapes.permissionDenied(innerReq));
+    }
+    if (fault?.kind === 'not-found' && shapes?.notFound) return asInner(shapes.notFound(innerReq));
+    // Transport faults (a reset, a hang, a cut body) cannot hit one step of a batch: Graph answers the
+    // step with a 500 instead.
+    if (fault && fault.kind !== 'latency' && fault.kind !== 'paging-loop') {
       return innerError(outer, 500, 'InternalServerError', `emulated ${fault.kind} inside a batch`);
     }
-    // Only the step's own headers apply (plus the batch's credentials): "To use advanced query
-    // capabilities in batch requests, specify the ConsistencyLevel header in the JSON body"
-    // (https://learn.microsoft.com/graph/aad-advanced-queries).
-    const headers: IncomingHttpHeaders = { authorization: outer.headers.authorization };
-    for (const [k, val] of Object.entries(step.headers)) headers[k.toLowerCase()] = val;
-    const resp = await m.route.handler({
-      method: step.method,
-      path,
-      params: m.params,
-      query: new URLSearchParams(queryPart),
-      headers,
-      body: Buffer.from(step.body === undefined ? '' : JSON.stringify(step.body)),
-      origin: outer.origin,
-    });
-    return { status: resp.status, headers: { ...JSON_HEADERS, ...resp.headers }, body: resp.body ?? null };
+    const resp = await m.route.handler(innerReq);
+    if (fault?.kind === 'paging-loop' && resp.status >= 200 && resp.status < 300) {
+      return asInner(shapes?.loopPaging?.(innerReq, resp) ?? resp);
+    }
+    return asInner(resp);
   }
 
   return routes;
