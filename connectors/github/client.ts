@@ -6,7 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
-import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
+import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '../../src/connector/http.js';
 import { ApiError, CredentialSourceError } from '../../src/errors.js';
 import type { GithubConfig } from './config.js';
 import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
@@ -356,6 +356,16 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
             }
             return response;
           } catch (err) {
+            // A body cut off or garbled on the way (a connection reset mid-body) is worth another try;
+            // one that stays malformed fails the collector once the retries are spent.
+            if (err instanceof MalformedResponse && attempt < retryPolicy.maxRetries) {
+              ctx.logger.debug('GitHub answer was not valid JSON; retrying', { attempt });
+              await ctx.clock.sleep(
+                Math.min(retryPolicy.baseDelayMs * 2 ** attempt, retryPolicy.maxDelayMs),
+                ctx.signal,
+              );
+              continue;
+            }
             if (!isRequestError(err)) throw err;
             const headers = err.response?.headers;
             budget.observe(headers);
@@ -446,7 +456,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
   /** The ApiError for `err`, remembering an unreachable GitHub for the collectors still to run. */
   const failure = (err: unknown, route: string, api?: string): ApiError => {
     const e = toApiError(err, route, api);
-    unreachable ??= unreachableIn(e);
+    const transport = unreachableIn(e);
+    // A page that stalls or a connection cut mid-answer fails that collector only: other pages answer.
+    if (transport && isEndpointWide(transport.failure)) unreachable ??= transport;
     return e;
   };
 

@@ -25,6 +25,8 @@ export const GRAPH_API = 'microsoft-graph';
 export const BATCH_SIZE = 20;
 /** Inner `$batch` statuses worth another try: throttling and transient server errors. */
 const RETRIED_INNER_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+/** Statuses whose Response may not carry a body (the Response constructor refuses one). */
+const NO_BODY_STATUS: ReadonlySet<number> = new Set([101, 204, 205, 304]);
 
 /**
  * The last middleware of the Graph client's chain: sends the request through the engine's HTTP
@@ -59,7 +61,14 @@ class EngineTransport implements Middleware {
           );
           continue;
         }
-        context.response = response;
+        // The whole body is read here, so that a connection cut mid-body is a transport failure this
+        // loop retries, not a parse error in the SDK after the transport has returned.
+        const body = await response.arrayBuffer();
+        context.response = new Response(NO_BODY_STATUS.has(response.status) ? null : body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
         return;
       } catch (err) {
         const transport = unreachableIn(err);

@@ -3,7 +3,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpPolicy, EndpointUnreachableError, transportFailure, unreachableIn } from './http.js';
+import {
+  createHttpPolicy,
+  EndpointUnreachableError,
+  isEndpointWide,
+  transportFailure,
+  unreachableIn,
+} from './http.js';
 
 /**
  * The engine's HTTP policy names why a request got no HTTP answer — the endpoint (origin only: paths and
@@ -106,6 +112,17 @@ describe('the HTTP policy names the endpoint and the cause of a request that got
       .catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(EndpointUnreachableError);
     expect((err as Error).name).toBe('AbortError');
+  });
+
+  it('a stalled page or a cut connection is that request only; a refused or silent endpoint is all of it', async () => {
+    const coded = (code: string) => transportFailure(Object.assign(new Error(code), { code }));
+    for (const code of ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ECONNRESET', 'UND_ERR_SOCKET']) {
+      const failure = coded(code);
+      expect(failure, code).not.toBeNull();
+      expect(isEndpointWide(failure as NonNullable<typeof failure>), code).toBe(false);
+    }
+    expect(isEndpointWide((await failureOf(`https://127.0.0.1:${refused}/`)).err.failure)).toBe(true);
+    expect(isEndpointWide((await failureOf(`https://127.0.0.1:${silent}/`, 300)).err.failure)).toBe(true);
   });
 
   it('finds the cause inside wrappers (SDK errors keep it as `cause`)', () => {

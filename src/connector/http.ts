@@ -114,6 +114,23 @@ const UNTRUSTED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
+/**
+ * Failures of one request on a host that otherwise answers: a page that stalls, a connection cut
+ * mid-answer. They say nothing about the next request, unlike a refused connection or a failed handshake.
+ */
+const ONE_REQUEST_ONLY = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+]);
+
+/** Whether `failure` means the whole endpoint is out of reach, not just the request that met it. */
+export function isEndpointWide(failure: TransportFailure): boolean {
+  return !ONE_REQUEST_ONLY.has(failure.code);
+}
+
 /** Node's and undici's codes (nodejs.org/api/errors.html, undici's errors.js), in words. */
 function describeCode(code: string, message: string, timeoutMs: number | undefined): TransportFailure | null {
   const within = timeoutMs ? ` within ${Math.round(timeoutMs / 100) / 10} s` : '';

@@ -6,6 +6,7 @@
  */
 
 /** C0 and C1 controls except tab and newline, which callers fold into spaces or line breaks. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 /** Bidirectional embeddings, overrides and isolates, and zero-width / invisible format characters. */
 const FORMAT = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
