@@ -70,6 +70,14 @@ export class ApiError extends GrantscopeError {
   }
 }
 
+/**
+ * A connector broke the connector contract (a record that does not fit the model, a collector list
+ * with unknown dependencies, a collector reading data it did not declare). A bug in that connector.
+ */
+export class ConnectorContractError extends GrantscopeError {
+  readonly code = 'CONNECTOR_CONTRACT';
+}
+
 /** Missing or unreadable credentials (key file, env var). Never includes the secret itself. */
 export class CredentialSourceError extends GrantscopeError {
   readonly code = 'CREDENTIAL_SOURCE';

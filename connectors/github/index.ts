@@ -1,4 +1,4 @@
-import { defineConnector } from '../../src/connector/connector.js';
+import { defineLegacyConnector as defineConnector } from '../../src/connector/legacy.js';
 import { ApiError } from '../../src/errors.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { createGithubClient, type GithubClient } from './client.js';

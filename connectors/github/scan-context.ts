@@ -1,5 +1,5 @@
-import type { CollectorDescriptor } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../src/connector/legacy.js';
 import { ApiError, describeError } from '../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../src/model/common.js';
 import type { ModelRecordInput } from '../../src/model/record.js';

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredConnector } from '../../src/config/config.js';
-import type { Connector } from '../../src/connector/connector.js';
 import type { Clock, PreviousSnapshot } from '../../src/connector/context.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { collectScan, createTestContext } from '../../src/connector/testing.js';
@@ -76,7 +75,7 @@ async function snapshotRecords(store: SnapshotStore, scanId: number): Promise<Mo
 function engineScanAt(store: SnapshotStore, now: Date): Promise<Scanned> {
   return atTime(now, async ({ dir, caFile, config }) => {
     const cc: ConfiguredConnector = {
-      connector: connector as Connector<unknown>,
+      connector: connector,
       config,
       tenant: TENANT,
       path: 'google-workspace',

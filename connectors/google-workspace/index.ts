@@ -1,6 +1,6 @@
-import { defineConnector } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { isAuthoritative } from '../../src/connector/coverage.js';
+import { defineLegacyConnector as defineConnector } from '../../src/connector/legacy.js';
 import { describeError } from '../../src/errors.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { createGoogleApis } from './api.js';

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredConnector } from '../../src/config/config.js';
-import type { Connector } from '../../src/connector/connector.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import type { FaultRuleInput } from '../../src/emulator/faults.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
@@ -46,7 +45,7 @@ async function engineScan(): Promise<Scanned> {
   const setup = emu.clientSetup();
   for (const [name, content] of Object.entries(setup.files)) writeFileSync(join(dir, name), content);
   const cc: ConfiguredConnector = {
-    connector: connector as Connector<unknown>,
+    connector: connector,
     config: connector.configSchema.parse(setup.config['google-workspace']),
     tenant: TENANT,
     path: 'google-workspace',

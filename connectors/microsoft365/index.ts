@@ -1,7 +1,7 @@
 import { AuthenticationError } from '@azure/identity';
-import { defineConnector } from '../../src/connector/connector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { unreachableIn } from '../../src/connector/http.js';
+import { defineLegacyConnector as defineConnector } from '../../src/connector/legacy.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef, UsageSignal } from '../../src/model/common.js';
 import type { ModelRecordInput } from '../../src/model/record.js';

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Connector } from '../connector/connector.js';
+import type { AnyConnector } from '../connector/connector.js';
 import { ConfigError } from '../errors.js';
 import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-file.js';
 
@@ -48,7 +48,7 @@ export type EngineSettings = z.infer<typeof EngineSettings>;
 const ENGINE_KEYS = new Set(Object.keys(EngineSettings.shape));
 
 export interface ConfiguredConnector {
-  connector: Connector<unknown>;
+  connector: AnyConnector;
   config: unknown;
   tenant: string;
   /** Where in the file it came from, for messages (`github`, `microsoft365[1]`). */
@@ -107,7 +107,7 @@ function closest(word: string, options: string[]): string | null {
 }
 
 /** Validate the whole file against the engine schema and each connector's schema. */
-export function loadConfig(file: string, connectors: readonly Connector<unknown>[]): LoadedConfig {
+export function loadConfig(file: string, connectors: readonly AnyConnector[]): LoadedConfig {
   const abs = resolve(file);
   const { parsed, settings } = readConfigFile(abs);
   const dir = dirname(abs);

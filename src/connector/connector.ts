@@ -1,25 +1,29 @@
 import type { z } from 'zod';
 import type { ModelRecordInput } from '../model/record.js';
+import type { Collector } from './collector.js';
 import type { ConnectorContext } from './context.js';
+import type { LegacyConnector } from './legacy.js';
 
 /** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
 export interface CollectorDescriptor {
   /** Stable name, stored with each record and in coverage (e.g. `app-installations`). */
   readonly name: string;
   readonly description: string;
-  /** The permission / scope the scanner needs for it, for docs and error hints. */
-  readonly requires?: string;
+  /** The permissions / scopes the scanner needs for it, for docs and error hints. */
+  readonly permissions: readonly string[];
 }
 
 /**
- * A platform connector. It declares its config schema and collectors, and turns a tenant into a stream
- * of model records. It reports per-collector coverage through `ctx.coverage` (status, requests, notes);
- * a collector that throws must be recorded as failed, not abort the whole stream.
+ * A platform connector: a declaration the engine runs. It names its config schema, opens a session on
+ * a tenant (`connect`: credentials, clients) and lists its collectors; the engine's runner
+ * (`runner.ts`) runs them in dependency order, keeps per-collector coverage and decides what a failure
+ * means. A connector never drives its own collectors.
  *
  * Connectors are self-contained: a fourth platform can ship as its own npm package that default-exports
- * a `Connector` and is listed under `plugins:` in grantscope.yaml.
+ * a `Connector` and is listed under `plugins:` in grantscope.yaml. It needs nothing from the engine at
+ * run time: the declaration is plain data and functions.
  */
-export interface Connector<Config = unknown> {
+export interface Connector<Config = unknown, Session = unknown> {
   /** Config section name and registry id (e.g. `github`). */
   readonly id: string;
   /** Platform id stamped on every record (e.g. `github`). */
@@ -27,21 +31,37 @@ export interface Connector<Config = unknown> {
   readonly title: string;
   /** zod schema for this connector's config section. */
   readonly configSchema: z.ZodType<Config>;
-  readonly collectors: readonly CollectorDescriptor[];
   /** The tenant id this config targets (org login, tenant id, customer id), known before scanning. */
   tenantOf(config: Config): string;
-  /** Scan one tenant. Records may arrive in any order; the scan is stored atomically at the end. */
-  scan(config: Config, ctx: ConnectorContext): AsyncIterable<ModelRecordInput>;
+  /**
+   * Open a scan of one tenant: credentials, API clients, shared state. If it throws, every collector
+   * fails with that error (a configuration error stops the scan; anything else makes it incomplete).
+   */
+  connect(config: Config, ctx: ConnectorContext): Promise<Session>;
+  /** In the order they start when nothing else decides (put the costly fan-outs last). */
+  readonly collectors: readonly Collector<Session>[];
+  /** How many collectors may fetch at once (default: every one that is ready). */
+  readonly concurrency?: number;
+  /**
+   * Whether a collector's failure ends the tenant's scan (an unreachable host, credentials refused):
+   * the reason to give the collectors not yet started, or null to go on.
+   */
+  stopsTenant?(error: unknown, collector: string): string | null;
 }
 
 /** Helper for type inference in connector modules. */
-export function defineConnector<Config>(connector: Connector<Config>): Connector<Config> {
+export function defineConnector<Config, Session>(
+  connector: Connector<Config, Session>,
+): Connector<Config, Session> {
   return connector;
 }
 
 /**
  * A connector of any config type, for registries. (`Connector<unknown>` would not do: the config type
- * appears in `scan`'s parameters, so a `Connector<GithubConfig>` is not a `Connector<unknown>`.)
+ * appears in `connect`'s parameters, so a `Connector<GithubConfig>` is not a `Connector<unknown>`.)
  */
 // biome-ignore lint/suspicious/noExplicitAny: see above
-export type AnyConnector = Connector<any>;
+export type AnyConnector = Connector<any, any> | LegacyConnector<any>;
+
+/** Records a scan of one tenant produces (see `scanTenant` in runner.ts). */
+export type RecordStream = AsyncIterable<ModelRecordInput>;

@@ -54,6 +54,11 @@ export function activeCollector(): string | undefined {
   return currentCollector.getStore();
 }
 
+/** Run `fn` with its requests counted for `collector` (see `CoverageTracker.countRequest`). */
+export function attributeTo<T>(collector: string, fn: () => Promise<T>): Promise<T> {
+  return currentCollector.run(collector, fn);
+}
+
 /**
  * Records what each collector did. Connectors wrap each collector's work in `run()`; requests made
  * through the context's `fetch` inside it are attributed to that collector automatically.
@@ -84,6 +89,18 @@ export class CoverageTracker {
       this.entries.set(collector, e);
     }
     return e;
+  }
+
+  /** A collector starts: complete unless it fails or says otherwise (skip, unavailable). */
+  begin(collector: string): void {
+    const e = this.entry(collector);
+    e.startedAt = this.clock().toISOString();
+    e.status = 'complete';
+    e.reason = null;
+  }
+
+  end(collector: string): void {
+    this.entry(collector).finishedAt = this.clock().toISOString();
   }
 
   /** Run `fn` as `collector`: marks it complete on success, failed (with the API and status) on error. */

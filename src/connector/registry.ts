@@ -13,13 +13,14 @@ const BUILTIN: Record<string, () => Promise<{ default: AnyConnector }>> = {
   'google-workspace': () => import('../../connectors/google-workspace/index.js'),
 };
 
-function isConnector(value: unknown): value is Connector<unknown> {
-  const c = value as Partial<Connector<unknown>> | null;
+function isConnector(value: unknown): value is AnyConnector {
+  const c = value as Partial<AnyConnector> | null;
   return (
     !!c &&
     typeof c.id === 'string' &&
     typeof c.platform === 'string' &&
-    typeof c.scan === 'function' &&
+    (typeof (c as { scan?: unknown }).scan === 'function' ||
+      typeof (c as { connect?: unknown }).connect === 'function') &&
     typeof c.tenantOf === 'function' &&
     !!c.configSchema &&
     Array.isArray(c.collectors)
@@ -33,8 +34,8 @@ function isConnector(value: unknown): value is Connector<unknown> {
 export async function loadConnectors(
   plugins: readonly string[] = [],
   options: { configFile?: string; extra?: readonly AnyConnector[] } = {},
-): Promise<Connector<unknown>[]> {
-  const out: Connector<unknown>[] = [];
+): Promise<AnyConnector[]> {
+  const out: AnyConnector[] = [];
   for (const load of Object.values(BUILTIN)) out.push((await load()).default);
   for (const c of options.extra ?? []) out.push(c);
   for (const spec of plugins) {

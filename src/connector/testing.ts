@@ -2,13 +2,14 @@ import pLimit from 'p-limit';
 import { memoryLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import { ModelRecord } from '../model/record.js';
-import type { Connector } from './connector.js';
+import type { AnyConnector } from './connector.js';
 import { type Clock, type ConnectorContext, NO_PREVIOUS_SNAPSHOT, type PreviousSnapshot } from './context.js';
 import { type CoverageReport, CoverageTracker } from './coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from './http.js';
+import { scanWith } from './runner.js';
 
 export interface TestContextOptions {
-  connector: Pick<Connector, 'id' | 'platform' | 'collectors'>;
+  connector: Pick<AnyConnector, 'id' | 'platform' | 'collectors'>;
   tenant: string;
   /** PEM of a CA to trust (the emulator's `caCert`). */
   caCert?: string;
@@ -82,12 +83,12 @@ export async function createTestContext(options: TestContextOptions): Promise<
 }
 
 /** Run a connector to the end and return its validated records and coverage. */
-export async function collectScan<C>(
-  connector: Connector<C>,
-  config: C,
+export async function collectScan(
+  connector: AnyConnector,
+  config: unknown,
   ctx: ConnectorContext,
 ): Promise<{ records: ModelRecord[]; coverage: CoverageReport }> {
   const records: ModelRecord[] = [];
-  for await (const r of connector.scan(config, ctx)) records.push(ModelRecord.parse(r));
+  for await (const r of scanWith(connector, config, ctx)) records.push(ModelRecord.parse(r));
   return { records, coverage: ctx.coverage.report() };
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ConfiguredConnector } from '../config/config.js';
-import type { Connector } from '../connector/connector.js';
 import { systemClock } from '../connector/context.js';
+import type { LegacyConnector } from '../connector/legacy.js';
 import { ApiError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
@@ -22,7 +22,7 @@ function probeConnector(plan: {
   /** Thrown by the collector after its records (an API error quoting a response body). */
   collectorError?: Error;
 }): ConfiguredConnector {
-  const connector: Connector<{ tenant: string }> = {
+  const connector: LegacyConnector<{ tenant: string }> = {
     id: 'probe',
     platform: 'probe',
     title: 'probe',
@@ -41,7 +41,7 @@ function probeConnector(plan: {
     },
   };
   return {
-    connector: connector as Connector<unknown>,
+    connector: connector as LegacyConnector<unknown>,
     config: { tenant: 't1' },
     tenant: 't1',
     path: 'probe',

@@ -3,7 +3,8 @@ import type { ConfiguredConnector } from '../config/config.js';
 import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
-import { describeError, InterruptedError } from '../errors.js';
+import { scanWith } from '../connector/runner.js';
+import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { redactSecrets } from '../log/redact.js';
@@ -33,9 +34,6 @@ export interface ScanOutcome {
   /** Records rejected because they broke the model contract (connector bugs). */
   rejected: number;
 }
-
-/** Thrown through coverage when a connector emits a record that does not fit the model. */
-class ConnectorContractError extends Error {}
 
 /**
  * Run every configured connector (concurrently, each with its own limiter and request accounting),
@@ -99,7 +97,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     options.progress.start(task);
     let batch: ModelRecord[] = [];
     try {
-      for await (const input of connector.scan(cc.config, ctx)) {
+      for await (const input of scanWith(connector, cc.config, ctx)) {
         const parsed = ModelRecord.safeParse(input);
         const collector = (input as { collector?: unknown }).collector;
         if (!parsed.success) {

@@ -19,42 +19,57 @@ const Config = z
   })
   .strict();
 
+/**
+ * A collector of the fake platform: reads one list of the records file and emits it. One that is told
+ * to fail reads half its list and then fails, like a collector that dies on page 2: the runner keeps
+ * what was read (PartialFailure's contract, spelled out here without importing the engine).
+ */
+function collector(name, type, field, description, permission) {
+  return {
+    name,
+    description,
+    permissions: [permission],
+    async fetch(session, run) {
+      const { config, data } = session;
+      run.ctx.coverage.countRequest(name);
+      const items = data[field] ?? [];
+      const fails = config.fail.includes(name);
+      const cut = fails ? Math.floor(items.length / 2) : items.length;
+      const read = [];
+      for (const item of items.slice(0, cut)) {
+        if (config.delayMsPerRecord > 0) await run.ctx.clock.sleep(config.delayMsPerRecord, run.ctx.signal);
+        read.push(item);
+      }
+      if (fails) {
+        const error = new Error(`GET /api/${name} returned 403: missing scope ${name}:read (test)`);
+        throw Object.assign(new Error(error.message), { name: 'PartialFailure', error, partial: read });
+      }
+      return read;
+    },
+    transform(items, session) {
+      const base = { platform: 'acme-saas', tenant: { id: session.config.tenant, name: null } };
+      return items.map((item) => ({ ...base, type, collector: name, ...item }));
+    },
+  };
+}
+
 const connector = {
   id: 'acme-saas',
   platform: 'acme-saas',
   title: 'Acme SaaS (test connector)',
   configSchema: Config,
-  collectors: [
-    { name: 'apps', description: 'connected apps' },
-    { name: 'grants', description: 'permissions granted to apps' },
-    { name: 'credentials', description: 'app secrets' },
-  ],
   tenantOf: (config) => config.tenant,
-  async *scan(config, ctx) {
+  async connect(config, ctx) {
     if (config.failAuth) throw new Error('401 Unauthorized: bad client secret (test)');
-    const data = JSON.parse(readFileSync(resolve(ctx.configDir, config.recordsFile), 'utf8'));
-    const base = { platform: 'acme-saas', tenant: { id: config.tenant, name: null } };
-    const plan = [
-      ['apps', 'identity', data.identities ?? []],
-      ['grants', 'grant', data.grants ?? []],
-      ['credentials', 'credential', data.credentials ?? []],
-    ];
-    for (const [collector, type, items] of plan) {
-      yield* ctx.coverage.runEach(collector, async function* () {
-        ctx.coverage.countRequest(collector);
-        // Emit part of the data before failing, like a collector that dies on page 2.
-        const cut = config.fail.includes(collector) ? Math.floor(items.length / 2) : items.length;
-        for (const item of items.slice(0, cut)) {
-          if (config.delayMsPerRecord > 0) await ctx.clock.sleep(config.delayMsPerRecord, ctx.signal);
-          yield { ...base, type, collector, ...item };
-        }
-        if (config.fail.includes(collector)) {
-          const err = new Error(`GET /api/${collector} returned 403: missing scope ${collector}:read (test)`);
-          throw err;
-        }
-      });
-    }
+    return { config, data: JSON.parse(readFileSync(resolve(ctx.configDir, config.recordsFile), 'utf8')) };
   },
+  // One at a time, in this order, as the records file lists them.
+  concurrency: 1,
+  collectors: [
+    collector('apps', 'identity', 'identities', 'Connected apps', 'apps:read'),
+    collector('grants', 'grant', 'grants', 'Permissions granted to apps', 'grants:read'),
+    collector('credentials', 'credential', 'credentials', 'App secrets', 'credentials:read'),
+  ],
 };
 
 export default connector;

@@ -1,4 +1,4 @@
-import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
 import type { CredentialInput } from '../../../src/model/credential.js';
 import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
 import { APPLICATION_SELECT, Application, type ServicePrincipal } from '../schema.js';

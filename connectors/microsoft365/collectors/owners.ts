@@ -1,4 +1,4 @@
-import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import { originOf } from '../classify.js';
 import { COLLECTORS, type ScanContext, select } from '../context.js';

@@ -1,4 +1,4 @@
-import type { CollectorDescriptor } from '../../../src/connector/connector.js';
+import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
