@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ConfiguredConnector } from '../config/config.js';
+import type { Connector } from '../connector/connector.js';
 import { systemClock } from '../connector/context.js';
 import type { LegacyConnector } from '../connector/legacy.js';
 import { ApiError } from '../errors.js';
-import { silentLogger } from '../log/logger.js';
+import { memoryLogger, silentLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import type { ModelRecordInput } from '../model/record.js';
 import { openStore } from '../store/open.js';
@@ -152,5 +153,46 @@ describe('runScan', () => {
       expect(reason).not.toContain(secret);
       expect(stored).not.toContain(secret);
     }
+  });
+
+  it('warns once per distinct reason: a tenant that could not connect is one line, naming its collectors', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const collector = (name: string) => ({
+      name,
+      description: name,
+      permissions: [`${name}:read`],
+      fetch: async () => [],
+    });
+    const connector: Connector<{ tenant: string }, null> = {
+      id: 'probe',
+      platform: 'probe',
+      title: 'probe',
+      configSchema: z.object({ tenant: z.string() }),
+      tenantOf: (c) => c.tenant,
+      connect: async () => {
+        throw new ApiError('probe-login', 401, 'invalid_client', { method: 'POST', path: '/token' });
+      },
+      collectors: [collector('apps'), collector('hooks'), collector('keys')],
+    };
+    const logger = memoryLogger('warn');
+    await runScan({
+      store: store!,
+      connectors: [{ connector, config: { tenant: 't1' }, tenant: 't1', path: 'probe' }],
+      configDir: '.',
+      http: {},
+      concurrency: 2,
+      logger,
+      progress: silentProgress,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      toolVersion: 'test',
+    });
+    const warnings = logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warnings.filter((w) => /^collectors? failed$/.test(String(w.msg ?? w.message)))).toEqual([
+      expect.objectContaining({
+        collectors: 'apps, hooks, keys',
+        reason: 'probe-login POST /token returned 401: invalid_client',
+      }),
+    ]);
   });
 });

@@ -145,8 +145,15 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     // A configuration problem is not a partial scan: stop and let the user fix it (exit 2).
     if (coverage.fatal) throw coverage.fatal;
     const report = coverage.report();
+    // One line per distinct reason: a tenant that stopped fails many collectors with the same words.
+    const byReason = new Map<string, string[]>();
     for (const c of report.collectors.filter((x) => x.status === 'failed')) {
-      log.warn('collector failed', { collector: c.collector, reason: c.reason });
+      const reason = c.reason ?? 'no reason given';
+      byReason.set(reason, [...(byReason.get(reason) ?? []), c.collector]);
+    }
+    for (const [reason, collectors] of byReason) {
+      if (collectors.length === 1) log.warn('collector failed', { collector: collectors[0], reason });
+      else log.warn('collectors failed', { collectors: collectors.join(', '), reason });
     }
     return report;
   };
