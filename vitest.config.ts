@@ -1,6 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests run the emulator package from its TypeScript source (as tsc reads it, through the
+  // `grantscope-source` condition), not from its build: one copy of its modules per test file.
+  resolve: {
+    alias: { '@grantscope/emulator': fileURLToPath(new URL('./src/emulator/index.ts', import.meta.url)) },
+  },
   test: {
     // Forks, not threads: SDKs keep module-level state (token caches, throttle groups) that must not leak.
     pool: 'forks',

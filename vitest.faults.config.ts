@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { CELL_TIMEOUT_MS } from './test/fault-matrix/cells.js';
 
@@ -6,6 +7,11 @@ import { CELL_TIMEOUT_MS } from './test/fault-matrix/cells.js';
  * CLI against the emulator. Apart from `npm test` because it takes minutes; CI runs both.
  */
 export default defineConfig({
+  // Tests run the emulator package from its TypeScript source (as tsc reads it, through the
+  // `grantscope-source` condition), not from its build: one copy of its modules per test file.
+  resolve: {
+    alias: { '@grantscope/emulator': fileURLToPath(new URL('./src/emulator/index.ts', import.meta.url)) },
+  },
   test: {
     // Forks, as in the main suite: each platform's row runs in its own process with its own emulator.
     pool: 'forks',

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadWorld, type World } from '@grantscope/emulator';
 import { createGithubClient } from '../connectors/github/client.js';
 import { GithubConfig } from '../connectors/github/config.js';
 import github from '../connectors/github/index.js';
 import { DeployKey, MinimalRepository } from '../connectors/github/schema.js';
-import { emulatedGithub } from '../connectors/github/testing.js';
-import { createTestContext } from '../src/connector/testing.js';
-import { loadWorld, type World } from '../src/emulator/world.js';
+import { createTestContext } from '../test/support/connector-context.js';
+import { emulatedGithub } from '../test/support/emulated-github.js';
 
 /**
  * GitHub connector numbers: requests and wall time for the demo org, and for a generated org of

@@ -12,12 +12,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  generatedWorkspace,
+  parseGoogleWorkspaceSection,
+  startEmulator,
+  type World,
+} from '@grantscope/emulator';
 import connector from '../connectors/google-workspace/index.js';
-import { collectScan, createTestContext } from '../src/connector/testing.js';
-import { generatedWorkspace } from '../src/emulator/google-workspace/generated-world.js';
-import { parseSection } from '../src/emulator/google-workspace/world-schema.js';
-import { startEmulator } from '../src/emulator/server.js';
-import type { World } from '../src/emulator/world.js';
+import { collectScan, createTestContext } from '../test/support/connector-context.js';
 
 export interface BenchRow {
   name: string;
@@ -98,7 +100,7 @@ async function measure(name: string, world: string | World, quotaPerMinute: numb
 
 /** Pages that reading every token `activity` event would cost instead of one last-use request per app. */
 function activityPagesAvoided(now: Date): number {
-  const world = generatedWorkspace(parseSection(GENERATED, 'bench', 'google-workspace'), now);
+  const world = generatedWorkspace(parseGoogleWorkspaceSection(GENERATED, 'bench', 'google-workspace'), now);
   let events = 0;
   let cursor: string | null = null;
   do {

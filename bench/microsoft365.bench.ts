@@ -10,10 +10,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningEmulator, startEmulator, type World } from '@grantscope/emulator';
 import connector, { Microsoft365Config } from '../connectors/microsoft365/index.js';
-import { createTestContext } from '../src/connector/testing.js';
-import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
-import type { World } from '../src/emulator/world.js';
+import { createTestContext } from '../test/support/connector-context.js';
 
 interface BenchRow {
   name: string;

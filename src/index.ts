@@ -1,6 +1,7 @@
 /**
  * grantscope as a library: the model, the connector interface (for plugins), the store, scanning,
- * diffing, rules and the emulator. The CLI (src/cli) is built from these.
+ * diffing and rules. The CLI (src/cli) is built from these. The emulator is a package of its own
+ * (`@grantscope/emulator`, src/emulator).
  */
 
 export { analyseScan, computeDiff, computeFindings, type ScanAnalysis } from './analysis/analyse.js';
@@ -8,8 +9,6 @@ export { type ConfiguredConnector, type LoadedConfig, loadConfig } from './confi
 export * from './connector/index.js';
 export { loadConnectors } from './connector/registry.js';
 export { applyDiff, diffChanges, diffRecords, type SnapshotDiff } from './diff/index.js';
-export { writeClientConfig } from './emulator/client-config.js';
-export { type RunningEmulator, startEmulator } from './emulator/server.js';
 export * from './errors.js';
 export { type Finding, type FindingDraft, Severity } from './findings/finding.js';
 export { createLogger, type Logger } from './log/logger.js';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeClientConfig } from '../src/emulator/client-config.js';
+import { writeClientConfig } from '../src/demo/client-config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import type { World } from '../src/emulator/world.js';
 import { runCli, tempDir } from './support/cli.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeClientConfig } from '../src/emulator/client-config.js';
+import { writeClientConfig } from '../src/demo/client-config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import { demoWorld } from '../src/package-root.js';
 import { runCli, tempDir } from './support/cli.js';

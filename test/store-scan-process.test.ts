@@ -7,10 +7,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { IdentityBundle, SnapshotStore } from '../src/store/store.js';
-import { at, coverage, credential, grant, identity } from '../src/store/testing.js';
-import { buildStoreForChildProcesses } from './helpers/build-store.js';
+import { buildStoreForChildProcesses } from './support/build-store.js';
+import { at, coverage, credential, grant, identity } from './support/store-records.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'helpers/scan-child.mjs');
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'support/scan-child.mjs');
 
 let build: { dir: string; cleanup: () => void };
 beforeAll(() => {

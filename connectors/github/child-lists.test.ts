@@ -3,7 +3,7 @@ import type { CoverageReport } from '../../src/connector/coverage.js';
 import type { GithubSectionInput } from '../../src/emulator/github/world.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { ModelRecord } from '../../src/model/index.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 /**
  * A repository's child list (deploy keys, hooks, collaborators) that answers 404 or NOT_FOUND while

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { createTestContext } from '../../src/connector/testing.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { graphqlDataProblems } from '../../test/conformance/github-graphql.js';
 import { type PublishedExample, publishedExample } from '../../test/conformance/github-openapi.js';
+import { createTestContext } from '../../test/support/connector-context.js';
 import type { GithubClient } from './client.js';
 import { GithubConfig } from './config.js';
 import github, { GITHUB_COLLECTORS } from './index.js';

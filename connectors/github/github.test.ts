@@ -3,7 +3,7 @@ import type { CoverageReport } from '../../src/connector/coverage.js';
 import type { GithubSectionInput } from '../../src/emulator/github/world.js';
 import { loadWorld } from '../../src/emulator/world.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 const WORLD = new URL('../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
 const CHANGED = new URL('../../fixtures/worlds/test/github-demo-changed.yaml', import.meta.url).pathname;

@@ -14,7 +14,7 @@ import {
 import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 const WORLD = new URL('../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
 

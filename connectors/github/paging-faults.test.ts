@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GithubSectionInput } from '../../src/emulator/github/world.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { Identity } from '../../src/model/index.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 import { pageKey } from './client.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
 
 /**
  * Paging that does not behave: a `Link` that leads back to a page already read fails the collector with

@@ -4,7 +4,7 @@ import { buildState, iterate } from '../../src/emulator/github/state.js';
 import { parseGithubSection } from '../../src/emulator/github/world.js';
 import { loadWorld, resolveRelativeDates } from '../../src/emulator/world.js';
 import type { Identity, ModelRecord } from '../../src/model/index.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 const WORLD = new URL('../../fixtures/worlds/test/github-generated.yaml', import.meta.url).pathname;
 

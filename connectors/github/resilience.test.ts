@@ -8,7 +8,7 @@ import type { GithubSectionInput } from '../../src/emulator/github/world.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import { CredentialSourceError } from '../../src/errors.js';
 import type { Identity } from '../../src/model/index.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 const WORLD = new URL('../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 /**
  * An installation token GitHub refuses mid-scan (401 "Bad credentials": revoked, or expired early) is

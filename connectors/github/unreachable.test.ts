@@ -3,7 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { GITHUB_CLASSIC_TOKEN_FILE } from '../../src/emulator/github/index.js';
-import { type EmulatedGithub, emulatedGithub } from './testing.js';
+import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
 
 /**
  * An unreachable GitHub — nothing listening, a certificate nobody trusts, an endpoint that does not speak

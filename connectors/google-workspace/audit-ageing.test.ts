@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredConnector } from '../../src/config/config.js';
 import type { Clock, PreviousSnapshot } from '../../src/connector/context.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { silentProgress } from '../../src/log/progress.js';
@@ -14,6 +13,7 @@ import { contentHash, recordKey } from '../../src/model/record.js';
 import { runScan } from '../../src/scan/run-scan.js';
 import { openStore } from '../../src/store/open.js';
 import type { IdentityBundle, SnapshotStore } from '../../src/store/store.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector from './index.js';
 
 /**

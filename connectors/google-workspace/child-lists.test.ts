@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CollectorCoverage, CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { Credential, Grant, ModelRecord } from '../../src/model/index.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector from './index.js';
 
 /**

@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { applyFields, parseFields } from '../../src/emulator/google-workspace/partial-response.js';
 import { checkValue, loadSchemas } from '../../src/emulator/google-workspace/schema-check.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import * as ex from './contract-examples.js';
 import connector from './index.js';
 

@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { PreviousSnapshot } from '../../src/connector/context.js';
 import type { CollectorCoverage, CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { generatedWorkspace } from '../../src/emulator/google-workspace/generated-world.js';
 import { parseSection } from '../../src/emulator/google-workspace/world-schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
@@ -14,6 +13,7 @@ import { loadWorld, type World } from '../../src/emulator/world.js';
 import { ConfigError, CredentialSourceError, StoreError } from '../../src/errors.js';
 import type { Credential, Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import { recordKey } from '../../src/model/record.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import type { GoogleWorkspaceConfigInput } from './config.js';
 import connector from './index.js';
 

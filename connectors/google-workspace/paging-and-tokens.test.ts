@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector from './index.js';
 
 /**

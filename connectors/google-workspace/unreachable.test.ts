@@ -4,8 +4,8 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector from './index.js';
 
 /**

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import type { Grant, Identity, ModelRecord } from '../../src/model/index.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**

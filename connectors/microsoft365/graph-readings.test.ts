@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { Identity } from '../../src/model/index.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 import { ownedByOnly, tokenRoles } from './token-roles.js';
 

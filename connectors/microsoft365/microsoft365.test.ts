@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
 import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
@@ -12,6 +11,7 @@ import { contentHash, identityKey, recordKey } from '../../src/model/record.js';
 import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import { BATCH_SIZE, batchRequestBody } from './graph.js';
 import connector, { Microsoft365Config } from './index.js';
 

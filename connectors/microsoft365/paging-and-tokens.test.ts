@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**

@@ -3,8 +3,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext } from '../../src/connector/testing.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**

@@ -5,7 +5,7 @@ import type { ModelRecordInput } from '../model/record.js';
 import { type Collector, PartialFailure } from './collector.js';
 import type { Connector } from './connector.js';
 import { checkCollectors, scanTenant } from './runner.js';
-import { createTestContext } from './testing.js';
+import { createTestContext } from '../../test/support/connector-context.js';
 
 /**
  * The runner's guarantees, on a made-up platform whose collectors read from a map instead of an API:

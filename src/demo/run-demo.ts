@@ -7,8 +7,6 @@ import { loadConfig } from '../config/config.js';
 import { systemClock } from '../connector/context.js';
 import type { CoverageReport } from '../connector/coverage.js';
 import { loadConnectors } from '../connector/registry.js';
-import { writeClientConfig } from '../emulator/client-config.js';
-import { startEmulator } from '../emulator/server.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { demoWorld } from '../package-root.js';
@@ -16,6 +14,8 @@ import { runScan } from '../scan/run-scan.js';
 import { openStore } from '../store/open.js';
 import type { ScanSummary } from '../store/store.js';
 import { TOOL_VERSION } from '../version.js';
+import { writeClientConfig } from './client-config.js';
+import { type EmulatorPackage, withEmulator } from './load-emulator.js';
 
 export interface DemoOptions {
   /** Working directory for config, credentials and the database (default: a new temp dir). */
@@ -46,7 +46,14 @@ export interface DemoResult {
  * The demo: start the emulator on the built-in organisation, write a config for it, scan, switch to the
  * changed organisation, scan again, and analyse both. Nothing outside this process is started.
  */
-export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+export function runDemo(options: DemoOptions): Promise<DemoResult> {
+  return withEmulator(({ startEmulator }) => demoOn(startEmulator, options));
+}
+
+async function demoOn(
+  startEmulator: EmulatorPackage['startEmulator'],
+  options: DemoOptions,
+): Promise<DemoResult> {
   const phase = options.onPhase ?? (() => {});
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'grantscope-demo-'));
   phase('Starting the local emulator (GitHub, Microsoft Graph, Google APIs)…');

@@ -2,7 +2,6 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConfigError } from '../errors.js';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { RequestJournal, recordRequest } from './journal.js';
 import type { AnyEmulatorPlatform, ClientSetup, EmulatorContext, EmulatorKeys } from './platform.js';
@@ -10,6 +9,7 @@ import { BUILTIN_EMULATOR_PLATFORMS } from './platforms.js';
 import { type EmuRequest, type EmuResponse, Router } from './router.js';
 import { emulatorTls } from './tls.js';
 import { loadWorld, resolveRelativeDates, type World } from './world.js';
+import { WorldError } from './world-error.js';
 
 export interface EmulatorOptions {
   /** World file to serve. */
@@ -120,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const known = new Set(platforms.map((p) => p.key));
     for (const key of Object.keys(w.platforms)) {
       if (!known.has(key)) {
-        throw new ConfigError(w.files.at(-1) ?? 'world', [
+        throw new WorldError(w.files.at(-1) ?? 'world', [
           { path: key, line: null, message: `no emulator for platform section '${key}'` },
         ]);
       }

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseYaml, readYamlFile, validateYaml } from '../config/yaml-file.js';
-import { ConfigError } from '../errors.js';
 import { FaultRule } from './faults.js';
+import { WorldError } from './world-error.js';
+import { readWorldFile, validateWorldFile } from './world-file.js';
 
 /**
  * A world describes an organisation across platforms for the emulator to serve.
@@ -66,12 +66,11 @@ const RESERVED = new Set(['name', 'description', 'now', 'include', 'extends', 'p
 export function loadWorld(file: string, seen: string[] = []): World {
   const abs = resolve(file);
   if (seen.includes(abs)) {
-    throw new ConfigError(abs, [
+    throw new WorldError(abs, [
       { path: 'extends', line: null, message: `cycle: ${[...seen, abs].join(' -> ')}` },
     ]);
   }
-  const parsed = parseYaml(readYamlFile(abs));
-  const doc = validateYaml(parsed, WorldFile);
+  const doc = validateWorldFile(readWorldFile(abs), WorldFile);
   const dir = dirname(abs);
   const base: World = doc.extends
     ? loadWorld(resolve(dir, doc.extends), [...seen, abs])
@@ -90,7 +89,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
     for (const [key, value] of Object.entries(sections)) {
       if (RESERVED.has(key)) continue;
       if (key in world.platforms && !doc.extends) {
-        throw new ConfigError(source, [
+        throw new WorldError(source, [
           { path: key, line: null, message: `section '${key}' is defined twice` },
         ]);
       }
@@ -101,8 +100,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
   addSections(abs, doc);
   for (const inc of doc.include) {
     const incFile = resolve(dir, inc);
-    const incParsed = parseYaml(readYamlFile(incFile));
-    const incDoc = validateYaml(incParsed, WorldFile);
+    const incDoc = validateWorldFile(readWorldFile(incFile), WorldFile);
     addSections(incFile, incDoc);
     patches.push(...incDoc.patches);
     world.faults.push(...incDoc.faults);
@@ -117,7 +115,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
 function parseNow(file: string, value: string): Date {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) {
-    throw new ConfigError(file, [{ path: 'now', line: null, message: `not a timestamp: ${value}` }]);
+    throw new WorldError(file, [{ path: 'now', line: null, message: `not a timestamp: ${value}` }]);
   }
   return d;
 }
@@ -145,7 +143,7 @@ export function applyPatch(platforms: Record<string, unknown>, patch: WorldPatch
   const container = parent as Record<string, unknown> | undefined;
   const list = container?.[last];
   if (!container || !Array.isArray(list)) {
-    throw new ConfigError(where, [
+    throw new WorldError(where, [
       { path: 'at', line: null, message: `${patch.at} is not a list in this world` },
     ]);
   }
@@ -154,10 +152,10 @@ export function applyPatch(platforms: Record<string, unknown>, patch: WorldPatch
     return;
   }
   if (!patch.match)
-    throw new ConfigError(where, [{ path: 'match', line: null, message: `${patch.op} needs match` }]);
+    throw new WorldError(where, [{ path: 'match', line: null, message: `${patch.op} needs match` }]);
   const hits = list.map((item, i) => (matches(item, patch.match!) ? i : -1)).filter((i) => i >= 0);
   if (hits.length === 0) {
-    throw new ConfigError(where, [
+    throw new WorldError(where, [
       { path: 'match', line: null, message: `no item in ${patch.at} matches ${JSON.stringify(patch.match)}` },
     ]);
   }

@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { assertFolderIsOurs } from '../../demo/client-config.js';
 import { runDemo } from '../../demo/run-demo.js';
-import { assertFolderIsOurs } from '../../emulator/client-config.js';
 import { renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
 import { renderFindings } from '../../output/views/findings.js';

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { assertFolderIsOurs, writeClientConfig } from '../../emulator/client-config.js';
-import { startEmulator } from '../../emulator/server.js';
+import { assertFolderIsOurs, writeClientConfig } from '../../demo/client-config.js';
+import { withEmulator } from '../../demo/load-emulator.js';
 import { UsageError } from '../../errors.js';
 import { demoWorld } from '../../package-root.js';
 
@@ -45,24 +45,26 @@ Examples:
         throw new UsageError(`--port: not a port: ${opts.port}`);
       if (opts.configDir && !opts.force) assertFolderIsOurs(resolve(opts.configDir), '--config-dir');
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
-      const emu = await startEmulator({ world, port });
-      const dir = opts.configDir
-        ? resolve(opts.configDir)
-        : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
-      mkdirSync(dir, { recursive: true });
-      const written = writeClientConfig(emu, dir);
-      process.stdout.write(
-        `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
-          `Config written to ${written.configFile}\n` +
-          `Try:  grantscope scan -c ${written.configFile}\n` +
-          'Press Ctrl-C to stop.\n',
-      );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          emu.stop().then(done, done);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      await withEmulator(async ({ startEmulator }) => {
+        const emu = await startEmulator({ world, port });
+        const dir = opts.configDir
+          ? resolve(opts.configDir)
+          : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
+        mkdirSync(dir, { recursive: true });
+        const written = writeClientConfig(emu, dir);
+        process.stdout.write(
+          `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
+            `Config written to ${written.configFile}\n` +
+            `Try:  grantscope scan -c ${written.configFile}\n` +
+            'Press Ctrl-C to stop.\n',
+        );
+        await new Promise<void>((done) => {
+          const stop = () => {
+            emu.stop().then(done, done);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
       });
     });
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exemptFromRequestConformance } from '../../../test/support/conformance.js';
 import { createHttpPolicy } from '../../connector/http.js';
-import { ConfigError } from '../../errors.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
 import { loadWorld, resolveRelativeDates, type World } from '../world.js';
+import { WorldError } from '../world-error.js';
 import { GITHUB_APP_KEY_FILE } from './index.js';
 import { buildState, rand } from './state.js';
 import { type GithubSectionInput, parseGithubSection } from './world.js';
@@ -517,8 +517,8 @@ describe('GitHub emulator', () => {
         parseGithubSection(section, 'worlds/bad.yaml');
         expect.unreachable();
       } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
-        const e = err as ConfigError;
+        expect(err).toBeInstanceOf(WorldError);
+        const e = err as WorldError;
         expect(e.file).toBe('worlds/bad.yaml');
         expect(e.issues.map((i) => i.path)).toEqual(
           expect.arrayContaining(['github.installations.1.repository_selection', 'github']),
@@ -536,7 +536,7 @@ describe('GitHub emulator', () => {
       await writeFile(join(dir, 'other.yaml'), 'name: nothing here\n');
       await writeFile(join(dir, 'main.yaml'), 'name: main\ninclude: [bad.github.yaml, other.yaml]\n');
       const started = startEmulator({ world: join(dir, 'main.yaml') });
-      await expect(started).rejects.toThrow(ConfigError);
+      await expect(started).rejects.toThrow(WorldError);
       await expect(startEmulator({ world: join(dir, 'main.yaml') })).rejects.toThrow(
         new RegExp(
           `^${join(dir, 'bad.github.yaml')}: invalid configuration\\n.*github\\.repos\\.0\\.id`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
+import { WorldError } from '../world-error.js';
 
 /**
  * The `github:` section of an emulator world: one organisation, the scanner's own GitHub App, and
@@ -269,7 +269,7 @@ export type GithubSectionInput = z.input<typeof GithubSection>;
 export function parseGithubSection(section: unknown, file: string): GithubSection {
   const result = GithubSection.safeParse(section);
   if (!result.success) {
-    throw new ConfigError(
+    throw new WorldError(
       file,
       result.error.issues.map((issue) => {
         const path = ['github', ...issue.path.map(String)].join('.');
@@ -325,7 +325,7 @@ export function parseGithubSection(section: unknown, file: string): GithubSectio
     });
   }
   if (problems.length > 0)
-    throw new ConfigError(
+    throw new WorldError(
       file,
       problems.map((p) => ({ ...p, line: null })),
     );

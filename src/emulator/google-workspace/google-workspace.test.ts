@@ -3,9 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exemptFromRequestConformance } from '../../../test/support/conformance.js';
 import { createHttpPolicy } from '../../connector/http.js';
-import { ConfigError } from '../../errors.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
 import { loadWorld, resolveRelativeDates } from '../world.js';
+import { WorldError } from '../world-error.js';
 import { DAY_MS } from './data.js';
 import { DISCOVERY, METHOD_FACTS, STANDARD_PARAMS } from './discovery-facts.js';
 import { loadGeneratedClient } from './generated-client.js';
@@ -942,7 +942,7 @@ describe('Google Workspace emulator', () => {
           { now: emu.now } as never,
           'demo.yaml',
         );
-      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(WorldError);
       expect(load).toThrow(
         /demo\.yaml[\s\S]*google-workspace\.users\[1\]\.createdAt[\s\S]*google-workspace\.grants\[0\]\.user: no user ghost@acme\.example/,
       );

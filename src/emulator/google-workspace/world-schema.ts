@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatPath } from '../../config/yaml-file.js';
-import { ConfigError } from '../../errors.js';
+import { WorldError } from '../world-error.js';
+import { formatPath } from '../world-file.js';
 
 /**
  * The `google-workspace:` section of an emulator world. Either an explicit organisation (users, apps,
@@ -263,7 +263,7 @@ export type ScannerSpec = z.infer<typeof Scanner>;
 export function parseSection(section: unknown, file: string, key: string): GoogleWorkspaceSection {
   const r = GoogleWorkspaceSection.safeParse(section);
   if (r.success) return r.data;
-  throw new ConfigError(
+  throw new WorldError(
     file,
     r.error.issues.map((i) => ({
       path: formatPath([key, ...(i.path as PropertyKey[])]),

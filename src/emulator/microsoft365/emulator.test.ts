@@ -10,9 +10,9 @@ import {
 } from '../../../test/conformance/microsoft365-graph-types.js';
 import { exemptFromRequestConformance } from '../../../test/support/conformance.js';
 import { createHttpPolicy } from '../../connector/http.js';
-import { ConfigError } from '../../errors.js';
 import { type RunningEmulator, startEmulator } from '../server.js';
 import { loadWorld, resolveRelativeDates, type World } from '../world.js';
+import { WorldError } from '../world-error.js';
 import { ENTITY_PROPERTIES, ENTITY_TYPES } from './entity-properties.js';
 import { microsoft365Emulator } from './index.js';
 import { signJwt } from './jwt.js';
@@ -824,7 +824,7 @@ describe('microsoft365 world validation', () => {
     const run = load((s) => {
       s.servicePrincipals![2]!.appId = 'not-a-guid';
     });
-    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(WorldError);
     expect(run).toThrow(
       /demo\.microsoft365\.yaml[\s\S]*microsoft365\.servicePrincipals\[2\]\.appId: must be a GUID/,
     );

@@ -1,6 +1,6 @@
-import { formatPath } from '../../config/yaml-file.js';
-import { ConfigError } from '../../errors.js';
 import type { ClientSetup, EmulatorContext, EmulatorPlatform } from '../platform.js';
+import { WorldError } from '../world-error.js';
+import { formatPath } from '../world-file.js';
 import type { M365Directory } from './directory.js';
 import { generatedDirectory } from './generated-directory.js';
 import { graphRoutes } from './graph.js';
@@ -29,7 +29,7 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
   load(section: unknown, ctx: EmulatorContext, file: string): Microsoft365State {
     const parsed = Microsoft365Section.safeParse(section);
     if (!parsed.success) {
-      throw new ConfigError(
+      throw new WorldError(
         file,
         parsed.error.issues.map((i) => ({
           path: formatPath(['microsoft365', ...(i.path as PropertyKey[])]),
@@ -53,7 +53,7 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
         ] as const
       ).filter((k) => s[k].length > 0);
       if (explicit.length > 0) {
-        throw new ConfigError(file, [
+        throw new WorldError(file, [
           {
             path: 'microsoft365.generate',
             line: null,

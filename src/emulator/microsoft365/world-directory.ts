@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors.js';
+import { WorldError } from '../world-error.js';
 import {
   type AppRecord,
   type AssignmentRecord,
@@ -173,7 +173,7 @@ export function worldDirectory(section: Microsoft365Section, file: string): M365
     .filter((s) => s.lastSignIn != null)
     .map((s) => ({ appId: s.appId, lastSignInDateTime: s.lastSignIn! }));
 
-  if (issues.length > 0) throw new ConfigError(file, issues);
+  if (issues.length > 0) throw new WorldError(file, issues);
 
   const assignedTo = new Map<string, AssignmentRecord[]>();
   const assignmentsOf = new Map<string, AssignmentRecord[]>();

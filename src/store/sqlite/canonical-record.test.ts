@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { credential, grant, identity } from '../../../test/support/store-records.js';
 import { canonicalJson, contentHash, type Json } from '../../model/index.js';
-import { credential, grant, identity } from '../testing.js';
 import { canonicalRecord, fastCanonicalJson } from './canonical-record.js';
 
 /** JSON values with the awkward bits: integer-like keys, escapes, surrogates, nesting. */

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
 import type { CoverageReport } from '../../connector/coverage.js';
 import type { ModelRecord } from '../../model/index.js';
 import type { RecordChange, SnapshotFilter, SnapshotStore } from '../store.js';
-import { at, coverage, credential, grant, identity } from '../testing.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../test/support/cli.js';
-import { at, coverage, credential, grant, identity } from '../testing.js';
+import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
 import { openSqliteStore } from './index.js';
 
 /** The example queries in docs/database.md run against a real store, so the documentation cannot drift. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { at, coverage } from '../../../test/support/store-records.js';
 import type { CoverageReport } from '../../connector/coverage.js';
 import type { FindingDraft } from '../../findings/finding.js';
 import type { SnapshotStore } from '../store.js';
-import { at, coverage } from '../testing.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;

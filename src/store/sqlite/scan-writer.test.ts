@@ -4,11 +4,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
 import type { CoverageReport } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
 import type { ModelRecord } from '../../model/index.js';
 import type { IdentityBundle, SnapshotStore } from '../store.js';
-import { at, coverage, credential, grant, identity } from '../testing.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
 import type { SnapshotStore } from '../store.js';
-import { at, coverage, credential, grant, identity } from '../testing.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;

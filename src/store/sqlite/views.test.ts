@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
 import { recordKey } from '../../model/index.js';
 import type { SnapshotStore } from '../store.js';
-import { at, coverage, credential, grant, identity } from '../testing.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;

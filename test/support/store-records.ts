@@ -1,4 +1,4 @@
-import type { CollectorCoverage, CollectorStatus, CoverageReport } from '../connector/coverage.js';
+import type { CollectorCoverage, CollectorStatus, CoverageReport } from '../../src/connector/coverage.js';
 import {
   Credential,
   type CredentialInput,
@@ -6,7 +6,7 @@ import {
   type GrantInput,
   Identity,
   type IdentityInput,
-} from '../model/index.js';
+} from '../../src/model/index.js';
 
 /** Small valid records for store tests; override any field. Tenant `acme` on GitHub unless told. */
 export function identity(nativeId: string, over: Partial<IdentityInput> = {}): Identity {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 const [build, file, mode, count] = process.argv.slice(2);
 const load = (p) => import(pathToFileURL(join(build, p)).href);
 const { openSqliteStore } = await load('src/store/sqlite/index.js');
-const { grant, identity, coverage } = await load('src/store/testing.js');
+const { grant, identity, coverage } = await load('test/support/store-records.js');
 
 // A small page cache makes the scan spill uncommitted pages into the WAL early.
 const store = await openSqliteStore(file, { scanThread: true, scanCacheMiB: 2 });

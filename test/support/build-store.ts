@@ -14,7 +14,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export function buildStoreForChildProcesses(): { dir: string; cleanup: () => void } {
   const base = join(root, 'tmp', `store-build-${process.pid}-${Date.now()}`);
   mkdirSync(base, { recursive: true });
-  const entries = ['src/store/sqlite/index.ts', 'src/store/sqlite/scan-thread.ts', 'src/store/testing.ts'];
+  const entries = [
+    'src/store/sqlite/index.ts',
+    'src/store/sqlite/scan-thread.ts',
+    'test/support/store-records.ts',
+  ];
   writeFileSync(
     join(base, 'tsconfig.json'),
     JSON.stringify({

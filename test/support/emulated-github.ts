@@ -1,14 +1,13 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RunningEmulator, startEmulator, type World } from '@grantscope/emulator';
+import { GithubConfig, type GithubConfigInput } from '../../connectors/github/config.js';
+import github from '../../connectors/github/index.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import { collectScan, createTestContext, type TestContextOptions } from '../../src/connector/testing.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import type { World } from '../../src/emulator/world.js';
 import type { ModelRecord } from '../../src/model/record.js';
-import { GithubConfig, type GithubConfigInput } from './config.js';
-import github from './index.js';
+import { collectScan, createTestContext, type TestContextOptions } from './connector-context.js';
 
 /**
  * The GitHub connector against the emulator, through the real SDK and App auth flow: starts the

@@ -1,12 +1,17 @@
 import pLimit from 'p-limit';
-import { memoryLogger } from '../log/logger.js';
-import { silentProgress } from '../log/progress.js';
-import { ModelRecord } from '../model/record.js';
-import type { AnyConnector } from './connector.js';
-import { type Clock, type ConnectorContext, NO_PREVIOUS_SNAPSHOT, type PreviousSnapshot } from './context.js';
-import { type CoverageReport, CoverageTracker } from './coverage.js';
-import { createHttpPolicy, type HttpPolicyOptions } from './http.js';
-import { scanWith } from './runner.js';
+import type { AnyConnector } from '../../src/connector/connector.js';
+import {
+  type Clock,
+  type ConnectorContext,
+  NO_PREVIOUS_SNAPSHOT,
+  type PreviousSnapshot,
+} from '../../src/connector/context.js';
+import { type CoverageReport, CoverageTracker } from '../../src/connector/coverage.js';
+import { createHttpPolicy, type HttpPolicyOptions } from '../../src/connector/http.js';
+import { scanWith } from '../../src/connector/runner.js';
+import { memoryLogger } from '../../src/log/logger.js';
+import { silentProgress } from '../../src/log/progress.js';
+import { ModelRecord } from '../../src/model/record.js';
 
 export interface TestContextOptions {
   connector: Pick<AnyConnector, 'id' | 'platform' | 'collectors'>;

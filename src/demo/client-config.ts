@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunningEmulator } from '@grantscope/emulator';
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { RunningEmulator } from './server.js';
 
 export interface WrittenClientConfig {
   /** Path of the grantscope.yaml written. */
