@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ModelRecordInput } from '../model/record.js';
 import type { ConnectorContext } from './context.js';
+import type { ConnectorVocabulary } from './vocabulary.js';
 
 /** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
 export interface CollectorDescriptor {
@@ -28,6 +29,11 @@ export interface Connector<Config = unknown> {
   /** zod schema for this connector's config section. */
   readonly configSchema: z.ZodType<Config>;
   readonly collectors: readonly CollectorDescriptor[];
+  /**
+   * Labels of the identity kinds and credential types it emits, and its defaults for rule settings.
+   * Without one, its kinds print as their ids and the rules' own defaults apply.
+   */
+  readonly vocabulary?: ConnectorVocabulary;
   /** The tenant id this config targets (org login, tenant id, customer id), known before scanning. */
   tenantOf(config: Config): string;
   /** Scan one tenant. Records may arrive in any order; the scan is stored atomically at the end. */
