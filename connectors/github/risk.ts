@@ -31,7 +31,7 @@ export const vocabulary: ConnectorVocabulary = {
     'credential-hygiene': {
       // GitHub's default maximum lifetime for fine-grained PATs in an organisation.
       maxLifetimeDays: { pat: 366 },
-      // SSH keys that never expire are GitHub's norm, and webhook secrets have no expiry at all:
+      // GitHub offers no expiry for deploy keys and SSH keys, and webhook secrets have none at all:
       // rotation is the user's call, so a missing expiry is a low finding rather than a high one.
       problemSeverity: { noExpiry: { 'deploy-key': 'low', 'ssh-key': 'low', 'webhook-secret': 'low' } },
     },
@@ -58,8 +58,9 @@ export function catalogEntries(): readonly CatalogEntry[] {
 }
 
 /**
- * GitHub permissions and scopes → risk tiers. The risk catalog (`risk-catalog.json`) comes first. GitHub publishes no tiering of its own, and the catalog covers the sensitive
- * permissions only, so the rest of GitHub's published permission set (the `app-permissions` schema
+ * GitHub permissions and scopes → risk tiers. The risk catalog (`risk-catalog.json`) comes first.
+ * GitHub publishes no tiering of its own, and the catalog covers the sensitive permissions only,
+ * so the rest of GitHub's published permission set (the `app-permissions` schema
  * of the REST description) is tiered below by the same reasoning and marked as derived here. A
  * permission GitHub adds later falls back to a tier by access level, and says so.
  *
