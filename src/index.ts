@@ -7,7 +7,7 @@
 export { analyseScan, computeDiff, computeFindings, type ScanAnalysis } from './analysis/analyse.js';
 export { type ConfiguredConnector, type LoadedConfig, loadConfig } from './config/config.js';
 export * from './connector/index.js';
-export { loadConnectors } from './connector/registry.js';
+export { loadConnectors, loadVocabulary } from './connector/registry.js';
 export { applyDiff, diffChanges, diffRecords, type SnapshotDiff } from './diff/index.js';
 export * from './errors.js';
 export { type Finding, type FindingDraft, Severity } from './findings/finding.js';

@@ -8,13 +8,13 @@ import type { Collector } from '../src/connector/collector.js';
 import type { AnyConnector, Connector } from '../src/connector/connector.js';
 import { loadConnectors } from '../src/connector/registry.js';
 import { checkCollectors, scanTenant } from '../src/connector/runner.js';
-import { createTestContext } from './support/connector-context.js';
 import { writeClientConfig } from '../src/demo/client-config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import { ApiError } from '../src/errors.js';
 import { ModelRecord } from '../src/model/record.js';
 import { demoWorld } from '../src/package-root.js';
 import { tempDir } from './support/cli.js';
+import { createTestContext } from './support/connector-context.js';
 
 /**
  * Every connector keeps the same contract, checked the way Renovate checks its platform modules: the

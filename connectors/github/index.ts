@@ -12,6 +12,7 @@ import { repositories } from './collectors/repositories.js';
 import { ssoCredentials } from './collectors/sso-credentials.js';
 import { orgWebhooks, repoWebhooks } from './collectors/webhooks.js';
 import { GithubConfig, webBaseOf } from './config.js';
+import { vocabulary } from './risk.js';
 import { type GithubCollector, type GithubScan, MemberDirectory } from './scan-context.js';
 
 /**
@@ -36,6 +37,7 @@ const github = defineConnector<GithubConfig>({
   id: 'github',
   platform: 'github',
   title: 'GitHub',
+  vocabulary,
   configSchema: GithubConfig,
   collectors: GITHUB_COLLECTORS.map(({ name, description, requires }) => ({ name, description, requires })),
   tenantOf: (config) => config.org,

@@ -15,6 +15,7 @@ import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
 import { type EmulatedGithub, emulatedGithub } from '../../test/support/emulated-github.js';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 
 const WORLD = new URL('../../fixtures/worlds/test/github-demo.yaml', import.meta.url).pathname;
 
@@ -76,7 +77,8 @@ async function ownerlessFindings(records: readonly ModelRecord[], asOf: Date): P
   const drafts = await evaluateRules({
     bundles: bundlesOf(records),
     diff: null,
-    policy: defaultPolicy,
+    policy: defaultPolicy(BUILTIN_VOCABULARY),
+    vocabulary: BUILTIN_VOCABULARY,
     asOf,
   });
   return drafts.filter((f) => f.rule === 'ownerless');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { catalogEntries } from '../../src/risk/catalog.js';
 import {
   appPermissionBaseRisk,
   appPermissionRisk,
+  catalogEntries,
   collaboratorRisk,
   deployKeyRisk,
   oauthScopeRisk,
@@ -34,7 +34,7 @@ describe('GitHub risk tiers', () => {
   });
 
   it('takes catalog tiers first and cites the catalog', () => {
-    for (const e of catalogEntries('github').filter((e) => e.kind === 'app-permission')) {
+    for (const e of catalogEntries().filter((e) => e.kind === 'app-permission')) {
       const risk = appPermissionBaseRisk(e.permission, e.level);
       expect(risk.tier).toBe(e.risk);
       expect(risk.source).toMatch(/^catalog: github app-permission/);
@@ -67,7 +67,7 @@ describe('GitHub risk tiers', () => {
     expect(oauthScopeRisk('read:org')).toMatchObject({ risk: { tier: 'low' }, access: 'read' });
     expect(oauthScopeRisk('write:discussion')).toMatchObject({ risk: { tier: 'low' }, access: 'write' });
     expect(oauthScopeRisk('admin:something_new')).toMatchObject({ risk: { tier: 'high' }, access: 'admin' });
-    for (const e of catalogEntries('github').filter((e) => e.kind === 'oauth-scope')) {
+    for (const e of catalogEntries().filter((e) => e.kind === 'oauth-scope')) {
       expect(oauthScopeRisk(e.permission).risk.tier).toBe(e.risk);
     }
   });

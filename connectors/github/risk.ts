@@ -1,11 +1,66 @@
-import type { AccessLevel, RiskTier } from '../../src/model/common.js';
+import { z } from 'zod';
+import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
+import { type AccessLevel, RiskTier } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
-import { type CatalogEntry, catalogEntries } from '../../src/risk/catalog.js';
+import data from './risk-catalog.json' with { type: 'json' };
 
 /**
- * GitHub permissions and scopes → risk tiers. The risk catalog (src/risk/catalog.json, `github`)
- * comes first. GitHub publishes no tiering of its own, and the catalog covers the sensitive
- * permissions only, so the rest of GitHub's published permission set (the `app-permissions` schema
+ * What GitHub's records are called, and the rule settings that suit them. The engine knows no
+ * platform: finding titles and the policy's defaults take these (see `ConnectorVocabulary`).
+ */
+export const vocabulary: ConnectorVocabulary = {
+  identityKinds: {
+    'github-app-installation': { label: 'GitHub App installation' },
+    'fine-grained-pat': { label: 'fine-grained personal access token' },
+    'fine-grained-pat-request': { label: 'fine-grained token request' },
+    'sso-credential': { label: 'SSO-authorised credential' },
+    'deploy-key': { label: 'deploy key' },
+    webhook: { label: 'webhook' },
+    'outside-collaborator': { label: 'outside collaborator' },
+  },
+  credentialTypes: {
+    pat: { label: 'personal access token' },
+    'ssh-key': { label: 'SSH key' },
+    'deploy-key': { label: 'deploy key' },
+    'oauth-token': { label: 'OAuth token' },
+    'webhook-secret': { label: 'webhook secret' },
+  },
+  policyDefaults: {
+    // A webhook has no owner in GitHub's model; an outside collaborator is a person, not an owned identity.
+    ownerless: { excludeKinds: ['webhook', 'outside-collaborator'] },
+    'credential-hygiene': {
+      // GitHub's default maximum lifetime for fine-grained PATs in an organisation.
+      maxLifetimeDays: { pat: 366 },
+      // GitHub offers no expiry for deploy keys and SSH keys, and webhook secrets have none at all:
+      // rotation is the user's call, so a missing expiry is a low finding rather than a high one.
+      problemSeverity: { noExpiry: { 'deploy-key': 'low', 'ssh-key': 'low', 'webhook-secret': 'low' } },
+    },
+  },
+};
+
+const CatalogEntry = z.object({
+  permission: z.string(),
+  /** `app-permission`, `oauth-scope`, `deploy-key`, `token`, `workflow-token`. */
+  kind: z.string(),
+  level: z.string(),
+  risk: RiskTier.exclude(['unknown']),
+  reason: z.string(),
+  source: z.string(),
+});
+type CatalogEntry = z.infer<typeof CatalogEntry>;
+const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
+
+let entries: readonly CatalogEntry[] | undefined;
+/** GitHub's risk catalog (`risk-catalog.json`), validated once. */
+export function catalogEntries(): readonly CatalogEntry[] {
+  entries ??= Catalog.parse(data).entries;
+  return entries;
+}
+
+/**
+ * GitHub permissions and scopes → risk tiers. The risk catalog (`risk-catalog.json`) comes first.
+ * GitHub publishes no tiering of its own, and the catalog covers the sensitive permissions only,
+ * so the rest of GitHub's published permission set (the `app-permissions` schema
  * of the REST description) is tiered below by the same reasoning and marked as derived here. A
  * permission GitHub adds later falls back to a tier by access level, and says so.
  *
@@ -254,7 +309,7 @@ const byKey = new Map<string, CatalogEntry>();
 const catalogKey = (kind: string, permission: string, level: string) => `${kind}|${permission}|${level}`;
 function catalog(kind: string, permission: string, level: string): CatalogEntry | undefined {
   if (byKey.size === 0)
-    for (const e of catalogEntries('github')) byKey.set(catalogKey(e.kind, e.permission, e.level), e);
+    for (const e of catalogEntries()) byKey.set(catalogKey(e.kind, e.permission, e.level), e);
   return byKey.get(catalogKey(kind, permission, level));
 }
 

@@ -23,6 +23,7 @@ import {
 import { collectUsers, directoryLookup } from './collectors/users.js';
 import { GoogleWorkspaceConfig } from './config.js';
 import { type PreviousScan, readPreviousScan } from './previous-scan.js';
+import { vocabulary } from './risk.js';
 import { COLLECTOR, type GoogleScan, PLATFORM } from './scan-context.js';
 import type { ServiceAccountKey } from './schema.js';
 
@@ -42,6 +43,7 @@ const googleWorkspace = defineConnector<GoogleWorkspaceConfig>({
   id: PLATFORM,
   platform: PLATFORM,
   title: 'Google Workspace (with GCP service accounts)',
+  vocabulary,
   configSchema: GoogleWorkspaceConfig,
   collectors: [
     {

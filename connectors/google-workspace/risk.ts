@@ -1,7 +1,39 @@
-import type { AccessLevel, RiskTier } from '../../src/model/common.js';
-import { RISK_ORDER } from '../../src/model/common.js';
+import { z } from 'zod';
+import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
+import { type AccessLevel, RISK_ORDER, RiskTier } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
-import { type CatalogEntry, catalogEntries } from '../../src/risk/catalog.js';
+import data from './risk-catalog.json' with { type: 'json' };
+
+/**
+ * What Google's records are called, and the rule settings that suit them. The engine knows no
+ * platform: finding titles and the policy's defaults take these (see `ConnectorVocabulary`).
+ */
+export const vocabulary: ConnectorVocabulary = {
+  identityKinds: {
+    'oauth-client': { label: 'OAuth client' },
+    'domain-wide-delegation': { label: 'domain-wide delegation' },
+    'service-account': { label: 'service account' },
+  },
+  credentialTypes: {
+    'service-account-key': { label: 'service account key' },
+  },
+  policyDefaults: {
+    // CIS GCP Foundations 1.4/1.7: rotate user-managed service account keys every 90 days or less.
+    'credential-hygiene': { maxLifetimeDays: { 'service-account-key': 90 } },
+  },
+};
+
+const CatalogEntry = z.object({
+  /** The scope URL (or `openid`, `email`, `profile`), or the domain-wide delegation entry. */
+  permission: z.string(),
+  kind: z.string(),
+  level: z.string(),
+  risk: RiskTier.exclude(['unknown']),
+  reason: z.string(),
+  source: z.string(),
+});
+type CatalogEntry = z.infer<typeof CatalogEntry>;
+const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 const DWD_ENTRY = 'domain-wide delegation (any scope)';
@@ -15,7 +47,7 @@ const ALIASES: Record<string, string> = {
 
 let index: Map<string, CatalogEntry> | undefined;
 function catalog(): Map<string, CatalogEntry> {
-  index ??= new Map(catalogEntries('google-workspace').map((e) => [e.permission, e]));
+  index ??= new Map(Catalog.parse(data).entries.map((e) => [e.permission, e]));
   return index;
 }
 

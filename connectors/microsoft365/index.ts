@@ -29,6 +29,7 @@ import { COLLECTORS, PLATFORM, type ScanContext } from './context.js';
 import { createCredential } from './credential.js';
 import { GraphApi } from './graph.js';
 import { PermissionResolver } from './permissions.js';
+import { vocabulary } from './risk.js';
 import { OWNED_BY, ownedByOnly, tokenRoles } from './token-roles.js';
 
 const ALL_COLLECTORS = [
@@ -228,6 +229,7 @@ const microsoft365Connector = defineConnector<Microsoft365Config>({
   id: 'microsoft365',
   platform: PLATFORM,
   title: 'Microsoft 365 / Entra ID',
+  vocabulary,
   configSchema: Microsoft365Config,
   collectors: ALL_COLLECTORS,
   tenantOf: (config) => config.tenantId,

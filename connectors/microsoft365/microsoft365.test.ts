@@ -12,6 +12,7 @@ import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import { BATCH_SIZE, batchRequestBody } from './graph.js';
 import connector, { Microsoft365Config } from './index.js';
 
@@ -73,7 +74,8 @@ async function staleNames(records: ModelRecord[]): Promise<string[]> {
   const findings = await evaluateRules({
     bundles: bundles(records),
     diff: null,
-    policy: defaultPolicy,
+    policy: defaultPolicy(BUILTIN_VOCABULARY),
+    vocabulary: BUILTIN_VOCABULARY,
     asOf: NOW,
   });
   return findings
@@ -700,7 +702,8 @@ describe('microsoft365 connector against the emulator', () => {
     const findings = await evaluateRules({
       bundles: bundles(r.records),
       diff: null,
-      policy: defaultPolicy,
+      policy: defaultPolicy(BUILTIN_VOCABULARY),
+      vocabulary: BUILTIN_VOCABULARY,
       asOf: NOW,
     });
     const ownerless = findings

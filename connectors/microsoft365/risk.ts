@@ -1,6 +1,51 @@
-import type { AccessLevel } from '../../src/model/common.js';
+import { z } from 'zod';
+import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
+import { type AccessLevel, RiskTier } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
-import { type CatalogEntry, catalogEntries, riskCatalog } from '../../src/risk/catalog.js';
+import data from './risk-catalog.json' with { type: 'json' };
+
+/**
+ * What Entra's records are called, and the rule settings that suit them. The engine knows no
+ * platform: finding titles and the policy's defaults take these (see `ConnectorVocabulary`).
+ */
+export const vocabulary: ConnectorVocabulary = {
+  identityKinds: {
+    'service-principal': { label: 'service principal' },
+  },
+  credentialTypes: {
+    'client-secret': { label: 'client secret' },
+    certificate: { label: 'certificate' },
+  },
+  policyDefaults: {
+    'credential-hygiene': {
+      // CISA SCuBA MS.AAD.5.5v1/5.6v1 and 5.7v1 (thresholds in risk-catalog.json).
+      maxLifetimeDays: { 'client-secret': 180, certificate: 365 },
+    },
+  },
+};
+
+const CatalogEntry = z.object({
+  permission: z.string(),
+  /** `app-role` (application permission), `delegated-scope`, `directory-role`. */
+  kind: z.string(),
+  level: z.string(),
+  risk: RiskTier.exclude(['unknown']),
+  reason: z.string(),
+  source: z.string(),
+  /** The resource's appId and the permission's GUID; absent where the catalog is unsure of the GUID. */
+  resourceAppId: z.string().nullish(),
+  id: z.string().nullish(),
+});
+type CatalogEntry = z.infer<typeof CatalogEntry>;
+const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
+type Catalog = z.infer<typeof Catalog>;
+
+let catalog: Catalog | undefined;
+/** Entra's risk catalog (`risk-catalog.json`), validated once. */
+function riskCatalog(): Catalog {
+  catalog ??= Catalog.parse(data);
+  return catalog;
+}
 
 /** Graph's two kinds of permission: app roles (application) and OAuth2 scopes (delegated). */
 export type PermissionType = 'application' | 'delegated';
@@ -18,11 +63,9 @@ let index: Map<string, CatalogEntry> | undefined;
 function catalogIndex(): Map<string, CatalogEntry> {
   if (!index) {
     index = new Map();
-    for (const e of catalogEntries('microsoft365')) {
+    for (const e of riskCatalog().entries) {
       const type = e.kind === 'app-role' ? 'application' : e.kind === 'delegated-scope' ? 'delegated' : null;
-      const resourceAppId = typeof e.resourceAppId === 'string' ? e.resourceAppId : null;
-      const id = typeof e.id === 'string' ? e.id : null;
-      if (type && resourceAppId && id) index.set(key(resourceAppId, id, type), e);
+      if (type && e.resourceAppId && e.id) index.set(key(e.resourceAppId, e.id, type), e);
     }
   }
   return index;

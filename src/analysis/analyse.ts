@@ -1,3 +1,4 @@
+import type { Vocabulary } from '../connector/vocabulary.js';
 import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
@@ -10,6 +11,8 @@ export interface AnalysisOptions {
   policy: Policy;
   /** The time rules judge against (scan time, or --as-of). */
   asOf: Date;
+  /** The loaded connectors' vocabulary (labels in findings). */
+  vocabulary: Vocabulary;
 }
 
 export interface ScanAnalysis {
@@ -80,6 +83,7 @@ async function evaluate(
     diff,
     policy: options.policy,
     asOf: options.asOf,
+    vocabulary: options.vocabulary,
   });
   return { previous, diff, drafts };
 }

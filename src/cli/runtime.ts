@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
 import type { AnyConnector } from '../connector/connector.js';
-import { loadConnectors } from '../connector/registry.js';
+import { loadConnectors, loadVocabulary } from '../connector/registry.js';
+import type { Vocabulary } from '../connector/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
 import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
@@ -118,6 +119,16 @@ export async function loadFullConfig(
   const { settings } = readConfigFile(file);
   const connectors = await loadConnectors(settings.plugins, { configFile: file, extra: extraConnectors });
   return loadConfig(file, connectors);
+}
+
+/**
+ * The vocabularies of the built-in connectors (without loading their SDKs) and of the config's plugins,
+ * for commands that read the store: labels in findings, the connectors' policy defaults, known kinds.
+ */
+export async function loadVocabularyFor(opts: CommonOptions): Promise<Vocabulary> {
+  const file = configPath(opts);
+  if (!file) return loadVocabulary();
+  return loadVocabulary(readConfigFile(file).settings.plugins, { configFile: file });
 }
 
 /** The database a read-only command should open: --db, else the config's, else ./grantscope.db. */

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AnyConnector } from '../connector/connector.js';
+import { combineVocabularies, type Vocabulary } from '../connector/vocabulary.js';
 import { ConfigError } from '../errors.js';
 import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-file.js';
 
@@ -66,6 +67,8 @@ export interface LoadedConfig {
   /** Absolute CA file, when one is set. */
   caFile: string | null;
   connectors: ConfiguredConnector[];
+  /** The vocabularies of every loaded connector, configured or not (labels, policy defaults). */
+  vocabulary: Vocabulary;
 }
 
 /** Parse the engine settings only (to learn which plugins to load before validating sections). */
@@ -166,5 +169,6 @@ export function loadConfig(file: string, connectors: readonly AnyConnector[]): L
     policyFile: settings.policy ? resolve(dir, settings.policy) : null,
     caFile: settings.tls.caFile ? resolve(dir, settings.tls.caFile) : null,
     connectors: configured,
+    vocabulary: combineVocabularies(connectors),
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import { loadConnectors } from '../connector/registry.js';
 import { ConfigError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
@@ -122,7 +123,7 @@ describe('config and policy parsers under arbitrary input', () => {
     fc.assert(
       fc.property(yamlText, (text) => {
         for (const parse of [
-          () => parsePolicy({ file: 'policy.yaml', text }),
+          () => parsePolicy({ file: 'policy.yaml', text }, BUILTIN_VOCABULARY),
           () => loadConfig(file('grantscope.yaml', text), connectors),
         ]) {
           try {

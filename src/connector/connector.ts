@@ -3,6 +3,7 @@ import type { ModelRecordInput } from '../model/record.js';
 import type { Collector } from './collector.js';
 import type { ConnectorContext } from './context.js';
 import type { LegacyConnector } from './legacy.js';
+import type { ConnectorVocabulary } from './vocabulary.js';
 
 /** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
 export interface CollectorDescriptor {
@@ -31,6 +32,11 @@ export interface Connector<Config = unknown, Session = unknown> {
   readonly title: string;
   /** zod schema for this connector's config section. */
   readonly configSchema: z.ZodType<Config>;
+  /**
+   * Labels of the identity kinds and credential types it emits, and its defaults for rule settings.
+   * Without one, its kinds print as their ids and the rules' own defaults apply.
+   */
+  readonly vocabulary?: ConnectorVocabulary;
   /** The tenant id this config targets (org login, tenant id, customer id), known before scanning. */
   tenantOf(config: Config): string;
   /**

@@ -4,3 +4,4 @@ export * from './context.js';
 export * from './coverage.js';
 export * from './http.js';
 export * from './runner.js';
+export * from './vocabulary.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ModelRecordInput } from '../model/record.js';
 import type { ConnectorContext } from './context.js';
+import type { ConnectorVocabulary } from './vocabulary.js';
 
 /**
  * Transitional, while the built-in connectors move onto the collector runner (issue 11): a connector
@@ -13,6 +14,7 @@ export interface LegacyConnector<Config = unknown> {
   readonly title: string;
   readonly configSchema: z.ZodType<Config>;
   readonly collectors: readonly { name: string; description: string; requires?: string }[];
+  readonly vocabulary?: ConnectorVocabulary;
   tenantOf(config: Config): string;
   scan(config: Config, ctx: ConnectorContext): AsyncIterable<ModelRecordInput>;
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createTestContext } from '../../test/support/connector-context.js';
 import { ApiError, ConnectorContractError } from '../errors.js';
 import type { ModelRecordInput } from '../model/record.js';
 import { type Collector, PartialFailure } from './collector.js';
 import type { Connector } from './connector.js';
 import { checkCollectors, scanTenant } from './runner.js';
-import { createTestContext } from '../../test/support/connector-context.js';
 
 /**
  * The runner's guarantees, on a made-up platform whose collectors read from a map instead of an API:

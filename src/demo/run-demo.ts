@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyseScan, type ScanAnalysis } from '../analysis/analyse.js';
-import { defaultPolicyValue } from '../analysis/policy-source.js';
+import { resolvePolicy } from '../analysis/policy-source.js';
 import { loadConfig } from '../config/config.js';
 import { systemClock } from '../connector/context.js';
 import type { CoverageReport } from '../connector/coverage.js';
@@ -65,7 +65,7 @@ async function demoOn(
     const connectors = await loadConnectors([], { configFile: written.configFile });
     const config = loadConfig(written.configFile, connectors);
     const store = await openStore(config.database);
-    const policy = defaultPolicyValue();
+    const policy = resolvePolicy(null, config.vocabulary);
     const scanOnce = async (label: string): Promise<DemoScan> => {
       const outcome = await runScan({
         store,
@@ -83,6 +83,7 @@ async function demoOn(
       const analysis = await analyseScan(store, outcome.scan, {
         policy,
         asOf: new Date(outcome.scan.startedAt),
+        vocabulary: config.vocabulary,
       });
       return { scan: outcome.scan, coverage: outcome.coverage, analysis };
     };

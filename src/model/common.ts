@@ -2,11 +2,10 @@ import { z } from 'zod';
 
 /**
  * Platform ids are open-ended so that a connector shipped as its own package can add one
- * (e.g. `slack`) without touching the engine. The three built-in ones are listed for convenience.
+ * (e.g. `slack`) without touching the engine. The known ones are those of the loaded connectors.
  */
 export const PlatformId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'platform ids are lower-case slugs');
 export type PlatformId = z.infer<typeof PlatformId>;
-export const BUILTIN_PLATFORMS = ['github', 'microsoft365', 'google-workspace'] as const;
 
 /** ISO-8601 timestamp with offset, e.g. 2026-11-26T10:00:00Z. Stored as text so `sqlite3` users can read it. */
 export const Timestamp = z.iso.datetime({ offset: true });

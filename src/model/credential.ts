@@ -7,7 +7,7 @@ export const Credential = z.object({
   platform: PlatformId,
   tenant: Tenant,
   identity: IdentityRef,
-  /** `client-secret`, `certificate`, `pat`, `ssh-key`, `deploy-key`, `service-account-key`, … */
+  /** `client-secret`, `certificate`, `pat`, `deploy-key`, `service-account-key`, …: each connector's own. */
   credentialType: z.string().min(1),
   /** Platform-native id of the credential (key id, token id, key resource name). Never the secret. */
   nativeId: z.string().min(1),
@@ -23,15 +23,3 @@ export const Credential = z.object({
 });
 export type Credential = z.infer<typeof Credential>;
 export type CredentialInput = z.input<typeof Credential>;
-
-/** How people call each known credential type. */
-export const CREDENTIAL_TYPE_LABELS: Record<string, string> = {
-  'client-secret': 'client secret',
-  certificate: 'certificate',
-  pat: 'personal access token',
-  'ssh-key': 'SSH key',
-  'deploy-key': 'deploy key',
-  'service-account-key': 'service account key',
-  'oauth-token': 'OAuth token',
-  'webhook-secret': 'webhook secret',
-};

@@ -2,24 +2,6 @@ import { z } from 'zod';
 import { Attributes, Json, PlatformId, PrincipalRef, Tenant, Timestamp, UsageSignal } from './common.js';
 
 /**
- * Known identity kinds. Kinds are open strings (plugins add their own); these are the ones the
- * built-in connectors emit and the rules know by name.
- */
-export const KNOWN_IDENTITY_KINDS = [
-  'github-app-installation',
-  'fine-grained-pat',
-  'fine-grained-pat-request',
-  'sso-credential',
-  'deploy-key',
-  'webhook',
-  'outside-collaborator',
-  'service-principal',
-  'oauth-client',
-  'domain-wide-delegation',
-  'service-account',
-] as const;
-
-/**
  * Where an identity comes from, relative to the organisation being scanned:
  * - `third-party`: published by someone else (a vendor, a partner, an unknown party);
  * - `internal`: built or owned by the organisation itself (its own app registrations, its own GCP service accounts);
@@ -42,7 +24,10 @@ export const Identity = z.object({
   type: z.literal('identity'),
   platform: PlatformId,
   tenant: Tenant,
-  /** e.g. `github-app-installation`, `service-principal`, `oauth-client` (see KNOWN_IDENTITY_KINDS). */
+  /**
+   * e.g. `github-app-installation`, `service-principal`, `oauth-client`: open strings, each connector's own
+   * (its vocabulary labels them, see `ConnectorVocabulary`).
+   */
   kind: z.string().min(1),
   /** Platform-native id, as used in findings (installation id, SP object id, OAuth client id, …). */
   nativeId: z.string().min(1),
@@ -75,18 +60,3 @@ export const Identity = z.object({
 });
 export type Identity = z.infer<typeof Identity>;
 export type IdentityInput = z.input<typeof Identity>;
-
-/** How people call each known identity kind (part of the model's vocabulary; plugins' kinds fall back to their id). */
-export const IDENTITY_KIND_LABELS: Record<string, string> = {
-  'github-app-installation': 'GitHub App installation',
-  'fine-grained-pat': 'fine-grained personal access token',
-  'fine-grained-pat-request': 'fine-grained token request',
-  'sso-credential': 'SSO-authorised credential',
-  'deploy-key': 'deploy key',
-  webhook: 'webhook',
-  'outside-collaborator': 'outside collaborator',
-  'service-principal': 'service principal',
-  'oauth-client': 'OAuth client',
-  'domain-wide-delegation': 'domain-wide delegation',
-  'service-account': 'service account',
-};

@@ -2,9 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
+import type { YamlSource } from '../config/yaml-file.js';
 import { parseYaml, readYamlFile } from '../config/yaml-file.js';
 import { ConfigError } from '../errors.js';
-import { defaultPolicy, loadPolicy, parsePolicy } from './index.js';
+import * as policy from './index.js';
+
+// The policy as the CLI has it: with the built-in connectors' defaults.
+const defaultPolicy = policy.defaultPolicy(BUILTIN_VOCABULARY);
+const parsePolicy = (src: YamlSource) => policy.parsePolicy(src, BUILTIN_VOCABULARY);
+const loadPolicy = (file: string) => policy.loadPolicy(file, BUILTIN_VOCABULARY);
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

@@ -1,23 +1,5 @@
 import { z } from 'zod';
-import { RiskTier } from '../model/common.js';
 import data from './catalog.json' with { type: 'json' };
-
-/**
- * The risk catalog, shipped as versioned data (users have no copy of our research notes).
- * Entries are keyed by platform-native permission ids; each connector knows how to match its
- * platform's permissions against its section (see `connectors/<platform>/risk.ts`).
- */
-export const CatalogEntry = z
-  .object({
-    permission: z.string(),
-    kind: z.string(),
-    level: z.string(),
-    risk: RiskTier.exclude(['unknown']),
-    reason: z.string(),
-    source: z.string(),
-  })
-  .catchall(z.unknown());
-export type CatalogEntry = z.infer<typeof CatalogEntry>;
 
 const FrameworkRef = z.object({
   framework: z.string(),
@@ -37,13 +19,16 @@ const OwaspRef = z.object({
   source: z.string(),
 });
 
+/**
+ * The framework catalog, shipped as versioned data (users have no copy of our research notes): the
+ * framework controls each finding type maps to. The risk tiers of platform permissions are each
+ * connector's own (`connectors/<platform>/risk-catalog.json`, read by its `risk.ts`).
+ */
 export const RiskCatalog = z.object({
   catalogVersion: z.string(),
   description: z.string(),
   riskScale: z.array(z.string()),
-  resourceAppIds: z.record(z.string(), z.string()),
   findingTypes: z.array(z.string()),
-  platforms: z.record(z.string(), z.array(CatalogEntry)),
   owaspNhi: z.array(OwaspRef),
   frameworks: z.array(FrameworkRef),
   thresholds: z.array(z.object({ topic: z.string(), value: z.string(), source: z.string() })),
@@ -56,9 +41,4 @@ let cached: RiskCatalog | undefined;
 export function riskCatalog(): RiskCatalog {
   cached ??= RiskCatalog.parse(data);
   return cached;
-}
-
-/** Catalog entries for one platform (empty for a platform the catalog does not cover). */
-export function catalogEntries(platform: string): readonly CatalogEntry[] {
-  return riskCatalog().platforms[platform] ?? [];
 }

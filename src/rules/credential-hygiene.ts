@@ -4,28 +4,17 @@ import type { Credential, Json } from '../model/index.js';
 import { bundleIdentity, DAY_MS, wholeDays } from './bundle-facts.js';
 import { defineRule, type RulePolicySchema, type RuleResult } from './rule.js';
 import { days, perCredentialType } from './settings.js';
+import { capitalise, dayCount, describeCredential, identityLabel, whereToManage } from './wording.js';
 
-export const DEFAULT_MAX_LIFETIME_DAYS = {
-  'client-secret': 180,
-  certificate: 365,
-  'service-account-key': 90,
-  pat: 366,
-  default: 366,
-};
-
-export const DEFAULT_NO_EXPIRY_SEVERITY: Record<string, Severity> & { default: Severity } = {
-  default: 'high',
-  'deploy-key': 'low',
-  'ssh-key': 'low',
-  // Webhook secrets have no expiry on any platform; rotation is the user's call.
-  'webhook-secret': 'low',
-};
-
+/**
+ * The defaults for any credential type. Each connector's vocabulary adds its own types' (a client
+ * secret lives 180 days, a deploy key that never expires is low) through its policy defaults.
+ */
 const SETTINGS = {
   expiringWithinDays: days
     .default(30)
     .describe('A credential expiring within this many days of as-of is flagged as expiring soon'),
-  maxLifetimeDays: perCredentialType(days, DEFAULT_MAX_LIFETIME_DAYS).describe(
+  maxLifetimeDays: perCredentialType(days, { default: 366 }).describe(
     'Longest acceptable lifetime (expiresAt - createdAt) per credential type; `default` for the rest',
   ),
   problemSeverity: z
@@ -33,7 +22,7 @@ const SETTINGS = {
       expired: Severity.default('medium'),
       expiringSoon: Severity.default('low'),
       overMaxLifetime: Severity.default('medium'),
-      noExpiry: perCredentialType(Severity, DEFAULT_NO_EXPIRY_SEVERITY).describe(
+      noExpiry: perCredentialType(Severity, { default: 'high' }).describe(
         'Per credential type: a secret that never expires is worse than an SSH deploy key that never does',
       ),
     })
@@ -41,8 +30,6 @@ const SETTINGS = {
     .describe('Severity of each problem; the finding takes the worst'),
 };
 type CredentialHygienePolicy = z.output<RulePolicySchema<typeof SETTINGS>>;
-
-import { capitalise, dayCount, describeCredential, identityLabel, whereToManage } from './wording.js';
 
 type Problem = 'expired' | 'expiring-soon' | 'no-expiry' | 'over-max-lifetime';
 
@@ -106,13 +93,18 @@ export function credentialProblems(
   return { found, facts };
 }
 
-function remediationFor(c: Credential, problems: readonly Problem[], maxDays: number, where: string): string {
+function remediationFor(
+  credential: string,
+  problems: readonly Problem[],
+  maxDays: number,
+  where: string,
+): string {
   if (problems.includes('expired')) {
-    return `Delete the expired ${describeCredential(c)} ${where}; nothing can use it any more.`;
+    return `Delete the expired ${credential} ${where}; nothing can use it any more.`;
   }
   return (
     `Create a replacement valid for at most ${maxDays} days (or move to a federated credential), switch its ` +
-    `users over, then delete this ${describeCredential(c)} ${where}.`
+    `users over, then delete this ${credential} ${where}.`
   );
 }
 
@@ -123,7 +115,7 @@ export const credentialHygiene = defineRule({
   findingType: 'long-lived-credential',
   needsDiff: false,
   settings: SETTINGS,
-  evaluate(bundle, { policy, asOf }) {
+  evaluate(bundle, { policy, asOf, vocabulary }) {
     const out: RuleResult[] = [];
     const who = bundleIdentity(bundle);
     for (const c of bundle.credentials) {
@@ -131,10 +123,11 @@ export const credentialHygiene = defineRule({
       if (found.length === 0) continue;
       const worst = found.reduce((a, b) => (SEVERITY_ORDER[b.severity] > SEVERITY_ORDER[a.severity] ? b : a));
       const maxDays = policy.maxLifetimeDays[c.credentialType] ?? policy.maxLifetimeDays.default;
+      const credential = describeCredential(c, vocabulary);
       out.push({
         severity: worst.severity,
         subject: `${c.credentialType}:${c.nativeId}`,
-        title: `${capitalise(describeCredential(c))} of ${identityLabel(who)} ${found.map((f) => f.phrase).join(' and ')}`,
+        title: `${capitalise(credential)} of ${identityLabel(who, vocabulary)} ${found.map((f) => f.phrase).join(' and ')}`,
         evidence: {
           credentialType: c.credentialType,
           credentialId: c.nativeId,
@@ -147,7 +140,7 @@ export const credentialHygiene = defineRule({
           ...facts,
         },
         remediation: remediationFor(
-          c,
+          credential,
           found.map((f) => f.problem),
           maxDays,
           whereToManage(who),

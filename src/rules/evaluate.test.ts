@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bundle, credential, daysBefore, grant, identity, owner } from '../../test/support/records.js';
 import { AS_OF, findingsOf, policyWith } from '../../test/support/rules.js';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import { completeCoverage, diffRecords } from '../diff/index.js';
 import { SEVERITY_ORDER } from '../findings/finding.js';
 import { defaultPolicy } from '../policy/index.js';
@@ -58,7 +59,8 @@ describe('evaluateRules', () => {
     const b = await evaluateRules({
       bundles: streamed(),
       diff: null,
-      policy: defaultPolicy,
+      policy: defaultPolicy(BUILTIN_VOCABULARY),
+      vocabulary: BUILTIN_VOCABULARY,
       asOf: new Date(AS_OF),
     });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
@@ -142,6 +144,8 @@ describe('evaluateRules', () => {
   });
 
   it('the registry has one rule per rule id', () => {
-    expect(RULES.map((r) => r.id).sort()).toEqual(Object.keys(defaultPolicy.rules).sort());
+    expect(RULES.map((r) => r.id).sort()).toEqual(
+      Object.keys(defaultPolicy(BUILTIN_VOCABULARY).rules).sort(),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import type { Vocabulary } from '../connector/vocabulary.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import { type FindingDraft, SEVERITY_ORDER } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
@@ -14,8 +15,10 @@ export interface EvaluateOptions {
   bundles: AsyncIterable<IdentityBundle> | Iterable<IdentityBundle>;
   /** Changes since the previous scan; null on the first scan (rules that need a diff do not run). */
   diff: SnapshotDiff | null;
-  /** The policy (for rules beyond the built-in ones: parsed with `policySchemaFor(rules)`). */
+  /** The policy (for rules beyond the built-in ones: parsed with `policySchemaFor(rules, vocabulary)`). */
   policy: Policy;
+  /** The loaded connectors' vocabulary: labels of identity kinds and credential types in findings. */
+  vocabulary: Vocabulary;
   /** The time rules judge against: the scan time, or `--as-of`. */
   asOf: Date;
   /** Rules to run (default: all built-in rules enabled by the policy). */
@@ -73,7 +76,7 @@ export function toDraft(rule: AnyRule, bundle: IdentityBundle, r: RuleResult, po
  * correspondingly filtered findings.
  */
 export async function evaluateRules(options: EvaluateOptions): Promise<FindingDraft[]> {
-  const { policy, asOf } = options;
+  const { policy, asOf, vocabulary } = options;
   const diff = options.diff ? indexDiff(options.diff) : null;
   const rules: readonly AnyRule[] = options.rules ?? RULES;
   const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
@@ -81,7 +84,7 @@ export async function evaluateRules(options: EvaluateOptions): Promise<FindingDr
   const seen = new Set<string>();
   for await (const bundle of options.bundles) {
     for (const rule of active) {
-      const ctx = { policy: settingsOf(policy, rule), asOf, diff };
+      const ctx = { policy: settingsOf(policy, rule), asOf, diff, vocabulary };
       for (const result of rule.evaluate(bundle, ctx)) {
         const draft = toDraft(rule, bundle, result, policy);
         // The same identity in two bundles (never expected from the store) must not double-report.

@@ -20,7 +20,7 @@ export const newGrant = defineRule({
   findingType: 'new-unapproved-grant',
   needsDiff: true,
   settings: {},
-  evaluate(bundle, { diff }) {
+  evaluate(bundle, { diff, vocabulary }) {
     const added = diff?.addedIdentity(bundle.source, bundle.identityKey);
     if (!added) return [];
     const who = bundleIdentity(bundle);
@@ -35,7 +35,7 @@ export const newGrant = defineRule({
       {
         severity: SEVERITY_BY_TIER[tier],
         subject: null,
-        title: `New ${identityLabel(who)} ${what}`,
+        title: `New ${identityLabel(who, vocabulary)} ${what}`,
         evidence: {
           createdAt: identity.createdAt,
           publisher: {

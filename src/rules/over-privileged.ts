@@ -16,7 +16,7 @@ export const overPrivileged = defineRule({
       'Grants at this risk tier or above make the identity over-privileged',
     ),
   },
-  evaluate(bundle, { policy }) {
+  evaluate(bundle, { policy, vocabulary }) {
     const risky = byRisk(bundle.grants.filter((g) => tierAtLeast(g.risk.tier, policy.minTier)));
     if (risky.length === 0) return [];
     const who = bundleIdentity(bundle);
@@ -27,7 +27,7 @@ export const overPrivileged = defineRule({
         // Tiers at or above a threshold are never `unknown`; they share their names with severities.
         severity: top as Severity,
         subject: null,
-        title: `${identityLabel(who)} holds ${top}-risk permissions: ${listSome(names)}`,
+        title: `${identityLabel(who, vocabulary)} holds ${top}-risk permissions: ${listSome(names)}`,
         evidence: {
           minTier: policy.minTier,
           highestTier: top,

@@ -17,9 +17,10 @@ export const ownerless = defineRule({
   findingType: 'ownerless',
   needsDiff: false,
   settings: {
+    // Which kinds have no owner is each connector's to say (its vocabulary's policy defaults).
     excludeKinds: z
       .array(z.string().min(1))
-      .default(['webhook', 'outside-collaborator'])
+      .default([])
       .describe('Identity kinds that have no notion of an owner'),
     exemptOrigins: z
       .array(z.enum(['third-party', 'internal', 'platform', 'unknown']))
@@ -33,7 +34,7 @@ export const ownerless = defineRule({
       .default(true)
       .describe('Also flag identities whose delegated grants all act for inactive users'),
   },
-  evaluate(bundle, { policy }) {
+  evaluate(bundle, { policy, vocabulary }) {
     const identity = bundle.identity;
     if (!identity || policy.excludeKinds.includes(identity.kind)) return [];
     const who = bundleIdentity(bundle);
@@ -51,8 +52,8 @@ export const ownerless = defineRule({
         severity: severityFor(bundle.grants),
         subject: null,
         title: none
-          ? `${identityLabel(who)} has no owner`
-          : `${identityLabel(who)} has no active owner (${identity.owners.length} listed, none active)`,
+          ? `${identityLabel(who, vocabulary)} has no owner`
+          : `${identityLabel(who, vocabulary)} has no active owner (${identity.owners.length} listed, none active)`,
         evidence: {
           origin: identity.origin,
           owners: identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
@@ -74,7 +75,7 @@ export const ownerless = defineRule({
           severity: severityFor(delegated),
           subject: 'orphaned-grants',
           title:
-            `${identityLabel(who)} acts only for inactive users ` +
+            `${identityLabel(who, vocabulary)} acts only for inactive users ` +
             `(${delegated.length} delegated grant${delegated.length === 1 ? '' : 's'}, ${users.size} user${users.size === 1 ? '' : 's'})`,
           evidence: {
             inactiveUsers: [...users].sort().slice(0, 50),

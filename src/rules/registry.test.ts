@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bundle, grant, identity } from '../../test/support/records.js';
 import { AS_OF } from '../../test/support/rules.js';
+import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import { Finding } from '../findings/finding.js';
 import { renderRules } from '../output/views/rules.js';
 import { policySchemaFor } from '../policy/schema.js';
@@ -36,13 +37,13 @@ const tooManyGrants = defineRule({
 describe('the rule list', () => {
   it('derives the rule ids and the policy sections from the rules', () => {
     expect(RULE_IDS).toEqual(RULES.map((r) => r.id));
-    const policy = policySchemaFor(RULES).parse({ version: 1 });
+    const policy = policySchemaFor(RULES, BUILTIN_VOCABULARY).parse({ version: 1 });
     expect(Object.keys(policy.rules)).toEqual([...RULE_IDS]);
   });
 
   it('takes a new rule with no edit anywhere else', async () => {
     const rules = [...RULES, tooManyGrants];
-    const schema = policySchemaFor(rules);
+    const schema = policySchemaFor(rules, BUILTIN_VOCABULARY);
     expect(() => schema.parse({ version: 1, rules: { 'too-many-grants': { limit: 0 } } })).toThrow();
     expect(() => schema.parse({ version: 1, rules: { 'too-many-grants': { limt: 2 } } })).toThrow(/limt/);
     const policy = schema.parse({ version: 1, rules: { 'too-many-grants': { limit: 2 } } });
@@ -57,6 +58,7 @@ describe('the rule list', () => {
       diff: null,
       policy: policy as never,
       asOf: AS_OF,
+      vocabulary: BUILTIN_VOCABULARY,
       rules,
     });
     const finding = drafts.find((d) => d.rule === 'too-many-grants');
@@ -66,7 +68,10 @@ describe('the rule list', () => {
     // And the published findings contract accepts it unchanged.
     Finding.parse({ ...finding, firstSeen: AS_OF.toISOString(), lastSeen: AS_OF.toISOString(), scanId: 1 });
 
-    const listed = JSON.parse(renderRules(rules, 'json')) as { id: string; defaults: { limit: number } }[];
+    const listed = JSON.parse(renderRules(rules, 'json', BUILTIN_VOCABULARY)) as {
+      id: string;
+      defaults: { limit: number };
+    }[];
     expect(listed.at(-1)).toMatchObject({ id: 'too-many-grants', defaults: { limit: 5, enabled: true } });
   });
 

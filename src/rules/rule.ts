@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Vocabulary } from '../connector/vocabulary.js';
 import type { FindingDraft, FrameworkRefs } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
 import type { Json } from '../model/index.js';
@@ -13,6 +14,8 @@ export interface RuleContext<Policy = unknown> {
   asOf: Date;
   /** Changes since the previous scan; null on the first scan. */
   diff: DiffIndex | null;
+  /** The loaded connectors' labels for identity kinds and credential types (see `wording.ts`). */
+  vocabulary: Vocabulary;
 }
 
 /** What a rule reports; identity, fingerprint and framework references are filled in for it. */

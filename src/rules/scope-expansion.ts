@@ -46,7 +46,7 @@ export const scopeExpansion = defineRule({
       'Severity is high (else medium) when a widened grant is at this tier or above',
     ),
   },
-  evaluate(bundle, { diff, policy }) {
+  evaluate(bundle, { diff, policy, vocabulary }) {
     const expansions = diff?.expansionsOf(bundle.source, bundle.identityKey) ?? [];
     if (expansions.length === 0) return [];
     const who = bundleIdentity(bundle);
@@ -56,7 +56,7 @@ export const scopeExpansion = defineRule({
       {
         severity: elevated.length > 0 ? 'high' : 'medium',
         subject: null,
-        title: `${identityLabel(who)} gained access since the previous scan: ${listSome(ordered.map(summary))}`,
+        title: `${identityLabel(who, vocabulary)} gained access since the previous scan: ${listSome(ordered.map(summary))}`,
         evidence: {
           elevateAtTier: policy.elevateAtTier,
           ...cappedList('expansions', ordered, expansionEvidence),

@@ -17,15 +17,16 @@ export const COMMON_RULE_SETTINGS = {
     .describe('Force this severity on every finding of the rule; null: the rule decides'),
 };
 
-/** A map keyed by credential type with a `default` entry; user entries are merged over the defaults. */
-export function perCredentialType<V extends z.ZodType>(
-  value: V,
-  defaults: Record<string, z.output<V>> & { default: z.output<V> },
-) {
+/**
+ * A map keyed by credential type with a `default` entry (listed last); user entries are merged over
+ * the defaults, and the connectors' entries for their own types come in as policy defaults.
+ */
+export function perCredentialType<V extends z.ZodType>(value: V, defaults: { default: z.output<V> }) {
   return z
     .record(z.string().min(1), value)
     .optional()
-    .transform(
-      (v) => ({ ...defaults, ...(v ?? {}) }) as Record<string, z.output<V>> & { default: z.output<V> },
-    );
+    .transform((v) => {
+      const { default: fallback, ...types } = { ...defaults, ...(v ?? {}) };
+      return { ...types, default: fallback } as Record<string, z.output<V>> & { default: z.output<V> };
+    });
 }

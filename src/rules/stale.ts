@@ -21,7 +21,7 @@ export const stale = defineRule({
       'Severity is high (else medium) when the identity holds a grant at this tier or above',
     ),
   },
-  evaluate(bundle, { policy, asOf }) {
+  evaluate(bundle, { policy, asOf, vocabulary }) {
     const identity = bundle.identity;
     if (!identity?.lastUsed) return [];
     const now = asOf.getTime();
@@ -46,7 +46,7 @@ export const stale = defineRule({
         {
           severity,
           subject: null,
-          title: `${identityLabel(who)} has not been used for ${dayCount(days)}`,
+          title: `${identityLabel(who, vocabulary)} has not been used for ${dayCount(days)}`,
           evidence: {
             lastUsedAt: identity.lastUsed.at,
             daysSinceLastUse: days,
@@ -67,7 +67,7 @@ export const stale = defineRule({
       {
         severity,
         subject: null,
-        title: `${identityLabel(who)} has never been used (created ${dayCount(days)} ago)`,
+        title: `${identityLabel(who, vocabulary)} has never been used (created ${dayCount(days)} ago)`,
         evidence: {
           lastUsedAt: null,
           createdAt: identity.createdAt,

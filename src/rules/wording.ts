@@ -1,23 +1,14 @@
-import {
-  CREDENTIAL_TYPE_LABELS,
-  type Credential,
-  type Grant,
-  IDENTITY_KIND_LABELS,
-  type Target,
-} from '../model/index.js';
+import { credentialTypeLabel, kindLabel, type Vocabulary } from '../connector/vocabulary.js';
+import type { Credential, Grant, Target } from '../model/index.js';
 import type { BundleIdentity } from './bundle-facts.js';
 
-export function kindLabel(kind: string): string {
-  return IDENTITY_KIND_LABELS[kind] ?? kind.replaceAll('-', ' ');
-}
-
-export function credentialTypeLabel(type: string): string {
-  return CREDENTIAL_TYPE_LABELS[type] ?? type.replaceAll('-', ' ');
-}
-
-/** `"Acme CI" (GitHub App installation)`, or `service principal 6f1c…` when it has no name. */
-export function identityLabel(id: BundleIdentity): string {
-  return id.name ? `"${id.name}" (${kindLabel(id.kind)})` : `${kindLabel(id.kind)} ${id.nativeId}`;
+/**
+ * `"Acme CI" (GitHub App installation)`, or `service principal 6f1c…` when it has no name. Kinds are
+ * labelled by the connectors' vocabularies.
+ */
+export function identityLabel(id: BundleIdentity, vocabulary: Vocabulary): string {
+  const kind = kindLabel(vocabulary, id.kind);
+  return id.name ? `"${id.name}" (${kind})` : `${kind} ${id.nativeId}`;
 }
 
 export function capitalise(s: string): string {
@@ -58,8 +49,8 @@ export function describeGrant(g: Grant): string {
   return `${g.permission.name} (${g.permission.access}) ${describeTarget(g.target)}${who}`;
 }
 
-export function describeCredential(c: Credential): string {
-  const label = credentialTypeLabel(c.credentialType);
+export function describeCredential(c: Credential, vocabulary: Vocabulary): string {
+  const label = credentialTypeLabel(vocabulary, c.credentialType);
   return c.displayName ? `${label} "${c.displayName}"` : `${label} ${c.nativeId}`;
 }
 

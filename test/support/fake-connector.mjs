@@ -58,6 +58,20 @@ const connector = {
   platform: 'acme-saas',
   title: 'Acme SaaS (test connector)',
   configSchema: Config,
+  // Its own words and the rule settings that suit it, as a fourth platform's plugin brings them.
+  vocabulary: {
+    identityKinds: {
+      'oauth-app': { label: 'Acme OAuth app' },
+      'acme-bot': { label: 'Acme bot user' },
+    },
+    credentialTypes: { 'api-key': { label: 'Acme API key' } },
+    policyDefaults: {
+      // A bot user belongs to the workspace, not to a person.
+      ownerless: { excludeKinds: ['acme-bot'] },
+      // Acme API keys are meant to be rotated monthly.
+      'credential-hygiene': { maxLifetimeDays: { 'api-key': 30 } },
+    },
+  },
   tenantOf: (config) => config.tenant,
   async connect(config, ctx) {
     if (config.failAuth) throw new Error('401 Unauthorized: bad client secret (test)');

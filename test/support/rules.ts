@@ -1,15 +1,16 @@
 import type { SnapshotDiff } from '../../src/diff/types.js';
 import { Finding, type FindingDraft } from '../../src/findings/finding.js';
-import { type Policy, type PolicyInput, PolicySchema } from '../../src/policy/schema.js';
+import { type Policy, type PolicyInput, policySchema } from '../../src/policy/schema.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import type { AnyRule } from '../../src/rules/rule.js';
 import type { IdentityBundle } from '../../src/store/store.js';
+import { BUILTIN_VOCABULARY } from './vocabulary.js';
 
 export const AS_OF = new Date('2026-11-26T10:00:00Z');
 
 /** The default policy with some rule settings changed (validated like a policy file). */
 export function policyWith(rules: NonNullable<PolicyInput['rules']> = {}): Policy {
-  return PolicySchema.parse({ version: 1, rules });
+  return policySchema(BUILTIN_VOCABULARY).parse({ version: 1, rules });
 }
 
 /**
@@ -26,6 +27,7 @@ export async function findingsOf(
     diff: options.diff ?? null,
     policy: options.policy ?? policyWith(),
     asOf: options.asOf ?? AS_OF,
+    vocabulary: BUILTIN_VOCABULARY,
     ...(rule ? { rules: [rule] } : {}),
   });
   for (const d of drafts) {

@@ -13,6 +13,7 @@ import {
   type CommonOptions,
   configPath,
   createRuntime,
+  loadVocabularyFor,
   openExistingStore,
   parseAsOf,
   parseScanId,
@@ -78,12 +79,13 @@ JSON output is an array of findings; its JSON Schema is src/findings/finding.sch
             return settings.policy ? resolve(cfg, '..', settings.policy) : null;
           })()
         : null);
-    const policy = resolvePolicy(policyFile);
+    const vocabulary = await loadVocabularyFor(opts);
+    const policy = resolvePolicy(policyFile, vocabulary);
     const store = await openExistingStore(opts);
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
-      const all = await computeFindings(store, scan, { policy, asOf });
+      const all = await computeFindings(store, scan, { policy, asOf, vocabulary });
       const shown = all.filter(
         (f: Finding) =>
           (!opts.severity || SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[opts.severity]) &&

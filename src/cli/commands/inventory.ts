@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { BUILTIN_PLATFORMS } from '../../model/common.js';
-import { KNOWN_IDENTITY_KINDS } from '../../model/identity.js';
 import { renderInventory } from '../../output/views/inventory.js';
 import type { IdentityBundle } from '../../store/store.js';
 import {
   addCommonOptions,
   type CommonOptions,
   createRuntime,
+  loadVocabularyFor,
   openExistingStore,
   parseScanId,
 } from '../runtime.js';
@@ -57,7 +56,7 @@ Examples:
       })) {
         bundles.push(b);
       }
-      checkFilterValues(opts, bundles);
+      await checkFilterValues(opts, bundles);
       rt.emit(renderInventory(bundles, opts.format, { raw: opts.raw }));
     } finally {
       await store.close();
@@ -66,25 +65,25 @@ Examples:
 }
 
 /**
- * A `--kind` or `--platform` that is neither built in nor present in the snapshot is a typo, not an
- * empty result. Plugins' own kinds and platforms are accepted once the snapshot holds them.
+ * A `--kind` or `--platform` that neither a loaded connector knows nor the snapshot holds is a typo,
+ * not an empty result. The connectors' vocabularies are loaded only to tell a typo apart.
  */
-function checkFilterValues(opts: InventoryOptions, bundles: readonly IdentityBundle[]): void {
-  const kinds = new Set(bundles.map((b) => b.identity?.kind));
-  for (const kind of opts.kind ?? []) {
-    if (!kinds.has(kind) && !(KNOWN_IDENTITY_KINDS as readonly string[]).includes(kind)) {
+async function checkFilterValues(opts: InventoryOptions, bundles: readonly IdentityBundle[]): Promise<void> {
+  const held = new Set(bundles.map((b) => b.identity?.kind));
+  const kinds = (opts.kind ?? []).filter((kind) => !held.has(kind));
+  const platform = bundles.length === 0 ? opts.platform : undefined;
+  if (kinds.length === 0 && platform === undefined) return;
+  const vocabulary = await loadVocabularyFor(opts);
+  for (const kind of kinds) {
+    if (!vocabulary.identityKinds.has(kind)) {
       throw new UsageError(
-        `--kind: unknown identity kind '${kind}' (known: ${KNOWN_IDENTITY_KINDS.join(', ')})`,
+        `--kind: unknown identity kind '${kind}' (known: ${[...vocabulary.identityKinds.keys()].join(', ')})`,
       );
     }
   }
-  if (
-    opts.platform !== undefined &&
-    bundles.length === 0 &&
-    !(BUILTIN_PLATFORMS as readonly string[]).includes(opts.platform)
-  ) {
+  if (platform !== undefined && !vocabulary.platforms.includes(platform)) {
     throw new UsageError(
-      `--platform: unknown platform '${opts.platform}' (known: ${BUILTIN_PLATFORMS.join(', ')})`,
+      `--platform: unknown platform '${platform}' (known: ${vocabulary.platforms.join(', ')})`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { renderRules } from '../../output/views/rules.js';
 import { RULES } from '../../rules/registry.js';
-import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
+import { addCommonOptions, type CommonOptions, createRuntime, loadVocabularyFor } from '../runtime.js';
 
 export function rulesCommand(program: Command): void {
   const cmd = program
@@ -21,8 +21,9 @@ Examples:
   $ grantscope rules --format json | jq '.[] | {id, defaults}'
   $ grantscope rules --format md > rules.md`,
   );
-  cmd.action((opts: CommonOptions) => {
+  cmd.action(async (opts: CommonOptions) => {
     const rt = createRuntime(opts);
-    rt.emit(renderRules(RULES, opts.format));
+    // Defaults shown are those in force: the rules' own and the connectors' (config plugins included).
+    rt.emit(renderRules(RULES, opts.format, await loadVocabularyFor(opts)));
   });
 }

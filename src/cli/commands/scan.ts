@@ -67,7 +67,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       process.exitCode = EXIT.usage;
       return;
     }
-    const policy = resolvePolicy(opts.policy ?? config.policyFile);
+    const policy = resolvePolicy(opts.policy ?? config.policyFile, config.vocabulary);
     // Check --as-of now: a typo must not cost a whole scan.
     parseAsOf(opts.asOf, new Date());
     const store = await openStore(opts.db ?? config.database);
@@ -98,7 +98,11 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         label: opts.label ?? null,
       });
       const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
-      const analysis = await analyseScan(store, outcome.scan, { policy, asOf });
+      const analysis = await analyseScan(store, outcome.scan, {
+        policy,
+        asOf,
+        vocabulary: config.vocabulary,
+      });
       rt.emit(renderScanReport({ ...outcome, analysis }, opts.format, rt.color));
       process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings, failOn);
     } finally {

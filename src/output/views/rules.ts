@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Vocabulary } from '../../connector/vocabulary.js';
 import { frameworkRefs } from '../../findings/frameworks.js';
+import { policySchemaFor } from '../../policy/schema.js';
 import type { AnyRule } from '../../rules/rule.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
 
@@ -10,7 +12,7 @@ export interface RuleDescription {
   findingType: string;
   needsPreviousScan: boolean;
   frameworks: { owaspNhi: string[]; nistCsf: string[]; other: string[] };
-  /** The rule's policy section with every default filled in. */
+  /** The rule's policy section with every default filled in (the connectors' included). */
   defaults: Record<string, unknown>;
   /** Each setting's one-line description. */
   settings: { key: string; description: string | null; default: unknown }[];
@@ -18,8 +20,18 @@ export interface RuleDescription {
   policySchema: Record<string, unknown>;
 }
 
-export function describeRule(rule: AnyRule): RuleDescription {
-  const defaults = rule.policy.parse({}) as Record<string, unknown>;
+/** `defaults`: the rule's section of the default policy. */
+export function describeRule(rule: AnyRule, defaults: Record<string, unknown>): RuleDescription {
+  const policySchema = z.toJSONSchema(rule.policy, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, { default?: unknown }>;
+  };
+  // The schema's defaults are the rule's own; show the ones in force, connectors' included. (A section
+  // such as `problemSeverity` keeps its `{}`: what fills it shows in its own properties.)
+  for (const [key, property] of Object.entries(policySchema.properties ?? {})) {
+    const inForce = defaults[key];
+    if ('default' in property && (Array.isArray(inForce) || typeof inForce !== 'object'))
+      property.default = inForce;
+  }
   return {
     id: rule.id,
     description: rule.description,
@@ -32,10 +44,7 @@ export function describeRule(rule: AnyRule): RuleDescription {
       description: schema.description ?? null,
       default: defaults[key],
     })),
-    policySchema: z.toJSONSchema(rule.policy, { io: 'input', unrepresentable: 'any' }) as Record<
-      string,
-      unknown
-    >,
+    policySchema,
   };
 }
 
@@ -56,8 +65,12 @@ const SETTING_COLUMNS: Column<{ rule: string; key: string; description: string |
   ];
 
 /** `grantscope rules`: the rules, what they find, their framework mapping and their policy settings. */
-export function renderRules(rules: readonly AnyRule[], format: OutputFormat): string {
-  const described = rules.map(describeRule);
+export function renderRules(rules: readonly AnyRule[], format: OutputFormat, vocabulary: Vocabulary): string {
+  const defaults = policySchemaFor(rules, vocabulary).parse({ version: 1 }).rules as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const described = rules.map((rule) => describeRule(rule, defaults[rule.id]!));
   if (format === 'json') return renderJson(described);
   const settings = described.flatMap((r) => r.settings.map((s) => ({ rule: r.id, ...s })));
   if (format === 'csv') return renderRows('csv', settings, SETTING_COLUMNS);

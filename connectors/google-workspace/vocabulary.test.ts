@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { demoWorld } from '../../src/package-root.js';
+import { scanWorld, termsOf } from '../../test/support/emulated-scan.js';
+import googleWorkspace from './index.js';
+import { vocabulary } from './risk.js';
+
+describe('Google Workspace vocabulary', () => {
+  it('labels every identity kind and credential type the collectors emit', async () => {
+    const seen = termsOf([
+      ...(await scanWorld(googleWorkspace, demoWorld('demo'))),
+      ...(await scanWorld(googleWorkspace, demoWorld('demo-changed'))),
+    ]);
+    expect(seen.kinds).toEqual(Object.keys(vocabulary.identityKinds).sort());
+    expect(seen.credentialTypes).toEqual(Object.keys(vocabulary.credentialTypes).sort());
+  });
+});
