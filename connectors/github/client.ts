@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -7,7 +5,8 @@ import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '../../src/connector/http.js';
-import { ApiError, CredentialSourceError } from '../../src/errors.js';
+import { ApiError } from '../../src/errors.js';
+import { AUTH_ROUTE, InstallationTokenRenewal, readPrivateKey, readToken } from './auth.js';
 import type { GithubConfig } from './config.js';
 import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
 import { OrgInstallation } from './schema.js';
@@ -31,7 +30,6 @@ export const GITHUB_API_VERSION = '2022-11-28';
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /** Server errors retried (with back-off, or Retry-After) by the request hook. */
 const RETRIED_STATUS: ReadonlySet<number> = new Set([500, 502, 503, 504]);
-const AUTH_ROUTE = /\/app\/installations\/[^/]+\/access_tokens$|\/orgs\/[^/]+\/installation$/;
 
 export interface ListOptions {
   /**
@@ -82,8 +80,6 @@ export interface GithubClient {
     variables: Record<string, unknown>,
     schema: z.ZodType<T>,
   ): Promise<{ data: T; errors: GraphqlIssue[] }>;
-  /** Set once GitHub could not be reached (after retries): nothing else will reach it either. */
-  readonly unreachable: EndpointUnreachableError | null;
 }
 
 let instances = 0;
@@ -179,47 +175,13 @@ export function toApiError(err: unknown, route: string, api = 'GitHub REST'): Ap
 }
 
 /**
- * An installation token GitHub refuses before its hour is up (401: revoked, or the clock of whoever
- * minted it ran ahead) is renewed once and the request sent again with the new token. @octokit/auth-app
- * keeps a token for 59 minutes and only retries a 401 within five seconds of minting it (replication
- * delay), with the same token. Done at the fetch, under auth-app, so that its retry sees the answer to
- * the new token; a renewed token that is refused too is the answer, so a burst renews once.
+ * The failure behind `err` when it means GitHub cannot be reached at all (refused, TLS, DNS; after
+ * retries): nothing else will reach it either. Null for anything else, a page that stalls or a
+ * connection cut mid-answer included: those fail their request only.
  */
-class InstallationTokenRenewal {
-  /** Tokens minted by a renewal: their refusal is final. */
-  private readonly renewed = new Set<string>();
-  /** Each refused token, and the renewal it caused: one per token, whatever the number of requests. */
-  private readonly replacing = new Map<string, Promise<string>>();
-
-  constructor(
-    private readonly octokit: () => ScannerOctokit,
-    private readonly ctx: ConnectorContext,
-  ) {}
-
-  readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const res = await this.ctx.http.fetch(input, init);
-    if (res.status !== 401) return res;
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const headers = new Headers(init?.headers);
-    const sent = /^token (.+)$/i.exec(headers.get('authorization') ?? '')?.[1];
-    if (!sent || AUTH_ROUTE.test(new URL(url).pathname) || this.renewed.has(sent)) return res;
-    let renewal = this.replacing.get(sent);
-    if (!renewal) {
-      this.ctx.logger.info('github: installation token refused (401); renewing it once');
-      renewal = (async () => {
-        const { token } = (await this.octokit().auth({ type: 'installation', refresh: true })) as {
-          token: string;
-        };
-        this.renewed.add(token);
-        return token;
-      })();
-      this.replacing.set(sent, renewal);
-    }
-    const token = await renewal;
-    await res.body?.cancel();
-    headers.set('authorization', `token ${token}`);
-    return this.ctx.http.fetch(input, { ...init, headers });
-  }) as typeof globalThis.fetch;
+export function githubUnreachable(err: unknown): EndpointUnreachableError | null {
+  const transport = unreachableIn(err);
+  return transport && isEndpointWide(transport.failure) ? transport : null;
 }
 
 /** The scan's interrupt reason as the `AbortError` fetch and Octokit recognise. */
@@ -227,43 +189,6 @@ function abortError(reason: unknown): DOMException {
   const message =
     reason instanceof Error ? reason.message : reason ? String(reason) : 'the scan was interrupted';
   return new DOMException(message, 'AbortError');
-}
-
-async function readPrivateKey(app: NonNullable<GithubConfig['app']>, ctx: ConnectorContext): Promise<string> {
-  let pem: string;
-  let where: string;
-  if (app.privateKeyFile) {
-    const file = isAbsolute(app.privateKeyFile)
-      ? app.privateKeyFile
-      : resolve(ctx.configDir, app.privateKeyFile);
-    where = `github.app.privateKeyFile (${file})`;
-    try {
-      pem = await readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new CredentialSourceError(
-        `${where}: cannot read the file (${code === 'ENOENT' ? 'not found' : code})`,
-      );
-    }
-  } else {
-    where = `github.app.privateKeyEnv (${app.privateKeyEnv})`;
-    const value = process.env[app.privateKeyEnv!];
-    if (!value) throw new CredentialSourceError(`${where}: the environment variable is not set`);
-    // Keys pasted into CI secrets often arrive with literal "\n".
-    pem = value.includes('\\n') && !value.includes('\n') ? value.replace(/\\n/g, '\n') : value;
-  }
-  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) {
-    throw new CredentialSourceError(`${where}: not a PEM private key (expected -----BEGIN PRIVATE KEY-----)`);
-  }
-  return pem;
-}
-
-function readToken(config: GithubConfig): string {
-  const name = config.tokenEnv!;
-  const token = process.env[name];
-  if (!token)
-    throw new CredentialSourceError(`github.tokenEnv (${name}): the environment variable is not set`);
-  return token.trim();
 }
 
 export async function createGithubClient(config: GithubConfig, ctx: ConnectorContext): Promise<GithubClient> {
@@ -452,16 +377,6 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
   } else {
     octokit = build(readToken(config));
   }
-  let unreachable: EndpointUnreachableError | null = null;
-  /** The ApiError for `err`, remembering an unreachable GitHub for the collectors still to run. */
-  const failure = (err: unknown, route: string, api?: string): ApiError => {
-    const e = toApiError(err, route, api);
-    const transport = unreachableIn(e);
-    // A page that stalls or a connection cut mid-answer fails that collector only: other pages answer.
-    if (transport && isEndpointWide(transport.failure)) unreachable ??= transport;
-    return e;
-  };
-
   const malformed = (route: string, api: string, error: z.ZodError) => {
     const issue = error.issues[0];
     const at = issue?.path.length ? issue.path.join('.') : '(root)';
@@ -477,9 +392,6 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     octokit,
     budget,
     auth: config.app ? 'app' : 'token',
-    get unreachable() {
-      return unreachable;
-    },
     async *list<T>(
       route: string,
       params: Record<string, unknown>,
@@ -534,7 +446,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
           }
         }
       } catch (err) {
-        throw failure(err, route);
+        throw toApiError(err, route);
       }
     },
     async get<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -544,7 +456,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         if (!parsed.success) throw malformed(route, 'GitHub REST', parsed.error);
         return parsed.data;
       } catch (err) {
-        throw failure(err, route);
+        throw toApiError(err, route);
       }
     },
     async graphql<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>) {
@@ -563,9 +475,9 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
           }
           data = e.data;
           errors = e.errors ?? [];
-          if (data == null) throw failure(err, route, 'GitHub GraphQL');
+          if (data == null) throw toApiError(err, route, 'GitHub GraphQL');
         } else {
-          throw failure(err, route, 'GitHub GraphQL');
+          throw toApiError(err, route, 'GitHub GraphQL');
         }
       }
       const parsed = schema.safeParse(data);

@@ -110,7 +110,9 @@ describe('github config section', () => {
       'outside-collaborators',
       'repo-webhooks',
     ]);
-    for (const c of github.collectors) expect(c.requires).toMatch(/: (read|write)/);
+    for (const c of github.collectors) {
+      for (const p of c.permissions) expect(p, c.name).toMatch(/: (read|write)/);
+    }
     expect(github.tenantOf(GithubConfig.parse({ org: 'acme', app }))).toBe('acme');
   });
 });

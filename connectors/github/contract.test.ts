@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { scanTenant } from '../../src/connector/runner.js';
 import type { ModelRecordInput } from '../../src/model/record.js';
 import { graphqlDataProblems } from '../../test/conformance/github-graphql.js';
 import { type PublishedExample, publishedExample } from '../../test/conformance/github-openapi.js';
 import { createTestContext } from '../../test/support/connector-context.js';
 import type { GithubClient } from './client.js';
 import { GithubConfig } from './config.js';
-import github, { GITHUB_COLLECTORS } from './index.js';
+import github from './index.js';
 import { RateBudget } from './rate-budget.js';
-import { type GithubScan, MemberDirectory } from './scan-context.js';
+import type { GithubSession } from './session.js';
 
 /**
  * Contract tests: the example responses GitHub publishes in its OpenAPI description (npm
@@ -75,7 +76,6 @@ function exampleClient(served: Served[], graphqlChecks: Array<Promise<unknown[]>
     octokit: undefined as never,
     budget: new RateBudget({ reserve: 0, maxWaitMs: 0, now: () => new Date(), sleep: async () => {} }),
     auth: 'app',
-    unreachable: null,
     async *list<T>(route: string, _params: Record<string, unknown>, item: z.ZodType<T>) {
       const { value } = exampleFor(route);
       // Octokit's paginate unwraps `{total_count, installations}` the same way.
@@ -121,20 +121,15 @@ describe('GitHub connector on the example responses GitHub publishes', async () 
   });
   const served: Served[] = [];
   const graphqlChecks: Array<Promise<unknown[]>> = [];
-  const scan: GithubScan = {
+  const session: GithubSession = {
     config,
-    ctx,
     client: exampleClient(served, graphqlChecks),
     tenant: { id: config.org, name: config.org },
     web: 'https://github.com',
-    members: new MemberDirectory(),
-    repositories: null,
-    repositoriesError: null,
   };
+  // The connector's collectors, run by the engine's runner on a session that answers with the examples.
   const records: ModelRecordInput[] = [];
-  for (const collector of GITHUB_COLLECTORS) {
-    for await (const r of collector.collect(scan)) records.push(r);
-  }
+  for await (const r of scanTenant({ ...github, connect: async () => session }, config, ctx)) records.push(r);
   const identity = (kind: string, nativeId: string) =>
     records.find((r) => r.type === 'identity' && r.kind === kind && r.nativeId === nativeId) as
       | (ModelRecordInput & Record<string, unknown>)

@@ -64,6 +64,8 @@ export async function emulatedGithub(
       });
       const scanCtx = opts.signal ? { ...ctx, signal: opts.signal } : ctx;
       const { records, coverage } = await collectScan(github, parsed, scanCtx);
+      // A configuration problem stops the scan, as the engine does (src/scan/run-scan.ts).
+      if (scanCtx.coverage.fatal) throw scanCtx.coverage.fatal;
       return { records, coverage, ctx: scanCtx };
     },
     stop: () => emu.stop(),

@@ -1,28 +1,28 @@
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import { ApiError } from '../../../src/errors.js';
 import type { Json } from '../../../src/model/common.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
+import { chunks, settleNotFound } from '../child-lists.js';
+import { ownersOf, person, type RecordScope, recordBase, scopeOf, ts, usage } from '../records.js';
 import { deployKeyRisk } from '../risk.js';
-import {
-  childListNotFound,
-  chunks,
-  type GithubCollector,
-  type GithubScan,
-  ownersOf,
-  person,
-  recordBase,
-  repositoriesGone,
-  requireRepositories,
-  ts,
-  usage,
-} from '../scan-context.js';
 import {
   type DeployKey,
   DeployKeyCounts,
   DeployKey as DeployKeySchema,
   type MinimalRepository,
 } from '../schema.js';
+import type { GithubSession } from '../session.js';
+import { members } from './members.js';
+import { repositories } from './repositories.js';
 
 const NAME = 'deploy-keys';
+
+/** A repository and its deploy keys. */
+export interface RepositoryKeys {
+  repo: MinimalRepository;
+  keys: DeployKey[];
+}
 
 /**
  * Which repositories have deploy keys: one GraphQL query per batch of repositories, asking only for
@@ -30,11 +30,13 @@ const NAME = 'deploy-keys';
  * themselves come from REST, but only for the (usually few) repositories that have any: requests
  * ≈ N/batch + K instead of N for N repositories of which K have keys.
  */
-export async function repositoriesWithKeys(
-  scan: GithubScan,
-  repos: MinimalRepository[],
+async function repositoriesWithKeys(
+  session: GithubSession,
+  run: { name: string; ctx: ConnectorContext },
+  repos: readonly MinimalRepository[],
 ): Promise<MinimalRepository[]> {
-  const { client, config, ctx } = scan;
+  const { client, config } = session;
+  const { ctx } = run;
   const batches = chunks(repos, config.graphqlBatchSize);
   if (!client.budget.affords('graphql', batches.length)) {
     throw client.budget.exhausted('graphql', { method: 'POST', path: '/graphql' }, undefined, batches.length);
@@ -87,38 +89,96 @@ export async function repositoriesWithKeys(
     ),
   );
   ctx.progress.done('github: deploy keys');
-  const api = {
-    method: 'POST',
-    path: '/graphql repository.deployKeys',
-    requiredPermission: 'administration=read',
-  };
-  const gone = await repositoriesGone(scan, missing, api);
-  const present = missing.filter((r) => !gone.has(r.full_name));
-  if (present.length > 0) throw childListNotFound(api, present, 'deploy keys', 'GitHub GraphQL');
-  noteGone(scan, gone);
+  await settleNotFound(
+    session,
+    run,
+    missing,
+    { method: 'POST', path: '/graphql repository.deployKeys', requiredPermission: 'administration=read' },
+    'deploy keys',
+    'GitHub GraphQL',
+  );
   return repos.filter((r) => withKeys.has(r.full_name));
 }
 
-function noteGone(scan: GithubScan, gone: ReadonlySet<string>): void {
-  if (gone.size === 0) return;
-  scan.ctx.coverage.note(
-    NAME,
-    `${gone.size} repositories were deleted while scanning (no longer found): ${[...gone].slice(0, 5).join(', ')}`,
-  );
+/** Each deploy key as an identity, its grant on the repository, and the key as a credential. */
+export function* deployKeyRecords(
+  perRepo: readonly RepositoryKeys[],
+  scope: RecordScope,
+): Generator<ModelRecordInput> {
+  const base = recordBase(scope, NAME);
+  for (const { repo, keys } of perRepo) {
+    for (const k of keys) {
+      const identity = { kind: 'deploy-key', nativeId: `${repo.full_name}#${k.id}` };
+      const lastUsed = usage(k.last_used, 'github:deploy_key.last_used');
+      const enabled = k.enabled ?? true;
+      yield {
+        type: 'identity',
+        ...base,
+        ...identity,
+        displayName: k.title,
+        // Whoever holds the private key is not recorded anywhere.
+        origin: 'unknown',
+        createdAt: ts(k.created_at),
+        enabled,
+        lastUsed,
+        ...ownersOf(scope, k.added_by ? [k.added_by] : []),
+        manageUrl: `${scope.web}/${repo.full_name}/settings/keys`,
+        attributes: {
+          repository: repo.full_name,
+          readOnly: k.read_only,
+          verified: k.verified,
+          addedBy: k.added_by ?? null,
+        },
+        raw: k as unknown as Json,
+      };
+      yield {
+        type: 'grant',
+        ...base,
+        identity,
+        permission: {
+          id: 'deploy-key',
+          name: 'deploy key',
+          nativeLevel: `read_only=${k.read_only}`,
+          access: k.read_only ? 'read' : 'write',
+        },
+        target: { breadth: 'resource', type: 'repository', id: repo.full_name, label: repo.full_name },
+        grantedVia: 'key',
+        grantedBy: k.added_by ? person(scope, k.added_by) : null,
+        grantedAt: ts(k.created_at),
+        risk: deployKeyRisk(k.read_only),
+      };
+      yield {
+        type: 'credential',
+        ...base,
+        identity,
+        credentialType: 'deploy-key',
+        nativeId: String(k.id),
+        displayName: k.title,
+        createdAt: ts(k.created_at),
+        // Deploy keys never expire.
+        expiresAt: null,
+        lastUsed,
+        enabled,
+      };
+    }
+  }
 }
 
 /**
  * Deploy keys on every repository: read-only or write, last used, who added it and whether they
  * are still a member.
  */
-export const deployKeys: GithubCollector = {
+export const deployKeys = defineCollector<GithubSession, RepositoryKeys[]>({
   name: NAME,
   description: 'Deploy keys on every repository (read-only or write, last used, added by, still a member)',
-  requires: 'Repository permission "Administration: read"',
-  async *collect(scan: GithubScan): AsyncGenerator<ModelRecordInput> {
-    const { client, ctx, web } = scan;
-    const repos = requireRepositories(scan);
-    const candidates = await repositoriesWithKeys(scan, repos);
+  permissions: ['Repository permission "Administration: read"'],
+  dependsOn: [repositories.name],
+  enrichedBy: [members.name],
+  async fetch(session, run) {
+    const { client } = session;
+    const { ctx } = run;
+    const repos = run.input(repositories);
+    const candidates = await repositoriesWithKeys(session, run, repos);
     if (!client.budget.affords('core', candidates.length)) {
       throw client.budget.exhausted(
         'core',
@@ -152,73 +212,15 @@ export const deployKeys: GithubCollector = {
         }),
       ),
     );
-    const api = {
-      method: 'GET',
-      path: '/repos/{owner}/{repo}/keys',
-      requiredPermission: 'administration=read',
-    };
-    const gone = await repositoriesGone(scan, notFound, api);
-    const present = notFound.filter((r) => !gone.has(r.full_name));
-    if (present.length > 0) throw childListNotFound(api, present, 'deploy keys');
-    noteGone(scan, gone);
-    const keysByRepo = listed.filter((x) => x !== null);
+    await settleNotFound(
+      session,
+      run,
+      notFound,
+      { method: 'GET', path: '/repos/{owner}/{repo}/keys', requiredPermission: 'administration=read' },
+      'deploy keys',
+    );
     ctx.coverage.note(NAME, `${repos.length} repositories checked, ${candidates.length} with deploy keys`);
-    const base = recordBase(scan, NAME);
-    for (const { repo, keys } of keysByRepo) {
-      for (const k of keys) {
-        const identity = { kind: 'deploy-key', nativeId: `${repo.full_name}#${k.id}` };
-        const lastUsed = usage(k.last_used, 'github:deploy_key.last_used');
-        const enabled = k.enabled ?? true;
-        yield {
-          type: 'identity',
-          ...base,
-          ...identity,
-          displayName: k.title,
-          // Whoever holds the private key is not recorded anywhere.
-          origin: 'unknown',
-          createdAt: ts(k.created_at),
-          enabled,
-          lastUsed,
-          ...ownersOf(scan, k.added_by ? [k.added_by] : []),
-          manageUrl: `${web}/${repo.full_name}/settings/keys`,
-          attributes: {
-            repository: repo.full_name,
-            readOnly: k.read_only,
-            verified: k.verified,
-            addedBy: k.added_by ?? null,
-          },
-          raw: k as unknown as Json,
-        };
-        yield {
-          type: 'grant',
-          ...base,
-          identity,
-          permission: {
-            id: 'deploy-key',
-            name: 'deploy key',
-            nativeLevel: `read_only=${k.read_only}`,
-            access: k.read_only ? 'read' : 'write',
-          },
-          target: { breadth: 'resource', type: 'repository', id: repo.full_name, label: repo.full_name },
-          grantedVia: 'key',
-          grantedBy: k.added_by ? person(scan, k.added_by) : null,
-          grantedAt: ts(k.created_at),
-          risk: deployKeyRisk(k.read_only),
-        };
-        yield {
-          type: 'credential',
-          ...base,
-          identity,
-          credentialType: 'deploy-key',
-          nativeId: String(k.id),
-          displayName: k.title,
-          createdAt: ts(k.created_at),
-          // Deploy keys never expire.
-          expiresAt: null,
-          lastUsed,
-          enabled,
-        };
-      }
-    }
+    return listed.filter((x) => x !== null);
   },
-};
+  transform: (perRepo, session, run) => deployKeyRecords(perRepo, scopeOf(session, run.optional(members))),
+});

@@ -1,8 +1,10 @@
+import type { CollectorRun } from '../../../src/connector/collector.js';
+import { defineCollector, PartialFailure } from '../../../src/connector/collector.js';
+import type { PreviousSnapshot } from '../../../src/connector/context.js';
 import { describeError } from '../../../src/errors.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
-import type { ModelRecordInput } from '../../../src/model/record.js';
-import { type GithubCollector, type GithubScan, withoutRecords } from '../scan-context.js';
 import { SimpleUser } from '../schema.js';
+import type { GithubSession } from '../session.js';
 
 const NAME = 'members';
 
@@ -16,43 +18,87 @@ const JUDGED_KINDS = [
 ];
 
 /**
- * Org members and owners. Emits no records: it tells the other collectors whether a PAT owner, a
- * deploy key's creator or a declared app owner is still in the organisation. If the list cannot be
- * read, the previous scan's view of those people is carried over (see `carryOverMembership`).
+ * Org membership, which owners are judged against (still a member or not). If the member list could
+ * not be read completely, logins it did not list are judged by what the previous scan knew
+ * (`carryOver`), else unknown (null), never "inactive"; either way they count as not verified this time.
  */
-export const members: GithubCollector = {
+export class MemberDirectory {
+  private readonly members = new Map<string, { login: string; id: number; role: 'admin' | 'member' }>();
+  private readonly carried = new Map<string, boolean>();
+  /** Whether the member list was read completely; if not, activity is unknown (null), never "inactive". */
+  complete = false;
+
+  add(login: string, id: number, role: 'admin' | 'member'): void {
+    const key = login.toLowerCase();
+    const known = this.members.get(key);
+    if (!known || role === 'admin') this.members.set(key, { login, id, role });
+  }
+
+  /** Last known membership from the previous scan, used only while the member list is incomplete. */
+  carryOver(login: string, active: boolean): void {
+    this.carried.set(login.toLowerCase(), active);
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** true = member, false = not a member (left, or never was), null = cannot tell. */
+  isActive(login: string): boolean | null {
+    if (this.members.has(login.toLowerCase())) return true;
+    if (this.complete) return false;
+    return this.carried.get(login.toLowerCase()) ?? null;
+  }
+
+  /** Whether this scan's member list says for itself whether `login` is a member. */
+  verified(login: string): boolean {
+    return this.complete || this.members.has(login.toLowerCase());
+  }
+
+  role(login: string): 'admin' | 'member' | null {
+    return this.members.get(login.toLowerCase())?.role ?? null;
+  }
+}
+
+/**
+ * Org members and owners. Emits no records: its directory tells the other collectors (`enrichedBy`)
+ * whether a PAT owner, a deploy key's creator or a declared app owner is still in the organisation.
+ * If the list cannot be read, the collector fails but hands on what it read, with the previous scan's
+ * view of everyone else carried over (see `carryOverMembership`).
+ */
+export const members = defineCollector<GithubSession, MemberDirectory>({
   name: NAME,
   description: 'Organisation members and owners (to judge whether owners are still active)',
-  requires: 'Organization permission "Members: read"',
-  collect: (scan: GithubScan): AsyncGenerator<ModelRecordInput> =>
-    withoutRecords(async () => {
-      const { client, config, members: dir, ctx } = scan;
-      try {
-        let owners = 0;
-        for await (const u of client.list(
-          'GET /orgs/{org}/members',
-          { org: config.org, role: 'admin' },
-          SimpleUser,
-        )) {
-          dir.add(u.login, u.id, 'admin');
-          owners += 1;
-        }
-        for await (const u of client.list(
-          'GET /orgs/{org}/members',
-          { org: config.org, role: 'member' },
-          SimpleUser,
-        )) {
-          dir.add(u.login, u.id, 'member');
-        }
-        dir.complete = true;
-        ctx.coverage.countItems(NAME, dir.size);
-        ctx.coverage.note(NAME, `${dir.size} members, ${owners} of them owners`);
-      } catch (err) {
-        await carryOverMembership(scan);
-        throw err;
+  permissions: ['Organization permission "Members: read"'],
+  async fetch({ client, config }, run) {
+    const dir = new MemberDirectory();
+    try {
+      let owners = 0;
+      for await (const u of client.list(
+        'GET /orgs/{org}/members',
+        { org: config.org, role: 'admin' },
+        SimpleUser,
+      )) {
+        dir.add(u.login, u.id, 'admin');
+        owners += 1;
       }
-    }),
-};
+      for await (const u of client.list(
+        'GET /orgs/{org}/members',
+        { org: config.org, role: 'member' },
+        SimpleUser,
+      )) {
+        dir.add(u.login, u.id, 'member');
+      }
+      dir.complete = true;
+      run.ctx.coverage.countItems(NAME, dir.size);
+      run.ctx.coverage.note(NAME, `${dir.size} members, ${owners} of them owners`);
+      return dir;
+    } catch (err) {
+      await carryOverMembership(dir, run);
+      throw new PartialFailure(err, dir);
+    }
+  },
+});
 
 /**
  * Without a complete member list, whether someone is still a member is taken from the previous scan
@@ -60,8 +106,8 @@ export const members: GithubCollector = {
  * every grant made for a member (active true → null) nor drops what it knew about people who left.
  * Identities judged this way are marked `ownersKnown: false`: not verified this time.
  */
-async function carryOverMembership(scan: GithubScan): Promise<void> {
-  const { ctx, members: dir } = scan;
+async function carryOverMembership(dir: MemberDirectory, run: CollectorRun): Promise<void> {
+  const { ctx } = run;
   const { previous } = ctx;
   if (previous.scanId === null) {
     ctx.coverage.note(
@@ -70,22 +116,9 @@ async function carryOverMembership(scan: GithubScan): Promise<void> {
     );
     return;
   }
-  const known = new Map<string, boolean | null>();
-  const remember = (p: PrincipalRef | null | undefined) => {
-    if (p?.type !== 'user' || typeof p.active !== 'boolean') return;
-    const key = p.id.toLowerCase();
-    const seen = known.get(key);
-    // Records of one scan agree; if they ever do not, the login stays unknown.
-    known.set(key, seen === undefined || seen === p.active ? p.active : null);
-  };
+  let known: Map<string, boolean | null>;
   try {
-    for await (const bundle of previous.bundles({ kinds: JUDGED_KINDS })) {
-      for (const owner of bundle.identity?.owners ?? []) remember(owner);
-      for (const g of bundle.grants) {
-        remember(g.principal);
-        remember(g.grantedBy);
-      }
-    }
+    known = await membershipIn(previous);
   } catch (err) {
     ctx.logger.warn('github: could not read the previous scan for membership', { error: describeError(err) });
     ctx.coverage.note(
@@ -105,4 +138,24 @@ async function carryOverMembership(scan: GithubScan): Promise<void> {
     `membership of ${carried} user${carried === 1 ? '' : 's'} carried over from scan #${previous.scanId}` +
       `${previous.scannedAt ? ` (${previous.scannedAt})` : ''}; owners not verified this time are marked unknown`,
   );
+}
+
+/** What a previous scan said of each person's membership (null where its records disagree). */
+async function membershipIn(previous: PreviousSnapshot): Promise<Map<string, boolean | null>> {
+  const known = new Map<string, boolean | null>();
+  const remember = (p: PrincipalRef | null | undefined) => {
+    if (p?.type !== 'user' || typeof p.active !== 'boolean') return;
+    const key = p.id.toLowerCase();
+    const seen = known.get(key);
+    // Records of one scan agree; if they ever do not, the login stays unknown.
+    known.set(key, seen === undefined || seen === p.active ? p.active : null);
+  };
+  for await (const bundle of previous.bundles({ kinds: JUDGED_KINDS })) {
+    for (const owner of bundle.identity?.owners ?? []) remember(owner);
+    for (const g of bundle.grants) {
+      remember(g.principal);
+      remember(g.grantedBy);
+    }
+  }
+  return known;
 }

@@ -1,40 +1,98 @@
+import { defineCollector } from '../../../src/connector/collector.js';
 import { ApiError } from '../../../src/errors.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
+import { chunks, settleNotFound } from '../child-lists.js';
+import { type RecordScope, recordBase, scopeOf } from '../records.js';
 import { collaboratorRisk } from '../risk.js';
-import {
-  childListNotFound,
-  chunks,
-  type GithubCollector,
-  type GithubScan,
-  recordBase,
-  repositoriesGone,
-  requireRepositories,
-} from '../scan-context.js';
 import { OutsideCollaboratorBatch, SimpleUser } from '../schema.js';
+import type { GithubSession } from '../session.js';
+import { repositories } from './repositories.js';
 
 const NAME = 'outside-collaborators';
 
-type Role = 'ADMIN' | 'MAINTAIN' | 'WRITE' | 'TRIAGE' | 'READ';
+export type RepositoryRole = 'ADMIN' | 'MAINTAIN' | 'WRITE' | 'TRIAGE' | 'READ';
 const STRONG: Record<string, 'admin' | 'maintain' | 'write'> = {
   ADMIN: 'admin',
   MAINTAIN: 'maintain',
   WRITE: 'write',
 };
 
+/** What was read: who the org lists as outside collaborators, and each one's role per repository. */
+export interface OutsideAccess {
+  /** Logins the org lists as outside collaborators. */
+  listed: string[];
+  /** Login → the repositories an outside collaborator can reach, with the role on each. */
+  access: Map<string, Array<{ repo: string; role: RepositoryRole }>>;
+}
+
 const FIELDS =
   'nameWithOwner collaborators(affiliation: OUTSIDE, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { permission node { login databaseId } } }';
+
+/** Logins with read or triage access only: not inventoried (they cannot change anything). */
+function readOnlyLogins(access: OutsideAccess['access']): string[] {
+  return [...access].filter(([, grants]) => !grants.some((g) => STRONG[g.role])).map(([login]) => login);
+}
+
+/**
+ * Each outside collaborator with admin, maintain or write access somewhere as an identity, with one
+ * grant per repository where they have it.
+ */
+export function* outsideCollaboratorRecords(
+  found: OutsideAccess,
+  scope: RecordScope,
+): Generator<ModelRecordInput> {
+  const base = recordBase(scope, NAME);
+  const listed = new Set(found.listed);
+  for (const [login, grants] of [...found.access.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const strong = grants.filter((g) => STRONG[g.role]);
+    if (strong.length === 0) continue;
+    const identity = { kind: 'outside-collaborator', nativeId: login };
+    yield {
+      type: 'identity',
+      ...base,
+      ...identity,
+      displayName: login,
+      origin: 'third-party',
+      lastUsed: null,
+      manageUrl: `${scope.web}/orgs/${scope.org}/outside-collaborators`,
+      attributes: {
+        listedAsOutsideCollaborator: listed.has(login),
+        repositories: grants.map((g) => `${g.repo}:${g.role.toLowerCase()}`).sort(),
+      },
+    };
+    for (const g of strong) {
+      const role = STRONG[g.role]!;
+      yield {
+        type: 'grant',
+        ...base,
+        identity,
+        permission: {
+          id: 'repository-role',
+          name: 'repository role',
+          nativeLevel: role,
+          access: role === 'admin' ? 'admin' : 'write',
+        },
+        target: { breadth: 'resource', type: 'repository', id: g.repo, label: g.repo },
+        grantedVia: 'collaboration',
+        risk: collaboratorRisk(role),
+      };
+    }
+  }
+}
 
 /**
  * Outside collaborators with admin, maintain or write access. The org lists outside collaborators
  * in one call; only if there are any does the collector look at repositories, in GraphQL batches
  * (`repository.collaborators(affiliation: OUTSIDE)` with each one's role), not one call per repo.
  */
-export const outsideCollaborators: GithubCollector = {
+export const outsideCollaborators = defineCollector<GithubSession, OutsideAccess>({
   name: NAME,
   description: 'Outside collaborators with admin or write access to repositories',
-  requires: 'Organization permission "Members: read"; repository permission "Metadata: read"',
-  async *collect(scan: GithubScan): AsyncGenerator<ModelRecordInput> {
-    const { client, config, ctx, web } = scan;
+  permissions: ['Organization permission "Members: read"', 'Repository permission "Metadata: read"'],
+  dependsOn: [repositories.name],
+  async fetch(session, run) {
+    const { client, config } = session;
+    const { ctx } = run;
     const outside = new Set<string>();
     for await (const u of client.list(
       'GET /orgs/{org}/outside_collaborators',
@@ -43,11 +101,12 @@ export const outsideCollaborators: GithubCollector = {
     )) {
       outside.add(u.login);
     }
+    const access: OutsideAccess['access'] = new Map();
     if (outside.size === 0) {
       ctx.coverage.note(NAME, 'no outside collaborators');
-      return;
+      return { listed: [], access };
     }
-    const repos = requireRepositories(scan);
+    const repos = run.input(repositories);
     const batches = chunks(repos, config.graphqlBatchSize);
     if (!client.budget.affords('graphql', batches.length)) {
       throw client.budget.exhausted(
@@ -57,9 +116,8 @@ export const outsideCollaborators: GithubCollector = {
         batches.length,
       );
     }
-    const access = new Map<string, Array<{ repo: string; role: Role }>>();
     const notFound = new Set<string>();
-    const record = (login: string, repo: string, role: Role) => {
+    const record = (login: string, repo: string, role: RepositoryRole) => {
       const list = access.get(login) ?? [];
       list.push({ repo, role });
       access.set(login, list);
@@ -106,71 +164,25 @@ export const outsideCollaborators: GithubCollector = {
       );
       pending = next.flat();
     }
-    const api = {
-      method: 'POST',
-      path: '/graphql repository.collaborators',
-      requiredPermission: 'metadata=read',
-    };
-    const missing = repos.filter((r) => notFound.has(r.name));
-    const gone = await repositoriesGone(scan, missing, api);
-    const present = missing.filter((r) => !gone.has(r.full_name));
-    if (present.length > 0) throw childListNotFound(api, present, 'outside collaborators', 'GitHub GraphQL');
-    if (gone.size > 0) {
-      // Collaborators read from earlier pages of a repository deleted since go with it.
-      for (const [login, list] of access) {
-        const kept = list.filter((g) => !gone.has(g.repo));
-        if (kept.length > 0) access.set(login, kept);
-        else access.delete(login);
-      }
-      ctx.coverage.note(
-        NAME,
-        `${gone.size} repositories were deleted while scanning (no longer found): ${[...gone].slice(0, 5).join(', ')}`,
-      );
-    }
-
-    const base = recordBase(scan, NAME);
-    let readOnly = 0;
-    for (const [login, grants] of [...access.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const strong = grants.filter((g) => STRONG[g.role]);
-      if (strong.length === 0) {
-        readOnly += 1;
-        continue;
-      }
-      const identity = { kind: 'outside-collaborator', nativeId: login };
-      yield {
-        type: 'identity',
-        ...base,
-        ...identity,
-        displayName: login,
-        origin: 'third-party',
-        lastUsed: null,
-        manageUrl: `${web}/orgs/${config.org}/outside-collaborators`,
-        attributes: {
-          listedAsOutsideCollaborator: outside.has(login),
-          repositories: grants.map((g) => `${g.repo}:${g.role.toLowerCase()}`).sort(),
-        },
-      };
-      for (const g of strong) {
-        const role = STRONG[g.role]!;
-        yield {
-          type: 'grant',
-          ...base,
-          identity,
-          permission: {
-            id: 'repository-role',
-            name: 'repository role',
-            nativeLevel: role,
-            access: role === 'admin' ? 'admin' : 'write',
-          },
-          target: { breadth: 'resource', type: 'repository', id: g.repo, label: g.repo },
-          grantedVia: 'collaboration',
-          risk: collaboratorRisk(role),
-        };
-      }
+    const gone = await settleNotFound(
+      session,
+      run,
+      repos.filter((r) => notFound.has(r.name)),
+      { method: 'POST', path: '/graphql repository.collaborators', requiredPermission: 'metadata=read' },
+      'outside collaborators',
+      'GitHub GraphQL',
+    );
+    // Collaborators read from earlier pages of a repository deleted since go with it.
+    for (const [login, list] of access) {
+      const kept = list.filter((g) => !gone.has(g.repo));
+      if (kept.length > 0) access.set(login, kept);
+      else access.delete(login);
     }
     ctx.coverage.note(
       NAME,
-      `${outside.size} outside collaborators; ${readOnly} with read or triage access only (not listed)`,
+      `${outside.size} outside collaborators; ${readOnlyLogins(access).length} with read or triage access only (not listed)`,
     );
+    return { listed: [...outside], access };
   },
-};
+  transform: (found, session) => outsideCollaboratorRecords(found, scopeOf(session)),
+});

@@ -1,37 +1,35 @@
-import type { ModelRecordInput } from '../../../src/model/record.js';
-import { type GithubCollector, type GithubScan, withoutRecords } from '../scan-context.js';
+import { defineCollector } from '../../../src/connector/collector.js';
 import { type MinimalRepository, MinimalRepository as RepoSchema } from '../schema.js';
+import type { GithubSession } from '../session.js';
+
+const NAME = 'repositories';
 
 /**
  * The org's repositories. Emits no records: deploy keys, repository webhooks and outside
- * collaborators are found per repository, and they read this list (listed once, 100 per page).
+ * collaborators are found per repository, and they read this list (`dependsOn`), listed once,
+ * 100 per page.
  */
-export const repositories: GithubCollector = {
-  name: 'repositories',
+export const repositories = defineCollector<GithubSession, MinimalRepository[]>({
+  name: NAME,
   description: 'Repository list (for deploy keys, repository webhooks and outside collaborators)',
-  requires: 'Repository permission "Metadata: read"',
-  collect: (scan: GithubScan): AsyncGenerator<ModelRecordInput> =>
-    withoutRecords(async () => {
-      const { client, config, ctx } = scan;
-      const repos: MinimalRepository[] = [];
-      ctx.progress.start('github: repositories');
-      try {
-        for await (const r of client.list(
-          'GET /orgs/{org}/repos',
-          { org: config.org, type: 'all' },
-          RepoSchema,
-        )) {
-          repos.push(r);
-          ctx.progress.tick('github: repositories');
-        }
-      } catch (err) {
-        scan.repositoriesError = err;
-        throw err;
-      } finally {
-        ctx.progress.done('github: repositories');
+  permissions: ['Repository permission "Metadata: read"'],
+  async fetch({ client, config }, { ctx }) {
+    const repos: MinimalRepository[] = [];
+    ctx.progress.start('github: repositories');
+    try {
+      for await (const r of client.list(
+        'GET /orgs/{org}/repos',
+        { org: config.org, type: 'all' },
+        RepoSchema,
+      )) {
+        repos.push(r);
+        ctx.progress.tick('github: repositories');
       }
-      scan.repositories = repos;
-      ctx.coverage.countItems('repositories', repos.length);
-      ctx.coverage.note('repositories', `${repos.length} repositories`);
-    }),
-};
+    } finally {
+      ctx.progress.done('github: repositories');
+    }
+    ctx.coverage.countItems(NAME, repos.length);
+    ctx.coverage.note(NAME, `${repos.length} repositories`);
+    return repos;
+  },
+});

@@ -1,0 +1,92 @@
+import { defineCollector } from '../../../src/connector/collector.js';
+import { ApiError } from '../../../src/errors.js';
+import type { ModelRecordInput } from '../../../src/model/record.js';
+import { settleNotFound } from '../child-lists.js';
+import { hookRecords, type RecordScope, scopeOf } from '../records.js';
+import { type Hook, Hook as HookSchema, type MinimalRepository } from '../schema.js';
+import type { GithubSession } from '../session.js';
+import { repositories } from './repositories.js';
+
+const NAME = 'repo-webhooks';
+
+/** A repository and its webhooks. */
+export interface RepositoryHooks {
+  repo: MinimalRepository;
+  hooks: Hook[];
+}
+
+/** Each repository webhook as an identity with one grant per event, reaching its repository. */
+export function* repoWebhookRecords(
+  perRepo: readonly RepositoryHooks[],
+  scope: RecordScope,
+): Generator<ModelRecordInput> {
+  for (const { repo, hooks } of perRepo) {
+    for (const hook of hooks) {
+      yield* hookRecords(scope, NAME, hook, {
+        nativeId: `${repo.full_name}#${hook.id}`,
+        manageUrl: `${scope.web}/${repo.full_name}/settings/hooks/${hook.id}`,
+        target: { breadth: 'resource', type: 'repository', id: repo.full_name },
+      });
+    }
+  }
+}
+
+/**
+ * Repository webhooks. GitHub has no bulk or GraphQL view of webhooks, so this is one REST call per
+ * repository; it runs last and checks the rate budget before it starts.
+ */
+export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
+  name: NAME,
+  description: 'Repository webhooks (target host, events, active, insecure SSL); one request per repository',
+  permissions: ['Repository permission "Webhooks: read"'],
+  dependsOn: [repositories.name],
+  async fetch(session, run) {
+    const { client } = session;
+    const { ctx } = run;
+    const repos = run.input(repositories);
+    if (!client.budget.affords('core', repos.length)) {
+      throw client.budget.exhausted(
+        'core',
+        { method: 'GET', path: '/repos/{owner}/{repo}/hooks' },
+        undefined,
+        repos.length,
+      );
+    }
+    ctx.progress.start('github: repository webhooks', repos.length);
+    const notFound: MinimalRepository[] = [];
+    const listed = await Promise.all(
+      repos.map((repo) =>
+        ctx.limit(async () => {
+          const hooks: Hook[] = [];
+          try {
+            for await (const h of client.list(
+              'GET /repos/{owner}/{repo}/hooks',
+              { owner: repo.owner.login, repo: repo.name },
+              HookSchema,
+            )) {
+              hooks.push(h);
+            }
+          } catch (err) {
+            // A 404 is not "no hooks": the repository may be gone, or the app may lack a permission.
+            if (!(err instanceof ApiError && err.status === 404)) throw err;
+            notFound.push(repo);
+            return null;
+          } finally {
+            ctx.progress.tick('github: repository webhooks');
+          }
+          return { repo, hooks };
+        }),
+      ),
+    );
+    ctx.progress.done('github: repository webhooks');
+    await settleNotFound(
+      session,
+      run,
+      notFound,
+      { method: 'GET', path: '/repos/{owner}/{repo}/hooks', requiredPermission: 'repository_hooks=read' },
+      'webhooks',
+    );
+    return listed.filter((x) => x !== null);
+  },
+  transform: (perRepo, session) => repoWebhookRecords(perRepo, scopeOf(session)),
+});
