@@ -6,8 +6,8 @@ import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { Identity } from '../../src/model/index.js';
+import { ownedByOnly, tokenRoles } from './auth.js';
 import connector, { Microsoft365Config } from './index.js';
-import { ownedByOnly, tokenRoles } from './token-roles.js';
 
 /**
  * Readings of Graph that its documents leave open, and what the connector does under each:

@@ -1,14 +1,55 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { CredentialInput } from '../../../src/model/credential.js';
-import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
+import { select } from '../client.js';
+import { timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, type ServicePrincipal } from '../schema.js';
+import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
 
-export const applicationCredentialsCollector: CollectorDescriptor = {
-  name: COLLECTORS.applicationCredentials,
+const NAME = 'application-credentials';
+
+/**
+ * The application list, or why it could not be read. The owners collector needs the list when there is
+ * one and goes on without it when there is not (the owners of the tenant's own apps are then unknown),
+ * but the runner runs a dependent only after its dependency succeeded and has no "optional input" for
+ * `fetch`: so this collector's fetch hands a failed read on, and its transform fails the collector with
+ * that error.
+ */
+export type ApplicationList = { applications: Application[] } | { failed: unknown };
+
+/** Credentials are recorded on the service principal of their app, so they need the service principal list. */
+export const applicationCredentials = defineCollector<Session, ApplicationList>({
+  name: NAME,
   description:
     'Client secrets and certificates of the tenant’s own app registrations (start, end; no part of the secret)',
-  requires: 'Application.Read.All',
-};
+  permissions: ['Application.Read.All'],
+  dependsOn: ['service-principals'],
+  async fetch(s, run) {
+    try {
+      return { applications: await listApplications(s) };
+    } catch (failed) {
+      // An interrupt is not a failed read: the scan ends.
+      if (run.ctx.signal.aborted) throw failed;
+      return { failed };
+    }
+  },
+  transform(list, s, run) {
+    if ('failed' in list) {
+      markOwnedByOnly(s, run, false);
+      throw list.failed;
+    }
+    const { credentials, notes } = credentialRecords(
+      s.tenant,
+      list.applications,
+      run.input<ServicePrincipal[]>('service-principals'),
+    );
+    for (const note of notes) run.ctx.coverage.note(NAME, note);
+    // Marked here, not in fetch: an unavailable list would stop the owners collector, which an
+    // OwnedBy-only token still lets read what it reaches.
+    markOwnedByOnly(s, run, true);
+    return credentials;
+  },
+});
 
 /**
  * Entra stores "never expires" (an option of the classic portal and of the API) as an end date in
@@ -23,14 +64,14 @@ function expiry(end: string | null): { expiresAt: string | null; nominalExpiry: 
 }
 
 /** The tenant's app registrations with their credentials' metadata. */
-export async function listApplications(s: ScanContext): Promise<Application[]> {
+async function listApplications(s: Session): Promise<Application[]> {
   const out: Application[] = [];
   for await (const page of s.graph.list(
     `/applications?${select(APPLICATION_SELECT)}&$top=${s.config.pageSize}`,
     Application,
     {
       api: 'GET /applications',
-      requiredPermission: applicationCredentialsCollector.requires!,
+      requiredPermission: 'Application.Read.All',
     },
   )) {
     out.push(...page);
@@ -42,12 +83,11 @@ export async function listApplications(s: ScanContext): Promise<Application[]> {
  * One credential record per secret or certificate, on the service principal of the app (what the
  * findings name). `secretText`, `key` and `hint` are never kept: the schema drops them.
  */
-export function applicationCredentials(
-  s: ScanContext,
-  apps: Application[],
-  sps: ServicePrincipal[],
-): CredentialInput[] {
-  const name = COLLECTORS.applicationCredentials;
+export function credentialRecords(
+  tenant: Tenant,
+  apps: readonly Application[],
+  sps: readonly ServicePrincipal[],
+): { credentials: CredentialInput[]; notes: string[] } {
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
   const out: CredentialInput[] = [];
   let withoutSp = 0;
@@ -60,11 +100,11 @@ export function applicationCredentials(
     const common = {
       type: 'credential' as const,
       platform: PLATFORM,
-      tenant: s.tenant,
+      tenant,
       identity: { kind: 'service-principal', nativeId: sp.id },
       lastUsed: null,
       enabled: null,
-      collector: name,
+      collector: NAME,
     };
     for (const c of app.passwordCredentials) {
       if (!c.keyId) continue;
@@ -104,12 +144,11 @@ export function applicationCredentials(
       });
     }
   }
-  s.ctx.coverage.countItems(name, out.length);
-  if (withoutSp > 0) {
-    s.ctx.coverage.note(
-      name,
-      `${withoutSp} app registration(s) without a service principal in this tenant: credentials not attributed`,
-    );
-  }
-  return out;
+  const notes =
+    withoutSp > 0
+      ? [
+          `${withoutSp} app registration(s) without a service principal in this tenant: credentials not attributed`,
+        ]
+      : [];
+  return { credentials: out, notes };
 }
