@@ -7,6 +7,7 @@ import { timestamp } from '../records.js';
 import { ratePermission } from '../risk.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
 const NAME = 'app-role-assignments';
 
@@ -35,7 +36,7 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
   async fetch(s, run) {
     let read = false;
     try {
-      const out = await readAssignments(s, run.input<ServicePrincipal[]>('service-principals'));
+      const out = await readAssignments(s, run.input<AppDirectory>('service-principals').servicePrincipals);
       read = true;
       return out;
     } finally {
@@ -45,7 +46,7 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
   transform(assignments, s, run) {
     const { grants, notes } = applicationGrants(
       s.tenant,
-      run.input<ServicePrincipal[]>('service-principals'),
+      run.input<AppDirectory>('service-principals').servicePrincipals,
       assignments,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);

@@ -1,52 +1,37 @@
 import { defineCollector } from '../../../src/connector/collector.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { CredentialInput } from '../../../src/model/credential.js';
-import { select } from '../client.js';
 import { timestamp } from '../records.js';
-import { APPLICATION_SELECT, Application, type ServicePrincipal } from '../schema.js';
+import type { Application, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
 const NAME = 'application-credentials';
 
 /**
- * The application list, or why it could not be read. The owners collector needs the list when there is
- * one and goes on without it when there is not (the owners of the tenant's own apps are then unknown),
- * but the runner runs a dependent only after its dependency succeeded and has no "optional input" for
- * `fetch`: so this collector's fetch hands a failed read on, and its transform fails the collector with
- * that error.
+ * The credentials of the tenant's app registrations, recorded on the service principal of their app.
+ * The application list is read by the service-principals collector, at once with the service
+ * principals and counted for this one (see `AppDirectory`); this collector fails with its error.
  */
-export type ApplicationList = { applications: Application[] } | { failed: unknown };
-
-/** Credentials are recorded on the service principal of their app, so they need the service principal list. */
-export const applicationCredentials = defineCollector<Session, ApplicationList>({
+export const applicationCredentials = defineCollector<Session, Application[]>({
   name: NAME,
   description:
     'Client secrets and certificates of the tenant’s own app registrations (start, end; no part of the secret)',
   permissions: ['Application.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    try {
-      return { applications: await listApplications(s) };
-    } catch (failed) {
-      // An interrupt is not a failed read: the scan ends.
-      if (run.ctx.signal.aborted) throw failed;
-      return { failed };
-    }
+    const list = run.input<AppDirectory>('service-principals').applications;
+    markOwnedByOnly(s, run, 'applications' in list);
+    if ('failed' in list) throw list.failed;
+    return list.applications;
   },
-  transform(list, s, run) {
-    if ('failed' in list) {
-      markOwnedByOnly(s, run, false);
-      throw list.failed;
-    }
+  transform(applications, s, run) {
     const { credentials, notes } = credentialRecords(
       s.tenant,
-      list.applications,
-      run.input<ServicePrincipal[]>('service-principals'),
+      applications,
+      run.input<AppDirectory>('service-principals').servicePrincipals,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
-    // Marked here, not in fetch: an unavailable list would stop the owners collector, which an
-    // OwnedBy-only token still lets read what it reaches.
-    markOwnedByOnly(s, run, true);
     return credentials;
   },
 });
@@ -61,22 +46,6 @@ function expiry(end: string | null): { expiresAt: string | null; nominalExpiry: 
   const t = timestamp(end);
   if (t && Number(t.slice(0, 4)) >= NEVER_YEAR) return { expiresAt: null, nominalExpiry: t };
   return { expiresAt: t, nominalExpiry: null };
-}
-
-/** The tenant's app registrations with their credentials' metadata. */
-async function listApplications(s: Session): Promise<Application[]> {
-  const out: Application[] = [];
-  for await (const page of s.graph.list(
-    `/applications?${select(APPLICATION_SELECT)}&$top=${s.config.pageSize}`,
-    Application,
-    {
-      api: 'GET /applications',
-      requiredPermission: 'Application.Read.All',
-    },
-  )) {
-    out.push(...page);
-  }
-  return out;
 }
 
 /**

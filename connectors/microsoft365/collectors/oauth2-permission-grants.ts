@@ -13,6 +13,7 @@ import {
   type ServicePrincipal,
 } from '../schema.js';
 import { PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
 const NAME = 'oauth2-permission-grants';
 
@@ -46,7 +47,7 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   transform(read, s, run) {
     const { grants, notes } = delegatedGrants(
       s.tenant,
-      run.input<ServicePrincipal[]>('service-principals'),
+      run.input<AppDirectory>('service-principals').servicePrincipals,
       read,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);

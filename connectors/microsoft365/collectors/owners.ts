@@ -9,16 +9,13 @@ import {
   type ServicePrincipal,
 } from '../schema.js';
 import { markOwnedByOnly, type Session } from '../session.js';
-import type { ApplicationList } from './application-credentials.js';
-
-/** Owners per service principal object id. A service principal absent from it has unknown owners. */
-export type OwnersByServicePrincipal = ReadonlyMap<string, PrincipalRef[]>;
+import type { AppDirectory, OwnersByServicePrincipal } from './service-principals.js';
 
 /**
  * Owners. It emits no records of its own: the service principals' identities carry them
- * (`enrichedBy` there). It needs the application list (the owners of the tenant's own app
- * registrations are read per application object id), or to know that the list could not be read:
- * `application-credentials` hands on a failed read instead of failing before this collector runs.
+ * (`enrichedBy` there). It reads the application list with the service principals (the owners of the
+ * tenant's own app registrations are read per application object id) and goes on without it when it
+ * could not be read.
  */
 export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   name: 'owners',
@@ -26,16 +23,17 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
     'Owners of service principals and of the tenant’s own app registrations, with whether each owner is still enabled',
   // User.Read.All (or Directory.Read.All) only tells whether user owners are enabled.
   permissions: ['Application.Read.All', 'User.Read.All'],
-  dependsOn: ['service-principals', 'application-credentials'],
+  dependsOn: ['service-principals'],
   async fetch(s, run) {
     let read = false;
     try {
-      const applications = run.input<ApplicationList>('application-credentials');
+      const directory = run.input<AppDirectory>('service-principals');
+      const list = directory.applications;
       const out = await collectOwners(
         s,
         run,
-        run.input<ServicePrincipal[]>('service-principals'),
-        'applications' in applications ? applications.applications : undefined,
+        directory.servicePrincipals,
+        'applications' in list ? list.applications : undefined,
       );
       read = true;
       return out;

@@ -1,31 +1,58 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
+import { attributeTo } from '../../../src/connector/coverage.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
 import { select } from '../client.js';
 import { originOf, timestamp } from '../records.js';
-import { SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
-import type { OwnersByServicePrincipal } from './owners.js';
 import { type LastSignIns, SIGN_IN_SOURCE } from './sign-in-activity.js';
 
 const NAME = 'service-principals';
+
+/** The tenant's app registrations, or the error that stopped reading them. */
+export type ApplicationList = { applications: Application[] } | { failed: unknown };
+
+/** What this collector reads, and the collectors that depend on it get. */
+export interface AppDirectory {
+  servicePrincipals: ServicePrincipal[];
+  /**
+   * Read here, at once with the service principals, and counted for `application-credentials`, which
+   * fails with its error. The owners collector needs the list too (the owners of the tenant's own app
+   * registrations are read per application object id), and goes on without it when it could not be
+   * read; the runner starts a dependent only after its dependency succeeded, so the list cannot be
+   * `application-credentials`' own fetched data without its failure stopping the owners.
+   */
+  applications: ApplicationList;
+}
+
+/** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
+export type OwnersByServicePrincipal = ReadonlyMap<string, PrincipalRef[]>;
 
 /**
  * Enterprise applications. Every other collector but the sign-in report needs this list; the
  * identities it builds carry the owners and last sign-ins of two other collectors when they have them
  * (`enrichedBy`), and say what they lack when they do not.
  */
-export const servicePrincipals = defineCollector<Session, ServicePrincipal[]>({
+export const servicePrincipals = defineCollector<Session, AppDirectory>({
   name: NAME,
   description:
     'Enterprise applications (service principals): app id, owner tenant, publisher and verified publisher, enabled, type, tags, created',
   permissions: ['Application.Read.All'],
   enrichedBy: ['owners', 'sign-in-activity'],
-  fetch: listServicePrincipals,
-  transform(sps, s, run) {
-    // Marked here, not in fetch: an unavailable list would stop the collectors that depend on it,
-    // and an OwnedBy-only token still lets them read what it reaches.
+  async fetch(s, run) {
+    const applications = attributeTo('application-credentials', () => readApplications(s));
+    try {
+      return { servicePrincipals: await listServicePrincipals(s, run), applications: await applications };
+    } finally {
+      // Not left running when the service principal list failed: its requests end within this fetch.
+      await applications;
+    }
+  },
+  transform({ servicePrincipals: sps }, s, run) {
+    // Marked here, not in fetch: an unavailable collector stops those that depend on it, and an
+    // OwnedBy-only token still lets them read what it reaches.
     markOwnedByOnly(s, run, true);
     return servicePrincipalIdentities(sps, {
       tenant: s.tenant,
@@ -77,6 +104,23 @@ async function listServicePrincipals(
   }
   ctx.progress.done(task);
   return out;
+}
+
+/** The tenant's app registrations with their credentials' metadata. */
+async function readApplications(s: Session): Promise<ApplicationList> {
+  const applications: Application[] = [];
+  try {
+    for await (const page of s.graph.list(
+      `/applications?${select(APPLICATION_SELECT)}&$top=${s.config.pageSize}`,
+      Application,
+      { api: 'GET /applications', requiredPermission: 'Application.Read.All' },
+    )) {
+      applications.push(...page);
+    }
+    return { applications };
+  } catch (failed) {
+    return { failed };
+  }
 }
 
 /** What an identity is built from besides its service principal. */

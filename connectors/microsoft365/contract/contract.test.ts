@@ -12,7 +12,11 @@ import { appRoleAssignments } from '../collectors/app-role-assignments.js';
 import { applicationCredentials } from '../collectors/application-credentials.js';
 import { oauth2PermissionGrants } from '../collectors/oauth2-permission-grants.js';
 import { owners } from '../collectors/owners.js';
-import { servicePrincipalIdentity, servicePrincipals } from '../collectors/service-principals.js';
+import {
+  type AppDirectory,
+  servicePrincipalIdentity,
+  servicePrincipals,
+} from '../collectors/service-principals.js';
 import { signInActivity } from '../collectors/sign-in-activity.js';
 import { endpointsOf, Microsoft365Config } from '../config.js';
 import connector from '../index.js';
@@ -87,6 +91,12 @@ async function scanContext(answer: (path: string) => unknown): Promise<Session &
   };
 }
 
+/** The service-principals collector's data, with an empty application list. */
+const directory = (servicePrincipals: ServicePrincipal[]): AppDirectory => ({
+  servicePrincipals,
+  applications: { applications: [] },
+});
+
 /** What the runner gives a collector, with the fetched data of the collectors it reads. */
 function runOf(
   name: string,
@@ -115,7 +125,7 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
   let sps: ServicePrincipal[];
   beforeAll(async () => {
     const s = await scanContext(() => body('servicePrincipals'));
-    sps = await servicePrincipals.fetch(s, runOf(servicePrincipals.name, s));
+    sps = (await servicePrincipals.fetch(s, runOf(servicePrincipals.name, s))).servicePrincipals;
   });
 
   it('servicePrincipal list → a third-party service-principal identity', async () => {
@@ -147,7 +157,7 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
     const s = await scanContext((p) =>
       p.includes('/appRoleAssignedTo') ? body('appRoleAssignedTo') : undefined,
     );
-    const run = runOf(appRoleAssignments.name, s, { 'service-principals': [resource] });
+    const run = runOf(appRoleAssignments.name, s, { 'service-principals': directory([resource]) });
     const grants = [...appRoleAssignments.transform!(await appRoleAssignments.fetch(s, run), s, run)];
     // principalType User: an assignment to a person, not an application permission.
     expect(grants).toEqual([]);
@@ -159,7 +169,7 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
     );
     // The client is a known service principal; no resource is (no app roles, no scopes to resolve by).
     const client = { ...sps[0]!, id: '263a5b01-03e5-408e-8557-bab681df104c', appRoles: [] };
-    const run = runOf(oauth2PermissionGrants.name, s, { 'service-principals': [client] });
+    const run = runOf(oauth2PermissionGrants.name, s, { 'service-principals': directory([client]) });
     const grants = [
       ...oauth2PermissionGrants.transform!(await oauth2PermissionGrants.fetch(s, run), s, run),
     ] as GrantInput[];
@@ -184,10 +194,7 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
 
   it('owners → an owner of unknown kind and activity, so ownership is unknown, not "none"', async () => {
     const s = await scanContext((p) => (p.includes('/owners') ? body('owners') : undefined));
-    const run = runOf(owners.name, s, {
-      'service-principals': sps,
-      'application-credentials': { applications: [] },
-    });
+    const run = runOf(owners.name, s, { 'service-principals': directory(sps) });
     const byServicePrincipal = await owners.fetch(s, run);
     const refs = byServicePrincipal.get('59e617e5-e447-4adc-8b88-00af644d7c92')!;
     expect(refs).toEqual([{ id: 'id-value', name: null, type: 'unknown', active: null }]);
@@ -213,12 +220,15 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
       passwordCredentials: [body('passwordCredential')],
       keyCredentials: [body('keyCredential')],
     });
-    const s = await scanContext(() => apps);
+    const s = await scanContext((p) => (p.startsWith('/applications') ? apps : body('servicePrincipals')));
+    // The list is read with the service principals (see AppDirectory).
+    const read = await servicePrincipals.fetch(s, runOf(servicePrincipals.name, s));
     const sp = { ...sps[0]!, appId: '00000000-0000-0000-0000-000000000000' };
-    const run = runOf(applicationCredentials.name, s, { 'service-principals': [sp] });
-    const list = await applicationCredentials.fetch(s, run);
-    expect(list).toHaveProperty('applications');
-    const creds = [...applicationCredentials.transform!(list, s, run)] as CredentialInput[];
+    const run = runOf(applicationCredentials.name, s, {
+      'service-principals': { servicePrincipals: [sp], applications: read.applications },
+    });
+    const parsed = await applicationCredentials.fetch(s, run);
+    const creds = [...applicationCredentials.transform!(parsed, s, run)] as CredentialInput[];
     expect(creds.map((c) => [c.credentialType, c.nativeId, c.displayName, c.createdAt, c.expiresAt])).toEqual(
       [
         [
