@@ -25,15 +25,14 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   permissions: ['Application.Read.All', 'User.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
+    const { servicePrincipals, applications } = run.input<AppDirectory>('service-principals');
     let read = false;
     try {
-      const directory = run.input<AppDirectory>('service-principals');
-      const list = directory.applications;
-      const out = await collectOwners(
+      const out = await readOwners(
         s,
         run,
-        directory.servicePrincipals,
-        'applications' in list ? list.applications : undefined,
+        servicePrincipals,
+        'applications' in applications ? applications.applications : undefined,
       );
       read = true;
       return out;
@@ -79,11 +78,11 @@ function ownerRef(o: DirectoryObject): PrincipalRef {
  * Owners per service principal (keyed by SP object id): the SP's own owners plus, for the
  * tenant's own apps, the owners of the app registration, in `$batch`es of 20. Microsoft
  * first-party service principals are skipped: they are not held to ownership. Without the
- * application list (its collector failed), the owners of the tenant's own apps cannot be known in
+ * application list (it could not be read), the owners of the tenant's own apps cannot be known in
  * full, so they are not looked up either: a service principal absent from the map has unknown
  * owners, never "none".
  */
-export async function collectOwners(
+async function readOwners(
   s: Session,
   run: Pick<CollectorRun, 'name' | 'ctx'>,
   sps: readonly ServicePrincipal[],
