@@ -1,9 +1,8 @@
-import type { Origin } from '../../src/model/identity.js';
-
 /**
  * What the collectors' record builders share: Graph's timestamps as the model's, and where a service
  * principal's app comes from.
  */
+import type { Origin } from '../../src/model/identity.js';
 
 /** Graph timestamps (up to 7 fractional digits) as the model's ISO form; null when absent or invalid. */
 export function timestamp(value: string | null | undefined): string | null {
