@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator, type World } from '@grantscope/emulator';
 import connector, { Microsoft365Config } from '../connectors/microsoft365/index.js';
+import { scanTenant } from '../src/connector/runner.js';
 import { createTestContext } from '../test/support/connector-context.js';
 
 interface BenchRow {
@@ -62,7 +63,7 @@ async function scanOnce(emu: RunningEmulator): Promise<ScanNumbers> {
   emu.resetStats();
   const records: Record<string, number> = { identity: 0, grant: 0, credential: 0 };
   const t0 = performance.now();
-  for await (const r of connector.scan(config, ctx)) records[r.type] = (records[r.type] ?? 0) + 1;
+  for await (const r of scanTenant(connector, config, ctx)) records[r.type] = (records[r.type] ?? 0) + 1;
   const ms = performance.now() - t0;
   const coverage = ctx.coverage.report();
   return {

@@ -6,8 +6,8 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/server.j
 import { loadWorld, type World } from '../../src/emulator/world.js';
 import type { Identity } from '../../src/model/index.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import { ownedByOnly, tokenRoles } from './auth.js';
 import connector, { Microsoft365Config } from './index.js';
-import { ownedByOnly, tokenRoles } from './token-roles.js';
 
 /**
  * Readings of Graph that its documents leave open, and what the connector does under each:

@@ -13,7 +13,7 @@ import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
 import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
-import { BATCH_SIZE, batchRequestBody } from './graph.js';
+import { BATCH_SIZE, batchRequestBody } from './client.js';
 import connector, { Microsoft365Config } from './index.js';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
@@ -890,15 +890,12 @@ describe('microsoft365 config', () => {
   it('names the config key when the credential cannot be read', async () => {
     const ctx = await createTestContext({ connector, tenant: 'x' });
     const config = Microsoft365Config.parse({ ...base, certificateFile: 'missing.pem' });
-    const run = async () => {
-      for await (const _ of connector.scan(config, ctx)) void _;
-    };
+    // The engine's runner fails every collector with what `connect` throws, and stops on this kind.
+    const run = () => connector.connect(config, ctx);
     await expect(run()).rejects.toThrow(CredentialSourceError);
     await expect(run()).rejects.toThrow(/microsoft365\.certificateFile: cannot read .*missing\.pem/);
     const env = Microsoft365Config.parse({ ...base, clientSecretEnv: 'GS_TEST_UNSET_VAR' });
-    const runEnv = async () => {
-      for await (const _ of connector.scan(env, ctx)) void _;
-    };
+    const runEnv = () => connector.connect(env, ctx);
     await expect(runEnv()).rejects.toThrow(
       /microsoft365\.clientSecretEnv: environment variable GS_TEST_UNSET_VAR is not set/,
     );

@@ -1,21 +1,24 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
-import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
-import { childListNotFound } from '../graph.js';
-import { DEFAULT_ACCESS_ROLE_ID, type PermissionResolver } from '../permissions.js';
+import { childListNotFound, select } from '../client.js';
+import { DEFAULT_ACCESS_ROLE_ID, PermissionResolver } from '../permission-resolver.js';
+import { timestamp } from '../records.js';
 import { ratePermission } from '../risk.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
+import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
-export const appRoleAssignmentsCollector: CollectorDescriptor = {
-  name: COLLECTORS.appRoleAssignments,
-  description:
-    'Application permissions (app roles) held by service principals, read per resource API (appRoleAssignedTo) and resolved to names',
-  requires: 'Application.Read.All',
-};
+const NAME = 'app-role-assignments';
 
-/** A resource whose app roles a service principal (not only a user) can hold. */
-function isResource(sp: ServicePrincipal): boolean {
-  return sp.appRoles.some((r) => r.allowedMemberTypes.includes('Application'));
+/** What was read: the assignments of each resource service principal. */
+export interface ResourceAssignments {
+  /** How many resource service principals were asked. */
+  resources: number;
+  /** Resources whose assignments were read, in list order, each with its assignments. */
+  read: Array<{ resourceId: string; assignments: AppRoleAssignment[] }>;
+  /** Resources deleted while scanning (their assignments went with them). */
+  gone: string[];
 }
 
 /**
@@ -24,17 +27,43 @@ function isResource(sp: ServicePrincipal): boolean {
  * APIs), first pages in `$batch`es of 20, instead of one `appRoleAssignments` call per client.
  * Each assignment to a service principal becomes one tenant-wide grant on that client.
  */
-export async function collectAppRoleAssignments(
-  s: ScanContext,
-  sps: ServicePrincipal[],
-  resolver: PermissionResolver,
-): Promise<GrantInput[]> {
-  const name = COLLECTORS.appRoleAssignments;
-  const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
+export const appRoleAssignments = defineCollector<Session, ResourceAssignments>({
+  name: NAME,
+  description:
+    'Application permissions (app roles) held by service principals, read per resource API (appRoleAssignedTo) and resolved to names',
+  permissions: ['Application.Read.All'],
+  dependsOn: ['service-principals'],
+  async fetch(s, run) {
+    let read = false;
+    try {
+      const out = await readAssignments(s, run.input<AppDirectory>('service-principals').servicePrincipals);
+      read = true;
+      return out;
+    } finally {
+      markOwnedByOnly(s, run, read);
+    }
+  },
+  transform(assignments, s, run) {
+    const { grants, notes } = applicationGrants(
+      s.tenant,
+      run.input<AppDirectory>('service-principals').servicePrincipals,
+      assignments,
+    );
+    for (const note of notes) run.ctx.coverage.note(NAME, note);
+    return grants;
+  },
+});
+
+/** A resource whose app roles a service principal (not only a user) can hold. */
+function isResource(sp: ServicePrincipal): boolean {
+  return sp.appRoles.some((r) => r.allowedMemberTypes.includes('Application'));
+}
+
+async function readAssignments(s: Session, sps: readonly ServicePrincipal[]): Promise<ResourceAssignments> {
   const resources = sps.filter(isResource);
   const info = {
     api: 'GET /servicePrincipals/{id}/appRoleAssignedTo',
-    requiredPermission: appRoleAssignmentsCollector.requires!,
+    requiredPermission: 'Application.Read.All',
   };
   const results = await s.graph.batch(
     resources.map((r) => ({
@@ -53,15 +82,34 @@ export async function collectAppRoleAssignments(
   );
   const present = notFound.filter((id) => !gone.has(id));
   if (present.length > 0) throw childListNotFound(info, present, 'app role assignments');
+  const read: ResourceAssignments['read'] = [];
+  for (const r of resources) {
+    const result = results.get(r.id);
+    // Otherwise the resource was deleted since it was listed (checked above).
+    if (result?.status === 200) read.push({ resourceId: r.id, assignments: result.value });
+  }
+  return { resources: resources.length, read, gone: [...gone] };
+}
 
+/**
+ * One tenant-wide application grant per assignment of an app role to a service principal, resolved
+ * through the resource's app roles and rated from the catalog by (resource, GUID); and the coverage
+ * notes about what was left out.
+ */
+export function applicationGrants(
+  tenant: Tenant,
+  sps: readonly ServicePrincipal[],
+  { resources, read, gone }: ResourceAssignments,
+): { grants: GrantInput[]; notes: string[] } {
+  const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
+  const resolver = new PermissionResolver();
+  for (const sp of sps) if (sp.appRoles.length > 0) resolver.addAppRoles(sp);
   const grants: GrantInput[] = [];
   let defaultAccess = 0;
   let unknownPrincipals = 0;
   let unresolved = 0;
-  for (const resource of resources) {
-    const result = results.get(resource.id);
-    if (result?.status !== 200) continue; // resource deleted since it was listed (checked above)
-    for (const a of result.value) {
+  for (const { assignments } of read) {
+    for (const a of assignments) {
       if (a.principalType !== 'ServicePrincipal') continue; // user/group assignments are not app permissions
       if (a.appRoleId === DEFAULT_ACCESS_ROLE_ID) {
         defaultAccess += 1;
@@ -77,7 +125,7 @@ export async function collectAppRoleAssignments(
       grants.push({
         type: 'grant',
         platform: PLATFORM,
-        tenant: s.tenant,
+        tenant,
         identity: { kind: 'service-principal', nativeId: a.principalId },
         permission: {
           id: p.id,
@@ -89,8 +137,8 @@ export async function collectAppRoleAssignments(
         target: {
           breadth: 'tenant',
           type: 'tenant',
-          id: s.tenant.id,
-          label: `${p.resourceDisplayName ?? p.resourceAppId} in ${s.tenant.name ?? s.tenant.id}`,
+          id: tenant.id,
+          label: `${p.resourceDisplayName ?? p.resourceAppId} in ${tenant.name ?? tenant.id}`,
         },
         grantedVia: 'admin-consent',
         grantedAt: timestamp(a.createdDateTime),
@@ -101,31 +149,21 @@ export async function collectAppRoleAssignments(
           assignmentId: a.id,
           permissionResolved: p.name !== null,
         },
-        collector: name,
+        collector: NAME,
         raw: a,
       });
     }
   }
-  s.ctx.coverage.countItems(name, grants.length);
-  s.ctx.coverage.note(name, `read assignments of ${resources.length} resource service principal(s)`);
+  const notes = [`read assignments of ${resources} resource service principal(s)`];
   if (defaultAccess > 0)
-    s.ctx.coverage.note(
-      name,
-      `${defaultAccess} default-access assignment(s) (all-zero role id) are not permissions`,
-    );
+    notes.push(`${defaultAccess} default-access assignment(s) (all-zero role id) are not permissions`);
   if (unresolved > 0)
-    s.ctx.coverage.note(name, `${unresolved} assignment(s) of app roles their resource no longer declares`);
-  if (gone.size > 0) {
-    s.ctx.coverage.note(
-      name,
-      `${gone.size} resource service principal(s) deleted while scanning: ${[...gone].slice(0, 5).join(', ')}`,
+    notes.push(`${unresolved} assignment(s) of app roles their resource no longer declares`);
+  if (gone.length > 0)
+    notes.push(
+      `${gone.length} resource service principal(s) deleted while scanning: ${gone.slice(0, 5).join(', ')}`,
     );
-  }
-  if (unknownPrincipals > 0) {
-    s.ctx.coverage.note(
-      name,
-      `${unknownPrincipals} assignment(s) to service principals created after the list was read`,
-    );
-  }
-  return grants;
+  if (unknownPrincipals > 0)
+    notes.push(`${unknownPrincipals} assignment(s) to service principals created after the list was read`);
+  return { grants, notes };
 }

@@ -1,14 +1,40 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { CredentialInput } from '../../../src/model/credential.js';
-import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
-import { APPLICATION_SELECT, Application, type ServicePrincipal } from '../schema.js';
+import { timestamp } from '../records.js';
+import type { Application, ServicePrincipal } from '../schema.js';
+import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
-export const applicationCredentialsCollector: CollectorDescriptor = {
-  name: COLLECTORS.applicationCredentials,
+const NAME = 'application-credentials';
+
+/**
+ * The credentials of the tenant's app registrations, recorded on the service principal of their app.
+ * The application list is read by the service-principals collector, at once with the service
+ * principals and counted for this one (see `AppDirectory`); this collector fails with its error.
+ */
+export const applicationCredentials = defineCollector<Session, Application[]>({
+  name: NAME,
   description:
     'Client secrets and certificates of the tenant’s own app registrations (start, end; no part of the secret)',
-  requires: 'Application.Read.All',
-};
+  permissions: ['Application.Read.All'],
+  dependsOn: ['service-principals'],
+  async fetch(s, run) {
+    const list = run.input<AppDirectory>('service-principals').applications;
+    markOwnedByOnly(s, run, 'applications' in list);
+    if ('failed' in list) throw list.failed;
+    return list.applications;
+  },
+  transform(applications, s, run) {
+    const { credentials, notes } = credentialRecords(
+      s.tenant,
+      applications,
+      run.input<AppDirectory>('service-principals').servicePrincipals,
+    );
+    for (const note of notes) run.ctx.coverage.note(NAME, note);
+    return credentials;
+  },
+});
 
 /**
  * Entra stores "never expires" (an option of the classic portal and of the API) as an end date in
@@ -22,32 +48,15 @@ function expiry(end: string | null): { expiresAt: string | null; nominalExpiry: 
   return { expiresAt: t, nominalExpiry: null };
 }
 
-/** The tenant's app registrations with their credentials' metadata. */
-export async function listApplications(s: ScanContext): Promise<Application[]> {
-  const out: Application[] = [];
-  for await (const page of s.graph.list(
-    `/applications?${select(APPLICATION_SELECT)}&$top=${s.config.pageSize}`,
-    Application,
-    {
-      api: 'GET /applications',
-      requiredPermission: applicationCredentialsCollector.requires!,
-    },
-  )) {
-    out.push(...page);
-  }
-  return out;
-}
-
 /**
  * One credential record per secret or certificate, on the service principal of the app (what the
  * findings name). `secretText`, `key` and `hint` are never kept: the schema drops them.
  */
-export function applicationCredentials(
-  s: ScanContext,
-  apps: Application[],
-  sps: ServicePrincipal[],
-): CredentialInput[] {
-  const name = COLLECTORS.applicationCredentials;
+export function credentialRecords(
+  tenant: Tenant,
+  apps: readonly Application[],
+  sps: readonly ServicePrincipal[],
+): { credentials: CredentialInput[]; notes: string[] } {
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
   const out: CredentialInput[] = [];
   let withoutSp = 0;
@@ -60,11 +69,11 @@ export function applicationCredentials(
     const common = {
       type: 'credential' as const,
       platform: PLATFORM,
-      tenant: s.tenant,
+      tenant,
       identity: { kind: 'service-principal', nativeId: sp.id },
       lastUsed: null,
       enabled: null,
-      collector: name,
+      collector: NAME,
     };
     for (const c of app.passwordCredentials) {
       if (!c.keyId) continue;
@@ -104,12 +113,11 @@ export function applicationCredentials(
       });
     }
   }
-  s.ctx.coverage.countItems(name, out.length);
-  if (withoutSp > 0) {
-    s.ctx.coverage.note(
-      name,
-      `${withoutSp} app registration(s) without a service principal in this tenant: credentials not attributed`,
-    );
-  }
-  return out;
+  const notes =
+    withoutSp > 0
+      ? [
+          `${withoutSp} app registration(s) without a service principal in this tenant: credentials not attributed`,
+        ]
+      : [];
+  return { credentials: out, notes };
 }

@@ -1,8 +1,8 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
-import { COLLECTORS, PLATFORM, type ScanContext, select } from '../context.js';
-import { BATCH_SIZE } from '../graph.js';
-import type { PermissionResolver } from '../permissions.js';
+import { BATCH_SIZE, select } from '../client.js';
+import { PermissionResolver } from '../permission-resolver.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
@@ -10,17 +10,50 @@ import {
   OAuth2PermissionGrant,
   RESOURCE_SCOPES_SELECT,
   ResourceScopes,
+  type ServicePrincipal,
 } from '../schema.js';
+import { PLATFORM, type Session } from '../session.js';
+import type { AppDirectory } from './service-principals.js';
 
-export const delegatedGrantsCollector: CollectorDescriptor = {
-  name: COLLECTORS.delegatedGrants,
+const NAME = 'oauth2-permission-grants';
+
+/** What was read: the grants, the scopes of their resources and the users behind per-user consents. */
+export interface DelegatedGrantsRead {
+  grants: OAuth2PermissionGrant[];
+  /** The resources of the grants, as looked up by id (a resource deleted since is absent). */
+  resources: ResourceScopes[];
+  /** How many resources were looked up. */
+  resourceCount: number;
+  /** Consenting users by lower-case id; null: deleted. */
+  users: ReadonlyMap<string, DirectoryObject | null>;
+}
+
+/**
+ * Delegated grants, tenant-wide in one paged list. The `scope` string is split into permissions,
+ * each resolved to its GUID through the resource service principal's `oauth2PermissionScopes`
+ * (fetched once per resource, in `$batch`) and rated by (resource, GUID, delegated).
+ */
+export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRead>({
+  name: NAME,
   description:
     'Delegated permissions (oauth2PermissionGrants): admin consent for all users or one user’s consent, split into scopes and resolved to GUIDs',
   // The least privileged application permission of oauth2permissiongrant-list (the others,
   // DelegatedPermissionGrant.ReadWrite.All and Directory.ReadWrite.All, write); it reads the
   // consenting users too (user-get).
-  requires: 'Directory.Read.All',
-};
+  permissions: ['Directory.Read.All'],
+  // The service principal list tells the clients that still exist and resolves app-role resources.
+  dependsOn: ['service-principals'],
+  fetch: readDelegatedGrants,
+  transform(read, s, run) {
+    const { grants, notes } = delegatedGrants(
+      s.tenant,
+      run.input<AppDirectory>('service-principals').servicePrincipals,
+      read,
+    );
+    for (const note of notes) run.ctx.coverage.note(NAME, note);
+    return grants;
+  },
+});
 
 const GRANT_FIELDS = ['id', 'clientId', 'consentType', 'principalId', 'resourceId', 'scope'] as const;
 
@@ -28,7 +61,7 @@ const GRANT_FIELDS = ['id', 'clientId', 'consentType', 'principalId', 'resourceI
  * The users behind per-user consents, with whether they are still enabled (deleted → inactive).
  * Looked up in `$batch`es of 20, unless listing all users is cheaper (one `$count` tells).
  */
-async function lookUpUsers(s: ScanContext, ids: string[]): Promise<Map<string, DirectoryObject | null>> {
+async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, DirectoryObject | null>> {
   const out = new Map<string, DirectoryObject | null>();
   if (ids.length === 0) return out;
   const info = { api: 'GET /users', requiredPermission: 'User.Read.All' };
@@ -64,28 +97,18 @@ async function lookUpUsers(s: ScanContext, ids: string[]): Promise<Map<string, D
   return out;
 }
 
-/**
- * Delegated grants, tenant-wide in one paged list. The `scope` string is split into permissions,
- * each resolved to its GUID through the resource service principal's `oauth2PermissionScopes`
- * (fetched once per resource, in `$batch`) and rated by (resource, GUID, delegated).
- */
-export async function collectDelegatedGrants(
-  s: ScanContext,
-  knownSpIds: ReadonlySet<string>,
-  resolver: PermissionResolver,
-): Promise<GrantInput[]> {
-  const name = COLLECTORS.delegatedGrants;
-  const raw: OAuth2PermissionGrant[] = [];
+async function readDelegatedGrants(s: Session): Promise<DelegatedGrantsRead> {
+  const grants: OAuth2PermissionGrant[] = [];
   for await (const page of s.graph.list(
     `/oauth2PermissionGrants?${select(GRANT_FIELDS)}&$top=${s.config.pageSize}`,
     OAuth2PermissionGrant,
     { api: 'GET /oauth2PermissionGrants', requiredPermission: 'Directory.Read.All' },
   )) {
-    raw.push(...page);
+    grants.push(...page);
   }
 
-  const resourceIds = [...new Set(raw.map((g) => g.resourceId.toLowerCase()))];
-  const resources = await s.graph.batch(
+  const resourceIds = [...new Set(grants.map((g) => g.resourceId.toLowerCase()))];
+  const results = await s.graph.batch(
     resourceIds.map((id) => ({
       key: id,
       url: `/servicePrincipals/${id}?${select(RESOURCE_SCOPES_SELECT)}`,
@@ -94,17 +117,35 @@ export async function collectDelegatedGrants(
     })),
     { api: 'GET /servicePrincipals/{id}', requiredPermission: 'Application.Read.All' },
   );
-  for (const r of resources.values()) if (r.status === 200 && r.value[0]) resolver.addScopes(r.value[0]);
+  const resources: ResourceScopes[] = [];
+  for (const r of results.values()) if (r.status === 200 && r.value[0]) resources.push(r.value[0]);
 
   const principalIds = [
-    ...new Set(raw.filter((g) => g.principalId).map((g) => g.principalId!.toLowerCase())),
+    ...new Set(grants.filter((g) => g.principalId).map((g) => g.principalId!.toLowerCase())),
   ];
   const users = await lookUpUsers(s, principalIds);
+  return { grants, resources, resourceCount: resourceIds.length, users };
+}
 
+/**
+ * One grant per scope of each delegated grant of a known client: tenant-wide for an admin consent
+ * (`AllPrincipals`), for that user for a user's consent (with whether the user is still enabled);
+ * and the coverage notes about what was left out.
+ */
+export function delegatedGrants(
+  tenant: Tenant,
+  sps: readonly ServicePrincipal[],
+  read: DelegatedGrantsRead,
+): { grants: GrantInput[]; notes: string[] } {
+  const knownSpIds = new Set(sps.map((sp) => sp.id.toLowerCase()));
+  const resolver = new PermissionResolver();
+  for (const sp of sps) if (sp.appRoles.length > 0) resolver.addAppRoles(sp);
+  for (const r of read.resources) resolver.addScopes(r);
+  const { users } = read;
   const grants: GrantInput[] = [];
   let unresolved = 0;
   let unknownClients = 0;
-  for (const g of raw) {
+  for (const g of read.grants) {
     if (!knownSpIds.has(g.clientId.toLowerCase())) {
       unknownClients += 1;
       continue;
@@ -125,7 +166,7 @@ export async function collectDelegatedGrants(
       grants.push({
         type: 'grant',
         platform: PLATFORM,
-        tenant: s.tenant,
+        tenant,
         identity: { kind: 'service-principal', nativeId: g.clientId },
         permission: {
           id: p?.id ?? value,
@@ -138,8 +179,8 @@ export async function collectDelegatedGrants(
           ? {
               breadth: 'tenant',
               type: 'users',
-              id: s.tenant.id,
-              label: `all users of ${s.tenant.name ?? s.tenant.id}`,
+              id: tenant.id,
+              label: `all users of ${tenant.name ?? tenant.id}`,
             }
           : {
               breadth: 'user',
@@ -166,22 +207,16 @@ export async function collectDelegatedGrants(
           permissionResolved: p !== undefined,
           principalDeleted: user === null,
         },
-        collector: name,
+        collector: NAME,
         raw: g,
       });
     }
   }
-  s.ctx.coverage.countItems(name, grants.length);
-  s.ctx.coverage.note(
-    name,
-    `${raw.length} grant object(s), ${principalIds.length} consenting user(s), ${resourceIds.length} resource(s)`,
-  );
-  if (unresolved > 0)
-    s.ctx.coverage.note(name, `${unresolved} scope value(s) not declared by their resource: kept unrated`);
+  const notes = [
+    `${read.grants.length} grant object(s), ${users.size} consenting user(s), ${read.resourceCount} resource(s)`,
+  ];
+  if (unresolved > 0) notes.push(`${unresolved} scope value(s) not declared by their resource: kept unrated`);
   if (unknownClients > 0)
-    s.ctx.coverage.note(
-      name,
-      `${unknownClients} grant(s) of service principals created after the list was read`,
-    );
-  return grants;
+    notes.push(`${unknownClients} grant(s) of service principals created after the list was read`);
+  return { grants, notes };
 }

@@ -1,21 +1,46 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
-import { originOf } from '../classify.js';
-import { COLLECTORS, type ScanContext, select } from '../context.js';
-import { BATCH_SIZE, childListNotFound } from '../graph.js';
+import { BATCH_SIZE, childListNotFound, select } from '../client.js';
+import { originOf } from '../records.js';
 import {
   type Application,
   DIRECTORY_OBJECT_SELECT,
   DirectoryObject,
   type ServicePrincipal,
 } from '../schema.js';
+import { markOwnedByOnly, type Session } from '../session.js';
+import type { AppDirectory, OwnersByServicePrincipal } from './service-principals.js';
 
-export const ownersCollector: CollectorDescriptor = {
-  name: COLLECTORS.owners,
+/**
+ * Owners. It emits no records of its own: the service principals' identities carry them
+ * (`enrichedBy` there). It reads the application list with the service principals (the owners of the
+ * tenant's own app registrations are read per application object id) and goes on without it when it
+ * could not be read.
+ */
+export const owners = defineCollector<Session, OwnersByServicePrincipal>({
+  name: 'owners',
   description:
     'Owners of service principals and of the tenant’s own app registrations, with whether each owner is still enabled',
-  requires: 'Application.Read.All (+ User.Read.All to tell whether user owners are enabled)',
-};
+  // User.Read.All (or Directory.Read.All) only tells whether user owners are enabled.
+  permissions: ['Application.Read.All', 'User.Read.All'],
+  dependsOn: ['service-principals'],
+  async fetch(s, run) {
+    const { servicePrincipals, applications } = run.input<AppDirectory>('service-principals');
+    let read = false;
+    try {
+      const out = await readOwners(
+        s,
+        run,
+        servicePrincipals,
+        'applications' in applications ? applications.applications : undefined,
+      );
+      read = true;
+      return out;
+    } finally {
+      markOwnedByOnly(s, run, read);
+    }
+  },
+});
 
 /**
  * A user owner read without a permission that reads users: Graph returns "only the @odata.type
@@ -53,16 +78,17 @@ function ownerRef(o: DirectoryObject): PrincipalRef {
  * Owners per service principal (keyed by SP object id): the SP's own owners plus, for the
  * tenant's own apps, the owners of the app registration, in `$batch`es of 20. Microsoft
  * first-party service principals are skipped: they are not held to ownership. Without the
- * application list (its collector failed), the owners of the tenant's own apps cannot be known in
+ * application list (it could not be read), the owners of the tenant's own apps cannot be known in
  * full, so they are not looked up either: a service principal absent from the map has unknown
  * owners, never "none".
  */
-export async function collectOwners(
-  s: ScanContext,
-  sps: ServicePrincipal[],
-  applications: Application[] | undefined,
+async function readOwners(
+  s: Session,
+  run: Pick<CollectorRun, 'name' | 'ctx'>,
+  sps: readonly ServicePrincipal[],
+  applications: readonly Application[] | undefined,
 ): Promise<Map<string, PrincipalRef[]>> {
-  const name = COLLECTORS.owners;
+  const { name, ctx } = run;
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
   const tenant = s.tenant.id.toLowerCase();
   const ownApp = (sp: ServicePrincipal) => sp.appOwnerOrganizationId?.toLowerCase() === tenant;
@@ -87,7 +113,7 @@ export async function collectOwners(
       schema: DirectoryObject,
     })),
   ];
-  const info = { api: 'GET /servicePrincipals/{id}/owners', requiredPermission: ownersCollector.requires! };
+  const info = { api: 'GET /servicePrincipals/{id}/owners', requiredPermission: 'Application.Read.All' };
   const results = await s.graph.batch(items, info);
   // A 404 is not "no owners" (that would make the app ownerless): only a parent that is gone
   // (read by id, it answers 404 too) takes its owners with it.
@@ -128,7 +154,7 @@ export async function collectOwners(
   }
   for (const spId of deleted) owners.delete(spId);
   if (gone.size > 0) {
-    s.ctx.coverage.note(
+    ctx.coverage.note(
       name,
       `${gone.size} service principal(s) or app registration(s) deleted while scanning (owners unknown): ${[
         ...gone,
@@ -143,21 +169,22 @@ export async function collectOwners(
     0,
   );
   if (limited > 0) {
-    s.ctx.coverage.note(
+    ctx.coverage.note(
       name,
       `${limited} user owner(s) came back with their id only (the scanner cannot read users): whether they are enabled is unknown, so their apps are not judged ownerless. Grant User.Read.All to tell.`,
     );
   }
-  s.ctx.coverage.countItems(
+  // Counted here: owners become no records of this collector.
+  ctx.coverage.countItems(
     name,
     [...owners.values()].reduce((n, l) => n + l.length, 0),
   );
-  s.ctx.coverage.note(
+  ctx.coverage.note(
     name,
     `${items.length} owner lookup(s) (${wanted.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
   );
   if (applications === undefined) {
-    s.ctx.coverage.note(
+    ctx.coverage.note(
       name,
       `app registration owners not read: the application list failed; owners of ${unknown.length} service principal(s) of the tenant's own apps left unknown`,
     );

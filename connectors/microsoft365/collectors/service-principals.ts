@@ -1,35 +1,90 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
+import { attributeTo } from '../../../src/connector/coverage.js';
 import { ApiError } from '../../../src/errors.js';
-import type { PrincipalRef, UsageSignal } from '../../../src/model/common.js';
+import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
-import { originOf } from '../classify.js';
-import { COLLECTORS, PLATFORM, type ScanContext, select, timestamp } from '../context.js';
-import { SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+import { select } from '../client.js';
+import { originOf, timestamp } from '../records.js';
+import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
+import { type LastSignIns, SIGN_IN_SOURCE } from './sign-in-activity.js';
 
-export const servicePrincipalsCollector: CollectorDescriptor = {
-  name: COLLECTORS.servicePrincipals,
+const NAME = 'service-principals';
+
+/** The tenant's app registrations, or the error that stopped reading them. */
+export type ApplicationList = { applications: Application[] } | { failed: unknown };
+
+/** What this collector reads, and the collectors that depend on it get. */
+export interface AppDirectory {
+  servicePrincipals: ServicePrincipal[];
+  /**
+   * Read here, at once with the service principals, and counted for `application-credentials`, which
+   * fails with its error. The owners collector needs the list too (the owners of the tenant's own app
+   * registrations are read per application object id), and goes on without it when it could not be
+   * read; the runner starts a dependent only after its dependency succeeded, so the list cannot be
+   * `application-credentials`' own fetched data without its failure stopping the owners.
+   */
+  applications: ApplicationList;
+}
+
+/** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
+export type OwnersByServicePrincipal = ReadonlyMap<string, PrincipalRef[]>;
+
+/**
+ * Enterprise applications. Every other collector but the sign-in report needs this list; the
+ * identities it builds carry the owners and last sign-ins of two other collectors when they have them
+ * (`enrichedBy`), and say what they lack when they do not.
+ */
+export const servicePrincipals = defineCollector<Session, AppDirectory>({
+  name: NAME,
   description:
     'Enterprise applications (service principals): app id, owner tenant, publisher and verified publisher, enabled, type, tags, created',
-  requires: 'Application.Read.All',
-};
+  permissions: ['Application.Read.All'],
+  enrichedBy: ['owners', 'sign-in-activity'],
+  async fetch(s, run) {
+    const applications = attributeTo('application-credentials', () => readApplications(s));
+    try {
+      return { servicePrincipals: await listServicePrincipals(s, run), applications: await applications };
+    } finally {
+      // Not left running when the service principal list failed: its requests end within this fetch.
+      await applications;
+    }
+  },
+  transform({ servicePrincipals: sps }, s, run) {
+    // Marked here, not in fetch: an unavailable collector stops those that depend on it, and an
+    // OwnedBy-only token still lets them read what it reaches.
+    markOwnedByOnly(s, run, true);
+    return servicePrincipalIdentities(sps, {
+      tenant: s.tenant,
+      microsoft: s.microsoft,
+      portalUrl: s.endpoints.portalUrl,
+      owners: run.optional<OwnersByServicePrincipal>('owners'),
+      signIns: run.optional<LastSignIns | null>('sign-in-activity') ?? null,
+    });
+  },
+});
 
 /**
  * Every service principal in one pass (`$top=999`). `appRoles` is selected too: it tells which
  * service principals are resources (APIs) whose assignments the app-role collector must read, and
  * resolves their GUIDs, at no extra request.
  */
-export async function listServicePrincipals(s: ScanContext): Promise<ServicePrincipal[]> {
+async function listServicePrincipals(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx'>,
+): Promise<ServicePrincipal[]> {
+  const { ctx } = run;
   const task = 'microsoft365: service principals';
-  s.ctx.progress.start(task);
+  ctx.progress.start(task);
   const read = async (fields: readonly string[]) => {
     const out: ServicePrincipal[] = [];
     const path = `/servicePrincipals?${select(fields)}&$top=${s.config.pageSize}`;
     for await (const page of s.graph.list(path, ServicePrincipal, {
       api: 'GET /servicePrincipals',
-      requiredPermission: servicePrincipalsCollector.requires!,
+      requiredPermission: 'Application.Read.All',
     })) {
       out.push(...page);
-      s.ctx.progress.tick(task, page.length);
+      ctx.progress.tick(task, page.length);
     }
     return out;
   };
@@ -42,14 +97,70 @@ export async function listServicePrincipals(s: ScanContext): Promise<ServicePrin
     // the list is read without it rather than failing on every tenant.
     if (!(err instanceof ApiError && err.status === 400 && /createdDateTime/.test(err.message))) throw err;
     out = await read(SERVICE_PRINCIPAL_SELECT.filter((f) => f !== 'createdDateTime'));
-    s.ctx.coverage.note(
-      COLLECTORS.servicePrincipals,
+    ctx.coverage.note(
+      NAME,
       `creation dates unavailable: Graph refused $select=createdDateTime on servicePrincipals (${err.message}); read without it`,
     );
   }
-  s.ctx.progress.done(task);
-  s.ctx.coverage.countItems(COLLECTORS.servicePrincipals, out.length);
+  ctx.progress.done(task);
   return out;
+}
+
+/** The tenant's app registrations with their credentials' metadata. */
+async function readApplications(s: Session): Promise<ApplicationList> {
+  const applications: Application[] = [];
+  try {
+    for await (const page of s.graph.list(
+      `/applications?${select(APPLICATION_SELECT)}&$top=${s.config.pageSize}`,
+      Application,
+      { api: 'GET /applications', requiredPermission: 'Application.Read.All' },
+    )) {
+      applications.push(...page);
+    }
+    return { applications };
+  } catch (failed) {
+    return { failed };
+  }
+}
+
+/** What an identity is built from besides its service principal. */
+export interface IdentitySources {
+  tenant: Tenant;
+  /** Owner tenant ids counted as Microsoft first-party. */
+  microsoft: ReadonlySet<string>;
+  portalUrl: string;
+  /** Owners per service principal id; null when the owners collector failed. */
+  owners: OwnersByServicePrincipal | null;
+  /** Last sign-in per appId; null without the report (failed, unavailable, disabled). */
+  signIns: LastSignIns | null;
+}
+
+/**
+ * One identity per service principal. An identity depends only on the service principal list, owners
+ * and sign-ins, and says which of those it lacks (ownersKnown, lastUsed null): another collector
+ * failing must not rewrite it.
+ */
+export function servicePrincipalIdentities(
+  sps: readonly ServicePrincipal[],
+  from: IdentitySources,
+): IdentityInput[] {
+  return sps.map((sp) => {
+    const origin = originOf(sp, from.tenant.id, from.microsoft);
+    const owners = from.owners && origin !== 'platform' ? (from.owners.get(sp.id) ?? null) : null;
+    return servicePrincipalIdentity(sp, from, {
+      owners,
+      lastUsed: lastUsedOf(origin, sp.appId, from.signIns),
+    });
+  });
+}
+
+function lastUsedOf(origin: string, appId: string, signIns: LastSignIns | null): UsageSignal | null {
+  if (!signIns) return null;
+  const at = signIns.get(appId.toLowerCase());
+  if (at !== undefined) return { at, source: SIGN_IN_SOURCE };
+  // Absent from the report = no sign-in recorded. First-party apps are not judged on that: their
+  // usage is often recorded under other app ids.
+  return origin === 'platform' ? null : { at: null, source: SIGN_IN_SOURCE };
 }
 
 export interface IdentityExtras {
@@ -64,24 +175,25 @@ function activityUnknown(owners: readonly PrincipalRef[]): boolean {
 
 /** The model identity of a service principal. Native id = the SP object id; the appId goes to attributes. */
 export function servicePrincipalIdentity(
-  s: ScanContext,
   sp: ServicePrincipal,
+  from: Pick<IdentitySources, 'tenant' | 'microsoft' | 'portalUrl'>,
   extras: IdentityExtras,
 ): IdentityInput {
-  const origin = originOf(sp, s.tenant.id, s.microsoft);
+  const { tenant } = from;
+  const origin = originOf(sp, tenant.id, from.microsoft);
   const verified = sp.verifiedPublisher?.verifiedPublisherId ?? null;
   const { appRoles, ...raw } = sp;
   return {
     type: 'identity',
     platform: PLATFORM,
-    tenant: s.tenant,
+    tenant,
     kind: 'service-principal',
     nativeId: sp.id,
     displayName: sp.displayName,
     publisher: {
       name:
         sp.verifiedPublisher?.displayName ??
-        (origin === 'internal' ? s.tenant.name : origin === 'platform' ? 'Microsoft' : null),
+        (origin === 'internal' ? tenant.name : origin === 'platform' ? 'Microsoft' : null),
       id: sp.appOwnerOrganizationId,
       verified: verified !== null,
     },
@@ -94,7 +206,7 @@ export function servicePrincipalIdentity(
     // none. Owners listed but none known to be active while some are of unknown activity (read
     // without User.Read.All): whether anyone active answers for the app is unknown too.
     ownersKnown: extras.owners !== null && !activityUnknown(extras.owners),
-    manageUrl: `${s.endpoints.portalUrl}/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${sp.id}/appId/${sp.appId}`,
+    manageUrl: `${from.portalUrl}/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/${sp.id}/appId/${sp.appId}`,
     attributes: {
       appId: sp.appId,
       appOwnerOrganizationId: sp.appOwnerOrganizationId,
@@ -104,7 +216,7 @@ export function servicePrincipalIdentity(
       verifiedPublisherId: verified,
       exposedAppRoles: appRoles.length,
     },
-    collector: COLLECTORS.servicePrincipals,
+    collector: NAME,
     raw: { ...raw, appRoles: appRoles.map((r) => ({ id: r.id, value: r.value })) },
   };
 }

@@ -1,13 +1,19 @@
-import type { LegacyCollectorDescriptor as CollectorDescriptor } from '../../../src/connector/legacy.js';
+import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import { ApiError } from '../../../src/errors.js';
-import { COLLECTORS, type ScanContext, timestamp } from '../context.js';
+import { timestamp } from '../records.js';
 import { SignInActivity } from '../schema.js';
+import type { Session } from '../session.js';
 
-export const signInActivityCollector: CollectorDescriptor = {
-  name: COLLECTORS.signInActivity,
+/**
+ * The usage report. It emits no records of its own: the service principals' identities carry its
+ * last sign-ins (`enrichedBy` there).
+ */
+export const signInActivity = defineCollector<Session, LastSignIns | null>({
+  name: 'sign-in-activity',
   description: 'Last sign-in per service principal from the usage report (Graph beta; needs Entra ID P1/P2)',
-  requires: 'AuditLog.Read.All + Entra ID P1/P2 licence',
-};
+  permissions: ['AuditLog.Read.All'],
+  fetch: collectSignInActivity,
+});
 
 export const SIGN_IN_SOURCE = 'entra:servicePrincipalSignInActivities';
 
@@ -21,22 +27,25 @@ function latest(...values: Array<string | null | undefined>): string | null {
 }
 
 /**
- * The beta usage report, keyed by appId (its `id` is not the SP object id). Returns undefined when
- * the tenant cannot give it (no P1/P2 licence, permission not granted, cloud without the report):
+ * The beta usage report, keyed by appId (its `id` is not the SP object id). Returns null when the
+ * tenant cannot give it (no P1/P2 licence, permission not granted, cloud without the report):
  * coverage says `unavailable` and identities keep `lastUsed: null` (no signal), so nothing is
  * reported stale for lack of data.
  */
-export async function collectSignInActivity(s: ScanContext): Promise<LastSignIns | undefined> {
-  const name = COLLECTORS.signInActivity;
+async function collectSignInActivity(
+  s: Session,
+  run: Pick<CollectorRun, 'name' | 'ctx'>,
+): Promise<LastSignIns | null> {
+  const { name, ctx } = run;
   if (!s.config.signInActivity) {
-    s.ctx.coverage.skip(name, 'disabled in config (microsoft365.signInActivity: false)');
-    return undefined;
+    ctx.coverage.skip(name, 'disabled in config (microsoft365.signInActivity: false)');
+    return null;
   }
   if (s.config.cloud !== 'global') {
     const reason = `the sign-in activity report is only offered in Microsoft's global cloud, not ${s.config.cloud}`;
-    s.ctx.coverage.unavailable(name, reason);
-    s.ctx.coverage.note(name, `${reason}. Last use is unknown: no service principal is judged stale.`);
-    return undefined;
+    ctx.coverage.unavailable(name, reason);
+    ctx.coverage.note(name, `${reason}. Last use is unknown: no service principal is judged stale.`);
+    return null;
   }
   const out: LastSignIns = new Map();
   try {
@@ -69,15 +78,16 @@ export async function collectSignInActivity(s: ScanContext): Promise<LastSignIns
         : missingSegment
           ? `this Graph endpoint does not offer the sign-in activity report (${err.status})`
           : `the sign-in activity report is not available to the scanner (${err.status}); grant AuditLog.Read.All`;
-      s.ctx.coverage.unavailable(name, reason, err.status);
-      s.ctx.coverage.note(
+      ctx.coverage.unavailable(name, reason, err.status);
+      ctx.coverage.note(
         name,
         `${reason}. Last use is unknown: no service principal is judged stale. (${err.message})`,
       );
-      return undefined;
+      return null;
     }
     throw err;
   }
-  s.ctx.coverage.countItems(name, out.size);
+  // Counted here: the report's rows become no records of this collector.
+  ctx.coverage.countItems(name, out.size);
   return out;
 }

@@ -2,27 +2,34 @@ import { readFileSync } from 'node:fs';
 import { BatchResponseContent } from '@microsoft/microsoft-graph-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type { CollectorRun } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
+import type { CredentialInput } from '../../../src/model/credential.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { createTestContext } from '../../../test/support/connector-context.js';
-import { firstPartyTenants } from '../classify.js';
-import { collectAppRoleAssignments } from '../collectors/app-role-assignments.js';
-import { applicationCredentials, listApplications } from '../collectors/application-credentials.js';
-import { collectDelegatedGrants } from '../collectors/oauth2-permission-grants.js';
-import { collectOwners } from '../collectors/owners.js';
-import { listServicePrincipals, servicePrincipalIdentity } from '../collectors/service-principals.js';
-import { collectSignInActivity } from '../collectors/sign-in-activity.js';
+import type { BatchItem, BatchResult, GraphApi } from '../client.js';
+import { appRoleAssignments } from '../collectors/app-role-assignments.js';
+import { applicationCredentials } from '../collectors/application-credentials.js';
+import { oauth2PermissionGrants } from '../collectors/oauth2-permission-grants.js';
+import { owners } from '../collectors/owners.js';
+import {
+  type AppDirectory,
+  servicePrincipalIdentity,
+  servicePrincipals,
+} from '../collectors/service-principals.js';
+import { signInActivity } from '../collectors/sign-in-activity.js';
 import { endpointsOf, Microsoft365Config } from '../config.js';
-import type { ScanContext } from '../context.js';
-import type { BatchItem, BatchResult, GraphApi } from '../graph.js';
 import connector from '../index.js';
-import { PermissionResolver } from '../permissions.js';
+import { firstPartyTenants } from '../records.js';
 import { DirectoryObject, GraphErrorBody, page, type ServicePrincipal } from '../schema.js';
+import type { Session } from '../session.js';
 
 /**
  * Contract tests: the example responses of Microsoft's Graph reference pages
  * (graph-reference-examples.json, each with its page and section) go through the connector's zod
- * schemas and record builders, as they would from a real tenant. The Graph client is replaced by
- * one that answers each call with the example for its path; parsing is the connector's own.
+ * schemas, collectors' fetch and record builders, as they would from a real tenant. The Graph client
+ * is replaced by one that answers each call with the example for its path; parsing is the
+ * connector's own.
  */
 interface Example {
   source: string;
@@ -66,7 +73,7 @@ function exampleGraph(answer: (path: string) => unknown): GraphApi {
   } as unknown as GraphApi;
 }
 
-async function scanContext(answer: (path: string) => unknown): Promise<ScanContext> {
+async function scanContext(answer: (path: string) => unknown): Promise<Session & { ctx: ConnectorContext }> {
   const config = Microsoft365Config.parse({
     tenantId: TENANT,
     clientId: '5b1d0a3c-1111-4222-8333-444455556666',
@@ -80,6 +87,29 @@ async function scanContext(answer: (path: string) => unknown): Promise<ScanConte
     graph: exampleGraph(answer),
     tenant: { id: TENANT, name: 'Contoso' },
     microsoft: firstPartyTenants([]),
+    ownedByOnly: null,
+  };
+}
+
+/** The service-principals collector's data, with an empty application list. */
+const directory = (servicePrincipals: ServicePrincipal[]): AppDirectory => ({
+  servicePrincipals,
+  applications: { applications: [] },
+});
+
+/** What the runner gives a collector, with the fetched data of the collectors it reads. */
+function runOf(
+  name: string,
+  s: { ctx: ConnectorContext },
+  inputs: Record<string, unknown> = {},
+): CollectorRun {
+  const data = (ref: string | { name: string }) => inputs[typeof ref === 'string' ? ref : ref.name];
+  return {
+    name,
+    ctx: s.ctx,
+    input: <T>(ref: string | { name: string }) => data(ref) as T,
+    optional: <T>(ref: string | { name: string }) => (data(ref) ?? null) as T | null,
+    status: (collector) => s.ctx.coverage.status(collector),
   };
 }
 
@@ -94,13 +124,15 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
 
   let sps: ServicePrincipal[];
   beforeAll(async () => {
-    sps = await listServicePrincipals(await scanContext(() => body('servicePrincipals')));
+    const s = await scanContext(() => body('servicePrincipals'));
+    sps = (await servicePrincipals.fetch(s, runOf(servicePrincipals.name, s))).servicePrincipals;
   });
 
   it('servicePrincipal list → a third-party service-principal identity', async () => {
     const s = await scanContext(() => undefined);
     expect(sps).toHaveLength(1);
-    const identity = servicePrincipalIdentity(s, sps[0]!, { owners: [], lastUsed: null });
+    const from = { tenant: s.tenant, microsoft: s.microsoft, portalUrl: s.endpoints.portalUrl };
+    const identity = servicePrincipalIdentity(sps[0]!, from, { owners: [], lastUsed: null });
     expect(identity).toMatchObject({
       kind: 'service-principal',
       nativeId: '59e617e5-e447-4adc-8b88-00af644d7c92',
@@ -125,9 +157,8 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
     const s = await scanContext((p) =>
       p.includes('/appRoleAssignedTo') ? body('appRoleAssignedTo') : undefined,
     );
-    const resolver = new PermissionResolver();
-    resolver.addAppRoles(resource);
-    const grants = await collectAppRoleAssignments(s, [resource], resolver);
+    const run = runOf(appRoleAssignments.name, s, { 'service-principals': directory([resource]) });
+    const grants = [...appRoleAssignments.transform!(await appRoleAssignments.fetch(s, run), s, run)];
     // principalType User: an assignment to a person, not an application permission.
     expect(grants).toEqual([]);
   });
@@ -136,11 +167,12 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
     const s = await scanContext((p) =>
       p.startsWith('/oauth2PermissionGrants') ? body('oauth2PermissionGrants') : undefined,
     );
-    const grants: GrantInput[] = await collectDelegatedGrants(
-      s,
-      new Set(['263a5b01-03e5-408e-8557-bab681df104c']),
-      new PermissionResolver(),
-    );
+    // The client is a known service principal; no resource is (no app roles, no scopes to resolve by).
+    const client = { ...sps[0]!, id: '263a5b01-03e5-408e-8557-bab681df104c', appRoles: [] };
+    const run = runOf(oauth2PermissionGrants.name, s, { 'service-principals': directory([client]) });
+    const grants = [
+      ...oauth2PermissionGrants.transform!(await oauth2PermissionGrants.fetch(s, run), s, run),
+    ] as GrantInput[];
     const scopes = (body('oauth2PermissionGrants').value as Array<{ scope: string }>).flatMap((g) =>
       g.scope.split(' '),
     );
@@ -162,10 +194,12 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
 
   it('owners → an owner of unknown kind and activity, so ownership is unknown, not "none"', async () => {
     const s = await scanContext((p) => (p.includes('/owners') ? body('owners') : undefined));
-    const owners = await collectOwners(s, sps, []);
-    const refs = owners.get('59e617e5-e447-4adc-8b88-00af644d7c92')!;
+    const run = runOf(owners.name, s, { 'service-principals': directory(sps) });
+    const byServicePrincipal = await owners.fetch(s, run);
+    const refs = byServicePrincipal.get('59e617e5-e447-4adc-8b88-00af644d7c92')!;
     expect(refs).toEqual([{ id: 'id-value', name: null, type: 'unknown', active: null }]);
-    expect(servicePrincipalIdentity(s, sps[0]!, { owners: refs, lastUsed: null }).ownersKnown).toBe(false);
+    const from = { tenant: s.tenant, microsoft: s.microsoft, portalUrl: s.endpoints.portalUrl };
+    expect(servicePrincipalIdentity(sps[0]!, from, { owners: refs, lastUsed: null }).ownersKnown).toBe(false);
   });
 
   it('a directoryObject collection with limited members parses, each member’s kind kept', () => {
@@ -186,10 +220,15 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
       passwordCredentials: [body('passwordCredential')],
       keyCredentials: [body('keyCredential')],
     });
-    const s = await scanContext(() => apps);
-    const parsed = await listApplications(s);
+    const s = await scanContext((p) => (p.startsWith('/applications') ? apps : body('servicePrincipals')));
+    // The list is read with the service principals (see AppDirectory).
+    const read = await servicePrincipals.fetch(s, runOf(servicePrincipals.name, s));
     const sp = { ...sps[0]!, appId: '00000000-0000-0000-0000-000000000000' };
-    const creds = applicationCredentials(s, parsed, [sp]);
+    const run = runOf(applicationCredentials.name, s, {
+      'service-principals': { servicePrincipals: [sp], applications: read.applications },
+    });
+    const parsed = await applicationCredentials.fetch(s, run);
+    const creds = [...applicationCredentials.transform!(parsed, s, run)] as CredentialInput[];
     expect(creds.map((c) => [c.credentialType, c.nativeId, c.displayName, c.createdAt, c.expiresAt])).toEqual(
       [
         [
@@ -228,7 +267,7 @@ describe('microsoft365 contract: Graph reference examples through the schemas an
 
   it('servicePrincipalSignInActivities (beta) → the latest readable sign-in per appId', async () => {
     const s = await scanContext(() => body('servicePrincipalSignInActivities'));
-    const signIns = await collectSignInActivity(s);
+    const signIns = await signInActivity.fetch(s, runOf(signInActivity.name, s));
     // "2021-04-01T00:00:00-8:00" (as published) is no ISO 8601 offset; the readable latest is
     // lastSignInActivity's 2021-04-01T00:00:00Z.
     expect(Object.fromEntries(signIns!)).toEqual({

@@ -16,8 +16,8 @@ import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
+import type { RenewableCredential } from './auth.js';
 import type { Endpoints } from './config.js';
-import type { RenewableCredential } from './credential.js';
 import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
 
 export const GRAPH_API = 'microsoft-graph';
@@ -136,6 +136,11 @@ function withoutAuthorization(context: Context): void {
   if (headers instanceof Headers) headers.delete('authorization');
   else if (Array.isArray(headers)) context.options.headers = headers.filter(([k]) => !isAuth(k));
   else for (const k of Object.keys(headers)) if (isAuth(k)) delete headers[k];
+}
+
+/** A `$select` query parameter of the fields a collector uses. */
+export function select(fields: readonly string[]): string {
+  return `$select=${fields.join(',')}`;
 }
 
 export interface CallInfo {

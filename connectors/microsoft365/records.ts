@@ -1,4 +1,15 @@
+/**
+ * What the collectors' record builders share: Graph's timestamps as the model's, and where a service
+ * principal's app comes from.
+ */
 import type { Origin } from '../../src/model/identity.js';
+
+/** Graph timestamps (up to 7 fractional digits) as the model's ISO form; null when absent or invalid. */
+export function timestamp(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString().replace('.000Z', 'Z');
+}
 
 /**
  * Owner tenants (`appOwnerOrganizationId`) of Microsoft's first-party apps. Users can add more

@@ -1,0 +1,57 @@
+import type { CollectorRun } from '../../src/connector/collector.js';
+import type { ConnectorContext } from '../../src/connector/context.js';
+import type { Tenant } from '../../src/model/common.js';
+import { authenticate, createCredential, OWNED_BY, ownedByOnly, tokenRoles } from './auth.js';
+import { GraphApi } from './client.js';
+import { type Endpoints, endpointsOf, type Microsoft365Config } from './config.js';
+import { firstPartyTenants } from './records.js';
+
+export const PLATFORM = 'microsoft365';
+
+/** What every collector of one scan of a tenant shares. */
+export interface Session {
+  readonly config: Microsoft365Config;
+  readonly endpoints: Endpoints;
+  readonly graph: GraphApi;
+  readonly tenant: Tenant;
+  /** Owner tenant ids counted as Microsoft first-party. */
+  readonly microsoft: ReadonlySet<string>;
+  /**
+   * Why the application lists are not the tenant's, when the scanner's token holds only
+   * Application.ReadWrite.OwnedBy (Graph then lists the scanner's own apps only); null otherwise.
+   */
+  readonly ownedByOnly: string | null;
+}
+
+/**
+ * Open a scan of one tenant: the credential, the Graph client, and one token, so that bad credentials
+ * or an unreachable login host fail every collector once with one clear error (see `authenticate`).
+ */
+export async function connect(config: Microsoft365Config, ctx: ConnectorContext): Promise<Session> {
+  const endpoints = endpointsOf(config);
+  const credential = createCredential(config, endpoints, ctx);
+  const token = await authenticate(config, endpoints, credential, ctx);
+  return {
+    config,
+    endpoints,
+    graph: new GraphApi(ctx, endpoints, credential),
+    tenant: { id: config.tenantId, name: config.tenantName ?? null },
+    microsoft: firstPartyTenants(config.firstPartyTenantIds),
+    ownedByOnly: ownedByOnly(tokenRoles(token))
+      ? `the scanner's token holds ${OWNED_BY} and no tenant-wide read permission: Graph lists only the applications the scanner owns, so these lists are not the tenant's; grant Application.Read.All (and Directory.Read.All)`
+      : null,
+  };
+}
+
+/**
+ * For the collectors whose lists an OwnedBy-only token cuts down to the scanner's own apps: say so,
+ * and mark the collector `unavailable` when it listed them (its records are then not compared, so the
+ * rest of the tenant is not reported removed). `listed`: the collector read its list.
+ */
+export function markOwnedByOnly(s: Session, run: CollectorRun, listed: boolean): void {
+  if (!s.ownedByOnly) return;
+  if (listed && run.ctx.coverage.status(run.name) === 'complete') {
+    run.ctx.coverage.unavailable(run.name, s.ownedByOnly);
+  }
+  run.ctx.coverage.note(run.name, s.ownedByOnly);
+}
