@@ -1,6 +1,4 @@
 import type { PrincipalRef } from '../../src/model/index.js';
-import type { GcpProject } from './collectors/gcp-projects.js';
-import type { UserDirectory } from './collectors/users.js';
 import type { ServiceAccount } from './schema.js';
 
 /**
@@ -26,10 +24,6 @@ export interface UserLookup {
   readonly complete: boolean;
   byId(id: string): KnownUser | undefined;
   byEmail(email: string): KnownUser | undefined;
-}
-
-export function directoryLookup(users: UserDirectory): UserLookup {
-  return { complete: true, byId: (id) => users.byId.get(id), byEmail: (email) => users.byEmail(email) };
 }
 
 /**
@@ -106,6 +100,17 @@ export function ownerRefs(members: readonly string[], users: UserLookup, domain:
       active: deleted ? false : null,
     };
   });
+}
+
+/** A GCP project as the joins see it (listed by the gcp-projects collector). */
+export interface GcpProject {
+  projectId: string;
+  number: string;
+  displayName: string | null;
+  /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty when the policy was not read. */
+  owners: string[];
+  /** Whether the IAM policy was read: otherwise `owners` is empty for want of data. */
+  ownersKnown: boolean;
 }
 
 /** What the previous snapshot said about a service account's project side. */

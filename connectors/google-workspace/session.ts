@@ -1,3 +1,4 @@
+import type { CollectorRun } from '../../src/connector/collector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { describeError } from '../../src/errors.js';
 import type { Tenant } from '../../src/model/common.js';
@@ -73,10 +74,20 @@ export class NothingStoredError extends Error {
   }
 }
 
-/** The previous snapshot, for a collector about to emit records (or to complete); throws if it could not be read. */
+/** The previous snapshot, for a collector about to complete; throws if it could not be read. */
 export function previousScan(session: GoogleSession): PreviousScan {
   if (!session.previous.ok) throw new NothingStoredError(session.previous.error);
   return session.previous.scan;
+}
+
+/**
+ * The previous snapshot, for a transform about to emit records. When it could not be read: null if this
+ * collector failed already (it then emits nothing and keeps its own reason), else NothingStoredError.
+ */
+export function previousForRecords(session: GoogleSession, run: CollectorRun): PreviousScan | null {
+  if (session.previous.ok) return session.previous.scan;
+  if (run.status(run.name) === 'failed') return null;
+  throw new NothingStoredError(session.previous.error);
 }
 
 /**

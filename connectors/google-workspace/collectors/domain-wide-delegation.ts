@@ -15,7 +15,7 @@ import {
 } from '../delegation-replay.js';
 import type { PreviousScan } from '../previous-scan.js';
 import {
-  directoryLookup,
+  type GcpProject,
   ownersJudged,
   projectNumber,
   projectOwners,
@@ -24,10 +24,10 @@ import {
 } from '../records.js';
 import { delegatedScopeRisk } from '../risk.js';
 import { ActivitiesPage } from '../schema.js';
-import { type GoogleSession, PLATFORM, previousOverlapsWindow, previousScan } from '../session.js';
-import { type GcpProject, gcpProjects } from './gcp-projects.js';
+import { type GoogleSession, PLATFORM, previousForRecords, previousOverlapsWindow } from '../session.js';
+import { gcpProjects } from './gcp-projects.js';
 import { serviceAccounts } from './service-accounts.js';
-import { users } from './users.js';
+import { directoryLookup, users } from './users.js';
 
 const NAME = 'domain-wide-delegation';
 
@@ -91,7 +91,8 @@ export const domainWideDelegation = defineCollector<GoogleSession, DelegationSta
     return state;
   },
   transform(state, session, run) {
-    const previous = previousScan(session);
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
     const directory = run.optional(users);
     return delegationRecords(state, {
       tenant: session.tenant,

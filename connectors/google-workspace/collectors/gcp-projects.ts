@@ -4,6 +4,7 @@ import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle, eachPage } from '../client.js';
+import type { GcpProject } from '../records.js';
 import { IamPolicy, ProjectsPage } from '../schema.js';
 import { type GoogleSession, previousScan } from '../session.js';
 
@@ -21,16 +22,6 @@ export const POLICY_SPEC: CallSpec = {
   requiredPermission:
     'resourcemanager.projects.getIamPolicy (roles/browser); scope https://www.googleapis.com/auth/cloud-platform.read-only',
 };
-
-export interface GcpProject {
-  projectId: string;
-  number: string;
-  displayName: string | null;
-  /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty when the policy was not read. */
-  owners: string[];
-  /** Whether the IAM policy was read: otherwise `owners` is empty for want of data. */
-  ownersKnown: boolean;
-}
 
 export interface GcpProjects {
   projects: GcpProject[];

@@ -10,7 +10,7 @@ import { type CallSpec, callGoogle } from '../client.js';
 import { oauthGrantKey, type PreviousOAuthClient } from '../previous-scan.js';
 import { scopeRisk } from '../risk.js';
 import { type Token, TokenList } from '../schema.js';
-import { type GoogleSession, PLATFORM, previousScan } from '../session.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
 import {
   LAST_USE_SOURCE,
   type LastUseRead,
@@ -109,7 +109,8 @@ export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
     return fetched;
   },
   transform(fetched, session, run) {
-    const previous = previousScan(session);
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
     const history = run.optional(tokenActivity);
     return oauthClientRecords({
       tenant: session.tenant,

@@ -8,7 +8,7 @@ import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle } from '../client.js';
 import type { ServiceAccountInfo } from '../records.js';
 import { KeysList, type ServiceAccountKey } from '../schema.js';
-import { type GoogleSession, PLATFORM, previousScan } from '../session.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
 import { serviceAccounts, serviceAccountsGone } from './service-accounts.js';
 
 const NAME = 'service-account-keys';
@@ -53,8 +53,8 @@ export const serviceAccountKeys = defineCollector<GoogleSession, AccountKeys>({
     }
     return { accounts, keys };
   },
-  transform({ accounts, keys }, session) {
-    previousScan(session);
+  transform({ accounts, keys }, session, run) {
+    if (!previousForRecords(session, run)) return [];
     return keyRecords(session.tenant, accounts, keys);
   },
 });

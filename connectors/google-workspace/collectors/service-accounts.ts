@@ -8,7 +8,7 @@ import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle, eachPage } from '../client.js';
 import type { PreviousScan } from '../previous-scan.js';
 import {
-  directoryLookup,
+  type GcpProject,
   ownersJudged,
   projectNumber,
   projectOwners,
@@ -17,9 +17,9 @@ import {
   type UserLookup,
 } from '../records.js';
 import { ServiceAccountsPage } from '../schema.js';
-import { type GoogleSession, PLATFORM, previousScan } from '../session.js';
-import { type GcpProject, gcpProjects, projectsGone } from './gcp-projects.js';
-import { users } from './users.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
+import { gcpProjects, projectsGone } from './gcp-projects.js';
+import { directoryLookup, users } from './users.js';
 
 const NAME = 'service-accounts';
 
@@ -56,7 +56,8 @@ export const serviceAccounts = defineCollector<GoogleSession, ServiceAccountInfo
     return accounts;
   },
   transform(accounts, session, run) {
-    const previous = previousScan(session);
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
     const directory = run.optional(users);
     const delegations = run.optional<{ active: ReadonlyMap<string, unknown> }>('domain-wide-delegation');
     return serviceAccountRecords(accounts, {

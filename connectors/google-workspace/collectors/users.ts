@@ -3,6 +3,7 @@ import type { ConnectorContext } from '../../../src/connector/context.js';
 import { ApiError } from '../../../src/errors.js';
 import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle, eachPage, type GoogleApis, toApiError } from '../client.js';
+import type { UserLookup } from '../records.js';
 import { type DirectoryUser, UserId, UsersPage } from '../schema.js';
 import { type GoogleSession, previousScan } from '../session.js';
 
@@ -94,6 +95,11 @@ export const users = defineCollector<GoogleSession, UserDirectory>({
     return userDirectory(list);
   },
 });
+
+/** Users' status as this scan's directory says (complete: a user of the domain missing from it is deleted). */
+export function directoryLookup(users: UserDirectory): UserLookup {
+  return { complete: true, byId: (id) => users.byId.get(id), byEmail: (email) => users.byEmail(email) };
+}
 
 export function userDirectory(list: WorkspaceUser[]): UserDirectory {
   const byEmail = new Map(list.map((u) => [u.email.toLowerCase(), u]));
