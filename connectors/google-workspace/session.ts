@@ -1,5 +1,6 @@
 import type { CollectorRun } from '../../src/connector/collector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { attributeTo } from '../../src/connector/coverage.js';
 import { describeError } from '../../src/errors.js';
 import type { Tenant } from '../../src/model/common.js';
 import { createGoogleApis, firstDirectoryToken, type GoogleApis } from './client.js';
@@ -37,7 +38,8 @@ export type PreviousRead =
  */
 export async function connect(config: GoogleWorkspaceConfig, ctx: ConnectorContext): Promise<GoogleSession> {
   const apis = createGoogleApis(config, ctx);
-  const usersTokenRefused = await firstDirectoryToken(apis);
+  // Counted for the users collector, whose client the token is for.
+  const usersTokenRefused = await attributeTo('users', () => firstDirectoryToken(apis));
   const now = ctx.clock.now();
   const domain = config.domain ?? config.subject.split('@')[1]!;
   let previous: PreviousRead;
