@@ -1,14 +1,35 @@
-import { z } from 'zod';
+import { defineCollector } from '../../../src/connector/collector.js';
+import { isAuthoritative } from '../../../src/connector/coverage.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
-import type { IdentityBundle } from '../../../src/store/store.js';
-import { type CallSpec, callGoogle } from '../api.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle, eachPage } from '../client.js';
+import {
+  AUTHORIZE,
+  type AuditedChange,
+  changesIn,
+  type Delegation,
+  type DelegationState,
+  REMOVE,
+  replayDelegations,
+} from '../delegation-replay.js';
 import type { PreviousScan } from '../previous-scan.js';
+import {
+  type GcpProject,
+  ownersJudged,
+  projectNumber,
+  projectOwners,
+  type ServiceAccountInfo,
+  type UserLookup,
+} from '../records.js';
 import { delegatedScopeRisk } from '../risk.js';
-import { COLLECTOR, eachPage, type GoogleScan, PLATFORM, previousOverlapsWindow } from '../scan-context.js';
-import { ActivitiesPage, type Activity, parameterValues } from '../schema.js';
-import type { GcpProject } from './gcp-projects.js';
-import { projectNumber, projectOwners, type ServiceAccountInfo } from './service-accounts.js';
-import { ownersJudged, type UserLookup } from './users.js';
+import { ActivitiesPage } from '../schema.js';
+import { type GoogleSession, PLATFORM, previousForRecords, previousOverlapsWindow } from '../session.js';
+import { gcpProjects } from './gcp-projects.js';
+import { serviceAccounts } from './service-accounts.js';
+import { directoryLookup, users } from './users.js';
+
+const NAME = 'domain-wide-delegation';
 
 export const ADMIN_EVENTS_SPEC: CallSpec = {
   api: 'Admin SDK Reports API',
@@ -18,8 +39,6 @@ export const ADMIN_EVENTS_SPEC: CallSpec = {
     'domain-wide delegation of https://www.googleapis.com/auth/admin.reports.audit.readonly; the subject needs the Reports admin privilege',
 };
 
-const AUTHORIZE = 'AUTHORIZE_API_CLIENT_ACCESS';
-const REMOVE = 'REMOVE_API_CLIENT_ACCESS';
 const FIELDS =
   'nextPageToken,items(id(time,uniqueQualifier),actor(email,profileId),events(name,parameters(name,value,multiValue)))';
 const MANAGE_URL = 'https://admin.google.com/ac/owl/domainwidedelegation';
@@ -27,154 +46,83 @@ const CONFIRM_IN_CONSOLE = 'Admin console → Security → API controls → Doma
 const KIND = 'domain-wide-delegation';
 const MAX_LISTED = 10;
 
-interface DelegationChange {
-  at: string;
-  action: 'authorize' | 'remove';
-  by: { email: string | null; id: string | null };
-  scopes: string[];
-}
-
-/** A client id that holds domain-wide delegation at the end of the replay. */
-export interface Delegation {
-  clientId: string;
-  scopes: string[];
-  /** The authorization in force (the latest `AUTHORIZE_API_CLIENT_ACCESS`). */
-  authorizedAt: string;
-  authorizedBy: { email: string | null; id: string | null };
-  /** First authorization since the client was last removed (or since the audit log was first read). */
-  since: string;
-  /** Changes seen in this window, after those earlier scans saw that have aged out of it. */
-  history: DelegationChange[];
-  /** Set when this window has no event of it: carried over from the previous snapshot. */
-  carried: CarriedFrom | null;
-}
-
-/** Where a carried delegation was last seen in the audit log. Fixed once set, so carried records stay equal. */
-export interface CarriedFrom {
-  /** The last scan whose window still held its authorize event. */
-  scanId: number | null;
-  /** When that scan ran. */
-  lastSeenInAuditLog: string | null;
-}
-
-export interface DelegationState {
-  /** In force at the end of the replay: seen in this window, or carried over from the previous snapshot. */
-  active: Map<string, Delegation>;
-  removed: Array<{ clientId: string; at: string }>;
-  events: number;
-}
-
-/** API_SCOPES arrives as a multiValue, or as one comma/space separated string. */
-function scopesOf(params: Parameters<typeof parameterValues>[0]): string[] {
-  return parameterValues(params, 'API_SCOPES')
-    .flatMap((v) => v.split(/[,\s]+/))
-    .filter(Boolean);
-}
-
 /**
- * No Google API lists domain-wide delegations (they exist only in the Admin console), so they are rebuilt by
- * replaying the Admin audit events AUTHORIZE_API_CLIENT_ACCESS / REMOVE_API_CLIENT_ACCESS of the window,
- * oldest first: an authorize sets the client's scopes (a later one replaces them), a remove ends it.
- *
- * The log reaches back about six months, so a delegation authorized once and never changed drops out of
- * the window although it is still in force. The replay therefore starts from the delegations of the
- * previous snapshot: one with no event in this window is carried over as it was (nothing says it was
- * removed), one removed in the window ends, one re-authorized takes the fresh data. Only the first scan
- * of a tenant cannot see delegations older than the window; coverage says so.
+ * Domain-wide delegation, rebuilt from the Admin audit log (delegation-replay.ts) on top of the previous
+ * snapshot's delegations, so that one whose authorize event aged out of the ~6-month log is carried over.
+ * Only the first scan of a tenant cannot see delegations older than the window; coverage says so.
+ * Records join each delegation to its service account and project (waiting for those collectors; their
+ * failure keeps the previous snapshot's join).
  */
-export async function collectDelegations(scan: GoogleScan): Promise<DelegationState> {
-  const { apis, windowStart, now, ctx } = scan;
-  const earlier = await previousDelegations(scan);
-  const changes: Array<DelegationChange & { clientId: string; q: string }> = [];
-  const list = (eventName: string) =>
-    eachPage(
-      ADMIN_EVENTS_SPEC,
-      (pageToken) =>
-        callGoogle(apis, ADMIN_EVENTS_SPEC, ActivitiesPage, () =>
-          apis.reports.activities.list({
-            userKey: 'all',
-            applicationName: 'admin',
-            eventName,
-            startTime: windowStart.toISOString(),
-            endTime: now.toISOString(),
-            maxResults: 1000,
-            pageToken,
-            fields: FIELDS,
-          }),
-        ),
-      (page) => {
-        for (const a of page.items ?? []) collect(a);
-      },
-    );
-  const seen = new Set<string>();
-  const collect = (a: Activity) => {
-    for (const e of a.events ?? []) {
-      if (e.name !== AUTHORIZE && e.name !== REMOVE) continue;
-      const clientId = parameterValues(e.parameters, 'API_CLIENT_NAME')[0];
-      if (!clientId) continue;
-      const q = `${a.id.time}|${a.id.uniqueQualifier ?? ''}|${e.name}|${clientId}`;
-      if (seen.has(q)) continue;
-      seen.add(q);
-      changes.push({
-        clientId,
-        q,
-        at: a.id.time,
-        action: e.name === AUTHORIZE ? 'authorize' : 'remove',
-        by: { email: a.actor?.email ?? null, id: a.actor?.profileId ?? null },
-        scopes: e.name === AUTHORIZE ? scopesOf(e.parameters) : [],
-      });
-    }
-  };
-  await Promise.all([list(AUTHORIZE), list(REMOVE)]);
+export const domainWideDelegation = defineCollector<GoogleSession, DelegationState>({
+  name: NAME,
+  description: 'Domain-wide delegation grants, rebuilt from Admin audit events (the log covers ~6 months)',
+  permissions: [`domain-wide delegation of ${SCOPES.audit}`, 'admin privilege Reports'],
+  enrichedBy: [users.name, gcpProjects.name, serviceAccounts.name],
+  async fetch(session, { name, ctx }) {
+    // The replay starts from the previous snapshot: without it, there is nothing to replay on.
+    if (!session.previous.ok) throw session.previous.error;
+    const previous = session.previous.scan;
+    const changes: AuditedChange[] = [];
+    const list = (eventName: string) =>
+      eachPage(
+        ADMIN_EVENTS_SPEC,
+        (pageToken) =>
+          callGoogle(session.apis, ADMIN_EVENTS_SPEC, ActivitiesPage, () =>
+            session.apis.reports.activities.list({
+              userKey: 'all',
+              applicationName: 'admin',
+              eventName,
+              startTime: session.windowStart.toISOString(),
+              endTime: session.now.toISOString(),
+              maxResults: 1000,
+              pageToken,
+              fields: FIELDS,
+            }),
+          ),
+        (page) => {
+          for (const a of page.items ?? []) changes.push(...changesIn(a));
+        },
+      );
+    await Promise.all([list(AUTHORIZE), list(REMOVE)]);
+    const earlier = new Map<string, Delegation>();
+    for (const [clientId, d] of previous.delegations) if (d.state) earlier.set(clientId, d.state);
+    const state = replayDelegations(earlier, changes, session.windowStart);
+    for (const note of replayNotes(state, previous, session)) ctx.coverage.note(name, note);
+    return state;
+  },
+  transform(state, session, run) {
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
+    const directory = run.optional(users);
+    return delegationRecords(state, {
+      tenant: session.tenant,
+      users: directory ? directoryLookup(directory) : previous.users,
+      accountsByClientId: new Map((run.optional(serviceAccounts) ?? []).map((a) => [a.oauth2ClientId, a])),
+      accountsComplete: isAuthoritative(run.status(serviceAccounts.name) ?? 'failed'),
+      projects: new Map((run.optional(gcpProjects)?.projects ?? []).map((p) => [p.projectId, p])),
+      previous,
+      scannerClientId: session.apis.scannerClientId,
+      domain: session.domain,
+    });
+  },
+});
 
-  changes.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : x.q.localeCompare(y.q)));
-  // Start from the previous snapshot; the window's events, replayed on top, win wherever they say something.
-  const active = new Map(earlier);
-  const from = windowStart.toISOString();
-  // History: what earlier scans saw before this window, then this window's events.
-  const history = new Map<string, DelegationChange[]>(
-    [...earlier.values()].map((d) => [
-      d.clientId,
-      d.history.filter((h) => Date.parse(h.at) < windowStart.getTime()),
-    ]),
-  );
-  const removed: Array<{ clientId: string; at: string }> = [];
-  for (const { clientId, q: _q, ...change } of changes) {
-    const h = history.get(clientId) ?? [];
-    h.push(change);
-    history.set(clientId, h);
-    if (change.action === 'authorize') {
-      const prev = active.get(clientId);
-      active.set(clientId, {
-        clientId,
-        scopes: [...new Set(change.scopes)],
-        authorizedAt: change.at,
-        authorizedBy: change.by,
-        since: prev?.since ?? change.at,
-        history: h,
-        carried: null,
-      });
-    } else {
-      active.delete(clientId);
-      removed.push({ clientId, at: change.at });
-    }
-  }
-  const carried = [...active.values()].filter((d) => d.carried);
-  ctx.coverage.countItems(COLLECTOR.delegation, changes.length);
-  ctx.coverage.note(
-    COLLECTOR.delegation,
-    `rebuilt from Admin audit events ${AUTHORIZE}/${REMOVE} between ${from} and ${now.toISOString()} ` +
-      `(${changes.length} events; ${plural(active.size, 'delegation')} in force (${carried.length} carried over), ` +
-      `${removed.length} removed). No API lists domain-wide delegation and the log reaches back about 180 days: ` +
-      (ctx.previous.scanId === null
+/** What coverage says about the replay: its window, what was carried over, and what cannot be seen. */
+function replayNotes(state: DelegationState, previous: PreviousScan, session: GoogleSession): string[] {
+  const from = session.windowStart.toISOString();
+  const carried = [...state.active.values()].filter((d) => d.carried);
+  const notes = [
+    `rebuilt from Admin audit events ${AUTHORIZE}/${REMOVE} between ${from} and ${session.now.toISOString()} ` +
+      `(${state.events} events; ${plural(state.active.size, 'delegation')} in force (${carried.length} carried over), ` +
+      `${state.removed.length} removed). No API lists domain-wide delegation and the log reaches back about 180 days: ` +
+      (previous.scanId === null
         ? `this is the first scan of this tenant, so a delegation authorized before ${from} and not changed since ` +
           `is not visible here (check ${CONFIRM_IN_CONSOLE}); later scans keep what this one saw.`
-        : `delegations of scan #${ctx.previous.scanId} without an event in the window are carried over.`),
-  );
+        : `delegations of scan #${previous.scanId} without an event in the window are carried over.`),
+  ];
   if (carried.length > 0) {
     const ids = carried.map((d) => d.clientId).sort();
-    ctx.coverage.note(
-      COLLECTOR.delegation,
+    notes.push(
       `${plural(carried.length, 'delegation')} ${carried.length === 1 ? 'was' : 'were'} carried over from earlier scans because ` +
         `${carried.length === 1 ? 'its' : 'their'} authorize event is older than ${from} and no removal followed ` +
         `(attribute visibleInAuditLog: false): ${ids.slice(0, MAX_LISTED).join(', ')}` +
@@ -182,96 +130,21 @@ export async function collectDelegations(scan: GoogleScan): Promise<DelegationSt
         `No API can confirm them: confirm them in the ${CONFIRM_IN_CONSOLE}.`,
     );
   }
-  if (ctx.previous.scanId !== null && !previousOverlapsWindow(scan)) {
-    ctx.coverage.note(
-      COLLECTOR.delegation,
-      `the previous scan (#${ctx.previous.scanId}, ${ctx.previous.scannedAt ?? 'time unknown'}) is older than the ` +
+  if (previous.scanId !== null && !previousOverlapsWindow(previous, session.windowStart)) {
+    notes.push(
+      `the previous scan (#${previous.scanId}, ${previous.scannedAt ?? 'time unknown'}) is older than the ` +
         `window start ${from}: a delegation removed between the two cannot be seen and would still be carried over.`,
     );
   }
-  return { active, removed, events: changes.length };
+  return notes;
 }
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** The parts of a stored delegation the replay starts from; each falls back to the model fields. */
-const StoredDelegation = z.object({
-  attributes: z.object({
-    scopes: z.array(z.string()).optional().catch(undefined),
-    authorizedAt: z.iso.datetime({ offset: true }).optional().catch(undefined),
-    authorizedBy: z.string().nullable().optional().catch(undefined),
-    history: z
-      .array(
-        z.object({
-          at: z.iso.datetime({ offset: true }),
-          action: z.enum(['authorize', 'remove']),
-          by: z.string().nullable(),
-          scopes: z.array(z.string()),
-        }),
-      )
-      .optional()
-      .catch(undefined),
-    visibleInAuditLog: z.boolean().optional().catch(undefined),
-    carriedFromScan: z.number().int().nullable().optional().catch(undefined),
-    lastSeenInAuditLog: z.string().nullable().optional().catch(undefined),
-  }),
-  raw: z
-    .object({
-      scopes: z.array(z.string()).optional().catch(undefined),
-      authorizedById: z.string().nullable().optional().catch(undefined),
-    })
-    .catch({}),
-});
-
-/**
- * The delegations of the previous snapshot, as the replay's starting point, each marked as carried from
- * where it was last seen in the audit log (kept when it was already carried then).
- */
-async function previousDelegations(scan: GoogleScan): Promise<Map<string, Delegation>> {
-  const { previous } = scan.ctx;
-  const out = new Map<string, Delegation>();
-  for await (const bundle of previous.bundles({ kinds: [KIND] })) {
-    const d = storedDelegation(bundle, { scanId: previous.scanId, lastSeenInAuditLog: previous.scannedAt });
-    if (d) out.set(d.clientId, d);
-  }
-  return out;
-}
-
-function storedDelegation(bundle: IdentityBundle, seenIn: CarriedFrom): Delegation | undefined {
-  const identity = bundle.identity;
-  if (!identity || identity.kind !== KIND || identity.collector !== COLLECTOR.delegation) return undefined;
-  const { attributes: a, raw } = StoredDelegation.parse({
-    attributes: identity.attributes,
-    raw: identity.raw ?? {},
-  });
-  const grants = bundle.grants.filter((g) => g.collector === COLLECTOR.delegation);
-  const authorizedAt = a.authorizedAt ?? grants[0]?.grantedAt ?? identity.createdAt;
-  if (!authorizedAt) return undefined;
-  return {
-    clientId: identity.nativeId,
-    scopes: raw.scopes ?? a.scopes ?? grants.map((g) => g.permission.id),
-    authorizedAt,
-    authorizedBy: {
-      email: a.authorizedBy ?? grants[0]?.grantedBy?.name ?? null,
-      id: raw.authorizedById ?? null,
-    },
-    since: identity.createdAt ?? authorizedAt,
-    history: (a.history ?? []).map((h) => ({
-      at: h.at,
-      action: h.action,
-      by: { email: h.by, id: null },
-      scopes: h.scopes,
-    })),
-    carried:
-      a.visibleInAuditLog === false
-        ? { scanId: a.carriedFromScan ?? null, lastSeenInAuditLog: a.lastSeenInAuditLog ?? null }
-        : seenIn,
-  };
-}
-
 export interface DelegationJoin {
+  tenant: Tenant;
   /** Who is active: this scan's directory, or the previous snapshot's statuses when users failed. */
   users: UserLookup;
   /** Service accounts by OAuth client id (= uniqueId). */
@@ -297,31 +170,32 @@ export interface DelegationJoin {
  * not change — name, origin, owners — only because a GCP collector failed.
  */
 export function delegationRecords(
-  scan: GoogleScan,
   state: DelegationState,
   join: DelegationJoin,
 ): Array<IdentityInput | GrantInput> {
+  const { tenant } = join;
   const out: Array<IdentityInput | GrantInput> = [];
   const retentionEnd = (t: string) => new Date(Date.parse(t) + 180 * 86_400_000).toISOString();
   for (const d of [...state.active.values()].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
     const sa =
       join.accountsByClientId.get(d.clientId) ??
       (join.accountsComplete ? undefined : join.previous.serviceAccountsByClientId.get(d.clientId)?.info);
+    const before = sa ? join.previous.serviceAccounts.get(sa.email) : undefined;
     const authorizer = adminRef(d.authorizedBy, join.users);
     const projectSide = sa
-      ? projectOwners(sa, join.projects, join.users, join.previous, join.domain)
+      ? projectOwners(sa, join.projects, join.users, before, join.domain)
       : { owners: [], known: true };
     const owners = dedupeOwners([authorizer, ...projectSide.owners]);
     const isScanner = d.clientId === join.scannerClientId;
     out.push({
       type: 'identity',
       platform: PLATFORM,
-      tenant: scan.tenant,
+      tenant,
       kind: KIND,
       nativeId: d.clientId,
       displayName: sa ? (sa.displayName ?? sa.email) : `API client ${d.clientId}`,
       publisher: sa
-        ? { name: sa.projectId, id: projectNumber(sa, join.projects, join.previous), verified: null }
+        ? { name: sa.projectId, id: projectNumber(sa, join.projects, before), verified: null }
         : { name: null, id: null, verified: null },
       // Our own service account (found in our projects) or the scanner itself; otherwise someone else's
       // client — unless the service accounts could not all be listed, when it cannot be told now.
@@ -357,7 +231,7 @@ export function delegationRecords(
             }
           : { visibleInAuditLog: true }),
       },
-      collector: COLLECTOR.delegation,
+      collector: NAME,
       raw: {
         clientId: d.clientId,
         scopes: d.scopes,
@@ -371,15 +245,15 @@ export function delegationRecords(
       out.push({
         type: 'grant',
         platform: PLATFORM,
-        tenant: scan.tenant,
+        tenant,
         identity: { kind: KIND, nativeId: d.clientId },
         permission: { id: scope, name: scope, resource: null, nativeLevel: 'domain-wide-delegation', access },
         // Every user of the domain: no count, which would change the grant with every hire and leaver.
         target: {
           breadth: 'tenant',
           type: 'domain',
-          id: scan.tenant.id,
-          label: scan.tenant.name,
+          id: tenant.id,
+          label: tenant.name,
           resources: [],
           count: null,
         },
@@ -389,7 +263,7 @@ export function delegationRecords(
         principal: null,
         risk,
         attributes: {},
-        collector: COLLECTOR.delegation,
+        collector: NAME,
         raw: { clientId: d.clientId, scope },
       });
     }

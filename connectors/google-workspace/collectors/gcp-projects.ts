@@ -1,10 +1,12 @@
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
-import type { PrincipalRef } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
-import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle, eachPage } from '../client.js';
+import type { GcpProject } from '../records.js';
 import { IamPolicy, ProjectsPage } from '../schema.js';
-import type { UserLookup } from './users.js';
+import { type GoogleSession, previousScan } from '../session.js';
 
 export const PROJECTS_SPEC: CallSpec = {
   api: 'Cloud Resource Manager API',
@@ -21,36 +23,54 @@ export const POLICY_SPEC: CallSpec = {
     'resourcemanager.projects.getIamPolicy (roles/browser); scope https://www.googleapis.com/auth/cloud-platform.read-only',
 };
 
-export interface GcpProject {
-  projectId: string;
-  number: string;
-  displayName: string | null;
-  /** IAM members holding roles/owner (`user:…`, `group:…`, `deleted:user:…`); empty until the policy is read. */
-  owners: string[];
-  /** Whether the IAM policy was read: until then `owners` is empty for want of data. */
-  ownersKnown: boolean;
+export interface GcpProjects {
+  projects: GcpProject[];
+  /** Why some projects' owners are unknown: the collector fails with it (see `transform`). */
+  ownersFailure: ApiError | null;
 }
 
 /**
  * The GCP projects the scanner's service account can see (`projects:search` only returns what the caller
- * may see), filled into `out`.
+ * may see) and each one's owners (roles/owner in its IAM policy): the accountable people for the
+ * project's service accounts. No records of its own: service-accounts lists the accounts of these
+ * projects, and the service-account and delegation records take their owners from here.
+ *
+ * A project whose owners could not be read fails this collector, but must not keep its service accounts
+ * from being listed. So the fetch returns the projects with the failure, and `transform` raises it: it
+ * runs after service-accounts' fetch (enrichedBy), which the failure would otherwise have stopped.
  */
-export async function searchProjects(scan: GoogleScan, out: GcpProject[]): Promise<void> {
-  const { ctx, config } = scan;
-  // Filled page by page: what was listed before a failure is kept.
-  await readProjects(scan, (p) => out.push(p));
-  ctx.coverage.countItems(COLLECTOR.projects, out.length);
-  if (out.length === 0) {
-    ctx.coverage.note(
-      COLLECTOR.projects,
-      `no projects visible for query '${config.projectQuery}': projects:search shows only projects the service account may see; grant it roles/browser (or roles/iam.securityReviewer) at the organization`,
-    );
-  }
-}
+export const gcpProjects = defineCollector<GoogleSession, GcpProjects>({
+  name: 'gcp-projects',
+  description: 'GCP projects visible to the service account, and their owners',
+  permissions: [
+    SCOPES.cloudRead,
+    'IAM resourcemanager.projects.get and resourcemanager.projects.getIamPolicy (roles/browser) at the organization',
+  ],
+  enrichedBy: ['service-accounts'],
+  async fetch(session, { name, ctx }) {
+    const projects: GcpProject[] = [];
+    await readProjects(session, (p) => projects.push(p));
+    ctx.coverage.countItems(name, projects.length);
+    if (projects.length === 0) {
+      ctx.coverage.note(
+        name,
+        `no projects visible for query '${session.config.projectQuery}': projects:search shows only projects the service account may see; grant it roles/browser (or roles/iam.securityReviewer) at the organization`,
+      );
+    }
+    const ownersFailure = await readProjectOwners(session, ctx, projects);
+    // No records of its own, but complete only if the scan can store what the others emit.
+    previousScan(session);
+    return { projects, ownersFailure };
+  },
+  transform({ ownersFailure }) {
+    if (ownersFailure) throw ownersFailure;
+    return [];
+  },
+});
 
 /** One full `projects:search` with the configured query, each project handed to `onProject`. */
-async function readProjects(scan: GoogleScan, onProject: (p: GcpProject) => void): Promise<void> {
-  const { apis, config } = scan;
+async function readProjects(session: GoogleSession, onProject: (p: GcpProject) => void): Promise<void> {
+  const { apis, config } = session;
   await eachPage(
     PROJECTS_SPEC,
     (pageToken) =>
@@ -83,24 +103,30 @@ async function readProjects(scan: GoogleScan, onProject: (p: GcpProject) => void
  * rest/v3/projects/delete), so the default query (`state:ACTIVE`) stops listing it; one still listed is
  * present, and its 404 a failure.
  */
-export async function projectsGone(scan: GoogleScan, projectIds: readonly string[]): Promise<Set<string>> {
+export async function projectsGone(
+  session: GoogleSession,
+  projectIds: readonly string[],
+): Promise<Set<string>> {
   if (projectIds.length === 0) return new Set();
   const listed = new Set<string>();
-  await readProjects(scan, (p) => listed.add(p.projectId));
+  await readProjects(session, (p) => listed.add(p.projectId));
   return new Set(projectIds.filter((id) => !listed.has(id)));
 }
 
 /**
- * Each project's owners (roles/owner in its IAM policy): the accountable people for the project's service
- * accounts. Set in place; a failure leaves those projects without owners and fails the collector.
+ * Each project's owners, set in place. A failure leaves those projects without owners (`ownersKnown`
+ * false) and is returned, naming how many projects it hit.
  */
-export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]): Promise<void> {
-  const { apis, ctx } = scan;
-  const out = projects;
+async function readProjectOwners(
+  session: GoogleSession,
+  ctx: ConnectorContext,
+  projects: GcpProject[],
+): Promise<ApiError | null> {
+  const { apis } = session;
   const failures: ApiError[] = [];
   let unreachable: EndpointUnreachableError | undefined;
   await Promise.all(
-    out.map((p) =>
+    projects.map((p) =>
       ctx.limit(async () => {
         // An endpoint that stayed unreachable through the retries will not answer the next one either.
         if (unreachable) return;
@@ -124,48 +150,16 @@ export async function readProjectOwners(scan: GoogleScan, projects: GcpProject[]
       }),
     ),
   );
-  if (failures.length > 0) {
-    const first = failures[0]!;
-    throw new ApiError(
-      POLICY_SPEC.api,
-      first.status,
-      `project owners unknown for ${failures.length} of ${out.length} projects; first: ${first.message}`,
-      {
-        method: POLICY_SPEC.method,
-        path: POLICY_SPEC.path,
-        requiredPermission: POLICY_SPEC.requiredPermission,
-      },
-    );
-  }
-}
-
-/**
- * IAM members as owners. A user of the domain is active when that user is; a member IAM marks `deleted:` is
- * inactive; others (groups, outside accounts) cannot be judged here (active: null). A user of the domain
- * missing from a complete directory was deleted; missing from last-known statuses, unknown.
- */
-export function ownerRefs(members: readonly string[], users: UserLookup, domain: string): PrincipalRef[] {
-  return members.map((m): PrincipalRef => {
-    const deleted = m.startsWith('deleted:');
-    const body = deleted ? m.slice('deleted:'.length) : m;
-    const [kind, rest = ''] = body.split(/:(.*)/s, 2);
-    const email = rest.split('?')[0]!;
-    if (kind === 'user') {
-      const u = users.byEmail(email);
-      // Our domain but not in the directory: the user was deleted. Outside accounts: unknown.
-      const gone = users.complete && email.toLowerCase().endsWith(`@${domain.toLowerCase()}`);
-      return {
-        id: u?.id ?? email,
-        name: email,
-        type: 'user',
-        active: deleted ? false : u ? u.active : gone ? false : null,
-      };
-    }
-    return {
-      id: m,
-      name: email || m,
-      type: kind === 'group' ? 'group' : kind === 'serviceAccount' ? 'service' : 'unknown',
-      active: deleted ? false : null,
-    };
-  });
+  if (failures.length === 0) return null;
+  const first = failures[0]!;
+  return new ApiError(
+    POLICY_SPEC.api,
+    first.status,
+    `project owners unknown for ${failures.length} of ${projects.length} projects; first: ${first.message}`,
+    {
+      method: POLICY_SPEC.method,
+      path: POLICY_SPEC.path,
+      requiredPermission: POLICY_SPEC.requiredPermission,
+    },
+  );
 }

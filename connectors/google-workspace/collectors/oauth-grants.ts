@@ -1,13 +1,27 @@
+import { defineCollector, PartialFailure } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
+import { attributeTo } from '../../../src/connector/coverage.js';
 import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle } from '../client.js';
 import { oauthGrantKey, type PreviousOAuthClient } from '../previous-scan.js';
 import { scopeRisk } from '../risk.js';
-import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
 import { type Token, TokenList } from '../schema.js';
-import { LAST_USE_SOURCE, pairKey, type TokenActivity } from './token-activity.js';
-import { type UserDirectory, usersGone, type WorkspaceUser } from './users.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
+import {
+  LAST_USE_SOURCE,
+  type LastUseRead,
+  pairKey,
+  readLastUse,
+  type TokenActivity,
+  tokenActivity,
+} from './token-activity.js';
+import { type UserDirectory, users, usersGone, type WorkspaceUser } from './users.js';
+
+const NAME = 'oauth-grants';
 
 export const TOKENS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -30,9 +44,13 @@ const GOOGLE_CLIENT_IDS = new Set([
 const MANAGE_URL = 'https://admin.google.com/ac/owl/list?tab=apps';
 const MAX_LISTED = 50;
 
-/** tokens.list results, per user id. Filled as calls complete, so a failed run still leaves what it got. */
+/** What the fetch read: each user's tokens, and the apps' last use (token-activity's reads). */
 export interface OAuthGrants {
+  /** tokens.list results, per user id: every user's, or (after a failure) those that answered. */
   readonly perUser: Map<string, Token[]>;
+  /** Whether tokens.list answered for every user. */
+  readonly complete: boolean;
+  readonly lastUse: LastUseRead;
 }
 
 /**
@@ -49,16 +67,79 @@ function isFatal(err: ApiError): boolean {
 }
 
 /**
- * tokens.list once per user — the API has no domain-wide listing — with bounded concurrency (ctx.limit)
- * and the Directory pacer, asking only for the fields used. The first user is a probe: a scope that is not
- * delegated or a subject without the privilege fails once, not once per user.
+ * Third-party OAuth apps, from tokens.list once per user — the API has no domain-wide listing — and the
+ * scopes each user granted them. When some users fail, the grants of those that answered are still
+ * emitted (they are exact) and the collector fails, so the store keeps the rest.
+ *
+ * The fetch also looks up each app's last use in the Reports token log: only now are the apps known.
+ * Those requests and their failure are token-activity's (its `transform` raises it).
  */
-export async function collectOAuthGrants(
-  scan: GoogleScan,
-  users: UserDirectory,
-  out: OAuthGrants,
+export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
+  name: NAME,
+  description: 'Third-party OAuth apps and the scopes each user granted them (tokens.list per user)',
+  permissions: [
+    `domain-wide delegation of ${SCOPES.tokens} (tokens.list accepts no read-only scope; it would also allow revoking tokens, which grantscope never does)`,
+    'admin privilege Security › User security management',
+  ],
+  dependsOn: [users.name],
+  enrichedBy: [tokenActivity.name],
+  async fetch(session, run) {
+    const { ctx } = run;
+    const directory = run.input(users);
+    const perUser = new Map<string, Token[]>();
+    let failure: unknown;
+    try {
+      await listTokens(session, ctx, directory, perUser);
+    } catch (err) {
+      failure = err;
+    }
+    // Last use of the apps seen, even if some users failed (their grants are still emitted); not when
+    // token-activity failed already, which makes the activity fields unusable anyway.
+    const clientIds = new Set([...perUser.values()].flatMap((tokens) => tokens.map((t) => t.clientId)));
+    const lastUse: LastUseRead =
+      run.status(tokenActivity.name) === 'failed'
+        ? { ok: false, failure: null }
+        : await attributeTo(tokenActivity.name, () => readLastUse(session, ctx, clientIds)).then(
+            (read) => ({ ok: true, lastUse: read }),
+            (err: unknown) => ({ ok: false, failure: err }),
+          );
+    ctx.logger.debug('google-workspace: directory pacing', { ...session.apis.directoryPacer.stats() });
+    const fetched: OAuthGrants = { perUser, complete: failure === undefined, lastUse };
+    if (failure !== undefined) throw new PartialFailure(failure, fetched);
+    return fetched;
+  },
+  transform(fetched, session, run) {
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
+    const history = run.optional(tokenActivity);
+    return oauthClientRecords({
+      tenant: session.tenant,
+      windowStart: session.windowStart,
+      users: run.input(users),
+      grants: fetched.perUser,
+      grantsComplete: fetched.complete,
+      activity: history && fetched.lastUse.ok ? { ...history, ...fetched.lastUse.lastUse } : undefined,
+      previous: previous.oauthClients,
+      origins: {
+        internal: new Set(session.config.internalClientIds),
+        firstParty: new Set(session.config.firstPartyClientIds),
+      },
+    });
+  },
+});
+
+/**
+ * tokens.list for every user, with bounded concurrency (ctx.limit) and the Directory pacer, asking only
+ * for the fields used, into `out` (so that a failure leaves what was read). The first user is a probe:
+ * a scope that is not delegated or a subject without the privilege fails once, not once per user.
+ */
+async function listTokens(
+  session: GoogleSession,
+  ctx: ConnectorContext,
+  directory: UserDirectory,
+  out: Map<string, Token[]>,
 ): Promise<void> {
-  const { apis, ctx } = scan;
+  const { apis } = session;
   const task = 'google-workspace tokens.list';
   let fatal: ApiError | undefined;
   const failures: ApiError[] = [];
@@ -69,8 +150,7 @@ export async function collectOAuthGrants(
       const r = await callGoogle(apis, TOKENS_SPEC, TokenList, () =>
         apis.tokensDirectory.tokens.list({ userKey: u.id, fields: FIELDS }),
       );
-      out.perUser.set(u.id, r.items ?? []);
-      ctx.coverage.countItems(COLLECTOR.oauthGrants, r.items?.length ?? 0);
+      out.set(u.id, r.items ?? []);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(TOKENS_SPEC.api, null, String(err));
       // Deleted since users.list, or a transient 404: checked below.
@@ -80,14 +160,14 @@ export async function collectOAuthGrants(
     }
     ctx.progress.tick(task);
   };
-  ctx.progress.start(task, users.list.length);
-  const [probe, ...rest] = users.list;
+  ctx.progress.start(task, directory.list.length);
+  const [probe, ...rest] = directory.list;
   if (probe) await one(probe);
   if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));
   ctx.progress.done(task);
   if (fatal) throw fatal;
   // A 404 is not "no grants": only a user that is gone (users.get answers 404 too) takes them along.
-  const gone = await usersGone(scan, vanished);
+  const gone = await usersGone(apis, ctx, vanished);
   for (const u of vanished) {
     if (gone.has(u.id)) continue;
     failures.push(
@@ -99,15 +179,15 @@ export async function collectOAuthGrants(
       ),
     );
   }
-  const inactive = users.list.filter((u) => !u.active).length;
+  const inactive = directory.list.filter((u) => !u.active).length;
   ctx.coverage.note(
-    COLLECTOR.oauthGrants,
-    `tokens.list for ${out.perUser.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
+    NAME,
+    `tokens.list for ${out.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
   );
   if (gone.size > 0) {
     const emails = vanished.filter((u) => gone.has(u.id)).map((u) => u.email);
     ctx.coverage.note(
-      COLLECTOR.oauthGrants,
+      NAME,
       `${gone.size} users were deleted during the scan: ${emails.slice(0, 5).join(', ')}`,
     );
   }
@@ -116,7 +196,7 @@ export async function collectOAuthGrants(
     throw new ApiError(
       TOKENS_SPEC.api,
       first.status,
-      `tokens.list failed for ${failures.length} of ${users.list.length} users after retries; first: ${first.message}`,
+      `tokens.list failed for ${failures.length} of ${directory.list.length} users after retries; first: ${first.message}`,
       {
         method: TOKENS_SPEC.method,
         path: TOKENS_SPEC.path,
@@ -151,11 +231,15 @@ interface AppAggregate {
 }
 
 export interface OAuthClientInputs {
+  tenant: Tenant;
+  /** Start of the audit window (the upper bound of a last use not seen in it). */
+  windowStart: Date;
   users: UserDirectory;
-  grants: OAuthGrants;
+  /** Tokens per user id. */
+  grants: ReadonlyMap<string, readonly Token[]>;
   /** Whether tokens.list answered for every user; else `grants` holds some users' tokens only. */
   grantsComplete: boolean;
-  /** The token-activity collector's results; undefined when it failed. */
+  /** The token log's picture (token-activity's history and the apps' last use); undefined when it failed. */
   activity: TokenActivity | undefined;
   /** The previous snapshot's apps: read when oauth-grants or token-activity failed. */
   previous: ReadonlyMap<string, PreviousOAuthClient>;
@@ -181,13 +265,10 @@ export interface OAuthClientInputs {
  * When the token log could not be read, an app's grant times, first grant, last use and last revocation
  * keep the previous snapshot's values.
  */
-export function oauthClientRecords(
-  scan: GoogleScan,
-  inputs: OAuthClientInputs,
-): Array<IdentityInput | GrantInput> {
-  const { users, grants, activity, origins, previous } = inputs;
+export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInput | GrantInput> {
+  const { tenant, users, grants, activity, origins, previous } = inputs;
   const apps = new Map<string, AppAggregate>();
-  for (const [userId, tokens] of grants.perUser) {
+  for (const [userId, tokens] of grants) {
     const user = users.byId.get(userId);
     if (!user) continue;
     for (const token of tokens) {
@@ -209,7 +290,7 @@ export function oauthClientRecords(
   }
 
   const out: Array<IdentityInput | GrantInput> = [];
-  const windowStart = scan.windowStart.toISOString();
+  const windowStart = inputs.windowStart.toISOString();
   for (const app of [...apps.values()].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
     const holders = app.holders.sort(
       (a, b) => Number(b.user.active) - Number(a.user.active) || a.user.email.localeCompare(b.user.email),
@@ -243,7 +324,7 @@ export function oauthClientRecords(
       out.push({
         type: 'identity',
         platform: PLATFORM,
-        tenant: scan.tenant,
+        tenant,
         kind: 'oauth-client',
         nativeId: app.clientId,
         displayName: app.displayText,
@@ -266,7 +347,7 @@ export function oauthClientRecords(
           ownersAre: 'consenting users',
           ...fromLog.attributes,
         },
-        collector: COLLECTOR.oauthGrants,
+        collector: NAME,
         raw: {
           clientId: app.clientId,
           displayText: app.displayText,
@@ -281,7 +362,7 @@ export function oauthClientRecords(
         out.push({
           type: 'grant',
           platform: PLATFORM,
-          tenant: scan.tenant,
+          tenant,
           identity: { kind: 'oauth-client', nativeId: app.clientId },
           permission: { id: scope, name: scope, resource: null, nativeLevel: 'user-consent', access },
           target: { breadth: 'user', type: 'user', id: user.id, label: user.email, resources: [], count: 1 },
@@ -291,7 +372,7 @@ export function oauthClientRecords(
           principal: principal(user),
           risk,
           attributes: { userSuspended: user.suspended, userArchived: user.archived },
-          collector: COLLECTOR.oauthGrants,
+          collector: NAME,
           raw: token,
         });
       }

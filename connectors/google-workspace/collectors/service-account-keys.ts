@@ -1,10 +1,17 @@
+import { defineCollector, PartialFailure } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
+import type { Tenant } from '../../../src/model/common.js';
 import type { CredentialInput } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
-import { COLLECTOR, type GoogleScan, PLATFORM } from '../scan-context.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle } from '../client.js';
+import type { ServiceAccountInfo } from '../records.js';
 import { KeysList, type ServiceAccountKey } from '../schema.js';
-import { type ServiceAccountInfo, serviceAccountsGone } from './service-accounts.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
+import { serviceAccounts, serviceAccountsGone } from './service-accounts.js';
+
+const NAME = 'service-account-keys';
 
 export const KEYS_SPEC: CallSpec = {
   api: 'IAM API',
@@ -17,16 +24,48 @@ export const KEYS_SPEC: CallSpec = {
 const FIELDS =
   'keys(name,validAfterTime,validBeforeTime,keyAlgorithm,keyOrigin,keyType,disabled,disableReason,extendedStatus)';
 
+/** The keys read, by service-account email, and the accounts they were read for. */
+export interface AccountKeys {
+  accounts: readonly ServiceAccountInfo[];
+  keys: Map<string, ServiceAccountKey[]>;
+}
+
 /**
  * User-managed keys of every service account (`keyTypes=USER_MANAGED`; Google rotates system-managed
- * keys itself). keys.list is not paged: one call per account, bounded by ctx.limit.
+ * keys itself). keys.list is not paged: one call per account, bounded by ctx.limit. When some accounts
+ * fail, the keys of the others are still emitted and the collector fails.
  */
-export async function collectKeys(
-  scan: GoogleScan,
+export const serviceAccountKeys = defineCollector<GoogleSession, AccountKeys>({
+  name: NAME,
+  description: 'User-managed service-account keys (created, expiry, disabled)',
+  permissions: [
+    SCOPES.iam,
+    'IAM iam.serviceAccountKeys.list (roles/iam.serviceAccountViewer) at the organization',
+  ],
+  dependsOn: [serviceAccounts.name],
+  async fetch(session, run) {
+    const accounts = run.input(serviceAccounts);
+    const keys = new Map<string, ServiceAccountKey[]>();
+    try {
+      await listKeys(session, run.ctx, accounts, keys);
+    } catch (err) {
+      throw new PartialFailure(err, { accounts, keys });
+    }
+    return { accounts, keys };
+  },
+  transform({ accounts, keys }, session, run) {
+    if (!previousForRecords(session, run)) return [];
+    return keyRecords(session.tenant, accounts, keys);
+  },
+});
+
+async function listKeys(
+  session: GoogleSession,
+  ctx: ConnectorContext,
   accounts: readonly ServiceAccountInfo[],
   out: Map<string, ServiceAccountKey[]>,
 ): Promise<void> {
-  const { apis, ctx } = scan;
+  const { apis } = session;
   const failures: ApiError[] = [];
   const notFound = new Map<string, { sa: ServiceAccountInfo; err: ApiError }>();
   let unreachable: EndpointUnreachableError | undefined;
@@ -62,7 +101,8 @@ export async function collectKeys(
   );
   // Only an account that is gone takes its keys with it.
   const gone = await serviceAccountsGone(
-    scan,
+    session,
+    ctx,
     [...notFound.values()].map((x) => x.sa),
   );
   for (const [email, { err }] of notFound) {
@@ -76,12 +116,8 @@ export async function collectKeys(
       ),
     );
   }
-  ctx.coverage.countItems(
-    COLLECTOR.keys,
-    [...out.values()].reduce((n, k) => n + k.length, 0),
-  );
   if (gone.size > 0)
-    ctx.coverage.note(COLLECTOR.keys, `service accounts deleted during the scan: ${[...gone].join(', ')}`);
+    ctx.coverage.note(NAME, `service accounts deleted during the scan: ${[...gone].join(', ')}`);
   if (failures.length > 0) {
     const first = failures[0]!;
     throw new ApiError(
@@ -93,7 +129,7 @@ export async function collectKeys(
   }
 }
 
-function withoutKeyMaterial(k: ServiceAccountKey): ServiceAccountKey {
+export function withoutKeyMaterial(k: ServiceAccountKey): ServiceAccountKey {
   const {
     privateKeyData: _p,
     privateKeyType: _t,
@@ -115,7 +151,7 @@ function expiry(validBefore: string | undefined): string | null {
 
 /** One `service-account-key` credential per key (native id: the key's resource name). */
 export function keyRecords(
-  scan: GoogleScan,
+  tenant: Tenant,
   accounts: readonly ServiceAccountInfo[],
   keys: Map<string, ServiceAccountKey[]>,
 ): CredentialInput[] {
@@ -126,7 +162,7 @@ export function keyRecords(
       out.push({
         type: 'credential',
         platform: PLATFORM,
-        tenant: scan.tenant,
+        tenant,
         identity: { kind: 'service-account', nativeId: sa.email },
         credentialType: 'service-account-key',
         nativeId: k.name,
@@ -143,7 +179,7 @@ export function keyRecords(
           exposed,
           projectId: sa.projectId,
         },
-        collector: COLLECTOR.keys,
+        collector: NAME,
         raw: k,
       });
     }

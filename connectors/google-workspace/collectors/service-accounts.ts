@@ -1,12 +1,27 @@
+import { defineCollector, PartialFailure } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
-import type { IdentityInput, PrincipalRef } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
+import type { Tenant } from '../../../src/model/common.js';
+import type { IdentityInput } from '../../../src/model/index.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle, eachPage } from '../client.js';
 import type { PreviousScan } from '../previous-scan.js';
-import { COLLECTOR, eachPage, type GoogleScan, PLATFORM } from '../scan-context.js';
-import { type ServiceAccount, ServiceAccountsPage } from '../schema.js';
-import { type GcpProject, ownerRefs, projectsGone } from './gcp-projects.js';
-import { ownersJudged, rejudged, type UserLookup } from './users.js';
+import {
+  type GcpProject,
+  ownersJudged,
+  projectNumber,
+  projectOwners,
+  type ServiceAccountInfo,
+  serviceAccountInfo,
+  type UserLookup,
+} from '../records.js';
+import { ServiceAccountsPage } from '../schema.js';
+import { type GoogleSession, PLATFORM, previousForRecords } from '../session.js';
+import { gcpProjects, projectsGone } from './gcp-projects.js';
+import { directoryLookup, users } from './users.js';
+
+const NAME = 'service-accounts';
 
 export const ACCOUNTS_SPEC: CallSpec = {
   api: 'IAM API',
@@ -18,36 +33,51 @@ export const ACCOUNTS_SPEC: CallSpec = {
 
 const FIELDS = 'nextPageToken,accounts(projectId,uniqueId,email,displayName,oauth2ClientId,disabled)';
 
-export interface ServiceAccountInfo {
-  projectId: string;
-  email: string;
-  uniqueId: string;
-  /** The client id domain-wide delegation is granted to. */
-  oauth2ClientId: string;
-  displayName: string | null;
-  disabled: boolean;
-  raw: ServiceAccount;
-}
+/**
+ * Service accounts of every visible project, 100 a page, projects in parallel (bounded by ctx.limit).
+ * When some projects fail, the accounts of the others are still emitted and the collector fails.
+ */
+export const serviceAccounts = defineCollector<GoogleSession, ServiceAccountInfo[]>({
+  name: NAME,
+  description: 'Service accounts of those projects, joined to domain-wide delegation by OAuth client id',
+  permissions: [
+    `${SCOPES.iam} (IAM has no read-only scope)`,
+    'IAM iam.serviceAccounts.list (roles/iam.serviceAccountViewer) at the organization',
+  ],
+  dependsOn: [gcpProjects.name],
+  enrichedBy: [users.name, 'domain-wide-delegation'],
+  async fetch(session, run) {
+    const accounts: ServiceAccountInfo[] = [];
+    try {
+      await listAccounts(session, run.ctx, run.input(gcpProjects).projects, accounts);
+    } catch (err) {
+      throw new PartialFailure(err, accounts);
+    }
+    return accounts;
+  },
+  transform(accounts, session, run) {
+    const previous = previousForRecords(session, run);
+    if (!previous) return [];
+    const directory = run.optional(users);
+    const delegations = run.optional<{ active: ReadonlyMap<string, unknown> }>('domain-wide-delegation');
+    return serviceAccountRecords(accounts, {
+      tenant: session.tenant,
+      projects: new Map(run.input(gcpProjects).projects.map((p) => [p.projectId, p])),
+      users: directory ? directoryLookup(directory) : previous.users,
+      delegated: delegations ? new Set(delegations.active.keys()) : undefined,
+      previous,
+      domain: session.domain,
+    });
+  },
+});
 
-export function serviceAccountInfo(a: ServiceAccount): ServiceAccountInfo {
-  return {
-    projectId: a.projectId,
-    email: a.email,
-    uniqueId: a.uniqueId,
-    oauth2ClientId: a.oauth2ClientId ?? a.uniqueId,
-    displayName: a.displayName ?? null,
-    disabled: a.disabled === true,
-    raw: a,
-  };
-}
-
-/** Service accounts of every visible project, 100 a page, projects in parallel (bounded by ctx.limit). */
-export async function collectServiceAccounts(
-  scan: GoogleScan,
+/** Every project's accounts into `out` (so that a failure leaves what was read). */
+async function listAccounts(
+  session: GoogleSession,
+  ctx: ConnectorContext,
   projects: readonly GcpProject[],
   out: ServiceAccountInfo[],
 ): Promise<void> {
-  const { apis, ctx } = scan;
   const failures: ApiError[] = [];
   const notFound: ApiError[] = [];
   const notFoundIds: string[] = [];
@@ -58,21 +88,7 @@ export async function collectServiceAccounts(
         // An endpoint that stayed unreachable through the retries will not answer the next one either.
         if (unreachable) return;
         try {
-          await eachPage(
-            ACCOUNTS_SPEC,
-            (pageToken) =>
-              callGoogle(apis, ACCOUNTS_SPEC, ServiceAccountsPage, () =>
-                apis.iam.projects.serviceAccounts.list({
-                  name: `projects/${p.projectId}`,
-                  pageSize: 100,
-                  pageToken,
-                  fields: FIELDS,
-                }),
-              ),
-            (page) => {
-              for (const a of page.accounts ?? []) out.push(serviceAccountInfo(a));
-            },
-          );
+          await listProject(session, p.projectId, (a) => out.push(serviceAccountInfo(a)));
         } catch (err) {
           const e = err instanceof ApiError ? err : new ApiError(ACCOUNTS_SPEC.api, null, String(err));
           // A 404 is not "no service accounts": checked below whether the project is gone.
@@ -88,7 +104,7 @@ export async function collectServiceAccounts(
     ),
   );
   // Only a project that projects:search no longer lists takes its service accounts with it.
-  const gone = await projectsGone(scan, notFoundIds);
+  const gone = await projectsGone(session, notFoundIds);
   notFoundIds.forEach((id, i) => {
     if (gone.has(id)) return;
     failures.push(
@@ -104,12 +120,8 @@ export async function collectServiceAccounts(
       ),
     );
   });
-  ctx.coverage.countItems(COLLECTOR.serviceAccounts, out.length);
   if (gone.size > 0) {
-    ctx.coverage.note(
-      COLLECTOR.serviceAccounts,
-      `projects deleted while scanning (no longer listed): ${[...gone].join(', ')}`,
-    );
+    ctx.coverage.note(NAME, `projects deleted while scanning (no longer listed): ${[...gone].join(', ')}`);
   }
   if (failures.length > 0) {
     const first = failures[0]!;
@@ -126,6 +138,30 @@ export async function collectServiceAccounts(
   }
 }
 
+/** serviceAccounts.list of one project, every page. */
+async function listProject(
+  session: GoogleSession,
+  projectId: string,
+  onAccount: (a: Parameters<typeof serviceAccountInfo>[0]) => void,
+): Promise<void> {
+  const { apis } = session;
+  await eachPage(
+    ACCOUNTS_SPEC,
+    (pageToken) =>
+      callGoogle(apis, ACCOUNTS_SPEC, ServiceAccountsPage, () =>
+        apis.iam.projects.serviceAccounts.list({
+          name: `projects/${projectId}`,
+          pageSize: 100,
+          pageToken,
+          fields: FIELDS,
+        }),
+      ),
+    (page) => {
+      for (const a of page.accounts ?? []) onAccount(a);
+    },
+  );
+}
+
 /**
  * Which of `accounts`, listed earlier in this scan, are gone: asked when an account's key list answered
  * 404, which a deleted account gives, but also a transient error. Each such account's project is listed
@@ -134,10 +170,10 @@ export async function collectServiceAccounts(
  * the keys removed.
  */
 export async function serviceAccountsGone(
-  scan: GoogleScan,
+  session: GoogleSession,
+  ctx: ConnectorContext,
   accounts: readonly ServiceAccountInfo[],
 ): Promise<Set<string>> {
-  const { apis, ctx } = scan;
   const gone = new Set<string>();
   const byProject = new Map<string, ServiceAccountInfo[]>();
   for (const a of accounts) byProject.set(a.projectId, [...(byProject.get(a.projectId) ?? []), a]);
@@ -146,21 +182,7 @@ export async function serviceAccountsGone(
       ctx.limit(async () => {
         const listed = new Set<string>();
         try {
-          await eachPage(
-            ACCOUNTS_SPEC,
-            (pageToken) =>
-              callGoogle(apis, ACCOUNTS_SPEC, ServiceAccountsPage, () =>
-                apis.iam.projects.serviceAccounts.list({
-                  name: `projects/${projectId}`,
-                  pageSize: 100,
-                  pageToken,
-                  fields: FIELDS,
-                }),
-              ),
-            (page) => {
-              for (const a of page.accounts ?? []) listed.add(a.email);
-            },
-          );
+          await listProject(session, projectId, (a) => listed.add(a.email));
         } catch (err) {
           if (!(err instanceof ApiError && err.status === 404)) throw err;
         }
@@ -171,46 +193,8 @@ export async function serviceAccountsGone(
   return gone;
 }
 
-/**
- * A service account's owners: its project's owners (roles/owner). When the project's IAM policy could not
- * be read this time (or the project not listed), the owners the previous snapshot has for the account
- * stay, their statuses brought up to date; without a previous record they are not known (`known: false`).
- */
-export function projectOwners(
-  sa: ServiceAccountInfo,
-  projects: ReadonlyMap<string, GcpProject>,
-  users: UserLookup,
-  previous: PreviousScan,
-  domain: string,
-): { owners: PrincipalRef[]; known: boolean } {
-  const project = projects.get(sa.projectId);
-  if (project?.ownersKnown) return { owners: ownerRefs(project.owners, users, domain), known: true };
-  const before = previous.serviceAccounts.get(sa.email);
-  if (before) return { owners: rejudged(before.owners, users), known: before.ownersKnown };
-  return { owners: [], known: false };
-}
-
-export function projectNumber(
-  sa: ServiceAccountInfo,
-  projects: ReadonlyMap<string, GcpProject>,
-  previous: PreviousScan,
-): string | null {
-  return projects.get(sa.projectId)?.number ?? previous.serviceAccounts.get(sa.email)?.projectNumber ?? null;
-}
-
-/** The delegation flag when the delegations could not be rebuilt: as the previous snapshot had it. */
-function delegatedBefore(
-  sa: ServiceAccountInfo,
-  previous: PreviousScan,
-  hasPrevious: boolean,
-): boolean | null {
-  const before = previous.serviceAccounts.get(sa.email);
-  if (before) return before.domainWideDelegation;
-  // A new account: the previous snapshot's delegations are what the store keeps. No snapshot: unknown.
-  return hasPrevious ? previous.delegations.has(sa.oauth2ClientId) : null;
-}
-
 export interface ServiceAccountJoin {
+  tenant: Tenant;
   projects: ReadonlyMap<string, GcpProject>;
   users: UserLookup;
   /** Client ids holding domain-wide delegation; undefined when that collector failed. */
@@ -219,13 +203,20 @@ export interface ServiceAccountJoin {
   domain: string;
 }
 
+/** The delegation flag when the delegations could not be rebuilt: as the previous snapshot had it. */
+function delegatedBefore(sa: ServiceAccountInfo, previous: PreviousScan): boolean | null {
+  const before = previous.serviceAccounts.get(sa.email);
+  if (before) return before.domainWideDelegation;
+  // A new account: the previous snapshot's delegations are what the store keeps. No snapshot: unknown.
+  return previous.scanId !== null ? previous.delegations.has(sa.oauth2ClientId) : null;
+}
+
 /**
  * One `service-account` identity per account (native id: its email). Owners are the project's owners;
  * IAM offers no last-use signal (that needs Policy Analyzer), so lastUsed stays null rather than "never".
  * Whether it holds domain-wide delegation keeps its previous value when that collector failed.
  */
 export function serviceAccountRecords(
-  scan: GoogleScan,
   accounts: readonly ServiceAccountInfo[],
   join: ServiceAccountJoin,
 ): IdentityInput[] {
@@ -233,15 +224,17 @@ export function serviceAccountRecords(
   return [...accounts]
     .sort((a, b) => a.email.localeCompare(b.email))
     .map((sa) => {
-      const { owners, known } = projectOwners(sa, projects, users, previous, domain);
+      const before = previous.serviceAccounts.get(sa.email);
+      const { owners, known } = projectOwners(sa, projects, users, before, domain);
+      const number = projectNumber(sa, projects, before);
       return {
         type: 'identity',
         platform: PLATFORM,
-        tenant: scan.tenant,
+        tenant: join.tenant,
         kind: 'service-account',
         nativeId: sa.email,
         displayName: sa.displayName ?? sa.email,
-        publisher: { name: sa.projectId, id: projectNumber(sa, projects, previous), verified: null },
+        publisher: { name: sa.projectId, id: number, verified: null },
         origin: 'internal',
         createdAt: null,
         enabled: !sa.disabled,
@@ -251,15 +244,13 @@ export function serviceAccountRecords(
         manageUrl: `https://console.cloud.google.com/iam-admin/serviceaccounts/details/${sa.uniqueId}?project=${sa.projectId}`,
         attributes: {
           projectId: sa.projectId,
-          projectNumber: projectNumber(sa, projects, previous),
+          projectNumber: number,
           uniqueId: sa.uniqueId,
           oauth2ClientId: sa.oauth2ClientId,
-          domainWideDelegation: delegated
-            ? delegated.has(sa.oauth2ClientId)
-            : delegatedBefore(sa, previous, scan.ctx.previous.scanId !== null),
+          domainWideDelegation: delegated ? delegated.has(sa.oauth2ClientId) : delegatedBefore(sa, previous),
           ownersAre: 'project owners (roles/owner)',
         },
-        collector: COLLECTOR.serviceAccounts,
+        collector: NAME,
         raw: sa.raw,
       } satisfies IdentityInput;
     });

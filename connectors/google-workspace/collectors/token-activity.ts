@@ -1,7 +1,11 @@
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import type { UsageSignal } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
-import { COLLECTOR, eachPage, type GoogleScan, previousOverlapsWindow } from '../scan-context.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle, eachPage } from '../client.js';
+import type { PreviousOAuthClient } from '../previous-scan.js';
 import { ActivitiesPage, type Activity, parameterValues } from '../schema.js';
+import { type GoogleSession, previousOverlapsWindow, previousScan } from '../session.js';
 
 export const TOKEN_EVENTS_SPEC: CallSpec = {
   api: 'Admin SDK Reports API',
@@ -13,46 +17,104 @@ export const TOKEN_EVENTS_SPEC: CallSpec = {
 
 const LIST_FIELDS = 'nextPageToken,items(id/time,actor/profileId,events(name,parameters(name,value)))';
 
+export const LAST_USE_SOURCE = 'google-workspace:reports.token.activity';
+
 export function pairKey(clientId: string, userId: string): string {
   return `${clientId}|${userId}`;
 }
 
 /**
- * What the Reports `token` log says about grants and use within the audit window, completed with what the
+ * What the Reports `token` log says about grants within the audit window, completed with what the
  * previous scan saw when its window overlaps this one (events that have aged out since). Only facts that
  * stay true are kept — when a grant was given, when an app was last used or revoked — not counts of events
  * in the window, which would change every time one ages out.
  */
-export interface TokenActivity {
+export interface TokenHistory {
   /** Latest `authorize` per (client id, user id): when the current grant was given. */
   readonly authorizedAt: Map<string, string>;
   readonly lastRevokedAt: Map<string, string>;
-  /** Latest `activity` (API call) per client id. */
-  readonly lastUsed: Map<string, string>;
-  /** Client ids whose last use was looked up (absence from lastUsed then means: no use in the window). */
-  readonly queried: Set<string>;
   /** The previous scan's last-use signal per client id, for apps with no use in this window. */
   readonly earlierLastUse: Map<string, UsageSignal>;
 }
 
-export function emptyTokenActivity(): TokenActivity {
-  return {
-    authorizedAt: new Map(),
-    lastRevokedAt: new Map(),
-    lastUsed: new Map(),
-    queried: new Set(),
-    earlierLastUse: new Map(),
-  };
+/** Last use per app (the newest `activity` event of each client id). */
+export interface LastUse {
+  /** Client ids whose last use was looked up (absence from lastUsed then means: no use in the window). */
+  readonly queried: Set<string>;
+  /** Latest `activity` (API call) per client id. */
+  readonly lastUsed: Map<string, string>;
 }
 
-export const LAST_USE_SOURCE = 'google-workspace:reports.token.activity';
+/** The whole token log picture an app's record is built from. */
+export interface TokenActivity extends TokenHistory, LastUse {}
+
+/**
+ * Last use as the oauth-grants collector's fetch read it (see `readLastUse`): read, failed, or not read
+ * (null failure: this collector had failed already, so it would not be used).
+ */
+export type LastUseRead = { ok: true; lastUse: LastUse } | { ok: false; failure: unknown };
+
+export function emptyTokenHistory(): TokenHistory {
+  return { authorizedAt: new Map(), lastRevokedAt: new Map(), earlierLastUse: new Map() };
+}
+
+/**
+ * Grant and revoke history from the Reports token log, and last use of each app. Last use is looked up
+ * per app, so it needs the apps: the oauth-grants collector's fetch reads it once it has them
+ * (`readLastUse`, its requests counted here), and a failure there fails this collector (`transform`,
+ * which waits for oauth-grants' fetch).
+ */
+export const tokenActivity = defineCollector<GoogleSession, TokenHistory>({
+  name: 'token-activity',
+  description: 'Grant, revoke and last-use history of OAuth apps from the Reports token audit log',
+  permissions: [`domain-wide delegation of ${SCOPES.audit}`, 'admin privilege Reports'],
+  enrichedBy: ['oauth-grants'],
+  async fetch(session, { name, ctx }) {
+    const history = emptyTokenHistory();
+    const [a, r] = await Promise.all([
+      listEvents(session, 'authorize', (e) => addAuthorize(history, e)),
+      listEvents(session, 'revoke', (e) => addRevoke(history, e)),
+    ]);
+    ctx.coverage.countItems(name, a + r);
+    ctx.coverage.note(
+      name,
+      `Reports token log read from ${session.windowStart.toISOString()} to ${session.now.toISOString()} (${session.config.auditWindowDays} days; Google keeps about 180): ` +
+        `${a} authorize and ${r} revoke events. Grant times, last use and last revocation that earlier scans saw ` +
+        `are kept when their events age out; a grant older than what any scan has read has no grant time, and an ` +
+        `app with no API activity since is reported as last used before the start of the first window that showed none.`,
+    );
+    const previous = previousScan(session);
+    if (previous.scanId === null) return history;
+    if (!previousOverlapsWindow(previous, session.windowStart)) {
+      ctx.coverage.note(
+        name,
+        `the previous scan (#${previous.scanId}, ${previous.scannedAt ?? 'time unknown'}) is older than the window ` +
+          `start ${session.windowStart.toISOString()}: grant times and last use seen only by it are not carried over.`,
+      );
+      return history;
+    }
+    const grantTimes = carryEarlierActivity(history, previous.oauthClients);
+    if (grantTimes > 0) {
+      ctx.coverage.note(
+        name,
+        `${grantTimes} grant times whose authorize event is no longer in the window were kept from scan #${previous.scanId}.`,
+      );
+    }
+    return history;
+  },
+  transform(_history, _session, run) {
+    const grants = run.optional<{ lastUse: LastUseRead }>('oauth-grants');
+    if (grants && !grants.lastUse.ok && grants.lastUse.failure) throw grants.lastUse.failure;
+    return [];
+  },
+});
 
 async function listEvents(
-  scan: GoogleScan,
+  session: GoogleSession,
   eventName: string,
   onEvent: (a: Activity) => void,
 ): Promise<number> {
-  const { apis, windowStart, now } = scan;
+  const { apis, windowStart, now } = session;
   let count = 0;
   await eachPage(
     TOKEN_EVENTS_SPEC,
@@ -79,83 +141,57 @@ async function listEvents(
   return count;
 }
 
-/** Grant and revoke history: every `authorize` and `revoke` event in the window (1,000 a page). */
-export async function collectGrantHistory(scan: GoogleScan, out: TokenActivity): Promise<void> {
-  const authorize = listEvents(scan, 'authorize', (a) => {
-    for (const e of a.events ?? []) {
-      if (e.name !== 'authorize') continue;
-      const clientId = parameterValues(e.parameters, 'client_id')[0];
-      const userId = a.actor?.profileId;
-      if (!clientId || !userId) continue;
-      const k = pairKey(clientId, userId);
-      const prev = out.authorizedAt.get(k);
-      if (!prev || prev < a.id.time) out.authorizedAt.set(k, a.id.time);
-    }
-  });
-  const revoke = listEvents(scan, 'revoke', (a) => {
-    for (const e of a.events ?? []) {
-      if (e.name !== 'revoke') continue;
-      const clientId = parameterValues(e.parameters, 'client_id')[0];
-      if (!clientId) continue;
-      const prev = out.lastRevokedAt.get(clientId);
-      if (!prev || prev < a.id.time) out.lastRevokedAt.set(clientId, a.id.time);
-    }
-  });
-  const [a, r] = await Promise.all([authorize, revoke]);
-  scan.ctx.coverage.countItems(COLLECTOR.tokenActivity, a + r);
-  const from = scan.windowStart.toISOString();
-  scan.ctx.coverage.note(
-    COLLECTOR.tokenActivity,
-    `Reports token log read from ${from} to ${scan.now.toISOString()} (${scan.config.auditWindowDays} days; Google keeps about 180): ` +
-      `${a} authorize and ${r} revoke events. Grant times, last use and last revocation that earlier scans saw ` +
-      `are kept when their events age out; a grant older than what any scan has read has no grant time, and an ` +
-      `app with no API activity since is reported as last used before the start of the first window that showed none.`,
-  );
+/** An `authorize` activity: the grant time of (app, user), the latest one winning. */
+export function addAuthorize(history: TokenHistory, a: Activity): void {
+  for (const e of a.events ?? []) {
+    if (e.name !== 'authorize') continue;
+    const clientId = parameterValues(e.parameters, 'client_id')[0];
+    const userId = a.actor?.profileId;
+    if (!clientId || !userId) continue;
+    const k = pairKey(clientId, userId);
+    const prev = history.authorizedAt.get(k);
+    if (!prev || prev < a.id.time) history.authorizedAt.set(k, a.id.time);
+  }
+}
+
+/** A `revoke` activity: the app's last revocation. */
+export function addRevoke(history: TokenHistory, a: Activity): void {
+  for (const e of a.events ?? []) {
+    if (e.name !== 'revoke') continue;
+    const clientId = parameterValues(e.parameters, 'client_id')[0];
+    if (!clientId) continue;
+    const prev = history.lastRevokedAt.get(clientId);
+    if (!prev || prev < a.id.time) history.lastRevokedAt.set(clientId, a.id.time);
+  }
 }
 
 /**
  * Keep what the previous scan knew about events that have aged out of this window: grant times per
- * (app, user), last revocation and last use per app. Only when the previous scan ran inside this window,
- * so that the two windows together leave no gap in which something could have happened unseen. Window
- * events read by this scan win.
+ * (app, user), last revocation and last use per app. Only call it when the previous scan ran inside this
+ * window, so that the two windows together leave no gap in which something could have happened unseen.
+ * Window events read by this scan win. Returns how many grant times were kept.
  */
-export async function carryEarlierActivity(scan: GoogleScan, out: TokenActivity): Promise<void> {
-  const { previous, coverage } = scan.ctx;
-  if (previous.scanId === null) return;
-  if (!previousOverlapsWindow(scan)) {
-    coverage.note(
-      COLLECTOR.tokenActivity,
-      `the previous scan (#${previous.scanId}, ${previous.scannedAt ?? 'time unknown'}) is older than the window ` +
-        `start ${scan.windowStart.toISOString()}: grant times and last use seen only by it are not carried over.`,
-    );
-    return;
-  }
+export function carryEarlierActivity(
+  history: TokenHistory,
+  previous: ReadonlyMap<string, PreviousOAuthClient>,
+): number {
   let grantTimes = 0;
-  for await (const bundle of previous.bundles({ kinds: ['oauth-client'] })) {
-    const app = bundle.identity;
-    if (!app) continue;
-    const clientId = app.nativeId;
-    for (const g of bundle.grants) {
-      if (!g.grantedAt || !g.principal) continue;
-      const k = pairKey(clientId, g.principal.id);
-      if (out.authorizedAt.has(k)) continue;
-      out.authorizedAt.set(k, g.grantedAt);
+  for (const [clientId, app] of previous) {
+    for (const [userId, at] of app.grantedAtByUser) {
+      const k = pairKey(clientId, userId);
+      if (history.authorizedAt.has(k)) continue;
+      history.authorizedAt.set(k, at);
       grantTimes += 1;
     }
-    const revoked = app.attributes.lastRevokedAt;
-    if (typeof revoked === 'string' && !out.lastRevokedAt.has(clientId))
-      out.lastRevokedAt.set(clientId, revoked);
+    const revoked = app.activityAttributes.lastRevokedAt;
+    if (typeof revoked === 'string' && !history.lastRevokedAt.has(clientId))
+      history.lastRevokedAt.set(clientId, revoked);
     // An actual time only: "never used since granted" is recomputed from the grant times.
     if (app.lastUsed?.at && app.lastUsed.source.startsWith(LAST_USE_SOURCE)) {
-      out.earlierLastUse.set(clientId, app.lastUsed);
+      history.earlierLastUse.set(clientId, app.lastUsed);
     }
   }
-  if (grantTimes > 0) {
-    coverage.note(
-      COLLECTOR.tokenActivity,
-      `${grantTimes} grant times whose authorize event is no longer in the window were kept from scan #${previous.scanId}.`,
-    );
-  }
+  return grantTimes;
 }
 
 /**
@@ -163,12 +199,13 @@ export async function carryEarlierActivity(scan: GoogleScan, out: TokenActivity)
  * one request per app. Reading every activity event instead would cost a page per 1,000 API calls the
  * apps made, which in a large domain is far more than one request per app.
  */
-export async function collectLastUse(
-  scan: GoogleScan,
+export async function readLastUse(
+  session: GoogleSession,
+  ctx: ConnectorContext,
   clientIds: Iterable<string>,
-  out: TokenActivity,
-): Promise<void> {
-  const { apis, ctx, windowStart, now } = scan;
+): Promise<LastUse> {
+  const { apis, windowStart, now } = session;
+  const out: LastUse = { queried: new Set(), lastUsed: new Map() };
   await Promise.all(
     [...clientIds].map((clientId) =>
       ctx.limit(async () => {
@@ -190,4 +227,5 @@ export async function collectLastUse(
       }),
     ),
   );
+  return out;
 }

@@ -1,8 +1,11 @@
+import { defineCollector } from '../../../src/connector/collector.js';
+import type { ConnectorContext } from '../../../src/connector/context.js';
 import { ApiError } from '../../../src/errors.js';
-import type { PrincipalRef } from '../../../src/model/index.js';
-import { type CallSpec, callGoogle } from '../api.js';
-import { COLLECTOR, eachPage, type GoogleScan } from '../scan-context.js';
+import { SCOPES } from '../auth.js';
+import { type CallSpec, callGoogle, eachPage, type GoogleApis, toApiError } from '../client.js';
+import type { UserLookup } from '../records.js';
 import { type DirectoryUser, UserId, UsersPage } from '../schema.js';
+import { type GoogleSession, previousScan } from '../session.js';
 
 export const USERS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -38,29 +41,6 @@ export interface UserDirectory {
   byEmail(email: string): WorkspaceUser | undefined;
 }
 
-/** What owners and granting admins are judged by: whether a user is still active. */
-export interface KnownUser {
-  id: string;
-  email: string | null;
-  /** null: not known (an outside account the previous scan could not judge either). */
-  active: boolean | null;
-}
-
-/**
- * Where a user's status comes from: this scan's directory (`complete`: a user of the domain missing from it
- * has been deleted), or, when the users collector failed, what the previous snapshot said about the people
- * it named (not complete: someone missing from it is simply unknown).
- */
-export interface UserLookup {
-  readonly complete: boolean;
-  byId(id: string): KnownUser | undefined;
-  byEmail(email: string): KnownUser | undefined;
-}
-
-export function directoryLookup(users: UserDirectory): UserLookup {
-  return { complete: true, byId: (id) => users.byId.get(id), byEmail: (email) => users.byEmail(email) };
-}
-
 function toUser(u: DirectoryUser): WorkspaceUser {
   const suspended = u.suspended === true;
   const archived = u.archived === true;
@@ -80,54 +60,50 @@ function toUser(u: DirectoryUser): WorkspaceUser {
  * non-human identities and produce no records; they give the per-user fan-out for tokens.list and tell
  * whether a grant's principal or an owner is still active.
  */
-export async function collectUsers(scan: GoogleScan): Promise<UserDirectory> {
-  const { apis, ctx, config } = scan;
-  const list: WorkspaceUser[] = [];
-  ctx.progress.start('google-workspace users');
-  await eachPage(
-    USERS_SPEC,
-    (pageToken) =>
-      callGoogle(apis, USERS_SPEC, UsersPage, () =>
-        apis.usersDirectory.users.list({
-          customer: config.customerId,
-          maxResults: 500,
-          pageToken,
-          fields: FIELDS,
-        }),
-      ),
-    (page) => {
-      for (const u of page.users ?? []) list.push(toUser(u));
-      ctx.progress.tick('google-workspace users', page.users?.length ?? 0);
-    },
-  );
-  ctx.progress.done('google-workspace users');
-  const suspended = list.filter((u) => u.suspended).length;
-  const archived = list.filter((u) => u.archived).length;
-  ctx.coverage.countItems(COLLECTOR.users, list.length);
-  ctx.coverage.note(COLLECTOR.users, `${list.length} users (${suspended} suspended, ${archived} archived)`);
+export const users = defineCollector<GoogleSession, UserDirectory>({
+  name: 'users',
+  description: 'Users of the domain (active, suspended, archived): who grants act for and who owns what',
+  permissions: [`domain-wide delegation of ${SCOPES.users}`, 'admin privilege Users › Read'],
+  async fetch(session, { name, ctx }) {
+    if (session.usersTokenRefused)
+      throw toApiError(session.usersTokenRefused.refused, USERS_SPEC, session.apis.tokenUrl);
+    const list: WorkspaceUser[] = [];
+    ctx.progress.start('google-workspace users');
+    await eachPage(
+      USERS_SPEC,
+      (pageToken) =>
+        callGoogle(session.apis, USERS_SPEC, UsersPage, () =>
+          session.apis.usersDirectory.users.list({
+            customer: session.config.customerId,
+            maxResults: 500,
+            pageToken,
+            fields: FIELDS,
+          }),
+        ),
+      (page) => {
+        for (const u of page.users ?? []) list.push(toUser(u));
+        ctx.progress.tick('google-workspace users', page.users?.length ?? 0);
+      },
+    );
+    ctx.progress.done('google-workspace users');
+    const suspended = list.filter((u) => u.suspended).length;
+    const archived = list.filter((u) => u.archived).length;
+    ctx.coverage.countItems(name, list.length);
+    ctx.coverage.note(name, `${list.length} users (${suspended} suspended, ${archived} archived)`);
+    // No records of its own, but complete only if the scan can store what the others emit.
+    previousScan(session);
+    return userDirectory(list);
+  },
+});
+
+/** Users' status as this scan's directory says (complete: a user of the domain missing from it is deleted). */
+export function directoryLookup(users: UserDirectory): UserLookup {
+  return { complete: true, byId: (id) => users.byId.get(id), byEmail: (email) => users.byEmail(email) };
+}
+
+export function userDirectory(list: WorkspaceUser[]): UserDirectory {
   const byEmail = new Map(list.map((u) => [u.email.toLowerCase(), u]));
   return { list, byId: new Map(list.map((u) => [u.id, u])), byEmail: (e) => byEmail.get(e.toLowerCase()) };
-}
-
-/**
- * Owners kept from the previous snapshot (their source failed this time), with each user's status brought
- * up to date from the lookup where it knows the user.
- */
-export function rejudged(owners: readonly PrincipalRef[], users: UserLookup): PrincipalRef[] {
-  return owners.map((o) => {
-    if (o.type !== 'user') return o;
-    const u = users.byId(o.id) ?? (o.name ? users.byEmail(o.name) : undefined);
-    return u ? { ...o, id: u.id, active: u.active } : o;
-  });
-}
-
-/**
- * Whether every user among `owners` could be judged: always with this scan's directory; with the previous
- * snapshot's statuses only for the users it named. Otherwise an owner's `active: null` means "directory
- * unavailable", not "outside account", and the identity's owners are not known this time.
- */
-export function ownersJudged(owners: readonly PrincipalRef[], users: UserLookup): boolean {
-  return users.complete || owners.every((o) => o.type !== 'user' || users.byId(o.id) !== undefined);
 }
 
 /**
@@ -136,8 +112,11 @@ export function ownersJudged(owners: readonly PrincipalRef[], users: UserLookup)
  * id (directory.users.get, with the users.list scope): only one that answers 404 there too is gone. Any
  * other failure throws, so the caller fails rather than report the user's grants removed.
  */
-export async function usersGone(scan: GoogleScan, users: readonly WorkspaceUser[]): Promise<Set<string>> {
-  const { apis, ctx } = scan;
+export async function usersGone(
+  apis: GoogleApis,
+  ctx: ConnectorContext,
+  users: readonly WorkspaceUser[],
+): Promise<Set<string>> {
   const gone = new Set<string>();
   await Promise.all(
     users.map((u) =>

@@ -41,6 +41,8 @@ export interface GoogleApis {
   /** The scanner's own OAuth client id (from the key file), to recognise its own delegation. */
   readonly scannerClientId: string | null;
   readonly tokenUrl: string;
+  /** The users.list client's credentials: the first token a scan asks for (`firstDirectoryToken`). */
+  readonly usersAuth: JWT;
 }
 
 export function createGoogleApis(config: GoogleWorkspaceConfig, ctx: ConnectorContext): GoogleApis {
@@ -80,10 +82,10 @@ export function createGoogleApis(config: GoogleWorkspaceConfig, ctx: ConnectorCo
     ? new QuotaPacer(config.reportsQuotaPerMinute, ctx.clock, ctx.signal)
     : null;
   const delegated = (scope: string) => jwtClient(key, transport, [scope], config.subject);
+  const usersAuth = delegated(SCOPES.users);
   return {
-    usersDirectory: client(delegated(SCOPES.users), directoryPacer, (o) =>
-      admin({ version: 'directory_v1', ...o }),
-    ),
+    usersAuth,
+    usersDirectory: client(usersAuth, directoryPacer, (o) => admin({ version: 'directory_v1', ...o })),
     tokensDirectory: client(delegated(SCOPES.tokens), directoryPacer, (o) =>
       admin({ version: 'directory_v1', ...o }),
     ),
@@ -97,6 +99,25 @@ export function createGoogleApis(config: GoogleWorkspaceConfig, ctx: ConnectorCo
     scannerClientId: key.client_id ?? null,
     tokenUrl: transport.tokenUrl,
   };
+}
+
+/**
+ * Get the users.list token before any collector runs: a token endpoint that cannot be reached (refused,
+ * untrusted certificate, DNS) is then met once, with one request, rather than by every collector at once,
+ * and thrown (the whole scan of the tenant fails with it). Any other failure (the scope not delegated, the
+ * key refused) is the users collector's alone: returned for it to report, so that the token is not asked
+ * for twice. A token that was issued is kept for the first call.
+ */
+export async function firstDirectoryToken(apis: GoogleApis): Promise<{ refused: unknown } | null> {
+  try {
+    await apis.usersAuth.getAccessToken();
+    return null;
+  } catch (err) {
+    const transport = unreachableIn(err);
+    if (transport)
+      throw transport.during('Google OAuth token endpoint', 'POST', new URL(apis.tokenUrl).pathname);
+    return { refused: err };
+  }
 }
 
 /** One client's access token, renewed at most once per burst of 401s. */
@@ -200,4 +221,29 @@ export function toApiError(err: unknown, spec: CallSpec, tokenUrl: string): ApiE
     { method: spec.method, path: spec.path, requiredPermission: spec.requiredPermission },
     { cause: err },
   );
+}
+
+/** Follow `nextPageToken` until the last page; a token seen twice is a server bug, not a reason to loop. */
+export async function eachPage<P extends { nextPageToken?: string }>(
+  spec: CallSpec,
+  fetchPage: (pageToken: string | undefined) => Promise<P>,
+  onPage: (page: P) => void,
+): Promise<number> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const page = await fetchPage(token);
+    pages += 1;
+    onPage(page);
+    token = page.nextPageToken || undefined;
+    if (token && seen.has(token)) {
+      throw new ApiError(spec.api, 200, `paging did not advance (page token repeated after ${pages} pages)`, {
+        method: spec.method,
+        path: spec.path,
+      });
+    }
+    if (token) seen.add(token);
+  } while (token);
+  return pages;
 }
