@@ -34,8 +34,6 @@ const README: Record<string, string> = {
   'acme-saas': 'test/support/fake-connector.md',
 };
 
-const isDeclaration = (c: AnyConnector): c is Connector<unknown, unknown> => !('scan' in c);
-
 /** Top-level config keys, as a user writes them. */
 function configKeys(connector: AnyConnector): string[] {
   const schema = z.toJSONSchema(connector.configSchema, { io: 'input', unrepresentable: 'any' }) as {
@@ -88,7 +86,6 @@ describe('every connector keeps the connector contract', () => {
         const c = connector();
         expect(c.platform).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
         expect(c.title.trim()).not.toBe('');
-        if (!isDeclaration(c)) return; // still on the transitional scan(); see src/connector/legacy.ts
         expect(() => checkCollectors(c)).not.toThrow();
         expect(c.collectors.length).toBeGreaterThan(0);
       });
@@ -156,7 +153,6 @@ describe('a collector that fails is contained by the runner', () => {
   for (const id of ['github', 'microsoft365', 'google-workspace', 'acme-saas']) {
     it(`${id}: each collector in turn`, async () => {
       const connector = connectors.find((c) => c.id === id)!;
-      if (!isDeclaration(connector)) return; // still on the transitional scan(); see src/connector/legacy.ts
       const good = await scan(connector);
       const goodStatus = new Map(good.coverage.collectors.map((c) => [c.collector, c.status]));
       expect(

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { ModelRecordInput } from '../model/record.js';
 import type { Collector } from './collector.js';
 import type { ConnectorContext } from './context.js';
-import type { LegacyConnector } from './legacy.js';
 import type { ConnectorVocabulary } from './vocabulary.js';
 
 /** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
@@ -67,7 +66,7 @@ export function defineConnector<Config, Session>(
  * appears in `connect`'s parameters, so a `Connector<GithubConfig>` is not a `Connector<unknown>`.)
  */
 // biome-ignore lint/suspicious/noExplicitAny: see above
-export type AnyConnector = Connector<any, any> | LegacyConnector<any>;
+export type AnyConnector = Connector<any, any>;
 
 /** Records a scan of one tenant produces (see `scanTenant` in runner.ts). */
 export type RecordStream = AsyncIterable<ModelRecordInput>;

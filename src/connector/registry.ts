@@ -36,8 +36,7 @@ function isConnector(value: unknown): value is AnyConnector {
     !!c &&
     typeof c.id === 'string' &&
     typeof c.platform === 'string' &&
-    (typeof (c as { scan?: unknown }).scan === 'function' ||
-      typeof (c as { connect?: unknown }).connect === 'function') &&
+    typeof c.connect === 'function' &&
     typeof c.tenantOf === 'function' &&
     !!c.configSchema &&
     Array.isArray(c.collectors)

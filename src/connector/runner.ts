@@ -236,12 +236,3 @@ export async function* scanTenant<Config, Session>(
   }
   await all;
 }
-
-/** Scan one tenant with any connector: a declaration through the runner, a legacy one through its `scan`. */
-export function scanWith(
-  connector: AnyConnector,
-  config: unknown,
-  ctx: ConnectorContext,
-): AsyncIterable<ModelRecordInput> {
-  return 'scan' in connector ? connector.scan(config, ctx) : scanTenant(connector, config, ctx);
-}

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ConfiguredConnector } from '../config/config.js';
+import { type Collector, PartialFailure } from '../connector/collector.js';
 import type { Connector } from '../connector/connector.js';
 import { systemClock } from '../connector/context.js';
-import type { LegacyConnector } from '../connector/legacy.js';
 import { ApiError } from '../errors.js';
 import { memoryLogger, silentLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
@@ -23,26 +23,36 @@ function probeConnector(plan: {
   /** Thrown by the collector after its records (an API error quoting a response body). */
   collectorError?: Error;
 }): ConfiguredConnector {
-  const connector: LegacyConnector<{ tenant: string }> = {
+  const connector: Connector<{ tenant: string }, null> = {
     id: 'probe',
     platform: 'probe',
     title: 'probe',
     configSchema: z.object({ tenant: z.string() }),
-    collectors: [{ name: 'things', description: 'things' }],
     tenantOf: (c) => c.tenant,
-    async *scan(_config, ctx) {
-      const ids: string[] = [];
-      for await (const b of ctx.previous.bundles()) ids.push(b.identity?.nativeId ?? '?');
-      plan.seenPrevious?.push({ scanId: ctx.previous.scanId, nativeIds: ids });
-      yield* ctx.coverage.runEach('things', async function* () {
-        yield* plan.records();
-        if (plan.collectorError) throw plan.collectorError;
-      });
-      if (plan.throwAfterCollectors) throw new Error('bug while assembling records');
-    },
+    connect: async () => null,
+    collectors: [
+      {
+        name: 'things',
+        description: 'things',
+        permissions: ['things:read'],
+        async fetch(_session, run) {
+          const ids: string[] = [];
+          for await (const b of run.ctx.previous.bundles()) ids.push(b.identity?.nativeId ?? '?');
+          plan.seenPrevious?.push({ scanId: run.ctx.previous.scanId, nativeIds: ids });
+          const records = plan.records();
+          // Failing after its records were read: what was read is still emitted.
+          if (plan.collectorError) throw new PartialFailure(plan.collectorError, records);
+          return records;
+        },
+        transform(records: ModelRecordInput[]) {
+          if (plan.throwAfterCollectors) throw new Error('bug while assembling records');
+          return records;
+        },
+      } as Collector<null>,
+    ],
   };
   return {
-    connector: connector as LegacyConnector<unknown>,
+    connector,
     config: { tenant: 't1' },
     tenant: 't1',
     path: 'probe',
@@ -113,7 +123,7 @@ describe('runScan', () => {
     ]);
   });
 
-  it('a connector that throws after its collectors finished fails them all, so nothing is removed', async () => {
+  it('a connector that throws while assembling its records fails that collector, so nothing is removed', async () => {
     store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
     await scan(probeConnector({ records: () => [app('a'), app('b')] }));
     const out = await scan(probeConnector({ records: () => [app('a')], throwAfterCollectors: true }));

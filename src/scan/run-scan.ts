@@ -3,7 +3,7 @@ import type { ConfiguredConnector } from '../config/config.js';
 import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
-import { scanWith } from '../connector/runner.js';
+import { scanTenant } from '../connector/runner.js';
 import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
@@ -97,7 +97,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     options.progress.start(task);
     let batch: ModelRecord[] = [];
     try {
-      for await (const input of scanWith(connector, cc.config, ctx)) {
+      for await (const input of scanTenant(connector, cc.config, ctx)) {
         const parsed = ModelRecord.safeParse(input);
         const collector = (input as { collector?: unknown }).collector;
         if (!parsed.success) {

@@ -8,7 +8,7 @@ import {
 } from '../../src/connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../../src/connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../../src/connector/http.js';
-import { scanWith } from '../../src/connector/runner.js';
+import { scanTenant } from '../../src/connector/runner.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { silentProgress } from '../../src/log/progress.js';
 import { ModelRecord } from '../../src/model/record.js';
@@ -94,6 +94,6 @@ export async function collectScan(
   ctx: ConnectorContext,
 ): Promise<{ records: ModelRecord[]; coverage: CoverageReport }> {
   const records: ModelRecord[] = [];
-  for await (const r of scanWith(connector, config, ctx)) records.push(ModelRecord.parse(r));
+  for await (const r of scanTenant(connector, config, ctx)) records.push(ModelRecord.parse(r));
   return { records, coverage: ctx.coverage.report() };
 }
