@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import type { AnyConnector, Connector } from './connector.js';
+import type { AnyConnector } from './connector.js';
 import { ConnectorVocabulary, combineVocabularies, type Vocabulary } from './vocabulary.js';
 
 interface BuiltinConnector {

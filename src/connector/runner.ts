@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { ApiError, ConnectorContractError, describeError } from '../errors.js';
 import type { ModelRecordInput } from '../model/record.js';
 import { type Collector, type CollectorRun, PartialFailure } from './collector.js';
-import type { AnyConnector, Connector } from './connector.js';
+import type { Connector } from './connector.js';
 import type { ConnectorContext } from './context.js';
 import { attributeTo, type CollectorCoverage } from './coverage.js';
 
