@@ -1,6 +1,10 @@
-import { z } from 'zod';
-import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
-import { type AccessLevel, RiskTier } from '../../src/model/common.js';
+import type { z } from 'zod';
+import {
+  type ConnectorVocabulary,
+  PermissionCatalogEntry,
+  permissionCatalog,
+} from '../../src/connector/vocabulary.js';
+import type { AccessLevel, RiskTier } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
 import data from './risk-catalog.json' with { type: 'json' };
 
@@ -38,17 +42,10 @@ export const vocabulary: ConnectorVocabulary = {
   },
 };
 
-const CatalogEntry = z.object({
-  permission: z.string(),
-  /** `app-permission`, `oauth-scope`, `deploy-key`, `token`, `workflow-token`. */
-  kind: z.string(),
-  level: z.string(),
-  risk: RiskTier.exclude(['unknown']),
-  reason: z.string(),
-  source: z.string(),
-});
+/** `kind`: `app-permission`, `oauth-scope`, `deploy-key`, `token`, `workflow-token`. */
+const CatalogEntry = PermissionCatalogEntry;
 type CatalogEntry = z.infer<typeof CatalogEntry>;
-const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
+const Catalog = permissionCatalog(CatalogEntry);
 
 let entries: readonly CatalogEntry[] | undefined;
 /** GitHub's risk catalog (`risk-catalog.json`), validated once. */

@@ -1,6 +1,10 @@
-import { z } from 'zod';
-import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
-import { type AccessLevel, RISK_ORDER, RiskTier } from '../../src/model/common.js';
+import type { z } from 'zod';
+import {
+  type ConnectorVocabulary,
+  PermissionCatalogEntry,
+  permissionCatalog,
+} from '../../src/connector/vocabulary.js';
+import { type AccessLevel, RISK_ORDER, type RiskTier } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
 import data from './risk-catalog.json' with { type: 'json' };
 
@@ -23,17 +27,10 @@ export const vocabulary: ConnectorVocabulary = {
   },
 };
 
-const CatalogEntry = z.object({
-  /** The scope URL (or `openid`, `email`, `profile`), or the domain-wide delegation entry. */
-  permission: z.string(),
-  kind: z.string(),
-  level: z.string(),
-  risk: RiskTier.exclude(['unknown']),
-  reason: z.string(),
-  source: z.string(),
-});
+/** `permission`: the scope URL (or `openid`, `email`, `profile`), or the domain-wide delegation entry. */
+const CatalogEntry = PermissionCatalogEntry;
 type CatalogEntry = z.infer<typeof CatalogEntry>;
-const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
+const Catalog = permissionCatalog(CatalogEntry);
 
 const SCOPE = 'https://www.googleapis.com/auth/';
 const DWD_ENTRY = 'domain-wide delegation (any scope)';

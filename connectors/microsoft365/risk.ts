@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import type { ConnectorVocabulary } from '../../src/connector/vocabulary.js';
-import { type AccessLevel, RiskTier } from '../../src/model/common.js';
+import {
+  type ConnectorVocabulary,
+  PermissionCatalogEntry,
+  permissionCatalog,
+} from '../../src/connector/vocabulary.js';
+import type { AccessLevel } from '../../src/model/common.js';
 import type { Risk } from '../../src/model/grant.js';
 import data from './risk-catalog.json' with { type: 'json' };
 
@@ -24,20 +28,14 @@ export const vocabulary: ConnectorVocabulary = {
   },
 };
 
-const CatalogEntry = z.object({
-  permission: z.string(),
-  /** `app-role` (application permission), `delegated-scope`, `directory-role`. */
-  kind: z.string(),
-  level: z.string(),
-  risk: RiskTier.exclude(['unknown']),
-  reason: z.string(),
-  source: z.string(),
+/** `kind`: `app-role` (application permission), `delegated-scope`, `directory-role`. */
+const CatalogEntry = PermissionCatalogEntry.extend({
   /** The resource's appId and the permission's GUID; absent where the catalog is unsure of the GUID. */
   resourceAppId: z.string().nullish(),
   id: z.string().nullish(),
 });
 type CatalogEntry = z.infer<typeof CatalogEntry>;
-const Catalog = z.object({ catalogVersion: z.string(), entries: z.array(CatalogEntry) });
+const Catalog = permissionCatalog(CatalogEntry);
 type Catalog = z.infer<typeof Catalog>;
 
 let catalog: Catalog | undefined;

@@ -1,9 +1,29 @@
 import { z } from 'zod';
+import { RiskTier } from '../model/common.js';
 
 const Term = z.strictObject({
   /** How people call it, as finding titles print it (`GitHub App installation`, `client secret`). */
   label: z.string().min(1),
 });
+
+/**
+ * One permission or scope in a connector's risk catalog (`connectors/<platform>/risk-catalog.json`):
+ * its risk tier and the reason, with the source that says so. Connectors extend it with their own ids.
+ */
+export const PermissionCatalogEntry = z.object({
+  permission: z.string(),
+  /** The platform's sort of permission (`app-permission`, `app-role`, `oauth-scope`, …). */
+  kind: z.string(),
+  level: z.string(),
+  risk: RiskTier.exclude(['unknown']),
+  reason: z.string(),
+  source: z.string(),
+});
+
+/** A risk catalog file: versioned, so that findings can say which catalog judged them. */
+export function permissionCatalog<E extends z.ZodType>(entry: E) {
+  return z.object({ catalogVersion: z.string(), entries: z.array(entry) });
+}
 
 /** A connector's rule settings, in the policy file's shape: `{ <rule id>: { <setting>: value } }`. */
 export const PolicyDefaults = z.record(z.string().min(1), z.record(z.string().min(1), z.unknown()));
