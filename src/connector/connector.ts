@@ -4,15 +4,6 @@ import type { Collector } from './collector.js';
 import type { ConnectorContext } from './context.js';
 import type { ConnectorVocabulary } from './vocabulary.js';
 
-/** What a collector is for, shown in `--help`, docs and coverage. One collector ≈ one API object type. */
-export interface CollectorDescriptor {
-  /** Stable name, stored with each record and in coverage (e.g. `app-installations`). */
-  readonly name: string;
-  readonly description: string;
-  /** The permissions / scopes the scanner needs for it, for docs and error hints. */
-  readonly permissions: readonly string[];
-}
-
 /**
  * A platform connector: a declaration the engine runs. It names its config schema, opens a session on
  * a tenant (`connect`: credentials, clients) and lists its collectors; the engine's runner

@@ -60,8 +60,8 @@ export function attributeTo<T>(collector: string, fn: () => Promise<T>): Promise
 }
 
 /**
- * Records what each collector did. Connectors wrap each collector's work in `run()`; requests made
- * through the context's `fetch` inside it are attributed to that collector automatically.
+ * Records what each collector did. The runner (`runner.ts`) opens and closes each collector's entry;
+ * requests made through the context's `fetch` inside its fetch are attributed to it automatically.
  */
 export class CoverageTracker {
   private readonly entries = new Map<string, CollectorCoverage>();
@@ -101,43 +101,6 @@ export class CoverageTracker {
 
   end(collector: string): void {
     this.entry(collector).finishedAt = this.clock().toISOString();
-  }
-
-  /** Run `fn` as `collector`: marks it complete on success, failed (with the API and status) on error. */
-  async run<T>(collector: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const e = this.entry(collector);
-    e.startedAt = this.clock().toISOString();
-    e.status = 'complete';
-    e.reason = null;
-    try {
-      return await currentCollector.run(collector, fn);
-    } catch (err) {
-      this.fail(collector, err);
-      return undefined;
-    } finally {
-      e.finishedAt = this.clock().toISOString();
-    }
-  }
-
-  /** Like `run` but for an async generator: yields what `gen` yields, recording failure instead of throwing. */
-  async *runEach<T>(collector: string, gen: () => AsyncIterable<T>): AsyncGenerator<T> {
-    const e = this.entry(collector);
-    e.startedAt = this.clock().toISOString();
-    e.status = 'complete';
-    e.reason = null;
-    try {
-      const it = gen()[Symbol.asyncIterator]();
-      while (true) {
-        const next = await currentCollector.run(collector, () => it.next());
-        if (next.done) break;
-        e.items += 1;
-        yield next.value;
-      }
-    } catch (err) {
-      this.fail(collector, err);
-    } finally {
-      e.finishedAt = this.clock().toISOString();
-    }
   }
 
   fail(collector: string, err: unknown): void {
