@@ -118,7 +118,7 @@ describe('secrets never land', () => {
         outputs.push([`${command} ${format}`, r.stdout + r.stderr]);
       }
     }
-  });
+  }, 180_000); // 17 CLI runs: generous, for a loaded machine
   afterAll(() => emu?.stop());
 
   it('the planted error bodies were really served and recorded as failures', () => {
