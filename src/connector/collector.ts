@@ -10,8 +10,16 @@ import type { CollectorStatus } from './coverage.js';
  *
  * `Session` is what the connector's `connect` returns (clients, tenant, shared lookups); `Fetched` is
  * this collector's own result, which `transform` and dependent collectors read.
+ *
+ * A collector that reads many pages may stream instead (`Chunk` is then what `transform` reads): its
+ * `fetch` is an async generator that yields chunks (a page, a `$batch` of child lists) and returns
+ * what dependent collectors get (keep it compact: ids, not whole API objects). Each chunk goes
+ * through `transform` as soon as it is read and its records go to the store before the next chunk is
+ * read once the runner's queue is full, so a tenant is never held whole. `transform` may be a
+ * generator: the runner takes its records a batch at a time.
  */
-export interface Collector<Session = unknown, Fetched = unknown> {
+// biome-ignore lint/suspicious/noExplicitAny: by default a collector may stream chunks of any type, so that a connector's list holds both kinds.
+export interface Collector<Session = unknown, Fetched = unknown, Chunk = any> {
   /** Stable kebab-case name, stored with each record and in coverage (`app-installations`). */
   readonly name: string;
   /** One sentence for `--help`, docs and coverage. */
@@ -28,10 +36,41 @@ export interface Collector<Session = unknown, Fetched = unknown> {
    * failed. The transform waits for them; their failure does not fail this collector.
    */
   readonly enrichedBy?: readonly string[];
-  /** The API reads. Throw to fail the collector; throw `PartialFailure` to fail it but keep what was read. */
+  /**
+   * The API reads. Throw to fail the collector; throw `PartialFailure` to fail it but keep what was read.
+   * Or stream (see above): yield chunks, return what dependents get. A streamed collector that throws
+   * is failed; the chunks it yielded before are current (their records were stored) but, the collector
+   * being failed, the store does not treat its missing records as removed. A `PartialFailure` thrown
+   * there gives dependents and enriched collectors its `partial`.
+   */
+  fetch(session: Session, run: CollectorRun): Promise<Fetched> | AsyncGenerator<Chunk, Fetched, void>;
+  /** Model records from what was fetched (or one streamed chunk). Pure: no requests, no clock, no coverage changes. */
+  transform?(
+    // Chunk left open (`any`): the transform is typed for what a non-streaming fetch returns.
+    fetched: 0 extends 1 & Chunk ? Fetched : Fetched | Chunk,
+    session: Session,
+    run: CollectorRun,
+  ): Iterable<ModelRecordInput>;
+}
+
+/** A collector that reads everything, then transforms it (what `defineCollector` declares). */
+export interface BatchCollector<Session = unknown, Fetched = unknown>
+  extends Omit<Collector<Session, Fetched>, 'fetch' | 'transform'> {
   fetch(session: Session, run: CollectorRun): Promise<Fetched>;
-  /** Model records from what was fetched. Pure: no requests, no clock, no coverage changes. */
   transform?(fetched: Fetched, session: Session, run: CollectorRun): Iterable<ModelRecordInput>;
+}
+
+/** A collector that streams chunks to its transform (what `defineStreamingCollector` declares). */
+export interface StreamingCollector<Session = unknown, Fetched = unknown, Chunk = unknown>
+  extends Omit<Collector<Session, Fetched, Chunk>, 'fetch' | 'transform'> {
+  fetch(session: Session, run: CollectorRun): AsyncGenerator<Chunk, Fetched, void>;
+  transform?(chunk: Chunk, session: Session, run: CollectorRun): Iterable<ModelRecordInput>;
+}
+
+/** Whether `fetch` returned a stream of chunks rather than a promise of all of it. */
+export function isChunkStream(value: unknown): value is AsyncGenerator<unknown, unknown, void> {
+  const v = value as { next?: unknown; [Symbol.asyncIterator]?: unknown };
+  return typeof v?.next === 'function' && typeof v[Symbol.asyncIterator] === 'function';
 }
 
 /** What the runner gives a collector while it runs. */
@@ -74,7 +113,14 @@ export class PartialFailure<Fetched = unknown> extends Error {
 
 /** For type inference in collector modules. */
 export function defineCollector<Session, Fetched>(
-  collector: Collector<Session, Fetched>,
-): Collector<Session, Fetched> {
+  collector: BatchCollector<Session, Fetched>,
+): BatchCollector<Session, Fetched> {
+  return collector;
+}
+
+/** For type inference in streaming collector modules. */
+export function defineStreamingCollector<Session, Fetched, Chunk>(
+  collector: StreamingCollector<Session, Fetched, Chunk>,
+): StreamingCollector<Session, Fetched, Chunk> {
   return collector;
 }

@@ -338,3 +338,150 @@ describe('the collector runner', () => {
     expect(message).toMatch(/dependency cycle: (hooks → keys → hooks|keys → hooks → keys)/);
   });
 });
+
+describe('records flow in bounded batches', () => {
+  /** Consumes slowly (a macrotask per record) and tracks how far the producer got ahead. */
+  async function consumeSlowly(
+    connector: Connector<{ tenant: string }, Session>,
+    produced: () => number,
+    options: { maxQueuedRecords: number; batchSize: number },
+  ) {
+    const ctx = await createTestContext({ connector, tenant: 't1' });
+    let consumed = 0;
+    let maxAhead = 0;
+    const records: ModelRecordInput[] = [];
+    for await (const r of scanTenant(connector, { tenant: 't1' }, ctx, options)) {
+      records.push(r);
+      consumed += 1;
+      maxAhead = Math.max(maxAhead, produced() - consumed);
+      await new Promise((r) => setImmediate(r));
+    }
+    const coverage = ctx.coverage.report();
+    return {
+      records,
+      maxAhead,
+      coverage,
+      of: (n: string) => coverage.collectors.find((c) => c.collector === n)!,
+    };
+  }
+
+  it('a transform of many records never gets more than the queue bound ahead of the consumer', async () => {
+    let produced = 0;
+    const ids = Array.from({ length: 5000 }, (_, i) => `a${i}`);
+    const c = connectorOf([
+      collector('apps', ids, {
+        *transform(fetched) {
+          for (const id of fetched) {
+            produced += 1;
+            yield identity('apps', id);
+          }
+        },
+      }),
+    ]);
+    const out = await consumeSlowly(c, () => produced, { maxQueuedRecords: 100, batchSize: 10 });
+    expect(out.records).toHaveLength(5000);
+    // Queued (≤ 100), plus the batch the transform is filling.
+    expect(out.maxAhead).toBeLessThanOrEqual(110);
+    expect(out.of('apps')).toMatchObject({ status: 'complete', items: 5000 });
+  });
+
+  it('a streamed fetch reads its pages only as the consumer takes their records; dependents get what it returns', async () => {
+    let pagesRead = 0;
+    const pages = 200;
+    const perPage = 25;
+    const apps: Collector<Session, string[], string[]> = {
+      name: 'apps',
+      description: 'apps',
+      permissions: ['apps:read'],
+      async *fetch() {
+        const seen: string[] = [];
+        for (let p = 0; p < pages; p++) {
+          pagesRead += 1;
+          const page = Array.from({ length: perPage }, (_, i) => `a${p * perPage + i}`);
+          seen.push(page[0]!);
+          yield page;
+        }
+        return seen;
+      },
+      transform: (page) => page.map((id) => identity('apps', id)),
+    };
+    const c = connectorOf([
+      apps as unknown as Collector<Session, string[]>,
+      collector('grants', [], {
+        dependsOn: ['apps'],
+        fetch: async (_s, r) => r.input<string[]>('apps').map((a) => `${a}-grant`),
+      }),
+    ]);
+    const out = await consumeSlowly(c, () => pagesRead * perPage, { maxQueuedRecords: 100, batchSize: 50 });
+    expect(out.records.filter((r) => r.collector === 'apps')).toHaveLength(pages * perPage);
+    // Queued (≤ 100) plus the page being transformed: never the whole tenant (5,000).
+    expect(out.maxAhead).toBeLessThanOrEqual(100 + perPage);
+    expect(out.records.filter((r) => r.collector === 'grants')).toHaveLength(pages);
+    expect(out.of('apps')).toMatchObject({ status: 'complete', items: pages * perPage });
+  });
+
+  it('a stream that fails part-way fails its collector: pages read are emitted, dependents are not run', async () => {
+    const apps: Collector<Session, string[], string[]> = {
+      name: 'apps',
+      description: 'apps',
+      permissions: ['apps:read'],
+      async *fetch() {
+        yield ['a1', 'a2'];
+        yield ['a3'];
+        throw forbidden();
+      },
+      transform: (page) => page.map((id) => identity('apps', id)),
+    };
+    const c = connectorOf([
+      apps as unknown as Collector<Session, string[]>,
+      collector('grants', ['g1'], { dependsOn: ['apps'] }),
+    ]);
+    const out = await run(c);
+    expect(out.ids('apps')).toEqual(['a1', 'a2', 'a3']);
+    expect(out.of('apps')).toMatchObject({ status: 'failed', httpStatus: 403, items: 3 });
+    expect(out.of('grants').reason).toMatch(/^not run: it needs the apps collector, which failed/);
+    expect(out.coverage.status).toBe('incomplete');
+  });
+
+  it('a streamed collector with enrichedBy transforms its pages once the enricher has its data', async () => {
+    const owners = collector('owners', ['o1'], {
+      dependsOn: ['apps'],
+      fetch: async (_s, r) => r.input<string[]>('apps').map((a) => `${a}:owned`),
+    });
+    const apps: Collector<Session, string[], string[]> = {
+      name: 'apps',
+      description: 'apps',
+      permissions: ['apps:read'],
+      enrichedBy: ['owners'],
+      async *fetch() {
+        yield ['a1'];
+        yield ['a2'];
+        return ['a1', 'a2'];
+      },
+      transform: function* (page, _s, r) {
+        const owned = r.optional<string[]>('owners') ?? [];
+        for (const id of page) yield identity('apps', owned.includes(`${id}:owned`) ? `${id}+owner` : id);
+      },
+    };
+    // One collector at a time: holding the pages, not waiting inside the slot, avoids a deadlock.
+    const c = connectorOf([apps as unknown as Collector<Session, string[]>, owners], { concurrency: 1 });
+    const out = await run(c);
+    expect(out.ids('apps')).toEqual(['a1+owner', 'a2+owner']);
+    expect(out.of('apps').status).toBe('complete');
+  });
+
+  it('a consumer that stops early leaves no collector waiting for queue space', async () => {
+    const c = connectorOf([
+      collector(
+        'apps',
+        Array.from({ length: 1000 }, (_, i) => `a${i}`),
+      ),
+    ]);
+    const ctx = await createTestContext({ connector: c, tenant: 't1' });
+    let n = 0;
+    for await (const _ of scanTenant(c, { tenant: 't1' }, ctx, { maxQueuedRecords: 10, batchSize: 5 })) {
+      if (++n === 3) break;
+    }
+    expect(n).toBe(3);
+  });
+});

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { ApiError, ConnectorContractError, describeError } from '../errors.js';
 import type { ModelRecordInput } from '../model/record.js';
-import { type Collector, type CollectorRun, PartialFailure } from './collector.js';
+import { type Collector, type CollectorRun, isChunkStream, PartialFailure } from './collector.js';
 import type { Connector } from './connector.js';
 import type { ConnectorContext } from './context.js';
 import { attributeTo, type CollectorCoverage } from './coverage.js';
@@ -88,25 +88,45 @@ function deferred<T>() {
 /** The records a collector produced, or the end of the run. */
 type Emitted = { collector: string; records: ModelRecordInput[] } | { end: true } | { error: unknown };
 
+/** How the runner hands records on; the defaults suit the store's batches. */
+export interface ScanTenantOptions {
+  /**
+   * At most this many records wait between the collectors and the consumer (the store): a collector
+   * that has more waits until the consumer takes them. Memory stays bounded whatever the tenant size.
+   */
+  maxQueuedRecords?: number;
+  /** Records are taken from a transform and queued this many at a time. */
+  batchSize?: number;
+}
+
+export const DEFAULT_MAX_QUEUED_RECORDS = 4000;
+export const DEFAULT_RECORD_BATCH = 500;
+
 /**
  * Scan one tenant with a connector: `connect`, then every collector in dependency order, at most
  * `connector.concurrency` fetching at once. What the runner guarantees, for every connector:
  * - coverage: each collector ends complete, skipped, unavailable (set by the collector) or failed with
  *   its reason; requests made inside its `fetch` are counted for it; records it emits are counted;
- * - a failed collector emits nothing (unless it threw `PartialFailure`), so the store carries its
- *   records over instead of reporting them removed;
+ * - a failed collector emits nothing (unless it threw `PartialFailure`, or streamed chunks before it
+ *   failed), so the store carries its records over instead of reporting them removed;
  * - a collector whose `dependsOn` failed is not run and fails "not run: it needs …"; one whose
  *   dependency is unavailable is unavailable too;
  * - a failure the connector's `stopsTenant` names, or an interrupt, fails every collector not yet
  *   started with "not reached: …";
- * - a failing `connect` fails every collector with that error.
+ * - a failing `connect` fails every collector with that error;
+ * - records flow in batches through a bounded queue: a collector whose records the consumer has not
+ *   taken waits (backpressure), and a collector's fetched data is dropped once every collector that
+ *   reads it is done.
  */
 export async function* scanTenant<Config, Session>(
   connector: Connector<Config, Session>,
   config: Config,
   ctx: ConnectorContext,
+  options: ScanTenantOptions = {},
 ): AsyncGenerator<ModelRecordInput> {
   checkCollectors(connector);
+  const maxQueued = Math.max(1, options.maxQueuedRecords ?? DEFAULT_MAX_QUEUED_RECORDS);
+  const batchSize = Math.max(1, Math.min(maxQueued, options.batchSize ?? DEFAULT_RECORD_BATCH));
   const cov = ctx.coverage;
   let session: Session;
   try {
@@ -118,16 +138,62 @@ export async function* scanTenant<Config, Session>(
 
   const fetched = new Map<string, unknown>();
   const fetchedDone = new Map(connector.collectors.map((c) => [c.name, deferred<void>()]));
+  // How many collectors still to finish read each collector's data: at 0 it is dropped.
+  const readers = new Map(connector.collectors.map((c) => [c.name, 0]));
+  for (const c of connector.collectors)
+    for (const d of new Set([...(c.dependsOn ?? []), ...(c.enrichedBy ?? [])]))
+      readers.set(d, (readers.get(d) ?? 0) + 1);
+  const release = (name: string) => {
+    if (readers.get(name) === 0) fetched.delete(name);
+  };
   const limit = pLimit(connector.concurrency ?? Math.max(1, connector.collectors.length));
   let stopped: string | null = null;
 
-  // Records flow out through a queue, so that the store writes them while other collectors still run.
+  // Records flow out through a bounded queue, so that the store writes them while other collectors
+  // still run, and no collector gets further ahead of the store than `maxQueued` records.
   const queue: Emitted[] = [];
+  let queued = 0;
   let wake: (() => void) | null = null;
+  const spaceWaiters: Array<() => void> = [];
   const push = (e: Emitted) => {
     queue.push(e);
     wake?.();
     wake = null;
+  };
+  const pushRecords = async (collector: string, records: ModelRecordInput[]) => {
+    while (queued > 0 && queued + records.length > maxQueued) {
+      await new Promise<void>((r) => spaceWaiters.push(r));
+    }
+    queued += records.length;
+    cov.countItems(collector, records.length);
+    push({ collector, records });
+  };
+  const taken = (n: number) => {
+    queued -= n;
+    for (const w of spaceWaiters.splice(0)) w();
+  };
+
+  /**
+   * A transform's records, queued a batch at a time. A transform that throws fails its collector;
+   * the batches queued before stay (the collector being failed, they are not authoritative).
+   */
+  const emit = async (c: Collector<Session>, data: unknown, run: CollectorRun): Promise<boolean> => {
+    let batch: ModelRecordInput[] = [];
+    try {
+      for (const rec of c.transform!(data, session, run)) {
+        batch.push(rec);
+        if (batch.length >= batchSize) {
+          const full = batch;
+          batch = [];
+          await pushRecords(c.name, full);
+        }
+      }
+    } catch (err) {
+      cov.fail(c.name, err);
+      return false;
+    }
+    if (batch.length > 0) await pushRecords(c.name, batch);
+    return true;
   };
 
   const runOf = (c: Collector<Session>): CollectorRun => {
@@ -161,12 +227,45 @@ export async function* scanTenant<Config, Session>(
   const entryOf = (name: string) => cov.report().collectors.find((e) => e.collector === name);
   const notReached = (c: Collector<Session>) =>
     cov.fail(c.name, new Error(`not reached: ${stopped ?? 'the scan was interrupted'}`));
+  const enrichersDone = (c: Collector<Session>) =>
+    Promise.all((c.enrichedBy ?? []).map((e) => fetchedDone.get(e)!.promise));
 
-  /** The fetch step: returns the fetched data, or undefined when the collector did not get any. */
+  /**
+   * A streamed fetch: each chunk is transformed and queued as it arrives (waiting while the queue is
+   * full). A collector with `enrichedBy` keeps its chunks until the fetch ends, since its transform
+   * needs the enrichers' data and waiting for them here, inside a concurrency slot, could deadlock.
+   */
+  const readStream = async (
+    c: Collector<Session>,
+    run: CollectorRun,
+    stream: AsyncGenerator<unknown, unknown, void>,
+    held: unknown[],
+  ): Promise<unknown> => {
+    const transformNow = !!c.transform && (c.enrichedBy ?? []).length === 0;
+    while (true) {
+      const next = await attributeTo(c.name, () => stream.next());
+      if (next.done) return next.value;
+      if (!c.transform) continue;
+      if (!transformNow) {
+        held.push(next.value);
+        continue;
+      }
+      if (!(await emit(c, next.value, run))) {
+        // The transform failed the collector: stop reading (the generator's finally blocks run).
+        await attributeTo(c.name, () => stream.return(undefined)).catch(() => {});
+        return undefined;
+      }
+    }
+  };
+
+  /**
+   * The fetch step: returns the fetched data (and, for a stream, chunks still to transform), or
+   * undefined when the collector did not get any.
+   */
   const fetchStep = async (
     c: Collector<Session>,
     run: CollectorRun,
-  ): Promise<{ data: unknown } | undefined> => {
+  ): Promise<{ data: unknown; chunks?: unknown[] } | undefined> => {
     for (const d of c.dependsOn ?? []) await fetchedDone.get(d)!.promise;
     if (stopped || ctx.signal.aborted) return void notReached(c);
     const blocker = (c.dependsOn ?? [])
@@ -182,13 +281,21 @@ export async function* scanTenant<Config, Session>(
       // Checked again: a collector that ran while this one queued may have stopped the tenant.
       if (stopped || ctx.signal.aborted) return void notReached(c);
       cov.begin(c.name);
+      const held: unknown[] = [];
+      let streamed = false;
       try {
-        return { data: await attributeTo(c.name, () => c.fetch(session, run)) };
+        const value: unknown = await attributeTo(c.name, async () => c.fetch(session, run));
+        if (!isChunkStream(value)) return { data: value };
+        streamed = true;
+        const data = await readStream(c, run, value, held);
+        return { data, chunks: held };
       } catch (err) {
         const cause = PartialFailure.is(err) ? err.error : err;
         cov.fail(c.name, cause);
         stopped ??= connector.stopsTenant?.(cause, c.name) ?? null;
-        return PartialFailure.is(err) ? { data: err.partial } : undefined;
+        if (!PartialFailure.is(err))
+          return streamed && held.length > 0 ? { data: undefined, chunks: held } : undefined;
+        return streamed ? { data: err.partial, chunks: held } : { data: err.partial };
       } finally {
         cov.end(c.name);
       }
@@ -197,42 +304,61 @@ export async function* scanTenant<Config, Session>(
 
   const runCollector = async (c: Collector<Session>): Promise<void> => {
     const run = runOf(c);
-    let got: { data: unknown } | undefined;
+    let got: { data: unknown; chunks?: unknown[] } | undefined;
     try {
       got = await fetchStep(c, run);
-      if (got) fetched.set(c.name, got.data);
+      if (got && got.data !== undefined) fetched.set(c.name, got.data);
     } finally {
       fetchedDone.get(c.name)!.resolve();
     }
-    if (!got || !c.transform) return;
-    // Outside the concurrency slot: the collectors it waits for may need one.
-    for (const e of c.enrichedBy ?? []) await fetchedDone.get(e)!.promise;
-    let records: ModelRecordInput[];
     try {
-      records = [...c.transform(got.data, session, run)];
-    } catch (err) {
-      cov.fail(c.name, err);
-      return;
+      if (!got || !c.transform) return;
+      // Outside the concurrency slot: the collectors it waits for may need one.
+      await enrichersDone(c);
+      if (got.chunks) {
+        // Held chunks of a stream (enrichedBy), in order; streamed ones were emitted already.
+        const chunks = got.chunks;
+        got = undefined;
+        for (const chunk of chunks.splice(0)) if (!(await emit(c, chunk, run))) return;
+        return;
+      }
+      const data = got.data;
+      got = undefined;
+      await emit(c, data, run);
+    } finally {
+      for (const d of new Set([...(c.dependsOn ?? []), ...(c.enrichedBy ?? [])])) {
+        readers.set(d, readers.get(d)! - 1);
+        release(d);
+      }
+      release(c.name);
     }
-    cov.countItems(c.name, records.length);
-    if (records.length > 0) push({ collector: c.name, records });
   };
 
   const all = Promise.all(connector.collectors.map(runCollector)).then(
     () => push({ end: true }),
     (err: unknown) => push({ error: err }),
   );
-  while (true) {
-    if (queue.length === 0) await new Promise<void>((r) => (wake = r));
-    const next = queue.shift()!;
-    if ('end' in next) break;
-    if ('error' in next) {
-      // A bug in the runner or a collector's bookkeeping, not an API failure: fail what is left.
-      ctx.logger.error('collector runner failed', { error: describeError(next.error) });
-      cov.failAll(next.error);
-      break;
+  try {
+    while (true) {
+      if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      const next = queue.shift()!;
+      if ('end' in next) break;
+      if ('error' in next) {
+        // A bug in the runner or a collector's bookkeeping, not an API failure: fail what is left.
+        ctx.logger.error('collector runner failed', { error: describeError(next.error) });
+        cov.failAll(next.error);
+        break;
+      }
+      try {
+        yield* next.records;
+      } finally {
+        taken(next.records.length);
+      }
     }
-    yield* next.records;
+  } finally {
+    // A consumer that stops early must not leave collectors waiting for queue space.
+    queued = Number.NEGATIVE_INFINITY;
+    taken(0);
   }
   await all;
 }
