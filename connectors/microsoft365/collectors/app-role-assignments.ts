@@ -43,14 +43,13 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
       markOwnedByOnly(s, run, read);
     }
   },
-  transform(assignments, s, run) {
-    const { grants, notes } = applicationGrants(
+  *transform(assignments, s, run) {
+    const notes = yield* applicationGrantsOf(
       s.tenant,
       run.input<AppDirectory>('service-principals').servicePrincipals,
       assignments,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
-    return grants;
   },
 });
 
@@ -99,12 +98,25 @@ async function readAssignments(s: Session, sps: readonly ServicePrincipal[]): Pr
 export function applicationGrants(
   tenant: Tenant,
   sps: readonly ServicePrincipal[],
-  { resources, read, gone }: ResourceAssignments,
+  assignments: ResourceAssignments,
 ): { grants: GrantInput[]; notes: string[] } {
+  const grants: GrantInput[] = [];
+  const it = applicationGrantsOf(tenant, sps, assignments);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { grants, notes: r.value };
+    grants.push(r.value);
+  }
+}
+
+/** The grants one at a time (the runner stores them in batches), then the coverage notes. */
+function* applicationGrantsOf(
+  tenant: Tenant,
+  sps: readonly ServicePrincipal[],
+  { resources, read, gone }: ResourceAssignments,
+): Generator<GrantInput, string[]> {
   const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
   const resolver = new PermissionResolver();
   for (const sp of sps) if (sp.appRoles.length > 0) resolver.addAppRoles(sp);
-  const grants: GrantInput[] = [];
   let defaultAccess = 0;
   let unknownPrincipals = 0;
   let unresolved = 0;
@@ -122,7 +134,7 @@ export function applicationGrants(
       const p = resolver.appRole(a.resourceId, a.appRoleId)!;
       if (p.name === null) unresolved += 1;
       const rating = ratePermission(p.resourceAppId, p.id, 'application', p.name ?? '');
-      grants.push({
+      yield {
         type: 'grant',
         platform: PLATFORM,
         tenant,
@@ -151,7 +163,7 @@ export function applicationGrants(
         },
         collector: NAME,
         raw: a,
-      });
+      };
     }
   }
   const notes = [`read assignments of ${resources} resource service principal(s)`];
@@ -165,5 +177,5 @@ export function applicationGrants(
     );
   if (unknownPrincipals > 0)
     notes.push(`${unknownPrincipals} assignment(s) to service principals created after the list was read`);
-  return { grants, notes };
+  return notes;
 }

@@ -25,14 +25,13 @@ export const applicationCredentials = defineCollector<Session, Application[]>({
     if ('failed' in list) throw list.failed;
     return list.applications;
   },
-  transform(applications, s, run) {
-    const { credentials, notes } = credentialRecords(
+  *transform(applications, s, run) {
+    const notes = yield* credentialsOf(
       s.tenant,
       applications,
       run.input<AppDirectory>('service-principals').servicePrincipals,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
-    return credentials;
   },
 });
 
@@ -57,8 +56,21 @@ export function credentialRecords(
   apps: readonly Application[],
   sps: readonly ServicePrincipal[],
 ): { credentials: CredentialInput[]; notes: string[] } {
+  const credentials: CredentialInput[] = [];
+  const it = credentialsOf(tenant, apps, sps);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { credentials, notes: r.value };
+    credentials.push(r.value);
+  }
+}
+
+/** The credential records one at a time (the runner stores them in batches), then the coverage notes. */
+function* credentialsOf(
+  tenant: Tenant,
+  apps: readonly Application[],
+  sps: readonly ServicePrincipal[],
+): Generator<CredentialInput, string[]> {
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
-  const out: CredentialInput[] = [];
   let withoutSp = 0;
   for (const app of apps) {
     const sp = spByAppId.get(app.appId.toLowerCase());
@@ -77,7 +89,7 @@ export function credentialRecords(
     };
     for (const c of app.passwordCredentials) {
       if (!c.keyId) continue;
-      out.push({
+      yield {
         ...common,
         credentialType: 'client-secret',
         nativeId: c.keyId,
@@ -90,11 +102,11 @@ export function credentialRecords(
           nominalExpiry: expiry(c.endDateTime).nominalExpiry,
         },
         raw: c,
-      });
+      };
     }
     for (const c of app.keyCredentials) {
       if (!c.keyId) continue;
-      out.push({
+      yield {
         ...common,
         credentialType: 'certificate',
         nativeId: c.keyId,
@@ -110,7 +122,7 @@ export function credentialRecords(
           thumbprint: c.customKeyIdentifier,
         },
         raw: c,
-      });
+      };
     }
   }
   const notes =
@@ -119,5 +131,5 @@ export function credentialRecords(
           `${withoutSp} app registration(s) without a service principal in this tenant: credentials not attributed`,
         ]
       : [];
-  return { credentials: out, notes };
+  return notes;
 }

@@ -44,14 +44,13 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   // The service principal list tells the clients that still exist and resolves app-role resources.
   dependsOn: ['service-principals'],
   fetch: readDelegatedGrants,
-  transform(read, s, run) {
-    const { grants, notes } = delegatedGrants(
+  *transform(read, s, run) {
+    const notes = yield* delegatedGrantsOf(
       s.tenant,
       run.input<AppDirectory>('service-principals').servicePrincipals,
       read,
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
-    return grants;
   },
 });
 
@@ -137,12 +136,25 @@ export function delegatedGrants(
   sps: readonly ServicePrincipal[],
   read: DelegatedGrantsRead,
 ): { grants: GrantInput[]; notes: string[] } {
+  const grants: GrantInput[] = [];
+  const it = delegatedGrantsOf(tenant, sps, read);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { grants, notes: r.value };
+    grants.push(r.value);
+  }
+}
+
+/** The grants one at a time (the runner stores them in batches), then the coverage notes. */
+function* delegatedGrantsOf(
+  tenant: Tenant,
+  sps: readonly ServicePrincipal[],
+  read: DelegatedGrantsRead,
+): Generator<GrantInput, string[]> {
   const knownSpIds = new Set(sps.map((sp) => sp.id.toLowerCase()));
   const resolver = new PermissionResolver();
   for (const sp of sps) if (sp.appRoles.length > 0) resolver.addAppRoles(sp);
   for (const r of read.resources) resolver.addScopes(r);
   const { users } = read;
-  const grants: GrantInput[] = [];
   let unresolved = 0;
   let unknownClients = 0;
   for (const g of read.grants) {
@@ -163,7 +175,7 @@ export function delegatedGrants(
         p && resourceAppId
           ? ratePermission(resourceAppId, p.id, 'delegated', value)
           : ratePermission('', '', 'delegated', value);
-      grants.push({
+      yield {
         type: 'grant',
         platform: PLATFORM,
         tenant,
@@ -209,7 +221,7 @@ export function delegatedGrants(
         },
         collector: NAME,
         raw: g,
-      });
+      };
     }
   }
   const notes = [
@@ -218,5 +230,5 @@ export function delegatedGrants(
   if (unresolved > 0) notes.push(`${unresolved} scope value(s) not declared by their resource: kept unrated`);
   if (unknownClients > 0)
     notes.push(`${unknownClients} grant(s) of service principals created after the list was read`);
-  return { grants, notes };
+  return notes;
 }

@@ -140,18 +140,19 @@ export interface IdentitySources {
  * and sign-ins, and says which of those it lacks (ownersKnown, lastUsed null): another collector
  * failing must not rewrite it.
  */
-export function servicePrincipalIdentities(
+export function* servicePrincipalIdentities(
   sps: readonly ServicePrincipal[],
   from: IdentitySources,
-): IdentityInput[] {
-  return sps.map((sp) => {
+): Generator<IdentityInput, void> {
+  // One at a time: the runner stores them in batches, never a tenant's worth at once.
+  for (const sp of sps) {
     const origin = originOf(sp, from.tenant.id, from.microsoft);
     const owners = from.owners && origin !== 'platform' ? (from.owners.get(sp.id) ?? null) : null;
-    return servicePrincipalIdentity(sp, from, {
+    yield servicePrincipalIdentity(sp, from, {
       owners,
       lastUsed: lastUsedOf(origin, sp.appId, from.signIns),
     });
-  });
+  }
 }
 
 function lastUsedOf(origin: string, appId: string, signIns: LastSignIns | null): UsageSignal | null {
