@@ -205,4 +205,97 @@ describe('runScan', () => {
       }),
     ]);
   });
+
+  it('a collector that fails after streaming some pages is failed: what it had stored is not removed', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    await scan(probeConnector({ records: () => [app('a'), app('b'), app('c')] }));
+    const streaming: Connector<{ tenant: string }, null> = {
+      id: 'probe',
+      platform: 'probe',
+      title: 'probe',
+      configSchema: z.object({ tenant: z.string() }),
+      tenantOf: (c) => c.tenant,
+      connect: async () => null,
+      collectors: [
+        {
+          name: 'things',
+          description: 'things',
+          permissions: ['things:read'],
+          async *fetch() {
+            yield [app('a')];
+            throw new ApiError('probe-api', 503, 'page 2 failed', { method: 'GET', path: '/things' });
+          },
+          transform: (page: ModelRecordInput[]) => page,
+        },
+      ],
+    };
+    const out = await scan({ connector: streaming, config: { tenant: 't1' }, tenant: 't1', path: 'probe' });
+    expect(out.scan.status).toBe('incomplete');
+    expect(out.coverage[0]!.collectors[0]).toMatchObject({ status: 'failed', items: 1 });
+    const ids: string[] = [];
+    for await (const b of store.readSnapshot(out.scan.id)) ids.push(b.identity!.nativeId);
+    expect(ids.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('the store applies backpressure: the connector never runs far ahead of what was written', async () => {
+    const total = 30_000;
+    let produced = 0;
+    let written = 0;
+    let maxAhead = 0;
+    const writer = {
+      scanId: 1,
+      async write(batch: readonly unknown[]) {
+        // A slow store: each batch takes a few turns of the event loop.
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        written += batch.length;
+      },
+      async complete() {
+        return { id: 1, status: 'complete' };
+      },
+      async abort() {},
+    };
+    const slowStore = {
+      beginScan: async () => writer,
+      listScans: async () => [],
+    } as unknown as SnapshotStore;
+    const many: Connector<{ tenant: string }, null> = {
+      id: 'probe',
+      platform: 'probe',
+      title: 'probe',
+      configSchema: z.object({ tenant: z.string() }),
+      tenantOf: (c) => c.tenant,
+      connect: async () => null,
+      collectors: [
+        {
+          name: 'things',
+          description: 'things',
+          permissions: ['things:read'],
+          fetch: async () => total,
+          *transform(n: number) {
+            for (let i = 0; i < n; i++) {
+              produced += 1;
+              maxAhead = Math.max(maxAhead, produced - written);
+              yield app(`t${i}`);
+            }
+          },
+        },
+      ],
+    };
+    await runScan({
+      store: slowStore,
+      connectors: [{ connector: many, config: { tenant: 't1' }, tenant: 't1', path: 'probe' }],
+      configDir: '.',
+      http: {},
+      concurrency: 2,
+      logger: silentLogger,
+      progress: silentProgress,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      toolVersion: 'test',
+      batchSize: 1000,
+    });
+    expect(written).toBe(total);
+    // The batch being built (1000) + the runner's queue (4000) + the transform's batch (500).
+    expect(maxAhead).toBeLessThanOrEqual(1000 + 4000 + 500);
+  });
 });

@@ -112,7 +112,7 @@ export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
     const previous = previousForRecords(session, run);
     if (!previous) return [];
     const history = run.optional(tokenActivity);
-    return oauthClientRecords({
+    return oauthClientRecordsOf({
       tenant: session.tenant,
       windowStart: session.windowStart,
       users: run.input(users),
@@ -266,6 +266,11 @@ export interface OAuthClientInputs {
  * keep the previous snapshot's values.
  */
 export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInput | GrantInput> {
+  return [...oauthClientRecordsOf(inputs)];
+}
+
+/** The records one at a time: the runner stores them in batches, never a domain's worth at once. */
+export function* oauthClientRecordsOf(inputs: OAuthClientInputs): Generator<IdentityInput | GrantInput> {
   const { tenant, users, grants, activity, origins, previous } = inputs;
   const apps = new Map<string, AppAggregate>();
   for (const [userId, tokens] of grants) {
@@ -289,7 +294,6 @@ export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInp
     }
   }
 
-  const out: Array<IdentityInput | GrantInput> = [];
   const windowStart = inputs.windowStart.toISOString();
   for (const app of [...apps.values()].sort((a, b) => a.clientId.localeCompare(b.clientId))) {
     const holders = app.holders.sort(
@@ -321,7 +325,7 @@ export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInp
       kept ? (kept.grantedAt.get(oauthGrantKey(scope, holders[i]!.user.id)) ?? null) : grantTimes[i]!;
     // Built from some users' tokens only: the previous version stays (the store carries it over).
     if (inputs.grantsComplete || !before) {
-      out.push({
+      yield {
         type: 'identity',
         platform: PLATFORM,
         tenant,
@@ -354,12 +358,12 @@ export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInp
           anonymous: app.anonymous,
           nativeApp: app.nativeApp,
         },
-      });
+      };
     }
-    holders.forEach(({ user, token }, i) => {
+    for (const [i, { user, token }] of holders.entries()) {
       for (const scope of token.scopes ?? []) {
         const { access, risk } = scopeRisk(scope);
-        out.push({
+        yield {
           type: 'grant',
           platform: PLATFORM,
           tenant,
@@ -374,11 +378,10 @@ export function oauthClientRecords(inputs: OAuthClientInputs): Array<IdentityInp
           attributes: { userSuspended: user.suspended, userArchived: user.archived },
           collector: NAME,
           raw: token,
-        });
+        };
       }
-    });
+    }
   }
-  return out;
 }
 
 /**
