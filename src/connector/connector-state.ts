@@ -51,7 +51,9 @@ export class ConnectorStateTracker implements ConnectorState {
    * (failed, unavailable) are dropped, and so the previous value stays for the next scan.
    */
   toCommit(coverage: CoverageReport): ConnectorStateWrite[] {
-    const finished = new Set(coverage.collectors.filter((c) => isAuthoritative(c.status)).map((c) => c.collector));
+    const finished = new Set(
+      coverage.collectors.filter((c) => isAuthoritative(c.status)).map((c) => c.collector),
+    );
     const out: ConnectorStateWrite[] = [];
     for (const [key, w] of this.writes) {
       if (w.collector !== undefined && !finished.has(w.collector)) continue;
