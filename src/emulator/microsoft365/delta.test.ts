@@ -31,7 +31,7 @@ describe('microsoft365 emulator: delta queries', () => {
   /** Follow a round from `path` to its deltaLink; every page's values. */
   const round = async (path: string) => {
     const values: Body[] = [];
-    let next: string | undefined = path;
+    let next: string = path;
     let pages = 0;
     while (true) {
       const r = await graph(next);
