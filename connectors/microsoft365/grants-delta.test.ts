@@ -149,4 +149,34 @@ describe('microsoft365 oauth2PermissionGrants delta', () => {
     const third = await scan(store);
     expect(third.list).toBe(0);
   }, 60_000);
+
+  it('does not advance the link when the delta read fails; the next scan reads in full', async () => {
+    const store = await newStore('failing.db');
+    emu.setWorld(WORLD);
+    const first = await scan(store);
+    emu.setWorld(CHANGED);
+    emu.faults.add({
+      id: 'delta-500',
+      path: '^/v1\\.0/oauth2PermissionGrants/delta$',
+      action: { kind: 'status', status: 500 },
+    });
+    let failing: Awaited<ReturnType<typeof scan>>;
+    try {
+      failing = await scan(store);
+    } finally {
+      emu.faults.clear('delta-500');
+    }
+    expect(failing.status).toBe('incomplete');
+    expect(failing.coverage.collectors.find((c) => c.collector === NAME)!.status).toBe('failed');
+    const source = `microsoft365:${tenant}`;
+    expect((await store.readConnectorState(source)).get(GRANTS_DELTA_LINK)?.scanId).toBe(first.id);
+    // The link is from before the failed scan: read in full, which sees the changes.
+    const next = await scan(store);
+    expect(next.status).toBe('complete');
+    expect(next.list).toBe(first.list);
+    expect(notes(next.coverage)).toMatch(
+      /full read: the delta link is from scan #\d+, not the previous scan/,
+    );
+    expect((await store.readConnectorState(source)).get(GRANTS_DELTA_LINK)?.scanId).toBe(next.id);
+  }, 60_000);
 });
