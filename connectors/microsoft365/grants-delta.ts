@@ -162,16 +162,25 @@ export async function readGrantObjects(
     }
   }
   const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
-  const unrecorded = grants.filter(
-    (g) => !known.has(g.clientId.toLowerCase()) || !(g.scope ?? '').trim(),
-  ).length;
+  // A second grant object for the same client, resource and principal writes over the first one's
+  // records, which then cannot be rebuilt from them either.
+  const pairs = new Set<string>();
+  const unrecorded = grants.filter((g) => {
+    const pair = `${g.clientId}|${g.resourceId}|${g.principalId ?? ''}`.toLowerCase();
+    const repeated = pairs.has(pair);
+    pairs.add(pair);
+    return repeated || !known.has(g.clientId.toLowerCase()) || !(g.scope ?? '').trim();
+  }).length;
   if (unrecorded > 0) {
     nextLink = null;
     ctx.coverage.note(
       name,
-      `${unrecorded} grant object(s) produce no record (unknown client or no scope): the next scan reads the list in full`,
+      `${unrecorded} grant object(s) produce no record of their own (unknown client, no scope, or a second grant of the same client, resource and principal): the next scan reads the list in full`,
     );
   }
   state?.set(GRANTS_DELTA_LINK, nextLink);
-  return grants;
+  // In id order, whichever way they were read: two grant objects that give the same records (same
+  // client, resource, principal and scope) must resolve the same way in a full read and in one
+  // rebuilt from the records (the store keeps the last record written under a key).
+  return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -97,8 +97,13 @@ export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
         ? { list: plan.relist, byId: directory.byId, byEmail: (e) => directory.byEmail(e) }
         : directory;
       await listTokens(session, ctx, toList, perUser);
-      // Kept for the next scan only if this collector completes (the engine drops it otherwise).
-      ctx.state?.set(TOKENS_READ_AT, session.now.toISOString());
+      // Kept for the next scan only if this collector completes (the engine drops it otherwise), and
+      // only if every token shows in the records: one without scopes makes no grant to rebuild it from.
+      const unscoped = [...perUser.values()].flat().filter((t) => !t.scopes?.length).length;
+      if (unscoped > 0) {
+        ctx.coverage.note(NAME, `${unscoped} token(s) without scopes: the next scan lists every user again`);
+      }
+      ctx.state?.set(TOKENS_READ_AT, unscoped > 0 ? null : session.now.toISOString());
     } catch (err) {
       failure = err;
     }
