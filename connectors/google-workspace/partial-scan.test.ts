@@ -62,6 +62,9 @@ async function engineScan(): Promise<Scanned> {
     clock: { now: () => new Date(now), sleep: async () => {} },
     signal: new AbortController().signal,
     toolVersion: 'test',
+    // Every scan here runs at the same world time while the world changes under it, which an
+    // incremental read (token events since the last scan) cannot see: these cases are about full reads.
+    fullResync: true,
   });
   expect(out.rejected).toBe(0);
   return { id: out.scan.id, coverage: out.coverage[0]! };

@@ -346,6 +346,15 @@ export class GraphApi {
     return this.parse(schema, await this.get(path, info), info);
   }
 
+  /**
+   * One GET of a path, or of a link Graph gave (a delta round's nextLink or deltaLink), parsed with
+   * `schema`. A link must stay on the configured Graph origin, like a nextLink.
+   */
+  async read<T>(pathOrLink: string, schema: z.ZodType<T>, info: CallInfo): Promise<T> {
+    if (/^https?:/i.test(pathOrLink)) this.assertSameOrigin(pathOrLink, info);
+    return this.parse(schema, await this.get(pathOrLink, info), info);
+  }
+
   /** A nextLink must stay on the configured Graph origin: the token is never sent anywhere else. */
   private assertSameOrigin(link: string, info: CallInfo) {
     if (new URL(link).origin !== new URL(this.endpoints.graphBaseUrl).origin) {

@@ -2,6 +2,7 @@ import type { LimitFunction } from 'p-limit';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import type { IdentityBundle } from '../store/store.js';
+import type { ConnectorState } from './connector-state.js';
 import type { CoverageTracker } from './coverage.js';
 import type { HttpPolicy } from './http.js';
 
@@ -63,4 +64,9 @@ export interface ConnectorContext {
   readonly configDir: string;
   /** The tenant's previous snapshot (empty on a first scan). */
   readonly previous: PreviousSnapshot;
+  /**
+   * Values kept from the previous scan of this tenant (delta links, read times) and set for the next.
+   * Absent where no store is behind the scan: read everything in full then.
+   */
+  readonly state?: ConnectorState;
 }

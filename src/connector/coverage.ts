@@ -20,6 +20,19 @@ export function isAuthoritative(status: CollectorStatus): boolean {
   return status === 'complete' || status === 'skipped';
 }
 
+/**
+ * A collector that read only what changed since an earlier scan (a Graph delta link, a Reports read
+ * since the last scan). The store carries over its records that it did not emit again, instead of
+ * closing them, and closes only the records it names as removed.
+ */
+export const IncrementalCoverage = z.object({
+  /** The scan whose stored state (delta link, read time) this read continued from. */
+  since: z.number().int().positive(),
+  /** Keys (`recordKey`) of this collector's records that the changes say are gone. */
+  removed: z.array(z.string()).default([]),
+});
+export type IncrementalCoverage = z.infer<typeof IncrementalCoverage>;
+
 export const CollectorCoverage = z.object({
   collector: z.string(),
   status: CollectorStatus,
@@ -34,6 +47,8 @@ export const CollectorCoverage = z.object({
   startedAt: Timestamp.nullable().default(null),
   finishedAt: Timestamp.nullable().default(null),
   notes: z.array(z.string()).default([]),
+  /** Set when the collector ran incrementally; absent for a full read. */
+  incremental: IncrementalCoverage.optional(),
 });
 export type CollectorCoverage = z.infer<typeof CollectorCoverage>;
 
@@ -137,6 +152,18 @@ export class CoverageTracker {
     e.status = 'unavailable';
     e.reason = reason;
     e.httpStatus = httpStatus;
+  }
+
+  /**
+   * The collector read only the changes since scan `since`: its records not emitted again are carried
+   * over, and those with a key in `removed` are closed. Call it once the changes were read; a
+   * collector that then fails still carries everything over (failed wins).
+   */
+  incremental(collector: string, since: number, removed: readonly string[] = []): void {
+    const e = this.entry(collector);
+    const earlier = e.incremental?.removed ?? [];
+    e.incremental = { since, removed: [...earlier, ...removed] };
+    this.note(collector, `incremental: changes since scan #${since}, ${removed.length} record(s) removed`);
   }
 
   note(collector: string, text: string): void {

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
+import { ConnectorStateTracker } from '../connector/connector-state.js';
 import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
 import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { redactSecrets } from '../log/redact.js';
 import { ModelRecord } from '../model/record.js';
-import type { ScanSummary, SnapshotStore } from '../store/store.js';
+import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
 
 export interface RunScanOptions {
   store: SnapshotStore;
@@ -26,6 +27,8 @@ export interface RunScanOptions {
   label?: string | null;
   /** Records are written to the store in batches of this size. */
   batchSize?: number;
+  /** Ignore stored connector state (delta links, read times): read everything in full (`--full`). */
+  fullResync?: boolean;
 }
 
 export interface ScanOutcome {
@@ -72,8 +75,15 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     };
   };
 
+  const stateWrites: ConnectorStateWrite[] = [];
   const runOne = async (cc: ConfiguredConnector): Promise<CoverageReport> => {
     const { connector } = cc;
+    const source = `${connector.platform}:${cc.tenant}`;
+    const state = new ConnectorStateTracker(
+      source,
+      await store.readConnectorState(source),
+      options.fullResync ?? false,
+    );
     const log = logger.child({ connector: connector.id, tenant: cc.tenant });
     const coverage = new CoverageTracker(
       connector.id,
@@ -92,6 +102,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       signal: options.signal,
       configDir: options.configDir,
       previous: await previousOf(connector.platform, cc.tenant),
+      state,
     };
     const task = `${connector.id}:${cc.tenant}`;
     options.progress.start(task);
@@ -145,6 +156,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     // A configuration problem is not a partial scan: stop and let the user fix it (exit 2).
     if (coverage.fatal) throw coverage.fatal;
     const report = coverage.report();
+    stateWrites.push(...state.toCommit(report));
     // One line per distinct reason: a tenant that stopped fails many collectors with the same words.
     const byReason = new Map<string, string[]>();
     for (const c of report.collectors.filter((x) => x.status === 'failed')) {
@@ -168,7 +180,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   try {
     const reports = await Promise.race([Promise.all(options.connectors.map(runOne)), interrupted]);
     await Promise.race([writeChain, interrupted]);
-    const scan = await writer.complete(reports, clock.now().toISOString());
+    const scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
     logger.info('scan finished', { scan: scan.id, status: scan.status });
     return { scan, coverage: reports, rejected };
   } catch (err) {

@@ -33,6 +33,23 @@ export interface BeginScanOptions {
   label?: string | null;
 }
 
+/**
+ * A value a connector keeps for the next scan of its source (a Graph delta link, the time Reports were
+ * last read). Never a secret. `value: null` forgets the key.
+ */
+export interface ConnectorStateWrite {
+  /** `${platform}:${tenant}` */
+  source: string;
+  key: string;
+  value: string | null;
+}
+
+/** A stored connector-state value and the scan that wrote it. */
+export interface ConnectorStateValue {
+  value: string;
+  scanId: number;
+}
+
 /** An open scan. Nothing it writes is visible to readers until `complete()` commits. */
 export interface ScanWriter {
   readonly scanId: number;
@@ -41,9 +58,15 @@ export interface ScanWriter {
   /**
    * Commit atomically. For each source in `coverage`: records not written this scan are closed
    * (ended) only when their collector's status is authoritative (`complete`/`skipped`); records of
-   * collectors that failed or were unavailable are carried over unchanged.
+   * collectors that failed or were unavailable are carried over unchanged. An incremental collector
+   * (`incremental` in its coverage) closes only the records it names as removed. `state` is kept for
+   * the next scan of its source, committed in the same transaction.
    */
-  complete(coverage: readonly CoverageReport[], finishedAt: string): Promise<ScanSummary>;
+  complete(
+    coverage: readonly CoverageReport[],
+    finishedAt: string,
+    state?: readonly ConnectorStateWrite[],
+  ): Promise<ScanSummary>;
   /** Give up: nothing is changed except the scan being recorded as failed with `reason`. */
   abort(reason: string, finishedAt: string): Promise<void>;
 }
@@ -96,6 +119,8 @@ export interface SnapshotStore {
   listScans(options?: { limit?: number; status?: ScanStatus[] }): Promise<ScanSummary[]>;
   /** The newest scan with one of `status` (default complete or incomplete), optionally before scan `before`. */
   latestScan(options?: { before?: number; status?: ScanStatus[] }): Promise<ScanSummary | null>;
+  /** The connector state committed for `source` (`${platform}:${tenant}`) by its scans, by key. */
+  readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>>;
   /** Every identity with its grants and credentials as of scan `scanId`, ordered by source and identity key. */
   readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle>;
   /** Records that differ between scans `a` and `b`, ordered by type, source, key. Unchanged records are not read. */

@@ -28,7 +28,7 @@ export function checkMicrosoft365Request(request: RecordedRequest): string[] {
   return [`unknown Microsoft service '${request.service}'`];
 }
 
-type Option = '$select' | '$filter' | '$top' | '$count' | '$orderby' | '$search' | '$expand';
+type Option = '$select' | '$filter' | '$top' | '$count' | '$orderby' | '$search' | '$expand' | '$deltatoken';
 
 /** "supports the $count, $expand, $filter, $orderby, $search, $select, and $top OData query parameters". */
 const DIRECTORY_LIST: readonly Option[] = [
@@ -48,7 +48,15 @@ interface EntitySet {
   /** Query options of one entity (`GET /{set}/{id}`). */
   get: readonly Option[];
   doc: string;
+  /** The set's `delta` function page, when it has one. */
+  delta?: string;
 }
+
+/**
+ * [pages] A delta function's options: "$deltatoken", "$skiptoken", "You can use a $select query
+ * parameter", "$filter ... only ... by id" (serviceprincipal-delta, oauth2permissiongrant-delta).
+ */
+const DELTA_OPTIONS: readonly Option[] = ['$select', '$filter', '$deltatoken'];
 
 /** [pages] Entity sets at the version root that the connector reads, with each list page's options. */
 const ENDPOINTS: Readonly<Record<string, EntitySet>> = {
@@ -57,6 +65,7 @@ const ENDPOINTS: Readonly<Record<string, EntitySet>> = {
     list: DIRECTORY_LIST,
     get: ['$select', '$expand'],
     doc: 'https://learn.microsoft.com/graph/api/serviceprincipal-list#optional-query-parameters',
+    delta: 'https://learn.microsoft.com/graph/api/serviceprincipal-delta#query-parameters',
   },
   applications: {
     type: 'application',
@@ -75,6 +84,7 @@ const ENDPOINTS: Readonly<Record<string, EntitySet>> = {
     list: ['$count', '$filter', '$select', '$top'],
     get: ['$select'],
     doc: 'https://learn.microsoft.com/graph/api/oauth2permissiongrant-list#optional-query-parameters',
+    delta: 'https://learn.microsoft.com/graph/api/oauth2permissiongrant-delta#query-parameters',
   },
 };
 
@@ -153,6 +163,10 @@ function resolve(version: GraphVersion, segments: string[]): Target | string {
       options: endpoint.list,
       maxTop: DIRECTORY_MAX_TOP,
     };
+  if (id === 'delta' && endpoint.delta) {
+    if (nav !== undefined) return `nothing follows delta`;
+    return { ...base, type: endpoint.type, collection: true, options: DELTA_OPTIONS, maxTop: null };
+  }
   if (id === '$count') {
     if (nav !== undefined) return `nothing follows $count`;
     return { ...base, type: endpoint.type, collection: false, options: [], maxTop: null, countSegment: true };

@@ -100,7 +100,11 @@ async function runCell(
   const config = join(dir, 'grantscope.yaml');
 
   for (const rule of cell.rules(baseline)) emu.faults.add({ ...rule, id: cell.fault });
-  const scan = await runCli(['scan', '-c', config, '--only', cell.platform, '--format', 'json'], { signal });
+  // --full: the faults sit on the full reads (the grant list, each user's tokens.list), which a rescan
+  // of the unchanged world would otherwise skip (delta links, token events since the good scan).
+  const scan = await runCli(['scan', '-c', config, '--only', cell.platform, '--format', 'json', '--full'], {
+    signal,
+  });
   const rules = emu.faults.list().filter((r) => r.id === cell.fault);
   emu.faults.clear(cell.fault);
   record.summary =

@@ -7,6 +7,7 @@ import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput, IdentityInput, PrincipalRef } from '../../../src/model/index.js';
 import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle } from '../client.js';
+import { planIncrementalTokens, TOKENS_READ_AT } from '../incremental-tokens.js';
 import { oauthGrantKey, type PreviousOAuthClient } from '../previous-scan.js';
 import { scopeRisk } from '../risk.js';
 import { type Token, TokenList } from '../schema.js';
@@ -89,7 +90,20 @@ export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
     const perUser = new Map<string, Token[]>();
     let failure: unknown;
     try {
-      await listTokens(session, ctx, directory, perUser);
+      // Since the last scan, only users with token events are listed again (incremental-tokens.ts).
+      const plan = await planIncrementalTokens(session, ctx, NAME, directory);
+      if (plan) for (const [userId, tokens] of plan.carried) perUser.set(userId, tokens);
+      const toList: UserDirectory = plan
+        ? { list: plan.relist, byId: directory.byId, byEmail: (e) => directory.byEmail(e) }
+        : directory;
+      await listTokens(session, ctx, toList, perUser);
+      // Kept for the next scan only if this collector completes (the engine drops it otherwise), and
+      // only if every token shows in the records: one without scopes makes no grant to rebuild it from.
+      const unscoped = [...perUser.values()].flat().filter((t) => !t.scopes?.length).length;
+      if (unscoped > 0) {
+        ctx.coverage.note(NAME, `${unscoped} token(s) without scopes: the next scan lists every user again`);
+      }
+      ctx.state?.set(TOKENS_READ_AT, unscoped > 0 ? null : session.now.toISOString());
     } catch (err) {
       failure = err;
     }

@@ -1,13 +1,14 @@
-import { defineCollector } from '../../../src/connector/collector.js';
+import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
+import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
   DirectoryObject,
-  OAuth2PermissionGrant,
+  type OAuth2PermissionGrant,
   RESOURCE_SCOPES_SELECT,
   ResourceScopes,
   type ServicePrincipal,
@@ -43,7 +44,8 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   permissions: ['Directory.Read.All'],
   // The service principal list tells the clients that still exist and resolves app-role resources.
   dependsOn: ['service-principals'],
-  fetch: readDelegatedGrants,
+  fetch: (s, run) =>
+    readDelegatedGrants(s, run, run.input<AppDirectory>('service-principals').servicePrincipals),
   *transform(read, s, run) {
     const notes = yield* delegatedGrantsOf(
       s.tenant,
@@ -96,15 +98,13 @@ async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, Direc
   return out;
 }
 
-async function readDelegatedGrants(s: Session): Promise<DelegatedGrantsRead> {
-  const grants: OAuth2PermissionGrant[] = [];
-  for await (const page of s.graph.list(
-    `/oauth2PermissionGrants?${select(GRANT_FIELDS)}&$top=${s.config.pageSize}`,
-    OAuth2PermissionGrant,
-    { api: 'GET /oauth2PermissionGrants', requiredPermission: 'Directory.Read.All' },
-  )) {
-    grants.push(...page);
-  }
+async function readDelegatedGrants(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  sps: readonly ServicePrincipal[],
+): Promise<DelegatedGrantsRead> {
+  // The whole list, or only what changed since the previous scan (grants-delta.ts).
+  const grants = await readGrantObjects(s, run, GRANT_FIELDS, sps);
 
   const resourceIds = [...new Set(grants.map((g) => g.resourceId.toLowerCase()))];
   const results = await s.graph.batch(

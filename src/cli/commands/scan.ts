@@ -23,6 +23,7 @@ interface ScanOptions extends CommonOptions {
   policy?: string;
   only?: string[];
   label?: string;
+  full?: boolean;
 }
 
 export function scanCommand(program: Command): void {
@@ -38,7 +39,11 @@ export function scanCommand(program: Command): void {
     .option('--only <connector...>', 'scan only these connectors (ids as in the config, e.g. github)')
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
     .option('--as-of <time>', 'evaluate time-based rules as of this ISO-8601 time (default: scan start)')
-    .option('--label <text>', 'label stored with the scan (e.g. "pre-audit")');
+    .option('--label <text>', 'label stored with the scan (e.g. "pre-audit")')
+    .option(
+      '--full',
+      'read everything in full, ignoring the delta links and read times kept from the previous scan',
+    );
   failOnOption(cmd);
   addCommonOptions(cmd);
   cmd.addHelpText(
@@ -96,6 +101,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         signal: controller.signal,
         toolVersion: TOOL_VERSION,
         label: opts.label ?? null,
+        fullResync: opts.full === true,
       });
       const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
       const analysis = await analyseScan(store, outcome.scan, {

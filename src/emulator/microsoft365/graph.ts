@@ -17,6 +17,7 @@ import {
   splitOnce,
 } from './batch.js';
 import * as build from './builders.js';
+import { DeltaTracker, deltaPage } from './delta.js';
 import type {
   AppRecord,
   AssignmentRecord,
@@ -302,6 +303,29 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         true,
       ),
     );
+    // Before `/servicePrincipals/{id}`: the router takes the first match. serviceprincipal-delta
+    // permissions: Application.ReadWrite.OwnedBy, Application.Read.All, Application.ReadWrite.All,
+    // Directory.Read.All, Directory.ReadWrite.All.
+    const spDelta = new DeltaTracker();
+    add(
+      'GET',
+      `/${v}/servicePrincipals/delta`,
+      guarded(
+        apps,
+        (req, dir, caller) =>
+          deltaPage({
+            req,
+            spec: spSpecNow(),
+            collection: caller.ownedOnly ? none : dir.servicePrincipals,
+            build: spBody,
+            contextPath: 'servicePrincipals',
+            tracker: spDelta,
+            // Deleted service principals go to the directory's deleted items, restorable for 30 days.
+            removedReason: 'changed',
+          }),
+        true,
+      ),
+    );
     add(
       'GET',
       `/${v}/servicePrincipals/{id}`,
@@ -376,6 +400,30 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
           });
         },
         true,
+      ),
+    );
+    // oauth2permissiongrant-delta permissions: Directory.Read.All, DelegatedPermissionGrant.ReadWrite.All,
+    // Directory.ReadWrite.All (as the list).
+    const grantDelta = new DeltaTracker();
+    add(
+      'GET',
+      `/${v}/oauth2PermissionGrants/delta`,
+      guarded(GRAPH_PERMISSIONS.grants, (req, dir) =>
+        deltaPage({
+          req,
+          spec: {
+            version: v,
+            entityType: 'oAuth2PermissionGrant',
+            options: ['$select'],
+            directoryObjects: true,
+          },
+          collection: dir.oauth2PermissionGrants,
+          build: build.oauth2PermissionGrant as unknown as (g: GrantRecord) => Record<string, unknown>,
+          contextPath: 'oauth2PermissionGrants',
+          tracker: grantDelta,
+          // A deleted grant is gone for good (no deleted-items entry for oAuth2PermissionGrant).
+          removedReason: 'deleted',
+        }),
       ),
     );
     add(

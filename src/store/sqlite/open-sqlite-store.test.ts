@@ -54,6 +54,7 @@ describe('openSqliteStore', () => {
     db = raw();
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial schema' },
+      { version: 2, name: 'connector state' },
     ]);
     db.close();
   });

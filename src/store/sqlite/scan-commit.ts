@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CoverageReport } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
-import type { ScanStatus } from '../store.js';
+import type { ConnectorStateWrite, ScanStatus } from '../store.js';
 import type { CoveredSource, ScanCounts, ScanTransaction } from './scan-transaction.js';
 
 export interface CommitRequest {
@@ -9,6 +9,8 @@ export interface CommitRequest {
   finishedAt: string;
   /** `commit_seq` of the newest committed scan when this scan began. */
   baseSeq: number;
+  /** Connector state to keep for the next scan of each source, committed with this scan. */
+  state?: readonly ConnectorStateWrite[];
 }
 
 /** Checks the coverage against what was written: every written source needs a report, once. */
@@ -61,6 +63,7 @@ export function commitScan(
     }
     assertNoOverlappingCommit(db, file, scanId, req.baseSeq, [...covered.keys()]);
     insertCoverage(db, scanId, req.coverage, covered);
+    writeConnectorState(db, file, scanId, req.state ?? [], covered);
     markCommitted(db, scanId, scanStatusOf(req.coverage), req.finishedAt, counts);
   });
 }
@@ -115,7 +118,7 @@ function insertCoverage(
   );
   const collector = db.prepare(
     `INSERT INTO scan_collectors (scan_id, source, collector, status, reason, http_status, api, requests, items,
-       started_at, finished_at, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       started_at, finished_at, notes, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const c of coverage) {
     const key = `${c.platform}:${c.tenant}`;
@@ -135,8 +138,35 @@ function insertCoverage(
         k.startedAt ?? null,
         k.finishedAt ?? null,
         JSON.stringify(k.notes ?? []),
+        k.incremental ? 'incremental' : 'full',
       );
     }
+  }
+}
+
+/**
+ * Keeps what connectors want from this scan in the next one (delta links, read times), in the scan's
+ * transaction: a scan that fails or is aborted never advances a delta link past data it did not store.
+ * A null value forgets the key.
+ */
+function writeConnectorState(
+  db: Database.Database,
+  file: string,
+  scanId: number,
+  state: readonly ConnectorStateWrite[],
+  covered: ReadonlyMap<string, CoveredSource>,
+): void {
+  if (state.length === 0) return;
+  const upsert = db.prepare(
+    `INSERT INTO connector_state (source_id, key, value, scan_id) VALUES (?, ?, ?, ?)
+     ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, scan_id = excluded.scan_id`,
+  );
+  const forget = db.prepare('DELETE FROM connector_state WHERE source_id = ? AND key = ?');
+  for (const w of state) {
+    const source = covered.get(w.source);
+    if (!source) throw new StoreError(file, `connector state for ${w.source}, which has no coverage report`);
+    if (w.value === null) forget.run(source.id, w.key);
+    else upsert.run(source.id, w.key, w.value, scanId);
   }
 }
 

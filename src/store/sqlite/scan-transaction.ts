@@ -204,7 +204,8 @@ export class ScanTransaction {
 
   /**
    * Open versions of earlier scans that this scan did not write are closed, but only those whose
-   * collector is authoritative in this scan (complete / skipped); the rest are carried over.
+   * collector is authoritative in this scan (complete / skipped, read in full); the rest are carried
+   * over. Of an incremental collector's records, only those it named as removed are closed.
    */
   private closeEnded(covered: ReadonlyMap<string, CoveredSource>): ScanCounts {
     const counts: ScanCounts = {
@@ -228,6 +229,7 @@ export class ScanTransaction {
         if (s.authoritative.length > 0 && stillOpen !== (t.keptOpen.get(s.id) ?? 0)) {
           closed = this.closeUnseen(t, s);
         }
+        if (s.removed.length > 0) closed += this.closeRemoved(t, s);
         counts.open[t.spec.type] += stillOpen - closed + opened;
         counts.versionsAdded += opened;
         counts.versionsClosed += closed + (t.closedChanged.get(s.id) ?? 0);
@@ -254,12 +256,44 @@ export class ScanTransaction {
     for (const id of unseen) closed += close.run(this.scanId, id, ...source.authoritative).changes;
     return closed;
   }
+
+  /**
+   * Records an incremental collector named as removed: open versions of earlier scans, not written
+   * again by this scan, whose key is one of `removed` and whose collector is that collector.
+   */
+  private closeRemoved(t: TableState, source: CoveredSource): number {
+    const table = t.spec.table;
+    const byDigest = new Map<string, string>();
+    for (const r of source.removed) {
+      for (const key of r.keys) byDigest.set(keyDigest(key).toString('hex'), r.collector);
+    }
+    const openRows = this.db
+      .prepare(
+        `SELECT id, key_digest FROM ${table} INDEXED BY ${table}_open WHERE source_id = ? AND valid_to IS NULL AND valid_from < ?`,
+      )
+      .raw(true);
+    const candidates: Array<[number, string]> = [];
+    for (const [id, digest] of openRows.iterate(source.id, this.scanId) as Iterable<[number, Buffer]>) {
+      const collector = byDigest.get(digest.toString('hex'));
+      if (collector !== undefined && !t.seen.has(id)) candidates.push([id, collector]);
+    }
+    const close = this.db.prepare(
+      `UPDATE ${table} SET valid_to = ? WHERE id = ? AND json_extract(record, '$.collector') = ?`,
+    );
+    let closed = 0;
+    for (const [id, collector] of candidates) closed += close.run(this.scanId, id, collector).changes;
+    return closed;
+  }
 }
 
-/** A source of the scan: its id in `sources` and the collectors whose absences count as removals. */
+/**
+ * A source of the scan: its id in `sources`, the collectors whose absences count as removals, and
+ * the record keys that incremental collectors named as removed.
+ */
 export interface CoveredSource {
   id: number;
   authoritative: string[];
+  removed: Array<{ collector: string; keys: string[] }>;
 }
 
 /** Registers the scan's sources in `sources` and returns their ids and authoritative collectors. */
@@ -275,9 +309,15 @@ export function coveredSources(
   for (const c of coverage) {
     const source = `${c.platform}:${c.tenant}`;
     insert.run(source, c.platform, c.tenant);
+    // An incremental collector's silence is not a removal: only the keys it names are closed, and
+    // only when it finished (a failed one carries everything over).
+    const finished = c.collectors.filter((k) => isAuthoritative(k.status));
     out.set(source, {
       id: idOf.get(source) as number,
-      authoritative: c.collectors.filter((k) => isAuthoritative(k.status)).map((k) => k.collector),
+      authoritative: finished.filter((k) => !k.incremental).map((k) => k.collector),
+      removed: finished
+        .filter((k) => k.incremental && k.incremental.removed.length > 0)
+        .map((k) => ({ collector: k.collector, keys: k.incremental!.removed })),
     });
   }
   return out;

@@ -1,7 +1,7 @@
 import type { CoverageReport } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
 import type { ModelRecord } from '../../model/index.js';
-import type { ScanSummary, ScanWriter } from '../store.js';
+import type { ConnectorStateWrite, ScanSummary, ScanWriter } from '../store.js';
 import { type PreparedRecord, prepareRecord } from './prepared-record.js';
 import { checkCoverage } from './scan-commit.js';
 import type { ScanSink } from './scan-sink.js';
@@ -65,11 +65,15 @@ export class SqliteScanWriter implements ScanWriter {
     }
   }
 
-  async complete(coverage: readonly CoverageReport[], finishedAt: string): Promise<ScanSummary> {
+  async complete(
+    coverage: readonly CoverageReport[],
+    finishedAt: string,
+    state: readonly ConnectorStateWrite[] = [],
+  ): Promise<ScanSummary> {
     this.assertWritable('complete');
     checkCoverage(this.ctx.file, coverage, this.sources);
     await this.flush();
-    await this.ctx.sink.complete({ coverage, finishedAt, baseSeq: this.ctx.baseSeq });
+    await this.ctx.sink.complete({ coverage, finishedAt, baseSeq: this.ctx.baseSeq, state });
     this.finished = true;
     this.ctx.finished();
     return this.ctx.summary();

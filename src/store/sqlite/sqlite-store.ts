@@ -4,6 +4,7 @@ import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type {
   BeginScanOptions,
+  ConnectorStateValue,
   IdentityBundle,
   RecordChange,
   ScanStatus,
@@ -108,6 +109,19 @@ export class SqliteSnapshotStore implements SnapshotStore {
       'finding the latest scan',
       () => this.scans.list({ limit: 1, status, before: options.before })[0] ?? null,
     );
+  }
+
+  async readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>> {
+    this.assertOpen();
+    return guard(this.location, `reading the connector state of ${source}`, () => {
+      const rows = this.db
+        .prepare<[string], { key: string; value: string; scan_id: number }>(
+          `SELECT cs.key, cs.value, cs.scan_id FROM connector_state AS cs
+           JOIN sources AS s ON s.id = cs.source_id WHERE s.source = ? ORDER BY cs.key`,
+        )
+        .all(source);
+      return new Map(rows.map((r) => [r.key, { value: r.value, scanId: r.scan_id }]));
+    });
   }
 
   readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle> {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError, StoreNewerSchemaError } from '../../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
+import { connectorStateSchema } from './002-connector-state.js';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,10 @@ export interface Migration {
 }
 
 /** Numbered, append-only. Each runs in its own transaction that also bumps `PRAGMA user_version`. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: initialSchema },
+  { version: 2, name: 'connector state', sql: connectorStateSchema },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

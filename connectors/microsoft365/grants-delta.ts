@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import type { CollectorRun } from '../../src/connector/collector.js';
+import { ApiError } from '../../src/errors.js';
+import { select } from './client.js';
+import { OAuth2PermissionGrant, type ServicePrincipal } from './schema.js';
+import type { Session } from './session.js';
+
+/** The connector-state key of the oauth2PermissionGrants delta link. */
+export const GRANTS_DELTA_LINK = 'oauth2PermissionGrants.deltaLink';
+
+const DELTA_INFO = { api: 'GET /oauth2PermissionGrants/delta', requiredPermission: 'Directory.Read.All' };
+
+/**
+ * A delta page: changed objects (all of their selected properties for a new one, "at least the
+ * properties that have been updated" for an updated one) and removed ones (`id` + `@removed`), then a
+ * nextLink or the deltaLink (https://learn.microsoft.com/graph/delta-query-overview).
+ */
+const DeltaPage = z.object({
+  value: z.array(z.looseObject({ id: z.string(), '@removed': z.looseObject({}).optional() })),
+  '@odata.nextLink': z.string().optional(),
+  '@odata.deltaLink': z.string().optional(),
+});
+
+/**
+ * Expired or reset delta state: "a 40X-series error with error codes such as syncStateNotFound" (Token
+ * duration), or 410 Gone with a Location to restart from (Synchronization reset).
+ */
+function needsFullSync(err: unknown): boolean {
+  return (
+    err instanceof ApiError &&
+    (err.status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.message))
+  );
+}
+
+/** What a round of changes says: objects to add or update (by id), ids removed, the next link. */
+async function readRound(s: Session, link: string) {
+  const changed = new Map<string, Record<string, unknown>>();
+  const removed = new Set<string>();
+  let next: string | undefined = link;
+  const seen = new Set<string>();
+  while (next) {
+    if (seen.has(next)) {
+      throw new ApiError('microsoft-graph', 200, 'delta paging did not advance: a nextLink repeated', {
+        method: 'GET',
+        path: '/oauth2PermissionGrants/delta',
+      });
+    }
+    seen.add(next);
+    const body: z.infer<typeof DeltaPage> = await s.graph.read(next, DeltaPage, DELTA_INFO);
+    // An object may appear more than once in a round ("Replays"): the last word wins.
+    for (const o of body.value) {
+      if (o['@removed']) {
+        changed.delete(o.id);
+        removed.add(o.id);
+      } else {
+        removed.delete(o.id);
+        changed.set(o.id, { ...(changed.get(o.id) ?? {}), ...o });
+      }
+    }
+    if (body['@odata.deltaLink']) return { changed, removed, deltaLink: body['@odata.deltaLink'] };
+    next = body['@odata.nextLink'];
+  }
+  throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', {
+    method: 'GET',
+    path: '/oauth2PermissionGrants/delta',
+  });
+}
+
+/** The grant objects the previous snapshot was built from: each grant record keeps its object as `raw`. */
+async function previousGrants(
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+): Promise<Map<string, OAuth2PermissionGrant>> {
+  const out = new Map<string, OAuth2PermissionGrant>();
+  for await (const bundle of run.ctx.previous.bundles({ kinds: ['service-principal'] })) {
+    for (const g of bundle.grants) {
+      if (g.collector !== run.name) continue;
+      const raw = OAuth2PermissionGrant.safeParse(g.raw);
+      if (raw.success) out.set(raw.data.id, raw.data);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every delegated grant of the tenant. With a delta link kept by the previous scan, only what changed
+ * since is read, applied to the grant objects that scan stored; else the whole list, after asking for a
+ * link to start from next time (`$deltatoken=latest`, "sync from now", read before the list so that a
+ * change during the list shows again next time rather than not at all).
+ *
+ * The link is kept only when every grant object shows in the records (a grant of a client that is not
+ * in the service principal list, or one without scopes, emits no record, so the next scan could not
+ * rebuild it), and only if this collector completes (the engine drops it otherwise).
+ */
+export async function readGrantObjects(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  fields: readonly string[],
+  sps: readonly ServicePrincipal[],
+): Promise<OAuth2PermissionGrant[]> {
+  const { ctx, name } = run;
+  const state = ctx.state;
+  const stored = state?.get(GRANTS_DELTA_LINK);
+  let grants: OAuth2PermissionGrant[] | null = null;
+  let nextLink: string | null = null;
+  if (state?.fullResync) ctx.coverage.note(name, 'full read: --full');
+  const onOrigin = stored?.value.startsWith(`${s.endpoints.graphBaseUrl}/`) ?? false;
+  if (stored && !onOrigin) {
+    ctx.coverage.note(name, `full read: the stored delta link is not on ${s.endpoints.graphBaseUrl}`);
+  } else if (stored && stored.scanId === ctx.previous.scanId) {
+    try {
+      const round = await readRound(s, stored.value);
+      const before = await previousGrants(run);
+      for (const id of round.removed) before.delete(id);
+      for (const [id, o] of round.changed) {
+        const merged = OAuth2PermissionGrant.parse({ ...(before.get(id) ?? {}), ...o });
+        before.set(id, merged);
+      }
+      grants = [...before.values()];
+      nextLink = round.deltaLink;
+      ctx.coverage.note(
+        name,
+        `incremental: oauth2PermissionGrants delta since scan #${stored.scanId}: ${round.changed.size} changed, ${round.removed.size} removed`,
+      );
+    } catch (err) {
+      if (!needsFullSync(err)) throw err;
+      ctx.coverage.note(
+        name,
+        `full read: the delta link of scan #${stored.scanId} expired (${(err as Error).message})`,
+      );
+    }
+  } else if (stored) {
+    ctx.coverage.note(
+      name,
+      `full read: the delta link is from scan #${stored.scanId}, not the previous scan #${ctx.previous.scanId}`,
+    );
+  }
+  if (grants === null) {
+    // Without a store behind the scan (ctx.state absent) a link could not be kept: not asked for.
+    if (state) {
+      try {
+        const latest = await s.graph.read(
+          `/oauth2PermissionGrants/delta?$deltatoken=latest&${select(fields)}`,
+          DeltaPage,
+          DELTA_INFO,
+        );
+        nextLink = latest['@odata.deltaLink'] ?? null;
+      } catch (err) {
+        // No delta this time (not offered, refused): the list is read in full either way.
+        ctx.coverage.note(
+          name,
+          `no delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    grants = [];
+    for await (const p of s.graph.list(
+      `/oauth2PermissionGrants?${select(fields)}&$top=${s.config.pageSize}`,
+      OAuth2PermissionGrant,
+      { api: 'GET /oauth2PermissionGrants', requiredPermission: 'Directory.Read.All' },
+    )) {
+      grants.push(...p);
+    }
+  }
+  const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
+  // A second grant object for the same client, resource and principal writes over the first one's
+  // records, which then cannot be rebuilt from them either.
+  const pairs = new Set<string>();
+  const unrecorded = grants.filter((g) => {
+    const pair = `${g.clientId}|${g.resourceId}|${g.principalId ?? ''}`.toLowerCase();
+    const repeated = pairs.has(pair);
+    pairs.add(pair);
+    return repeated || !known.has(g.clientId.toLowerCase()) || !(g.scope ?? '').trim();
+  }).length;
+  if (unrecorded > 0) {
+    nextLink = null;
+    ctx.coverage.note(
+      name,
+      `${unrecorded} grant object(s) produce no record of their own (unknown client, no scope, or a second grant of the same client, resource and principal): the next scan reads the list in full`,
+    );
+  }
+  state?.set(GRANTS_DELTA_LINK, nextLink);
+  // In id order, whichever way they were read: two grant objects that give the same records (same
+  // client, resource, principal and scope) must resolve the same way in a full read and in one
+  // rebuilt from the records (the store keeps the last record written under a key).
+  return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
