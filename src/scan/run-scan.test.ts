@@ -257,6 +257,7 @@ describe('runScan', () => {
     const slowStore = {
       beginScan: async () => writer,
       listScans: async () => [],
+      readConnectorState: async () => new Map(),
     } as unknown as SnapshotStore;
     const many: Connector<{ tenant: string }, null> = {
       id: 'probe',
