@@ -139,6 +139,17 @@ describe('secrets never land', () => {
     for (const [where, text] of outputs) assertClean(where, text, secrets);
   });
 
+  it('no secret in the response journals and validator caches beside the database', () => {
+    const root = `${database}.journal`;
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
+    // The faulted scans ended incomplete and kept their journals; the complete one left validators.
+    expect(files.filter((f) => f.endsWith('.ndjson') && !f.includes('validators')).length).toBeGreaterThan(0);
+    expect(files.some((f) => f.includes('validators') && readFileSync(f, 'utf8').length > 0)).toBe(true);
+    for (const file of files) assertClean(file, readFileSync(file, 'utf8'), secrets);
+  });
+
   it('no secret in the database file or its WAL', () => {
     for (const file of [database, `${database}-wal`]) {
       if (!existsSync(file)) continue;

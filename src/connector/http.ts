@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
@@ -20,6 +21,158 @@ export interface HttpPolicyOptions {
   userAgent?: string;
   /** Called for every request made through `fetch` (request accounting). */
   onRequest?: (url: string, method: string) => void;
+  /**
+   * Sees every data request and its answer: serves answers it already holds (a resumed scan's
+   * journal), adds validators (`If-None-Match`) and keeps what came back. Credential exchanges never
+   * reach it (see {@link isCredentialExchange}).
+   */
+  exchange?: HttpExchange;
+}
+
+/** A request as an {@link HttpExchange} sees it: what identifies it across scans, never its credentials. */
+export interface ExchangeRequest {
+  method: string;
+  url: string;
+  /** SHA-256 (hex) of the request body, or null when it has none. */
+  bodyHash: string | null;
+}
+
+/** An answer held outside the network: status, the headers that matter to a client, and the body text. */
+export interface StoredAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What an {@link HttpExchange} does with a request before it is sent. */
+export type ExchangeDecision =
+  /** Serve this answer; nothing is sent (and nothing counted). */
+  | { answer: StoredAnswer }
+  /** Send the request with these headers added (validators for a conditional request). */
+  | { headers: Record<string, string> }
+  | null;
+
+/**
+ * The hook a scan uses to journal answers and to replay or revalidate them. `before` decides per
+ * request; `after` sees each 2xx JSON answer (body complete) or 304 of a request `before` passed on,
+ * and may return what to serve instead (the cached body a 304 confirmed).
+ */
+export interface HttpExchange {
+  before(request: ExchangeRequest): ExchangeDecision;
+  after(request: ExchangeRequest, answer: StoredAnswer): StoredAnswer | null;
+}
+
+/** Headers an answer keeps when it is journaled or cached: what the SDKs read besides the body. */
+export const KEPT_HEADERS = ['content-type', 'link', 'etag', 'last-modified'] as const;
+
+/**
+ * Requests that carry or mint credentials: OAuth token endpoints (RFC 6749 §3.2: the token endpoint,
+ * `…/token`, and GitHub's `…/access_tokens`) and form posts (every OAuth grant is form-encoded).
+ * Their answers hold tokens: never journaled, cached or replayed.
+ */
+export function isCredentialExchange(url: string, contentType: string | null, body: unknown): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return true;
+  }
+  if (/\/(token|access_tokens)$/i.test(path) || /\/oauth2?\//i.test(path)) return true;
+  if (body instanceof URLSearchParams) return true;
+  return /x-www-form-urlencoded/i.test(contentType ?? '');
+}
+
+/** The body text of a request (string or bytes) for hashing; undefined when it cannot be read again. */
+function bodyText(body: unknown): string | Uint8Array | null | undefined {
+  if (body == null) return null;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  return undefined;
+}
+
+function answerResponse(answer: StoredAnswer, url: string): Response {
+  const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
+  // Some SDKs read `response.url` (a constructed Response has none).
+  Object.defineProperty(response, 'url', { value: url });
+  return response;
+}
+
+function keptHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers.get(name);
+    if (value != null) kept[name] = value;
+  }
+  return kept;
+}
+
+/**
+ * Runs `send` under `exchange`: a request it can identify (a string or URL input, a text body, no
+ * credential exchange) may be answered without the network, sent with extra headers, and its JSON
+ * answer handed to `exchange.after` once the caller has read the whole body (the body is passed
+ * through as it streams, so a connection cut mid-body fails the caller's read exactly as before).
+ */
+async function exchanged(
+  exchange: HttpExchange,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  method: string,
+  send: (init: RequestInit | undefined) => Promise<Response>,
+): Promise<Response> {
+  if (typeof input !== 'string' && !(input instanceof URL)) return send(init);
+  const url = typeof input === 'string' ? input : input.href;
+  const headers = new Headers(init?.headers);
+  const text = bodyText(init?.body);
+  if (text === undefined || isCredentialExchange(url, headers.get('content-type'), init?.body))
+    return send(init);
+  const request: ExchangeRequest = {
+    method: method.toUpperCase(),
+    url,
+    bodyHash: text === null ? null : createHash('sha256').update(text).digest('hex'),
+  };
+  const decision = exchange.before(request);
+  if (decision && 'answer' in decision) return answerResponse(decision.answer, url);
+  let sendInit = init;
+  if (decision && 'headers' in decision) {
+    for (const [k, v] of Object.entries(decision.headers)) headers.set(k, v);
+    sendInit = { ...init, headers: Object.fromEntries(headers.entries()) };
+  }
+  const res = await send(sendInit);
+  if (res.status === 304) {
+    await res.body?.cancel();
+    const served = exchange.after(request, { status: 304, headers: keptHeaders(res.headers), body: '' });
+    if (!served) return res;
+    // The cached answer, with the 304's own headers (rate-limit counters are the current ones).
+    const merged = new Headers(res.headers);
+    for (const [k, v] of Object.entries(served.headers)) merged.set(k, v);
+    const response = new Response(served.body, { status: served.status, headers: merged });
+    Object.defineProperty(response, 'url', { value: res.url || url });
+    return response;
+  }
+  const json = /json/i.test(res.headers.get('content-type') ?? '');
+  if (res.status < 200 || res.status >= 300 || !json || !res.body) return res;
+  const chunks: Uint8Array[] = [];
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      chunks.push(chunk);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      exchange.after(request, {
+        status: res.status,
+        headers: keptHeaders(res.headers),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+    },
+  });
+  const response = new Response(res.body.pipeThrough(tap), {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(response, 'url', { value: res.url || url });
+  return response;
 }
 
 /**
@@ -75,19 +228,22 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
     const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
     const known = broken.get(endpointOf(url));
     if (known) throw new EndpointUnreachableError(known.endpoint, known.failure, { cause: known });
-    onRequest?.(url, method);
     // undici's fetch accepts a per-request dispatcher; the global one knows nothing of our CA.
-    return (
-      undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-        ...(init as Parameters<typeof undiciFetch>[1]),
-        dispatcher,
-      }) as unknown as Promise<Response>
-    ).catch((err: unknown) => {
-      // "fetch failed" names neither the host nor the cause: say both (the SDKs pass this on).
-      const failure = unreachable(url, err, { timeoutMs });
-      if (failure?.failure.permanent) broken.set(failure.endpoint, failure);
-      throw failure ?? err;
-    });
+    const send = (sendInit: RequestInit | undefined) => {
+      onRequest?.(url, method);
+      return (
+        undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+          ...(sendInit as Parameters<typeof undiciFetch>[1]),
+          dispatcher,
+        }) as unknown as Promise<Response>
+      ).catch((err: unknown) => {
+        // "fetch failed" names neither the host nor the cause: say both (the SDKs pass this on).
+        const failure = unreachable(url, err, { timeoutMs });
+        if (failure?.failure.permanent) broken.set(failure.endpoint, failure);
+        throw failure ?? err;
+      });
+    };
+    return options.exchange ? exchanged(options.exchange, input, init, method, send) : send(init);
   }) as typeof globalThis.fetch;
   return {
     fetch: fetchImpl,

@@ -17,6 +17,11 @@ export interface EmuResponse {
   headers?: Record<string, string>;
   /** Objects are sent as JSON; strings and Buffers as they are. */
   body?: unknown;
+  /**
+   * The answer does not count against the platform's primary rate limit (GitHub: a `304 Not
+   * Modified` to a conditional request). Quota accounting outside the route must skip it too.
+   */
+  notCounted?: boolean;
 }
 
 export type Handler = (req: EmuRequest) => EmuResponse | Promise<EmuResponse>;

@@ -11,6 +11,7 @@ import type { Progress } from '../log/progress.js';
 import { redactSecrets } from '../log/redact.js';
 import { ModelRecord } from '../model/record.js';
 import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
+import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-journal.js';
 
 export interface RunScanOptions {
   store: SnapshotStore;
@@ -29,6 +30,8 @@ export interface RunScanOptions {
   batchSize?: number;
   /** Ignore stored connector state (delta links, read times): read everything in full (`--full`). */
   fullResync?: boolean;
+  /** Journal answers beside the database (for `--resume` and conditional requests); none when absent. */
+  journal?: ScanJournalOptions | null;
 }
 
 export interface ScanOutcome {
@@ -52,6 +55,17 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     label: options.label ?? null,
   });
   logger.info('scan started', { scan: writer.scanId, connectors: options.connectors.length });
+  const journal = options.journal
+    ? await ScanJournal.open(
+        options.journal,
+        {
+          scanId: writer.scanId,
+          startedAt: clock.now().toISOString(),
+          sources: journalSources(options.connectors),
+        },
+        logger,
+      )
+    : null;
   let rejected = 0;
   // Writes are serialised: the store's writer is not re-entrant.
   let writeChain: Promise<void> = Promise.resolve();
@@ -96,7 +110,11 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       logger: log,
       progress: options.progress,
       limit: pLimit(options.concurrency),
-      http: createHttpPolicy({ ...options.http, onRequest: () => coverage.countRequest() }),
+      http: createHttpPolicy({
+        ...options.http,
+        onRequest: () => coverage.countRequest(),
+        ...(journal ? { exchange: journal.exchangeFor(`${connector.platform}:${cc.tenant}`) } : {}),
+      }),
       clock,
       coverage,
       signal: options.signal,
@@ -182,9 +200,14 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     await Promise.race([writeChain, interrupted]);
     const scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
     logger.info('scan finished', { scan: scan.id, status: scan.status });
+    // The snapshot is stored: a journal that cannot be tidied costs a warning, not the scan.
+    await journal
+      ?.finish(scan.status)
+      .catch((err: unknown) => logger.warn('response journal not tidied', { error: describeError(err) }));
     return { scan, coverage: reports, rejected };
   } catch (err) {
     await writeChain.catch(() => {});
+    journal?.close();
     await writer.abort(describeError(err), clock.now().toISOString());
     throw err;
   }

@@ -6,6 +6,7 @@ import { EXIT } from '../../errors.js';
 import { type Finding, SEVERITY_ORDER } from '../../findings/finding.js';
 import { renderScanReport } from '../../output/views/scan-report.js';
 import { runScan } from '../../scan/run-scan.js';
+import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
 import { openStore } from '../../store/open.js';
 import { TOOL_VERSION } from '../../version.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
@@ -24,6 +25,7 @@ interface ScanOptions extends CommonOptions {
   only?: string[];
   label?: string;
   full?: boolean;
+  resume?: boolean;
 }
 
 export function scanCommand(program: Command): void {
@@ -43,6 +45,11 @@ export function scanCommand(program: Command): void {
     .option(
       '--full',
       'read everything in full, ignoring the delta links and read times kept from the previous scan',
+    )
+    .option(
+      '--resume',
+      'continue the newest scan that was cut off (killed, interrupted, or incomplete): answers it\n' +
+        'already received are read from its journal instead of being requested again',
     );
   failOnOption(cmd);
   addCommonOptions(cmd);
@@ -53,6 +60,7 @@ Examples:
   $ grantscope scan                                # uses ./grantscope.yaml
   $ grantscope scan -c prod.yaml --fail-on high    # CI: exit 1 on high or critical findings
   $ grantscope scan --only github --format json > scan.json
+  $ grantscope scan --resume                       # after a scan was killed or ran out of quota
 
 Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete.`,
   );
@@ -75,7 +83,27 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
     const policy = resolvePolicy(opts.policy ?? config.policyFile, config.vocabulary);
     // Check --as-of now: a typo must not cost a whole scan.
     parseAsOf(opts.asOf, new Date());
-    const store = await openStore(opts.db ?? config.database);
+    const database = opts.db ?? config.database;
+    const store = await openStore(database);
+    const journalDir = journalDirFor(database);
+    let resume: ResumePlan | null = null;
+    if (opts.resume) {
+      resume = journalDir ? await findResumable(store, journalDir, journalSources(selected)) : null;
+      if (!resume) {
+        await store.close();
+        rt.logger.error(
+          'nothing to resume: no failed or incomplete scan left a response journal (a scan that completed deletes its journal)',
+        );
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      if (resume.differences.length > 0) {
+        rt.logger.warn(
+          `resuming scan #${resume.scanId}, which scanned different sources or configuration: only identical requests are answered from its journal`,
+          { differences: resume.differences.join('; ') },
+        );
+      }
+    }
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('interrupted by signal'));
     process.once('SIGINT', onSignal);
@@ -100,7 +128,10 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         clock: systemClock,
         signal: controller.signal,
         toolVersion: TOOL_VERSION,
-        label: opts.label ?? null,
+        label: resume
+          ? [`resume of #${resume.scanId}`, opts.label].filter(Boolean).join(': ')
+          : (opts.label ?? null),
+        journal: journalDir ? { dir: journalDir, resume } : null,
         fullResync: opts.full === true,
       });
       const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));

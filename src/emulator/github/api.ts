@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EmulatorKeys } from '../platform.js';
 import type { EmuRequest, EmuResponse, RouteFaults } from '../router.js';
 import {
@@ -76,6 +77,40 @@ export function rateHeaders(b: BudgetState, resource: Resource): Record<string, 
     'x-ratelimit-used': String(b.used),
     'x-ratelimit-resource': resource,
   };
+}
+
+/**
+ * Conditional requests (docs "Best practices for using the REST API", "Use conditional requests if
+ * appropriate"): "Most endpoints return an etag header … You can use the values of these headers to
+ * make conditional GET requests … If the data has not changed, you will receive a 304 Not Modified
+ * response. Making a conditional request does not count against your primary rate limit if a 304
+ * response is returned and the request was made while correctly authorized with an Authorization
+ * header." The emulator's ETag is a weak validator derived from the body (GitHub's own are opaque);
+ * a matching `If-None-Match` gets a 304 with no body, the ETag and the rate-limit headers, and the
+ * point the guard counted is given back.
+ */
+export function conditional(
+  req: EmuRequest,
+  resp: EmuResponse,
+  g: Extract<Guarded, { ok: true }>,
+  resource: Resource,
+  cost: number,
+): EmuResponse {
+  if (req.method !== 'GET' || resp.status !== 200 || resp.body === undefined) return resp;
+  const etag = `W/"${createHash('sha256').update(JSON.stringify(resp.body)).digest('hex').slice(0, 32)}"`;
+  const sent = req.headers['if-none-match'];
+  const candidates = (Array.isArray(sent) ? sent.join(',') : (sent ?? ''))
+    .split(',')
+    .map((v) => v.trim().replace(/^W\//, ''));
+  if (!candidates.includes(etag.replace(/^W\//, '')) && !candidates.includes('*')) {
+    return { ...resp, headers: { ...resp.headers, etag } };
+  }
+  const budget = g.state.rate[resource];
+  // JWT routes were never counted (the guard returns before the budget).
+  if (g.caller.kind !== 'jwt') budget.used = Math.max(0, budget.used - Math.max(1, cost));
+  const headers: Record<string, string> = { ...g.headers, ...rateHeaders(budget, resource), etag };
+  if (resp.headers?.link) headers.link = resp.headers.link;
+  return { status: 304, headers, notCounted: true };
 }
 
 export interface GuardDeps {

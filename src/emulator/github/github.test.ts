@@ -272,6 +272,25 @@ describe('GitHub emulator', () => {
     expect((await c.json()).message).toMatch(/^API rate limit exceeded for installation ID 70001/);
   });
 
+  // Docs "Best practices for using the REST API", "Use conditional requests if appropriate": an ETag,
+  // and a 304 to a matching If-None-Match that does not count against the primary rate limit.
+  it('answers If-None-Match with 304 and no body, not counted against the primary rate limit', async () => {
+    const t = await token();
+    const a = await get(`${API}/orgs/acme-corp/repos`, t);
+    expect(a.status).toBe(200);
+    const etag = a.headers.get('etag');
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const used = Number(a.headers.get('x-ratelimit-used'));
+    const b = await get(`${API}/orgs/acme-corp/repos`, t, { 'if-none-match': etag! });
+    expect(b.status).toBe(304);
+    expect(await b.text()).toBe('');
+    expect(b.headers.get('etag')).toBe(etag);
+    expect(Number(b.headers.get('x-ratelimit-used'))).toBe(used);
+    const c = await get(`${API}/orgs/acme-corp/repos`, t, { 'if-none-match': 'W/"stale"' });
+    expect(c.status).toBe(200);
+    expect(Number(c.headers.get('x-ratelimit-used'))).toBe(used + 1);
+  });
+
   // Docs "API Versions": the X-GitHub-Api-Version header selects a version; one GitHub does not
   // support is answered with 400.
   it('honours X-GitHub-Api-Version', async () => {

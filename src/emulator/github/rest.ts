@@ -1,5 +1,6 @@
 import type { EmuRequest, EmuResponse, Route } from '../router.js';
 import {
+  conditional,
   error,
   type GuardDeps,
   guard,
@@ -78,7 +79,13 @@ export function restRoutes(deps: GuardDeps): Route[] {
       const g = guard(req, need, deps);
       if (!g.ok) return g.response;
       const resp = handler(req, g);
-      return { ...resp, headers: { ...g.headers, ...resp.headers } };
+      return conditional(
+        req,
+        { ...resp, headers: { ...g.headers, ...resp.headers } },
+        g,
+        need.resource ?? 'core',
+        need.cost ?? 1,
+      );
     },
     faults: restRouteFaults(need, paged),
   });

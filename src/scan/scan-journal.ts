@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ConfiguredConnector } from '../config/config.js';
+import type { ExchangeRequest, HttpExchange, StoredAnswer } from '../connector/http.js';
+import type { Logger } from '../log/logger.js';
+import type { ScanStatus, SnapshotStore } from '../store/store.js';
+import {
+  type JournalEntry,
+  type JournalSource,
+  JournalWriter,
+  journalable,
+  type ReadJournal,
+  readJournal,
+  requestKey,
+} from './response-journal.js';
+
+/**
+ * A scan's answers outside the database, in `<database>.journal/`:
+ * - `<scanId>.ndjson`: the response journal of a scan attempt (see response-journal.ts). Deleted when
+ *   the scan completes; kept when it fails or ends incomplete, for `grantscope scan --resume`.
+ * - `validators/<source>.ndjson`: for each source, the GET answers of its last complete scan that
+ *   carried an `ETag`. The next scan sends them as `If-None-Match`; a `304 Not Modified` is answered
+ *   with the body kept here (GitHub: a 304 "does not count against your primary rate limit", docs
+ *   "Best practices for using the REST API", "Use conditional requests if appropriate").
+ */
+
+/** The journal directory beside a database file, or null for a database without a file. */
+export function journalDirFor(database: string): string | null {
+  return database === ':memory:' || database === '' ? null : `${database}.journal`;
+}
+
+export function journalSources(connectors: readonly ConfiguredConnector[]): JournalSource[] {
+  return connectors.map((cc) => ({
+    source: `${cc.connector.platform}:${cc.tenant}`,
+    connector: cc.connector.id,
+    config: createHash('sha256')
+      .update(JSON.stringify(cc.config ?? null))
+      .digest('hex'),
+  }));
+}
+
+/** The scan attempt a `--resume` continues. */
+export interface ResumePlan {
+  scanId: number;
+  journal: ReadJournal;
+  /** How this scan's sources differ from the attempt's (empty when they are the same). */
+  differences: string[];
+}
+
+/**
+ * The newest scan attempt that did not complete (failed, killed, interrupted or incomplete) and left
+ * a readable journal, or null. A scan still running in another process is not resumable.
+ */
+export async function findResumable(
+  store: SnapshotStore,
+  dir: string,
+  sources: readonly JournalSource[],
+): Promise<ResumePlan | null> {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const ids = files
+    .map((f) => /^(\d+)\.ndjson$/.exec(f)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map(Number)
+    .sort((a, b) => b - a);
+  const unfinished = new Set((await store.listScans({ status: ['failed', 'incomplete'] })).map((s) => s.id));
+  for (const id of ids) {
+    if (!unfinished.has(id)) continue;
+    const journal = readJournal(join(dir, `${id}.ndjson`));
+    if (!journal) continue;
+    return { scanId: id, journal, differences: sourceDifferences(journal.header.sources, sources) };
+  }
+  return null;
+}
+
+function sourceDifferences(before: readonly JournalSource[], now: readonly JournalSource[]): string[] {
+  const out: string[] = [];
+  const then = new Map(before.map((s) => [s.source, s]));
+  const current = new Map(now.map((s) => [s.source, s]));
+  for (const s of now) {
+    const old = then.get(s.source);
+    if (!old) out.push(`${s.source} was not in it`);
+    else if (old.config !== s.config || old.connector !== s.connector)
+      out.push(`${s.source}: its configuration changed`);
+  }
+  for (const s of before) if (!current.has(s.source)) out.push(`${s.source} is not scanned now`);
+  return out;
+}
+
+export interface ScanJournalOptions {
+  /** `<database>.journal`. */
+  dir: string;
+  /** The attempt to resume, or null. */
+  resume: ResumePlan | null;
+}
+
+/** What the journal did for one scan. */
+export interface ScanJournalSummary {
+  resumeOf: number | null;
+  /** Answers the resumed attempt had journaled. */
+  journaled: number;
+  /** Of those, answered from the journal in this scan (nothing sent). */
+  replayed: number;
+  /** Data requests sent to the network. */
+  sent: number;
+  /** Of those, conditional requests answered `304 Not Modified` (served from the validator cache). */
+  notModified: number;
+}
+
+const VALIDATORS = 'validators';
+
+function validatorFile(dir: string, source: string): string {
+  return join(dir, VALIDATORS, `${encodeURIComponent(source)}.ndjson`);
+}
+
+/** A source's validator cache: URL → the answer that carried the ETag. */
+async function readValidators(file: string): Promise<Map<string, StoredAnswer>> {
+  const out = new Map<string, StoredAnswer>();
+  for await (const value of jsonLines(file)) {
+    const v = value as { url?: unknown; answer?: StoredAnswer };
+    if (typeof v.url === 'string' && typeof v.answer?.body === 'string' && v.answer.headers?.etag)
+      out.set(v.url, v.answer);
+  }
+  return out;
+}
+
+/** Each JSON line of `file` (none if missing); stops at the first that does not parse (a cut tail). */
+async function* jsonLines(file: string): AsyncGenerator<unknown> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of lines) {
+      if (line === '') continue;
+      try {
+        yield JSON.parse(line);
+      } catch {
+        return;
+      }
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+/**
+ * One scan's journal: records the answers it gets, replays a resumed attempt's, revalidates the last
+ * complete scan's. Create with {@link ScanJournal.open} once the scan has its id.
+ */
+export class ScanJournal {
+  private readonly replay = new Map<string, JournalEntry>();
+  private readonly occurrences = new Map<string, number>();
+  private readonly counts = { replayed: 0, sent: 0, notModified: 0 };
+
+  private constructor(
+    private readonly dir: string,
+    private readonly scanId: number,
+    private readonly file: string,
+    private readonly writer: JournalWriter,
+    private readonly plan: ResumePlan | null,
+    private readonly validators: Map<string, Map<string, StoredAnswer>>,
+    private readonly logger: Logger,
+  ) {
+    for (const e of plan?.journal.entries ?? []) {
+      this.replay.set(`${requestKey(e.source, e)}\u0000${e.occurrence}`, e);
+    }
+  }
+
+  static async open(
+    options: ScanJournalOptions,
+    scan: { scanId: number; startedAt: string; sources: JournalSource[] },
+    logger: Logger,
+  ): Promise<ScanJournal> {
+    mkdirSync(join(options.dir, VALIDATORS), { recursive: true, mode: 0o700 });
+    const file = join(options.dir, `${scan.scanId}.ndjson`);
+    const plan = options.resume;
+    // The resumed attempt's answers are carried into this one's journal first: if this attempt is
+    // cut off too, the next resume still has them.
+    const writer = JournalWriter.create(
+      file,
+      {
+        kind: 'grantscope-response-journal',
+        version: 1,
+        scanId: scan.scanId,
+        resumeOf: plan?.scanId ?? null,
+        startedAt: scan.startedAt,
+        sources: scan.sources,
+      },
+      plan?.journal.entries ?? [],
+    );
+    if (plan) rmSync(join(options.dir, `${plan.scanId}.ndjson`), { force: true });
+    const validators = new Map<string, Map<string, StoredAnswer>>();
+    for (const s of scan.sources) {
+      validators.set(s.source, await readValidators(validatorFile(options.dir, s.source)));
+    }
+    return new ScanJournal(options.dir, scan.scanId, file, writer, plan, validators, logger);
+  }
+
+  /** The exchange hook for one source's HTTP policy. */
+  exchangeFor(source: string): HttpExchange {
+    const cached = this.validators.get(source) ?? new Map<string, StoredAnswer>();
+    const occurrenceOf = new WeakMap<ExchangeRequest, number>();
+    return {
+      before: (request) => {
+        const key = requestKey(source, request);
+        const occurrence = this.occurrences.get(key) ?? 0;
+        this.occurrences.set(key, occurrence + 1);
+        occurrenceOf.set(request, occurrence);
+        const journaled = this.replay.get(`${key}\u0000${occurrence}`);
+        if (journaled) {
+          this.counts.replayed += 1;
+          return { answer: journaled.answer };
+        }
+        this.counts.sent += 1;
+        const etag = request.method === 'GET' ? cached.get(request.url)?.headers.etag : undefined;
+        return etag ? { headers: { 'if-none-match': etag } } : null;
+      },
+      after: (request, received) => {
+        const occurrence = occurrenceOf.get(request) ?? 0;
+        occurrenceOf.delete(request);
+        let answer: StoredAnswer | null = received;
+        if (received.status === 304) {
+          answer = cached.get(request.url) ?? null;
+          if (!answer) return null;
+          this.counts.notModified += 1;
+        } else {
+          answer = journalable(request.url, received);
+        }
+        if (answer) {
+          this.writer.append({
+            source,
+            method: request.method,
+            url: request.url,
+            bodyHash: request.bodyHash,
+            occurrence,
+            answer,
+          });
+        }
+        return received.status === 304 ? answer : null;
+      },
+    };
+  }
+
+  summary(): ScanJournalSummary {
+    return {
+      resumeOf: this.plan?.scanId ?? null,
+      journaled: this.plan?.journal.entries.length ?? 0,
+      ...this.counts,
+    };
+  }
+
+  /**
+   * The scan ended with `status`. Complete: each source's ETag-carrying answers become its validator
+   * cache and the journals of this and earlier attempts are deleted. Otherwise the journal stays, for
+   * `--resume`.
+   */
+  async finish(status: ScanStatus): Promise<void> {
+    this.writer.close();
+    const s = this.summary();
+    if (s.resumeOf !== null) {
+      this.logger.warn(`resumed scan #${s.resumeOf}`, {
+        replayed: `${s.replayed} of ${s.journaled} journaled answers`,
+        sent: s.sent,
+      });
+    }
+    if (status !== 'complete') return;
+    const bySource = new Map<string, string[]>();
+    for (const source of this.validators.keys()) bySource.set(source, []);
+    for await (const value of jsonLines(this.file)) {
+      const e = value as Partial<JournalEntry>;
+      if (e.method !== 'GET' || !e.answer?.headers?.etag || typeof e.source !== 'string') continue;
+      bySource.get(e.source)?.push(JSON.stringify({ url: e.url, answer: e.answer }));
+    }
+    for (const [source, lines] of bySource) {
+      const file = validatorFile(this.dir, source);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
+      renameSync(tmp, file);
+    }
+    for (const f of readdirSync(this.dir)) {
+      const id = /^(\d+)\.ndjson$/.exec(f)?.[1];
+      if (id !== undefined && Number(id) <= this.scanId) rmSync(join(this.dir, f), { force: true });
+    }
+  }
+
+  /** The scan stopped (interrupt, crash): the journal stays for `--resume`. */
+  close(): void {
+    this.writer.close();
+  }
+}
