@@ -16,6 +16,7 @@ export {
   limitsPreset,
   limitsSchema,
   REALISTIC_LIMITS,
+  resolveLimits,
 } from './limits.js';
 export type { ClientSetup } from './platform.js';
 export {

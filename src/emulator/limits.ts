@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readWorldFile, validateWorldFile } from './world-file.js';
 
 /**
  * The quota limits the emulator can enforce, per platform, and the lower bound on a scan's wall time
@@ -135,6 +136,14 @@ export const limitsSchema = z
       .optional(),
   })
   .strict();
+
+/**
+ * `--limits <preset|file>`: a preset name (`realistic`, `realistic-x60`) or a YAML/JSON file holding
+ * the same object as a world's `limits:` section. Errors name the file and line (WorldError).
+ */
+export function resolveLimits(spec: string): EmulatorLimits {
+  return limitsPreset(spec) ?? validateWorldFile(readWorldFile(spec), limitsSchema);
+}
 
 /** Milliseconds a window of `ms` unscaled milliseconds lasts under `limits.timeScale`. */
 export function scaledWindowMs(limits: Pick<EmulatorLimits, 'timeScale'>, ms: number): number {

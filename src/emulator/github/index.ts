@@ -1,3 +1,4 @@
+import { scaledWindowMs, WINDOW_MS } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
@@ -17,7 +18,16 @@ export const GITHUB_CLASSIC_TOKEN_FILE = 'github-classic-token.txt';
 export const githubEmulator: EmulatorPlatform<GithubState> = {
   key: 'github',
   load(section, ctx, file) {
-    return buildState(parseGithubSection(section, file), ctx.now);
+    const state = buildState(parseGithubSection(section, file), ctx.now);
+    const limits = ctx.limits;
+    if (limits?.github) {
+      // The primary budgets sized by the limits, their hour lasting 3600/timeScale s; the window
+      // starts with the first request (resetAt 0), and x-ratelimit-reset reports its scaled end.
+      const windowMs = scaledWindowMs(limits, WINDOW_MS.githubPrimary);
+      state.rate.core = { limit: limits.github.restPerHour, used: 0, resetAt: 0, windowMs };
+      state.rate.graphql = { limit: limits.github.graphqlPointsPerHour, used: 0, resetAt: 0, windowMs };
+    }
+    return state;
   },
   routes(state, ctx) {
     // Tokens outlive world switches, as minted tokens do on GitHub.
