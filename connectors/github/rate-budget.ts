@@ -114,3 +114,63 @@ export class RateBudget {
     return w;
   }
 }
+
+export interface SecondaryPacerOptions {
+  restPointsPerMinute: number;
+  graphqlPointsPerMinute: number;
+  /** Length of GitHub's minute, in ms (60,000 unless an emulator shortens it). */
+  minuteMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * GitHub's secondary limits as the scanner paces itself to them: GitHub reports no remaining count
+ * for these ("There is no way to query how close you are", rate-limits-for-the-rest-api.md), so the
+ * scanner keeps its own log of points spent per REST endpoint (900 a minute each) and for GraphQL
+ * (2,000 a minute), with points as GitHub counts them: "GET, HEAD, and OPTIONS requests: 1; POST,
+ * PATCH, PUT, or DELETE requests: 5", a GraphQL query without mutations 1. A request that would go
+ * over waits until enough of the last minute has passed. The window is taken a little longer than a
+ * minute (MARGIN): GitHub counts a request when it arrives, a round trip after it left here.
+ */
+export class SecondaryPacer {
+  static readonly MARGIN = 1.1;
+  private readonly logs = new Map<string, { at: number[]; points: number[]; sum: number }>();
+  private readonly windowMs: number;
+
+  constructor(private readonly options: SecondaryPacerOptions) {
+    this.windowMs = options.minuteMs * SecondaryPacer.MARGIN;
+  }
+
+  /** Points of one request (a GraphQL call is sent as POST /graphql). */
+  static points(method: string, graphql: boolean): number {
+    if (graphql) return 1;
+    return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 1 : 5;
+  }
+
+  /** Wait until `points` more on `endpoint` stay within its per-minute limit, then spend them. */
+  async take(endpoint: string, points: number, graphql: boolean): Promise<void> {
+    const limit = graphql ? this.options.graphqlPointsPerMinute : this.options.restPointsPerMinute;
+    let log = this.logs.get(endpoint);
+    if (!log) {
+      log = { at: [], points: [], sum: 0 };
+      this.logs.set(endpoint, log);
+    }
+    for (;;) {
+      const now = this.options.now();
+      while (log.at.length > 0 && log.at[0]! <= now - this.windowMs) {
+        log.at.shift();
+        log.sum -= log.points.shift()!;
+      }
+      if (log.sum + points <= limit || log.at.length === 0) break;
+      // The oldest entries leave the window first: wait for enough of them.
+      let freed = 0;
+      let i = 0;
+      while (i < log.at.length - 1 && log.sum - freed + points > limit) freed += log.points[i++]!;
+      await this.options.sleep(Math.max(1, log.at[i === 0 ? 0 : i - 1]! + this.windowMs - now));
+    }
+    log.at.push(this.options.now());
+    log.points.push(points);
+    log.sum += points;
+  }
+}

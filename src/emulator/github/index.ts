@@ -1,4 +1,4 @@
-import { scaledWindowMs, WINDOW_MS } from '../limits.js';
+import { type EmulatorLimits, scaledWindowMs, WINDOW_MS } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
@@ -9,6 +9,23 @@ import { parseGithubSection } from './world.js';
 /** File names `clientSetup` hands the scanner (next to grantscope.yaml). */
 export const GITHUB_APP_KEY_FILE = 'github-app.private-key.pem';
 export const GITHUB_CLASSIC_TOKEN_FILE = 'github-classic-token.txt';
+
+/**
+ * What the scanner must know of the limits to pace itself to them: GitHub reports no remaining count
+ * for its secondary limits, so the scanner is told their values, and the time scale of the windows.
+ */
+function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): Record<string, unknown> {
+  if (!limits?.github) return {};
+  const own = (state.scannerConfig as { rateLimit?: Record<string, unknown> } | undefined)?.rateLimit;
+  return {
+    rateLimit: {
+      ...own,
+      secondaryRestPointsPerMinute: limits.github.secondaryRestPointsPerMinute,
+      secondaryGraphqlPointsPerMinute: limits.github.secondaryGraphqlPointsPerMinute,
+      timeScale: limits.timeScale,
+    },
+  };
+}
 
 /**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
@@ -49,6 +66,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
             privateKeyFile: GITHUB_APP_KEY_FILE,
           },
           ...state.scannerConfig,
+          ...scannerLimits(state, ctx.limits),
         },
       },
       files,
