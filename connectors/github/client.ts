@@ -85,6 +85,18 @@ export interface GithubClient {
 let instances = 0;
 
 /**
+ * The endpoint a request path belongs to, for the secondary limit's points "per endpoint": a route
+ * template has its parameters as `x` already; a URL followed verbatim (a `Link`, a `*_url` field)
+ * has the owner, repository, org, user or app in it, which are parameters of one endpoint.
+ */
+export function endpointOf(pathname: string): string {
+  return pathname
+    .replace(/^\/api\/v3(?=\/)/, '')
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/x/x')
+    .replace(/^\/(orgs|users|apps|organizations|app\/installations)\/[^/]+/, '/$1/x');
+}
+
+/**
  * A stand-in for a Bottleneck group that runs every job at once: plugin-throttling only calls
  * `group.key(id).schedule(options, job, ...args)` on it.
  */
@@ -294,7 +306,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const url = new URL(String(options.url).replace(/\{[^}]+\}/g, 'x'), 'http://github.invalid');
       const isAuth = AUTH_ROUTE.test(url.pathname);
       const resource: RateResource = /\/graphql$/.test(url.pathname) ? 'graphql' : 'core';
-      const endpoint = `${options.method} ${url.pathname}`;
+      const endpoint = `${options.method} ${endpointOf(url.pathname)}`;
       const points = SecondaryPacer.points(options.method, resource === 'graphql');
       const attempts = async () => {
         for (let attempt = 0; ; attempt++) {

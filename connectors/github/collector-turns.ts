@@ -16,6 +16,7 @@ export class CollectorTurns {
   constructor(
     private readonly budget: RateBudget,
     private readonly reserve: number,
+    private readonly maxConcurrent: number,
   ) {}
 
   /** Ample: at least a tenth of the hour's budget (and 100 requests) above the reserve. */
@@ -26,7 +27,7 @@ export class CollectorTurns {
   }
 
   async enter(): Promise<void> {
-    while (this.running > 0 && !this.ample()) {
+    while (this.running > 0 && !(this.running < this.maxConcurrent && this.ample())) {
       await new Promise<void>((wake) => this.waiting.push(wake));
     }
     this.running += 1;
@@ -35,7 +36,7 @@ export class CollectorTurns {
   leave(): void {
     this.running -= 1;
     // Ample: everyone may go; tight: the next in line re-checks.
-    const woken = this.ample() ? this.waiting.splice(0) : this.waiting.splice(0, 1);
+    const woken = this.ample() ? this.waiting.splice(0, this.maxConcurrent) : this.waiting.splice(0, 1);
     for (const wake of woken) wake();
   }
 }
@@ -49,7 +50,11 @@ export function takingTurns<C extends Collector<GithubSession, unknown>>(collect
     async fetch(session: GithubSession, run: CollectorRun) {
       let turns = turnsBySession.get(session);
       if (!turns) {
-        turns = new CollectorTurns(session.client.budget, session.config.rateLimit.reserve);
+        turns = new CollectorTurns(
+          session.client.budget,
+          session.config.rateLimit.reserve,
+          session.config.collectorConcurrency,
+        );
         turnsBySession.set(session, turns);
       }
       await turns.enter();

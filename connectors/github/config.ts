@@ -86,6 +86,12 @@ export const GithubConfig = z
         secondaryGraphqlPointsPerMinute: 2000,
         timeScale: 1,
       }),
+    /**
+     * Collectors fetching at once while the rate budget is ample (they share the one request limit
+     * of `settings.concurrency`). 1 keeps them in turn, in declaration order, which is what a failure
+     * report names ("not reached") and how requests are attributed per collector.
+     */
+    collectorConcurrency: z.number().int().min(1).max(10).default(1),
     /** Repositories per GraphQL query (deploy-key and collaborator lookups). */
     graphqlBatchSize: z.number().int().min(1).max(100).default(100),
   })

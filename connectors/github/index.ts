@@ -34,7 +34,7 @@ const github = defineConnector<GithubConfig, GithubSession>({
   configSchema: GithubConfig,
   tenantOf: (config) => config.org,
   connect,
-  concurrency: 4,
+  concurrency: (config) => config.collectorConcurrency,
   collectors: [
     members,
     appInstallations,

@@ -127,19 +127,23 @@ export interface SecondaryPacerOptions {
 /**
  * GitHub's secondary limits as the scanner paces itself to them: GitHub reports no remaining count
  * for these ("There is no way to query how close you are", rate-limits-for-the-rest-api.md), so the
- * scanner keeps its own log of points spent per REST endpoint (900 a minute each) and for GraphQL
- * (2,000 a minute), with points as GitHub counts them: "GET, HEAD, and OPTIONS requests: 1; POST,
- * PATCH, PUT, or DELETE requests: 5", a GraphQL query without mutations 1. A request that would go
- * over waits until enough of the last minute has passed. The window is taken a little longer than a
- * minute (MARGIN): GitHub counts a request when it arrives, a round trip after it left here.
+ * scanner counts the points it spends per REST endpoint (900 a minute each) and for GraphQL (2,000 a
+ * minute), with points as GitHub counts them: "GET, HEAD, and OPTIONS requests: 1; POST, PATCH, PUT,
+ * or DELETE requests: 5", a GraphQL query without mutations 1. Each endpoint's minutes follow one
+ * another from its first request; a request that does not fit its minute is scheduled in the next,
+ * and waits for it. The scanner's minute is taken a little longer (MARGIN, SLACK_MS): GitHub counts a
+ * request when it arrives, which for the first requests of a scan (new TLS connections) can be well
+ * after it left, so GitHub's minute may start later than the scanner's. Reservations are synchronous, so concurrent callers
+ * never share a slot, and a wait is one sleep (tests that do not sleep do not spin).
  */
 export class SecondaryPacer {
   static readonly MARGIN = 1.1;
-  private readonly logs = new Map<string, { at: number[]; points: number[]; sum: number }>();
+  static readonly SLACK_MS = 1000;
+  private readonly windows = new Map<string, { start: number; used: number }>();
   private readonly windowMs: number;
 
   constructor(private readonly options: SecondaryPacerOptions) {
-    this.windowMs = options.minuteMs * SecondaryPacer.MARGIN;
+    this.windowMs = options.minuteMs * SecondaryPacer.MARGIN + SecondaryPacer.SLACK_MS;
   }
 
   /** Points of one request (a GraphQL call is sent as POST /graphql). */
@@ -148,29 +152,20 @@ export class SecondaryPacer {
     return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 1 : 5;
   }
 
-  /** Wait until `points` more on `endpoint` stay within its per-minute limit, then spend them. */
+  /** Spend `points` on `endpoint` in the first minute they fit, waiting for it. */
   async take(endpoint: string, points: number, graphql: boolean): Promise<void> {
     const limit = graphql ? this.options.graphqlPointsPerMinute : this.options.restPointsPerMinute;
-    let log = this.logs.get(endpoint);
-    if (!log) {
-      log = { at: [], points: [], sum: 0 };
-      this.logs.set(endpoint, log);
+    const now = this.options.now();
+    let w = this.windows.get(endpoint);
+    if (!w || now >= w.start + this.windowMs) {
+      w = { start: Math.max(now, w ? w.start + this.windowMs : now), used: 0 };
+      this.windows.set(endpoint, w);
     }
-    for (;;) {
-      const now = this.options.now();
-      while (log.at.length > 0 && log.at[0]! <= now - this.windowMs) {
-        log.at.shift();
-        log.sum -= log.points.shift()!;
-      }
-      if (log.sum + points <= limit || log.at.length === 0) break;
-      // The oldest entries leave the window first: wait for enough of them.
-      let freed = 0;
-      let i = 0;
-      while (i < log.at.length - 1 && log.sum - freed + points > limit) freed += log.points[i++]!;
-      await this.options.sleep(Math.max(1, log.at[i === 0 ? 0 : i - 1]! + this.windowMs - now));
+    if (w.used + points > limit && w.used > 0) {
+      w.start += this.windowMs;
+      w.used = 0;
     }
-    log.at.push(this.options.now());
-    log.points.push(points);
-    log.sum += points;
+    w.used += points;
+    if (w.start > now) await this.options.sleep(w.start - now);
   }
 }

@@ -74,21 +74,19 @@ export class ResourceUnitPacer {
     this.last = now;
   }
 
-  /** Wait until `cost` RU are in the bucket (and any Retry-After has passed), then spend them. */
+  /**
+   * Spend `cost` RU, waiting while the bucket is in debt (and until any Retry-After has passed).
+   * Reservations are synchronous: concurrent callers queue up by the debt they leave, each waiting
+   * one sleep for its share of the refill.
+   */
   async take(cost: number): Promise<void> {
     const { perTenSeconds, windowMs, clock, signal } = this.options;
-    const need = Math.min(cost, perTenSeconds);
-    for (;;) {
-      const now = clock.now().getTime();
-      if (now < this.pausedUntil) {
-        await clock.sleep(this.pausedUntil - now, signal);
-        continue;
-      }
-      this.refill(now);
-      if (this.tokens >= need) break;
-      await clock.sleep(Math.max(1, ((need - this.tokens) * windowMs) / perTenSeconds), signal);
-    }
+    const now = clock.now().getTime();
+    this.refill(now);
     this.tokens -= cost;
+    const debtMs = this.tokens < 0 ? (-this.tokens * windowMs) / perTenSeconds : 0;
+    const waitMs = Math.max(debtMs, this.pausedUntil - now);
+    if (waitMs > 0) await clock.sleep(waitMs, signal);
   }
 
   /** Learn from a response (or a `$batch` inner response) charged `estimated` RU. */

@@ -118,7 +118,9 @@ export async function* scanTenant<Config, Session>(
 
   const fetched = new Map<string, unknown>();
   const fetchedDone = new Map(connector.collectors.map((c) => [c.name, deferred<void>()]));
-  const limit = pLimit(connector.concurrency ?? Math.max(1, connector.collectors.length));
+  const concurrency =
+    typeof connector.concurrency === 'function' ? connector.concurrency(config) : connector.concurrency;
+  const limit = pLimit(concurrency ?? Math.max(1, connector.collectors.length));
   let stopped: string | null = null;
 
   // Records flow out through a queue, so that the store writes them while other collectors still run.

@@ -24,6 +24,8 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
       secondaryGraphqlPointsPerMinute: limits.github.secondaryGraphqlPointsPerMinute,
       timeScale: limits.timeScale,
     },
+    // Under limits, the scan is measured against the bound they impose: collectors overlap.
+    collectorConcurrency: 4,
   };
 }
 
