@@ -8,7 +8,7 @@ import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '..
 import { ApiError } from '../../src/errors.js';
 import { AUTH_ROUTE, InstallationTokenRenewal, readPrivateKey, readToken } from './auth.js';
 import type { GithubConfig } from './config.js';
-import { RateBudget, RateBudgetExhausted, type RateResource } from './rate-budget.js';
+import { RateBudget, RateBudgetExhausted, type RateResource, SecondaryPacer } from './rate-budget.js';
 import { OrgInstallation } from './schema.js';
 
 /**
@@ -83,6 +83,29 @@ export interface GithubClient {
 }
 
 let instances = 0;
+
+/**
+ * The endpoint a request path belongs to, for the secondary limit's points "per endpoint": a route
+ * template has its parameters as `x` already; a URL followed verbatim (a `Link`, a `*_url` field)
+ * has the owner, repository, org, user or app in it, which are parameters of one endpoint.
+ */
+export function endpointOf(pathname: string): string {
+  return pathname
+    .replace(/^\/api\/v3(?=\/)/, '')
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/x/x')
+    .replace(/^\/(orgs|users|apps|organizations|app\/installations)\/[^/]+/, '/$1/x');
+}
+
+/**
+ * A stand-in for a Bottleneck group that runs every job at once: plugin-throttling only calls
+ * `group.key(id).schedule(options, job, ...args)` on it.
+ */
+const UNPACED_GROUP = {
+  key: () => ({
+    schedule: <A extends unknown[], R>(_options: unknown, job: (...args: A) => Promise<R>, ...args: A) =>
+      job(...args),
+  }),
+} as unknown as NonNullable<NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle']>['write'];
 
 /** A JSON response whose body did not parse (Octokit then hands the raw text on as `data`). */
 class MalformedResponse extends Error {
@@ -199,6 +222,13 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     now: () => ctx.clock.now(),
     sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
   });
+  const secondary = new SecondaryPacer({
+    restPointsPerMinute: config.rateLimit.secondaryRestPointsPerMinute,
+    graphqlPointsPerMinute: config.rateLimit.secondaryGraphqlPointsPerMinute,
+    minuteMs: 60_000 / config.rateLimit.timeScale,
+    now: () => ctx.clock.now().getTime(),
+    sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
+  });
   const retryPolicy = ctx.http.retry;
   const log = {
     debug: (msg: string) => ctx.logger.debug(msg),
@@ -226,6 +256,11 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         id: `grantscope-github-${process.pid}-${instances}`,
         // Waits happen in the handlers (through ctx.clock), so the plugin adds none of its own.
         retryAfterBaseValue: 0,
+        // The plugin sends every GraphQL POST through its `write` group, one at a time and 1 s apart
+        // (its pacing of "content-generating" writes). A GraphQL query is a read, and GitHub limits it
+        // by points per minute (2,000 secondary, the hourly primary budget), which the secondary pacer
+        // and the rate budget below keep: the group is replaced by one that does not pace.
+        write: UNPACED_GROUP,
         onSecondaryRateLimit: async (
           retryAfter: number,
           options: { method: string; url: string },
@@ -271,9 +306,12 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const url = new URL(String(options.url).replace(/\{[^}]+\}/g, 'x'), 'http://github.invalid');
       const isAuth = AUTH_ROUTE.test(url.pathname);
       const resource: RateResource = /\/graphql$/.test(url.pathname) ? 'graphql' : 'core';
+      const endpoint = `${options.method} ${endpointOf(url.pathname)}`;
+      const points = SecondaryPacer.points(options.method, resource === 'graphql');
       const attempts = async () => {
         for (let attempt = 0; ; attempt++) {
           try {
+            if (!isAuth) await secondary.take(endpoint, points, resource === 'graphql');
             const response = await request(options);
             budget.observe(response.headers as Record<string, string>);
             if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {

@@ -64,9 +64,34 @@ export const GithubConfig = z
         reserve: z.number().int().nonnegative().default(100),
         /** Longest wait for a rate-limit reset or Retry-After before giving up on a request. */
         maxWaitSeconds: z.number().nonnegative().default(120),
+        /**
+         * GitHub's secondary limits, which no header reports (docs rest/using-the-rest-api/
+         * rate-limits-for-the-rest-api, "About secondary rate limits"): "No more than 900 points per
+         * minute are allowed for REST API endpoints, and no more than 2,000 points per minute for the
+         * GraphQL API endpoint". The scanner paces itself to them.
+         */
+        secondaryRestPointsPerMinute: z.number().int().positive().default(900),
+        secondaryGraphqlPointsPerMinute: z.number().int().positive().default(2000),
+        /**
+         * Quota windows are this many times shorter than GitHub's: only for an emulator run with a time
+         * scale (`grantscope emulator --limits realistic-x60` writes it). Leave at 1 against GitHub.
+         */
+        timeScale: z.number().positive().default(1),
       })
       .strict()
-      .default({ reserve: 100, maxWaitSeconds: 120 }),
+      .default({
+        reserve: 100,
+        maxWaitSeconds: 120,
+        secondaryRestPointsPerMinute: 900,
+        secondaryGraphqlPointsPerMinute: 2000,
+        timeScale: 1,
+      }),
+    /**
+     * Collectors fetching at once while the rate budget is ample (they share the one request limit
+     * of `settings.concurrency`). 1 keeps them in turn, in declaration order, which is what a failure
+     * report names ("not reached") and how requests are attributed per collector.
+     */
+    collectorConcurrency: z.number().int().min(1).max(10).default(1),
     /** Repositories per GraphQL query (deploy-key and collaborator lookups). */
     graphqlBatchSize: z.number().int().min(1).max(100).default(100),
   })

@@ -1,6 +1,7 @@
 import { defineConnector } from '../../src/connector/connector.js';
 import { ApiError, describeError } from '../../src/errors.js';
 import { githubUnreachable } from './client.js';
+import { takingTurns } from './collector-turns.js';
 import { appInstallations } from './collectors/app-installations.js';
 import { deployKeys } from './collectors/deploy-keys.js';
 import { members } from './collectors/members.js';
@@ -18,10 +19,12 @@ import { connect, type GithubSession } from './session.js';
 /**
  * The GitHub connector: a declaration the engine's runner runs (src/connector/runner.ts).
  *
- * Collectors run one at a time, in this order: members first (owners are judged against them), then
- * the org-level lists, then the per-repository fan-outs, the most expensive (one request per
- * repository) last, so that a tight rate budget covers as much as possible and names what it did not
- * reach. One at a time also keeps Octokit's pacing of GitHub's secondary limits to one collector.
+ * Collectors are declared in this order: members first (owners are judged against them), then the
+ * org-level lists, then the per-repository fan-outs, the most expensive (one request per repository)
+ * last. With an ample rate budget up to `concurrency` of them fetch at once, under the context's one
+ * request limit and the client's pacing of GitHub's secondary limits; while the budget is unknown or
+ * tight they take turns in this order (collector-turns.ts), so that it covers as much as possible and
+ * names what it did not reach.
  */
 const github = defineConnector<GithubConfig, GithubSession>({
   id: 'github',
@@ -31,7 +34,7 @@ const github = defineConnector<GithubConfig, GithubSession>({
   configSchema: GithubConfig,
   tenantOf: (config) => config.org,
   connect,
-  concurrency: 1,
+  concurrency: (config) => config.collectorConcurrency,
   collectors: [
     members,
     appInstallations,
@@ -43,7 +46,7 @@ const github = defineConnector<GithubConfig, GithubSession>({
     deployKeys,
     outsideCollaborators,
     repoWebhooks,
-  ],
+  ].map(takingTurns),
   // Bad credentials or an unreachable GitHub will not get better for the next collector.
   stopsTenant(error, collector) {
     const unreachable = githubUnreachable(error);

@@ -114,3 +114,58 @@ export class RateBudget {
     return w;
   }
 }
+
+export interface SecondaryPacerOptions {
+  restPointsPerMinute: number;
+  graphqlPointsPerMinute: number;
+  /** Length of GitHub's minute, in ms (60,000 unless an emulator shortens it). */
+  minuteMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * GitHub's secondary limits as the scanner paces itself to them: GitHub reports no remaining count
+ * for these ("There is no way to query how close you are", rate-limits-for-the-rest-api.md), so the
+ * scanner counts the points it spends per REST endpoint (900 a minute each) and for GraphQL (2,000 a
+ * minute), with points as GitHub counts them: "GET, HEAD, and OPTIONS requests: 1; POST, PATCH, PUT,
+ * or DELETE requests: 5", a GraphQL query without mutations 1. Each endpoint's minutes follow one
+ * another from its first request; a request that does not fit its minute is scheduled in the next,
+ * and waits for it. The scanner's minute is taken a little longer (MARGIN, SLACK_MS): GitHub counts a
+ * request when it arrives, which for the first requests of a scan (new TLS connections) can be well
+ * after it left, so GitHub's minute may start later than the scanner's. Reservations are synchronous, so concurrent callers
+ * never share a slot, and a wait is one sleep (tests that do not sleep do not spin).
+ */
+export class SecondaryPacer {
+  static readonly MARGIN = 1.1;
+  static readonly SLACK_MS = 1000;
+  private readonly windows = new Map<string, { start: number; used: number }>();
+  private readonly windowMs: number;
+
+  constructor(private readonly options: SecondaryPacerOptions) {
+    this.windowMs = options.minuteMs * SecondaryPacer.MARGIN + SecondaryPacer.SLACK_MS;
+  }
+
+  /** Points of one request (a GraphQL call is sent as POST /graphql). */
+  static points(method: string, graphql: boolean): number {
+    if (graphql) return 1;
+    return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase()) ? 1 : 5;
+  }
+
+  /** Spend `points` on `endpoint` in the first minute they fit, waiting for it. */
+  async take(endpoint: string, points: number, graphql: boolean): Promise<void> {
+    const limit = graphql ? this.options.graphqlPointsPerMinute : this.options.restPointsPerMinute;
+    const now = this.options.now();
+    let w = this.windows.get(endpoint);
+    if (!w || now >= w.start + this.windowMs) {
+      w = { start: Math.max(now, w ? w.start + this.windowMs : now), used: 0 };
+      this.windows.set(endpoint, w);
+    }
+    if (w.used + points > limit && w.used > 0) {
+      w.start += this.windowMs;
+      w.used = 0;
+    }
+    w.used += points;
+    if (w.start > now) await this.options.sleep(w.start - now);
+  }
+}

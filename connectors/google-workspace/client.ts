@@ -77,9 +77,12 @@ export function createGoogleApis(config: GoogleWorkspaceConfig, ctx: ConnectorCo
   };
   const client = <T>(auth: JWT, pacer: QuotaPacer | null, make: (o: GlobalOptions) => T): T =>
     make({ auth, ...common, ...attempts(pacer, auth) } as GlobalOptions);
-  const directoryPacer = new QuotaPacer(config.directoryQuotaPerMinute, ctx.clock, ctx.signal);
+  // Directory calls of every collector share the impersonated admin's one quota (Directory API limits:
+  // "per user per Google Cloud project"), so one pacer serves the whole fan-out.
+  const minuteMs = 60_000 / config.quotaTimeScale;
+  const directoryPacer = new QuotaPacer(config.directoryQuotaPerMinute, ctx.clock, ctx.signal, minuteMs);
   const reportsPacer = config.reportsQuotaPerMinute
-    ? new QuotaPacer(config.reportsQuotaPerMinute, ctx.clock, ctx.signal)
+    ? new QuotaPacer(config.reportsQuotaPerMinute, ctx.clock, ctx.signal, minuteMs)
     : null;
   const delegated = (scope: string) => jwtClient(key, transport, [scope], config.subject);
   const usersAuth = delegated(SCOPES.users);

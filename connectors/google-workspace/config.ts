@@ -40,6 +40,11 @@ export const GoogleWorkspaceConfig = z.strictObject({
   directoryQuotaPerMinute: z.number().int().positive().default(2400),
   /** Optional pacing of Reports API calls, per minute (Google does not publish a fixed figure). */
   reportsQuotaPerMinute: z.number().int().positive().optional(),
+  /**
+   * Quota minutes are this many times shorter than Google's: only for an emulator run with a time
+   * scale (`grantscope emulator --limits realistic-x60` writes it). Leave at 1 against Google.
+   */
+  quotaTimeScale: z.number().positive().default(1),
   auditWindowDays: z.number().int().min(1).max(180).default(180),
   /** Resource Manager `projects:search` query selecting the projects whose service accounts are listed. */
   projectQuery: z.string().default('state:ACTIVE'),

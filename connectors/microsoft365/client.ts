@@ -19,6 +19,7 @@ import { ApiError } from '../../src/errors.js';
 import type { RenewableCredential } from './auth.js';
 import type { Endpoints } from './config.js';
 import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
+import { ResourceUnitPacer, ResourceUnitPacing } from './throttle.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
@@ -210,15 +211,28 @@ export class GraphApi {
   readonly client: Client;
   readonly version = 'v1.0';
   private readonly transport: EngineTransport;
+  /** Resource units spent against the tenant's throttling bucket. */
+  readonly pacer: ResourceUnitPacer;
 
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
     credential: RenewableCredential,
+    /** The tenant's RU per 10 s and the time scale of Graph's windows (throttle.ts). */
+    throttling: { resourceUnitsPer10s: number; timeScale: number } = {
+      resourceUnitsPer10s: 3500,
+      timeScale: 1,
+    },
   ) {
     const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
     const { maxRetries, baseDelayMs } = ctx.http.retry;
     this.transport = new EngineTransport(ctx);
+    this.pacer = new ResourceUnitPacer({
+      perTenSeconds: throttling.resourceUnitsPer10s,
+      windowMs: 10_000 / throttling.timeScale,
+      clock: ctx.clock,
+      signal: ctx.signal,
+    });
     this.client = Client.initWithMiddleware({
       baseUrl: `${endpoints.graphBaseUrl}/`,
       defaultVersion: this.version,
@@ -233,6 +247,7 @@ export class GraphApi {
         ),
         new RedirectHandler(new RedirectHandlerOptions()),
         new TelemetryHandler(),
+        new ResourceUnitPacing(this.pacer, endpoints.graphBaseUrl),
         this.transport,
       ],
     });

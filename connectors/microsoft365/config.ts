@@ -76,6 +76,17 @@ export const Microsoft365Config = z
     signInActivity: z.boolean().default(true),
     /** `$top` for list calls (Graph's maximum for directory objects is 999). */
     pageSize: z.number().int().min(1).max(999).default(999),
+    /**
+     * The tenant's resource units per 10 s (Graph throttling-limits, identity and access: 3,500 for
+     * under 50 users, 5,000 for 50-500, 8,000 above). The scanner paces itself to it; the default is
+     * the smallest, safe for every tenant.
+     */
+    resourceUnitsPer10s: z.number().positive().default(3500),
+    /**
+     * Throttling windows are this many times shorter than Graph's: only for an emulator run with a
+     * time scale (`grantscope emulator --limits realistic-x60` writes it). Leave at 1 against Graph.
+     */
+    quotaTimeScale: z.number().positive().default(1),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -34,7 +34,10 @@ export async function connect(config: Microsoft365Config, ctx: ConnectorContext)
   return {
     config,
     endpoints,
-    graph: new GraphApi(ctx, endpoints, credential),
+    graph: new GraphApi(ctx, endpoints, credential, {
+      resourceUnitsPer10s: config.resourceUnitsPer10s,
+      timeScale: config.quotaTimeScale,
+    }),
     tenant: { id: config.tenantId, name: config.tenantName ?? null },
     microsoft: firstPartyTenants(config.firstPartyTenantIds),
     ownedByOnly: ownedByOnly(tokenRoles(token))

@@ -36,8 +36,11 @@ export interface Connector<Config = unknown, Session = unknown> {
   connect(config: Config, ctx: ConnectorContext): Promise<Session>;
   /** In the order they start when nothing else decides (put the costly fan-outs last). */
   readonly collectors: readonly Collector<Session>[];
-  /** How many collectors may fetch at once (default: every one that is ready). */
-  readonly concurrency?: number;
+  /**
+   * How many collectors may fetch at once (default: every one that is ready), or how many for a
+   * tenant's config.
+   */
+  readonly concurrency?: number | ((config: Config) => number);
   /**
    * Whether a collector's failure ends the tenant's scan (an unreachable host, credentials refused):
    * the reason to give the collectors not yet started, or null to go on.

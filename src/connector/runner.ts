@@ -146,7 +146,9 @@ export async function* scanTenant<Config, Session>(
   const release = (name: string) => {
     if (readers.get(name) === 0) fetched.delete(name);
   };
-  const limit = pLimit(connector.concurrency ?? Math.max(1, connector.collectors.length));
+  const concurrency =
+    typeof connector.concurrency === 'function' ? connector.concurrency(config) : connector.concurrency;
+  const limit = pLimit(concurrency ?? Math.max(1, connector.collectors.length));
   let stopped: string | null = null;
 
   // Records flow out through a bounded queue, so that the store writes them while other collectors

@@ -8,6 +8,16 @@ export type { FaultRule, FaultRuleInput } from './faults.js';
 export { generatedWorkspace } from './google-workspace/generated-world.js';
 export { parseSection as parseGoogleWorkspaceSection } from './google-workspace/world-schema.js';
 export { JOURNAL_ENV, type RecordedRequest } from './journal.js';
+export {
+  type EmulatorLimits,
+  type LimitDemand,
+  type LimitedPlatform,
+  limitLowerBoundSeconds,
+  limitsPreset,
+  limitsSchema,
+  REALISTIC_LIMITS,
+  resolveLimits,
+} from './limits.js';
 export type { ClientSetup } from './platform.js';
 export {
   type EmulatorOptions,

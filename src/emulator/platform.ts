@@ -1,4 +1,5 @@
 import type { FaultInjector } from './faults.js';
+import type { EmulatorLimits } from './limits.js';
 import type { Route } from './router.js';
 
 /** Keys and secrets the scanner uses, generated once per emulator and stable across world switches. */
@@ -21,6 +22,8 @@ export interface EmulatorContext {
    * outside `startEmulator`.
    */
   readonly faults?: FaultInjector;
+  /** Quota limits enforced (./limits.ts); absent: unlimited. Platforms with budgets of their own size them from it. */
+  readonly limits?: EmulatorLimits;
 }
 
 /** What the scanner needs to talk to this platform on the emulator. */

@@ -4,6 +4,13 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultInjector, type FaultRuleInput } from './faults.js';
 import { RequestJournal, recordRequest } from './journal.js';
+import type { EmulatorLimits } from './limits.js';
+import {
+  type Admission,
+  LimitsGate,
+  type LimitsGateOptions,
+  type PlatformLimitStats,
+} from './limits-gate.js';
 import type { AnyEmulatorPlatform, ClientSetup, EmulatorContext, EmulatorKeys } from './platform.js';
 import { BUILTIN_EMULATOR_PLATFORMS } from './platforms.js';
 import { type EmuRequest, type EmuResponse, Router } from './router.js';
@@ -20,6 +27,13 @@ export interface EmulatorOptions {
   now?: Date;
   /** Platform modules; default: the built-in ones. */
   platforms?: AnyEmulatorPlatform[];
+  /**
+   * Quota limits to enforce (./limits.ts). Default: the world's `limits:` section, else none. They hold
+   * for the emulator's lifetime (`setWorld` keeps them).
+   */
+  limits?: EmulatorLimits;
+  /** Clock and sleep of the limits (tests inject them). */
+  limitsClock?: LimitsGateOptions;
 }
 
 export interface RouteStats {
@@ -34,6 +48,8 @@ export interface EmulatorStats {
   total: number;
   byService: Record<string, number>;
   routes: RouteStats[];
+  /** Per limited platform: requests, quota cost spent and requests refused by a limit. */
+  limits?: Partial<Record<string, PlatformLimitStats>>;
 }
 
 export interface RunningEmulator {
@@ -112,7 +128,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const now = options.now ?? world.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   let origin = '';
   const faults = new FaultInjector();
-  const ctx: EmulatorContext = { now, origin: () => origin, keys, faults };
+  const limits = options.limits ?? world.limits ?? undefined;
+  const gate = limits ? new LimitsGate(limits, options.limitsClock) : null;
+  const ctx: EmulatorContext = { now, origin: () => origin, keys, faults, ...(limits ? { limits } : {}) };
   const states = new Map<string, unknown>();
 
   const loadStates = (w: World) => {
@@ -226,12 +244,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       body,
       origin,
     };
-    const send = (resp: EmuResponse) => {
+    // Quota limits (./limits-gate.ts): the request waits for its place in the pool and its latency,
+    // then is charged; the place is freed when the response is done.
+    let admission: Admission | null = null;
+    if (gate?.applies(route.platform)) {
+      admission = await gate.admit(route.platform!, emuReq, route.pattern);
+      res.once('close', admission.release);
+    }
+    const send = (answer: EmuResponse) => {
+      const resp = admission?.transform && !admission.refused ? admission.transform(answer) : answer;
       count(resp.status);
       const enc = encodeBody(resp);
       res.writeHead(resp.status, {
         ...(enc.type ? { 'content-type': enc.type } : {}),
         'content-length': enc.buf.length,
+        ...admission?.headers,
         ...resp.headers,
       });
       res.end(resp.status === 204 || method === 'HEAD' ? undefined : enc.buf);
@@ -241,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         status: 500,
         body: { message: `emulator error: cannot produce a '${kind}' fault on ${method} ${route.pattern}` },
       });
+    if (admission?.refused) return send(admission.refused);
     const authorization = req.headers.authorization;
     // A token a `token-expired` fault expired stays refused, whichever route it is sent to next.
     if (route.faults?.tokenExpired && faults.isExpired(authorization)) {
@@ -398,10 +426,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       const routes = [...stats.values()].map((s) => ({ ...s, statuses: { ...s.statuses } }));
       const byService: Record<string, number> = {};
       for (const r of routes) byService[r.service] = (byService[r.service] ?? 0) + r.count;
-      return { total: routes.reduce((n, r) => n + r.count, 0), byService, routes };
+      return {
+        total: routes.reduce((n, r) => n + r.count, 0),
+        byService,
+        routes,
+        ...(gate ? { limits: gate.stats() } : {}),
+      };
     },
     resetStats() {
       stats.clear();
+      gate?.resetStats();
     },
     clientSetup() {
       const out: ClientSetup = { config: {}, files: {} };

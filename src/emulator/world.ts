@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { FaultRule } from './faults.js';
+import { type EmulatorLimits, limitsSchema } from './limits.js';
 import { WorldError } from './world-error.js';
 import { readWorldFile, validateWorldFile } from './world-file.js';
 
@@ -43,6 +44,8 @@ const WorldFile = z
     extends: z.string().optional(),
     patches: z.array(WorldPatch).default([]),
     faults: z.array(FaultRule).default([]),
+    /** Quota limits the emulator enforces while serving this world (./limits.ts). */
+    limits: limitsSchema.optional(),
   })
   .catchall(z.unknown());
 
@@ -52,6 +55,8 @@ export interface World {
   /** Fixed clock, if the world sets one. */
   now: Date | null;
   faults: FaultRule[];
+  /** Quota limits to enforce, if the world sets them. */
+  limits?: EmulatorLimits | null;
   /** Platform sections, by world key. */
   platforms: Record<string, unknown>;
   /** Files this world was built from (for error messages). */
@@ -60,7 +65,7 @@ export interface World {
   sectionFiles?: Record<string, string>;
 }
 
-const RESERVED = new Set(['name', 'description', 'now', 'include', 'extends', 'patches', 'faults']);
+const RESERVED = new Set(['name', 'description', 'now', 'include', 'extends', 'patches', 'faults', 'limits']);
 
 /** Load a world file (YAML or JSON), following `extends` and `include`, applying `patches`. */
 export function loadWorld(file: string, seen: string[] = []): World {
@@ -80,6 +85,7 @@ export function loadWorld(file: string, seen: string[] = []): World {
     description: doc.description ?? base.description,
     now: doc.now ? parseNow(abs, doc.now) : base.now,
     faults: [...base.faults, ...doc.faults],
+    limits: doc.limits ?? base.limits ?? null,
     platforms: structuredClone(base.platforms),
     files: [...base.files, abs],
     sectionFiles: { ...base.sectionFiles },

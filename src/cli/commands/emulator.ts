@@ -12,6 +12,7 @@ interface EmulatorOptions {
   port?: string;
   configDir?: string;
   force?: boolean;
+  limits?: string;
 }
 
 export function emulatorCommand(program: Command): void {
@@ -27,6 +28,10 @@ export function emulatorCommand(program: Command): void {
     .option('--world <file>', 'world file (default: the built-in demo world)')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--config-dir <dir>', 'where to write grantscope.yaml and credentials (default: a new temp dir)')
+    .option(
+      '--limits <preset|file>',
+      'enforce quota limits: `realistic`, `realistic-x<N>` (time windows N times shorter) or a YAML/JSON file',
+    )
     .option(
       '--force',
       'write into --config-dir even if it holds a grantscope.yaml or database not written here',
@@ -45,8 +50,9 @@ Examples:
         throw new UsageError(`--port: not a port: ${opts.port}`);
       if (opts.configDir && !opts.force) assertFolderIsOurs(resolve(opts.configDir), '--config-dir');
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
-      await withEmulator(async ({ startEmulator }) => {
-        const emu = await startEmulator({ world, port });
+      await withEmulator(async ({ startEmulator, resolveLimits }) => {
+        const limits = opts.limits === undefined ? undefined : resolveLimits(opts.limits);
+        const emu = await startEmulator({ world, port, ...(limits ? { limits } : {}) });
         const dir = opts.configDir
           ? resolve(opts.configDir)
           : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));

@@ -1,3 +1,4 @@
+import { type EmulatorLimits, scaledWindowMs, WINDOW_MS } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
@@ -10,6 +11,25 @@ export const GITHUB_APP_KEY_FILE = 'github-app.private-key.pem';
 export const GITHUB_CLASSIC_TOKEN_FILE = 'github-classic-token.txt';
 
 /**
+ * What the scanner must know of the limits to pace itself to them: GitHub reports no remaining count
+ * for its secondary limits, so the scanner is told their values, and the time scale of the windows.
+ */
+function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): Record<string, unknown> {
+  if (!limits?.github) return {};
+  const own = (state.scannerConfig as { rateLimit?: Record<string, unknown> } | undefined)?.rateLimit;
+  return {
+    rateLimit: {
+      ...own,
+      secondaryRestPointsPerMinute: limits.github.secondaryRestPointsPerMinute,
+      secondaryGraphqlPointsPerMinute: limits.github.secondaryGraphqlPointsPerMinute,
+      timeScale: limits.timeScale,
+    },
+    // Under limits, the scan is measured against the bound they impose: collectors overlap.
+    collectorConcurrency: 4,
+  };
+}
+
+/**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
  * `/api/graphql`, serving the world's `github:` section to a scanner that authenticates as the
  * world's GitHub App (key from `ctx.keys.rsa('github-app')`).
@@ -17,7 +37,16 @@ export const GITHUB_CLASSIC_TOKEN_FILE = 'github-classic-token.txt';
 export const githubEmulator: EmulatorPlatform<GithubState> = {
   key: 'github',
   load(section, ctx, file) {
-    return buildState(parseGithubSection(section, file), ctx.now);
+    const state = buildState(parseGithubSection(section, file), ctx.now);
+    const limits = ctx.limits;
+    if (limits?.github) {
+      // The primary budgets sized by the limits, their hour lasting 3600/timeScale s; the window
+      // starts with the first request (resetAt 0), and x-ratelimit-reset reports its scaled end.
+      const windowMs = scaledWindowMs(limits, WINDOW_MS.githubPrimary);
+      state.rate.core = { limit: limits.github.restPerHour, used: 0, resetAt: 0, windowMs };
+      state.rate.graphql = { limit: limits.github.graphqlPointsPerHour, used: 0, resetAt: 0, windowMs };
+    }
+    return state;
   },
   routes(state, ctx) {
     // Tokens outlive world switches, as minted tokens do on GitHub.
@@ -39,6 +68,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
             privateKeyFile: GITHUB_APP_KEY_FILE,
           },
           ...state.scannerConfig,
+          ...scannerLimits(state, ctx.limits),
         },
       },
       files,

@@ -56,6 +56,13 @@ export const googleWorkspaceEmulator: EmulatorPlatform<WorkspaceData> = {
           keyFile: GOOGLE_KEY_FILE,
           apiRoot: `${origin}/`,
           tokenUri: `${origin}/token`,
+          // The quota the emulator enforces, for the scanner's pacer (Google sends no quota headers).
+          ...(ctx.limits?.googleWorkspace
+            ? {
+                directoryQuotaPerMinute: ctx.limits.googleWorkspace.directoryQueriesPerMinute,
+                quotaTimeScale: ctx.limits.timeScale,
+              }
+            : {}),
         },
       },
       files: { [GOOGLE_KEY_FILE]: `${JSON.stringify(keyFile, null, 2)}\n` },

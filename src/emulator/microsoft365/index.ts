@@ -81,6 +81,13 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
           authorityHost: origin,
           graphBaseUrl: origin,
           certificateFile: CLIENT_FILES.certificate,
+          // The bucket the emulator enforces, for the scanner's pacing (throttle.ts in the connector).
+          ...(ctx.limits?.microsoft365
+            ? {
+                resourceUnitsPer10s: ctx.limits.microsoft365.resourceUnitsPer10s,
+                quotaTimeScale: ctx.limits.timeScale,
+              }
+            : {}),
         },
       },
       files: {

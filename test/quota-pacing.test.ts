@@ -1,0 +1,98 @@
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import github from '../connectors/github/index.js';
+import googleWorkspace from '../connectors/google-workspace/index.js';
+import microsoft365 from '../connectors/microsoft365/index.js';
+import type { AnyConnector } from '../src/connector/connector.js';
+import type { EmulatorLimits } from '../src/emulator/limits.js';
+import { startEmulator } from '../src/emulator/server.js';
+import { loadWorld, type World } from '../src/emulator/world.js';
+import { collectScan, createTestContext } from './support/connector-context.js';
+
+/**
+ * Scans under quota limits far tighter than the world needs, windows shortened by a time scale: the
+ * scanner paces itself to each platform's quota, so it completes without being refused. These count
+ * refusals and requests, not time. Without the pacing, each of them runs into the limit.
+ */
+async function scanUnder(connector: AnyConnector, world: string | World, limits: EmulatorLimits) {
+  const emu = await startEmulator({ world, limits });
+  try {
+    const setup = emu.clientSetup();
+    // Real waits: the emulator's windows pass on the real clock.
+    const ctx = await createTestContext({
+      connector,
+      tenant: connector.id,
+      caCert: emu.caCert,
+      sleepScale: 1,
+    });
+    for (const [name, content] of Object.entries(setup.files))
+      await writeFile(`${ctx.configDir}/${name}`, content);
+    const { coverage } = await collectScan(
+      connector,
+      connector.configSchema.parse(setup.config[connector.id]),
+      ctx,
+    );
+    const refusals = emu
+      .stats()
+      .routes.reduce((n, r) => n + (r.statuses[429] ?? 0) + (r.statuses[403] ?? 0), 0);
+    return { coverage, stats: emu.stats(), refusals };
+  } finally {
+    await emu.stop();
+  }
+}
+
+const fixture = (name: string) => new URL(`../fixtures/worlds/test/${name}`, import.meta.url).pathname;
+
+describe('scans paced to quota limits', () => {
+  it('GitHub: 12 repositories and 8 apps read at 5 points per endpoint per (scaled) minute, never refused', async () => {
+    const world = structuredClone(loadWorld(fixture('github-generated.yaml')));
+    const section = world.platforms.github as { generate: Record<string, unknown> };
+    section.generate = { ...section.generate, repos: 12, installations: 8 };
+    const { coverage, stats, refusals } = await scanUnder(github, world, {
+      // A minute lasts 2 s: 12 webhook lists at 5 points a minute need 3 of them, 8 app lookups 2 (a
+      // token request costs 5 points).
+      timeScale: 30,
+      github: {
+        latencyMs: 0,
+        maxConcurrent: 8,
+        restPerHour: 5000,
+        graphqlPointsPerHour: 5000,
+        secondaryRestPointsPerMinute: 5,
+        secondaryGraphqlPointsPerMinute: 5,
+      },
+    });
+    expect(
+      coverage.collectors.filter((c) => c.status === 'failed').map((c) => [c.collector, c.reason]),
+    ).toEqual([]);
+    expect(coverage.status).toBe('complete');
+    expect(stats.routes.filter((r) => r.statuses[403]).map((r) => [r.pattern, r.statuses])).toEqual([]);
+    expect(refusals).toBe(0);
+    expect(stats.limits?.github).toMatchObject({ refused: 0 });
+    const hooks = stats.routes.find((r) => r.pattern === '/api/v3/repos/{owner}/{repo}/hooks')!;
+    expect(hooks.count).toBe(12);
+    expect(hooks.statuses[403]).toBeUndefined();
+  });
+
+  it('Microsoft Graph: a bucket of 30 RU per (scaled) 10 s, never throttled', async () => {
+    const { coverage, stats, refusals } = await scanUnder(microsoft365, fixture('m365-demo.yaml'), {
+      timeScale: 100,
+      microsoft365: { latencyMs: 0, maxConcurrent: 8, resourceUnitsPer10s: 30 },
+    });
+    expect(coverage.status).toBe('complete');
+    expect(refusals).toBe(0);
+    // More RU than one bucket holds: the scan had to wait for refills.
+    expect(stats.limits?.microsoft365?.cost).toBeGreaterThan(30);
+    expect(stats.limits?.microsoft365?.refused).toBe(0);
+  });
+
+  it('Google: Directory queries at 10 per (scaled) minute, never refused', async () => {
+    const { coverage, stats, refusals } = await scanUnder(googleWorkspace, fixture('google-workspace.yaml'), {
+      timeScale: 300,
+      googleWorkspace: { latencyMs: 0, maxConcurrent: 8, directoryQueriesPerMinute: 10 },
+    });
+    expect(coverage.status).toBe('complete');
+    expect(refusals).toBe(0);
+    expect(stats.limits?.['google-workspace']?.cost).toBeGreaterThan(10);
+    expect(stats.limits?.['google-workspace']?.refused).toBe(0);
+  });
+});
