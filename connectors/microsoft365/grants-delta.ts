@@ -179,8 +179,7 @@ export async function readGrantObjects(
     );
   }
   state?.set(GRANTS_DELTA_LINK, nextLink);
-  // In id order, whichever way they were read: two grant objects that give the same records (same
-  // client, resource, principal and scope) must resolve the same way in a full read and in one
-  // rebuilt from the records (the store keeps the last record written under a key).
-  return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // List order on a full read. A rebuilt list may come in another order, which is harmless: the
+  // link is kept only when no two grant objects give the same records (checked above).
+  return grants;
 }
