@@ -3,9 +3,23 @@ import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
+import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
-import { evaluateRules } from '../rules/index.js';
-import type { ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
+import { compareFindings, streamRules } from '../rules/index.js';
+import type { FindingsRecorded, ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
+
+/** Findings move between the rules, the store and the outputs in batches of this many. */
+export const FINDINGS_BATCH = 1_000;
+
+/** The findings of a scan, as a stream that can be read more than once, plus their tallies. */
+export interface ScanFindings {
+  /** By severity, counted as they were recorded. */
+  counts: SeverityCounts;
+  /** What recording them cost (null when they were only read). */
+  recorded: FindingsRecorded | null;
+  /** The findings, in no particular order (outputs order them). */
+  read(): AsyncIterable<Finding>;
+}
 
 export interface AnalysisOptions {
   policy: Policy;
@@ -21,7 +35,7 @@ export interface ScanAnalysis {
   diff: SnapshotDiff | null;
   /** A JSON-friendly summary of `diff` (no raw API objects). */
   diffSummary: DiffSummary | null;
-  findings: Finding[];
+  findings: ScanFindings;
 }
 
 /** Diff two stored scans, coverage-aware. */
@@ -76,9 +90,9 @@ async function evaluate(
   store: SnapshotStore,
   scan: ScanSummary,
   options: AnalysisOptions,
-): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; drafts: FindingDraft[] }> {
+): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; drafts: AsyncIterable<FindingDraft> }> {
   const { previous, diff } = await diffWithPrevious(store, scan);
-  const drafts = await evaluateRules({
+  const drafts = streamRules({
     bundles: store.readSnapshot(scan.id),
     diff,
     policy: options.policy,
@@ -88,9 +102,23 @@ async function evaluate(
   return { previous, diff, drafts };
 }
 
+/** Groups a stream into arrays of up to `size`. */
+export async function* batches<T>(items: AsyncIterable<T>, size = FINDINGS_BATCH): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * After a scan: diff it against the previous one, evaluate the rules and record the findings
- * (which stamps first/last seen and resolves findings that went away).
+ * (which stamps first/last seen and resolves findings that went away). The rules stream into the
+ * store batch by batch; the findings are read back from the store for the outputs.
  */
 export async function analyseScan(
   store: SnapshotStore,
@@ -98,29 +126,67 @@ export async function analyseScan(
   options: AnalysisOptions,
 ): Promise<ScanAnalysis> {
   const { previous, diff, drafts } = await evaluate(store, scan, options);
-  const findings = await store.recordFindings(scan.id, drafts, scan.startedAt);
-  return { previous, diff, diffSummary: diff ? summariseDiff(diff) : null, findings };
+  const counts = emptyCounts();
+  const counted = async function* () {
+    for await (const d of drafts) {
+      counts[d.severity] += 1;
+      yield d;
+    }
+  };
+  const recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt);
+  return {
+    previous,
+    diff,
+    diffSummary: diff ? summariseDiff(diff) : null,
+    findings: { counts, recorded, read: () => store.readFindings(scan.id) },
+  };
 }
 
 /**
  * Findings for a stored scan, recomputed with the given policy and as-of time, without recording
- * them. First/last seen come from the findings history where the fingerprint is known.
+ * them, streamed in snapshot order. First/last seen come from the findings history where the
+ * fingerprint is known (looked up a batch at a time).
  */
+export async function* streamFindings(
+  store: SnapshotStore,
+  scan: ScanSummary,
+  options: AnalysisOptions,
+): AsyncGenerator<Finding> {
+  const { drafts } = await evaluate(store, scan, options);
+  for await (const batch of batches(drafts)) {
+    const history = await store.findingHistory(batch.map((d) => d.fingerprint));
+    for (const d of batch) {
+      const h = history.get(d.fingerprint);
+      yield {
+        ...d,
+        firstSeen: h && h.firstScan <= scan.id ? h.firstSeen : scan.startedAt,
+        // Recomputed for this scan, so it was seen at this scan.
+        lastSeen: scan.startedAt,
+        scanId: scan.id,
+      };
+    }
+  }
+}
+
+/** `streamFindings`, all of them, most severe first (small snapshots and library callers). */
 export async function computeFindings(
   store: SnapshotStore,
   scan: ScanSummary,
   options: AnalysisOptions,
 ): Promise<Finding[]> {
-  const { drafts } = await evaluate(store, scan, options);
-  const history = await store.findingHistory(drafts.map((d) => d.fingerprint));
-  return drafts.map((d) => {
-    const h = history.get(d.fingerprint);
-    return {
-      ...d,
-      firstSeen: h && h.firstScan <= scan.id ? h.firstSeen : scan.startedAt,
-      // Recomputed for this scan, so it was seen at this scan.
-      lastSeen: scan.startedAt,
-      scanId: scan.id,
-    };
-  });
+  const out: Finding[] = [];
+  for await (const f of streamFindings(store, scan, options)) out.push(f);
+  return out.sort(compareFindings);
+}
+
+/** The findings of an analysis held in memory, for callers that read them after the store is closed (the demo). */
+export async function holdFindings(findings: ScanFindings): Promise<ScanFindings> {
+  const all: Finding[] = [];
+  for await (const f of findings.read()) all.push(f);
+  return {
+    ...findings,
+    read: async function* () {
+      yield* all;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  createWriteStream,
   existsSync,
   openSync,
   readSync,
@@ -77,7 +78,7 @@ export class OutputFile {
   }
 
   write(text: string): void {
-    const temp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
+    const temp = this.tempPath();
     try {
       writeFileSync(temp, text, { mode: this.mode });
       // The umask can only take bits away; set exactly what was asked for.
@@ -85,9 +86,82 @@ export class OutputFile {
       renameSync(temp, this.path);
     } catch (err) {
       rmSync(temp, { force: true });
-      throw new UsageError(`-o ${this.path}: cannot write the output: ${(err as Error).message}`, {
-        cause: err,
+      throw this.cannotWrite(err);
+    }
+  }
+
+  /**
+   * Writes `chunks` as they come, with backpressure, to a temporary file renamed over the target when
+   * all is written: a failure part-way leaves the previous file untouched and no temporary file.
+   */
+  async writeStream(chunks: AsyncIterable<string>): Promise<void> {
+    const temp = this.tempPath();
+    const out = createWriteStream(temp, { mode: this.mode, flags: 'wx' });
+    try {
+      await writeChunks(out, chunks);
+      await new Promise<void>((done, fail) => {
+        out.once('error', fail);
+        out.end(done);
+      });
+      chmodSync(temp, this.mode);
+      renameSync(temp, this.path);
+    } catch (err) {
+      out.destroy();
+      rmSync(temp, { force: true });
+      if (err instanceof UsageError) throw err;
+      throw this.cannotWrite(err);
+    }
+  }
+
+  private tempPath(): string {
+    return join(dirname(this.path), `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
+  }
+
+  private cannotWrite(err: unknown): UsageError {
+    return new UsageError(`-o ${this.path}: cannot write the output: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Output is gathered into writes of about this size (fewer system calls than one per finding). */
+const WRITE_SIZE = 64 * 1024;
+
+/** Writes `chunks` to `out`, waiting for 'drain' whenever it buffers more than its high-water mark. */
+export async function writeChunks(out: NodeJS.WritableStream, chunks: AsyncIterable<string>): Promise<void> {
+  let pending = '';
+  let failure: unknown = null;
+  const onError = (err: unknown) => {
+    failure = err;
+  };
+  out.on('error', onError);
+  const flush = async () => {
+    if (failure) throw failure;
+    const text = pending;
+    pending = '';
+    if (!out.write(text)) {
+      await new Promise<void>((done, fail) => {
+        const onDrain = () => {
+          out.off('error', onFail);
+          done();
+        };
+        const onFail = (err: unknown) => {
+          out.off('drain', onDrain);
+          fail(err);
+        };
+        out.once('drain', onDrain);
+        out.once('error', onFail);
       });
     }
+  };
+  try {
+    for await (const chunk of chunks) {
+      pending += chunk;
+      if (pending.length >= WRITE_SIZE) await flush();
+    }
+    if (pending) await flush();
+    if (failure) throw failure;
+  } finally {
+    out.off('error', onError);
   }
 }

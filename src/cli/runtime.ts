@@ -11,7 +11,7 @@ import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
 import { openStore } from '../store/open.js';
 import type { SnapshotStore } from '../store/store.js';
-import { OutputFile, parseFileMode } from './output-file.js';
+import { OutputFile, parseFileMode, writeChunks } from './output-file.js';
 
 export const DEFAULT_CONFIG_FILE = 'grantscope.yaml';
 
@@ -19,7 +19,7 @@ export const DEFAULT_CONFIG_FILE = 'grantscope.yaml';
 export interface CommonOptions {
   config?: string;
   db?: string;
-  format: OutputFormat;
+  format: OutputFormat | 'jsonl';
   output?: string;
   /** Octal mode of the `--output` file. */
   mode?: string;
@@ -30,7 +30,10 @@ export interface CommonOptions {
   progress?: boolean;
 }
 
-export function addCommonOptions(cmd: Command, { format = true }: { format?: boolean } = {}): Command {
+export function addCommonOptions(
+  cmd: Command,
+  { format = true, formats = OUTPUT_FORMATS }: { format?: boolean; formats?: readonly string[] } = {},
+): Command {
   cmd
     .option('-c, --config <file>', `config file (default: ./${DEFAULT_CONFIG_FILE} when present)`)
     .option('--db <file>', "SQLite database (default: the config's `database`, else ./grantscope.db)");
@@ -38,7 +41,7 @@ export function addCommonOptions(cmd: Command, { format = true }: { format?: boo
     cmd
       .addOption(
         new Option('-f, --format <format>', 'output format: table for people, json for scripts')
-          .choices(OUTPUT_FORMATS)
+          .choices(formats)
           .default('table'),
       )
       .option('-o, --output <file>', 'write the output to a file instead of stdout')
@@ -61,6 +64,8 @@ export interface Runtime {
   color: boolean;
   /** Write command output (stdout or --output). */
   emit(text: string): void;
+  /** Write command output as it is produced, with backpressure (stdout, or --output atomically). */
+  emitStream(chunks: AsyncIterable<string>): Promise<void>;
 }
 
 /** The files `-o` must never overwrite: the config and the database this command uses. */
@@ -94,6 +99,10 @@ export function createRuntime(opts: CommonOptions): Runtime {
     emit(text) {
       if (output) output.write(text);
       else process.stdout.write(text);
+    },
+    async emitStream(chunks) {
+      if (output) await output.writeStream(chunks);
+      else await writeChunks(process.stdout, chunks);
     },
   };
 }

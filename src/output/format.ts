@@ -74,25 +74,37 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** The CSV header line (with its newline): streamed outputs write it, then one `csvLine` per row. */
+export function csvHeader<Row>(columns: readonly Column<Row>[]): string {
+  return `${columns.map((c) => csvField(c.header)).join(',')}\n`;
+}
+
+export function csvLine<Row>(row: Row, columns: readonly Column<Row>[]): string {
+  return `${columns.map((c) => csvField(cell(c.value(row)))).join(',')}\n`;
+}
+
 export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const lines = [
-    columns.map((c) => csvField(c.header)).join(','),
-    ...rows.map((r) => columns.map((c) => csvField(cell(c.value(r)))).join(',')),
-  ];
-  return `${lines.join('\n')}\n`;
+  return csvHeader(columns) + rows.map((r) => csvLine(r, columns)).join('');
 }
 
 function mdCell(s: string): string {
   return markdownText(safeText(s, { maxLength: MD_CELL_MAX })).replace(/\r?\n/g, '<br>');
 }
 
+/** The Markdown table's header and separator lines: streamed outputs write them, then `markdownLine`s. */
+export function markdownHeader<Row>(columns: readonly Column<Row>[]): string {
+  return (
+    `| ${columns.map((c) => mdCell(c.header)).join(' | ')} |\n` +
+    `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |\n`
+  );
+}
+
+export function markdownLine<Row>(row: Row, columns: readonly Column<Row>[]): string {
+  return `| ${columns.map((c) => mdCell(cell(c.value(row)))).join(' | ')} |\n`;
+}
+
 export function renderMarkdown<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const lines = [
-    `| ${columns.map((c) => mdCell(c.header)).join(' | ')} |`,
-    `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${columns.map((c) => mdCell(cell(c.value(r)))).join(' | ')} |`),
-  ];
-  return `${lines.join('\n')}\n`;
+  return markdownHeader(columns) + rows.map((r) => markdownLine(r, columns)).join('');
 }
 
 /** Render rows as table, csv or md; json callers pass their own structured value. */

@@ -70,29 +70,49 @@ export function toDraft(rule: AnyRule, bundle: IdentityBundle, r: RuleResult, po
 }
 
 /**
- * Run the rules over a snapshot's identity bundles (streamed: one bundle in memory at a time, plus the
- * findings) and the diff from the previous scan. Deterministic for given inputs and `asOf`.
- * Diff-based findings are produced for the identities among `bundles`, so a filtered snapshot yields
- * correspondingly filtered findings.
+ * Run the rules over a snapshot's identity bundles and the diff from the previous scan, yielding
+ * drafts as they are found, in snapshot order (by source and identity). The working set is one
+ * identity's bundle and its findings: nothing accumulates across identities, so a tenant of any size
+ * streams through. Diff-based findings are produced for the identities among `bundles`, so a filtered
+ * snapshot yields correspondingly filtered findings.
  */
-export async function evaluateRules(options: EvaluateOptions): Promise<FindingDraft[]> {
+export async function* streamRules(options: EvaluateOptions): AsyncGenerator<FindingDraft> {
   const { policy, asOf, vocabulary } = options;
   const diff = options.diff ? indexDiff(options.diff) : null;
   const rules: readonly AnyRule[] = options.rules ?? RULES;
   const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
-  const drafts: FindingDraft[] = [];
-  const seen = new Set<string>();
+  // The store streams bundles ordered by source and identity key, so the same identity arriving twice
+  // (never expected) would arrive in adjacent bundles: remembering the previous identity's fingerprints
+  // is enough to never double-report.
+  let identity = '';
+  let seen = new Set<string>();
+  let previous = new Set<string>();
   for await (const bundle of options.bundles) {
+    const key = `${bundle.source}\u0000${bundle.identityKey}`;
+    if (key !== identity) {
+      identity = key;
+      previous = seen;
+      seen = new Set();
+    }
     for (const rule of active) {
       const ctx = { policy: settingsOf(policy, rule), asOf, diff, vocabulary };
       for (const result of rule.evaluate(bundle, ctx)) {
         const draft = toDraft(rule, bundle, result, policy);
-        // The same identity in two bundles (never expected from the store) must not double-report.
-        if (seen.has(draft.fingerprint)) continue;
+        if (seen.has(draft.fingerprint) || previous.has(draft.fingerprint)) continue;
         seen.add(draft.fingerprint);
-        drafts.push(draft);
+        yield draft;
       }
     }
   }
+}
+
+/**
+ * All drafts of a snapshot, most severe first (see `compareFindings`). Deterministic for given inputs
+ * and `asOf`. Holds every finding: for small snapshots and library callers; the CLI streams
+ * (`streamRules`).
+ */
+export async function evaluateRules(options: EvaluateOptions): Promise<FindingDraft[]> {
+  const drafts: FindingDraft[] = [];
+  for await (const draft of streamRules(options)) drafts.push(draft);
   return drafts.sort(compareFindings);
 }

@@ -1,7 +1,7 @@
 export { type BundleIdentity, bundleIdentity } from './bundle-facts.js';
 export { credentialProblems } from './credential-hygiene.js';
 export { type DiffIndex, indexDiff } from './diff-index.js';
-export { compareFindings, type EvaluateOptions, evaluateRules, toDraft } from './evaluate.js';
+export { compareFindings, type EvaluateOptions, evaluateRules, streamRules, toDraft } from './evaluate.js';
 export { type BuiltinRule, RULE_IDS, RULES, type RuleId, ruleById } from './registry.js';
 export {
   type AnyRule,

@@ -106,6 +106,20 @@ export interface SnapshotFilter {
   kinds?: string[];
 }
 
+/** What `recordFindings` did: each finding counted once, by what recording it cost. */
+export interface FindingsRecorded {
+  /** Distinct fingerprints recorded. */
+  total: number;
+  /** Not in the store before. */
+  added: number;
+  /** Stored before with other content (severity, evidence, ...): rewritten. */
+  changed: number;
+  /** Same content as stored: only the last-seen scan moved (and reopened if it was resolved). */
+  unchanged: number;
+  /** Open findings of the scan's sources that were not seen: marked resolved. */
+  resolved: number;
+}
+
 /**
  * The snapshot store. Async throughout so that a networked database (PostgreSQL) can implement it;
  * the SQLite implementation is synchronous underneath.
@@ -126,10 +140,21 @@ export interface SnapshotStore {
   /** Records that differ between scans `a` and `b`, ordered by type, source, key. Unchanged records are not read. */
   changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange>;
   /**
-   * Store the findings computed for scan `scanId` and return them with first/last seen filled in.
-   * Findings of earlier scans that are absent now are marked resolved at this scan.
+   * Store the findings computed for scan `scanId`, streamed in batches (any batch size; memory stays
+   * bounded by a batch), and stamp first/last seen. Findings of earlier scans of the scan's sources
+   * that are absent now are marked resolved at this scan. An unchanged finding is not rewritten: only
+   * its last-seen scan moves. Atomic: nothing is visible until all of it is recorded.
    */
-  recordFindings(scanId: number, findings: readonly FindingDraft[], seenAt: string): Promise<Finding[]>;
+  recordFindings(
+    scanId: number,
+    drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
+    seenAt: string,
+  ): Promise<FindingsRecorded>;
+  /**
+   * The findings recorded as seen at scan `scanId` (while it is the newest recording of their source),
+   * with first/last seen, in fingerprint order. Streamed.
+   */
+  readFindings(scanId: number): AsyncIterable<Finding>;
   /** First/last seen of known fingerprints, for findings recomputed outside a scan. */
   findingHistory(
     fingerprints: readonly string[],

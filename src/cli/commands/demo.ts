@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { assertFolderIsOurs } from '../../demo/client-config.js';
 import { runDemo } from '../../demo/run-demo.js';
-import { renderJson } from '../../output/format.js';
+import { type OutputFormat, renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
-import { renderFindings } from '../../output/views/findings.js';
+import { collectText, findingsChunks } from '../../output/views/findings.js';
 import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
-import { renderScanReport } from '../../output/views/scan-report.js';
+import { scanReportChunks } from '../../output/views/scan-report.js';
+import { compareFindings } from '../../rules/evaluate.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
 
 interface DemoOptions extends CommonOptions {
@@ -47,16 +48,18 @@ Examples:
     const { first, second } = result;
     // A Markdown report of the second scan (coverage, changes, findings), for sharing.
     const report = join(result.dir, 'report.md');
-    writeFileSync(report, renderScanReport(second, 'md'), { mode: 0o600 });
+    writeFileSync(report, await collectText(scanReportChunks(second, 'md')), { mode: 0o600 });
     chmodSync(report, 0o600);
     if (opts.format === 'json') {
+      const findings = [];
+      for await (const f of second.analysis.findings.read()) findings.push(f);
       rt.emit(
         renderJson({
           database: result.database,
           scans: [first.scan, second.scan],
           coverage: second.coverage,
           diff: second.analysis.diffSummary,
-          findings: second.analysis.findings,
+          findings: findings.sort(compareFindings),
           report,
         }),
       );
@@ -70,7 +73,7 @@ Examples:
       second.analysis.diff
         ? `\n== What changed between scan #${first.scan.id} and scan #${second.scan.id} ==\n${renderDiff(second.analysis.diff, 'table', { from: first.scan, to: second.scan, color: rt.color })}`
         : '',
-      `\n== Findings (scan #${second.scan.id}) ==\n${renderFindings(second.analysis.findings, opts.format, rt.color)}`,
+      `\n== Findings (scan #${second.scan.id}) ==\n${await collectText(findingsChunks(second.analysis.findings.read(), opts.format as OutputFormat, rt.color))}`,
       `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
       `Report:   ${report}\n`,
       `Database: ${result.database}\n`,

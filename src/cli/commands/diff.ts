@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { computeDiff } from '../../analysis/analyse.js';
 import { UsageError } from '../../errors.js';
+import type { OutputFormat } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
 import {
   addCommonOptions,
@@ -48,7 +49,7 @@ Examples:
         throw new UsageError(`scan #${to.id} is the first scan; there is nothing to compare it with`);
       if (from.id >= to.id) throw new UsageError(`--from (${from.id}) must be older than --to (${to.id})`);
       const diff = await computeDiff(store, from, to);
-      rt.emit(renderDiff(diff, opts.format, { from, to, color: rt.color }));
+      rt.emit(renderDiff(diff, opts.format as OutputFormat, { from, to, color: rt.color }));
     } finally {
       await store.close();
     }

@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { computeFindings } from '../../analysis/analyse.js';
+import { streamFindings } from '../../analysis/analyse.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
-import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
-import { renderFindings } from '../../output/views/findings.js';
+import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import {
+  emptyCounts,
+  FINDINGS_FORMATS,
+  type FindingsFormat,
+  findingsChunks,
+} from '../../output/views/findings.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
@@ -22,6 +27,7 @@ import { exitCodeFor } from './scan.js';
 import { selectScan } from './select-scan.js';
 
 interface FindingsOptions extends CommonOptions {
+  format: FindingsFormat;
   scan?: string;
   asOf?: string;
   policy?: string;
@@ -55,7 +61,7 @@ export function findingsCommand(program: Command): void {
     .addOption(new Option('--rule <rule...>', 'only these rules').choices(RULE_IDS))
     .option('--platform <platform...>', 'only these platforms (github, microsoft365, google-workspace, …)');
   failOnOption(cmd);
-  addCommonOptions(cmd);
+  addCommonOptions(cmd, { formats: FINDINGS_FORMATS });
   cmd.addHelpText(
     'after',
     `
@@ -65,7 +71,8 @@ Examples:
   $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
 
-JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json.`,
+JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json. jsonl writes
+one finding per line (the same objects), for scripts that read findings as they come.`,
   );
   cmd.action(async (opts: FindingsOptions) => {
     const rt = createRuntime(opts);
@@ -85,16 +92,20 @@ JSON output is an array of findings; its JSON Schema is src/findings/finding.sch
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
-      const all = await computeFindings(store, scan, { policy, asOf, vocabulary });
-      const shown = all.filter(
-        (f: Finding) =>
-          (!opts.severity || SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[opts.severity]) &&
-          (!opts.rule || opts.rule.includes(f.rule)) &&
-          (!opts.platform || opts.platform.includes(f.platform)),
-      );
-      rt.emit(renderFindings(shown, opts.format, rt.color));
+      const counts = emptyCounts();
+      const all = streamFindings(store, scan, { policy, asOf, vocabulary });
+      const shown = async function* () {
+        for await (const f of all) {
+          if (opts.severity && SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[opts.severity]) continue;
+          if (opts.rule && !opts.rule.includes(f.rule)) continue;
+          if (opts.platform && !opts.platform.includes(f.platform)) continue;
+          counts[f.severity] += 1;
+          yield f;
+        }
+      };
+      await rt.emitStream(findingsChunks(shown(), opts.format, rt.color));
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
-      process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, shown, failOn);
+      process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
     } finally {
       await store.close();
     }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import type { OutputFormat } from '../../output/format.js';
 import { renderInventory } from '../../output/views/inventory.js';
 import type { IdentityBundle } from '../../store/store.js';
 import {
@@ -57,7 +58,7 @@ Examples:
         bundles.push(b);
       }
       await checkFilterValues(opts, bundles);
-      rt.emit(renderInventory(bundles, opts.format, { raw: opts.raw }));
+      rt.emit(renderInventory(bundles, opts.format as OutputFormat, { raw: opts.raw }));
     } finally {
       await store.close();
     }

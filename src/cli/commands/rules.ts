@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { OutputFormat } from '../../output/format.js';
 import { renderRules } from '../../output/views/rules.js';
 import { RULES } from '../../rules/registry.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadVocabularyFor } from '../runtime.js';
@@ -24,6 +25,6 @@ Examples:
   cmd.action(async (opts: CommonOptions) => {
     const rt = createRuntime(opts);
     // Defaults shown are those in force: the rules' own and the connectors' (config plugins included).
-    rt.emit(renderRules(RULES, opts.format, await loadVocabularyFor(opts)));
+    rt.emit(renderRules(RULES, opts.format as OutputFormat, await loadVocabularyFor(opts)));
   });
 }

@@ -3,8 +3,9 @@ import { analyseScan } from '../../analysis/analyse.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { systemClock } from '../../connector/context.js';
 import { EXIT } from '../../errors.js';
-import { type Finding, SEVERITY_ORDER } from '../../findings/finding.js';
-import { renderScanReport } from '../../output/views/scan-report.js';
+import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
+import { scanReportChunks } from '../../output/views/scan-report.js';
 import { runScan } from '../../scan/run-scan.js';
 import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
 import { openStore } from '../../store/open.js';
@@ -19,6 +20,7 @@ import {
 } from '../runtime.js';
 
 interface ScanOptions extends CommonOptions {
+  format: FindingsFormat;
   failOn: string;
   asOf?: string;
   policy?: string;
@@ -52,7 +54,7 @@ export function scanCommand(program: Command): void {
         'already received are read from its journal instead of being requested again',
     );
   failOnOption(cmd);
-  addCommonOptions(cmd);
+  addCommonOptions(cmd, { formats: FINDINGS_FORMATS });
   cmd.addHelpText(
     'after',
     `
@@ -140,8 +142,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         asOf,
         vocabulary: config.vocabulary,
       });
-      rt.emit(renderScanReport({ ...outcome, analysis }, opts.format, rt.color));
-      process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings, failOn);
+      await rt.emitStream(scanReportChunks({ ...outcome, analysis }, opts.format, rt.color));
+      process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings.counts, failOn);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -153,11 +155,13 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
 /** Incomplete (3) outranks findings (1): a partial scan cannot vouch for its findings. */
 export function exitCodeFor(
   complete: boolean,
-  findings: readonly Finding[],
+  counts: SeverityCounts,
   failOn: ReturnType<typeof parseFailOn>,
 ) {
   if (!complete) return EXIT.incomplete;
-  if (failOn && findings.some((f) => SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[failOn]))
-    return EXIT.findings;
+  const atOrAbove = (Object.keys(counts) as Severity[]).filter(
+    (s) => failOn && SEVERITY_ORDER[s] >= SEVERITY_ORDER[failOn],
+  );
+  if (atOrAbove.some((s) => counts[s] > 0)) return EXIT.findings;
   return EXIT.ok;
 }

@@ -1,5 +1,23 @@
 import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
-import { type Column, type OutputFormat, paint, renderJson, renderRows } from '../format.js';
+import { compareFindings } from '../../rules/evaluate.js';
+import { sortExternally } from '../external-sort.js';
+import {
+  type Column,
+  csvHeader,
+  csvLine,
+  markdownHeader,
+  markdownLine,
+  paint,
+  renderTable,
+} from '../format.js';
+import { escapeFormatCharactersInJson } from '../safe-text.js';
+
+/** `findings` outputs: the listing formats plus JSON Lines (one finding per line, for scripts). */
+export const FINDINGS_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md'] as const;
+export type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
+
+/** Rows a table shows at most: beyond that it is a summary of the most severe, and a hint. */
+export const TABLE_MAX_ROWS = 200;
 
 const SEVERITY_COLOR: Record<Severity, string> = {
   critical: 'magenta',
@@ -38,14 +56,19 @@ const CSV_COLUMNS: Column<Finding>[] = [
   { header: 'evidence', value: (f) => JSON.stringify(f.evidence) },
 ];
 
-export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
-  const out: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+export type SeverityCounts = Record<Severity, number>;
+
+export function emptyCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+export function severityCounts(findings: Iterable<Finding>): SeverityCounts {
+  const out = emptyCounts();
   for (const f of findings) out[f.severity] += 1;
   return out;
 }
 
-export function summariseSeverities(findings: readonly Finding[], color = false): string {
-  const counts = severityCounts(findings);
+export function summariseSeverities(counts: SeverityCounts, color = false): string {
   return (Object.keys(counts) as Severity[])
     .sort((a, b) => SEVERITY_ORDER[b] - SEVERITY_ORDER[a])
     .filter((s) => counts[s] > 0)
@@ -54,27 +77,123 @@ export function summariseSeverities(findings: readonly Finding[], color = false)
 }
 
 /** For people: most severe first, then grouped by platform and identity. */
-function forPeople(findings: readonly Finding[]): Finding[] {
+export function compareForPeople(a: Finding, b: Finding): number {
   const name = (f: Finding) => (f.identity.name ?? f.identity.id).toLowerCase();
-  return [...findings].sort(
-    (a, b) =>
-      SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
-      a.platform.localeCompare(b.platform) ||
-      name(a).localeCompare(name(b)) ||
-      a.rule.localeCompare(b.rule) ||
-      a.fingerprint.localeCompare(b.fingerprint),
+  return (
+    SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
+    a.platform.localeCompare(b.platform) ||
+    name(a).localeCompare(name(b)) ||
+    a.rule.localeCompare(b.rule) ||
+    a.fingerprint.localeCompare(b.fingerprint)
   );
 }
 
-/** `grantscope findings` output. json = the published array contract (schemas in src/findings). */
-export function renderFindings(all: readonly Finding[], format: OutputFormat, color = false): string {
-  if (format === 'json') return renderJson(all);
-  const findings = forPeople(all);
-  if (format === 'csv') return renderRows('csv', findings, CSV_COLUMNS);
-  if (format === 'md') return renderRows('md', findings, COLUMNS);
-  if (findings.length === 0) return 'No findings.\n';
-  const table = renderRows('table', findings, COLUMNS, {
+/** One finding as an element of a pretty-printed JSON array nested `depth` levels deep. */
+export function jsonElement(f: Finding, depth: number): string {
+  const pad = '  '.repeat(depth);
+  return escapeFormatCharactersInJson(`${pad}${JSON.stringify(f, null, 2).replace(/\n/g, `\n${pad}`)}`);
+}
+
+/**
+ * The findings as a pretty-printed JSON array nested `depth` levels deep (0: the whole document), in
+ * `compareFindings` order, one element at a time: the same text `JSON.stringify(array, null, 2)` gives.
+ * Ends without a newline after `]`.
+ */
+export async function* jsonArrayChunks(
+  findings: AsyncIterable<Finding>,
+  depth: number,
+): AsyncGenerator<string> {
+  let first = true;
+  for await (const f of sortExternally(findings, compareFindings)) {
+    yield `${first ? '[\n' : ',\n'}${jsonElement(f, depth + 1)}`;
+    first = false;
+  }
+  yield first ? '[]' : `\n${'  '.repeat(depth)}]`;
+}
+
+/** Tallies severities of the findings that pass through. */
+async function* counting(findings: AsyncIterable<Finding>, counts: SeverityCounts): AsyncGenerator<Finding> {
+  for await (const f of findings) {
+    counts[f.severity] += 1;
+    yield f;
+  }
+}
+
+/** The most severe `limit` findings (people's order) of a stream, holding no more than `limit`. */
+async function topFindings(findings: AsyncIterable<Finding>, limit: number): Promise<Finding[]> {
+  const top: Finding[] = [];
+  for await (const f of findings) {
+    if (top.length === limit && compareForPeople(f, top[limit - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareForPeople(top[mid]!, f) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, f);
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
+
+/**
+ * `grantscope findings` output, streamed chunk by chunk (outputs are never built whole). json = the
+ * published array contract (schemas in src/findings); jsonl = one such element per line.
+ */
+export async function* findingsChunks(
+  findings: AsyncIterable<Finding>,
+  format: FindingsFormat,
+  color = false,
+): AsyncGenerator<string> {
+  if (format === 'json') {
+    yield* jsonArrayChunks(findings, 0);
+    yield '\n';
+    return;
+  }
+  if (format === 'jsonl') {
+    for await (const f of sortExternally(findings, compareFindings))
+      yield `${escapeFormatCharactersInJson(JSON.stringify(f))}\n`;
+    return;
+  }
+  if (format === 'csv' || format === 'md') {
+    yield format === 'csv' ? csvHeader(CSV_COLUMNS) : markdownHeader(COLUMNS);
+    for await (const f of sortExternally(findings, compareForPeople))
+      yield format === 'csv' ? csvLine(f, CSV_COLUMNS) : markdownLine(f, COLUMNS);
+    return;
+  }
+  const counts = emptyCounts();
+  const top = await topFindings(counting(findings, counts), TABLE_MAX_ROWS);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  if (total === 0) {
+    yield 'No findings.\n';
+    return;
+  }
+  yield renderTable(top, COLUMNS, {
     color: (row, text, i) => (i === 0 ? paint(color, SEVERITY_COLOR[(row as Finding).severity], text) : text),
   });
-  return `${table}\n${findings.length} finding${findings.length === 1 ? '' : 's'}: ${summariseSeverities(findings, color)}\n`;
+  if (total > top.length)
+    yield `… ${total - top.length} more not shown (the ${top.length} most severe are). All of them: --format csv, md, json or jsonl, with -o <file>.\n`;
+  yield `\n${total} finding${total === 1 ? '' : 's'}: ${summariseSeverities(counts, color)}\n`;
+}
+
+/** A stream over findings already in memory (small outputs, tests, the demo). */
+export async function* streamOf<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** All chunks joined (small outputs). */
+export async function collectText(chunks: AsyncIterable<string>): Promise<string> {
+  let out = '';
+  for await (const c of chunks) out += c;
+  return out;
+}
+
+/** `findingsChunks` over an array, as one string. */
+export function renderFindings(
+  all: readonly Finding[],
+  format: FindingsFormat,
+  color = false,
+): Promise<string> {
+  return collectText(findingsChunks(streamOf(all), format, color));
 }

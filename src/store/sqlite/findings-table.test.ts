@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { at, coverage } from '../../../test/support/store-records.js';
 import type { CoverageReport } from '../../connector/coverage.js';
-import type { FindingDraft } from '../../findings/finding.js';
+import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { SnapshotStore } from '../store.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
@@ -47,16 +47,24 @@ function draft(fingerprint: string, over: Partial<FindingDraft> = {}): FindingDr
   };
 }
 
+/** Records `drafts` as one batch and reads back what the store holds as seen at `scanId`. */
+async function record(scanId: number, drafts: FindingDraft[], seenAt: string): Promise<Finding[]> {
+  await store.recordFindings(scanId, [drafts], seenAt);
+  const out: Finding[] = [];
+  for await (const f of store.readFindings(scanId)) out.push(f);
+  return out;
+}
+
 describe('recordFindings', () => {
   it('keeps first seen, moves last seen, resolves what is gone and reopens what comes back', async () => {
     const s1 = await scan(1);
-    const f1 = await store.recordFindings(s1, [draft('a'), draft('b')], at(1, 2));
+    const f1 = await record(s1, [draft('a'), draft('b')], at(1, 2));
     expect(f1).toEqual([
       { ...draft('a'), firstSeen: at(1, 2), lastSeen: at(1, 2), scanId: s1 },
       { ...draft('b'), firstSeen: at(1, 2), lastSeen: at(1, 2), scanId: s1 },
     ]);
     const s2 = await scan(2);
-    const f2 = await store.recordFindings(s2, [draft('a', { severity: 'critical' })], at(2, 2));
+    const f2 = await record(s2, [draft('a', { severity: 'critical' })], at(2, 2));
     expect(f2).toEqual([
       { ...draft('a', { severity: 'critical' }), firstSeen: at(1, 2), lastSeen: at(2, 2), scanId: s2 },
     ]);
@@ -73,7 +81,7 @@ describe('recordFindings', () => {
       { fingerprint: 'b', resolved_scan: s2, resolved_at: at(2, 2), severity: 'high' },
     ]);
     const s3 = await scan(3);
-    const f3 = await store.recordFindings(s3, [draft('a'), draft('b')], at(3, 2));
+    const f3 = await record(s3, [draft('a'), draft('b')], at(3, 2));
     expect(f3.map((f) => [f.fingerprint, f.firstSeen])).toEqual([
       ['a', at(1, 2)],
       ['b', at(1, 2)],
@@ -90,11 +98,11 @@ describe('recordFindings', () => {
   it('resolves only findings of the platforms and tenants the scan covered', async () => {
     const s1 = await scan(1, [...GITHUB, ...M365]);
     const ms = draft('m', { platform: 'microsoft365', tenant: 'contoso' });
-    await store.recordFindings(s1, [draft('g'), ms], at(1, 2));
+    await record(s1, [draft('g'), ms], at(1, 2));
     const s2 = await scan(2, M365);
-    await store.recordFindings(s2, [], at(2, 2));
+    await record(s2, [], at(2, 2));
     const s3 = await scan(3, GITHUB);
-    await store.recordFindings(s3, [draft('g')], at(3, 2));
+    await record(s3, [draft('g')], at(3, 2));
     const raw = new Database(store.location, { readonly: true });
     expect(raw.prepare('SELECT fingerprint, resolved_scan FROM findings ORDER BY 1').all()).toEqual([
       { fingerprint: 'g', resolved_scan: null },
@@ -105,10 +113,80 @@ describe('recordFindings', () => {
 
   it('keeps the last of duplicate drafts, and refuses scans without a snapshot', async () => {
     const s1 = await scan(1);
-    const out = await store.recordFindings(s1, [draft('a'), draft('a', { title: 'second' })], at(1, 2));
+    const out = await record(s1, [draft('a'), draft('a', { title: 'second' })], at(1, 2));
     expect(out.map((f) => f.title)).toEqual(['second']);
     const w = await store.beginScan({ startedAt: at(2), toolVersion: 't' });
-    await expect(store.recordFindings(w.scanId, [draft('a')], at(2, 1))).rejects.toThrow(/is running/);
+    await expect(record(w.scanId, [draft('a')], at(2, 1))).rejects.toThrow(/is running/);
     await w.abort('x', at(2, 2));
+  });
+
+  it('re-records an unchanged finding without rewriting it: only its last seen moves, in bulk', async () => {
+    const s1 = await scan(1);
+    const drafts = [draft('a'), draft('b'), draft('c')];
+    expect(await store.recordFindings(s1, [drafts.slice(0, 2), drafts.slice(2)], at(1, 2))).toEqual({
+      total: 3,
+      added: 3,
+      changed: 0,
+      unchanged: 0,
+      resolved: 0,
+    });
+    // A trigger counts every write that touches a finding's content columns.
+    const raw = new Database(store.location);
+    raw.exec(`CREATE TABLE rewrites (fingerprint TEXT);
+      CREATE TRIGGER count_rewrites AFTER UPDATE OF title, evidence, severity ON findings
+      BEGIN INSERT INTO rewrites VALUES (new.fingerprint); END;`);
+    const s2 = await scan(2);
+    const summary = await store.recordFindings(
+      s2,
+      [[draft('a'), draft('b', { title: 'new title' })]],
+      at(2, 2),
+    );
+    expect(summary).toEqual({ total: 2, added: 0, changed: 1, unchanged: 1, resolved: 1 });
+    expect(raw.prepare('SELECT fingerprint FROM rewrites').pluck().all()).toEqual(['b']);
+    expect(
+      raw
+        .prepare(
+          'SELECT fingerprint, first_seen_scan, last_seen_scan, resolved_scan, title FROM findings ORDER BY 1',
+        )
+        .all(),
+    ).toEqual([
+      { fingerprint: 'a', first_seen_scan: s1, last_seen_scan: s2, resolved_scan: null, title: 'finding a' },
+      { fingerprint: 'b', first_seen_scan: s1, last_seen_scan: s2, resolved_scan: null, title: 'new title' },
+      { fingerprint: 'c', first_seen_scan: s1, last_seen_scan: s1, resolved_scan: s2, title: 'finding c' },
+    ]);
+    // Reopened with the same content: no rewrite either, first seen kept.
+    const s3 = await scan(3);
+    expect(await store.recordFindings(s3, [[draft('c'), draft('a')]], at(3, 2))).toMatchObject({
+      total: 2,
+      unchanged: 2,
+      resolved: 1,
+    });
+    expect(raw.prepare('SELECT count(*) FROM rewrites').pluck().get()).toBe(1);
+    const c = raw.prepare("SELECT * FROM findings WHERE fingerprint = 'c'").get();
+    expect(c).toMatchObject({
+      first_seen_scan: s1,
+      last_seen_scan: s3,
+      resolved_scan: null,
+      resolved_at: null,
+    });
+    expect(
+      (await record(s3, [draft('c'), draft('a')], at(3, 2))).map((f) => [f.fingerprint, f.firstSeen]),
+    ).toEqual([
+      ['a', at(1, 2)],
+      ['c', at(1, 2)],
+    ]);
+    raw.close();
+  });
+
+  it('records nothing when the drafts fail part-way', async () => {
+    const s1 = await scan(1);
+    async function* failing() {
+      yield [draft('a')];
+      throw new Error('rules crashed');
+    }
+    await expect(store.recordFindings(s1, failing(), at(1, 2))).rejects.toThrow('rules crashed');
+    const raw = new Database(store.location, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM findings').pluck().get()).toBe(0);
+    raw.close();
   });
 });

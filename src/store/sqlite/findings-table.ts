@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { FindingsRecorded } from '../store.js';
 
 export interface FindingHistory {
   firstSeen: string;
@@ -8,77 +9,225 @@ export interface FindingHistory {
   lastScan: number;
 }
 
+/** The content columns of a finding, as stored: what decides whether a re-recorded finding changed. */
+interface ContentColumns {
+  fingerprint: string;
+  rule: string;
+  severity: string;
+  platform: string;
+  tenant: string;
+  identity_kind: string;
+  identity_id: string;
+  identity_name: string | null;
+  subject: string | null;
+  title: string;
+  evidence: string;
+  remediation: string;
+  frameworks: string;
+}
+
+const CONTENT = [
+  'rule',
+  'severity',
+  'platform',
+  'tenant',
+  'identity_kind',
+  'identity_id',
+  'identity_name',
+  'subject',
+  'title',
+  'evidence',
+  'remediation',
+  'frameworks',
+] as const satisfies readonly (keyof ContentColumns)[];
+
+interface StoredRow extends ContentColumns {
+  first_seen_scan: number;
+  first_seen_at: string;
+  last_seen_scan: number;
+  last_seen_at: string;
+  resolved_scan: number | null;
+}
+
+function columnsOf(d: FindingDraft): ContentColumns {
+  return {
+    fingerprint: d.fingerprint,
+    rule: d.rule,
+    severity: d.severity,
+    platform: d.platform,
+    tenant: d.tenant,
+    identity_kind: d.identity.kind,
+    identity_id: d.identity.id,
+    identity_name: d.identity.name ?? null,
+    subject: d.subject ?? null,
+    title: d.title,
+    evidence: JSON.stringify(d.evidence),
+    remediation: d.remediation,
+    frameworks: JSON.stringify(d.frameworks),
+  };
+}
+
+/** A stored row as the finding it records (key order as the published JSON contract has it). */
+function findingOf(r: StoredRow, scanId: number | null): Finding {
+  return {
+    fingerprint: r.fingerprint,
+    rule: r.rule,
+    severity: r.severity as Finding['severity'],
+    platform: r.platform,
+    tenant: r.tenant,
+    identity: { kind: r.identity_kind, id: r.identity_id, name: r.identity_name },
+    subject: r.subject,
+    title: r.title,
+    evidence: JSON.parse(r.evidence),
+    remediation: r.remediation,
+    frameworks: JSON.parse(r.frameworks),
+    firstSeen: r.first_seen_at,
+    lastSeen: r.last_seen_at,
+    scanId,
+  };
+}
+
+const COLUMN_LIST = `fingerprint, ${CONTENT.join(', ')}`;
+
 /**
  * The findings table: one row per fingerprint, updated by each scan that sees it. A finding absent
  * from a later scan of its platform/tenant is marked resolved; if it comes back it is reopened and
  * keeps its first-seen scan (it is the same finding, reappearing).
+ *
+ * Recording is incremental: drafts are compared batch by batch with the stored rows; only new and
+ * changed findings are staged (in a TEMP table, outside the database file) and written. Unchanged ones
+ * are only listed by fingerprint, and their last-seen scan is moved in one bulk UPDATE at the end, in
+ * the same short transaction that writes the staged rows and resolves the findings that went away.
  */
 export class FindingsTable {
-  private readonly upsert: Database.Statement;
-  private readonly seen: Database.Statement<[string], { first_seen_at: string; first_seen_scan: number }>;
-  private readonly resolve: Database.Statement;
+  constructor(private readonly db: Database.Database) {}
 
-  constructor(private readonly db: Database.Database) {
-    this.upsert = db.prepare(`
-      INSERT INTO findings (fingerprint, rule, severity, platform, tenant, identity_kind, identity_id, identity_name,
-        subject, title, evidence, remediation, frameworks, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at)
-      VALUES (:fingerprint, :rule, :severity, :platform, :tenant, :identity_kind, :identity_id, :identity_name,
-        :subject, :title, :evidence, :remediation, :frameworks, :scan, :at, :scan, :at)
-      ON CONFLICT (fingerprint) DO UPDATE SET
-        rule = excluded.rule, severity = excluded.severity, platform = excluded.platform, tenant = excluded.tenant,
-        identity_kind = excluded.identity_kind, identity_id = excluded.identity_id,
-        identity_name = excluded.identity_name, subject = excluded.subject, title = excluded.title,
-        evidence = excluded.evidence, remediation = excluded.remediation, frameworks = excluded.frameworks,
-        first_seen_scan = min(first_seen_scan, excluded.first_seen_scan),
-        first_seen_at = CASE WHEN excluded.first_seen_scan < first_seen_scan THEN excluded.first_seen_at ELSE first_seen_at END,
-        last_seen_at = CASE WHEN excluded.last_seen_scan >= last_seen_scan THEN excluded.last_seen_at ELSE last_seen_at END,
-        last_seen_scan = max(last_seen_scan, excluded.last_seen_scan),
-        resolved_scan = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_scan END,
-        resolved_at = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_at END`);
-    this.seen = db.prepare('SELECT first_seen_at, first_seen_scan FROM findings WHERE fingerprint = ?');
-    this.resolve = db.prepare(`
-      UPDATE findings SET resolved_scan = :scan, resolved_at = :at
-      WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan < :scan`);
+  /** Starts a recording: fresh scratch tables in the connection's TEMP schema. */
+  private prepareScratch(): void {
+    this.db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS seen_findings (fingerprint TEXT PRIMARY KEY, staged INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS staged_findings (${COLUMN_LIST}, PRIMARY KEY (fingerprint)) WITHOUT ROWID;
+      DELETE FROM temp.seen_findings;
+      DELETE FROM temp.staged_findings;`);
   }
 
-  /** Upserts `drafts` as seen at `scanId`; resolves open findings of `sources` that were not seen. */
-  record(
+  private dropScratch(): void {
+    this.db.exec('DELETE FROM temp.seen_findings; DELETE FROM temp.staged_findings;');
+  }
+
+  /**
+   * Records `drafts` (any number, in batches) as seen at `scanId`; resolves open findings of `sources`
+   * that were not seen. Nothing is visible, and nothing changes in the file, until the final transaction.
+   * Duplicate fingerprints: the last draft wins.
+   */
+  async record(
     scanId: number,
-    drafts: readonly FindingDraft[],
+    drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
     sources: ReadonlyArray<{ platform: string; tenant: string }>,
-  ): Finding[] {
+  ): Promise<FindingsRecorded> {
+    this.prepareScratch();
+    try {
+      const stored = this.db.prepare<[string], StoredRow>(
+        `SELECT ${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at, resolved_scan
+         FROM findings WHERE fingerprint IN (SELECT value FROM json_each(?))`,
+      );
+      const markSeen = this.db.prepare(
+        'INSERT INTO temp.seen_findings (fingerprint, staged) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged',
+      );
+      const stage = this.db.prepare(
+        `INSERT OR REPLACE INTO temp.staged_findings (${COLUMN_LIST})
+         VALUES (${['fingerprint', ...CONTENT].map((c) => `:${c}`).join(', ')})`,
+      );
+      const unstage = this.db.prepare('DELETE FROM temp.staged_findings WHERE fingerprint = ?');
+      const stageBatch = this.db.transaction((batch: readonly FindingDraft[]) => {
+        const latest = new Map<string, ContentColumns>();
+        for (const d of batch) latest.set(d.fingerprint, columnsOf(d));
+        const rows = new Map(stored.all(JSON.stringify([...latest.keys()])).map((r) => [r.fingerprint, r]));
+        for (const [fingerprint, cols] of latest) {
+          const row = rows.get(fingerprint);
+          const same = row !== undefined && CONTENT.every((c) => row[c] === cols[c]);
+          // A duplicate draft in a later batch replaces what an earlier one staged.
+          if (same) unstage.run(fingerprint);
+          else stage.run(cols);
+          markSeen.run(fingerprint, same ? 0 : 1);
+        }
+      });
+      for await (const batch of drafts) stageBatch(batch);
+      return this.merge(scanId, seenAt, sources);
+    } finally {
+      this.dropScratch();
+    }
+  }
+
+  /** One write transaction: staged rows upserted, unchanged rows' last seen moved in bulk, the absent resolved. */
+  private merge(
+    scanId: number,
+    seenAt: string,
+    sources: ReadonlyArray<{ platform: string; tenant: string }>,
+  ): FindingsRecorded {
     return this.db
       .transaction(() => {
-        const latest = new Map<string, FindingDraft>();
-        for (const d of drafts) latest.set(d.fingerprint, d);
-        const out: Finding[] = [];
-        for (const d of latest.values()) {
-          this.upsert.run({
-            fingerprint: d.fingerprint,
-            rule: d.rule,
-            severity: d.severity,
-            platform: d.platform,
-            tenant: d.tenant,
-            identity_kind: d.identity.kind,
-            identity_id: d.identity.id,
-            identity_name: d.identity.name ?? null,
-            subject: d.subject ?? null,
-            title: d.title,
-            evidence: JSON.stringify(d.evidence),
-            remediation: d.remediation,
-            frameworks: JSON.stringify(d.frameworks),
-            scan: scanId,
-            at: seenAt,
-          });
-          const first = this.seen.get(d.fingerprint)!;
-          out.push({ ...d, firstSeen: first.first_seen_at, lastSeen: seenAt, scanId });
-        }
-        for (const s of sources)
-          this.resolve.run({ scan: scanId, at: seenAt, platform: s.platform, tenant: s.tenant });
-        return out;
+        const params = { scan: scanId, at: seenAt };
+        const count = (sql: string) => this.db.prepare(sql).pluck().get() as number;
+        const total = count('SELECT count(*) FROM temp.seen_findings');
+        const staged = count('SELECT count(*) FROM temp.staged_findings');
+        const changed = count(
+          'SELECT count(*) FROM temp.staged_findings AS s WHERE EXISTS (SELECT 1 FROM findings AS f WHERE f.fingerprint = s.fingerprint)',
+        );
+        this.db
+          .prepare(
+            `INSERT INTO findings (${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at)
+             SELECT ${COLUMN_LIST}, :scan, :at, :scan, :at FROM temp.staged_findings WHERE true
+             ON CONFLICT (fingerprint) DO UPDATE SET
+               ${CONTENT.map((c) => `${c} = excluded.${c}`).join(', ')},
+               first_seen_scan = min(first_seen_scan, excluded.first_seen_scan),
+               first_seen_at = CASE WHEN excluded.first_seen_scan < first_seen_scan THEN excluded.first_seen_at ELSE first_seen_at END,
+               last_seen_at = CASE WHEN excluded.last_seen_scan >= last_seen_scan THEN excluded.last_seen_at ELSE last_seen_at END,
+               last_seen_scan = max(last_seen_scan, excluded.last_seen_scan),
+               resolved_scan = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_scan END,
+               resolved_at = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_at END`,
+          )
+          .run(params);
+        // Unchanged findings: only their seen/resolved columns move (SET reads the old values).
+        this.db
+          .prepare(
+            `UPDATE findings SET
+               first_seen_at = CASE WHEN :scan < first_seen_scan THEN :at ELSE first_seen_at END,
+               first_seen_scan = min(first_seen_scan, :scan),
+               last_seen_at = CASE WHEN :scan >= last_seen_scan THEN :at ELSE last_seen_at END,
+               last_seen_scan = max(last_seen_scan, :scan),
+               resolved_at = CASE WHEN resolved_scan <= :scan THEN NULL ELSE resolved_at END,
+               resolved_scan = CASE WHEN resolved_scan <= :scan THEN NULL ELSE resolved_scan END
+             WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)`,
+          )
+          .run(params);
+        const resolve = this.db.prepare(`
+          UPDATE findings SET resolved_scan = :scan, resolved_at = :at
+          WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan < :scan`);
+        let resolved = 0;
+        for (const s of sources) resolved += resolve.run({ ...params, ...s }).changes;
+        return { total, added: staged - changed, changed, unchanged: total - staged, resolved };
       })
       .immediate();
+  }
+
+  /**
+   * The findings recorded as seen at `scanId`, by fingerprint, in pages (valid while `scanId` is the
+   * latest recording of their source: a later one moves their last seen on).
+   */
+  *seenAt(scanId: number, pageSize = 1000): Generator<Finding> {
+    const page = this.db.prepare<[number, string, number], StoredRow>(
+      `SELECT ${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at, resolved_scan
+       FROM findings WHERE last_seen_scan = ? AND fingerprint > ? ORDER BY fingerprint LIMIT ?`,
+    );
+    let after = '';
+    while (true) {
+      const rows = page.all(scanId, after, pageSize);
+      for (const r of rows) yield findingOf(r, scanId);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.fingerprint;
+    }
   }
 
   history(fingerprints: readonly string[]): Map<string, FindingHistory> {

@@ -5,6 +5,7 @@ import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type {
   BeginScanOptions,
   ConnectorStateValue,
+  FindingsRecorded,
   IdentityBundle,
   RecordChange,
   ScanStatus,
@@ -20,7 +21,7 @@ import { effectiveStatus, ScanRows, writerIsGone } from './scan-rows.js';
 import type { ScanSink } from './scan-sink.js';
 import { SqliteScanWriter } from './scan-writer.js';
 import { snapshotBundles } from './snapshot-reader.js';
-import { guard } from './sqlite-errors.js';
+import { guard, toStoreError } from './sqlite-errors.js';
 
 const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 
@@ -136,20 +137,32 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   async recordFindings(
     scanId: number,
-    findings: readonly FindingDraft[],
+    drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
-  ): Promise<Finding[]> {
+  ): Promise<FindingsRecorded> {
     this.assertOpen();
     this.assertWritable('record findings');
-    return guard(this.location, `recording findings of scan ${scanId}`, () => {
+    const doing = `recording findings of scan ${scanId}`;
+    const sources = guard(this.location, doing, () => {
       this.assertCommitted(scanId);
-      const sources = this.db
+      return this.db
         .prepare<[number], { platform: string; tenant: string }>(
           'SELECT platform, tenant FROM scan_sources WHERE scan_id = ?',
         )
         .all(scanId);
-      return this.findings.record(scanId, findings, seenAt, sources);
     });
+    try {
+      return await this.findings.record(scanId, drafts, seenAt, sources);
+    } catch (err) {
+      // SQLite errors become typed store errors naming the file; the drafts' own errors pass through.
+      throw toStoreError(this.location, err, doing);
+    }
+  }
+
+  readFindings(scanId: number): AsyncIterable<Finding> {
+    return this.stream(`reading the findings of scan ${scanId}`, [scanId], (db) =>
+      new FindingsTable(db).seenAt(scanId),
+    );
   }
 
   async findingHistory(fingerprints: readonly string[]): Promise<Map<string, FindingHistory>> {
