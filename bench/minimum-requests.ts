@@ -36,8 +36,7 @@ export interface Minimum {
 }
 
 /** Pages of `pageSize` for `items` (an empty list still costs the one request that says so). */
-export const pages = (items: number, pageSize: number): number =>
-  Math.max(1, Math.ceil(items / pageSize));
+export const pages = (items: number, pageSize: number): number => Math.max(1, Math.ceil(items / pageSize));
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -86,7 +85,10 @@ export function githubMinimum(w: GithubInventory, aliasesPerQuery = 100): Minimu
       read: 'GET /orgs/{org}/personal-access-token-requests (+ repositories of subset requests)',
       requests: pages(w.patRequests, GITHUB_PAGE) + subset(w.patRequestSubsetRepos),
     },
-    { read: 'GET /orgs/{org}/credential-authorizations', requests: pages(w.credentialAuthorizations, GITHUB_PAGE) },
+    {
+      read: 'GET /orgs/{org}/credential-authorizations',
+      requests: pages(w.credentialAuthorizations, GITHUB_PAGE),
+    },
     { read: 'GET /orgs/{org}/hooks', requests: pages(w.orgHooks, GITHUB_PAGE) },
     { read: 'GET /orgs/{org}/repos', requests: pages(w.repos, GITHUB_PAGE) },
     { read: 'GET /orgs/{org}/outside_collaborators', requests: pages(w.outsideCollaborators, GITHUB_PAGE) },
@@ -95,7 +97,10 @@ export function githubMinimum(w: GithubInventory, aliasesPerQuery = 100): Minimu
       read: 'repository(…) { deployKeys(first: 1) { totalCount } } (GraphQL aliases)',
       requests: w.repos === 0 ? 0 : Math.ceil(w.repos / aliasesPerQuery),
     },
-    { read: 'GET /repos/{owner}/{repo}/keys (repositories with keys)', requests: subset(w.deployKeysPerRepo) },
+    {
+      read: 'GET /repos/{owner}/{repo}/keys (repositories with keys)',
+      requests: subset(w.deployKeysPerRepo),
+    },
     {
       read: 'GET /repos/{owner}/{repo}/hooks (every repository)',
       requests: w.repos + sum(w.hooksPerRepo.map((n) => pages(n, GITHUB_PAGE) - 1)),
@@ -126,7 +131,10 @@ export function entraMinimum(w: EntraInventory): Minimum {
   const laterPages = sum(w.assignmentsPerResource.map((n) => pages(n, GRAPH_PAGE) - 1));
   return minimum([
     { read: 'POST /{tenant}/oauth2/v2.0/token', requests: 1 },
-    { read: 'GET /servicePrincipals ($select incl. appRoles, oauth2PermissionScopes)', requests: pages(w.servicePrincipals, GRAPH_PAGE) },
+    {
+      read: 'GET /servicePrincipals ($select incl. appRoles, oauth2PermissionScopes)',
+      requests: pages(w.servicePrincipals, GRAPH_PAGE),
+    },
     { read: 'GET /applications', requests: pages(w.applications, GRAPH_PAGE) },
     {
       read: 'GET /servicePrincipals/{id}/appRoleAssignedTo (resources, in $batch; later pages too)',
@@ -135,13 +143,17 @@ export function entraMinimum(w: EntraInventory): Minimum {
     { read: 'GET /oauth2PermissionGrants', requests: pages(w.delegatedGrants, GRAPH_PAGE) },
     {
       read: 'users behind per-user consents ($batch of GET /users/{id}, or the user list if fewer)',
-      requests: w.consentingUsers === 0 ? 0 : Math.min(batches(w.consentingUsers), pages(w.users, GRAPH_PAGE)),
+      requests:
+        w.consentingUsers === 0 ? 0 : Math.min(batches(w.consentingUsers), pages(w.users, GRAPH_PAGE)),
     },
     {
       read: 'GET /servicePrincipals/{id}/owners + /applications/{id}/owners (in $batch)',
       requests: batches(w.ownedServicePrincipals + w.homeApplications),
     },
-    { read: 'GET /beta/reports/servicePrincipalSignInActivities', requests: pages(w.signInActivities, GRAPH_PAGE) },
+    {
+      read: 'GET /beta/reports/servicePrincipalSignInActivities',
+      requests: pages(w.signInActivities, GRAPH_PAGE),
+    },
   ]);
 }
 

@@ -11,8 +11,8 @@
  */
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { ClientCertificateCredential } from '@azure/identity';
 import { Agent, fetch } from 'undici';
 import { parse as parseYaml } from 'yaml';
@@ -55,7 +55,11 @@ async function github(section: Json, dir: string, ca: string, c: Counter): Promi
   const app = section.app as { id: number; installationId: number; privateKeyFile: string };
   const key = readFileSync(resolve(dir, app.privateKeyFile), 'utf8');
   const now = Math.floor(Date.now() / 1000);
-  const jwt = signJwt({ alg: 'RS256', typ: 'JWT' }, { iat: now - 60, exp: now + 540, iss: String(app.id) }, key);
+  const jwt = signJwt(
+    { alg: 'RS256', typ: 'JWT' },
+    { iat: now - 60, exp: now + 540, iss: String(app.id) },
+    key,
+  );
   const accept = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
   const { body: tok } = await get(`${base}/app/installations/${app.installationId}/access_tokens`, {
     method: 'POST',
@@ -142,7 +146,8 @@ async function googleWorkspace(section: Json, dir: string, ca: string, c: Counte
     {
       iss: key.client_email,
       sub: section.subject,
-      scope: 'https://www.googleapis.com/auth/admin.directory.user.readonly https://www.googleapis.com/auth/admin.directory.user.security',
+      scope:
+        'https://www.googleapis.com/auth/admin.directory.user.readonly https://www.googleapis.com/auth/admin.directory.user.security',
       aud: 'https://oauth2.googleapis.com/token',
       iat: now,
       exp: now + 3600,
@@ -193,7 +198,6 @@ async function main(platform: string, configFile: string): Promise<void> {
     `${JSON.stringify({ requests: counter.requests, perObjectRequests: counter.perObject, objects: counter.objects, seconds })}\n`,
   );
 }
-
 
 main(process.argv[2] ?? '', process.argv[3] ?? '').catch((err: unknown) => {
   console.error(err);

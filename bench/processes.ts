@@ -91,7 +91,13 @@ export async function runCli(
 export interface EmulatorStatsBody {
   total: number;
   byService: Record<string, number>;
-  routes: Array<{ service: string; method: string; pattern: string; count: number; statuses: Record<string, number> }>;
+  routes: Array<{
+    service: string;
+    method: string;
+    pattern: string;
+    count: number;
+    statuses: Record<string, number>;
+  }>;
   [extra: string]: unknown;
 }
 
@@ -114,7 +120,15 @@ export async function startEmulatorProcess(opts: {
   limits?: string;
 }): Promise<EmulatorProcess> {
   mkdirSync(opts.configDir, { recursive: true });
-  const args = [cliBin(), 'emulator', '--world', resolve(opts.world), '--config-dir', opts.configDir, '--force'];
+  const args = [
+    cliBin(),
+    'emulator',
+    '--world',
+    resolve(opts.world),
+    '--config-dir',
+    opts.configDir,
+    '--force',
+  ];
   if (opts.limits) args.push('--limits', opts.limits);
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -182,7 +182,8 @@ export async function googleInventory(file: string): Promise<GoogleInventory> {
     return n;
   };
   const serviceAccountsPerProject: number[] = [];
-  for (let i = 0; i < d.projectCount; i++) serviceAccountsPerProject.push(d.serviceAccounts(d.projectAt(i)).length);
+  for (let i = 0; i < d.projectCount; i++)
+    serviceAccountsPerProject.push(d.serviceAccounts(d.projectAt(i)).length);
   return {
     users: d.userCount,
     apps: apps.size,
