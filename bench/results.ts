@@ -47,12 +47,19 @@ export function row(
   return { task, metric, value, ...extra, status };
 }
 
-export function errorRow(task: string, metric: string, err: unknown, target?: Target): ResultRow {
+export function errorRow(
+  task: string,
+  metric: string,
+  err: unknown,
+  target?: Target,
+  unit?: string,
+): ResultRow {
   const message = err instanceof Error ? err.message : String(err);
   return {
     task,
     metric,
     value: null,
+    ...(unit ? { unit } : {}),
     ...(target ? { target } : {}),
     status: 'error',
     note: message.split('\n')[0]!.slice(0, 300),

@@ -202,7 +202,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
         }),
       );
     } catch (err) {
-      add(errorRow(task, 'requests / API minimum', err, MIN_RATIO));
+      add(errorRow(task, 'requests / API minimum', err, MIN_RATIO, '×'));
     }
 
     const help = await runCli(['findings', '--help'], { cwd: work });
@@ -219,6 +219,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
             `findings --format ${format} peak RSS`,
             new Error(`exit ${f.exitCode}: ${f.stderr.trim()}`),
             large ? MIB_512 : undefined,
+            'MiB',
           ),
         );
         continue;
@@ -278,6 +279,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
           'unchanged rescan: quota cost / first scan',
           new Error('the emulator meters no quota cost on this build (no --limits)'),
           RESCAN_COST,
+          '×',
         ),
       );
     add(
@@ -398,6 +400,7 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
         'wall time / limit-imposed lower bound',
         new Error('this build has no emulator limits (src/emulator/limits.ts)'),
         BOUND_RATIO,
+        '×',
       ),
     );
     return;
