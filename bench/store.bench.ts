@@ -1,19 +1,18 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { computeDiff } from '../src/analysis/analyse.js';
 import type { CoverageReport } from '../src/connector/coverage.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { SnapshotStore } from '../src/store/store.js';
-import type { BenchRow } from './bench-row.js';
+import { type ResultRow, row as resultRow, type Target } from './results.js';
 import {
   SYNTHETIC_COLLECTORS,
   SYNTHETIC_SOURCE,
   type SyntheticTenant,
   syntheticBatches,
 } from './synthetic-tenant.js';
-
-export const peakRssTarget = '< 1024';
 
 /** `GS_BENCH_SCALE=0.1` runs a tenth of the size (for iterating on the bench itself). */
 const scale = Number(process.env.GS_BENCH_SCALE ?? '1');
@@ -81,14 +80,19 @@ async function scan(store: SnapshotStore, tenant: SyntheticTenant): Promise<Scan
   return { id: writer.scanId, write: write / 1000, complete: seconds(t), generate: generate / 1000 };
 }
 
-export default async function bench(): Promise<BenchRow[]> {
+export default async function bench(): Promise<ResultRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'grantscope-bench-'));
   const file = join(dir, 'store.db');
-  const rows: BenchRow[] = [];
+  const rows: ResultRow[] = [];
   const grants = baseline.identities * baseline.grantsPerIdentity;
   const label = `${grants / 1e6}M grants`;
-  const row = (name: string, metric: string, value: number, unit?: string, target?: string) =>
-    rows.push({ name: `store: ${name}`, metric, value, unit, target });
+  const row = (name: string, metric: string, value: number, unit?: string, target?: string) => {
+    const m = target ? /^(<=?|>=)\s*([\d.]+)$/.exec(target) : null;
+    const t: Target | undefined = m ? { op: m[1] as Target['op'], value: Number(m[2]) } : undefined;
+    rows.push(
+      resultRow(`store: ${name}`, metric, value, { ...(unit ? { unit } : {}), ...(t ? { target: t } : {}) }),
+    );
+  };
   try {
     let store = await openSqliteStore(file);
     const first = await scan(store, baseline);
@@ -172,4 +176,27 @@ export default async function bench(): Promise<BenchRow[]> {
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** `node dist/bench/store.bench.js [--json]`: in its own process, so that its peak RSS is its own. */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  bench().then(
+    (rows) => {
+      rows.push(
+        resultRow('store', 'peak RSS (store process)', peakMiB(), {
+          unit: 'MiB',
+          target: { op: '<', value: 1024 },
+        }),
+      );
+      if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else
+        console.table(
+          rows.map((r) => ({ ...r, target: r.target ? `${r.target.op} ${r.target.value}` : '' })),
+        );
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }
