@@ -181,6 +181,15 @@ describe('GitHub limits', () => {
     // GitHub's cost: 1 + 100 deploy-key connections = 101 requests, /100 rounded = 1.
     expect(gate.stats().github).toEqual({ requests: 3, cost: 1, graphqlCost: 1, refused: 1 });
   });
+
+  it('does not count a 304 answer to a conditional request against the primary cost', async () => {
+    const gate = new LimitsGate(limits(1, { secondaryRestPointsPerMinute: 100 }), { sleep: noSleep });
+    const fresh = await gate.admit('github', request('GET', '/api/v3/orgs/o'), '/api/v3/orgs/{org}');
+    fresh.transform?.({ status: 200, headers: { 'x-ratelimit-resource': 'core' } });
+    const again = await gate.admit('github', request('GET', '/api/v3/orgs/o'), '/api/v3/orgs/{org}');
+    again.transform?.({ status: 304, headers: { 'x-ratelimit-resource': 'core' }, notCounted: true });
+    expect(gate.stats().github).toMatchObject({ requests: 2, cost: 1 });
+  });
 });
 
 describe('Microsoft Graph limits', () => {

@@ -269,7 +269,9 @@ function githubGate(
           const resource = h['x-ratelimit-resource'];
           const limited = h['x-ratelimit-remaining'] === '0' && (resp.status === 403 || resp.status === 429);
           if (limited) stats.refused += 1;
-          else if (resource === 'core') stats.cost += 1;
+          // A 304 to a conditional request does not count against the primary limit
+          // (rate-limits-for-the-rest-api: "conditional requests"); the GitHub module marks it.
+          else if (resource === 'core' && !resp.notCounted) stats.cost += 1;
           else if (resource === 'graphql') stats.graphqlCost = (stats.graphqlCost ?? 0) + graphqlCost;
           return resp;
         },
