@@ -12,8 +12,12 @@ export const PLATFORMS: readonly BenchPlatform[] = ['github', 'microsoft365', 'g
 export type SizeName = 'small' | 'medium' | 'large';
 export const SIZES: readonly SizeName[] = ['small', 'medium', 'large'];
 
-/** The fixed clock of every bench world (the emulator and the scan's time-based rules agree on it). */
-export const BENCH_NOW = '2026-11-01T00:00:00Z';
+/**
+ * Every bench world's clock: the time the bench started. The CLI scans with the system clock, so a world
+ * fixed in the past would put the scanner's "since the last scan" reads (Google's token log) after the
+ * emulator's now, and an unchanged rescan would fall back to a full read.
+ */
+export const BENCH_NOW = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** The promised sizes (issue 12): 5,000 repos; 50,000 SPs + 20,000 users; 20,000 Google users. */
 const FULL: Record<BenchPlatform, Record<SizeName, Record<string, number>>> = {
