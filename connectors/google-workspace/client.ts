@@ -230,7 +230,8 @@ export function toApiError(err: unknown, spec: CallSpec, tokenUrl: string): ApiE
 export async function eachPage<P extends { nextPageToken?: string }>(
   spec: CallSpec,
   fetchPage: (pageToken: string | undefined) => Promise<P>,
-  onPage: (page: P) => void,
+  /** Returning `false` stops after this page (the caller has read enough). */
+  onPage: (page: P) => undefined | boolean,
 ): Promise<number> {
   const seen = new Set<string>();
   let token: string | undefined;
@@ -238,8 +239,9 @@ export async function eachPage<P extends { nextPageToken?: string }>(
   do {
     const page = await fetchPage(token);
     pages += 1;
-    onPage(page);
+    const more = onPage(page);
     token = page.nextPageToken || undefined;
+    if (more === false) break;
     if (token && seen.has(token)) {
       throw new ApiError(spec.api, 200, `paging did not advance (page token repeated after ${pages} pages)`, {
         method: spec.method,

@@ -32,7 +32,11 @@ function exampleFor(method: string, url: URL): ex.ContractExample | null {
     return ex.TOKENS_LIST_EMPTY;
   if (method === 'GET' && p === '/admin/reports/v1/activity/users/all/applications/token') {
     if (q.get('eventName') === 'authorize') return ex.TOKEN_AUTHORIZE;
-    if (q.get('eventName') === 'activity' && q.get('filters') === `client_id==${ex.APP_CLIENT_ID}`)
+    // The whole activity log (no filter) holds the one documented event, as does the app's own lookup.
+    if (
+      q.get('eventName') === 'activity' &&
+      [null, `client_id==${ex.APP_CLIENT_ID}`].includes(q.get('filters'))
+    )
       return ex.TOKEN_ACTIVITY;
     return ex.NO_ACTIVITIES;
   }

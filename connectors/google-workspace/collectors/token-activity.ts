@@ -194,10 +194,19 @@ export function carryEarlierActivity(
   return grantTimes;
 }
 
+/** Pages of the whole activity log read before falling back to one lookup per app (see `readLastUse`). */
+export const ACTIVITY_LOG_PAGES = 10;
+
+const ACTIVITY_FIELDS = 'nextPageToken,items(id/time,events(name,parameters(name,value)))';
+
 /**
- * Last use per app: the newest `activity` event of each client id (`filters=client_id==…`, maxResults=1),
- * one request per app. Reading every activity event instead would cost a page per 1,000 API calls the
- * apps made, which in a large domain is far more than one request per app.
+ * Last use per app: the newest `activity` event of each client id. The log comes newest first (the same
+ * order the per-app lookup with maxResults=1 relies on), so an app's first event in it is its last use.
+ * It is read a page (1,000 events) at a time while that costs fewer requests than looking up the apps
+ * not seen yet, one request each (`filters=client_id==…`, maxResults=1), and for at most
+ * `ACTIVITY_LOG_PAGES` pages, which keep to one round trip each; the apps still unseen are then looked up
+ * one by one, concurrently. In a small domain the whole log is a few pages; in a large one the per-app
+ * lookups are far fewer than the log's pages (a page per 1,000 API calls the apps made).
  */
 export async function readLastUse(
   session: GoogleSession,
@@ -205,9 +214,48 @@ export async function readLastUse(
   clientIds: Iterable<string>,
 ): Promise<LastUse> {
   const { apis, windowStart, now } = session;
+  const wanted = new Set(clientIds);
   const out: LastUse = { queried: new Set(), lastUsed: new Map() };
+  if (wanted.size === 0) return out;
+  let logRead = true;
+  let pages = 0;
+  await eachPage(
+    TOKEN_EVENTS_SPEC,
+    (pageToken) =>
+      callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
+        apis.reports.activities.list({
+          userKey: 'all',
+          applicationName: 'token',
+          eventName: 'activity',
+          startTime: windowStart.toISOString(),
+          endTime: now.toISOString(),
+          maxResults: 1000,
+          pageToken,
+          fields: ACTIVITY_FIELDS,
+        }),
+      ),
+    (page) => {
+      pages += 1;
+      for (const a of page.items ?? []) {
+        for (const e of a.events ?? []) {
+          const clientId = parameterValues(e.parameters, 'client_id')[0];
+          if (clientId && wanted.has(clientId) && !out.lastUsed.has(clientId))
+            out.lastUsed.set(clientId, a.id.time);
+        }
+      }
+      if (!page.nextPageToken) return true;
+      const unseen = wanted.size - out.lastUsed.size;
+      if (unseen === 0) return false;
+      if (pages >= unseen || pages >= ACTIVITY_LOG_PAGES) {
+        logRead = false;
+        return false;
+      }
+      return true;
+    },
+  );
+  const rest = logRead ? [] : [...wanted].filter((id) => !out.lastUsed.has(id));
   await Promise.all(
-    [...clientIds].map((clientId) =>
+    rest.map((clientId) =>
       ctx.limit(async () => {
         const page = await callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
           apis.reports.activities.list({
@@ -221,11 +269,12 @@ export async function readLastUse(
             fields: 'items(id(time))',
           }),
         );
-        out.queried.add(clientId);
         const t = page.items?.[0]?.id.time;
         if (t) out.lastUsed.set(clientId, t);
       }),
     ),
   );
+  // Every app was asked about: by the whole log, by its first events, or by its own lookup.
+  for (const id of wanted) out.queried.add(id);
   return out;
 }
