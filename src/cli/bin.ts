@@ -1,6 +1,15 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { EXIT } from '../errors.js';
 import { main } from './main.js';
+
+// V8 lets the heap grow to several times the live data between full collections (a growth factor up to
+// 4x): a 50,000-service-principal scan with ~120 MB live peaked at 863 MiB RSS. Growing by at most 25%
+// keeps it at ~430 MiB, for more frequent collections; it is not a cap, so a larger tenant still
+// completes. A growth factor given on the command line (`node --heap-growing-percent=N`) wins.
+if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) {
+  setFlagsFromString('--heap-growing-percent=25');
+}
 
 main(process.argv).then((code) => {
   process.exitCode = code;
