@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import type { ExchangeRequest, StoredAnswer } from '../connector/http.js';
 import { redactSecrets, scrubText } from '../log/redact.js';
+import { eachLine, LineReader, type LineRef } from './ndjson-index.js';
 
 /**
  * The response journal of one scan attempt: every data answer the scan received, one JSON line each,
@@ -75,12 +76,16 @@ export class JournalWriter {
     this.fd = fd;
   }
 
-  /** A new journal at `file` starting with `header`, then `carried` lines (a resumed attempt's). */
-  static create(file: string, header: JournalHeader, carried: readonly JournalEntry[] = []): JournalWriter {
+  /**
+   * A new journal at `file` starting with `header`, then a resumed attempt's entry lines, copied as
+   * bytes (they are not held in memory). The resumed journal then reads its entries from this file.
+   */
+  static create(file: string, header: JournalHeader, carried: ReadJournal | null = null): JournalWriter {
     const fd = openSync(file, 'w', 0o600);
     const writer = new JournalWriter(fd);
-    writer.line(header);
-    for (const entry of carried) writer.line(entry);
+    const head = `${JSON.stringify(header)}\n`;
+    writeSync(fd, head);
+    carried?.moveInto(file, fd, Buffer.byteLength(head));
     return writer;
   }
 
@@ -100,38 +105,111 @@ export class JournalWriter {
   }
 }
 
-export interface ReadJournal {
-  header: JournalHeader;
-  entries: JournalEntry[];
-  /** Lines dropped at the end (a line cut off by a kill). */
-  dropped: number;
+/**
+ * A journal read back: its header, and where each entry line lies in the file (by request key and
+ * occurrence), so that a resume of a scan of GBs holds only the index and reads an answer when asked.
+ */
+export class ReadJournal {
+  private reader: LineReader;
+  private shift = 0;
+
+  constructor(
+    file: string,
+    readonly header: JournalHeader,
+    private readonly index: Map<string, LineRef>,
+    private readonly range: { start: number; end: number },
+    /** Whole entry lines. */
+    readonly count: number,
+    /** Lines dropped at the end (a line cut off by a kill, or garbled). */
+    readonly dropped: number,
+  ) {
+    this.reader = new LineReader(file);
+  }
+
+  /** The answer journaled for this request key's `occurrence`-th sending, if any. */
+  lookup(key: string, occurrence: number): JournalEntry | undefined {
+    const ref = this.index.get(`${key}\u0000${occurrence}`);
+    if (!ref) return undefined;
+    return JSON.parse(
+      this.reader.read({ offset: ref.offset + this.shift, length: ref.length }),
+    ) as JournalEntry;
+  }
+
+  /** Every entry, in file order (read one at a time). */
+  *entries(): Generator<JournalEntry> {
+    const refs = [...this.index.values()].sort((a, b) => a.offset - b.offset);
+    for (const ref of refs) {
+      yield JSON.parse(
+        this.reader.read({ offset: ref.offset + this.shift, length: ref.length }),
+      ) as JournalEntry;
+    }
+  }
+
+  /**
+   * Copies the entry lines to `fd` (the journal `file` being written, at byte `at`), and reads them from
+   * there from now on: the resumed attempt's file can then be deleted.
+   */
+  moveInto(file: string, fd: number, at: number): void {
+    this.reader.copyRange(this.range.start + this.shift, this.range.end + this.shift, fd);
+    this.reader.close();
+    this.shift += at - (this.range.start + this.shift);
+    this.reader = new LineReader(file);
+  }
+
+  close(): void {
+    this.reader.close();
+  }
 }
 
 /** Reads a journal; a cut-off or garbled tail is dropped, the prefix before it kept. Null if unusable. */
 export function readJournal(file: string): ReadJournal | null {
   if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
   let header: JournalHeader | null = null;
-  const entries: JournalEntry[] = [];
-  let i = 0;
-  for (; i < lines.length; i++) {
+  let bad = false;
+  const index = new Map<string, LineRef>();
+  const range = { start: 0, end: 0 };
+  let count = 0;
+  const skipped = eachLine(file, (line, ref) => {
     let value: unknown;
     try {
-      value = JSON.parse(lines[i]!);
+      value = JSON.parse(line);
     } catch {
-      break;
+      return false;
     }
-    if (i === 0) {
+    if (header === null) {
       const h = value as Partial<JournalHeader>;
-      if (h?.kind !== 'grantscope-response-journal' || h.version !== 1) return null;
+      if (h?.kind !== 'grantscope-response-journal' || h.version !== 1) {
+        bad = true;
+        return false;
+      }
       header = h as JournalHeader;
-      continue;
+      range.start = range.end = ref.offset + ref.length + 1;
+      return true;
     }
     const e = value as Partial<JournalEntry>;
-    if (typeof e?.url !== 'string' || typeof e.answer?.body !== 'string') break;
-    entries.push(e as JournalEntry);
+    if (typeof e?.url !== 'string' || typeof e.answer?.body !== 'string') return false;
+    const entry = e as JournalEntry;
+    index.set(`${requestKey(entry.source, entry)}\u0000${entry.occurrence}`, ref);
+    range.end = ref.offset + ref.length + 1;
+    count += 1;
+    return true;
+  });
+  if (!header || bad) return null;
+  // A line that failed to parse stopped the visit: it and every line after it are dropped, and so is
+  // a cut-off last line (no newline), which eachLine never visits.
+  const stoppedOn = skipped > 0 || lineAfter(file, range.end) ? 1 : 0;
+  return new ReadJournal(file, header, index, range, count, skipped + stoppedOn);
+}
+
+/** Whether any byte follows `end` (a line that did not parse, or a cut-off tail). */
+function lineAfter(file: string, end: number): boolean {
+  const reader = new LineReader(file);
+  try {
+    reader.read({ offset: end, length: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    reader.close();
   }
-  if (!header) return null;
-  return { header, entries, dropped: lines.length - i };
 }

@@ -38,7 +38,7 @@ describe('response journal file', () => {
     appendFileSync(file, JSON.stringify(entry(3)));
     truncateSync(file, whole + 25);
     const read = readJournal(file)!;
-    expect(read.entries.map((e) => e.url)).toEqual([0, 1, 2].map((n) => entry(n).url));
+    expect([...read.entries()].map((e) => e.url)).toEqual([0, 1, 2].map((n) => entry(n).url));
     expect(read.dropped).toBe(1);
   });
 

@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ConfiguredConnector } from '../config/config.js';
 import type { ExchangeRequest, HttpExchange, StoredAnswer } from '../connector/http.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanStatus, SnapshotStore } from '../store/store.js';
+import { eachLine, LineReader, type LineRef } from './ndjson-index.js';
 import {
   type JournalEntry,
   type JournalSource,
@@ -119,36 +128,47 @@ function validatorFile(dir: string, source: string): string {
   return join(dir, VALIDATORS, `${encodeURIComponent(source)}.ndjson`);
 }
 
-/** A source's validator cache: URL → the answer that carried the ETag. */
-async function readValidators(file: string): Promise<Map<string, StoredAnswer>> {
-  const out = new Map<string, StoredAnswer>();
-  for await (const value of jsonLines(file)) {
-    const v = value as { url?: unknown; answer?: StoredAnswer };
-    if (typeof v.url === 'string' && typeof v.answer?.body === 'string' && v.answer.headers?.etag)
-      out.set(v.url, v.answer);
-  }
-  return out;
-}
+/**
+ * A source's validator cache: URL → the ETag and where the answer that carried it lies in the file.
+ * Only the index is held; an answer is read from the file when a 304 asks for it.
+ */
+class Validators {
+  private constructor(
+    private readonly reader: LineReader | null,
+    private readonly byUrl: Map<string, { etag: string; ref: LineRef }>,
+  ) {}
 
-/** Each JSON line of `file` (none if missing); stops at the first that does not parse (a cut tail). */
-async function* jsonLines(file: string): AsyncGenerator<unknown> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const line of lines) {
-      if (line === '') continue;
+  static read(file: string): Validators {
+    if (!existsSync(file)) return new Validators(null, new Map());
+    const byUrl = new Map<string, { etag: string; ref: LineRef }>();
+    eachLine(file, (line, ref) => {
+      if (line === '') return true;
+      let v: { url?: unknown; answer?: StoredAnswer };
       try {
-        yield JSON.parse(line);
+        v = JSON.parse(line);
       } catch {
-        return;
+        return false;
       }
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  } finally {
-    lines.close();
-    stream.destroy();
+      const etag = v.answer?.headers?.etag;
+      if (typeof v.url === 'string' && typeof v.answer?.body === 'string' && etag)
+        byUrl.set(v.url, { etag, ref });
+      return true;
+    });
+    return new Validators(new LineReader(file), byUrl);
+  }
+
+  etag(url: string): string | undefined {
+    return this.byUrl.get(url)?.etag;
+  }
+
+  answer(url: string): StoredAnswer | undefined {
+    const hit = this.byUrl.get(url);
+    if (!hit || !this.reader) return undefined;
+    return (JSON.parse(this.reader.read(hit.ref)) as { answer: StoredAnswer }).answer;
+  }
+
+  close(): void {
+    this.reader?.close();
   }
 }
 
@@ -157,7 +177,6 @@ async function* jsonLines(file: string): AsyncGenerator<unknown> {
  * complete scan's. Create with {@link ScanJournal.open} once the scan has its id.
  */
 export class ScanJournal {
-  private readonly replay = new Map<string, JournalEntry>();
   private readonly occurrences = new Map<string, number>();
   private readonly counts = { replayed: 0, sent: 0, notModified: 0 };
 
@@ -167,13 +186,9 @@ export class ScanJournal {
     private readonly file: string,
     private readonly writer: JournalWriter,
     private readonly plan: ResumePlan | null,
-    private readonly validators: Map<string, Map<string, StoredAnswer>>,
+    private readonly validators: Map<string, Validators>,
     private readonly logger: Logger,
-  ) {
-    for (const e of plan?.journal.entries ?? []) {
-      this.replay.set(`${requestKey(e.source, e)}\u0000${e.occurrence}`, e);
-    }
-  }
+  ) {}
 
   static async open(
     options: ScanJournalOptions,
@@ -195,19 +210,18 @@ export class ScanJournal {
         startedAt: scan.startedAt,
         sources: scan.sources,
       },
-      plan?.journal.entries ?? [],
+      plan?.journal ?? null,
     );
     if (plan) rmSync(join(options.dir, `${plan.scanId}.ndjson`), { force: true });
-    const validators = new Map<string, Map<string, StoredAnswer>>();
-    for (const s of scan.sources) {
-      validators.set(s.source, await readValidators(validatorFile(options.dir, s.source)));
-    }
+    const validators = new Map<string, Validators>();
+    for (const s of scan.sources)
+      validators.set(s.source, Validators.read(validatorFile(options.dir, s.source)));
     return new ScanJournal(options.dir, scan.scanId, file, writer, plan, validators, logger);
   }
 
   /** The exchange hook for one source's HTTP policy. */
   exchangeFor(source: string): HttpExchange {
-    const cached = this.validators.get(source) ?? new Map<string, StoredAnswer>();
+    const cached = this.validators.get(source);
     const occurrenceOf = new WeakMap<ExchangeRequest, number>();
     return {
       before: (request) => {
@@ -215,13 +229,13 @@ export class ScanJournal {
         const occurrence = this.occurrences.get(key) ?? 0;
         this.occurrences.set(key, occurrence + 1);
         occurrenceOf.set(request, occurrence);
-        const journaled = this.replay.get(`${key}\u0000${occurrence}`);
+        const journaled = this.plan?.journal.lookup(key, occurrence);
         if (journaled) {
           this.counts.replayed += 1;
           return { answer: journaled.answer };
         }
         this.counts.sent += 1;
-        const etag = request.method === 'GET' ? cached.get(request.url)?.headers.etag : undefined;
+        const etag = request.method === 'GET' ? cached?.etag(request.url) : undefined;
         return etag ? { headers: { 'if-none-match': etag } } : null;
       },
       after: (request, received) => {
@@ -229,7 +243,7 @@ export class ScanJournal {
         occurrenceOf.delete(request);
         let answer: StoredAnswer | null = received;
         if (received.status === 304) {
-          answer = cached.get(request.url) ?? null;
+          answer = cached?.answer(request.url) ?? null;
           if (!answer) return null;
           this.counts.notModified += 1;
         } else {
@@ -253,7 +267,7 @@ export class ScanJournal {
   summary(): ScanJournalSummary {
     return {
       resumeOf: this.plan?.scanId ?? null,
-      journaled: this.plan?.journal.entries.length ?? 0,
+      journaled: this.plan?.journal.count ?? 0,
       ...this.counts,
     };
   }
@@ -265,6 +279,7 @@ export class ScanJournal {
    */
   async finish(status: ScanStatus): Promise<void> {
     this.writer.close();
+    this.release();
     const s = this.summary();
     if (s.resumeOf !== null) {
       this.logger.warn(`resumed scan #${s.resumeOf}`, {
@@ -273,19 +288,30 @@ export class ScanJournal {
       });
     }
     if (status !== 'complete') return;
-    const bySource = new Map<string, string[]>();
-    for (const source of this.validators.keys()) bySource.set(source, []);
-    for await (const value of jsonLines(this.file)) {
-      const e = value as Partial<JournalEntry>;
-      if (e.method !== 'GET' || !e.answer?.headers?.etag || typeof e.source !== 'string') continue;
-      bySource.get(e.source)?.push(JSON.stringify({ url: e.url, answer: e.answer }));
+    // Each source's ETag-carrying answers are copied line by line into its new validator file.
+    const out = new Map<string, { tmp: string; file: string; fd: number }>();
+    try {
+      for (const source of this.validators.keys()) {
+        const file = validatorFile(this.dir, source);
+        const tmp = `${file}.${process.pid}.tmp`;
+        out.set(source, { tmp, file, fd: openSync(tmp, 'w', 0o600) });
+      }
+      eachLine(this.file, (line) => {
+        let e: Partial<JournalEntry>;
+        try {
+          e = JSON.parse(line);
+        } catch {
+          return false;
+        }
+        if (e.method !== 'GET' || !e.answer?.headers?.etag || typeof e.source !== 'string') return true;
+        const target = out.get(e.source);
+        if (target) writeSync(target.fd, `${JSON.stringify({ url: e.url, answer: e.answer })}\n`);
+        return true;
+      });
+    } finally {
+      for (const t of out.values()) closeSync(t.fd);
     }
-    for (const [source, lines] of bySource) {
-      const file = validatorFile(this.dir, source);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
-      renameSync(tmp, file);
-    }
+    for (const t of out.values()) renameSync(t.tmp, t.file);
     for (const f of readdirSync(this.dir)) {
       const id = /^(\d+)\.ndjson$/.exec(f)?.[1];
       if (id !== undefined && Number(id) <= this.scanId) rmSync(join(this.dir, f), { force: true });
@@ -295,5 +321,11 @@ export class ScanJournal {
   /** The scan stopped (interrupt, crash): the journal stays for `--resume`. */
   close(): void {
     this.writer.close();
+    this.release();
+  }
+
+  private release(): void {
+    this.plan?.journal.close();
+    for (const v of this.validators.values()) v.close();
   }
 }
