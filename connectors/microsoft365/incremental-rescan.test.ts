@@ -12,6 +12,7 @@ import { canonicalJson } from '../../src/model/record.js';
 import { runScan } from '../../src/scan/run-scan.js';
 import { openStore } from '../../src/store/open.js';
 import type { SnapshotStore } from '../../src/store/store.js';
+import { GRANTS_DELTA_LINK, GRANTS_UNRECORDED } from './grants-delta.js';
 import connector from './index.js';
 import { OWNERS_AUDIT_CURSOR, OWNERS_USERS_DELTA_LINK } from './owners-incremental.js';
 
@@ -28,6 +29,7 @@ const APP_ID = (n: number) => `30000000-0000-4000-8000-00000000000${n}`;
 const OWN_APP = '40000000-0000-4000-8000-000000000001';
 const OWN_APP_ID = '50000000-0000-4000-8000-000000000001';
 const OWN_SP = '60000000-0000-4000-8000-000000000001';
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const VENDOR = '8e422e70-b829-4245-8f87-6c50f2844aeb';
 
 interface Shape {
@@ -36,6 +38,8 @@ interface Shape {
   owners: Record<number, number[]>;
   ownAppOwners: number[];
   permissions?: string[];
+  /** Delegated grants on Microsoft Graph: client SP number, scope (may be empty). */
+  grants?: Array<{ id: string; client: number; scope: string }>;
 }
 
 const BASE: Shape = {
@@ -67,6 +71,13 @@ function world(name: string, shape: Shape): string {
       })),
       { id: OWN_SP, appId: OWN_APP_ID, displayName: 'Own app', appOwnerOrganizationId: TENANT, owners: [] },
     ],
+    oauth2PermissionGrants: (shape.grants ?? []).map((g) => ({
+      id: g.id,
+      clientId: SP(g.client),
+      resourceAppId: GRAPH_APP_ID,
+      consentType: 'AllPrincipals',
+      scope: g.scope,
+    })),
     applications: [
       { id: OWN_APP, appId: OWN_APP_ID, displayName: 'Own app', owners: shape.ownAppOwners.map(U) },
     ],
@@ -287,5 +298,36 @@ describe('microsoft365 owners on a rescan', () => {
     expect(again.lookups).toBe(5);
     const third = await scan(store);
     expect(third.lookups).toBe(0);
+  }, 60_000);
+});
+
+describe('microsoft365 oauth2PermissionGrants delta with grant objects that produce no record', () => {
+  it('keeps them in the connector state with the link, and rebuilds them on the rescan', async () => {
+    const grants = [
+      { id: 'grant-no-scope', client: 1, scope: '' },
+      { id: 'grant-read', client: 2, scope: 'User.Read' },
+    ];
+    const incremental = await newStore('grants-incremental');
+    const full = await newStore('grants-full');
+    await freshEmulator(world('grants', { ...BASE, grants }));
+    const first = await scan(incremental);
+    const state = await incremental.readConnectorState(`microsoft365:${TENANT}`);
+    expect(state.get(GRANTS_DELTA_LINK)?.scanId).toBe(first.id);
+    expect(JSON.parse(state.get(GRANTS_UNRECORDED)!.value).map((g: { id: string }) => g.id)).toEqual([
+      'grant-no-scope',
+    ]);
+    // The scope-less grant gets scopes: only the delta says so, and it must be rebuilt from the state.
+    emu.setWorld(
+      world('grants-scoped', { ...BASE, grants: [{ ...grants[0]!, scope: 'Mail.Read' }, grants[1]!] }),
+    );
+    const rescan = await scan(incremental);
+    const reference = await scan(full);
+    expect(note(rescan.coverage, 'oauth2-permission-grants')).toMatch(
+      /incremental: oauth2PermissionGrants delta since scan #\d+: 1 changed, 0 removed/,
+    );
+    expect(await identities(incremental, rescan.id)).toEqual(await identities(full, reference.id));
+    const after = await incremental.readConnectorState(`microsoft365:${TENANT}`);
+    expect(after.get(GRANTS_UNRECORDED)).toBeUndefined();
+    expect(after.get(GRANTS_DELTA_LINK)?.scanId).toBe(rescan.id);
   }, 60_000);
 });
