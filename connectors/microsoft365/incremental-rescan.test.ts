@@ -14,7 +14,7 @@ import { openStore } from '../../src/store/open.js';
 import type { SnapshotStore } from '../../src/store/store.js';
 import { GRANTS_DELTA_LINK, GRANTS_UNRECORDED } from './grants-delta.js';
 import connector from './index.js';
-import { OWNERS_AUDIT_CURSOR, OWNERS_USERS_DELTA_LINK } from './owners-incremental.js';
+import { OWNERS_AUDIT_CURSOR, OWNERS_DELETED, OWNERS_USERS_DELTA_LINK } from './owners-incremental.js';
 
 /**
  * Owners on a rescan: read again only where the audit log (owner added or removed), users delta (an
@@ -242,6 +242,29 @@ describe('microsoft365 owners on a rescan', () => {
     });
     expect(await ownersOf(incremental, rescan.id, SP(3))).toEqual([]);
     expect(rescan.ownerNotes).toMatch(/0 owner change\(s\) in the audit log, 1 user\(s\) changed or removed/);
+  }, 60_000);
+
+  it('shows an owner user restored after its deletion (its owner links come back, no owner activity)', async () => {
+    const deleted: Shape = {
+      ...BASE,
+      users: [{ n: 1 }, { n: 2 }, { n: 3 }],
+      owners: { ...BASE.owners, 3: [] },
+    };
+    const { incremental } = await rescanAgainstFull('deleted-then-restored', deleted);
+    const state = await incremental.readConnectorState(`microsoft365:${TENANT}`);
+    expect(JSON.parse(state.get(OWNERS_DELETED)!.value)).toEqual({
+      [U(4)]: { at: expect.any(String), servicePrincipals: [SP(3)] },
+    });
+    emu.setWorld(world('restored', BASE));
+    const restored = await scan(incremental);
+    const full = await newStore('restored-full');
+    const reference = await scan(full);
+    expect(restored.ownerNotes).toMatch(/incremental: owners since/);
+    expect(await ownersOf(incremental, restored.id, SP(3))).toEqual([`${U(4)}:true`]);
+    expect(await identities(incremental, restored.id)).toEqual(await identities(full, reference.id));
+    expect(
+      (await incremental.readConnectorState(`microsoft365:${TENANT}`)).get(OWNERS_DELETED),
+    ).toBeUndefined();
   }, 60_000);
 
   it('reads the owners of a new service principal', async () => {

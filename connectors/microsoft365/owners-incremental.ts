@@ -21,7 +21,9 @@ import type { Session } from './session.js';
  *   (https://learn.microsoft.com/graph/api/user-delta; `$deltatoken=latest` starts from now,
  *   https://learn.microsoft.com/graph/delta-query-overview), whose `@removed` says deleted;
  * - an owner service principal disabled, renamed or deleted: this scan's own service principal list;
- * - a service principal new since, or whose owners the previous scan did not know: read.
+ * - a service principal new since, or whose owners the previous scan did not know: read;
+ * - a deleted owner restored (its owner links come back with it): remembered when its deletion is
+ *   seen (`OWNERS_DELETED`), and the service principals it owned are read when it reappears.
  *
  * A full read instead (and a coverage note saying why): on a first scan, under `--full`, when the
  * state is from another scan than the previous one, when the audit cursor is older than the 7 days an
@@ -30,8 +32,35 @@ import type { Session } from './session.js';
  * the audit log is refused (403: AuditLog.Read.All and Directory.Read.All are both needed,
  * directoryaudit-list#permissions) and when the users delta link expired (syncStateNotFound, 410).
  */
+const DAY = 86_400_000;
+
 export const OWNERS_AUDIT_CURSOR = 'owners.auditCursor';
 export const OWNERS_USERS_DELTA_LINK = 'owners.usersDeltaLink';
+/**
+ * Owners that were deleted (a user users delta reported removed, a service principal gone from the
+ * list), with the service principals they owned, as JSON: restoring one brings its owner links back
+ * with no owner activity in the audit log ("Restore user"), so those service principals are read
+ * again when it reappears. Kept for the 30 days a deleted object can be restored
+ * (https://learn.microsoft.com/graph/api/directory-deleteditems-restore: "deleted items ... remain
+ * available to restore for up to 30 days").
+ */
+export const OWNERS_DELETED = 'owners.deletedOwners';
+const RESTORE_WINDOW_MS = 30 * DAY;
+
+const DeletedOwners = z.record(
+  z.string(),
+  z.object({ at: z.string(), servicePrincipals: z.array(z.string()) }),
+);
+type DeletedOwners = z.infer<typeof DeletedOwners>;
+
+function storedDeletedOwners(value: { value: string; scanId: number } | undefined, scanId: number | null) {
+  if (!value || value.scanId !== scanId) return {};
+  try {
+    return DeletedOwners.parse(JSON.parse(value.value));
+  } catch {
+    return {};
+  }
+}
 
 export const OWNER_ACTIVITIES = [
   'Add owner to service principal',
@@ -40,7 +69,6 @@ export const OWNER_ACTIVITIES = [
   'Remove owner from application',
 ] as const;
 
-const DAY = 86_400_000;
 /** The retention every tenant has (Entra ID Free). */
 const AUDIT_RETENTION_MS = 7 * DAY;
 /**
@@ -89,6 +117,7 @@ function expired(err: unknown): boolean {
 /** Ids of users changed or removed since the link, and the link for next time. */
 async function readUserChanges(s: Session, link: string) {
   const changed = new Set<string>();
+  const removed = new Set<string>();
   const seen = new Set<string>();
   let next: string | undefined = link;
   while (next) {
@@ -100,8 +129,14 @@ async function readUserChanges(s: Session, link: string) {
     }
     seen.add(next);
     const body: z.infer<typeof DeltaPage> = await s.graph.read(next, DeltaPage, USERS_DELTA_INFO);
-    for (const o of body.value) changed.add(o.id.toLowerCase());
-    if (body['@odata.deltaLink']) return { changed, deltaLink: body['@odata.deltaLink'] };
+    // An object may appear more than once in a round ("Replays"): the last word wins.
+    for (const o of body.value) {
+      const id = o.id.toLowerCase();
+      changed.add(id);
+      if (o['@removed']) removed.add(id);
+      else removed.delete(id);
+    }
+    if (body['@odata.deltaLink']) return { changed, removed, deltaLink: body['@odata.deltaLink'] };
     next = body['@odata.nextLink'];
   }
   throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', {
@@ -176,6 +211,7 @@ export async function planOwnerReads(
   const cursor = state.get(OWNERS_AUDIT_CURSOR);
   let nextLink: string | null = null;
   let full: string | null = null;
+  let deletedOwners: DeletedOwners = {};
   if (state.fullResync) full = '--full';
   else if (!link || !cursor) full = 'no audit cursor and users delta link from a previous scan';
   else if (link.scanId !== ctx.previous.scanId || cursor.scanId !== ctx.previous.scanId)
@@ -192,6 +228,15 @@ export async function planOwnerReads(
       const previous = await previousOwners(run);
       const spsById = new Map(sps.map((sp) => [sp.id.toLowerCase(), sp]));
       const appOf = new Map(homeApps.map((a) => [a.appId.toLowerCase(), a.id.toLowerCase()]));
+      // Deleted owners that are back: the service principals they owned are read again.
+      deletedOwners = storedDeletedOwners(state.get(OWNERS_DELETED), ctx.previous.scanId);
+      const restoredOf = new Set<string>();
+      for (const [ownerId, entry] of Object.entries(deletedOwners)) {
+        const back = (users.changed.has(ownerId) && !users.removed.has(ownerId)) || spsById.has(ownerId);
+        if (back) for (const sp of entry.servicePrincipals) restoredOf.add(sp);
+        if (back || !(Date.parse(entry.at) > now - RESTORE_WINDOW_MS)) delete deletedOwners[ownerId];
+      }
+      const deletedAt = new Date(now).toISOString();
       let fresh = 0;
       for (const sp of wanted) {
         const id = sp.id.toLowerCase();
@@ -200,8 +245,18 @@ export async function planOwnerReads(
           fresh += 1;
           continue;
         }
+        for (const o of before) {
+          const ownerId = o.id.toLowerCase();
+          const deleted =
+            (o.type === 'user' && users.removed.has(ownerId)) ||
+            (o.type === 'service' && !spsById.has(ownerId));
+          if (!deleted) continue;
+          const entry = (deletedOwners[ownerId] ??= { at: deletedAt, servicePrincipals: [] });
+          if (!entry.servicePrincipals.includes(id)) entry.servicePrincipals.push(id);
+        }
         const app = appOf.get(sp.appId.toLowerCase());
         if (audits.ids.has(id) || (app !== undefined && audits.ids.has(app))) continue;
+        if (restoredOf.has(id)) continue;
         if (!before.every((o) => ownerStillSame(o, users.changed, spsById))) continue;
         carried.set(id, before);
       }
@@ -215,6 +270,7 @@ export async function planOwnerReads(
       else if (expired(err)) full = `the users delta link expired (${(err as Error).message})`;
       else throw err;
       carried.clear();
+      deletedOwners = {};
     }
   }
   if (full !== null) {
@@ -236,5 +292,10 @@ export async function planOwnerReads(
   }
   state.set(OWNERS_USERS_DELTA_LINK, nextLink);
   state.set(OWNERS_AUDIT_CURSOR, nextLink === null ? null : nextCursor);
+  // A full read sees every owner as it is: nothing deleted is pending.
+  state.set(
+    OWNERS_DELETED,
+    nextLink !== null && Object.keys(deletedOwners).length > 0 ? JSON.stringify(deletedOwners) : null,
+  );
   return { carried };
 }
