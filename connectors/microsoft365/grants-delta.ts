@@ -8,6 +8,16 @@ import type { Session } from './session.js';
 /** The connector-state key of the oauth2PermissionGrants delta link. */
 export const GRANTS_DELTA_LINK = 'oauth2PermissionGrants.deltaLink';
 
+/**
+ * The connector-state key of the grant objects that produce no record (a client not in the service
+ * principal list, an empty scope), as JSON: the records cannot rebuild them, so the next scan takes
+ * them from here. Kept with the link, and read only with it.
+ */
+export const GRANTS_UNRECORDED = 'oauth2PermissionGrants.unrecorded';
+
+/** Beyond this many unrecorded grant objects the state would grow large: the next scan reads in full. */
+const MAX_UNRECORDED = 500;
+
 const DELTA_INFO = { api: 'GET /oauth2PermissionGrants/delta', requiredPermission: 'Directory.Read.All' };
 
 /**
@@ -66,6 +76,24 @@ async function readRound(s: Session, link: string) {
   });
 }
 
+/**
+ * The unrecorded grant objects kept with the link (none when the key is absent: the scan that kept the
+ * link had none); null when they cannot be used (from another scan, or not grant objects).
+ */
+function storedUnrecorded(
+  value: { value: string; scanId: number } | undefined,
+  linkScanId: number,
+): OAuth2PermissionGrant[] | null {
+  if (!value) return [];
+  if (value.scanId !== linkScanId) return null;
+  try {
+    const parsed = z.array(OAuth2PermissionGrant).safeParse(JSON.parse(value.value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The grant objects the previous snapshot was built from: each grant record keeps its object as `raw`. */
 async function previousGrants(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
@@ -87,9 +115,10 @@ async function previousGrants(
  * link to start from next time (`$deltatoken=latest`, "sync from now", read before the list so that a
  * change during the list shows again next time rather than not at all).
  *
- * The link is kept only when every grant object shows in the records (a grant of a client that is not
- * in the service principal list, or one without scopes, emits no record, so the next scan could not
- * rebuild it), and only if this collector completes (the engine drops it otherwise).
+ * A grant of a client that is not in the service principal list, or one without scopes, emits no
+ * record, so the next scan could not rebuild it from the snapshot: those objects are kept in the
+ * connector state with the link. The link is kept only if this collector completes (the engine drops
+ * it otherwise).
  */
 export async function readGrantObjects(
   s: Session,
@@ -107,27 +136,32 @@ export async function readGrantObjects(
   if (stored && !onOrigin) {
     ctx.coverage.note(name, `full read: the stored delta link is not on ${s.endpoints.graphBaseUrl}`);
   } else if (stored && stored.scanId === ctx.previous.scanId) {
-    try {
-      const round = await readRound(s, stored.value);
-      const before = await previousGrants(run);
-      for (const id of round.removed) before.delete(id);
-      for (const [id, o] of round.changed) {
-        const merged = OAuth2PermissionGrant.parse({ ...(before.get(id) ?? {}), ...o });
-        before.set(id, merged);
+    const kept = storedUnrecorded(state?.get(GRANTS_UNRECORDED), stored.scanId);
+    if (kept === null)
+      ctx.coverage.note(name, 'full read: the grant objects kept with the delta link are unreadable');
+    else
+      try {
+        const round = await readRound(s, stored.value);
+        const before = await previousGrants(run);
+        for (const g of kept) before.set(g.id, g);
+        for (const id of round.removed) before.delete(id);
+        for (const [id, o] of round.changed) {
+          const merged = OAuth2PermissionGrant.parse({ ...(before.get(id) ?? {}), ...o });
+          before.set(id, merged);
+        }
+        grants = [...before.values()];
+        nextLink = round.deltaLink;
+        ctx.coverage.note(
+          name,
+          `incremental: oauth2PermissionGrants delta since scan #${stored.scanId}: ${round.changed.size} changed, ${round.removed.size} removed`,
+        );
+      } catch (err) {
+        if (!needsFullSync(err)) throw err;
+        ctx.coverage.note(
+          name,
+          `full read: the delta link of scan #${stored.scanId} expired (${(err as Error).message})`,
+        );
       }
-      grants = [...before.values()];
-      nextLink = round.deltaLink;
-      ctx.coverage.note(
-        name,
-        `incremental: oauth2PermissionGrants delta since scan #${stored.scanId}: ${round.changed.size} changed, ${round.removed.size} removed`,
-      );
-    } catch (err) {
-      if (!needsFullSync(err)) throw err;
-      ctx.coverage.note(
-        name,
-        `full read: the delta link of scan #${stored.scanId} expired (${(err as Error).message})`,
-      );
-    }
   } else if (stored) {
     ctx.coverage.note(
       name,
@@ -163,21 +197,34 @@ export async function readGrantObjects(
   }
   const known = new Set(sps.map((sp) => sp.id.toLowerCase()));
   // A second grant object for the same client, resource and principal writes over the first one's
-  // records, which then cannot be rebuilt from them either.
+  // records, which then cannot be rebuilt from them: Entra does not allow one (generated-directory.ts
+  // cites why), so seeing one means reading in full next time.
   const pairs = new Set<string>();
-  const unrecorded = grants.filter((g) => {
+  let repeated = 0;
+  const unrecorded: OAuth2PermissionGrant[] = [];
+  for (const g of grants) {
     const pair = `${g.clientId}|${g.resourceId}|${g.principalId ?? ''}`.toLowerCase();
-    const repeated = pairs.has(pair);
+    if (pairs.has(pair)) repeated += 1;
     pairs.add(pair);
-    return repeated || !known.has(g.clientId.toLowerCase()) || !(g.scope ?? '').trim();
-  }).length;
-  if (unrecorded > 0) {
+    if (!known.has(g.clientId.toLowerCase()) || !(g.scope ?? '').trim()) unrecorded.push(g);
+  }
+  if (repeated > 0) {
     nextLink = null;
     ctx.coverage.note(
       name,
-      `${unrecorded} grant object(s) produce no record of their own (unknown client, no scope, or a second grant of the same client, resource and principal): the next scan reads the list in full`,
+      `${repeated} grant object(s) repeat the client, resource and principal of another: the next scan reads the list in full`,
+    );
+  } else if (unrecorded.length > MAX_UNRECORDED) {
+    nextLink = null;
+    ctx.coverage.note(
+      name,
+      `${unrecorded.length} grant object(s) produce no record of their own (unknown client or no scope), more than the ${MAX_UNRECORDED} kept for the next scan: it reads the list in full`,
     );
   }
+  state?.set(
+    GRANTS_UNRECORDED,
+    nextLink !== null && unrecorded.length > 0 ? JSON.stringify(unrecorded) : null,
+  );
   state?.set(GRANTS_DELTA_LINK, nextLink);
   // List order on a full read. A rebuilt list may come in another order, which is harmless: the
   // link is kept only when no two grant objects give the same records (checked above).

@@ -135,7 +135,7 @@ export const credentialHygiene = defineRule({
           createdAt: c.createdAt,
           expiresAt: c.expiresAt,
           enabled: c.enabled,
-          asOf: asOf.toISOString(),
+          // No `asOf`: the finding's last-seen time says when (stale.ts says why).
           problems: found.map((f) => ({ problem: f.problem, severity: f.severity })),
           ...facts,
         },

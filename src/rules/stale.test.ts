@@ -24,8 +24,9 @@ describe('stale', () => {
       daysSinceLastUse: 91,
       unusedDays: 90,
       usageSource: 'github:last_used',
-      asOf: AS_OF.toISOString(),
     });
+    // When it held is the finding's last-seen time, not evidence that differs on every scan.
+    expect(f!.evidence).not.toHaveProperty('asOf');
   });
 
   it('exactly the threshold is not stale yet; one second past it is', async () => {

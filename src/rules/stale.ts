@@ -31,9 +31,10 @@ export const stale = defineRule({
     const remediation =
       `If nothing depends on ${who.name ?? 'it'} any more, remove it ${whereToManage(who)}; ` +
       'otherwise find out why it shows no use and record who keeps it.';
+    // No `asOf` here: the finding's last-seen time says when it held, and a time that differs on every
+    // scan would rewrite every such finding of an unchanged tenant (issue 12: < 64 KiB per rescan).
     const common = {
       usageSource: identity.lastUsed.source,
-      asOf: asOf.toISOString(),
       highestTier: tier,
       grantCount: bundle.grants.length,
     };

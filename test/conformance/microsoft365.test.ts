@@ -72,6 +72,30 @@ describe('microsoft365 request checker', () => {
     ).toEqual([]);
   });
 
+  it('accepts users delta and the owner activities of the directory audit log; refuses what their pages do not list', () => {
+    const audit = (filter: string) =>
+      checkMicrosoft365Request(
+        graph(`/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}`),
+      );
+    expect(
+      checkMicrosoft365Request(
+        graph('/v1.0/users/delta?$deltatoken=latest&$select=id,accountEnabled,userPrincipalName,displayName'),
+      ),
+    ).toEqual([]);
+    expect(
+      audit(
+        "activityDateTime ge 2026-12-01T00:00:00.000Z and activityDisplayName eq 'Add owner to service principal' or activityDateTime ge 2026-12-01T00:00:00.000Z and activityDisplayName eq 'Remove owner from application'",
+      ),
+    ).toEqual([]);
+    // category documents no $filter; activityDisplayName has no `ne`; directoryAudits has no $select.
+    expect(audit("category eq 'ApplicationManagement'").join()).toMatch(/not among the operators/);
+    expect(audit("activityDisplayName ne 'x'").join()).toMatch(/not among the operators/);
+    expect(checkMicrosoft365Request(graph('/v1.0/auditLogs/directoryAudits?$select=id')).join()).toMatch(
+      /\$select is not a query option/,
+    );
+    expect(checkMicrosoft365Request(graph('/v1.0/auditLogs/signIns')).join()).toMatch(/no 'signIns'/);
+  });
+
   it('refuses versioned or absolute $batch urls, too many steps, duplicate ids, bodies without Content-Type', () => {
     const one = (url: string) => checkMicrosoft365Request(batch([{ id: '1', method: 'GET', url }]));
     expect(one(`/v1.0/servicePrincipals/${SP}/owners`).join()).toMatch(/version segment/);

@@ -78,6 +78,7 @@ const ENDPOINTS: Readonly<Record<string, EntitySet>> = {
     list: DIRECTORY_LIST,
     get: ['$select'],
     doc: 'https://learn.microsoft.com/graph/api/user-list#optional-query-parameters ("$skip isn\'t supported")',
+    delta: 'https://learn.microsoft.com/graph/api/user-delta#query-parameters',
   },
   oauth2PermissionGrants: {
     type: 'oAuth2PermissionGrant',
@@ -147,6 +148,25 @@ function resolve(version: GraphVersion, segments: string[]): Target | string {
       collection: true,
       // reportroot-list-serviceprincipalsigninactivities: "supports the $top, $filter, and $orderBy"; no documented maximum.
       options: ['$top', '$filter', '$orderby'],
+      maxTop: null,
+      directory: false,
+      countSegment: false,
+    };
+  }
+  if (set === 'auditLogs') {
+    // [types] auditLogRoot's collections per version; [pages] directoryaudit-list: "supports the
+    // $filter (eq, ge, le, startswith), $top, $orderby, and skiptoken OData query parameters", no
+    // documented maximum page size. Audit records are not directory objects.
+    const prop = id ?? '';
+    const declaredProp = propertiesOf(version, 'auditLogRoot')?.get(prop);
+    const type = declaredProp ? isEntityValued(version, declaredProp) : null;
+    if (prop !== 'directoryAudits' || !type || nav !== undefined)
+      return `no '${prop}' under ${version}/auditLogs the description covers (directoryaudit-list)`;
+    return {
+      type: 'directoryAudit',
+      also: [],
+      collection: true,
+      options: ['$filter', '$top', '$orderby'],
       maxTop: null,
       directory: false,
       countSegment: false,

@@ -1,6 +1,7 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import { BATCH_SIZE, childListNotFound, select } from '../client.js';
+import { planOwnerReads } from '../owners-incremental.js';
 import { originOf } from '../records.js';
 import {
   type Application,
@@ -21,8 +22,10 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   name: 'owners',
   description:
     'Owners of service principals and of the tenant’s own app registrations, with whether each owner is still enabled',
-  // User.Read.All (or Directory.Read.All) only tells whether user owners are enabled.
-  permissions: ['Application.Read.All', 'User.Read.All'],
+  // User.Read.All (or Directory.Read.All) only tells whether user owners are enabled (and reads
+  // users delta on a rescan); AuditLog.Read.All with Directory.Read.All reads the owner changes of a
+  // rescan from the audit log (without them owners are read in full every scan).
+  permissions: ['Application.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
     const { servicePrincipals, applications } = run.input<AppDirectory>('service-principals');
@@ -97,10 +100,16 @@ async function readOwners(
     (sp) =>
       originOf(sp, s.tenant.id, s.microsoft) !== 'platform' && (applications !== undefined || !ownApp(sp)),
   );
-  const homeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
+  const allHomeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
+  // On a rescan, the owners that cannot have changed are kept from the previous scan (owners-incremental.ts).
+  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps);
+  const toRead = wanted.filter((sp) => !carried.has(sp.id.toLowerCase()));
+  const homeApps = allHomeApps.filter(
+    (a) => !carried.has(spByAppId.get(a.appId.toLowerCase())!.id.toLowerCase()),
+  );
   const query = select(DIRECTORY_OBJECT_SELECT);
   const items = [
-    ...wanted.map((sp) => ({
+    ...toRead.map((sp) => ({
       key: `sp:${sp.id}`,
       url: `/servicePrincipals/${sp.id}/owners?${query}`,
       collection: true,
@@ -142,6 +151,10 @@ async function readOwners(
   // Deleted while scanning: owners unknown (absent from the map), never "none".
   const deleted = new Set<string>();
   for (const sp of wanted) {
+    const kept = carried.get(sp.id.toLowerCase());
+    if (kept) owners.set(sp.id, kept);
+  }
+  for (const sp of toRead) {
     const r = results.get(`sp:${sp.id}`);
     if (r?.status === 200) add(sp.id, r.value.map(ownerRef));
     else deleted.add(sp.id);
@@ -181,7 +194,7 @@ async function readOwners(
   );
   ctx.coverage.note(
     name,
-    `${items.length} owner lookup(s) (${wanted.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
+    `${items.length} owner lookup(s) (${toRead.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
   );
   if (applications === undefined) {
     ctx.coverage.note(

@@ -15,6 +15,7 @@ export const ENTITY_TYPES = {
     'appRoleAssignment',
     'oAuth2PermissionGrant',
     'directoryObject',
+    'directoryAudit',
   ],
   beta: [
     'servicePrincipal',
@@ -299,6 +300,20 @@ export const ENTITY_PROPERTIES: Record<
     directoryObject: {
       deletedDateTime: '',
       id: '',
+    },
+    directoryAudit: {
+      activityDateTime: 'eq ge le',
+      activityDisplayName: 'eq startswith',
+      additionalDetails: '',
+      category: '',
+      correlationId: 'eq',
+      id: '',
+      initiatedBy: 'eq',
+      loggedByService: 'eq',
+      operationType: '',
+      result: '',
+      resultReason: '',
+      targetResources: 'eq',
     },
   },
   beta: {

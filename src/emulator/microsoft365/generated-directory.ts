@@ -295,9 +295,19 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
     if (cat === 'resource' || cat === 'platform') return 0;
     return Math.floor(rnd(i, Salt.GrantCount) * (MAX_GRANTS + 1));
   };
+  /** Who grant k of SP i is for: every user (admin consent), or one user's index. */
+  const grantPrincipal = (i: number, k: number): number | 'all' =>
+    rnd(i, Salt.GrantConsent, k) < 0.6 ? 'all' : mix(seed, i, Salt.GrantPrincipal, k) % U;
   const grant = (i: number, k: number): GrantRecord | undefined => {
     if (k >= grantCount(i)) return undefined;
-    const all = rnd(i, Salt.GrantConsent, k) < 0.6;
+    const principal = grantPrincipal(i, k);
+    // Entra keeps one delegated grant per (client, resource, principal or all principals): creating a
+    // second one fails with "Permission entry already exists." (Request_MultipleObjectsWithSameKeyValue;
+    // a consent adds its scopes to the existing grant instead, oauth2permissiongrant-update). Every
+    // generated grant is on Microsoft Graph, so a repeated principal is left out.
+    for (let earlier = 0; earlier < k; earlier++)
+      if (grantPrincipal(i, earlier) === principal) return undefined;
+    const all = principal === 'all';
     const scopes = graph.oauth2PermissionScopes;
     const n = 1 + (mix(seed, i, Salt.GrantScope, k) % 4);
     const picked = new Set<string>();
@@ -307,7 +317,7 @@ export function generatedDirectory(section: Microsoft365Section, now: Date): M36
       id: `${id('grant', i).replace(/-/g, '')}${k}`,
       clientId: sp(i).id,
       consentType: all ? 'AllPrincipals' : 'Principal',
-      principalId: all ? null : id('user', mix(seed, i, Salt.GrantPrincipal, k) % U),
+      principalId: principal === 'all' ? null : id('user', principal),
       resourceId: graph.id,
       scope: [...picked].join(' '),
     };

@@ -8,6 +8,7 @@ import {
   type RouteFaults,
   Router,
 } from '../router.js';
+import { AUDIT_PERMISSIONS, OwnerAuditLog } from './audit-log.js';
 import {
   type BatchStep,
   type InnerResponse,
@@ -94,6 +95,7 @@ const ROOT_SEGMENTS = new Set([
   'users',
   'oauth2PermissionGrants',
   'reports',
+  'auditLogs',
 ]);
 
 /**
@@ -195,6 +197,8 @@ interface Caller {
  * are checked per endpoint (odata.ts) against the page and Microsoft's types.
  */
 export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorContext): Route[] {
+  // Kept across world changes (setWorld): the owner changes between two worlds become audit entries.
+  const auditLog = new OwnerAuditLog();
   const guarded = (
     needs: readonly string[] | null,
     handler: (req: EmuRequest, dir: M365Directory, caller: Caller) => EmuResponse,
@@ -203,6 +207,7 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
     return (req) => {
       const s = state();
       if (!s) return { status: 404, body: { message: 'no microsoft365 section in this world' } };
+      auditLog.observe(s.dir);
       const token = verifyAccessToken(ctx, s.dir, req.headers.authorization);
       if (!token.ok) return unauthenticated(req, token.message);
       const granted = !needs || needs.some((p) => token.roles.has(p));
@@ -514,6 +519,26 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
         listPage({ req, spec: userSpec, collection: dir.users, build: userBody, contextPath: 'users' }),
       ),
     );
+    // Before `/users/{id}`: the router takes the first match. user-delta permissions (application):
+    // User.Read.All, User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All (as the list).
+    const userDelta = new DeltaTracker();
+    add(
+      'GET',
+      `/${v}/users/delta`,
+      guarded(GRAPH_PERMISSIONS.users, (req, dir) =>
+        deltaPage({
+          req,
+          spec: { ...userSpec, options: ['$select'] },
+          collection: dir.users,
+          build: userBody,
+          contextPath: 'users',
+          tracker: userDelta,
+          // A deleted user goes to the directory's deleted items, restorable for 30 days
+          // (delta-query-overview: "changed" for a soft-deleted object).
+          removedReason: 'changed',
+        }),
+      ),
+    );
     add(
       'GET',
       `/${v}/users/$count`,
@@ -546,6 +571,17 @@ export function graphRoutes(state: () => GraphState | undefined, ctx: EmulatorCo
       }),
     );
   }
+
+  // The directory audit log (audit-log.ts cites its rules). v1.0: the connector reads no other.
+  add(
+    'GET',
+    '/v1.0/auditLogs/directoryAudits',
+    guarded(AUDIT_PERMISSIONS.slice(0, 1), (req, dir, caller) => {
+      // directoryaudit-list#permissions: "AuditLog.Read.All and Directory.Read.All", both.
+      if (!AUDIT_PERMISSIONS.every((p) => caller.roles.has(p))) return insufficientPrivileges(req);
+      return auditLog.page(req, dir.premium);
+    }),
+  );
 
   // The report is beta only: v1.0's reportRoot has no servicePrincipalSignInActivities
   // (@microsoft/microsoft-graph-types ReportRoot; -beta ReportRoot has it), so Graph does not know

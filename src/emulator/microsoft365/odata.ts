@@ -262,6 +262,14 @@ function parseLiteral(raw: string, clause: string): Literal {
   if (t === 'true' || t === 'false') return t === 'true';
   if (t === 'null') return null;
   if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  // Edm.DateTimeOffset literals are unquoted (OData ABNF dateTimeOffsetValue; directoryaudit-list's
+  // `activityDateTime ge 2018-01-24`-style filters): normalised so that they compare as the served
+  // ISO timestamps do.
+  if (
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t) &&
+    !Number.isNaN(Date.parse(t))
+  )
+    return new Date(t).toISOString();
   // Graph accepts unquoted GUIDs for Edm.Guid properties (e.g. appOwnerOrganizationId).
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(t)) return t;
   throw new ODataError(400, 'BadRequest', `Invalid filter clause: syntax error in '${clause}'.`);
