@@ -171,6 +171,11 @@ export interface GoogleInventory {
   tokenAuthorizeEvents: number;
   tokenRevokeEvents: number;
   tokenActivityEvents: number;
+  /**
+   * The fewest requests that give each app's last use (see world-inventory.ts); when absent, the fewer
+   * of one lookup per app and the whole activity log.
+   */
+  lastUseRequests?: number;
   /** Reports `admin` log: domain-wide delegation authorize / remove events. */
   delegationEvents: { authorize: number; remove: number };
   projects: number;
@@ -180,7 +185,7 @@ export interface GoogleInventory {
 export function googleMinimum(w: GoogleInventory): Minimum {
   const accounts = sum(w.serviceAccountsPerProject);
   // Last use of each app: one filtered lookup per app, or the whole activity log, whichever is fewer.
-  const lastUse = Math.min(w.apps, pages(w.tokenActivityEvents, GOOGLE_REPORTS_PAGE));
+  const lastUse = w.lastUseRequests ?? Math.min(w.apps, pages(w.tokenActivityEvents, GOOGLE_REPORTS_PAGE));
   return minimum([
     { read: 'POST /token (delegated admin + service account)', requests: 2 },
     { read: 'GET /admin/directory/v1/users', requests: pages(w.users, GOOGLE_USERS_PAGE) },

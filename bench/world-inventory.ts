@@ -181,6 +181,30 @@ export async function googleInventory(file: string): Promise<GoogleInventory> {
     } while (cursor);
     return n;
   };
+  // Last use of each app (its newest `activity` event, the log coming newest first): the fewest requests
+  // are either one filtered lookup per app, or the log's first k pages plus a lookup for each app not in
+  // them, or the whole log (after which an app not in it has no use to look up).
+  const lastUseRequests = (() => {
+    let best = apps.size;
+    const seen = new Set<string>();
+    let pages = 0;
+    let cursor: string | null = null;
+    do {
+      const page = d.events(
+        { app: 'token', eventName: 'activity', start, end, filters: [], actorId: null },
+        cursor,
+        1000,
+      );
+      pages += 1;
+      for (const item of page.items as Array<{ params?: Array<{ name: string; value?: string }> }>) {
+        for (const p of item.params ?? [])
+          if (p.name === 'client_id' && p.value && apps.has(p.value)) seen.add(p.value);
+      }
+      cursor = page.cursor;
+      best = Math.min(best, cursor ? pages + (apps.size - seen.size) : pages);
+    } while (cursor && seen.size < apps.size);
+    return apps.size === 0 ? 0 : best;
+  })();
   const serviceAccountsPerProject: number[] = [];
   for (let i = 0; i < d.projectCount; i++)
     serviceAccountsPerProject.push(d.serviceAccounts(d.projectAt(i)).length);
@@ -190,6 +214,7 @@ export async function googleInventory(file: string): Promise<GoogleInventory> {
     tokenAuthorizeEvents: events('token', 'authorize'),
     tokenRevokeEvents: events('token', 'revoke'),
     tokenActivityEvents: events('token', 'activity'),
+    lastUseRequests,
     delegationEvents: {
       authorize: events('admin', 'AUTHORIZE_API_CLIENT_ACCESS'),
       remove: events('admin', 'REMOVE_API_CLIENT_ACCESS'),

@@ -295,10 +295,11 @@ export class GraphApi {
     );
   }
 
-  private async get(pathOrUrl: string, info: CallInfo, version?: string): Promise<unknown> {
+  private async get(pathOrUrl: string, info: CallInfo, version?: string, eventual = false): Promise<unknown> {
     try {
       const req = this.client.api(pathOrUrl);
       if (version) req.version(version);
+      if (eventual) req.header('ConsistencyLevel', 'eventual');
       return await this.ctx.limit(() => req.get());
     } catch (err) {
       throw this.toApiError(err, info, info.api.replace(/^GET /, ''));
@@ -309,7 +310,18 @@ export class GraphApi {
    * Page through a collection following `@odata.nextLink` verbatim; yields each page's items. A
    * nextLink that leads back to a page already read fails the call instead of looping.
    */
-  async *list<T>(path: string, schema: z.ZodType<T>, info: CallInfo, version?: string): AsyncGenerator<T[]> {
+  async *list<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    info: CallInfo,
+    version?: string,
+    /**
+     * An advanced query (`$count=true`, …): every page is asked with `ConsistencyLevel: eventual`, and
+     * `onCount` gets the first page's `@odata.count` ("present only in the first page",
+     * https://learn.microsoft.com/graph/paging).
+     */
+    advanced?: { onCount?: (count: number) => void },
+  ): AsyncGenerator<T[]> {
     const pageSchema = page(schema);
     let next: string | undefined = path;
     let first = true;
@@ -328,11 +340,12 @@ export class GraphApi {
         );
       }
       seen.add(key);
-      const body: z.infer<typeof pageSchema> = this.parse(
-        pageSchema,
-        await this.get(next, info, first ? version : undefined),
-        info,
-      );
+      const raw = await this.get(next, info, first ? version : undefined, advanced !== undefined);
+      const body: z.infer<typeof pageSchema> = this.parse(pageSchema, raw, info);
+      if (first && advanced?.onCount) {
+        const count = (raw as Record<string, unknown>)['@odata.count'];
+        if (typeof count === 'number' && Number.isInteger(count) && count >= 0) advanced.onCount(count);
+      }
       first = false;
       yield body.value as T[];
       next = body['@odata.nextLink'];

@@ -60,30 +60,44 @@ const GRANT_FIELDS = ['id', 'clientId', 'consentType', 'principalId', 'resourceI
 
 /**
  * The users behind per-user consents, with whether they are still enabled (deleted → inactive).
- * Looked up in `$batch`es of 20, unless listing all users is cheaper (one `$count` tells).
+ * Looked up in `$batch`es of 20, unless listing all users is cheaper: the user list's first page asks
+ * for the count too (`$count=true`), and the list goes on only while its remaining pages are no more
+ * than the batches the users not found yet would take.
  */
 async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, DirectoryObject | null>> {
   const out = new Map<string, DirectoryObject | null>();
   if (ids.length === 0) return out;
   const info = { api: 'GET /users', requiredPermission: 'User.Read.All' };
-  const batches = Math.ceil(ids.length / BATCH_SIZE);
-  if (batches > 2) {
-    const total = await s.graph.count('/users/$count', { ...info, api: 'GET /users/$count' });
-    if (Math.ceil(total / s.config.pageSize) + 1 < batches) {
-      const wanted = new Set(ids.map((i) => i.toLowerCase()));
-      for await (const page of s.graph.list(
-        `/users?${select(DIRECTORY_OBJECT_SELECT)}&$top=${s.config.pageSize}`,
-        DirectoryObject,
-        info,
-      )) {
-        for (const u of page) if (wanted.has(u.id.toLowerCase())) out.set(u.id.toLowerCase(), u);
+  let rest = ids;
+  if (Math.ceil(ids.length / BATCH_SIZE) > 2) {
+    const wanted = new Set(ids.map((i) => i.toLowerCase()));
+    let total: number | undefined;
+    let pages = 0;
+    let listedAll = true;
+    for await (const page of s.graph.list(
+      `/users?${select(DIRECTORY_OBJECT_SELECT)}&$top=${s.config.pageSize}&$count=true`,
+      DirectoryObject,
+      info,
+      undefined,
+      { onCount: (n) => (total = n) },
+    )) {
+      pages += 1;
+      for (const u of page) if (wanted.has(u.id.toLowerCase())) out.set(u.id.toLowerCase(), u);
+      const notFound = ids.length - out.size;
+      const pagesLeft = total === undefined ? 0 : Math.ceil(total / s.config.pageSize) - pages;
+      if (pages === 1 && pagesLeft > Math.ceil(notFound / BATCH_SIZE)) {
+        listedAll = false;
+        break;
       }
+    }
+    if (listedAll) {
       for (const id of wanted) if (!out.has(id)) out.set(id, null);
       return out;
     }
+    rest = ids.filter((id) => !out.has(id.toLowerCase()));
   }
   const results = await s.graph.batch(
-    ids.map((id) => ({
+    rest.map((id) => ({
       key: id,
       url: `/users/${id}?${select(DIRECTORY_OBJECT_SELECT)}`,
       collection: false,
@@ -91,7 +105,7 @@ async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, Direc
     })),
     { ...info, api: 'GET /users/{id}' },
   );
-  for (const id of ids) {
+  for (const id of rest) {
     const r = results.get(id);
     out.set(id.toLowerCase(), r?.status === 200 ? (r.value[0] ?? null) : null);
   }
