@@ -117,7 +117,10 @@ async function evaluate(
 }
 
 /** Findings read back from the store, given the `lastReview` of their identity (not a stored column). */
-async function* withReviews(findings: AsyncIterable<Finding>, reviews: ReviewsInForce): AsyncGenerator<Finding> {
+async function* withReviews(
+  findings: AsyncIterable<Finding>,
+  reviews: ReviewsInForce,
+): AsyncGenerator<Finding> {
   for await (const f of findings) {
     const review = reviews.forFinding(f);
     yield review ? { ...f, lastReview: lastReviewField(review) } : f;

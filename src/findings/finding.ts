@@ -31,8 +31,10 @@ export const LastReview = z
     decision: z.enum(['keep', 'reduce', 'revoke']).describe('What the reviewer decided'),
     reviewer: z.string().describe('Who reviewed'),
     date: Timestamp.describe('When the review was made'),
-    note: z.string().optional().describe('Why, in the reviewer\'s words'),
-    until: Timestamp.optional().describe('For reduce/revoke: when the change is due; for keep: until when it holds'),
+    note: z.string().optional().describe("Why, in the reviewer's words"),
+    until: Timestamp.optional().describe(
+      'For reduce/revoke: when the change is due; for keep: until when it holds',
+    ),
     source: z
       .enum(['store', 'file'])
       .describe('Where it was recorded: `grantscope review` (store) or the governance file (file)'),

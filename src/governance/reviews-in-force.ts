@@ -127,7 +127,11 @@ export class ReviewsInForce {
   }
 
   /** The review of a finding's identity, as resolved while the rules ran (or from the store). */
-  forFinding(f: { platform: string; tenant: string; identity: { kind: string; id: string } }): ReviewInForce | null {
+  forFinding(f: {
+    platform: string;
+    tenant: string;
+    identity: { kind: string; id: string };
+  }): ReviewInForce | null {
     const key = keyOf(f.platform, f.tenant, f.identity.kind, f.identity.id);
     return this.resolved.get(key) ?? this.stored.get(key) ?? null;
   }
