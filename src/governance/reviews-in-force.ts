@@ -111,6 +111,11 @@ export class ReviewsInForce {
     return new ReviewsInForce(stored, governance?.reviews ?? []);
   }
 
+  /** Whether any review is recorded at all (outputs add review columns only then). */
+  get empty(): boolean {
+    return this.stored.size === 0 && this.fileReviews.length === 0;
+  }
+
   /** The review in force for `facts`' identity, or null. */
   ofFacts(f: IdentityFacts): ReviewInForce | null {
     const key = keyOf(f.platform, f.tenant, f.kind, f.nativeId);

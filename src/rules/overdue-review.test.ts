@@ -9,13 +9,14 @@ import type { Policy } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
 import { evaluateRules } from './evaluate.js';
 import { overdueReview } from './overdue-review.js';
+import type { AnyRule } from './rule.js';
 import { stale } from './stale.js';
 
 async function run(
   bundles: IdentityBundle[],
   reviews: ReviewsInForce,
   policy: Policy = policyWith(),
-  rules = [overdueReview],
+  rules: readonly AnyRule[] = [overdueReview],
 ) {
   const drafts = await evaluateRules({
     bundles,
