@@ -115,6 +115,19 @@ describe('grantscope review / reviews', () => {
     expect(table).toMatch(/Acme Deploy Bot .* keep \d{4}-\d{2}-\d{2}/);
   });
 
+  it('a rescan reports the review in force with its findings', async () => {
+    const r = await cli(['scan', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const { scan, findings } = JSON.parse(r.stdout) as { scan: { id: number }; findings: FindingJson[] };
+    expect(scan.id).toBe(2);
+    const of71004 = findings.filter((f) => f.identity.id === '71004');
+    expect(of71004.length).toBeGreaterThan(0);
+    for (const f of of71004) expect(f.lastReview).toMatchObject({ decision: 'keep', reviewer: 'alice' });
+    expect(findings.filter((f) => f.identity.id === '71003').every((f) => f.lastReview === undefined)).toBe(
+      true,
+    );
+  });
+
   it('once their dates pass: an overdue review and a revoke not carried out are findings', async () => {
     const now = JSON.parse(
       (await cli(['findings', '--format', 'json', '--as-of', 'now'])).stdout,
@@ -165,15 +178,15 @@ describe('grantscope review / reviews', () => {
     const cases: [string[], RegExp][] = [
       [
         ['review', 'nosuch', '--decision', 'keep', '--reviewer', 'x'],
-        /no identity 'nosuch' in scan #1; `grantscope inventory` lists the ids/,
+        /no identity 'nosuch' in scan #\d; `grantscope inventory` lists the ids/,
       ],
       [
         ['review', 'deploy', '--decision', 'keep', '--reviewer', 'x'],
-        /no identity 'deploy' in scan #1; did you mean:\n {2}github acme-corp/,
+        /no identity 'deploy' in scan #\d; did you mean:\n {2}github acme-corp/,
       ],
       [
         ['review', 'Mail and Drive backup', '--decision', 'keep', '--reviewer', 'x'],
-        /ambiguous in scan #1: 2 identities match; add the options of one:[\s\S]*--kind domain-wide-delegation[\s\S]*--kind service-account/,
+        /ambiguous in scan #\d: 2 identities match; add the options of one:[\s\S]*--kind domain-wide-delegation[\s\S]*--kind service-account/,
       ],
       [
         ['review', '71004', '--decision', 'keep', '--reviewer', 'x', '--until', '2026-02-30'],
@@ -193,11 +206,11 @@ describe('grantscope review / reviews', () => {
       [['reviews', 'due', '--within', 'lots'], /--within: not a number of days/],
       [['reviews', 'history', 'nosuch'], /no identity 'nosuch'/],
     ];
-    for (const [args, message] of cases) {
-      const r = await cli(args);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(message);
-    }
+    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    cases.forEach(([args, message], i) => {
+      expect(results[i]!.code, args.join(' ')).toBe(2);
+      expect(results[i]!.stderr, args.join(' ')).toMatch(message);
+    });
     // Disambiguated, it is recorded.
     const ok = await cli([
       'review',
