@@ -44,23 +44,15 @@ export function vendorOf(b: IdentityBundle): { key: string; name: string } | nul
   return { key: key.toLowerCase(), name: i.publisher.name ?? i.displayName ?? key };
 }
 
-interface IdentityEntry {
-  kind: string;
-  id: string;
-  name: string | null;
-  manageUrl: string | null;
-  lastUsedAt: string | null;
-  grants: number;
-  credentials: number;
-}
+/** An identity to revoke, kept compact (a tuple): kind, id, name, manageUrl, last use (ms or NaN), grants, credentials. */
+type IdentityEntry = [string, string, string | null, string | null, number, number, number];
 
-/** What is kept per vendor: counts, the latest activity and a capped list of what to revoke. */
+/**
+ * What is kept per idle-so-far vendor: counts, the latest activity and a capped list of what to
+ * revoke. A vendor found active (or not judgeable) is replaced by `null`: only its key remains.
+ */
 interface VendorSummary {
-  platform: string;
-  tenant: string;
   name: string;
-  /** Active within the period, or some identity cannot be judged: the vendor is not idle (list dropped). */
-  notIdle: boolean;
   lastActivity: number;
   lastActivitySource: string | null;
   identityCount: number;
@@ -103,19 +95,25 @@ export const idlePartner = defineRule({
   aggregate({ policy, asOf }): Aggregation {
     const now = asOf.getTime();
     const cutoff = now - policy.idleDays * DAY_MS;
-    let vendors = new Map<string, VendorSummary>();
+    let vendors = new Map<string, VendorSummary | null>();
+    // Bundles of one source arrive together; the aggregation is flushed when the source changes.
+    let where = { platform: '', tenant: '' };
     return {
       add(bundle) {
         const vendor = vendorOf(bundle);
         if (!vendor) return;
-        const who = bundleIdentity(bundle);
         let v = vendors.get(vendor.key);
+        if (v === null) return;
+        const who = bundleIdentity(bundle);
+        where = { platform: who.platform, tenant: who.tenant };
+        const activity = lastActivity(bundle);
+        if (activity.kind === 'unknown' || activity.at > cutoff) {
+          vendors.set(vendor.key, null);
+          return;
+        }
         if (!v) {
           v = {
-            platform: who.platform,
-            tenant: who.tenant,
             name: vendor.name,
-            notIdle: false,
             lastActivity: Number.NEGATIVE_INFINITY,
             lastActivitySource: null,
             identityCount: 0,
@@ -127,13 +125,6 @@ export const idlePartner = defineRule({
           vendors.set(vendor.key, v);
         }
         v.identityCount += 1;
-        if (v.notIdle) return;
-        const activity = lastActivity(bundle);
-        if (activity.kind === 'unknown' || activity.at > cutoff) {
-          v.notIdle = true;
-          v.identities = [];
-          return;
-        }
         if (activity.at > v.lastActivity) {
           v.lastActivity = activity.at;
           v.lastActivitySource = activity.kind === 'used' ? activity.source : null;
@@ -143,27 +134,27 @@ export const idlePartner = defineRule({
         const tier = highestTier(bundle.grants);
         if (RISK_ORDER[tier] > RISK_ORDER[v.tier]) v.tier = tier;
         if (v.identities.length < EVIDENCE_LIST_MAX) {
-          v.identities.push({
-            kind: who.kind,
-            id: who.nativeId,
-            name: who.name,
-            manageUrl: who.manageUrl,
-            lastUsedAt: activity.kind === 'used' ? new Date(activity.at).toISOString() : null,
-            grants: bundle.grants.length,
-            credentials: bundle.credentials.length,
-          });
+          v.identities.push([
+            who.kind,
+            who.nativeId,
+            who.name,
+            who.manageUrl,
+            activity.kind === 'used' ? activity.at : Number.NaN,
+            bundle.grants.length,
+            bundle.credentials.length,
+          ]);
         }
       },
       flush() {
         const out: AggregateResult[] = [];
         for (const [key, v] of vendors) {
-          if (v.notIdle || v.identityCount < policy.minIdentities) continue;
+          if (v === null || v.identityCount < policy.minIdentities) continue;
           const used = Number.isFinite(v.lastActivity);
           const idle = used ? `not used for ${dayCount(wholeDays(v.lastActivity, now))}` : 'never used';
           const n = v.identityCount;
-          const names = v.identities.map((i) => i.name ?? i.id);
+          const names = v.identities.map(([, id, name]) => name ?? id);
           out.push({
-            about: { platform: v.platform, tenant: v.tenant, kind: 'vendor', id: key, name: v.name },
+            about: { ...where, kind: 'vendor', id: key, name: v.name },
             severity: tierAtLeast(v.tier, policy.elevateAtTier) ? 'high' : 'medium',
             subject: null,
             title: `Vendor "${v.name}" is idle: its ${n} identit${n === 1 ? 'y' : 'ies'} ${n === 1 ? 'was' : 'were'} ${idle} (${listSome(names)})`,
@@ -177,7 +168,17 @@ export const idlePartner = defineRule({
               identityCount: n,
               grantCount: v.grantCount,
               credentialCount: v.credentialCount,
-              identities: v.identities as unknown as Json,
+              identities: v.identities.map(
+                ([kind, id, name, manageUrl, lastUsed, grants, credentials]): Json => ({
+                  kind,
+                  id,
+                  name,
+                  manageUrl,
+                  lastUsedAt: Number.isNaN(lastUsed) ? null : new Date(lastUsed).toISOString(),
+                  grants,
+                  credentials,
+                }),
+              ),
               ...(n > v.identities.length ? { identitiesTruncated: true } : {}),
               asOf: asOf.toISOString(),
             },
