@@ -14,11 +14,17 @@ export interface IdentityFacts {
 const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
 
 /** `*` any run of characters, `?` one; the rest literal; case-insensitive, whole name. */
+const globs = new Map<string, RegExp>();
 function globRegExp(glob: string): RegExp {
+  const cached = globs.get(glob);
+  if (cached) return cached;
   const body = [...glob]
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
     .join('');
-  return new RegExp(`^${body}$`, 'is');
+  const re = new RegExp(`^${body}$`, 'is');
+  // Patterns come from the governance file: a handful, each compiled once.
+  globs.set(glob, re);
+  return re;
 }
 
 /**

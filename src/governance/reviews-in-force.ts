@@ -127,8 +127,12 @@ export class ReviewsInForce {
     return best;
   }
 
+  /** Several rules ask about the same bundle in turn: the last answer is kept. */
+  private last: { bundle: IdentityBundle; review: ReviewInForce | null } | null = null;
+
   of(bundle: IdentityBundle): ReviewInForce | null {
-    return this.ofFacts(bundleFacts(bundle));
+    if (this.last?.bundle !== bundle) this.last = { bundle, review: this.ofFacts(bundleFacts(bundle)) };
+    return this.last.review;
   }
 
   /** The review of a finding's identity, as resolved while the rules ran (or from the store). */
