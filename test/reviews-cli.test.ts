@@ -141,7 +141,7 @@ describe('grantscope review / reviews', () => {
     const review = later.filter((f) => f.rule === 'overdue-review' || f.rule === 'review-decision-overdue');
     expect(review.map((f) => `${f.rule} ${f.identity.id} ${f.severity}`).sort()).toEqual([
       'overdue-review 71004 medium',
-      'overdue-review 71005 medium',
+      // 71005 was decided for revocation: its removal is overdue, not another review.
       'review-decision-overdue 71005 high',
     ]);
   });

@@ -63,7 +63,8 @@ function ownerOf(b: IdentityBundle, governance: Pick<Governance, 'owners'>): Rev
 /**
  * The identities whose recertification is overdue or falls due within `withinDays`, judged as the
  * `overdue-review` rule judges (same periods; never-reviewed identities are due a period after their
- * creation; platform first-party apps only once reviewed). Holds only the due entries.
+ * creation; platform first-party apps only once reviewed; those decided for revocation are due for
+ * removal, not review). Holds only the due entries.
  */
 export async function reviewsDue(
   bundles: AsyncIterable<IdentityBundle> | Iterable<IdentityBundle>,
@@ -76,6 +77,7 @@ export async function reviewsDue(
   for await (const b of bundles) {
     const review = reviews.of(b);
     if (!review && b.identity?.origin === 'platform') continue;
+    if (review?.decision === 'revoke') continue;
     const tier = highestTier(b.grants);
     const critical = RISK_ORDER[tier] >= RISK_ORDER[policy.criticalAtTier];
     const period = critical ? policy.criticalPeriodDays : policy.periodDays;

@@ -91,6 +91,13 @@ describe('overdue-review', () => {
     expect(await run([bundle(app)], reviewsOf([storeOld], [other]))).toHaveLength(1);
   });
 
+  it('a revoke decision is followed up by review-decision-overdue, not by another review', async () => {
+    const reviews = reviewsOf([storedReview({ decision: 'revoke', reviewedAt: daysBefore(AS_OF, 200) })]);
+    expect(await run([bundle(app)], reviews)).toEqual([]);
+    const reduced = reviewsOf([storedReview({ decision: 'reduce', reviewedAt: daysBefore(AS_OF, 200) })]);
+    expect(await run([bundle(app)], reduced)).toHaveLength(1);
+  });
+
   it('a keep review with an earlier until is due then', async () => {
     const reviews = reviewsOf([
       storedReview({ reviewedAt: daysBefore(AS_OF, 20), until: daysBefore(AS_OF, 1) }),

@@ -32,7 +32,8 @@ export function reviewEvidence(r: ReviewInForce): Json {
  * an `until` earlier than the period is due then. Identities never reviewed are reported only with
  * `reportNeverReviewed` (off by default, so a first run is not drowned; `grantscope reviews due` lists
  * them); they are due a period after their creation. Platform first-party apps are held to it only
- * once someone has reviewed them.
+ * once someone has reviewed them. An identity whose review decided `revoke` is not due for another
+ * review: `review-decision-overdue` follows it up.
  */
 export const overdueReview = defineRule({
   id: 'overdue-review',
@@ -57,6 +58,8 @@ export const overdueReview = defineRule({
     const review = reviews?.of(bundle) ?? null;
     const identity = bundle.identity;
     if (!review && (!policy.reportNeverReviewed || identity?.origin === 'platform')) return [];
+    // Decided for removal: what is due is the removal (`review-decision-overdue`), not another review.
+    if (review?.decision === 'revoke') return [];
     const tier = highestTier(bundle.grants);
     const critical = tierAtLeast(tier, policy.criticalAtTier);
     const period = critical ? policy.criticalPeriodDays : policy.periodDays;
