@@ -180,7 +180,6 @@ export const idlePartner = defineRule({
                 }),
               ),
               ...(n > v.identities.length ? { identitiesTruncated: true } : {}),
-              asOf: asOf.toISOString(),
             },
             remediation:
               `If the partnership with ${v.name} has ended or the integration is no longer needed, revoke every ` +

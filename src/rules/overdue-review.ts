@@ -93,7 +93,6 @@ export const overdueReview = defineRule({
           dueAt: Number.isFinite(due) ? new Date(due).toISOString() : null,
           daysOverdue: Number.isFinite(due) ? wholeDays(due, now) : null,
           createdAt: identity?.createdAt ?? null,
-          asOf: asOf.toISOString(),
         },
         remediation:
           `Have its owner confirm it is still needed and what it may reach, then record the decision: ` +

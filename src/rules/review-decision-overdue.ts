@@ -72,7 +72,6 @@ export const reviewDecisionOverdue = defineRule({
           credentialCount: bundle.credentials.length,
           enabled: bundle.identity?.enabled ?? null,
           highestTier: highestTier(bundle.grants),
-          asOf: asOf.toISOString(),
         },
         remediation: revoke
           ? `Carry out the decision: remove it and its credentials ${whereToManage(who)}. If it must stay after all, record a new review with --decision keep.`
