@@ -137,9 +137,9 @@ describe('reviews in the store', () => {
     await store.close();
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([
-      1, 2, 3,
-    ]);
+    expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+      MIGRATIONS.map((m) => m.version),
+    );
     check.close();
   });
 });
