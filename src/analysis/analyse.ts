@@ -2,6 +2,8 @@ import type { Vocabulary } from '../connector/vocabulary.js';
 import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
+import type { Governance } from '../governance/model.js';
+import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
@@ -27,6 +29,8 @@ export interface AnalysisOptions {
   asOf: Date;
   /** The loaded connectors' vocabulary (labels in findings). */
   vocabulary: Vocabulary;
+  /** The governance file(s) in force (default: none); its reviews count with the store's. */
+  governance?: Governance;
 }
 
 export interface ScanAnalysis {
@@ -90,16 +94,37 @@ async function evaluate(
   store: SnapshotStore,
   scan: ScanSummary,
   options: AnalysisOptions,
-): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; drafts: AsyncIterable<FindingDraft> }> {
+): Promise<{
+  previous: ScanSummary | null;
+  diff: SnapshotDiff | null;
+  drafts: AsyncIterable<FindingDraft>;
+  reviews: ReviewsInForce;
+}> {
   const { previous, diff } = await diffWithPrevious(store, scan);
+  // Every review recorded counts, even one made after the as-of time: recording a review closes its
+  // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
+  const reviews = await ReviewsInForce.load(store, options.governance);
   const drafts = streamRules({
     bundles: store.readSnapshot(scan.id),
     diff,
     policy: options.policy,
     asOf: options.asOf,
     vocabulary: options.vocabulary,
+    ...(options.governance ? { governance: options.governance } : {}),
+    reviews,
   });
-  return { previous, diff, drafts };
+  return { previous, diff, drafts, reviews };
+}
+
+/** Findings read back from the store, given the `lastReview` of their identity (not a stored column). */
+async function* withReviews(
+  findings: AsyncIterable<Finding>,
+  reviews: ReviewsInForce,
+): AsyncGenerator<Finding> {
+  for await (const f of findings) {
+    const review = reviews.forFinding(f);
+    yield review ? { ...f, lastReview: lastReviewField(review) } : f;
+  }
 }
 
 /** Groups a stream into arrays of up to `size`. */
@@ -125,7 +150,7 @@ export async function analyseScan(
   scan: ScanSummary,
   options: AnalysisOptions,
 ): Promise<ScanAnalysis> {
-  const { previous, diff, drafts } = await evaluate(store, scan, options);
+  const { previous, diff, drafts, reviews } = await evaluate(store, scan, options);
   const counts = emptyCounts();
   const counted = async function* () {
     for await (const d of drafts) {
@@ -138,7 +163,7 @@ export async function analyseScan(
     previous,
     diff,
     diffSummary: diff ? summariseDiff(diff) : null,
-    findings: { counts, recorded, read: () => store.readFindings(scan.id) },
+    findings: { counts, recorded, read: () => withReviews(store.readFindings(scan.id), reviews) },
   };
 }
 

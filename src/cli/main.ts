@@ -8,6 +8,7 @@ import { diffCommand } from './commands/diff.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { findingsCommand } from './commands/findings.js';
 import { inventoryCommand } from './commands/inventory.js';
+import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 
@@ -38,6 +39,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   diffCommand(program);
   findingsCommand(program);
   rulesCommand(program);
+  reviewCommand(program);
+  reviewsCommand(program);
   demoCommand(program);
   emulatorCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();

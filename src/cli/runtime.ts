@@ -167,12 +167,12 @@ const AS_OF =
  * `--as-of`: `now`, an ISO-8601 date (`2026-03-01`, midnight UTC) or date-time. Strict on purpose:
  * `Date` alone reads `-1` as the year 2001 and rolls `2026-02-30` over into March.
  */
-export function parseAsOf(value: string | undefined, fallback: Date): Date {
+export function parseAsOf(value: string | undefined, fallback: Date, flag = '--as-of'): Date {
   if (value === undefined) return fallback;
   if (value === 'now') return new Date();
   const bad = (why: string) =>
     new UsageError(
-      `--as-of: ${why}: '${value}' (use an ISO-8601 date such as 2026-03-01, a date-time, or 'now')`,
+      `${flag}: ${why}: '${value}' (use an ISO-8601 date such as 2026-03-01, a date-time, or 'now')`,
     );
   const m = AS_OF.exec(value.trim());
   if (!m) throw bad('not a date');

@@ -25,6 +25,23 @@ export const FrameworkRefs = z.object({
 });
 export type FrameworkRefs = z.infer<typeof FrameworkRefs>;
 
+/** The recertification review in force for the finding's identity (issue 13). */
+export const LastReview = z
+  .object({
+    decision: z.enum(['keep', 'reduce', 'revoke']).describe('What the reviewer decided'),
+    reviewer: z.string().describe('Who reviewed'),
+    date: Timestamp.describe('When the review was made'),
+    note: z.string().optional().describe("Why, in the reviewer's words"),
+    until: Timestamp.optional().describe(
+      'For reduce/revoke: when the change is due; for keep: until when it holds',
+    ),
+    source: z
+      .enum(['store', 'file'])
+      .describe('Where it was recorded: `grantscope review` (store) or the governance file (file)'),
+  })
+  .describe('The review in force for the identity: the latest of those recorded and in the governance file');
+export type LastReview = z.infer<typeof LastReview>;
+
 /**
  * A finding, as printed by `grantscope findings --format json` (the array elements) and published as a
  * JSON Schema in `src/findings/finding.schema.json` (regenerate: see `json-schema.ts`). Field names are a
@@ -68,6 +85,9 @@ export const Finding = z
     lastSeen: Timestamp.describe('Time of the latest scan in which this fingerprint was found'),
     /** Scan the finding was computed from. */
     scanId: z.number().int().nullable().default(null).describe('Scan the finding was computed from'),
+    lastReview: LastReview.optional().describe(
+      'The review in force for the identity (`grantscope review`, governance file), when there is one',
+    ),
   })
   .describe('A grantscope finding');
 export type Finding = z.infer<typeof Finding>;

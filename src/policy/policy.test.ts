@@ -51,6 +51,19 @@ describe('policy', () => {
             },
             "severity": null,
           },
+          "idle-partner": {
+            "elevateAtTier": "high",
+            "enabled": true,
+            "idleDays": 90,
+            "minIdentities": 2,
+            "severity": null,
+          },
+          "new-credential": {
+            "elevateAtTier": "high",
+            "enabled": true,
+            "renewals": "ignore",
+            "severity": null,
+          },
           "new-grant": {
             "enabled": true,
             "severity": null,
@@ -58,6 +71,14 @@ describe('policy', () => {
           "over-privileged": {
             "enabled": true,
             "minTier": "high",
+            "severity": null,
+          },
+          "overdue-review": {
+            "criticalAtTier": "critical",
+            "criticalPeriodDays": 30,
+            "enabled": true,
+            "periodDays": 90,
+            "reportNeverReviewed": false,
             "severity": null,
           },
           "ownerless": {
@@ -71,6 +92,12 @@ describe('policy', () => {
               "platform",
             ],
             "orphanedGrants": true,
+            "severity": null,
+          },
+          "review-decision-overdue": {
+            "enabled": true,
+            "reduceGraceDays": 30,
+            "revokeGraceDays": 14,
             "severity": null,
           },
           "scope-expansion": {

@@ -3,8 +3,11 @@ import type { SnapshotDiff } from '../diff/types.js';
 import { type FindingDraft, SEVERITY_ORDER } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
 import { frameworkRefs } from '../findings/frameworks.js';
+import type { Governance } from '../governance/model.js';
+import { lastReviewField, type ReviewsInForce } from '../governance/reviews-in-force.js';
 import type { Policy } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
+import type { AggregateResult, Aggregation } from './aggregate.js';
 import { bundleIdentity } from './bundle-facts.js';
 import { indexDiff } from './diff-index.js';
 import { RULES } from './registry.js';
@@ -23,6 +26,10 @@ export interface EvaluateOptions {
   asOf: Date;
   /** Rules to run (default: all built-in rules enabled by the policy). */
   rules?: readonly AnyRule[];
+  /** The governance file(s) in force (default: none). */
+  governance?: Governance;
+  /** Reviews in force; findings of a reviewed identity carry `lastReview` (default: none). */
+  reviews?: ReviewsInForce;
 }
 
 /** Orders findings for output: most severe first, then by fingerprint (stable for a given as-of). */
@@ -69,6 +76,33 @@ export function toDraft(rule: AnyRule, bundle: IdentityBundle, r: RuleResult, po
   };
 }
 
+/** A draft for a finding across identities (an aggregation's), about `r.about` rather than a bundle. */
+export function toAggregateDraft(rule: AnyRule, r: AggregateResult, policy: Policy): FindingDraft {
+  const { about } = r;
+  return {
+    fingerprint: findingFingerprint({
+      rule: rule.id,
+      platform: about.platform,
+      tenant: about.tenant,
+      identityKind: about.kind,
+      identityId: about.id,
+      subject: r.subject,
+    }),
+    rule: rule.id,
+    severity: settingsOf(policy, rule).severity ?? r.severity,
+    platform: about.platform,
+    tenant: about.tenant,
+    identity: { kind: about.kind, id: about.id, name: about.name },
+    subject: r.subject,
+    title: r.title,
+    evidence: r.evidence,
+    remediation: r.remediation,
+    frameworks: rule.frameworks
+      ? structuredClone(rule.frameworks)
+      : frameworkRefs(rule.findingType, about.platform),
+  };
+}
+
 /**
  * Run the rules over a snapshot's identity bundles and the diff from the previous scan, yielding
  * drafts as they are found, in snapshot order (by source and identity). The working set is one
@@ -81,6 +115,25 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   const diff = options.diff ? indexDiff(options.diff) : null;
   const rules: readonly AnyRule[] = options.rules ?? RULES;
   const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
+  const { governance, reviews } = options;
+  const contextOf = (rule: AnyRule) => ({
+    policy: settingsOf(policy, rule),
+    asOf,
+    diff,
+    vocabulary,
+    ...(governance ? { governance } : {}),
+    ...(reviews ? { reviews } : {}),
+  });
+  // Cross-identity rules fold bundles into summaries, flushed whenever the source changes.
+  const aggregations: [AnyRule, Aggregation][] = active.flatMap((rule) =>
+    rule.aggregate ? [[rule, rule.aggregate(contextOf(rule))] as [AnyRule, Aggregation]] : [],
+  );
+  const flush = function* () {
+    for (const [rule, aggregation] of aggregations) {
+      for (const result of aggregation.flush()) yield toAggregateDraft(rule, result, policy);
+    }
+  };
+  let source: string | null = null;
   // The store streams bundles ordered by source and identity key, so the same identity arriving twice
   // (never expected) would arrive in adjacent bundles: remembering the previous identity's fingerprints
   // is enough to never double-report.
@@ -88,22 +141,32 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   let seen = new Set<string>();
   let previous = new Set<string>();
   for await (const bundle of options.bundles) {
+    if (bundle.source !== source) {
+      if (source !== null) yield* flush();
+      source = bundle.source;
+    }
+    for (const [, aggregation] of aggregations) aggregation.add(bundle);
     const key = `${bundle.source}\u0000${bundle.identityKey}`;
     if (key !== identity) {
       identity = key;
       previous = seen;
       seen = new Set();
     }
+    let review: ReturnType<ReviewsInForce['of']> | undefined;
     for (const rule of active) {
-      const ctx = { policy: settingsOf(policy, rule), asOf, diff, vocabulary };
-      for (const result of rule.evaluate(bundle, ctx)) {
+      for (const result of rule.evaluate(bundle, contextOf(rule))) {
         const draft = toDraft(rule, bundle, result, policy);
         if (seen.has(draft.fingerprint) || previous.has(draft.fingerprint)) continue;
         seen.add(draft.fingerprint);
+        if (reviews) {
+          if (review === undefined) review = reviews.of(bundle);
+          if (review) draft.lastReview = lastReviewField(review);
+        }
         yield draft;
       }
     }
   }
+  if (source !== null) yield* flush();
 }
 
 /**

@@ -1,7 +1,11 @@
 import { credentialHygiene } from './credential-hygiene.js';
+import { idlePartner } from './idle-partner.js';
+import { newCredential } from './new-credential.js';
 import { newGrant } from './new-grant.js';
 import { overPrivileged } from './over-privileged.js';
+import { overdueReview } from './overdue-review.js';
 import { ownerless } from './ownerless.js';
+import { reviewDecisionOverdue } from './review-decision-overdue.js';
 import type { AnyRule } from './rule.js';
 import { scopeExpansion } from './scope-expansion.js';
 import { stale } from './stale.js';
@@ -10,7 +14,18 @@ import { stale } from './stale.js';
  * Every built-in rule, in the order `grantscope rules` lists them. This list is the only place besides
  * its own file that names a rule: rule ids, the policy schema and the documentation derive from it.
  */
-export const RULES = [overPrivileged, ownerless, stale, credentialHygiene, newGrant, scopeExpansion] as const;
+export const RULES = [
+  overPrivileged,
+  ownerless,
+  stale,
+  credentialHygiene,
+  newGrant,
+  scopeExpansion,
+  newCredential,
+  idlePartner,
+  overdueReview,
+  reviewDecisionOverdue,
+] as const;
 
 export type BuiltinRule = (typeof RULES)[number];
 export type RuleId = BuiltinRule['id'];

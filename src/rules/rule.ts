@@ -2,8 +2,11 @@ import { z } from 'zod';
 import type { Vocabulary } from '../connector/vocabulary.js';
 import type { FindingDraft, FrameworkRefs } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
+import type { Governance } from '../governance/model.js';
+import type { ReviewsInForce } from '../governance/reviews-in-force.js';
 import type { Json } from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
+import type { Aggregation } from './aggregate.js';
 import type { DiffIndex } from './diff-index.js';
 import { COMMON_RULE_SETTINGS } from './settings.js';
 
@@ -16,6 +19,10 @@ export interface RuleContext<Policy = unknown> {
   diff: DiffIndex | null;
   /** The loaded connectors' labels for identity kinds and credential types (see `wording.ts`). */
   vocabulary: Vocabulary;
+  /** The governance file(s) in force; absent means none (`EMPTY_GOVERNANCE`). */
+  governance?: Governance;
+  /** Recertification reviews in force (`grantscope review` and the governance file); absent means none. */
+  reviews?: ReviewsInForce;
 }
 
 /** What a rule reports; identity, fingerprint and framework references are filled in for it. */
@@ -57,6 +64,11 @@ export interface RuleSpec<Id extends string, Shape extends z.ZodRawShape> {
   /** The rule's own policy keys, with defaults and `.describe()` texts; `enabled` and `severity` are added. */
   settings: Shape;
   evaluate(bundle: IdentityBundle, ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): RuleResult[];
+  /**
+   * For findings across identities (an idle vendor): started once per run, fed every bundle, flushed
+   * at the end of each source (see `Aggregation`).
+   */
+  aggregate?(ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): Aggregation;
 }
 
 export interface Rule<Id extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape>

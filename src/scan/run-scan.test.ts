@@ -75,6 +75,18 @@ describe('runScan', () => {
     await store?.close();
   });
 
+  const scanOptions = (cc: ConfiguredConnector) => ({
+    store: store!,
+    connectors: [cc],
+    configDir: '.',
+    http: {},
+    concurrency: 2,
+    logger: silentLogger,
+    progress: silentProgress,
+    clock: systemClock,
+    signal: new AbortController().signal,
+    toolVersion: 'test',
+  });
   const scan = (cc: ConfiguredConnector) =>
     runScan({
       store: store!,
@@ -101,6 +113,16 @@ describe('runScan', () => {
       { scanId: null, nativeIds: [] },
       { scanId: 1, nativeIds: ['a', 'b'] },
     ]);
+  });
+
+  it('stores the hash of the governance files in force with the scan', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const cc = probeConnector({ records: () => [app('a')], seenPrevious: [] });
+    const withHash = await runScan({ ...scanOptions(cc), governanceHash: 'sha256-of-governance' });
+    expect(withHash.scan.governanceHash).toBe('sha256-of-governance');
+    const without = await scan(cc);
+    expect(without.scan.governanceHash).toBeNull();
+    expect((await store.getScan(withHash.scan.id))?.governanceHash).toBe('sha256-of-governance');
   });
 
   it('redacts secret-named fields of raw objects before storing, and rejects records of another tenant', async () => {

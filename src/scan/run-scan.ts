@@ -26,6 +26,8 @@ export interface RunScanOptions {
   signal: AbortSignal;
   toolVersion: string;
   label?: string | null;
+  /** `Governance.hash` of the governance files in force, stored with the scan (`scans.governance_hash`). */
+  governanceHash?: string | null;
   /** Records are written to the store in batches of this size. */
   batchSize?: number;
   /** Ignore stored connector state (delta links, read times): read everything in full (`--full`). */
@@ -53,6 +55,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     startedAt: clock.now().toISOString(),
     toolVersion: options.toolVersion,
     label: options.label ?? null,
+    governanceHash: options.governanceHash ?? null,
   });
   logger.info('scan started', { scan: writer.scanId, connectors: options.connectors.length });
   const journal = options.journal

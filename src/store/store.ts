@@ -23,6 +23,11 @@ export interface ScanSummary {
   /** Free-form label (CLI args, demo phase). */
   label: string | null;
   toolVersion: string;
+  /**
+   * sha256 of the governance files in force for the scan (`Governance.hash`), so an auditor can see
+   * which decisions applied to each snapshot; null when none was given.
+   */
+  governanceHash?: string | null;
   sources: ScanSource[];
   counts: { identities: number; grants: number; credentials: number };
 }
@@ -31,6 +36,8 @@ export interface BeginScanOptions {
   startedAt: string;
   toolVersion: string;
   label?: string | null;
+  /** `Governance.hash` of the governance files in force, stored with the scan. */
+  governanceHash?: string | null;
 }
 
 /**
@@ -120,6 +127,36 @@ export interface FindingsRecorded {
   resolved: number;
 }
 
+/** An identity as reviews name it: the four values the model keys an identity by (and a finding names). */
+export interface ReviewSubject {
+  platform: string;
+  tenant: string;
+  kind: string;
+  nativeId: string;
+}
+
+/** A recertification decision recorded with `grantscope review`. */
+export interface ReviewInput extends ReviewSubject {
+  decision: 'keep' | 'reduce' | 'revoke';
+  reviewer: string;
+  note: string | null;
+  /** ISO date-time by which a `reduce`/`revoke` is due (for `keep`: until when it holds). */
+  until: string | null;
+  /** When the review was made (ISO date-time). */
+  reviewedAt: string;
+  /** The identity's display name at the time, for a readable history. */
+  displayName: string | null;
+  /** The scan whose snapshot was reviewed, when known. */
+  scanId: number | null;
+  /** Digest of the identity's grants at that scan: tells whether a `reduce` was carried out. */
+  grantsDigest: string | null;
+}
+
+export interface StoredReview extends ReviewInput {
+  /** Increasing: the newest review of an identity is the one in force. */
+  id: number;
+}
+
 /**
  * The snapshot store. Async throughout so that a networked database (PostgreSQL) can implement it;
  * the SQLite implementation is synchronous underneath.
@@ -159,5 +196,11 @@ export interface SnapshotStore {
   findingHistory(
     fingerprints: readonly string[],
   ): Promise<Map<string, { firstSeen: string; lastSeen: string; firstScan: number; lastScan: number }>>;
+  /** Append a review (reviews are never changed or deleted; a newer one supersedes). */
+  recordReview(review: ReviewInput): Promise<StoredReview>;
+  /** Every review of one identity, newest first. */
+  reviewHistory(subject: ReviewSubject): Promise<StoredReview[]>;
+  /** The review in force (the newest) of each reviewed identity, ordered by platform, tenant, kind, id. */
+  latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { ReviewsInForce } from '../../governance/reviews-in-force.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderInventory } from '../../output/views/inventory.js';
 import type { IdentityBundle } from '../../store/store.js';
@@ -58,7 +59,13 @@ Examples:
         bundles.push(b);
       }
       await checkFilterValues(opts, bundles);
-      rt.emit(renderInventory(bundles, opts.format as OutputFormat, { raw: opts.raw }));
+      const reviews = await ReviewsInForce.load(store, null);
+      rt.emit(
+        renderInventory(bundles, opts.format as OutputFormat, {
+          raw: opts.raw,
+          ...(reviews.empty ? {} : { reviews }),
+        }),
+      );
     } finally {
       await store.close();
     }

@@ -1,3 +1,4 @@
+import { lastReviewField, type ReviewsInForce } from '../../governance/reviews-in-force.js';
 import { RISK_ORDER, type RiskTier } from '../../model/common.js';
 import type { IdentityBundle } from '../../store/store.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
@@ -5,6 +6,8 @@ import { type Column, type OutputFormat, renderJson, renderRows } from '../forma
 export interface InventoryOptions {
   /** Include the raw API objects in json output. */
   raw?: boolean;
+  /** Reviews in force: entries of reviewed identities carry `lastReview`, the table a Reviewed column. */
+  reviews?: ReviewsInForce;
 }
 
 function maxTier(b: IdentityBundle): RiskTier {
@@ -55,8 +58,22 @@ export function inventoryEntry(b: IdentityBundle, options: InventoryOptions = {}
     ...(b.identity ? stripRaw(b.identity, keep) : { key: b.identityKey, missing: true }),
     grants: b.grants.map((g) => stripRaw(g, keep)),
     credentials: b.credentials.map((c) => stripRaw(c, keep)),
+    ...lastReviewOf(b, options.reviews),
   };
 }
+
+function lastReviewOf(b: IdentityBundle, reviews: ReviewsInForce | undefined) {
+  const review = reviews?.of(b);
+  return review ? { lastReview: lastReviewField(review) } : {};
+}
+
+const REVIEWED_COLUMN = (reviews: ReviewsInForce): Column<IdentityBundle> => ({
+  header: 'Reviewed',
+  value: (b) => {
+    const r = reviews.of(b);
+    return r ? `${r.decision} ${r.date.slice(0, 10)}` : '-';
+  },
+});
 
 export function renderInventory(
   bundles: readonly IdentityBundle[],
@@ -65,7 +82,8 @@ export function renderInventory(
 ): string {
   if (format === 'json') return renderJson(bundles.map((b) => inventoryEntry(b, options)));
   if (format === 'table' && bundles.length === 0) return 'No identities in this snapshot.\n';
-  const out = renderRows(format, bundles, COLUMNS);
+  const columns = options.reviews ? [...COLUMNS, REVIEWED_COLUMN(options.reviews)] : COLUMNS;
+  const out = renderRows(format, bundles, columns);
   if (format !== 'table') return out;
   const grants = bundles.reduce((n, b) => n + b.grants.length, 0);
   const creds = bundles.reduce((n, b) => n + b.credentials.length, 0);

@@ -32,6 +32,20 @@ describe('documented example queries', () => {
         at(scan, 1),
       );
     }
+    await store.recordReview({
+      platform: 'github',
+      tenant: 'acme',
+      kind: 'github-app-installation',
+      nativeId: '12345',
+      decision: 'keep',
+      reviewer: 'alice',
+      note: null,
+      until: null,
+      reviewedAt: at(12, 2),
+      displayName: 'App 12345',
+      scanId: 12,
+      grantsDigest: null,
+    });
     await store.close();
   });
 

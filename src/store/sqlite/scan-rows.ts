@@ -16,6 +16,7 @@ export interface ScanRow {
   identities: number;
   grants: number;
   credentials: number;
+  governance_hash: string | null;
 }
 
 interface SourceRow {
@@ -61,7 +62,7 @@ export function effectiveStatus(row: ScanRow): ScanStatus {
 }
 
 const SCAN_COLUMNS =
-  'id, started_at, finished_at, status, label, tool_version, failure, writer_pid, writer_host, identities, grants, credentials';
+  'id, started_at, finished_at, status, label, tool_version, failure, writer_pid, writer_host, identities, grants, credentials, governance_hash';
 
 /** Reads scans with their sources and collectors. */
 export class ScanRows {
@@ -145,6 +146,7 @@ export class ScanRows {
       status: effectiveStatus(row),
       label: row.label,
       toolVersion: row.tool_version,
+      governanceHash: row.governance_hash,
       sources,
       counts: { identities: row.identities, grants: row.grants, credentials: row.credentials },
     };

@@ -8,15 +8,19 @@ import type {
   FindingsRecorded,
   IdentityBundle,
   RecordChange,
+  ReviewInput,
+  ReviewSubject,
   ScanStatus,
   ScanSummary,
   ScanWriter,
   SnapshotFilter,
   SnapshotStore,
+  StoredReview,
 } from '../store.js';
 import { changedRecords } from './changes-reader.js';
 import { type FindingHistory, FindingsTable } from './findings-table.js';
 import type { ReaderPool } from './reader-pool.js';
+import { ReviewsTable } from './reviews-table.js';
 import { effectiveStatus, ScanRows, writerIsGone } from './scan-rows.js';
 import type { ScanSink } from './scan-sink.js';
 import { SqliteScanWriter } from './scan-writer.js';
@@ -61,10 +65,17 @@ export class SqliteSnapshotStore implements SnapshotStore {
             .get() as number;
           const info = this.db
             .prepare(
-              `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host)
-             VALUES (?, 'running', ?, ?, ?, ?)`,
+              `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash)
+             VALUES (?, 'running', ?, ?, ?, ?, ?)`,
             )
-            .run(options.startedAt, options.label ?? null, options.toolVersion, process.pid, hostname());
+            .run(
+              options.startedAt,
+              options.label ?? null,
+              options.toolVersion,
+              process.pid,
+              hostname(),
+              options.governanceHash || null,
+            );
           return { scanId: Number(info.lastInsertRowid), baseSeq };
         })
         .immediate();
@@ -168,6 +179,23 @@ export class SqliteSnapshotStore implements SnapshotStore {
   async findingHistory(fingerprints: readonly string[]): Promise<Map<string, FindingHistory>> {
     this.assertOpen();
     return guard(this.location, 'reading finding history', () => this.findings.history(fingerprints));
+  }
+
+  async recordReview(review: ReviewInput): Promise<StoredReview> {
+    this.assertOpen();
+    this.assertWritable('record a review');
+    return guard(this.location, 'recording a review', () =>
+      this.db.transaction(() => new ReviewsTable(this.db).record(review)).immediate(),
+    );
+  }
+
+  async reviewHistory(subject: ReviewSubject): Promise<StoredReview[]> {
+    this.assertOpen();
+    return guard(this.location, 'reading review history', () => new ReviewsTable(this.db).history(subject));
+  }
+
+  latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview> {
+    return this.stream('reading reviews', [], (db) => new ReviewsTable(db).latest(filter));
   }
 
   async close(): Promise<void> {
