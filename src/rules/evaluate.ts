@@ -3,6 +3,9 @@ import type { SnapshotDiff } from '../diff/types.js';
 import { type FindingDraft, SEVERITY_ORDER } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
 import { frameworkRefs } from '../findings/frameworks.js';
+import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
+import { type PersonDirectory, UNKNOWN_PEOPLE } from '../governance/people.js';
+import { approvalOf, exceptionFor, ownerOf } from '../governance/view.js';
 import type { Policy } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
 import { bundleIdentity } from './bundle-facts.js';
@@ -23,6 +26,18 @@ export interface EvaluateOptions {
   asOf: Date;
   /** Rules to run (default: all built-in rules enabled by the policy). */
   rules?: readonly AnyRule[];
+  /** The governance file in force (default: none). */
+  governance?: Governance;
+  /** Whether the people the governance file names are still here (default: unknown). */
+  people?: PersonDirectory;
+  /** When the scan the diff compares against was taken (exceptions granted before it see its changes). */
+  previousAt?: Date | null;
+}
+
+/** The policy's longest exception: the `invalid-exception` rule's setting, whether or not it runs. */
+function maxExceptionDays(policy: Policy): number {
+  const section = (policy.rules as Record<string, { maxDays?: number } | undefined>)['invalid-exception'];
+  return section?.maxDays ?? 90;
 }
 
 /** Orders findings for output: most severe first, then by fingerprint (stable for a given as-of). */
@@ -81,6 +96,11 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   const diff = options.diff ? indexDiff(options.diff) : null;
   const rules: readonly AnyRule[] = options.rules ?? RULES;
   const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
+  const governance = options.governance ?? EMPTY_GOVERNANCE;
+  const people = options.people ?? UNKNOWN_PEOPLE;
+  const hasGovernance = governance !== EMPTY_GOVERNANCE;
+  const maxDays = maxExceptionDays(policy);
+  const previousAt = options.previousAt ?? null;
   // The store streams bundles ordered by source and identity key, so the same identity arriving twice
   // (never expected) would arrive in adjacent bundles: remembering the previous identity's fingerprints
   // is enough to never double-report.
@@ -94,12 +114,37 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       previous = seen;
       seen = new Set();
     }
+    // Per identity, once: who owns it, what approved it, whether it widened since the last scan.
+    let facts: {
+      owner: ReturnType<typeof ownerOf>;
+      approval: ReturnType<typeof approvalOf>;
+      widened: boolean;
+    } | null = null;
     for (const rule of active) {
-      const ctx = { policy: settingsOf(policy, rule), asOf, diff, vocabulary };
+      const ctx = { policy: settingsOf(policy, rule), asOf, diff, vocabulary, governance, people };
       for (const result of rule.evaluate(bundle, ctx)) {
         const draft = toDraft(rule, bundle, result, policy);
         if (seen.has(draft.fingerprint) || previous.has(draft.fingerprint)) continue;
         seen.add(draft.fingerprint);
+        facts ??= {
+          owner: ownerOf(governance, people, bundle),
+          approval: hasGovernance ? approvalOf(governance, bundle) : undefined,
+          widened: (diff?.expansionsOf(bundle.source, bundle.identityKey).length ?? 0) > 0,
+        };
+        if (facts.owner) draft.owner = facts.owner;
+        if (facts.approval) draft.approval = facts.approval;
+        if (hasGovernance) {
+          const exception = exceptionFor(governance, draft, bundle, {
+            asOf,
+            maxDays,
+            previousAt,
+            widenedSinceLastScan: facts.widened,
+          });
+          if (exception) {
+            draft.exception = exception;
+            draft.excepted = exception.status === 'active';
+          }
+        }
         yield draft;
       }
     }

@@ -1,16 +1,31 @@
 import { credentialHygiene } from './credential-hygiene.js';
+import { invalidException } from './invalid-exception.js';
 import { newGrant } from './new-grant.js';
 import { overPrivileged } from './over-privileged.js';
 import { ownerless } from './ownerless.js';
+import { retiredStillPresent } from './retired-still-present.js';
 import type { AnyRule } from './rule.js';
 import { scopeExpansion } from './scope-expansion.js';
 import { stale } from './stale.js';
+import { unapproved, unapprovedScope } from './unapproved-scope.js';
 
 /**
  * Every built-in rule, in the order `grantscope rules` lists them. This list is the only place besides
  * its own file that names a rule: rule ids, the policy schema and the documentation derive from it.
  */
-export const RULES = [overPrivileged, ownerless, stale, credentialHygiene, newGrant, scopeExpansion] as const;
+export const RULES = [
+  overPrivileged,
+  ownerless,
+  stale,
+  credentialHygiene,
+  newGrant,
+  scopeExpansion,
+  // Governance (issue 13): judged against the governance file.
+  retiredStillPresent,
+  unapprovedScope,
+  unapproved,
+  invalidException,
+] as const;
 
 export type BuiltinRule = (typeof RULES)[number];
 export type RuleId = BuiltinRule['id'];

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Vocabulary } from '../connector/vocabulary.js';
 import type { FindingDraft, FrameworkRefs } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
+import type { Governance } from '../governance/model.js';
+import type { PersonDirectory } from '../governance/people.js';
 import type { Json } from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { DiffIndex } from './diff-index.js';
@@ -16,6 +18,10 @@ export interface RuleContext<Policy = unknown> {
   diff: DiffIndex | null;
   /** The loaded connectors' labels for identity kinds and credential types (see `wording.ts`). */
   vocabulary: Vocabulary;
+  /** What the organisation decided (governance file); `EMPTY_GOVERNANCE` when there is none. */
+  governance: Governance;
+  /** Whether the people the governance file names are still with the organisation, per the snapshot. */
+  people: PersonDirectory;
 }
 
 /** What a rule reports; identity, fingerprint and framework references are filled in for it. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { StoreError, StoreNewerSchemaError } from '../../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
 import { connectorStateSchema } from './002-connector-state.js';
+import { findingGovernanceSchema } from './003-finding-governance.js';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'connector state', sql: connectorStateSchema },
+  { version: 3, name: 'finding governance', sql: findingGovernanceSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
