@@ -51,6 +51,11 @@ describe('policy', () => {
             },
             "severity": null,
           },
+          "invalid-exception": {
+            "enabled": true,
+            "maxDays": 90,
+            "severity": null,
+          },
           "new-grant": {
             "enabled": true,
             "severity": null,
@@ -73,6 +78,10 @@ describe('policy', () => {
             "orphanedGrants": true,
             "severity": null,
           },
+          "retired-still-present": {
+            "enabled": true,
+            "severity": null,
+          },
           "scope-expansion": {
             "elevateAtTier": "high",
             "enabled": true,
@@ -84,6 +93,18 @@ describe('policy', () => {
             "neverUsedGraceDays": 30,
             "severity": null,
             "unusedDays": 90,
+          },
+          "unapproved": {
+            "enabled": false,
+            "exemptOrigins": [
+              "platform",
+            ],
+            "severity": null,
+          },
+          "unapproved-scope": {
+            "elevateAtTier": "high",
+            "enabled": true,
+            "severity": null,
           },
         },
         "version": 1,

@@ -55,6 +55,7 @@ describe('openSqliteStore', () => {
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'connector state' },
+      { version: 3, name: 'finding governance' },
     ]);
     db.close();
   });
