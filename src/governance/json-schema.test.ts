@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { demoGovernanceFile, renderRelativeDates } from '../demo/governance-demo.js';
 import { GOVERNANCE_SCHEMA_PATH, governanceJsonSchema, governanceJsonSchemaText } from './json-schema.js';
 
 const file = new URL(`../../${GOVERNANCE_SCHEMA_PATH}`, import.meta.url).pathname;
@@ -25,7 +26,8 @@ describe('governance JSON Schema', () => {
 
   it('accepts the demo governance file and rejects an unknown key or an exception without approver', () => {
     const validate = new Ajv2020({ strict: false, allErrors: true }).compile(governanceJsonSchema());
-    const demo = parse(readFileSync(new URL('../../fixtures/governance.demo.yaml', import.meta.url), 'utf8'));
+    // The demo's file, dated as the demo writes it (its shipped dates are relative: now-30d).
+    const demo = parse(renderRelativeDates(readFileSync(demoGovernanceFile(), 'utf8'), new Date()));
     expect(validate(demo), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...demo, owner: [] })).toBe(false);
     const [first, ...rest] = demo.exceptions;
