@@ -131,6 +131,20 @@ describe('governance file, end to end', () => {
     expect(found.every((f) => f.excepted === true)).toBe(true);
   });
 
+  it('inventory shows registered owners, approvals, exceptions and retirement per identity', async () => {
+    const json = await runCli(['inventory', '-c', config(), '--platform', 'github', '--format', 'json']);
+    expect(json.code).toBe(0);
+    const entries = JSON.parse(json.stdout) as Array<{ nativeId: string; governance: Record<string, unknown> | null }>;
+    const byId = new Map(entries.map((e) => [e.nativeId, e.governance]));
+    expect(byId.get('71004')).toMatchObject({ registeredOwners: [{ person: 'Frank Weber', active: false }] });
+    expect(byId.get('71005')).toMatchObject({ retired: { name: 'SonarCloud' } });
+    expect(byId.get('71003')).toMatchObject({ approval: { reference: 'CHG-1987' } });
+    expect(byId.get('81003')).toMatchObject({ exceptions: [{ rule: 'stale', approver: 'Erin Okafor' }] });
+    expect(byId.get('70001')).toBeNull();
+    const table = await runCli(['inventory', '-c', config(), '--platform', 'github']);
+    expect(table.stdout).toContain('Frank Weber (left)');
+  });
+
   it('a bad governance file is a usage error naming the file, the line and the key', async () => {
     const bad = join(dir, 'bad-governance.yaml');
     writeFileSync(bad, 'version: 1\nretired:\n  - match: { publisher: x }\n    name: X\n');

@@ -1,3 +1,7 @@
+import { matchesIdentity } from '../../governance/match.js';
+import type { Governance } from '../../governance/model.js';
+import type { PersonDirectory } from '../../governance/people.js';
+import { approvalOf, governanceIndex, matchTarget, registeredOwners } from '../../governance/view.js';
 import { RISK_ORDER, type RiskTier } from '../../model/common.js';
 import type { IdentityBundle } from '../../store/store.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
@@ -5,6 +9,44 @@ import { type Column, type OutputFormat, renderJson, renderRows } from '../forma
 export interface InventoryOptions {
   /** Include the raw API objects in json output. */
   raw?: boolean;
+  /** The governance file in force: registered owners, approvals, exceptions and retirement per identity. */
+  governance?: { file: Governance; people: PersonDirectory };
+}
+
+/** What the governance file says of one identity (null when it says nothing). */
+export function governanceOf(b: IdentityBundle, g: { file: Governance; people: PersonDirectory }) {
+  const target = matchTarget(b);
+  const registered = registeredOwners(g.file, g.people, target);
+  const approval = approvalOf(g.file, b) ?? null;
+  const retired = governanceIndex(g.file).retired.find(target)[0] ?? null;
+  const exceptions = g.file.exceptions
+    .filter((e) => e.match && matchesIdentity(e.match, target))
+    .map((e) => ({
+      rule: e.rule ?? null,
+      approver: e.approver,
+      reason: e.reason,
+      expires: e.expires,
+      source: e.source,
+    }));
+  if (registered.length === 0 && !approval && !retired && exceptions.length === 0) return null;
+  return {
+    registeredOwners: registered,
+    approval,
+    retired: retired && {
+      name: retired.name,
+      date: retired.date,
+      reference: retired.reference ?? null,
+      source: retired.source,
+    },
+    exceptions,
+  };
+}
+
+function registeredText(b: IdentityBundle, options: InventoryOptions): string[] {
+  if (!options.governance) return [];
+  return registeredOwners(options.governance.file, options.governance.people, matchTarget(b)).map(
+    (o) => `${o.person}${o.active === false ? ' (left)' : ''}`,
+  );
 }
 
 function maxTier(b: IdentityBundle): RiskTier {
@@ -13,10 +55,13 @@ function maxTier(b: IdentityBundle): RiskTier {
   return best;
 }
 
-function ownersText(b: IdentityBundle): string {
-  const owners = b.identity?.owners ?? [];
-  if (owners.length === 0) return '-';
-  return owners.map((o) => `${o.name ?? o.id}${o.active === false ? ' (inactive)' : ''}`).join(', ');
+/** Registered owners (governance file) first, then the platform's. */
+function ownersText(b: IdentityBundle, options: InventoryOptions = {}): string {
+  const owners = [
+    ...registeredText(b, options),
+    ...(b.identity?.owners ?? []).map((o) => `${o.name ?? o.id}${o.active === false ? ' (inactive)' : ''}`),
+  ];
+  return owners.length === 0 ? '-' : owners.join(', ');
 }
 
 function lastUsedText(b: IdentityBundle): string {
@@ -25,7 +70,7 @@ function lastUsedText(b: IdentityBundle): string {
   return lu.at ? lu.at.slice(0, 10) : 'never';
 }
 
-const COLUMNS: Column<IdentityBundle>[] = [
+const columns = (options: InventoryOptions): Column<IdentityBundle>[] => [
   { header: 'Platform', value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '' },
   { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0] },
   {
@@ -38,7 +83,7 @@ const COLUMNS: Column<IdentityBundle>[] = [
   { header: 'Grants', value: (b) => b.grants.length, align: 'right' },
   { header: 'Max risk', value: (b) => maxTier(b) },
   { header: 'Creds', value: (b) => b.credentials.length, align: 'right' },
-  { header: 'Owners', value: ownersText, maxWidth: 30 },
+  { header: 'Owners', value: (b) => ownersText(b, options), maxWidth: 30 },
   { header: 'Last used', value: lastUsedText },
 ];
 
@@ -55,6 +100,7 @@ export function inventoryEntry(b: IdentityBundle, options: InventoryOptions = {}
     ...(b.identity ? stripRaw(b.identity, keep) : { key: b.identityKey, missing: true }),
     grants: b.grants.map((g) => stripRaw(g, keep)),
     credentials: b.credentials.map((c) => stripRaw(c, keep)),
+    ...(options.governance && { governance: governanceOf(b, options.governance) }),
   };
 }
 
@@ -65,7 +111,7 @@ export function renderInventory(
 ): string {
   if (format === 'json') return renderJson(bundles.map((b) => inventoryEntry(b, options)));
   if (format === 'table' && bundles.length === 0) return 'No identities in this snapshot.\n';
-  const out = renderRows(format, bundles, COLUMNS);
+  const out = renderRows(format, bundles, columns(options));
   if (format !== 'table') return out;
   const grants = bundles.reduce((n, b) => n + b.grants.length, 0);
   const creds = bundles.reduce((n, b) => n + b.credentials.length, 0);
