@@ -79,13 +79,13 @@ export function registeredOwners(
 }
 
 /**
- * A person has left when any of their accounts says so (disabled, suspended, deleted, no longer a
- * member): one platform that knows is enough. Active when an account says active; else unknown.
+ * A person has left when their accounts say so and none says otherwise: someone removed from the GitHub
+ * org but still enabled in Entra has not left the organisation. Unknown when no account is in the snapshot.
  */
 function personActive(o: OwnerEntry, people: PersonDirectory): boolean | null {
   const statuses = o.accounts.map((a) => people.status(a));
-  if (statuses.includes(false)) return false;
   if (statuses.includes(true)) return true;
+  if (statuses.includes(false)) return false;
   return null;
 }
 

@@ -19,7 +19,7 @@ export const retiredStillPresent = defineRule({
   frameworks: {
     owaspNhi: ['NHI1'],
     nistCsf: ['GV.SC-10', 'PR.AA-01', 'ID.AM-08'],
-    other: ['CIS Controls v8 5.3', 'SOC 2 CC6.2'],
+    other: ['CIS Controls v8 5.3', 'SOC 2 (TSC 2017) CC6.2', 'SOC 2 (TSC 2017) CC9.2'],
   },
   needsDiff: false,
   settings: {},
