@@ -134,7 +134,10 @@ describe('governance file, end to end', () => {
   it('inventory shows registered owners, approvals, exceptions and retirement per identity', async () => {
     const json = await runCli(['inventory', '-c', config(), '--platform', 'github', '--format', 'json']);
     expect(json.code).toBe(0);
-    const entries = JSON.parse(json.stdout) as Array<{ nativeId: string; governance: Record<string, unknown> | null }>;
+    const entries = JSON.parse(json.stdout) as Array<{
+      nativeId: string;
+      governance: Record<string, unknown> | null;
+    }>;
     const byId = new Map(entries.map((e) => [e.nativeId, e.governance]));
     expect(byId.get('71004')).toMatchObject({ registeredOwners: [{ person: 'Frank Weber', active: false }] });
     expect(byId.get('71005')).toMatchObject({ retired: { name: 'SonarCloud' } });
@@ -152,5 +155,9 @@ describe('governance file, end to end', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(bad);
     expect(r.stderr).toMatch(/line 3: retired\[0\]\.date/);
+    // scan reads it before any request: the demo's emulator is gone, yet the error is the file's.
+    const scan = await runCli(['scan', '-c', config(), '--governance', bad]);
+    expect(scan.code).toBe(2);
+    expect(scan.stderr).toMatch(/line 3: retired\[0\]\.date/);
   });
 });

@@ -238,6 +238,31 @@ describe('ownerless with registered owners', () => {
     expect(f!.owner?.registered[0]?.active).toBe(false);
   });
 
+  it('a person removed on one platform but active on another has not left', async () => {
+    const two = gov(`owners:
+  - match: { platform: github, id: "1001" }
+    person: Frank Weber
+    accounts: [{ platform: github, id: frank }, { platform: microsoft365, id: frank@acme.example }]
+`);
+    const people = await collectPeople(
+      [
+        bundle(identity({ nativeId: '9', owners: [owner('frank', false)] })),
+        bundle(
+          identity({
+            platform: 'microsoft365',
+            kind: 'service-principal',
+            nativeId: 'sp',
+            owners: [{ id: 'oid', name: 'frank@acme.example', type: 'user', active: true }],
+          }),
+        ),
+      ],
+      two.owners[0]!.accounts,
+    );
+    expect(
+      await findingsOf(ownerless, [bundle(identity({ owners: [] }))], { governance: two, people }),
+    ).toEqual([]);
+  });
+
   it('with no registered and no active in-platform owner it is ownerless; unknown status is given the benefit', async () => {
     expect((await findingsOf(ownerless, [bundle(noOwner)], { governance: gov('') }))[0]!.title).toBe(
       '"Acme CI" (GitHub App installation) has no owner',
