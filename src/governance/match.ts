@@ -50,6 +50,8 @@ export function matchesIdentity(m: IdentityMatch, t: MatchTarget): boolean {
 export class EntryIndex<E extends { match: IdentityMatch }> {
   private readonly byId = new Map<string, { entry: E; order: number }[]>();
   private readonly patterns: { entry: E; order: number }[] = [];
+  /** Answers per target object (`matchTarget` gives one per identity bundle). */
+  private readonly found = new WeakMap<MatchTarget, E[]>();
 
   constructor(entries: readonly E[]) {
     entries.forEach((entry, order) => {
@@ -67,6 +69,15 @@ export class EntryIndex<E extends { match: IdentityMatch }> {
 
   /** Every entry that applies to `t`, in file order. */
   find(t: MatchTarget): E[] {
+    let hits = this.found.get(t);
+    if (!hits) {
+      hits = this.lookup(t);
+      this.found.set(t, hits);
+    }
+    return hits;
+  }
+
+  private lookup(t: MatchTarget): E[] {
     const exact = this.byId.get(`${t.platform.toLowerCase()}\u0000${t.nativeId.toLowerCase()}`) ?? [];
     const hits = [...exact, ...this.patterns].filter((x) => matchesIdentity(x.entry.match, t));
     if (exact.length > 0 && this.patterns.length > 0) hits.sort((a, b) => a.order - b.order);

@@ -1,19 +1,34 @@
 import type { FindingApproval, FindingDraft, FindingException, FindingOwner } from '../findings/finding.js';
 import { bundleIdentity } from '../rules/bundle-facts.js';
 import type { IdentityBundle } from '../store/store.js';
-import { EntryIndex, type MatchTarget, matchesIdentity } from './match.js';
+import { EntryIndex, type MatchTarget } from './match.js';
 import type {
   ApprovalEntry,
   ExceptionEntry,
   Governance,
+  IdentityMatch,
   OwnerEntry,
   RetiredEntry,
   ReviewEntry,
 } from './model.js';
 import type { PersonDirectory } from './people.js';
 
-/** The identity of a bundle as governance entries match it. */
+const targets = new WeakMap<IdentityBundle, MatchTarget>();
+
+/**
+ * The identity of a bundle as governance entries match it. One object per bundle, so that the entry
+ * indexes' lookups (several rules ask about the same identity) are made once per identity.
+ */
 export function matchTarget(bundle: IdentityBundle): MatchTarget {
+  let target = targets.get(bundle);
+  if (!target) {
+    target = targetOf(bundle);
+    targets.set(bundle, target);
+  }
+  return target;
+}
+
+function targetOf(bundle: IdentityBundle): MatchTarget {
   const who = bundleIdentity(bundle);
   return {
     platform: who.platform,
@@ -31,8 +46,8 @@ export interface GovernanceIndex {
   approvals: EntryIndex<ApprovalEntry>;
   retired: EntryIndex<RetiredEntry>;
   reviews: EntryIndex<ReviewEntry>;
-  /** Exceptions by rule id (those given as rule + match). */
-  byRule: Map<string, ExceptionEntry[]>;
+  /** Exceptions by rule id (those given as rule + match), indexed by their match. */
+  byRule: Map<string, EntryIndex<ExceptionEntry & { match: IdentityMatch }>>;
   /** Exceptions by finding fingerprint. */
   byFingerprint: Map<string, ExceptionEntry[]>;
 }
@@ -42,12 +57,16 @@ const indexes = new WeakMap<Governance, GovernanceIndex>();
 export function governanceIndex(g: Governance): GovernanceIndex {
   let index = indexes.get(g);
   if (!index) {
-    const byRule = new Map<string, ExceptionEntry[]>();
+    const ruleEntries = new Map<string, (ExceptionEntry & { match: IdentityMatch })[]>();
     const byFingerprint = new Map<string, ExceptionEntry[]>();
     for (const e of g.exceptions) {
-      const [map, k] = e.fingerprint !== undefined ? [byFingerprint, e.fingerprint] : [byRule, e.rule!];
-      map.set(k, [...(map.get(k) ?? []), e]);
+      if (e.fingerprint !== undefined) {
+        byFingerprint.set(e.fingerprint, [...(byFingerprint.get(e.fingerprint) ?? []), e]);
+      } else if (e.rule !== undefined && e.match !== undefined) {
+        ruleEntries.set(e.rule, [...(ruleEntries.get(e.rule) ?? []), { ...e, match: e.match }]);
+      }
     }
+    const byRule = new Map([...ruleEntries].map(([rule, list]) => [rule, new EntryIndex(list)]));
     index = {
       owners: new EntryIndex(g.owners),
       approvals: new EntryIndex(g.approvals),
@@ -141,7 +160,7 @@ export function exceptionFor(
   const target = matchTarget(bundle);
   const candidates = [
     ...(index.byFingerprint.get(draft.fingerprint) ?? []),
-    ...(index.byRule.get(draft.rule) ?? []).filter((e) => e.match && matchesIdentity(e.match, target)),
+    ...(index.byRule.get(draft.rule)?.find(target) ?? []),
   ];
   if (candidates.length === 0) return undefined;
   const judged = candidates.map((e) => ({ e, status: statusOf(e, bundle, check) }));
