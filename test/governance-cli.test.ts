@@ -59,7 +59,7 @@ describe('governance file, end to end', () => {
   it('a grant beyond its approval is unapproved-scope; approved ones are not; findings carry the approval', () => {
     const beyond = demo.findings.filter((x) => x.rule === 'unapproved-scope');
     expect(beyond.map((x) => [x.identity.name, x.subject])).toEqual([
-      ['Renovate', 'permission::workflows:write'],
+      ['Renovate', 'permission:workflows:write'],
     ]);
     expect(beyond[0]!.approval).toMatchObject({ approver: 'Alice Chen', reference: 'CHG-1987' });
   });

@@ -69,12 +69,12 @@ describe('unapproved-scope', () => {
         '"Acme CI" (GitHub App installation) reaches all with contents; approved up to selected',
       ],
       [
-        'permission::administration:write',
+        'permission:administration:write',
         'high',
         '"Acme CI" (GitHub App installation) holds administration (write), which its approval does not cover',
       ],
       [
-        'permission::contents:write',
+        'permission:contents:write',
         'high',
         '"Acme CI" (GitHub App installation) holds contents at write; approved up to read',
       ],

@@ -114,7 +114,9 @@ export const unapprovedScope = defineRule({
     for (const g of bundle.grants) {
       const { approved, limit } = approvedAccess(b, g);
       if (!approved) {
-        const subject = `permission:${g.permission.resource ?? ''}:${g.permission.name}:${g.permission.access}`;
+        // The resource (a Graph resource app id) only where the platform has several APIs.
+        const on = g.permission.resource ? `${g.permission.resource}/` : '';
+        const subject = `permission:${on}${g.permission.name}:${g.permission.access}`;
         if (seen.has(subject)) continue;
         seen.add(subject);
         out.push({
