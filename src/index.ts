@@ -11,6 +11,8 @@ export { loadConnectors, loadVocabulary } from './connector/registry.js';
 export { applyDiff, diffChanges, diffRecords, type SnapshotDiff } from './diff/index.js';
 export * from './errors.js';
 export { type Finding, type FindingDraft, Severity } from './findings/finding.js';
+export { GovernanceFileError, loadGovernance, parseGovernance } from './governance/load.js';
+export { EMPTY_GOVERNANCE, type Governance, type IdentityMatch } from './governance/model.js';
 export { createLogger, type Logger } from './log/logger.js';
 export * from './model/index.js';
 export { defaultPolicy, loadPolicy, type Policy } from './policy/index.js';

@@ -3,6 +3,7 @@ import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
 import type { Governance } from '../governance/model.js';
+import { collectPeople, registeredAccounts } from '../governance/people.js';
 import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
@@ -15,8 +16,10 @@ export const FINDINGS_BATCH = 1_000;
 
 /** The findings of a scan, as a stream that can be read more than once, plus their tallies. */
 export interface ScanFindings {
-  /** By severity, counted as they were recorded. */
+  /** By severity, counted as they were recorded (excepted findings are not counted: `--fail-on` ignores them). */
   counts: SeverityCounts;
+  /** Findings accepted by an active exception (recorded, marked `excepted`). */
+  excepted?: number;
   /** What recording them cost (null when they were only read). */
   recorded: FindingsRecorded | null;
   /** The findings, in no particular order (outputs order them). */
@@ -29,7 +32,7 @@ export interface AnalysisOptions {
   asOf: Date;
   /** The loaded connectors' vocabulary (labels in findings). */
   vocabulary: Vocabulary;
-  /** The governance file(s) in force (default: none); its reviews count with the store's. */
+  /** The governance file in force (owners, approvals, exceptions, retired, reviews); none by default. */
   governance?: Governance;
 }
 
@@ -104,13 +107,19 @@ async function evaluate(
   // Every review recorded counts, even one made after the as-of time: recording a review closes its
   // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
   const reviews = await ReviewsInForce.load(store, options.governance);
+  // Whether registered owners have left is read from the snapshot's people; only when the governance
+  // file names accounts, and only theirs are kept (one extra pass over the snapshot).
+  const accounts = options.governance ? registeredAccounts(options.governance) : [];
+  const people = accounts.length > 0 ? await collectPeople(store.readSnapshot(scan.id), accounts) : undefined;
   const drafts = streamRules({
     bundles: store.readSnapshot(scan.id),
     diff,
     policy: options.policy,
     asOf: options.asOf,
     vocabulary: options.vocabulary,
-    ...(options.governance ? { governance: options.governance } : {}),
+    ...(options.governance && { governance: options.governance }),
+    ...(people && { people }),
+    previousAt: previous ? new Date(previous.startedAt) : null,
     reviews,
   });
   return { previous, diff, drafts, reviews };
@@ -152,9 +161,11 @@ export async function analyseScan(
 ): Promise<ScanAnalysis> {
   const { previous, diff, drafts, reviews } = await evaluate(store, scan, options);
   const counts = emptyCounts();
+  let excepted = 0;
   const counted = async function* () {
     for await (const d of drafts) {
-      counts[d.severity] += 1;
+      if (d.excepted) excepted += 1;
+      else counts[d.severity] += 1;
       yield d;
     }
   };
@@ -163,7 +174,7 @@ export async function analyseScan(
     previous,
     diff,
     diffSummary: diff ? summariseDiff(diff) : null,
-    findings: { counts, recorded, read: () => withReviews(store.readFindings(scan.id), reviews) },
+    findings: { counts, excepted, recorded, read: () => withReviews(store.readFindings(scan.id), reviews) },
   };
 }
 

@@ -5,7 +5,10 @@ const CHOICES = ['none', 'info', 'low', 'medium', 'high', 'critical'] as const;
 
 export function failOnOption(cmd: Command): Command {
   return cmd.addOption(
-    new Option('--fail-on <severity>', 'exit with code 1 when a finding has at least this severity')
+    new Option(
+      '--fail-on <severity>',
+      'exit with code 1 when a finding has at least this severity (findings accepted by an exception are ignored)',
+    )
       .choices(CHOICES)
       .default('none'),
   );

@@ -22,6 +22,8 @@ export const EngineSettings = z
     database: z.string().min(1).default('grantscope.db'),
     /** Policy file (relative to the config file); built-in defaults when absent. */
     policy: z.string().min(1).optional(),
+    /** Governance file or folder of *.yaml files (relative to the config file): owners, approvals, exceptions, retired. */
+    governance: z.string().min(1).optional(),
     tls: z
       .object({
         /** Extra CA to trust: TLS-inspecting proxy, private endpoints, the emulator. */
@@ -64,6 +66,8 @@ export interface LoadedConfig {
   database: string;
   /** Absolute policy path, when one is set. */
   policyFile: string | null;
+  /** Absolute governance file or folder, when one is set. */
+  governanceFile: string | null;
   /** Absolute CA file, when one is set. */
   caFile: string | null;
   connectors: ConfiguredConnector[];
@@ -167,6 +171,7 @@ export function loadConfig(file: string, connectors: readonly AnyConnector[]): L
     settings,
     database: resolve(dir, settings.database),
     policyFile: settings.policy ? resolve(dir, settings.policy) : null,
+    governanceFile: settings.governance ? resolve(dir, settings.governance) : null,
     caFile: settings.tls.caFile ? resolve(dir, settings.tls.caFile) : null,
     connectors: configured,
     vocabulary: combineVocabularies(connectors),

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/config.js';
 import { systemClock } from '../connector/context.js';
 import type { CoverageReport } from '../connector/coverage.js';
 import { loadConnectors } from '../connector/registry.js';
+import { loadGovernance } from '../governance/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { demoWorld } from '../package-root.js';
@@ -15,6 +16,7 @@ import { openStore } from '../store/open.js';
 import type { ScanSummary } from '../store/store.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeClientConfig } from './client-config.js';
+import { writeDemoGovernance } from './governance-demo.js';
 import { type EmulatorPackage, withEmulator } from './load-emulator.js';
 
 export interface DemoOptions {
@@ -35,6 +37,8 @@ export interface DemoScan {
 export interface DemoResult {
   dir: string;
   configFile: string;
+  /** The dated governance file the demo wrote and applied. */
+  governanceFile: string;
   database: string;
   emulatorOrigin: string;
   requests: number;
@@ -59,7 +63,10 @@ async function demoOn(
   phase('Starting the local emulator (GitHub, Microsoft Graph, Google APIs)…');
   const emu = await startEmulator({ world: demoWorld('demo') });
   try {
-    const written = writeClientConfig(emu, dir);
+    // The governance file (owners, approvals, an exception, a retired vendor, a review), dated from today.
+    const governanceFile = writeDemoGovernance(dir, new Date());
+    const written = writeClientConfig(emu, dir, { governance: 'governance.yaml' });
+    const governance = loadGovernance(governanceFile);
     // Each demo starts from an empty database, so that its diff is the demo's own change.
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${written.database}${suffix}`, { force: true });
     const connectors = await loadConnectors([], { configFile: written.configFile });
@@ -85,6 +92,7 @@ async function demoOn(
         policy,
         asOf: new Date(outcome.scan.startedAt),
         vocabulary: config.vocabulary,
+        governance,
       });
       // The demo prints after the store is closed: its (few) findings are held in memory.
       return {
@@ -104,6 +112,7 @@ async function demoOn(
       return {
         dir,
         configFile: written.configFile,
+        governanceFile,
         database: written.database,
         emulatorOrigin: emu.origin,
         requests: emu.stats().total,

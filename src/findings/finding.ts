@@ -41,6 +41,61 @@ export const LastReview = z
   })
   .describe('The review in force for the identity: the latest of those recorded and in the governance file');
 export type LastReview = z.infer<typeof LastReview>;
+const SourceRef = z
+  .object({ file: z.string(), line: z.number().int() })
+  .describe('Where in the governance file(s) the entry is');
+
+/** Who answers for the identity: owners registered in the governance file and the platform's own. */
+export const FindingOwner = z
+  .object({
+    registered: z
+      .array(
+        z.object({
+          person: z.string(),
+          team: z.string().nullable(),
+          contact: z.string().nullable(),
+          /** false = the person's platform account is disabled, suspended or gone (they left). */
+          active: z
+            .boolean()
+            .nullable()
+            .describe('false = their platform account shows they left; null = unknown'),
+          source: SourceRef,
+        }),
+      )
+      .describe('Owners registered in the governance file'),
+    inPlatform: z
+      .array(z.object({ id: z.string(), name: z.string().nullable(), active: z.boolean().nullable() }))
+      .describe('Owners the platform records'),
+  })
+  .describe('Who answers for the identity');
+export type FindingOwner = z.infer<typeof FindingOwner>;
+
+export const FindingApproval = z
+  .object({
+    approver: z.string(),
+    reference: z.string().nullable(),
+    date: z.string(),
+    source: SourceRef,
+  })
+  .describe('The approval (governance file) that covers the identity');
+export type FindingApproval = z.infer<typeof FindingApproval>;
+
+export const FindingException = z
+  .object({
+    /**
+     * `active`: the finding is accepted (`excepted` true). `expired`, `too-long` (longer than the policy
+     * allows) and `widened` (the identity gained grants since it was granted) no longer apply: the finding
+     * is back, and says why.
+     */
+    status: z.enum(['active', 'expired', 'too-long', 'widened']),
+    reason: z.string(),
+    approver: z.string(),
+    granted: z.string(),
+    expires: z.string(),
+    source: SourceRef,
+  })
+  .describe('The exception (governance file) that matched the finding, and whether it applies');
+export type FindingException = z.infer<typeof FindingException>;
 
 /**
  * A finding, as printed by `grantscope findings --format json` (the array elements) and published as a
@@ -81,6 +136,16 @@ export const Finding = z
       .describe('Facts that support the finding: the values, dates, thresholds and grants compared'),
     remediation: z.string().describe('What to do about it, with where to do it when known'),
     frameworks: FrameworkRefs,
+    // Governance (present only when a governance file or the platform says something).
+    owner: FindingOwner.optional(),
+    approval: FindingApproval.optional(),
+    exception: FindingException.optional(),
+    excepted: z
+      .boolean()
+      .optional()
+      .describe(
+        'true when accepted by an active exception: kept and shown in JSON, hidden from tables, ignored by --fail-on',
+      ),
     firstSeen: Timestamp.describe('Time of the first scan in which this fingerprint was found'),
     lastSeen: Timestamp.describe('Time of the latest scan in which this fingerprint was found'),
     /** Scan the finding was computed from. */

@@ -48,6 +48,8 @@ export interface ApprovalEntry {
   match: IdentityMatch;
   /** Permissions / scopes approved (the model's permission names); a grant beyond them is `unapproved-scope`. */
   permissions: string[];
+  /** For permissions approved only up to an access level: name → highest level approved. */
+  maxAccess: Record<string, 'read' | 'write' | 'admin'>;
   /** Target breadth approved (e.g. `all` vs `selected` repositories, tenant-wide vs per-user consent). */
   breadth?: string;
   /** Credential types approved (the model's credential types). */

@@ -58,6 +58,11 @@ describe('policy', () => {
             "minIdentities": 2,
             "severity": null,
           },
+          "invalid-exception": {
+            "enabled": true,
+            "maxDays": 90,
+            "severity": null,
+          },
           "new-credential": {
             "elevateAtTier": "high",
             "enabled": true,
@@ -94,6 +99,10 @@ describe('policy', () => {
             "orphanedGrants": true,
             "severity": null,
           },
+          "retired-still-present": {
+            "enabled": true,
+            "severity": null,
+          },
           "review-decision-overdue": {
             "enabled": true,
             "reduceGraceDays": 30,
@@ -111,6 +120,18 @@ describe('policy', () => {
             "neverUsedGraceDays": 30,
             "severity": null,
             "unusedDays": 90,
+          },
+          "unapproved": {
+            "enabled": false,
+            "exemptOrigins": [
+              "platform",
+            ],
+            "severity": null,
+          },
+          "unapproved-scope": {
+            "elevateAtTier": "high",
+            "enabled": true,
+            "severity": null,
           },
         },
         "version": 1,

@@ -3,8 +3,10 @@ import type { SnapshotDiff } from '../diff/types.js';
 import { type FindingDraft, SEVERITY_ORDER } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
 import { frameworkRefs } from '../findings/frameworks.js';
-import type { Governance } from '../governance/model.js';
+import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
+import { type PersonDirectory, UNKNOWN_PEOPLE } from '../governance/people.js';
 import { lastReviewField, type ReviewsInForce } from '../governance/reviews-in-force.js';
+import { approvalOf, exceptionFor, ownerOf } from '../governance/view.js';
 import type { Policy } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { AggregateResult, Aggregation } from './aggregate.js';
@@ -26,10 +28,20 @@ export interface EvaluateOptions {
   asOf: Date;
   /** Rules to run (default: all built-in rules enabled by the policy). */
   rules?: readonly AnyRule[];
-  /** The governance file(s) in force (default: none). */
+  /** The governance file in force (default: none). */
   governance?: Governance;
+  /** Whether the people the governance file names are still here (default: unknown). */
+  people?: PersonDirectory;
+  /** When the scan the diff compares against was taken (exceptions granted before it see its changes). */
+  previousAt?: Date | null;
   /** Reviews in force; findings of a reviewed identity carry `lastReview` (default: none). */
   reviews?: ReviewsInForce;
+}
+
+/** The policy's longest exception: the `invalid-exception` rule's setting, whether or not it runs. */
+function maxExceptionDays(policy: Policy): number {
+  const section = (policy.rules as Record<string, { maxDays?: number } | undefined>)['invalid-exception'];
+  return section?.maxDays ?? 90;
 }
 
 /** Orders findings for output: most severe first, then by fingerprint (stable for a given as-of). */
@@ -115,13 +127,19 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   const diff = options.diff ? indexDiff(options.diff) : null;
   const rules: readonly AnyRule[] = options.rules ?? RULES;
   const active = rules.filter((r) => settingsOf(policy, r).enabled && (!r.needsDiff || diff));
-  const { governance, reviews } = options;
+  const governance = options.governance ?? EMPTY_GOVERNANCE;
+  const people = options.people ?? UNKNOWN_PEOPLE;
+  const hasGovernance = governance !== EMPTY_GOVERNANCE;
+  const maxDays = maxExceptionDays(policy);
+  const previousAt = options.previousAt ?? null;
+  const { reviews } = options;
   const contextOf = (rule: AnyRule) => ({
     policy: settingsOf(policy, rule),
     asOf,
     diff,
     vocabulary,
-    ...(governance ? { governance } : {}),
+    governance,
+    people,
     ...(reviews ? { reviews } : {}),
   });
   // Cross-identity rules fold bundles into summaries, flushed whenever the source changes.
@@ -153,6 +171,12 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       seen = new Set();
     }
     let review: ReturnType<ReviewsInForce['of']> | undefined;
+    // Per identity, once: who owns it, what approved it, whether it widened since the last scan.
+    let facts: {
+      owner: ReturnType<typeof ownerOf>;
+      approval: ReturnType<typeof approvalOf>;
+      widened: boolean;
+    } | null = null;
     for (const rule of active) {
       for (const result of rule.evaluate(bundle, contextOf(rule))) {
         const draft = toDraft(rule, bundle, result, policy);
@@ -161,6 +185,25 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
         if (reviews) {
           if (review === undefined) review = reviews.of(bundle);
           if (review) draft.lastReview = lastReviewField(review);
+        }
+        facts ??= {
+          owner: ownerOf(governance, people, bundle),
+          approval: hasGovernance ? approvalOf(governance, bundle) : undefined,
+          widened: (diff?.expansionsOf(bundle.source, bundle.identityKey).length ?? 0) > 0,
+        };
+        if (facts.owner) draft.owner = facts.owner;
+        if (facts.approval) draft.approval = facts.approval;
+        if (hasGovernance) {
+          const exception = exceptionFor(governance, draft, bundle, {
+            asOf,
+            maxDays,
+            previousAt,
+            widenedSinceLastScan: facts.widened,
+          });
+          if (exception) {
+            draft.exception = exception;
+            draft.excepted = exception.status === 'active';
+          }
         }
         yield draft;
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matchTarget, registeredOwners } from '../governance/view.js';
 import type { Grant } from '../model/index.js';
 import { bundleIdentity, byRisk, highestTier, tierAtLeast } from './bundle-facts.js';
 import { cappedList, grantEvidence } from './evidence.js';
@@ -7,8 +8,10 @@ import { TierThreshold } from './settings.js';
 import { identityLabel, whereToManage } from './wording.js';
 
 /**
- * Identities nobody active answers for: no owner with `active: true` (vendor first-party apps and kinds
- * without owners exempt), and — separately — identities whose delegated grants all act for users who
+ * Identities nobody active answers for: no in-platform owner with `active: true` and no registered
+ * owner (governance file) who is still with the organisation (vendor first-party apps and kinds without
+ * owners exempt unless an owner was registered for them); a registered owner whose platform account says
+ * they left stays listed, but no longer counts. And — separately — identities whose delegated grants all act for users who
  * are no longer active (orphaned grants).
  */
 export const ownerless = defineRule({
@@ -34,40 +37,57 @@ export const ownerless = defineRule({
       .default(true)
       .describe('Also flag identities whose delegated grants all act for inactive users'),
   },
-  evaluate(bundle, { policy, vocabulary }) {
+  evaluate(bundle, { policy, vocabulary, governance, people }) {
     const identity = bundle.identity;
-    if (!identity || policy.excludeKinds.includes(identity.kind)) return [];
+    if (!identity) return [];
     const who = bundleIdentity(bundle);
     const severityFor = (grants: readonly Grant[]) =>
       tierAtLeast(highestTier(grants), policy.elevateAtTier) ? ('high' as const) : ('medium' as const);
     const out: RuleResult[] = [];
 
-    if (
-      identity.ownersKnown &&
-      !policy.exemptOrigins.includes(identity.origin) &&
-      !identity.owners.some((o) => o.active === true)
-    ) {
+    const registered = registeredOwners(governance, people, matchTarget(bundle));
+    // A registered owner counts unless their account says they left (unknown is given the benefit).
+    const registeredHere = registered.filter((o) => o.active !== false);
+    const departed = registered.filter((o) => o.active === false);
+    const judged =
+      departed.length > 0 ||
+      (identity.ownersKnown &&
+        !policy.exemptOrigins.includes(identity.origin) &&
+        !policy.excludeKinds.includes(identity.kind));
+    if (judged && registeredHere.length === 0 && !identity.owners.some((o) => o.active === true)) {
       const none = identity.owners.length === 0;
+      const gone = departed.map((o) => o.person);
       out.push({
         severity: severityFor(bundle.grants),
         subject: null,
-        title: none
-          ? `${identityLabel(who, vocabulary)} has no owner`
-          : `${identityLabel(who, vocabulary)} has no active owner (${identity.owners.length} listed, none active)`,
+        title:
+          gone.length > 0
+            ? `${identityLabel(who, vocabulary)} has no active owner: its registered owner${gone.length === 1 ? '' : 's'} ${gone.join(', ')} ${gone.length === 1 ? 'has' : 'have'} left`
+            : none
+              ? `${identityLabel(who, vocabulary)} has no owner`
+              : `${identityLabel(who, vocabulary)} has no active owner (${identity.owners.length} listed, none active)`,
         evidence: {
           origin: identity.origin,
           owners: identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
+          ...(registered.length > 0 && {
+            registeredOwners: registered.map((o) => ({
+              person: o.person,
+              team: o.team,
+              active: o.active,
+              source: `${o.source.file}:${o.source.line}`,
+            })),
+          }),
           highestTier: highestTier(bundle.grants),
           elevateAtTier: policy.elevateAtTier,
           grantCount: bundle.grants.length,
         },
         remediation:
-          `Assign an accountable owner who is still with the organisation ${whereToManage(who)}, ` +
-          'or remove the identity if nobody needs it.',
+          `Assign an accountable owner who is still with the organisation ${whereToManage(who)} ` +
+          '(or register one in the governance file), or remove the identity if nobody needs it.',
       });
     }
 
-    if (policy.orphanedGrants) {
+    if (policy.orphanedGrants && !policy.excludeKinds.includes(identity.kind)) {
       const delegated = bundle.grants.filter((g) => g.principal !== null);
       if (delegated.length > 0 && delegated.every((g) => g.principal!.active === false)) {
         const users = new Set(delegated.map((g) => g.principal!.id));

@@ -1,14 +1,17 @@
 import { credentialHygiene } from './credential-hygiene.js';
 import { idlePartner } from './idle-partner.js';
+import { invalidException } from './invalid-exception.js';
 import { newCredential } from './new-credential.js';
 import { newGrant } from './new-grant.js';
 import { overPrivileged } from './over-privileged.js';
 import { overdueReview } from './overdue-review.js';
 import { ownerless } from './ownerless.js';
+import { retiredStillPresent } from './retired-still-present.js';
 import { reviewDecisionOverdue } from './review-decision-overdue.js';
 import type { AnyRule } from './rule.js';
 import { scopeExpansion } from './scope-expansion.js';
 import { stale } from './stale.js';
+import { unapproved, unapprovedScope } from './unapproved-scope.js';
 
 /**
  * Every built-in rule, in the order `grantscope rules` lists them. This list is the only place besides
@@ -25,6 +28,11 @@ export const RULES = [
   idlePartner,
   overdueReview,
   reviewDecisionOverdue,
+  // Governance (issue 13): judged against the governance file.
+  retiredStillPresent,
+  unapprovedScope,
+  unapproved,
+  invalidException,
 ] as const;
 
 export type BuiltinRule = (typeof RULES)[number];

@@ -3,6 +3,7 @@ import type { Vocabulary } from '../connector/vocabulary.js';
 import type { FindingDraft, FrameworkRefs } from '../findings/finding.js';
 import type { Severity } from '../findings/severity.js';
 import type { Governance } from '../governance/model.js';
+import type { PersonDirectory } from '../governance/people.js';
 import type { ReviewsInForce } from '../governance/reviews-in-force.js';
 import type { Json } from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
@@ -19,8 +20,10 @@ export interface RuleContext<Policy = unknown> {
   diff: DiffIndex | null;
   /** The loaded connectors' labels for identity kinds and credential types (see `wording.ts`). */
   vocabulary: Vocabulary;
-  /** The governance file(s) in force; absent means none (`EMPTY_GOVERNANCE`). */
-  governance?: Governance;
+  /** What the organisation decided (governance file); `EMPTY_GOVERNANCE` when there is none. */
+  governance: Governance;
+  /** Whether the people the governance file names are still with the organisation, per the snapshot. */
+  people: PersonDirectory;
   /** Recertification reviews in force (`grantscope review` and the governance file); absent means none. */
   reviews?: ReviewsInForce;
 }

@@ -1,5 +1,7 @@
 import type { SnapshotDiff } from '../../src/diff/types.js';
 import { Finding, type FindingDraft } from '../../src/findings/finding.js';
+import type { Governance } from '../../src/governance/model.js';
+import type { PersonDirectory } from '../../src/governance/people.js';
 import { type Policy, type PolicyInput, policySchema } from '../../src/policy/schema.js';
 import { evaluateRules } from '../../src/rules/evaluate.js';
 import type { AnyRule } from '../../src/rules/rule.js';
@@ -20,7 +22,14 @@ export function policyWith(rules: NonNullable<PolicyInput['rules']> = {}): Polic
 export async function findingsOf(
   rule: AnyRule | null,
   bundles: IdentityBundle[],
-  options: { policy?: Policy; diff?: SnapshotDiff | null; asOf?: Date } = {},
+  options: {
+    policy?: Policy;
+    diff?: SnapshotDiff | null;
+    asOf?: Date;
+    governance?: Governance;
+    people?: PersonDirectory;
+    previousAt?: Date | null;
+  } = {},
 ): Promise<FindingDraft[]> {
   const drafts = await evaluateRules({
     bundles,
@@ -29,6 +38,9 @@ export async function findingsOf(
     asOf: options.asOf ?? AS_OF,
     vocabulary: BUILTIN_VOCABULARY,
     ...(rule ? { rules: [rule] } : {}),
+    ...(options.governance && { governance: options.governance }),
+    ...(options.people && { people: options.people }),
+    ...(options.previousAt !== undefined && { previousAt: options.previousAt }),
   });
   for (const d of drafts) {
     Finding.parse({ ...d, firstSeen: AS_OF.toISOString(), lastSeen: AS_OF.toISOString(), scanId: 1 });

@@ -56,6 +56,7 @@ Examples:
       rt.emit(
         renderJson({
           database: result.database,
+          governance: result.governanceFile,
           scans: [first.scan, second.scan],
           coverage: second.coverage,
           diff: second.analysis.diffSummary,
@@ -77,8 +78,10 @@ Examples:
       `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
       `Report:   ${report}\n`,
       `Database: ${result.database}\n`,
+      `Governance: ${result.governanceFile} (owners, approvals, an exception, a retired vendor, a review)\n`,
       `Explore:  grantscope inventory --db ${result.database}\n`,
       `          grantscope findings --db ${result.database} --format json\n`,
+      `          grantscope findings -c ${result.configFile} --include-excepted   # with the governance file\n`,
       `          sqlite3 ${result.database} 'select * from findings'\n`,
     ];
     rt.emit(out.join(''));

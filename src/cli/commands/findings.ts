@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { streamFindings } from '../../analysis/analyse.js';
+import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
@@ -31,6 +32,8 @@ interface FindingsOptions extends CommonOptions {
   scan?: string;
   asOf?: string;
   policy?: string;
+  governance?: string;
+  includeExcepted?: boolean;
   severity?: Severity;
   rule?: string[];
   platform?: string[];
@@ -49,6 +52,11 @@ export function findingsCommand(program: Command): void {
     .option('--scan <id>', 'scan id (default: the latest scan)')
     .option('--as-of <time>', "evaluate as of this ISO-8601 time, or 'now' (default: the scan's start time)")
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
+    .option(
+      '--governance <path>',
+      "governance file or folder (owners, approvals, exceptions, retired; default: the config's `governance`)",
+    )
+    .option('--include-excepted', 'show findings accepted by an exception in table and md output')
     .addOption(
       new Option('--severity <level>', 'only findings at or above this severity').choices([
         'info',
@@ -78,14 +86,11 @@ one finding per line (the same objects), for scripts that read findings as they 
     const rt = createRuntime(opts);
     const failOn = parseFailOn(opts.failOn);
     const cfg = configPath(opts);
-    const policyFile =
-      opts.policy ??
-      (cfg
-        ? (() => {
-            const { settings } = readConfigFile(cfg);
-            return settings.policy ? resolve(cfg, '..', settings.policy) : null;
-          })()
-        : null);
+    const settings = cfg && (!opts.policy || !opts.governance) ? readConfigFile(cfg).settings : null;
+    const policyFile = opts.policy ?? (cfg && settings?.policy ? resolve(cfg, '..', settings.policy) : null);
+    const governance = resolveGovernance(
+      opts.governance ?? (cfg && settings?.governance ? resolve(cfg, '..', settings.governance) : null),
+    );
     const vocabulary = await loadVocabularyFor(opts);
     const policy = resolvePolicy(policyFile, vocabulary);
     const store = await openExistingStore(opts);
@@ -93,17 +98,20 @@ one finding per line (the same objects), for scripts that read findings as they 
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
       const counts = emptyCounts();
-      const all = streamFindings(store, scan, { policy, asOf, vocabulary });
+      const all = streamFindings(store, scan, { policy, asOf, vocabulary, governance });
       const shown = async function* () {
         for await (const f of all) {
           if (opts.severity && SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[opts.severity]) continue;
           if (opts.rule && !opts.rule.includes(f.rule)) continue;
           if (opts.platform && !opts.platform.includes(f.platform)) continue;
-          counts[f.severity] += 1;
+          // --fail-on ignores findings accepted by an exception.
+          if (!f.excepted) counts[f.severity] += 1;
           yield f;
         }
       };
-      await rt.emitStream(findingsChunks(shown(), opts.format, rt.color));
+      await rt.emitStream(
+        findingsChunks(shown(), opts.format, rt.color, { includeExcepted: opts.includeExcepted === true }),
+      );
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
       process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
     } finally {

@@ -1,5 +1,10 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { resolveGovernance } from '../../analysis/governance-source.js';
+import { readConfigFile } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
+import { EMPTY_GOVERNANCE } from '../../governance/model.js';
+import { collectPeople, registeredAccounts } from '../../governance/people.js';
 import { ReviewsInForce } from '../../governance/reviews-in-force.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderInventory } from '../../output/views/inventory.js';
@@ -7,6 +12,7 @@ import type { IdentityBundle } from '../../store/store.js';
 import {
   addCommonOptions,
   type CommonOptions,
+  configPath,
   createRuntime,
   loadVocabularyFor,
   openExistingStore,
@@ -20,6 +26,7 @@ interface InventoryOptions extends CommonOptions {
   tenant?: string;
   kind?: string[];
   raw?: boolean;
+  governance?: string;
 }
 
 export function inventoryCommand(program: Command): void {
@@ -34,7 +41,11 @@ export function inventoryCommand(program: Command): void {
     .option('--platform <platform>', 'only this platform')
     .option('--tenant <tenant>', 'only this tenant (org login, tenant id, customer id)')
     .option('--kind <kind...>', 'only these identity kinds (e.g. github-app-installation service-principal)')
-    .option('--raw', 'include the raw API objects in json output');
+    .option('--raw', 'include the raw API objects in json output')
+    .option(
+      '--governance <path>',
+      "governance file or folder: registered owners, approvals, exceptions, retirement per identity (default: the config's `governance`)",
+    );
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -47,6 +58,11 @@ Examples:
   );
   cmd.action(async (opts: InventoryOptions) => {
     const rt = createRuntime(opts);
+    const cfg = configPath(opts);
+    const configured = !opts.governance && cfg ? readConfigFile(cfg).settings.governance : undefined;
+    const governance = resolveGovernance(
+      opts.governance ?? (configured && cfg ? resolve(cfg, '..', configured) : null),
+    );
     const store = await openExistingStore(opts);
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
@@ -59,11 +75,21 @@ Examples:
         bundles.push(b);
       }
       await checkFilterValues(opts, bundles);
-      const reviews = await ReviewsInForce.load(store, null);
+      const reviews = await ReviewsInForce.load(store, governance === EMPTY_GOVERNANCE ? null : governance);
+      const withGovernance =
+        governance === EMPTY_GOVERNANCE
+          ? {}
+          : {
+              governance: {
+                file: governance,
+                people: await collectPeople(bundles, registeredAccounts(governance)),
+              },
+            };
       rt.emit(
         renderInventory(bundles, opts.format as OutputFormat, {
           raw: opts.raw,
           ...(reviews.empty ? {} : { reviews }),
+          ...withGovernance,
         }),
       );
     } finally {

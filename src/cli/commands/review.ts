@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
@@ -38,6 +39,7 @@ interface ReviewOptions extends IdentityOptions {
 }
 
 interface DueOptions extends CommonOptions {
+  governance?: string;
   scan?: string;
   asOf?: string;
   within: string;
@@ -67,9 +69,13 @@ function text(value: string | undefined, flag: string, max: number, oneLine: boo
   return t;
 }
 
-/** The governance files in force. Wired to `--governance` when the governance loader is merged. */
-function governanceFor(_opts: CommonOptions): Governance {
-  return EMPTY_GOVERNANCE;
+/** The governance files in force: `--governance`, else the config's `governance`, else none. */
+function governanceFor(opts: CommonOptions & { governance?: string }): Governance {
+  if (opts.governance) return resolveGovernance(opts.governance);
+  const cfg = configPath(opts);
+  if (!cfg) return EMPTY_GOVERNANCE;
+  const { settings } = readConfigFile(cfg);
+  return settings.governance ? resolveGovernance(resolve(cfg, '..', settings.governance)) : EMPTY_GOVERNANCE;
 }
 
 function policyFileFor(opts: CommonOptions & { policy?: string }): string | null {
@@ -195,7 +201,11 @@ export function reviewsCommand(program: Command): void {
     .option('--scan <id>', 'scan id (default: the latest scan)')
     .option('--as-of <time>', "judge as of this ISO-8601 time, or 'now' (default: now)")
     .option('--within <days>', 'also list reviews falling due within this many days', '14')
-    .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)");
+    .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
+    .option(
+      '--governance <path>',
+      "governance file or folder: registered owners and the reviews it records (default: the config's `governance`)",
+    );
   addCommonOptions(due);
   due.addHelpText(
     'after',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { analyseScan } from '../../analysis/analyse.js';
+import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { systemClock } from '../../connector/context.js';
 import { EXIT } from '../../errors.js';
@@ -24,6 +25,8 @@ interface ScanOptions extends CommonOptions {
   failOn: string;
   asOf?: string;
   policy?: string;
+  governance?: string;
+  includeExcepted?: boolean;
   only?: string[];
   label?: string;
   full?: boolean;
@@ -42,6 +45,11 @@ export function scanCommand(program: Command): void {
     )
     .option('--only <connector...>', 'scan only these connectors (ids as in the config, e.g. github)')
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
+    .option(
+      '--governance <path>',
+      "governance file or folder (owners, approvals, exceptions, retired; default: the config's `governance`)",
+    )
+    .option('--include-excepted', 'show findings accepted by an exception in table and md output')
     .option('--as-of <time>', 'evaluate time-based rules as of this ISO-8601 time (default: scan start)')
     .option('--label <text>', 'label stored with the scan (e.g. "pre-audit")')
     .option(
@@ -83,6 +91,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       return;
     }
     const policy = resolvePolicy(opts.policy ?? config.policyFile, config.vocabulary);
+    // Read before scanning: a mistake in the file must not cost a whole scan.
+    const governance = resolveGovernance(opts.governance ?? config.governanceFile);
     // Check --as-of now: a typo must not cost a whole scan.
     parseAsOf(opts.asOf, new Date());
     const database = opts.db ?? config.database;
@@ -135,14 +145,20 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
           : (opts.label ?? null),
         journal: journalDir ? { dir: journalDir, resume } : null,
         fullResync: opts.full === true,
+        governanceHash: governance.hash || null,
       });
       const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
       const analysis = await analyseScan(store, outcome.scan, {
         policy,
         asOf,
         vocabulary: config.vocabulary,
+        governance,
       });
-      await rt.emitStream(scanReportChunks({ ...outcome, analysis }, opts.format, rt.color));
+      await rt.emitStream(
+        scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {
+          includeExcepted: opts.includeExcepted === true,
+        }),
+      );
       process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings.counts, failOn);
     } finally {
       process.off('SIGINT', onSignal);

@@ -33,7 +33,11 @@ const COLUMNS: Column<Finding>[] = [
   { header: 'Platform', value: (f) => f.platform },
   { header: 'Kind', value: (f) => f.identity.kind },
   { header: 'Identity', value: (f) => f.identity.name ?? f.identity.id, maxWidth: 34 },
-  { header: 'Title', value: (f) => f.title, maxWidth: 70 },
+  {
+    header: 'Title',
+    value: (f) => (f.excepted ? `[excepted until ${f.exception?.expires}] ${f.title}` : f.title),
+    maxWidth: 70,
+  },
   { header: 'First seen', value: (f) => f.firstSeen.slice(0, 10) },
 ];
 
@@ -54,7 +58,56 @@ const CSV_COLUMNS: Column<Finding>[] = [
   { header: 'first_seen', value: (f) => f.firstSeen },
   { header: 'last_seen', value: (f) => f.lastSeen },
   { header: 'evidence', value: (f) => JSON.stringify(f.evidence) },
+  { header: 'owner', value: (f) => ownerText(f) },
+  {
+    header: 'approval',
+    value: (f) =>
+      f.approval
+        ? `${f.approval.approver} ${f.approval.date}${f.approval.reference ? ` ${f.approval.reference}` : ''}`
+        : null,
+  },
+  { header: 'excepted', value: (f) => (f.excepted ? 'true' : 'false') },
+  {
+    header: 'exception',
+    value: (f) =>
+      f.exception
+        ? `${f.exception.status}: ${f.exception.approver} until ${f.exception.expires}: ${f.exception.reason}`
+        : null,
+  },
 ];
+
+/** `Bob Martins (Platform); frank (left)`: registered owners first, then the platform's. */
+export function ownerText(f: Pick<Finding, 'owner'>): string | null {
+  if (!f.owner) return null;
+  const left = (active: boolean | null) => (active === false ? ' (left)' : '');
+  const parts = [
+    ...f.owner.registered.map((o) => `${o.person}${o.team ? ` (${o.team})` : ''}${left(o.active)}`),
+    ...f.owner.inPlatform.map((o) => `${o.name ?? o.id}${left(o.active)}`),
+  ];
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
+export interface FindingsOutputOptions {
+  /** Show findings accepted by an exception in table and md output (JSON, JSONL and CSV always have them, marked). */
+  includeExcepted?: boolean;
+}
+
+/** Drops excepted findings (counting them) unless asked to keep them. */
+async function* withoutExcepted(
+  findings: AsyncIterable<Finding>,
+  hidden: { count: number },
+): AsyncGenerator<Finding> {
+  for await (const f of findings) {
+    if (f.excepted) hidden.count += 1;
+    else yield f;
+  }
+}
+
+function hiddenNote(hidden: { count: number }): string {
+  return hidden.count > 0
+    ? `${hidden.count} finding${hidden.count === 1 ? '' : 's'} accepted by an exception not shown (--include-excepted shows them).\n`
+    : '';
+}
 
 export type SeverityCounts = Record<Severity, number>;
 
@@ -142,10 +195,14 @@ async function topFindings(findings: AsyncIterable<Finding>, limit: number): Pro
  * published array contract (schemas in src/findings); jsonl = one such element per line.
  */
 export async function* findingsChunks(
-  findings: AsyncIterable<Finding>,
+  all: AsyncIterable<Finding>,
   format: FindingsFormat,
   color = false,
+  options: FindingsOutputOptions = {},
 ): AsyncGenerator<string> {
+  const hidden = { count: 0 };
+  const people = format === 'table' || format === 'md';
+  const findings = people && !options.includeExcepted ? withoutExcepted(all, hidden) : all;
   if (format === 'json') {
     yield* jsonArrayChunks(findings, 0);
     yield '\n';
@@ -160,13 +217,14 @@ export async function* findingsChunks(
     yield format === 'csv' ? csvHeader(CSV_COLUMNS) : markdownHeader(COLUMNS);
     for await (const f of sortExternally(findings, compareForPeople))
       yield format === 'csv' ? csvLine(f, CSV_COLUMNS) : markdownLine(f, COLUMNS);
+    if (format === 'md' && hidden.count > 0) yield `\n${hiddenNote(hidden)}`;
     return;
   }
   const counts = emptyCounts();
   const top = await topFindings(counting(findings, counts), TABLE_MAX_ROWS);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   if (total === 0) {
-    yield 'No findings.\n';
+    yield `No findings.\n${hiddenNote(hidden)}`;
     return;
   }
   yield renderTable(top, COLUMNS, {
@@ -174,7 +232,7 @@ export async function* findingsChunks(
   });
   if (total > top.length)
     yield `… ${total - top.length} more not shown (the ${top.length} most severe are). All of them: --format csv, md, json or jsonl, with -o <file>.\n`;
-  yield `\n${total} finding${total === 1 ? '' : 's'}: ${summariseSeverities(counts, color)}\n`;
+  yield `\n${total} finding${total === 1 ? '' : 's'}: ${summariseSeverities(counts, color)}\n${hiddenNote(hidden)}`;
 }
 
 /** A stream over findings already in memory (small outputs, tests, the demo). */

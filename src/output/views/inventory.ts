@@ -1,4 +1,8 @@
+import { matchesIdentity } from '../../governance/match.js';
+import type { Governance } from '../../governance/model.js';
+import type { PersonDirectory } from '../../governance/people.js';
 import { lastReviewField, type ReviewsInForce } from '../../governance/reviews-in-force.js';
+import { approvalOf, governanceIndex, matchTarget, registeredOwners } from '../../governance/view.js';
 import { RISK_ORDER, type RiskTier } from '../../model/common.js';
 import type { IdentityBundle } from '../../store/store.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
@@ -8,6 +12,44 @@ export interface InventoryOptions {
   raw?: boolean;
   /** Reviews in force: entries of reviewed identities carry `lastReview`, the table a Reviewed column. */
   reviews?: ReviewsInForce;
+  /** The governance file in force: registered owners, approvals, exceptions and retirement per identity. */
+  governance?: { file: Governance; people: PersonDirectory };
+}
+
+/** What the governance file says of one identity (null when it says nothing). */
+export function governanceOf(b: IdentityBundle, g: { file: Governance; people: PersonDirectory }) {
+  const target = matchTarget(b);
+  const registered = registeredOwners(g.file, g.people, target);
+  const approval = approvalOf(g.file, b) ?? null;
+  const retired = governanceIndex(g.file).retired.find(target)[0] ?? null;
+  const exceptions = g.file.exceptions
+    .filter((e) => e.match && matchesIdentity(e.match, target))
+    .map((e) => ({
+      rule: e.rule ?? null,
+      approver: e.approver,
+      reason: e.reason,
+      expires: e.expires,
+      source: e.source,
+    }));
+  if (registered.length === 0 && !approval && !retired && exceptions.length === 0) return null;
+  return {
+    registeredOwners: registered,
+    approval,
+    retired: retired && {
+      name: retired.name,
+      date: retired.date,
+      reference: retired.reference ?? null,
+      source: retired.source,
+    },
+    exceptions,
+  };
+}
+
+function registeredText(b: IdentityBundle, options: InventoryOptions): string[] {
+  if (!options.governance) return [];
+  return registeredOwners(options.governance.file, options.governance.people, matchTarget(b)).map(
+    (o) => `${o.person}${o.active === false ? ' (left)' : ''}`,
+  );
 }
 
 function maxTier(b: IdentityBundle): RiskTier {
@@ -16,10 +58,13 @@ function maxTier(b: IdentityBundle): RiskTier {
   return best;
 }
 
-function ownersText(b: IdentityBundle): string {
-  const owners = b.identity?.owners ?? [];
-  if (owners.length === 0) return '-';
-  return owners.map((o) => `${o.name ?? o.id}${o.active === false ? ' (inactive)' : ''}`).join(', ');
+/** Registered owners (governance file) first, then the platform's. */
+function ownersText(b: IdentityBundle, options: InventoryOptions = {}): string {
+  const owners = [
+    ...registeredText(b, options),
+    ...(b.identity?.owners ?? []).map((o) => `${o.name ?? o.id}${o.active === false ? ' (inactive)' : ''}`),
+  ];
+  return owners.length === 0 ? '-' : owners.join(', ');
 }
 
 function lastUsedText(b: IdentityBundle): string {
@@ -28,7 +73,7 @@ function lastUsedText(b: IdentityBundle): string {
   return lu.at ? lu.at.slice(0, 10) : 'never';
 }
 
-const COLUMNS: Column<IdentityBundle>[] = [
+const columns = (options: InventoryOptions): Column<IdentityBundle>[] => [
   { header: 'Platform', value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '' },
   { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0] },
   {
@@ -41,7 +86,7 @@ const COLUMNS: Column<IdentityBundle>[] = [
   { header: 'Grants', value: (b) => b.grants.length, align: 'right' },
   { header: 'Max risk', value: (b) => maxTier(b) },
   { header: 'Creds', value: (b) => b.credentials.length, align: 'right' },
-  { header: 'Owners', value: ownersText, maxWidth: 30 },
+  { header: 'Owners', value: (b) => ownersText(b, options), maxWidth: 30 },
   { header: 'Last used', value: lastUsedText },
 ];
 
@@ -59,6 +104,7 @@ export function inventoryEntry(b: IdentityBundle, options: InventoryOptions = {}
     grants: b.grants.map((g) => stripRaw(g, keep)),
     credentials: b.credentials.map((c) => stripRaw(c, keep)),
     ...lastReviewOf(b, options.reviews),
+    ...(options.governance && { governance: governanceOf(b, options.governance) }),
   };
 }
 
@@ -82,8 +128,12 @@ export function renderInventory(
 ): string {
   if (format === 'json') return renderJson(bundles.map((b) => inventoryEntry(b, options)));
   if (format === 'table' && bundles.length === 0) return 'No identities in this snapshot.\n';
-  const columns = options.reviews ? [...COLUMNS, REVIEWED_COLUMN(options.reviews)] : COLUMNS;
-  const out = renderRows(format, bundles, columns);
+  const base = columns(options);
+  const out = renderRows(
+    format,
+    bundles,
+    options.reviews ? [...base, REVIEWED_COLUMN(options.reviews)] : base,
+  );
   if (format !== 'table') return out;
   const grants = bundles.reduce((n, b) => n + b.grants.length, 0);
   const creds = bundles.reduce((n, b) => n + b.credentials.length, 0);

@@ -3,7 +3,12 @@ import type { CoverageReport } from '../../connector/coverage.js';
 import type { ScanSummary } from '../../store/store.js';
 import { renderJson } from '../format.js';
 import { renderDiff, renderDiffSummary } from './diff.js';
-import { type FindingsFormat, findingsChunks, jsonArrayChunks } from './findings.js';
+import {
+  type FindingsFormat,
+  type FindingsOutputOptions,
+  findingsChunks,
+  jsonArrayChunks,
+} from './findings.js';
 import { incompleteCollectors, renderCoverage, scanHeadline } from './scan.js';
 
 export interface ScanReportInput {
@@ -21,6 +26,7 @@ export async function* scanReportChunks(
   input: ScanReportInput,
   format: FindingsFormat,
   color = false,
+  options: FindingsOutputOptions = {},
 ): AsyncGenerator<string> {
   const { scan, coverage, analysis } = input;
   const findings = analysis.findings.read();
@@ -56,7 +62,7 @@ export async function* scanReportChunks(
         : '## Changes\n\nFirst scan: no previous snapshot to compare with.\n\n',
       '## Findings\n\n',
     ].join('');
-    yield* findingsChunks(findings, 'md');
+    yield* findingsChunks(findings, 'md', false, options);
     return;
   }
   yield [
@@ -67,6 +73,6 @@ export async function* scanReportChunks(
       : '\nFirst scan: no previous snapshot to compare with.\n',
     '\n',
   ].join('');
-  yield* findingsChunks(findings, 'table', color);
+  yield* findingsChunks(findings, 'table', color, options);
   if (incomplete) yield `\n${incomplete}`;
 }

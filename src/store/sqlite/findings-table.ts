@@ -24,6 +24,8 @@ interface ContentColumns {
   evidence: string;
   remediation: string;
   frameworks: string;
+  /** JSON of the governance fields (owner, approval, exception, excepted), or null when there are none. */
+  governance: string | null;
 }
 
 const CONTENT = [
@@ -39,6 +41,7 @@ const CONTENT = [
   'evidence',
   'remediation',
   'frameworks',
+  'governance',
 ] as const satisfies readonly (keyof ContentColumns)[];
 
 interface StoredRow extends ContentColumns {
@@ -64,7 +67,15 @@ function columnsOf(d: FindingDraft): ContentColumns {
     evidence: JSON.stringify(d.evidence),
     remediation: d.remediation,
     frameworks: JSON.stringify(d.frameworks),
+    governance: governanceJson(d),
   };
+}
+
+const GOVERNANCE_KEYS = ['owner', 'approval', 'exception', 'excepted'] as const;
+
+function governanceJson(d: FindingDraft): string | null {
+  const present = GOVERNANCE_KEYS.filter((k) => d[k] !== undefined);
+  return present.length === 0 ? null : JSON.stringify(Object.fromEntries(present.map((k) => [k, d[k]])));
 }
 
 /** A stored row as the finding it records (key order as the published JSON contract has it). */
@@ -81,6 +92,8 @@ function findingOf(r: StoredRow, scanId: number | null): Finding {
     evidence: JSON.parse(r.evidence),
     remediation: r.remediation,
     frameworks: JSON.parse(r.frameworks),
+    ...(r.governance !== null &&
+      (JSON.parse(r.governance) as Pick<Finding, (typeof GOVERNANCE_KEYS)[number]>)),
     firstSeen: r.first_seen_at,
     lastSeen: r.last_seen_at,
     scanId,

@@ -56,6 +56,7 @@ describe('openSqliteStore', () => {
       { version: 1, name: 'initial schema' },
       { version: 2, name: 'connector state' },
       { version: 3, name: 'reviews and governance hash' },
+      { version: 4, name: 'finding governance' },
     ]);
     db.close();
   });

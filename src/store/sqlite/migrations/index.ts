@@ -3,6 +3,7 @@ import { StoreError, StoreNewerSchemaError } from '../../../errors.js';
 import { initialSchema } from './001-initial-schema.js';
 import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
+import { findingGovernanceSchema } from './004-finding-governance.js';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'connector state', sql: connectorStateSchema },
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
+  { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,198 @@
+import type { FindingApproval, FindingDraft, FindingException, FindingOwner } from '../findings/finding.js';
+import { bundleIdentity } from '../rules/bundle-facts.js';
+import type { IdentityBundle } from '../store/store.js';
+import { EntryIndex, type MatchTarget } from './match.js';
+import type {
+  ApprovalEntry,
+  ExceptionEntry,
+  Governance,
+  IdentityMatch,
+  OwnerEntry,
+  RetiredEntry,
+  ReviewEntry,
+} from './model.js';
+import type { PersonDirectory } from './people.js';
+
+const targets = new WeakMap<IdentityBundle, MatchTarget>();
+
+/**
+ * The identity of a bundle as governance entries match it. One object per bundle, so that the entry
+ * indexes' lookups (several rules ask about the same identity) are made once per identity.
+ */
+export function matchTarget(bundle: IdentityBundle): MatchTarget {
+  let target = targets.get(bundle);
+  if (!target) {
+    target = targetOf(bundle);
+    targets.set(bundle, target);
+  }
+  return target;
+}
+
+function targetOf(bundle: IdentityBundle): MatchTarget {
+  const who = bundleIdentity(bundle);
+  return {
+    platform: who.platform,
+    tenant: who.tenant,
+    kind: who.kind,
+    nativeId: who.nativeId,
+    name: who.name,
+    publisher: bundle.identity?.publisher.name ?? null,
+  };
+}
+
+/** The governance file's sections, indexed for lookups per identity (built once per Governance). */
+export interface GovernanceIndex {
+  owners: EntryIndex<OwnerEntry>;
+  approvals: EntryIndex<ApprovalEntry>;
+  retired: EntryIndex<RetiredEntry>;
+  reviews: EntryIndex<ReviewEntry>;
+  /** Exceptions by rule id (those given as rule + match), indexed by their match. */
+  byRule: Map<string, EntryIndex<ExceptionEntry & { match: IdentityMatch }>>;
+  /** Exceptions by finding fingerprint. */
+  byFingerprint: Map<string, ExceptionEntry[]>;
+}
+
+const indexes = new WeakMap<Governance, GovernanceIndex>();
+
+export function governanceIndex(g: Governance): GovernanceIndex {
+  let index = indexes.get(g);
+  if (!index) {
+    const ruleEntries = new Map<string, (ExceptionEntry & { match: IdentityMatch })[]>();
+    const byFingerprint = new Map<string, ExceptionEntry[]>();
+    for (const e of g.exceptions) {
+      if (e.fingerprint !== undefined) {
+        byFingerprint.set(e.fingerprint, [...(byFingerprint.get(e.fingerprint) ?? []), e]);
+      } else if (e.rule !== undefined && e.match !== undefined) {
+        ruleEntries.set(e.rule, [...(ruleEntries.get(e.rule) ?? []), { ...e, match: e.match }]);
+      }
+    }
+    const byRule = new Map([...ruleEntries].map(([rule, list]) => [rule, new EntryIndex(list)]));
+    index = {
+      owners: new EntryIndex(g.owners),
+      approvals: new EntryIndex(g.approvals),
+      retired: new EntryIndex(g.retired),
+      reviews: new EntryIndex(g.reviews),
+      byRule,
+      byFingerprint,
+    };
+    indexes.set(g, index);
+  }
+  return index;
+}
+
+/** Registered owners of `target`, each with whether their platform accounts say they are still here. */
+export function registeredOwners(
+  g: Governance,
+  people: PersonDirectory,
+  target: MatchTarget,
+): FindingOwner['registered'] {
+  return governanceIndex(g)
+    .owners.find(target)
+    .map((o) => ({
+      person: o.person,
+      team: o.team ?? null,
+      contact: o.contact ?? null,
+      active: personActive(o, people),
+      source: o.source,
+    }));
+}
+
+/**
+ * A person has left when their accounts say so and none says otherwise: someone removed from the GitHub
+ * org but still enabled in Entra has not left the organisation. Unknown when no account is in the snapshot.
+ */
+function personActive(o: OwnerEntry, people: PersonDirectory): boolean | null {
+  const statuses = o.accounts.map((a) => people.status(a));
+  if (statuses.includes(true)) return true;
+  if (statuses.includes(false)) return false;
+  return null;
+}
+
+export function ownerOf(
+  g: Governance,
+  people: PersonDirectory,
+  bundle: IdentityBundle,
+): FindingOwner | undefined {
+  const registered = registeredOwners(g, people, matchTarget(bundle));
+  const inPlatform = (bundle.identity?.owners ?? []).map((o) => ({
+    id: o.id,
+    name: o.name,
+    active: o.active,
+  }));
+  if (registered.length === 0 && inPlatform.length === 0) return undefined;
+  return { registered, inPlatform };
+}
+
+export function approvalOf(g: Governance, bundle: IdentityBundle): FindingApproval | undefined {
+  const a = governanceIndex(g).approvals.find(matchTarget(bundle))[0];
+  return a && { approver: a.approver, reference: a.reference ?? null, date: a.date, source: a.source };
+}
+
+const DAY_MS = 86_400_000;
+const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+/** What decides whether an exception still applies to a finding of one identity. */
+export interface ExceptionCheck {
+  asOf: Date;
+  /** The policy's longest exception, in days. */
+  maxDays: number;
+  /** When the scan compared against was taken (null on a first scan). */
+  previousAt: Date | null;
+  /** Whether the identity's grants widened since the previous scan (new grant, higher access, broader target). */
+  widenedSinceLastScan: boolean;
+}
+
+/**
+ * The exception that matched `draft`, with whether it applies. An exception is a decision about what
+ * the approver saw; it never covers a grant that came later, so it stops applying (`widened`) when the
+ * identity holds a grant made, or a credential created, after the day it was granted, or when its grants
+ * widened between a previous scan taken after that day and this one. (Fingerprints alone would not do:
+ * some findings, such as over-privileged, name the identity and not each grant, so a wider grant keeps
+ * the same fingerprint.) The finding then comes back, and says which exception no longer applies and why.
+ */
+export function exceptionFor(
+  g: Governance,
+  draft: FindingDraft,
+  bundle: IdentityBundle,
+  check: ExceptionCheck,
+): FindingException | undefined {
+  const index = governanceIndex(g);
+  const target = matchTarget(bundle);
+  const candidates = [
+    ...(index.byFingerprint.get(draft.fingerprint) ?? []),
+    ...(index.byRule.get(draft.rule)?.find(target) ?? []),
+  ];
+  if (candidates.length === 0) return undefined;
+  const judged = candidates.map((e) => ({ e, status: statusOf(e, bundle, check) }));
+  const chosen = judged.find((j) => j.status === 'active') ?? judged[0]!;
+  const { e, status } = chosen;
+  return {
+    status,
+    reason: e.reason,
+    approver: e.approver,
+    granted: e.granted ?? e.expires,
+    expires: e.expires,
+    source: e.source,
+  };
+}
+
+function statusOf(
+  e: ExceptionEntry,
+  bundle: IdentityBundle,
+  check: ExceptionCheck,
+): FindingException['status'] {
+  const granted = dayStart(e.granted ?? e.expires);
+  const expires = dayStart(e.expires);
+  // `expires` is the last day it applies.
+  if (check.asOf.getTime() >= expires + DAY_MS) return 'expired';
+  if ((expires - granted) / DAY_MS > check.maxDays) return 'too-long';
+  const after = granted + DAY_MS;
+  const later = (at: string | null) => at !== null && Date.parse(at) >= after;
+  if (bundle.grants.some((gr) => later(gr.grantedAt)) || bundle.credentials.some((c) => later(c.createdAt))) {
+    return 'widened';
+  }
+  if (check.widenedSinceLastScan && check.previousAt !== null && check.previousAt.getTime() >= after) {
+    return 'widened';
+  }
+  return 'active';
+}
