@@ -230,6 +230,21 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
   });
   const retryPolicy = ctx.http.retry;
+  /**
+   * The controllers of the requests under way, aborted from one listener on the scan's signal, with an
+   * `AbortError`: Octokit passes that through as is, where any other rejection becomes an HTTP 500
+   * that plugin-retry would retry (and report as a server error). A listener per request on the
+   * scan's signal would number the requests in flight and queued (Node warns past 10).
+   */
+  const inFlight = new Set<AbortController>();
+  if (!ctx.signal.aborted)
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        for (const controller of inFlight) controller.abort(abortError(ctx.signal.reason));
+      },
+      { once: true },
+    );
   const log = {
     debug: (msg: string) => ctx.logger.debug(msg),
     info: (msg: string) => ctx.logger.debug(msg),
@@ -369,20 +384,18 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       };
       if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
       // A signal per request, tied to the scan's: fetch leaves its abort listener on the signal it is
-      // given until that signal is collected, so thousands of requests must not share one.
-      // Aborted with an `AbortError`: Octokit passes that through as is, where any other rejection
-      // becomes an HTTP 500 that plugin-retry would retry (and report as a server error).
+      // given until that signal is collected, so thousands of requests must not share one. The scan's
+      // signal reaches it through `inFlight` (one listener for them all, not one per open request).
       const abort = new AbortController();
-      const onAbort = () => abort.abort(abortError(ctx.signal.reason));
-      if (ctx.signal.aborted) onAbort();
-      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) abort.abort(abortError(ctx.signal.reason));
+      else inFlight.add(abort);
       // Retries are this loop's (through ctx.clock, and none where retrying cannot help): plugin-retry
       // would retry every "500", a refused connection or an untrusted certificate included.
       options.request = { ...options.request, signal: abort.signal, retries: 0 };
       try {
         return await attempts();
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
+        inFlight.delete(abort);
       }
     });
     return octokit;
