@@ -8,6 +8,7 @@ import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '..
 import { ApiError } from '../../src/errors.js';
 import { AUTH_ROUTE, InstallationTokenRenewal, readPrivateKey, readToken } from './auth.js';
 import type { GithubConfig } from './config.js';
+import { laterPages, PAGES_AHEAD, readInOrder } from './pages-ahead.js';
 import { RateBudget, RateBudgetExhausted, type RateResource, SecondaryPacer } from './rate-budget.js';
 import { OrgInstallation } from './schema.js';
 
@@ -474,12 +475,38 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       try {
         let last: { items: number; link: boolean } = { items: 0, link: true };
         let previous = '';
-        for await (const res of octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params })) {
+        type Page = { url: string; data: unknown; headers: { link?: string | undefined } };
+        const read = (res: Page) => {
           checkAdvanced(res.url);
           const items = parse(res.data);
           last = { items: items.length, link: Boolean(res.headers.link) };
           if (options.pagesWithoutLink) previous = JSON.stringify(items);
-          yield* items;
+          return items;
+        };
+        const pagesIn = octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params });
+        const pager = pagesIn[Symbol.asyncIterator]();
+        const first = await pager.next();
+        const ahead = first.done ? null : laterPages(first.value.url, first.value.headers.link);
+        if (first.done) {
+          // An empty iterator: nothing was read.
+        } else if (ahead) {
+          // Every page's URL is known: read them a few at a time (pages-ahead.ts). The paginator
+          // normalises each page as it does when it follows `next` (a `{ total_count, items }` body).
+          await pager.return?.();
+          const firstItems = read(first.value);
+          const later = readInOrder(ahead, PAGES_AHEAD, async (url) => {
+            const one = octokit.paginate.iterator(`GET ${url}`)[Symbol.asyncIterator]();
+            const step = await one.next();
+            await one.return?.();
+            if (step.done) throw notAdvancing(`no answer for ${url}`);
+            return step.value as Page;
+          });
+          const firstLater = later.next();
+          yield* firstItems;
+          for (let step = await firstLater; !step.done; step = await later.next()) yield* read(step.value);
+        } else {
+          yield* read(first.value);
+          for (let step = await pager.next(); !step.done; step = await pager.next()) yield* read(step.value);
         }
         // No Link on a full page: the operation may still have more (see ListOptions).
         if (options.pagesWithoutLink && !last.link && last.items >= PER_PAGE) {
