@@ -88,10 +88,13 @@ export const GithubConfig = z
       }),
     /**
      * Collectors fetching at once while the rate budget is ample (they share the one request limit
-     * of `settings.concurrency`). 1 keeps them in turn, in declaration order, which is what a failure
-     * report names ("not reached") and how requests are attributed per collector.
+     * of `settings.concurrency` and the secondary-limit pacing). While the budget is unknown or tight
+     * they take turns in declaration order whatever this says (collector-turns.ts), so that a budget
+     * that runs out covers whole collectors and names the others "not reached". 1 keeps them in turn
+     * always. Default 4: one collector at a time leaves most of the connection pool idle (a list's
+     * pages follow one another) while GitHub's documented limits have room.
      */
-    collectorConcurrency: z.number().int().min(1).max(10).default(1),
+    collectorConcurrency: z.number().int().min(1).max(10).default(4),
     /** Repositories per GraphQL query (deploy-key and collaborator lookups). */
     graphqlBatchSize: z.number().int().min(1).max(100).default(100),
   })
