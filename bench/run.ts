@@ -48,8 +48,18 @@ const RESCAN_TIME: Target = { op: '<=', value: 0.25 };
 const GROWTH: Target = { op: '<', value: 64 };
 /** Time scale of the limits rows (quota windows pass this much faster; latency is real). */
 const TIME_SCALE = Number(process.env.GS_BENCH_TIME_SCALE ?? 4);
-/** The size the limits rows run at (a row should take a minute or two). */
-const LIMITS_SIZE: SizeName = 'medium';
+/**
+ * The size the limits rows run at (`GS_BENCH_LIMITS_SIZE`, default medium: a row takes a minute or two
+ * at GS_BENCH_SCALE=1; the large GitHub world needs more than one primary-budget hour, 15 minutes at time
+ * scale 4).
+ */
+const LIMITS_SIZE: SizeName = limitsSize(process.env.GS_BENCH_LIMITS_SIZE ?? 'medium');
+
+function limitsSize(raw: string): SizeName {
+  if (!(SIZES as readonly string[]).includes(raw))
+    throw new Error(`GS_BENCH_LIMITS_SIZE must be one of ${SIZES.join(', ')}, not ${raw}`);
+  return raw as SizeName;
+}
 
 interface Ctx {
   dir: string;
@@ -288,12 +298,18 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
           '×',
         ),
       );
+    // No latency and no quota here: the process's own time. The target is carried by the rescan row
+    // of the limits task, under realistic limits, which is what a user sees (bench/README.md).
     add(
-      row(task, 'unchanged rescan: time / first scan', round(again.seconds / scan.seconds, 3), {
-        unit: '×',
-        target: RESCAN_TIME,
-        note: `${round(again.seconds, 1)} s vs ${round(scan.seconds, 1)} s`,
-      }),
+      row(
+        task,
+        'unchanged rescan: time / first scan (no latency, no quota)',
+        round(again.seconds / scan.seconds, 3),
+        {
+          unit: '×',
+          note: `${round(again.seconds, 1)} s vs ${round(scan.seconds, 1)} s; the target is on the limits row`,
+        },
+      ),
     );
     add(
       row(
