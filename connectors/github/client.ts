@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { activeCollector, attributeTo } from '../../src/connector/coverage.js';
 import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import { AUTH_ROUTE, InstallationTokenRenewal, readPrivateKey, readToken } from './auth.js';
@@ -277,6 +278,11 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         // by points per minute (2,000 secondary, the hourly primary budget), which the secondary pacer
         // and the rate budget below keep: the group is replaced by one that does not pace.
         write: UNPACED_GROUP,
+        // Its `global` group runs at most 10 requests at once, queueing the rest: concurrency is this
+        // scanner's own (the context's request limit for fan-outs, a few pages ahead per list,
+        // pages-ahead.ts), well under GitHub's documented 100 concurrent requests.
+        // (`global` is read by the plugin like `write`, though its options type does not name it.)
+        ...({ global: UNPACED_GROUP } as Record<string, unknown>),
         onSecondaryRateLimit: async (
           retryAfter: number,
           options: { method: string; url: string },
@@ -392,7 +398,14 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       else inFlight.add(abort);
       // Retries are this loop's (through ctx.clock, and none where retrying cannot help): plugin-retry
       // would retry every "500", a refused connection or an untrusted certificate included.
-      options.request = { ...options.request, signal: abort.signal, retries: 0 };
+      // The request is counted for the collector that made it (coverage), which is known here, in
+      // the caller's async context: below this hook the plugins' Bottleneck queues start requests
+      // from other requests' callbacks, in those requests' contexts, so the fetch re-enters it.
+      const collector = activeCollector();
+      const send: typeof globalThis.fetch = collector
+        ? (input, init) => attributeTo(collector, () => fetch(input, init))
+        : fetch;
+      options.request = { ...options.request, fetch: send, signal: abort.signal, retries: 0 };
       try {
         return await attempts();
       } finally {
