@@ -48,8 +48,18 @@ const RESCAN_TIME: Target = { op: '<=', value: 0.25 };
 const GROWTH: Target = { op: '<', value: 64 };
 /** Time scale of the limits rows (quota windows pass this much faster; latency is real). */
 const TIME_SCALE = Number(process.env.GS_BENCH_TIME_SCALE ?? 4);
-/** The size the limits rows run at (a row should take a minute or two). */
-const LIMITS_SIZE: SizeName = 'medium';
+/**
+ * The size the limits rows run at (`GS_BENCH_LIMITS_SIZE`, default medium: a row takes a minute or two
+ * at GS_BENCH_SCALE=1; the large GitHub world needs more than one primary-budget hour, 15 minutes at time
+ * scale 4).
+ */
+const LIMITS_SIZE: SizeName = limitsSize(process.env.GS_BENCH_LIMITS_SIZE ?? 'medium');
+
+function limitsSize(raw: string): SizeName {
+  if (!(SIZES as readonly string[]).includes(raw))
+    throw new Error(`GS_BENCH_LIMITS_SIZE must be one of ${SIZES.join(', ')}, not ${raw}`);
+  return raw as SizeName;
+}
 
 interface Ctx {
   dir: string;
@@ -96,7 +106,12 @@ interface ScanJson {
   }>;
 }
 
-function readScan(file: string): ScanNumbers & { status: string; collectionSeconds: number | null } {
+function readScan(file: string): ScanNumbers & {
+  status: string;
+  collectionSeconds: number | null;
+  /** Epoch ms of the first collector's start and the last one's finish. */
+  collection: { start: number; end: number } | null;
+} {
   const j = JSON.parse(readFileSync(file, 'utf8')) as ScanJson;
   const sources = j.coverage ?? [];
   const byCollector: Record<string, number> = {};
@@ -107,6 +122,7 @@ function readScan(file: string): ScanNumbers & { status: string; collectionSecon
   return {
     requests: sources.reduce((n, s) => n + s.requests, 0),
     collectionSeconds: ms.length > 0 ? (Math.max(...ms) - Math.min(...ms)) / 1000 : null,
+    collection: ms.length > 0 ? { start: Math.min(...ms), end: Math.max(...ms) } : null,
     byCollector,
     seconds: 0,
     status: sources.map((s) => s.status).join(',') || 'no coverage',
@@ -282,12 +298,18 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
           '×',
         ),
       );
+    // No latency and no quota here: the process's own time. The target is carried by the rescan row
+    // of the limits task, under realistic limits, which is what a user sees (bench/README.md).
     add(
-      row(task, 'unchanged rescan: time / first scan', round(again.seconds / scan.seconds, 3), {
-        unit: '×',
-        target: RESCAN_TIME,
-        note: `${round(again.seconds, 1)} s vs ${round(scan.seconds, 1)} s`,
-      }),
+      row(
+        task,
+        'unchanged rescan: time / first scan (no latency, no quota)',
+        round(again.seconds / scan.seconds, 3),
+        {
+          unit: '×',
+          note: `${round(again.seconds, 1)} s vs ${round(scan.seconds, 1)} s; the target is on the limits row`,
+        },
+      ),
     );
     add(
       row(
@@ -410,25 +432,30 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
   const work = join(ctx.dir, `limits-${platform}`);
   mkdirSync(work, { recursive: true });
   await withEmulator(w, join(work, 'config'), file, async (emu) => {
-    await emu.resetStats();
-    const scan = await runCli(
-      [
-        'scan',
-        '-c',
-        emu.configFile,
-        '--db',
-        join(work, 'grantscope.db'),
-        '--format',
-        'json',
-        '-o',
-        join(work, 'scan.json'),
-        '--no-progress',
-        '-q',
-      ],
-      { cwd: work },
-    );
-    if (![0, 1, 3].includes(scan.exitCode))
-      throw new Error(`scan exited ${scan.exitCode}: ${scan.stderr.slice(0, 500)}`);
+    const scanInto = async (out: string) => {
+      await emu.resetStats();
+      const spawnedAt = Date.now();
+      const run = await runCli(
+        [
+          'scan',
+          '-c',
+          emu.configFile,
+          '--db',
+          join(work, 'grantscope.db'),
+          '--format',
+          'json',
+          '-o',
+          join(work, out),
+          '--no-progress',
+          '-q',
+        ],
+        { cwd: work },
+      );
+      if (![0, 1, 3].includes(run.exitCode))
+        throw new Error(`scan exited ${run.exitCode}: ${run.stderr.slice(0, 500)}`);
+      return { ...run, spawnedAt, exitedAt: spawnedAt + run.seconds * 1000 };
+    };
+    const scan = await scanInto('scan.json');
     const cost = platformCost(await emu.stats(), platform);
     if (!cost) throw new Error('the emulator reported no limits stats');
     const bound = ctx.limits!.limitLowerBoundSeconds(limits, platform, cost.demand);
@@ -452,7 +479,22 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
     );
     // The CLI's wall time includes start-up, storing, analysis and output; the collection span shows what
     // the connectors took (first collector start to last finish), for reading the row above.
-    const span = readScan(join(work, 'scan.json')).collectionSeconds;
+    const first = readScan(join(work, 'scan.json'));
+    const span = first.collectionSeconds;
+    // The rest of the wall time: the process before its first collector starts (node, modules,
+    // config, store, token) and after the last one ends (storing, analysis, output, exit).
+    if (first.collection)
+      ctx.rows.push(
+        row(
+          task,
+          'CLI time outside collection (start-up + after the last collector)',
+          round((first.collection.start - scan.spawnedAt + scan.exitedAt - first.collection.end) / 1000, 2),
+          {
+            unit: 's',
+            note: `${round((first.collection.start - scan.spawnedAt) / 1000, 2)} s + ${round((scan.exitedAt - first.collection.end) / 1000, 2)} s`,
+          },
+        ),
+      );
     if (span !== null)
       ctx.rows.push(
         row(
@@ -463,6 +505,31 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
             unit: '×',
             note: `${round(span, 2)} s`,
           },
+        ),
+      );
+    // An unchanged rescan under the same limits: what a user sees on a real tenant, where the first
+    // scan is bound by the quotas and latency that the rescan's incremental reads avoid (README).
+    const again = await scanInto('rescan.json');
+    const rescanCost = platformCost(await emu.stats(), platform);
+    ctx.rows.push(
+      row(
+        task,
+        'unchanged rescan: time / first scan (realistic limits)',
+        round(again.seconds / scan.seconds, 3),
+        {
+          unit: '×',
+          target: RESCAN_TIME,
+          note: `${round(again.seconds, 1)} s vs ${round(scan.seconds, 1)} s; ${rescanCost?.requests ?? '?'} vs ${cost.requests} requests`,
+        },
+      ),
+    );
+    if (rescanCost)
+      ctx.rows.push(
+        row(
+          task,
+          'unchanged rescan: limit-imposed lower bound',
+          round(ctx.limits!.limitLowerBoundSeconds(limits, platform, rescanCost.demand), 2),
+          { unit: 's', note: `${rescanCost.cost} ${costUnit(platform)}` },
         ),
       );
   });

@@ -79,3 +79,27 @@ describe('the library entry point', () => {
     expect(modules.filter((m) => EMULATOR_MODULE.test(m))).toEqual([]);
   });
 });
+
+describe('a scan loads the connectors its config names', () => {
+  it('a GitHub-only config loads no Microsoft 365 or Google connector, nor their SDKs', async () => {
+    const dir = tempDir('gs-only-github-');
+    const config = join(dir, 'grantscope.yaml');
+    // Nothing listens on port 1: the scan stops at its first request, after the config has loaded.
+    writeFileSync(
+      config,
+      'github:\n  org: acme\n  baseUrl: https://127.0.0.1:1/api/v3\n  tokenEnv: GS_TEST_GITHUB_TOKEN\n',
+    );
+    const r = await runProbed(
+      ['scan', '-c', config, '--db', join(dir, 'grantscope.db'), '--no-progress', '-q'],
+      { GS_TEST_GITHUB_TOKEN: 'ghp_test' },
+    );
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.modules.some((m) => m.endsWith('/dist/connectors/github/index.js'))).toBe(true);
+    const others = r.modules.filter((m) =>
+      /\/connectors\/(microsoft365|google-workspace)\/index\.js$|\/@azure\/|\/googleapis\/|\/google-auth-library\//.test(
+        m,
+      ),
+    );
+    expect(others).toEqual([]);
+  });
+});

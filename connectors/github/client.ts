@@ -4,10 +4,12 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { activeCollector, attributeTo } from '../../src/connector/coverage.js';
 import { type EndpointUnreachableError, isEndpointWide, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import { AUTH_ROUTE, InstallationTokenRenewal, readPrivateKey, readToken } from './auth.js';
 import type { GithubConfig } from './config.js';
+import { laterPages, PAGES_AHEAD, readInOrder } from './pages-ahead.js';
 import { RateBudget, RateBudgetExhausted, type RateResource, SecondaryPacer } from './rate-budget.js';
 import { OrgInstallation } from './schema.js';
 
@@ -230,6 +232,21 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
     sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
   });
   const retryPolicy = ctx.http.retry;
+  /**
+   * The controllers of the requests under way, aborted from one listener on the scan's signal, with an
+   * `AbortError`: Octokit passes that through as is, where any other rejection becomes an HTTP 500
+   * that plugin-retry would retry (and report as a server error). A listener per request on the
+   * scan's signal would number the requests in flight and queued (Node warns past 10).
+   */
+  const inFlight = new Set<AbortController>();
+  if (!ctx.signal.aborted)
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        for (const controller of inFlight) controller.abort(abortError(ctx.signal.reason));
+      },
+      { once: true },
+    );
   const log = {
     debug: (msg: string) => ctx.logger.debug(msg),
     info: (msg: string) => ctx.logger.debug(msg),
@@ -261,6 +278,11 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
         // by points per minute (2,000 secondary, the hourly primary budget), which the secondary pacer
         // and the rate budget below keep: the group is replaced by one that does not pace.
         write: UNPACED_GROUP,
+        // Its `global` group runs at most 10 requests at once, queueing the rest: concurrency is this
+        // scanner's own (the context's request limit for fan-outs, a few pages ahead per list,
+        // pages-ahead.ts), well under GitHub's documented 100 concurrent requests.
+        // (`global` is read by the plugin like `write`, though its options type does not name it.)
+        ...({ global: UNPACED_GROUP } as Record<string, unknown>),
         onSecondaryRateLimit: async (
           retryAfter: number,
           options: { method: string; url: string },
@@ -369,20 +391,25 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       };
       if (!isAuth) await budget.take(resource, { method: options.method, path: String(options.url) });
       // A signal per request, tied to the scan's: fetch leaves its abort listener on the signal it is
-      // given until that signal is collected, so thousands of requests must not share one.
-      // Aborted with an `AbortError`: Octokit passes that through as is, where any other rejection
-      // becomes an HTTP 500 that plugin-retry would retry (and report as a server error).
+      // given until that signal is collected, so thousands of requests must not share one. The scan's
+      // signal reaches it through `inFlight` (one listener for them all, not one per open request).
       const abort = new AbortController();
-      const onAbort = () => abort.abort(abortError(ctx.signal.reason));
-      if (ctx.signal.aborted) onAbort();
-      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) abort.abort(abortError(ctx.signal.reason));
+      else inFlight.add(abort);
       // Retries are this loop's (through ctx.clock, and none where retrying cannot help): plugin-retry
       // would retry every "500", a refused connection or an untrusted certificate included.
-      options.request = { ...options.request, signal: abort.signal, retries: 0 };
+      // The request is counted for the collector that made it (coverage), which is known here, in
+      // the caller's async context: below this hook the plugins' Bottleneck queues start requests
+      // from other requests' callbacks, in those requests' contexts, so the fetch re-enters it.
+      const collector = activeCollector();
+      const send: typeof globalThis.fetch = collector
+        ? (input, init) => attributeTo(collector, () => fetch(input, init))
+        : fetch;
+      options.request = { ...options.request, fetch: send, signal: abort.signal, retries: 0 };
       try {
         return await attempts();
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
+        inFlight.delete(abort);
       }
     });
     return octokit;
@@ -461,12 +488,38 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       try {
         let last: { items: number; link: boolean } = { items: 0, link: true };
         let previous = '';
-        for await (const res of octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params })) {
+        type Page = { url: string; data: unknown; headers: { link?: string | undefined } };
+        const read = (res: Page) => {
           checkAdvanced(res.url);
           const items = parse(res.data);
           last = { items: items.length, link: Boolean(res.headers.link) };
           if (options.pagesWithoutLink) previous = JSON.stringify(items);
-          yield* items;
+          return items;
+        };
+        const pagesIn = octokit.paginate.iterator(route, { per_page: PER_PAGE, ...params });
+        const pager = pagesIn[Symbol.asyncIterator]();
+        const first = await pager.next();
+        const ahead = first.done ? null : laterPages(first.value.url, first.value.headers.link);
+        if (first.done) {
+          // An empty iterator: nothing was read.
+        } else if (ahead) {
+          // Every page's URL is known: read them a few at a time (pages-ahead.ts). The paginator
+          // normalises each page as it does when it follows `next` (a `{ total_count, items }` body).
+          await pager.return?.();
+          const firstItems = read(first.value);
+          const later = readInOrder(ahead, PAGES_AHEAD, async (url) => {
+            const one = octokit.paginate.iterator(`GET ${url}`)[Symbol.asyncIterator]();
+            const step = await one.next();
+            await one.return?.();
+            if (step.done) throw notAdvancing(`no answer for ${url}`);
+            return step.value as Page;
+          });
+          const firstLater = later.next();
+          yield* firstItems;
+          for (let step = await firstLater; !step.done; step = await later.next()) yield* read(step.value);
+        } else {
+          yield* read(first.value);
+          for (let step = await pager.next(); !step.done; step = await pager.next()) yield* read(step.value);
         }
         // No Link on a full page: the operation may still have more (see ListOptions).
         if (options.pagesWithoutLink && !last.link && last.items >= PER_PAGE) {

@@ -17,7 +17,19 @@ export class CollectorTurns {
     private readonly budget: RateBudget,
     private readonly reserve: number,
     private readonly maxConcurrent: number,
-  ) {}
+  ) {
+    // The first answers report the budget: once it is ample, those waiting need not wait for the
+    // first collector to finish (members, several pages) before they start.
+    budget.onObserve(() => {
+      if (this.waiting.length > 0 && this.running < this.maxConcurrent && this.ample()) this.wake();
+    });
+  }
+
+  /** Wake as many waiting collectors as may run now; each re-checks in `enter`. */
+  private wake(): void {
+    const woken = this.waiting.splice(0, Math.max(1, this.maxConcurrent - this.running));
+    for (const w of woken) w();
+  }
 
   /** Ample: at least a tenth of the hour's budget (and 100 requests) above the reserve. */
   private ample(): boolean {
@@ -35,9 +47,9 @@ export class CollectorTurns {
 
   leave(): void {
     this.running -= 1;
-    // Ample: everyone may go; tight: the next in line re-checks.
-    const woken = this.ample() ? this.waiting.splice(0, this.maxConcurrent) : this.waiting.splice(0, 1);
-    for (const wake of woken) wake();
+    // Ample: as many as may run go; tight: the next in line re-checks.
+    if (this.ample()) this.wake();
+    else this.waiting.shift()?.();
   }
 }
 

@@ -88,8 +88,15 @@ export const GithubConfig = z
       }),
     /**
      * Collectors fetching at once while the rate budget is ample (they share the one request limit
-     * of `settings.concurrency`). 1 keeps them in turn, in declaration order, which is what a failure
-     * report names ("not reached") and how requests are attributed per collector.
+     * of `settings.concurrency` and the secondary-limit pacing). While the budget is unknown or tight
+     * they take turns in declaration order whatever this says (collector-turns.ts), so that a budget
+     * that runs out covers whole collectors and names the others "not reached". 1 keeps them in turn
+     * always (the default). More than 1 keeps the connection pool busier while GitHub's limits have
+     * room (the emulator's realistic limits hand out 4). Not yet the default: when a collector fails
+     * in a way that stops the tenant (unreachable, 401), others already let in by their turn may still
+     * send a request before the runner stops them, and faults timed on the order of requests (a
+     * repository deleted between two reads) then land elsewhere; child-lists, token-renewal and
+     * unreachable tests show it.
      */
     collectorConcurrency: z.number().int().min(1).max(10).default(1),
     /** Repositories per GraphQL query (deploy-key and collaborator lookups). */

@@ -29,8 +29,14 @@ type HeaderBag = Record<string, string | number | undefined> | undefined;
 
 export class RateBudget {
   private readonly windows = new Map<RateResource, Window>();
+  private readonly observers = new Set<() => void>();
 
   constructor(private readonly options: RateBudgetOptions) {}
+
+  /** Call `fn` after each response that reported the budget (e.g. to start work waiting for it). */
+  onObserve(fn: () => void): void {
+    this.observers.add(fn);
+  }
 
   /** Learn from a response's headers. */
   observe(headers: HeaderBag): void {
@@ -53,6 +59,7 @@ export class RateBudget {
       remaining: sameWindow ? Math.min(known.remaining, remaining) : remaining,
       reset,
     });
+    for (const fn of this.observers) fn();
   }
 
   /** What is known of a resource's window. */

@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
+import { isEngineKey, type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
 import type { AnyConnector } from '../connector/connector.js';
-import { loadConnectors, loadVocabulary } from '../connector/registry.js';
+import {
+  BUILTIN_CONNECTOR_IDS,
+  loadConnectors,
+  loadVocabulary,
+  vocabularyWithBuiltins,
+} from '../connector/registry.js';
 import type { Vocabulary } from '../connector/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
@@ -125,9 +130,19 @@ export async function loadFullConfig(
       `no config file: pass --config <file> or create ./${DEFAULT_CONFIG_FILE} (see \`grantscope scan --help\`)`,
     );
   }
-  const { settings } = readConfigFile(file);
-  const connectors = await loadConnectors(settings.plugins, { configFile: file, extra: extraConnectors });
-  return loadConfig(file, connectors);
+  const { parsed, settings } = readConfigFile(file);
+  // Only the built-ins the file has sections for: the others' SDKs would load for nothing. A section
+  // that names no built-in (a plugin's, or a typo) loads them all, so that errors still suggest names.
+  const sections = Object.keys(parsed.value as Record<string, unknown>).filter((k) => !isEngineKey(k));
+  const builtins = sections.every((k) => BUILTIN_CONNECTOR_IDS.includes(k)) ? sections : undefined;
+  const connectors = await loadConnectors(settings.plugins, {
+    configFile: file,
+    extra: extraConnectors,
+    ...(builtins ? { builtins } : {}),
+  });
+  const config = loadConfig(file, connectors);
+  // The vocabularies of every built-in still (labels and policy defaults of platforms not scanned).
+  return builtins ? { ...config, vocabulary: await vocabularyWithBuiltins(connectors) } : config;
 }
 
 /**

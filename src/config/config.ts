@@ -50,6 +50,9 @@ export type EngineSettings = z.infer<typeof EngineSettings>;
 
 const ENGINE_KEYS = new Set(Object.keys(EngineSettings.shape));
 
+/** Whether a top-level key of the config file is an engine setting (else it is a connector's section). */
+export const isEngineKey = (key: string): boolean => ENGINE_KEYS.has(key);
+
 export interface ConfiguredConnector {
   connector: AnyConnector;
   config: unknown;

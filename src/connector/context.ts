@@ -12,20 +12,47 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * What to do when a signal aborts, for every sleep on it, behind one listener per signal: connectors
+ * sleep on the scan's one signal (pacing waits, back-offs), often many at once, and a listener per
+ * sleep would number the sleepers (Node warns past 10) and, with `once` alone, stay after each sleep.
+ */
+const sleepersBySignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, wake: () => void): () => void {
+  let sleepers = sleepersBySignal.get(signal);
+  if (!sleepers) {
+    const all = new Set<() => void>();
+    sleepers = all;
+    sleepersBySignal.set(signal, all);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of [...all]) w();
+        all.clear();
+      },
+      { once: true },
+    );
+  }
+  sleepers.add(wake);
+  return () => sleepers.delete(wake);
+}
+
 export const systemClock: Clock = {
   now: () => new Date(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      const forget = signal
+        ? onAbort(signal, () => {
+            clearTimeout(t);
+            reject(signal.reason);
+          })
+        : () => false;
+      const t = setTimeout(() => {
+        forget();
+        resolve();
+      }, ms);
     }),
 };
 

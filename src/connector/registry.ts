@@ -92,10 +92,20 @@ async function importPlugin(spec: string, configFile: string | undefined): Promi
  */
 export async function loadConnectors(
   plugins: readonly string[] = [],
-  options: { configFile?: string; extra?: readonly AnyConnector[] } = {},
+  options: {
+    configFile?: string;
+    extra?: readonly AnyConnector[];
+    /**
+     * The built-ins to import (by id); default all. A scan passes the ones its config has sections
+     * for: importing a connector loads its SDK, which for an unconfigured platform is start-up time
+     * spent for nothing (the Azure SDKs alone take longer to load than the GitHub connector).
+     */
+    builtins?: readonly string[];
+  } = {},
 ): Promise<AnyConnector[]> {
   const out: AnyConnector[] = [];
-  for (const builtin of Object.values(BUILTIN)) out.push((await builtin.connector()).default);
+  for (const [id, builtin] of Object.entries(BUILTIN))
+    if (!options.builtins || options.builtins.includes(id)) out.push((await builtin.connector()).default);
   for (const c of options.extra ?? []) out.push(c);
   for (const spec of plugins) out.push(await importPlugin(spec, options.configFile));
   const ids = new Set<string>();
@@ -108,6 +118,23 @@ export async function loadConnectors(
     ids.add(c.id);
   }
   return out;
+}
+
+/** The ids of the built-in connectors (each one's config section too). */
+export const BUILTIN_CONNECTOR_IDS: readonly string[] = Object.keys(BUILTIN);
+
+/**
+ * The vocabularies of `connectors` and of every built-in connector not among them (read from its
+ * `risk.ts`, without its SDK), merged in the order `loadConnectors` would have loaded them all.
+ */
+export async function vocabularyWithBuiltins(connectors: readonly AnyConnector[]): Promise<Vocabulary> {
+  const sources: { platform: string; vocabulary?: ConnectorVocabulary | undefined }[] = [];
+  for (const [id, builtin] of Object.entries(BUILTIN)) {
+    const loaded = connectors.find((c) => c.id === id);
+    sources.push(loaded ?? { platform: id, vocabulary: (await builtin.vocabulary()).vocabulary });
+  }
+  sources.push(...connectors.filter((c) => !(c.id in BUILTIN)));
+  return combineVocabularies(sources);
 }
 
 /**
