@@ -251,7 +251,8 @@ export async function planOwnerReads(
             (o.type === 'user' && users.removed.has(ownerId)) ||
             (o.type === 'service' && !spsById.has(ownerId));
           if (!deleted) continue;
-          const entry = (deletedOwners[ownerId] ??= { at: deletedAt, servicePrincipals: [] });
+          deletedOwners[ownerId] ??= { at: deletedAt, servicePrincipals: [] };
+          const entry = deletedOwners[ownerId];
           if (!entry.servicePrincipals.includes(id)) entry.servicePrincipals.push(id);
         }
         const app = appOf.get(sp.appId.toLowerCase());
