@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { IdentityFacts } from '../governance/review-match.js';
+import type { IdentityFacts } from '../governance/reviews-in-force.js';
 import { bundleFacts } from '../governance/reviews-in-force.js';
 import type { IdentityBundle, ScanSummary, SnapshotStore } from '../store/store.js';
 

@@ -7,7 +7,10 @@ export interface MatchTarget {
   kind: string;
   nativeId: string;
   name: string | null;
+  /** The publisher's name as the model records it. */
   publisher: string | null;
+  /** The publisher's id (verified publisher id, publisher tenant, …), which a `publisher` entry may name too. */
+  publisherId?: string | null;
 }
 
 const globs = new Map<string, RegExp>();
@@ -34,11 +37,18 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * matches a `name` or `publisher` pattern.
  */
 export function matchesIdentity(m: IdentityMatch, t: MatchTarget): boolean {
+  // The file's schema requires a key; an entry built in code without one matches nothing, not everything.
+  if (Object.values(m).every((v) => v === undefined)) return false;
   if (m.platform !== undefined && !same(m.platform, t.platform)) return false;
   if (m.tenant !== undefined && !same(m.tenant, t.tenant)) return false;
   if (m.id !== undefined && !same(m.id, t.nativeId)) return false;
   if (m.kind !== undefined && !same(m.kind, t.kind)) return false;
-  if (m.publisher !== undefined && (t.publisher === null || !same(m.publisher, t.publisher))) return false;
+  if (
+    m.publisher !== undefined &&
+    !(t.publisher !== null && same(m.publisher, t.publisher)) &&
+    !(t.publisherId != null && same(m.publisher, t.publisherId))
+  )
+    return false;
   if (m.name !== undefined && (t.name === null || !globRegExp(m.name).test(t.name))) return false;
   return true;
 }

@@ -3,8 +3,8 @@ import { bundle, daysBefore, grant, identity, owner } from '../../test/support/r
 import { fileReview, reviewsOf, storedReview } from '../../test/support/reviews.js';
 import { AS_OF, policyWith } from '../../test/support/rules.js';
 import { grantsDigest } from './grants-digest.js';
+import { matchesIdentity } from './match.js';
 import type { OwnerEntry } from './model.js';
-import { matchesIdentity } from './review-match.js';
 import { groupByOwner, reviewsDue } from './reviews-due.js';
 import { bundleFacts } from './reviews-in-force.js';
 

@@ -3,8 +3,8 @@ import { RISK_ORDER, type RiskTier } from '../model/index.js';
 import { DAY_MS, highestTier } from '../rules/bundle-facts.js';
 import type { overdueReview } from '../rules/overdue-review.js';
 import type { IdentityBundle } from '../store/store.js';
+import { matchesIdentity } from './match.js';
 import type { Governance } from './model.js';
-import { matchesIdentity } from './review-match.js';
 import { bundleFacts, type ReviewInForce, type ReviewsInForce } from './reviews-in-force.js';
 
 type OverdueReviewPolicy = z.output<(typeof overdueReview)['policy']>;

@@ -1,7 +1,10 @@
 import type { LastReview } from '../findings/finding.js';
 import type { IdentityBundle, SnapshotStore, StoredReview } from '../store/store.js';
+import { type MatchTarget, matchesIdentity } from './match.js';
 import type { Governance, ReviewDecision, ReviewEntry } from './model.js';
-import { type IdentityFacts, matchesIdentity } from './review-match.js';
+
+/** An identity as governance entries match it. */
+export type IdentityFacts = MatchTarget;
 
 /** The review that applies to an identity: the latest recorded in the store or in the governance file. */
 export interface ReviewInForce {
@@ -77,7 +80,7 @@ export function bundleFacts(b: IdentityBundle): IdentityFacts {
     kind: kind!,
     nativeId: nativeId!,
     name: b.identity?.displayName ?? null,
-    publisherName: b.identity?.publisher.name ?? null,
+    publisher: b.identity?.publisher.name ?? null,
     publisherId: b.identity?.publisher.id ?? null,
   };
 }

@@ -37,6 +37,7 @@ function targetOf(bundle: IdentityBundle): MatchTarget {
     nativeId: who.nativeId,
     name: who.name,
     publisher: bundle.identity?.publisher.name ?? null,
+    publisherId: bundle.identity?.publisher.id ?? null,
   };
 }
 

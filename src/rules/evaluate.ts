@@ -64,33 +64,25 @@ function settingsOf(
 
 export function toDraft(rule: AnyRule, bundle: IdentityBundle, r: RuleResult, policy: Policy): FindingDraft {
   const who = bundleIdentity(bundle);
-  return {
-    fingerprint: findingFingerprint({
-      rule: rule.id,
-      platform: who.platform,
-      tenant: who.tenant,
-      identityKind: who.kind,
-      identityId: who.nativeId,
-      subject: r.subject,
-    }),
-    rule: rule.id,
-    severity: settingsOf(policy, rule).severity ?? r.severity,
-    platform: who.platform,
-    tenant: who.tenant,
-    identity: { kind: who.kind, id: who.nativeId, name: who.name },
-    subject: r.subject,
-    title: r.title,
-    evidence: r.evidence,
-    remediation: r.remediation,
-    frameworks: rule.frameworks
-      ? structuredClone(rule.frameworks)
-      : frameworkRefs(rule.findingType, who.platform),
-  };
+  return draftAbout(
+    rule,
+    { platform: who.platform, tenant: who.tenant, kind: who.kind, id: who.nativeId, name: who.name },
+    r,
+    policy,
+  );
 }
 
 /** A draft for a finding across identities (an aggregation's), about `r.about` rather than a bundle. */
 export function toAggregateDraft(rule: AnyRule, r: AggregateResult, policy: Policy): FindingDraft {
-  const { about } = r;
+  return draftAbout(rule, r.about, r, policy);
+}
+
+function draftAbout(
+  rule: AnyRule,
+  about: { platform: string; tenant: string; kind: string; id: string; name: string | null },
+  r: RuleResult,
+  policy: Policy,
+): FindingDraft {
   return {
     fingerprint: findingFingerprint({
       rule: rule.id,

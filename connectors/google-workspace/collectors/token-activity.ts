@@ -109,28 +109,32 @@ export const tokenActivity = defineCollector<GoogleSession, TokenHistory>({
   },
 });
 
+/** One page of the Reports `token` log within the scan's window. */
+function tokenLogPage(
+  session: GoogleSession,
+  query: { eventName: string; maxResults: number; fields: string; pageToken?: string; filters?: string },
+) {
+  const { apis, windowStart, now } = session;
+  return callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
+    apis.reports.activities.list({
+      userKey: 'all',
+      applicationName: 'token',
+      startTime: windowStart.toISOString(),
+      endTime: now.toISOString(),
+      ...query,
+    }),
+  );
+}
+
 async function listEvents(
   session: GoogleSession,
   eventName: string,
   onEvent: (a: Activity) => void,
 ): Promise<number> {
-  const { apis, windowStart, now } = session;
   let count = 0;
   await eachPage(
     TOKEN_EVENTS_SPEC,
-    (pageToken) =>
-      callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
-        apis.reports.activities.list({
-          userKey: 'all',
-          applicationName: 'token',
-          eventName,
-          startTime: windowStart.toISOString(),
-          endTime: now.toISOString(),
-          maxResults: 1000,
-          pageToken,
-          fields: LIST_FIELDS,
-        }),
-      ),
+    (pageToken) => tokenLogPage(session, { eventName, maxResults: 1000, pageToken, fields: LIST_FIELDS }),
     (page) => {
       for (const a of page.items ?? []) {
         count += 1;
@@ -213,7 +217,6 @@ export async function readLastUse(
   ctx: ConnectorContext,
   clientIds: Iterable<string>,
 ): Promise<LastUse> {
-  const { apis, windowStart, now } = session;
   const wanted = new Set(clientIds);
   const out: LastUse = { queried: new Set(), lastUsed: new Map() };
   if (wanted.size === 0) return out;
@@ -222,18 +225,7 @@ export async function readLastUse(
   await eachPage(
     TOKEN_EVENTS_SPEC,
     (pageToken) =>
-      callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
-        apis.reports.activities.list({
-          userKey: 'all',
-          applicationName: 'token',
-          eventName: 'activity',
-          startTime: windowStart.toISOString(),
-          endTime: now.toISOString(),
-          maxResults: 1000,
-          pageToken,
-          fields: ACTIVITY_FIELDS,
-        }),
-      ),
+      tokenLogPage(session, { eventName: 'activity', maxResults: 1000, pageToken, fields: ACTIVITY_FIELDS }),
     (page) => {
       pages += 1;
       for (const a of page.items ?? []) {
@@ -257,18 +249,12 @@ export async function readLastUse(
   await Promise.all(
     rest.map((clientId) =>
       ctx.limit(async () => {
-        const page = await callGoogle(apis, TOKEN_EVENTS_SPEC, ActivitiesPage, () =>
-          apis.reports.activities.list({
-            userKey: 'all',
-            applicationName: 'token',
-            eventName: 'activity',
-            filters: `client_id==${clientId}`,
-            startTime: windowStart.toISOString(),
-            endTime: now.toISOString(),
-            maxResults: 1,
-            fields: 'items(id(time))',
-          }),
-        );
+        const page = await tokenLogPage(session, {
+          eventName: 'activity',
+          filters: `client_id==${clientId}`,
+          maxResults: 1,
+          fields: 'items(id(time))',
+        });
         const t = page.items?.[0]?.id.time;
         if (t) out.lastUsed.set(clientId, t);
       }),
