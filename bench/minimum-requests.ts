@@ -47,6 +47,11 @@ function minimum(lines: MinimumLine[]): Minimum {
 export const GITHUB_PAGE = 100;
 export const GRAPH_PAGE = 999;
 export const GRAPH_BATCH = 20;
+/**
+ * Objects per page of a delta round: the delta functions document no `$top`, so the page size is the
+ * service's (the emulator's DELTA_PAGE_SIZE).
+ */
+export const GRAPH_DELTA_PAGE = 200;
 
 export interface GithubInventory {
   repos: number;
@@ -140,7 +145,15 @@ export function entraMinimum(w: EntraInventory): Minimum {
       read: 'GET /servicePrincipals/{id}/appRoleAssignedTo (resources, in $batch; later pages too)',
       requests: batches(firstPages) + batches(laterPages),
     },
-    { read: 'GET /oauth2PermissionGrants', requests: pages(w.delegatedGrants, GRAPH_PAGE) },
+    {
+      // Incremental rescans need a delta link: the list plus `$deltatoken=latest`, or the initial delta
+      // round, which returns every grant and the link, whichever is fewer.
+      read: 'GET /oauth2PermissionGrants + a delta link for the next scan',
+      requests: Math.min(
+        pages(w.delegatedGrants, GRAPH_PAGE) + 1,
+        pages(w.delegatedGrants, GRAPH_DELTA_PAGE),
+      ),
+    },
     {
       read: 'users behind per-user consents ($batch of GET /users/{id}, or the user list if fewer)',
       requests:
@@ -149,6 +162,11 @@ export function entraMinimum(w: EntraInventory): Minimum {
     {
       read: 'GET /servicePrincipals/{id}/owners + /applications/{id}/owners (in $batch)',
       requests: batches(w.ownedServicePrincipals + w.homeApplications),
+    },
+    {
+      // Owner status changes on the next scan come from users/delta: a link from `$deltatoken=latest`.
+      read: 'GET /users/delta?$deltatoken=latest (a delta link for the next scan)',
+      requests: w.ownedServicePrincipals + w.homeApplications > 0 ? 1 : 0,
     },
     {
       read: 'GET /beta/reports/servicePrincipalSignInActivities',
