@@ -2,7 +2,7 @@ import { chmodSync, cpSync, existsSync, readFileSync, rmSync, statSync, writeFil
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
+import { BIN, type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
 
 /** Bad input and hostile surroundings at the CLI: each refused clearly, nothing lost or half-written. */
 const NOBODY = 65534;
@@ -218,5 +218,21 @@ describe('nothing is overwritten silently', () => {
     const demo = await runCli(['demo', '--dir', dir], { cwd: dir });
     expect(demo.code).toBe(2);
     expect(demo.stderr).toContain('grantscope.db');
+  });
+});
+
+describe('output piped into a reader that stops early (`grantscope … | head`)', () => {
+  it('stops quietly: no EPIPE stack trace, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // The reader is gone before the first line is written (`| head -0`).
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
+    expect(code).toBe(0);
   });
 });

@@ -11,6 +11,15 @@ if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) {
   setFlagsFromString('--heap-growing-percent=25');
 }
 
+// `grantscope … | head` closes the pipe before the output ends: stop quietly, as other CLIs do, instead of
+// dying on an unhandled EPIPE with a stack trace. What a scan stored is committed or not at all.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(process.argv).then((code) => {
   process.exitCode = code;
   // After an interrupt or a configuration error mid-scan, other connectors may still hold timers and

@@ -18,9 +18,10 @@ export function buildProgram(): Command {
     .name('grantscope')
     .version(TOOL_VERSION)
     .description(
-      'Find every third-party non-human identity granted into your GitHub org, Microsoft 365 tenant and Google\n' +
-        'Workspace domain; keep each scan as a snapshot, show what changed, and flag what is over-privileged,\n' +
-        'ownerless or stale.',
+      // One paragraph: commander wraps it to the terminal's width.
+      'Find every third-party non-human identity granted into your GitHub org, Microsoft 365 tenant and Google ' +
+        'Workspace domain; keep each scan as a snapshot, show what changed, and flag what is over-privileged, ' +
+        'ownerless, stale, unapproved or overdue for review.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
