@@ -169,22 +169,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
   const add = (r: ResultRow) => ctx.rows.push(r);
   await withEmulator(w, join(work, 'config'), metering, async (emu) => {
     await emu.resetStats();
-    const scan = await runCli(
-      [
-        'scan',
-        '-c',
-        emu.configFile,
-        '--db',
-        db,
-        '--format',
-        'json',
-        '-o',
-        join(work, 'scan.json'),
-        '--no-progress',
-        '-q',
-      ],
-      { cwd: work },
-    );
+    const scan = await runCli(scanArgs(emu.configFile, db, join(work, 'scan.json')), { cwd: work });
     if (![0, 1, 3].includes(scan.exitCode))
       throw new Error(`scan exited ${scan.exitCode}: ${scan.stderr.slice(0, 500)}`);
     const numbers = { ...readScan(join(work, 'scan.json')), seconds: scan.seconds };
@@ -253,22 +238,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
     // An unchanged rescan: the same world again, into the same database.
     const before = dbBytes(db);
     await emu.resetStats();
-    const again = await runCli(
-      [
-        'scan',
-        '-c',
-        emu.configFile,
-        '--db',
-        db,
-        '--format',
-        'json',
-        '-o',
-        join(work, 'rescan.json'),
-        '--no-progress',
-        '-q',
-      ],
-      { cwd: work },
-    );
+    const again = await runCli(scanArgs(emu.configFile, db, join(work, 'rescan.json')), { cwd: work });
     if (![0, 1, 3].includes(again.exitCode))
       throw new Error(`rescan exited ${again.exitCode}: ${again.stderr.slice(0, 500)}`);
     const rescan = readScan(join(work, 'rescan.json'));
@@ -323,22 +293,7 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
     // byte more (it stores the integers 0 and 1 in none): a one-off per row. A second unchanged rescan
     // shows the growth from then on.
     const beforeSecond = dbBytes(db);
-    const second = await runCli(
-      [
-        'scan',
-        '-c',
-        emu.configFile,
-        '--db',
-        db,
-        '--format',
-        'json',
-        '-o',
-        join(work, 'rescan2.json'),
-        '--no-progress',
-        '-q',
-      ],
-      { cwd: work },
-    );
+    const second = await runCli(scanArgs(emu.configFile, db, join(work, 'rescan2.json')), { cwd: work });
     if ([0, 1, 3].includes(second.exitCode))
       add(
         row(
@@ -352,6 +307,11 @@ async function scanTask(ctx: Ctx, platform: BenchPlatform, size: SizeName): Prom
         ),
       );
   });
+}
+
+/** A quiet `grantscope scan` of `config` into `db`, its JSON report written to `out`, as the bench runs it. */
+function scanArgs(config: string, db: string, out: string): string[] {
+  return ['scan', '-c', config, '--db', db, '--format', 'json', '-o', out, '--no-progress', '-q'];
 }
 
 function costUnit(platform: BenchPlatform): string {
@@ -401,22 +361,7 @@ async function naiveTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
     let scan = ctx.small.get(platform);
     if (!scan) {
       const out = join(work, 'scan.json');
-      const run = await runCli(
-        [
-          'scan',
-          '-c',
-          emu.configFile,
-          '--db',
-          join(work, 'grantscope.db'),
-          '--format',
-          'json',
-          '-o',
-          out,
-          '--no-progress',
-          '-q',
-        ],
-        { cwd: work },
-      );
+      const run = await runCli(scanArgs(emu.configFile, join(work, 'grantscope.db'), out), { cwd: work });
       if (![0, 1, 3].includes(run.exitCode))
         throw new Error(`scan exited ${run.exitCode}: ${run.stderr.slice(0, 500)}`);
       scan = { ...readScan(out), seconds: run.seconds };
@@ -467,22 +412,9 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
     const scanInto = async (out: string) => {
       await emu.resetStats();
       const spawnedAt = Date.now();
-      const run = await runCli(
-        [
-          'scan',
-          '-c',
-          emu.configFile,
-          '--db',
-          join(work, 'grantscope.db'),
-          '--format',
-          'json',
-          '-o',
-          join(work, out),
-          '--no-progress',
-          '-q',
-        ],
-        { cwd: work },
-      );
+      const run = await runCli(scanArgs(emu.configFile, join(work, 'grantscope.db'), join(work, out)), {
+        cwd: work,
+      });
       if (![0, 1, 3].includes(run.exitCode))
         throw new Error(`scan exited ${run.exitCode}: ${run.stderr.slice(0, 500)}`);
       return { ...run, spawnedAt, exitedAt: spawnedAt + run.seconds * 1000 };
