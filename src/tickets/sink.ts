@@ -1,0 +1,88 @@
+import type { Severity } from '../findings/finding.js';
+
+/**
+ * The contract between the ticket lifecycle (which decides what to do) and a ticketing sink (which
+ * does it on one system: Jira, GitHub Issues, ServiceNow, a webhook). A sink knows its API and
+ * nothing about findings, rules or the store; the lifecycle knows no API. A fourth system arrives as
+ * one more `TicketSink`.
+ */
+
+/** The neutral body of a ticket or comment, rendered by each sink (Jira ADF, Markdown, plain text). */
+export type TicketBlock =
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'heading'; text: string }
+  | { kind: 'bullets'; items: string[] }
+  /** A table of label/value rows: evidence, owner, approval. */
+  | { kind: 'facts'; rows: { label: string; value: string }[] }
+  | { kind: 'link'; text: string; url: string }
+  | { kind: 'code'; text: string };
+
+export interface TicketDocument {
+  blocks: TicketBlock[];
+}
+
+/** What a ticket says: everything is already redacted and safe to send (no secrets). */
+export interface TicketContent {
+  /** One line; sinks truncate to their own limit. */
+  title: string;
+  body: TicketDocument;
+  /** The highest severity among the ticket's findings, mapped to a priority by the sink's config. */
+  severity: Severity;
+  labels: string[];
+  /**
+   * The lifecycle's key for this ticket: a finding fingerprint, or a group key (identity or owner)
+   * when the sink groups findings. Sinks that can store it on the ticket (a label, a hidden field)
+   * do, so a lost local state can be rebuilt by searching the sink.
+   */
+  key: string;
+  /** The fingerprints the ticket covers. */
+  fingerprints: string[];
+}
+
+/** A ticket as the sink knows it. `id` is what the sink's API addresses (Jira key, issue number, sys_id). */
+export interface TicketRef {
+  id: string;
+  /** A link for people, when the sink has one. */
+  url: string | null;
+}
+
+/** What the sink says about a ticket it was asked about. */
+export type RemoteTicketState = 'open' | 'closed' | 'missing';
+
+export interface TicketSink {
+  /** The sink's name in grantscope.yaml (`tickets.sinks[].name`). */
+  readonly name: string;
+  /** The kind of system: 'jira', 'github-issues', 'servicenow', 'webhook'. */
+  readonly kind: string;
+  /**
+   * Whether the sink can tell the state of a ticket (a webhook cannot: it only receives events).
+   * When false, the lifecycle trusts its own state and never expects `state` to be called.
+   */
+  readonly canReadState: boolean;
+  open(content: TicketContent): Promise<TicketRef>;
+  /** Adds a comment (the change in severity or evidence). */
+  comment(ref: TicketRef, comment: TicketDocument): Promise<void>;
+  /** Closes (resolves) the ticket with a comment saying why. */
+  close(ref: TicketRef, comment: TicketDocument): Promise<void>;
+  /** Reopens a ticket the lifecycle closed, with a comment saying why. */
+  reopen(ref: TicketRef, comment: TicketDocument): Promise<void>;
+  /** The ticket's state on the sink: noticed when a person closed or deleted it by hand. */
+  state(ref: TicketRef): Promise<RemoteTicketState>;
+}
+
+/** A sink's failure, with what was being done, for the sync's report and exit code. */
+export class TicketSinkError extends Error {
+  constructor(
+    readonly sink: string,
+    readonly operation: 'open' | 'comment' | 'close' | 'reopen' | 'state' | 'search',
+    message: string,
+    readonly status: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `ticket sink ${JSON.stringify(sink)}: ${operation} failed${status ? ` (HTTP ${status})` : ''}: ${message}`,
+      options,
+    );
+    this.name = 'TicketSinkError';
+  }
+}
