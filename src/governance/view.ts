@@ -146,7 +146,8 @@ export interface ExceptionCheck {
 /**
  * The exception that matched `draft`, with whether it applies. An exception is a decision about what
  * the approver saw; it never covers a grant that came later, so it stops applying (`widened`) when the
- * identity holds a grant made, or a credential created, after the day it was granted, or when its grants
+ * identity holds a grant made after the day it was granted (or, for a finding about one credential, that
+ * credential was created after it), or when its grants
  * widened between a previous scan taken after that day and this one. (Fingerprints alone would not do:
  * some findings, such as over-privileged, name the identity and not each grant, so a wider grant keeps
  * the same fingerprint.) The finding then comes back, and says which exception no longer applies and why.
@@ -164,7 +165,7 @@ export function exceptionFor(
     ...(index.byRule.get(draft.rule)?.find(target) ?? []),
   ];
   if (candidates.length === 0) return undefined;
-  const judged = candidates.map((e) => ({ e, status: statusOf(e, bundle, check) }));
+  const judged = candidates.map((e) => ({ e, status: statusOf(e, draft, bundle, check) }));
   const chosen = judged.find((j) => j.status === 'active') ?? judged[0]!;
   const { e, status } = chosen;
   return {
@@ -179,6 +180,7 @@ export function exceptionFor(
 
 function statusOf(
   e: ExceptionEntry,
+  draft: FindingDraft,
   bundle: IdentityBundle,
   check: ExceptionCheck,
 ): FindingException['status'] {
@@ -189,7 +191,16 @@ function statusOf(
   if ((expires - granted) / DAY_MS > check.maxDays) return 'too-long';
   const after = granted + DAY_MS;
   const later = (at: string | null) => at !== null && Date.parse(at) >= after;
-  if (bundle.grants.some((gr) => later(gr.grantedAt)) || bundle.credentials.some((c) => later(c.createdAt))) {
+  // A credential is not a grant: a secret rotated after the day widens nothing the identity may do
+  // (`new-credential` judges it on its own), so it voids only an exception of a finding about that
+  // very credential, which the approver never saw (credential findings name it in their subject).
+  const aboutCredential = (c: { credentialType: string; nativeId: string }) =>
+    draft.subject === `${c.credentialType}:${c.nativeId}` ||
+    draft.subject?.startsWith(`credential:${c.nativeId}:`) === true;
+  if (
+    bundle.grants.some((gr) => later(gr.grantedAt)) ||
+    bundle.credentials.some((c) => later(c.createdAt) && aboutCredential(c))
+  ) {
     return 'widened';
   }
   if (check.widenedSinceLastScan && check.previousAt !== null && check.previousAt.getTime() >= after) {

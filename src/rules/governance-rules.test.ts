@@ -4,6 +4,7 @@ import { AS_OF, findingsOf, policyWith } from '../../test/support/rules.js';
 import { parseGovernance } from '../governance/load.js';
 import type { Governance } from '../governance/model.js';
 import { collectPeople } from '../governance/people.js';
+import { credentialHygiene } from './credential-hygiene.js';
 import { invalidException } from './invalid-exception.js';
 import { overPrivileged } from './over-privileged.js';
 import { ownerless } from './ownerless.js';
@@ -402,6 +403,38 @@ ${extra}`);
       previousAt: new Date('2026-10-10T00:00:00Z'),
     });
     expect(seen!.excepted).toBe(true);
+  });
+
+  it('a credential rotated after the exception voids it only for findings about that credential', async () => {
+    const onApp = { platform: 'github' as const, identity: { kind: 'github-app-installation', nativeId: '1001' } };
+    const rotated = credential({
+      ...onApp,
+      tenant: identity().tenant,
+      nativeId: 'key-new',
+      createdAt: '2026-11-20T00:00:00Z',
+      expiresAt: null,
+    });
+    // A rotation grants nothing: the over-privileged exception still holds.
+    const [f] = await findingsOf(overPrivileged, [bundle(identity(), [critical], [rotated])], {
+      governance: exceptionBy('2026-12-31'),
+    });
+    expect(f).toMatchObject({ excepted: true, exception: { status: 'active' } });
+    // An exception of credential-hygiene by rule + identity covers the credentials the approver saw, not
+    // one minted after it was granted.
+    const older = credential({ ...onApp, tenant: identity().tenant, nativeId: 'key-old', expiresAt: null });
+    const hygiene = gov(`exceptions:
+  - rule: credential-hygiene
+    match: { platform: github, id: "1001" }
+    reason: Vendor cannot rotate before the migration
+    approver: Alice Chen
+    granted: 2026-11-01
+    expires: 2026-12-31
+`);
+    const found = await findingsOf(credentialHygiene, [bundle(identity(), [critical], [older, rotated])], {
+      governance: hygiene,
+    });
+    const status = Object.fromEntries(found.map((x) => [x.subject, x.exception?.status]));
+    expect(status).toEqual({ 'client-secret:key-old': 'active', 'client-secret:key-new': 'widened' });
   });
 });
 
