@@ -406,7 +406,10 @@ ${extra}`);
   });
 
   it('a credential rotated after the exception voids it only for findings about that credential', async () => {
-    const onApp = { platform: 'github' as const, identity: { kind: 'github-app-installation', nativeId: '1001' } };
+    const onApp = {
+      platform: 'github' as const,
+      identity: { kind: 'github-app-installation', nativeId: '1001' },
+    };
     const rotated = credential({
       ...onApp,
       tenant: identity().tenant,
