@@ -125,8 +125,27 @@ export function ownerOf(
 }
 
 export function approvalOf(g: Governance, bundle: IdentityBundle): FindingApproval | undefined {
-  const a = governanceIndex(g).approvals.find(matchTarget(bundle))[0];
+  return approvalOfTarget(g, matchTarget(bundle));
+}
+
+export function approvalOfTarget(g: Governance, target: MatchTarget): FindingApproval | undefined {
+  const a = governanceIndex(g).approvals.find(target)[0];
   return a && { approver: a.approver, reference: a.reference ?? null, date: a.date, source: a.source };
+}
+
+/**
+ * What a finding across identities (an aggregation's, about a vendor) is matched as: its subject, with
+ * the vendor's name as the publisher, so entries by publisher (owners, approvals, exceptions) reach it.
+ */
+export function aggregateTarget(draft: FindingDraft): MatchTarget {
+  return {
+    platform: draft.platform,
+    tenant: draft.tenant,
+    kind: draft.identity.kind,
+    nativeId: draft.identity.id,
+    name: draft.identity.name,
+    publisher: draft.identity.kind === 'vendor' ? draft.identity.name : null,
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -155,11 +174,11 @@ export interface ExceptionCheck {
 export function exceptionFor(
   g: Governance,
   draft: FindingDraft,
-  bundle: IdentityBundle,
+  bundle: IdentityBundle | null,
   check: ExceptionCheck,
 ): FindingException | undefined {
   const index = governanceIndex(g);
-  const target = matchTarget(bundle);
+  const target = bundle ? matchTarget(bundle) : aggregateTarget(draft);
   const candidates = [
     ...(index.byFingerprint.get(draft.fingerprint) ?? []),
     ...(index.byRule.get(draft.rule)?.find(target) ?? []),
@@ -181,7 +200,7 @@ export function exceptionFor(
 function statusOf(
   e: ExceptionEntry,
   draft: FindingDraft,
-  bundle: IdentityBundle,
+  bundle: IdentityBundle | null,
   check: ExceptionCheck,
 ): FindingException['status'] {
   const granted = dayStart(e.granted ?? e.expires);
@@ -189,6 +208,8 @@ function statusOf(
   // `expires` is the last day it applies.
   if (check.asOf.getTime() >= expires + DAY_MS) return 'expired';
   if ((expires - granted) / DAY_MS > check.maxDays) return 'too-long';
+  // A finding across identities (a vendor's) has no grants of its own to widen.
+  if (bundle === null) return 'active';
   const after = granted + DAY_MS;
   const later = (at: string | null) => at !== null && Date.parse(at) >= after;
   // A credential is not a grant: a secret rotated after the day widens nothing the identity may do

@@ -6,7 +6,14 @@ import { frameworkRefs } from '../findings/frameworks.js';
 import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
 import { type PersonDirectory, UNKNOWN_PEOPLE } from '../governance/people.js';
 import { lastReviewField, type ReviewsInForce } from '../governance/reviews-in-force.js';
-import { approvalOf, exceptionFor, ownerOf } from '../governance/view.js';
+import {
+  aggregateTarget,
+  approvalOf,
+  approvalOfTarget,
+  exceptionFor,
+  ownerOf,
+  registeredOwners,
+} from '../governance/view.js';
 import type { Policy } from '../policy/schema.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { AggregateResult, Aggregation } from './aggregate.js';
@@ -140,7 +147,30 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   );
   const flush = function* () {
     for (const [rule, aggregation] of aggregations) {
-      for (const result of aggregation.flush()) yield toAggregateDraft(rule, result, policy);
+      for (const result of aggregation.flush()) {
+        const draft = toAggregateDraft(rule, result, policy);
+        if (hasGovernance) annotateAggregate(draft);
+        yield draft;
+      }
+    }
+  };
+  // A vendor's finding is matched by the vendor's name as publisher: its registered owners, approval
+  // and exception (by fingerprint, or by rule + publisher) are those of the vendor.
+  const annotateAggregate = (draft: FindingDraft) => {
+    const target = aggregateTarget(draft);
+    const registered = registeredOwners(governance, people, target);
+    if (registered.length > 0) draft.owner = { registered, inPlatform: [] };
+    const approval = approvalOfTarget(governance, target);
+    if (approval) draft.approval = approval;
+    const exception = exceptionFor(governance, draft, null, {
+      asOf,
+      maxDays,
+      previousAt,
+      widenedSinceLastScan: false,
+    });
+    if (exception) {
+      draft.exception = exception;
+      draft.excepted = exception.status === 'active';
     }
   };
   let source: string | null = null;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bundle, credential, daysBefore, grant, identity } from '../../test/support/records.js';
 import { AS_OF, findingsOf, policyWith } from '../../test/support/rules.js';
+import { parseGovernance } from '../governance/load.js';
 import type { IdentityInput } from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
 import { idlePartner } from './idle-partner.js';
@@ -112,5 +113,56 @@ describe('idle-partner', () => {
         app('2', 300, { origin: 'internal' }),
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('idle-partner with a governance file', () => {
+  const gov = (body: string) => parseGovernance([{ file: 'governance.yaml', text: `version: 1\n${body}` }]);
+  it('carries the vendor’s registered owner and approval, and an exception by rule + publisher applies', async () => {
+    const governance = gov(`owners:
+  - match: { publisher: Globex }
+    person: Dana Reyes
+    team: Sales Ops
+approvals:
+  - match: { publisher: Globex }
+    permissions: [administration]
+    approver: CISO
+    reference: CHG-7
+    date: 2026-01-05
+exceptions:
+  - rule: idle-partner
+    match: { publisher: Globex }
+    reason: Seasonal integration, used each spring
+    approver: Alice Chen
+    granted: 2026-11-01
+    expires: 2026-12-31
+`);
+    const [f] = await findingsOf(idlePartner, [app('1', 120), app('2', 200)], { governance });
+    expect(f).toMatchObject({
+      excepted: true,
+      exception: { status: 'active', approver: 'Alice Chen' },
+      approval: { approver: 'CISO', reference: 'CHG-7' },
+      owner: { registered: [{ person: 'Dana Reyes', team: 'Sales Ops' }], inPlatform: [] },
+    });
+  });
+
+  it('an exception by fingerprint covers that vendor’s finding; an expired one brings it back', async () => {
+    const [plain] = await findingsOf(idlePartner, [app('1', 120), app('2', 200)]);
+    const byFingerprint = (expires: string) =>
+      gov(`exceptions:
+  - fingerprint: ${plain!.fingerprint}
+    reason: Being offboarded under CHG-9
+    approver: Alice Chen
+    granted: 2026-10-01
+    expires: ${expires}
+`);
+    const [kept] = await findingsOf(idlePartner, [app('1', 120), app('2', 200)], {
+      governance: byFingerprint('2026-12-15'),
+    });
+    expect(kept).toMatchObject({ excepted: true, exception: { status: 'active' } });
+    const [back] = await findingsOf(idlePartner, [app('1', 120), app('2', 200)], {
+      governance: byFingerprint('2026-11-20'),
+    });
+    expect(back).toMatchObject({ excepted: false, exception: { status: 'expired' } });
   });
 });
