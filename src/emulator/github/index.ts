@@ -2,6 +2,7 @@ import { type EmulatorLimits, scaledWindowMs, WINDOW_MS } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
+import { issueRoutes } from './issues.js';
 import { restRoutes } from './rest.js';
 import { buildState, type GithubState } from './state.js';
 import { parseGithubSection } from './world.js';
@@ -51,7 +52,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
   routes(state, ctx) {
     // Tokens outlive world switches, as minted tokens do on GitHub.
     const deps = { state, tokens: new TokenStore(), keys: ctx.keys };
-    return [...restRoutes(deps), graphqlRoute(deps)];
+    return [...restRoutes(deps), ...issueRoutes(deps), graphqlRoute(deps)];
   },
   clientSetup(state, ctx) {
     const files: Record<string, string> = { [GITHUB_APP_KEY_FILE]: ctx.keys.rsa('github-app').privateKeyPem };
