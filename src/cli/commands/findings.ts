@@ -12,6 +12,7 @@ import {
   type FindingsFormat,
   findingsChunks,
 } from '../../output/views/findings.js';
+import { configAnchor } from '../../output/sarif-anchor.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
@@ -80,7 +81,12 @@ Examples:
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
 
 JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json. jsonl writes
-one finding per line (the same objects), for scripts that read findings as they come.`,
+one finding per line (the same objects), for scripts that read findings as they come.
+sarif writes SARIF 2.1.0 for GitHub code scanning (upload it with github/codeql-action/upload-sarif):
+one result per finding, partialFingerprints = the finding's fingerprint, the identity as logical
+location, shown on its platform's section of grantscope.yaml; findings accepted by an exception are
+kept as suppressed results. ocsf writes one OCSF 1.8.0 Detection Finding (class 2004) per line, for
+SIEMs and data lakes.`,
   );
   cmd.action(async (opts: FindingsOptions) => {
     const rt = createRuntime(opts);
@@ -110,7 +116,11 @@ one finding per line (the same objects), for scripts that read findings as they 
         }
       };
       await rt.emitStream(
-        findingsChunks(shown(), opts.format, rt.color, { includeExcepted: opts.includeExcepted === true }),
+        findingsChunks(shown(), opts.format, rt.color, {
+          includeExcepted: opts.includeExcepted === true,
+          sarifAnchor: configAnchor(cfg, process.cwd()),
+          runProperties: { scanId: scan.id, scanStatus: scan.status, asOf: asOf.toISOString() },
+        }),
       );
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
       process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
