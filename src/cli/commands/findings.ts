@@ -6,13 +6,13 @@ import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { configAnchor } from '../../output/sarif-anchor.js';
 import {
   emptyCounts,
   FINDINGS_FORMATS,
   type FindingsFormat,
   findingsChunks,
 } from '../../output/views/findings.js';
-import { configAnchor } from '../../output/sarif-anchor.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {

@@ -1,5 +1,6 @@
 import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { compareFindings } from '../../rules/evaluate.js';
+import { TOOL_VERSION } from '../../version.js';
 import { sortExternally } from '../external-sort.js';
 import {
   type Column,
@@ -11,7 +12,6 @@ import {
   renderTable,
 } from '../format.js';
 import { escapeFormatCharactersInJson } from '../safe-text.js';
-import { TOOL_VERSION } from '../../version.js';
 import { ocsfChunks } from './ocsf.js';
 import { type SarifAnchor, sarifChunks } from './sarif.js';
 

@@ -134,7 +134,10 @@ export function ocsfDetectionFinding(f: Finding, options: OcsfEventOptions): Rec
  * `--format ocsf`: one Detection Finding per line (JSON Lines), the form SIEMs and data lakes ingest
  * as a stream; each line is a complete event.
  */
-export async function* ocsfChunks(findings: AsyncIterable<Finding>, options: OcsfOptions): AsyncGenerator<string> {
+export async function* ocsfChunks(
+  findings: AsyncIterable<Finding>,
+  options: OcsfOptions,
+): AsyncGenerator<string> {
   for await (const f of sortExternally(findings, compareFindings))
     yield `${escapeFormatCharactersInJson(JSON.stringify(ocsfDetectionFinding(f, options)))}\n`;
 }

@@ -1,10 +1,10 @@
 import type { Finding, Severity } from '../../findings/finding.js';
 import { SEVERITY_ORDER } from '../../findings/finding.js';
 import { frameworkRefs } from '../../findings/frameworks.js';
+import { riskCatalog } from '../../risk/catalog.js';
 import { compareFindings } from '../../rules/evaluate.js';
 import { RULES } from '../../rules/registry.js';
 import type { AnyRule } from '../../rules/rule.js';
-import { riskCatalog } from '../../risk/catalog.js';
 import { sortExternally } from '../external-sort.js';
 import { escapeFormatCharactersInJson } from '../safe-text.js';
 
