@@ -13,6 +13,7 @@ import {
   type FindingsFormat,
   findingsChunks,
 } from '../../output/views/findings.js';
+import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
@@ -104,6 +105,7 @@ SIEMs and data lakes.`,
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
       const counts = emptyCounts();
+      let excepted = 0;
       const all = streamFindings(store, scan, { policy, asOf, vocabulary, governance });
       const shown = async function* () {
         for await (const f of all) {
@@ -112,6 +114,7 @@ SIEMs and data lakes.`,
           if (opts.platform && !opts.platform.includes(f.platform)) continue;
           // --fail-on ignores findings accepted by an exception.
           if (!f.excepted) counts[f.severity] += 1;
+          else excepted += 1;
           yield f;
         }
       };
@@ -122,6 +125,11 @@ SIEMs and data lakes.`,
           runProperties: { scanId: scan.id, scanStatus: scan.status, asOf: asOf.toISOString() },
         }),
       );
+      const total = Object.values(counts).reduce((a, b) => a + b, 0) + excepted;
+      if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
+        rt.logger.warn(
+          `${total} results: GitHub code scanning rejects a SARIF run of more than ${MAX_RESULTS_PER_RUN}; narrow it with --severity or --platform before uploading`,
+        );
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
       process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
     } finally {

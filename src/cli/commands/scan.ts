@@ -7,6 +7,7 @@ import { EXIT } from '../../errors.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
 import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
+import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
 import { runScan } from '../../scan/run-scan.js';
 import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
@@ -164,6 +165,13 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
           sarifAnchor: configAnchor(config.file, process.cwd()),
         }),
       );
+      const total =
+        Object.values(analysis.findings.counts).reduce((a, b) => a + b, 0) +
+        (analysis.findings.excepted ?? 0);
+      if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
+        rt.logger.warn(
+          `${total} results: GitHub code scanning rejects a SARIF run of more than ${MAX_RESULTS_PER_RUN}; narrow it with \`grantscope findings --severity\` or --platform before uploading`,
+        );
       process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings.counts, failOn);
     } finally {
       process.off('SIGINT', onSignal);

@@ -8,7 +8,7 @@ import { RULES } from '../../rules/registry.js';
 import { configAnchor } from '../sarif-anchor.js';
 import { collectText, findingsChunks, streamOf } from './findings.js';
 import { OCSF_VERSION, ocsfDetectionFinding } from './ocsf.js';
-import { FINGERPRINT_KEY } from './sarif.js';
+import { FINGERPRINT_KEY, MAX_TAGS } from './sarif.js';
 import { scanReportChunks } from './scan-report.js';
 
 /** Control characters (but tab and newline) and the right-to-left override, as they occur unescaped. */
@@ -193,6 +193,20 @@ describe('SARIF 2.1.0', () => {
     // SARIF §3.11.6: `[text](target)` in a message is a link; escaped brackets are literal.
     expect(r.message.text).toContain('\\[click\\](https://evil.example) \\\\');
     expect(r.message.text).not.toMatch(/(?<!\\)\[click/);
+  });
+
+  it('keeps within GitHub limits: at most 20 tags, no evidence in results', async () => {
+    const many = finding({
+      fingerprint: 'f'.repeat(32),
+      frameworks: { owaspNhi: ['NHI1'], nistCsf: [], other: Array.from({ length: 30 }, (_, i) => `X ${i}`) },
+    });
+    const doc = await sarif([many]);
+    const result = doc.runs[0].results[0];
+    expect(result.properties.tags).toHaveLength(MAX_TAGS);
+    expect(result.properties.tags.slice(0, 2)).toEqual(['security', 'OWASP-NHI/NHI1']);
+    expect(result.properties.evidence).toBeUndefined();
+    for (const rule of doc.runs[0].tool.driver.rules)
+      expect(rule.properties.tags.length).toBeLessThanOrEqual(MAX_TAGS);
   });
 
   it('an empty run is still a valid document', async () => {

@@ -163,6 +163,8 @@ export function sarifResult(f: Finding, ruleIndex: number, anchor: SarifAnchor):
       },
     ];
   }
+  // Evidence stays in the JSON output: GitHub rejects uploads over 10 MB gzipped (sarif-support.md,
+  // "File compatibility") and shows none of a result's properties.
   result.properties = {
     severity: f.severity,
     platform: f.platform,
@@ -171,8 +173,6 @@ export function sarifResult(f: Finding, ruleIndex: number, anchor: SarifAnchor):
     subject: f.subject,
     firstSeen: f.firstSeen,
     lastSeen: f.lastSeen,
-    frameworks: f.frameworks,
-    evidence: f.evidence,
     ...(f.owner ? { owner: f.owner } : {}),
     ...(f.approval ? { approval: f.approval } : {}),
     ...(f.exception ? { exception: f.exception } : {}),
@@ -181,14 +181,23 @@ export function sarifResult(f: Finding, ruleIndex: number, anchor: SarifAnchor):
   return result;
 }
 
-/** Tags GitHub filters alerts by: `security` plus each framework control. */
+/** GitHub rejects a file with more than 20 tags on a rule (data/reusables/code-scanning/sarif-limits.md). */
+export const MAX_TAGS = 20;
+
+/**
+ * GitHub rejects a file with more than 25,000 results in a run, and shows the 5,000 most severe
+ * (sarif-limits.md): larger outputs need narrowing (`--severity`, `--platform`) before upload.
+ */
+export const MAX_RESULTS_PER_RUN = 25_000;
+
+/** Tags GitHub filters alerts by: `security`, then each framework control, at most `MAX_TAGS`. */
 export function frameworkTags(refs: Finding['frameworks']): string[] {
   return [
     'security',
     ...refs.owaspNhi.map((id) => `OWASP-NHI/${id}`),
     ...refs.nistCsf.map((id) => `NIST-CSF/${id}`),
     ...refs.other,
-  ];
+  ].slice(0, MAX_TAGS);
 }
 
 function reportingDescriptor(seen: RuleSeen, rules: readonly AnyRule[]): Record<string, unknown> {
