@@ -111,6 +111,7 @@ describe('SARIF 2.1.0', () => {
     const doc = await sarif(FINDINGS);
     const run = doc.runs[0];
     expect(doc.$schema).toBe('https://json.schemastore.org/sarif-2.1.0.json');
+    expect(run.columnKind).toBe('utf16CodeUnits');
     expect(run.tool.driver).toMatchObject({ name: 'grantscope', informationUri: expect.any(String) });
     for (const rule of run.tool.driver.rules) {
       expect(rule.shortDescription.text).toBe(RULES.find((r) => r.id === rule.id)!.description);
@@ -127,7 +128,7 @@ describe('SARIF 2.1.0', () => {
     expect(byId['over-privileged'].properties.tags).toEqual(expect.arrayContaining(['OWASP-NHI/NHI5']));
     for (const r of run.results) {
       const loc = r.locations[0].physicalLocation;
-      expect(loc.artifactLocation.uri).toBe('grantscope.yaml');
+      expect(loc.artifactLocation).toEqual({ uri: 'grantscope.yaml', uriBaseId: '%SRCROOT%' });
       expect(loc.region).toMatchObject({ startLine: expect.any(Number), startColumn: 1 });
     }
     // Each result sits on its platform's section of the config.

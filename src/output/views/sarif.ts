@@ -118,7 +118,8 @@ export async function* sarifChunks(
       rules: [...seen.values()].map((r) => reportingDescriptor(r, rules)),
     },
   };
-  yield `      "tool": ${element(tool, 3).trimStart()}`;
+  // Columns are counted in UTF-16 code units, as JavaScript measures the anchor line (SARIF §3.14.23).
+  yield `      "columnKind": "utf16CodeUnits",\n      "tool": ${element(tool, 3).trimStart()}`;
   if (options.runProperties) yield `,\n      "properties": ${element(options.runProperties, 3).trimStart()}`;
   yield '\n    }\n  ]\n}\n';
 }
@@ -133,7 +134,8 @@ export function sarifResult(f: Finding, ruleIndex: number, anchor: SarifAnchor):
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: anchor.uri },
+          // Relative to the repository root, named the way CodeQL's SARIF names it (SARIF §3.4.4).
+          artifactLocation: { uri: anchor.uri, uriBaseId: '%SRCROOT%' },
           region: {
             startLine: anchor.startLine,
             startColumn: 1,
