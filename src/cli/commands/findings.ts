@@ -80,6 +80,7 @@ Examples:
   $ grantscope findings --severity high --format json | jq '.[].identity'
   $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
+  $ grantscope findings --format sarif -o grantscope.sarif   # for GitHub code scanning
 
 JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json. jsonl writes
 one finding per line (the same objects), for scripts that read findings as they come.
