@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FakeTenant, runCli, tempDir, writeFakeSetup } from './support/cli.js';
+import { ocsfDetectionFindingValidator, sarifValidator } from './support/format-schemas.js';
 
 /**
  * Names, descriptions and permission names come from whoever registered an app. Every output must
@@ -93,6 +94,37 @@ describe('hostile data in every output', () => {
       const r = await runCli([command, '-c', config, '--format', format, ...range], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
       checkOutput(command, format, r.stdout);
+    }
+  });
+
+  it('findings for other tools (jsonl, sarif, ocsf): escaped, still valid, names kept exactly', async () => {
+    for (const format of ['jsonl', 'sarif', 'ocsf'] as const) {
+      const where = `findings --format ${format}`;
+      const r = await runCli(['findings', '-c', config, '--format', format], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const out = r.stdout;
+      expect(out.includes('\x1b'), `${where}: ANSI escape`).toBe(false);
+      expect(out.includes('\x07'), `${where}: BEL`).toBe(false);
+      expect(/[\u202A-\u202E\u2066-\u2069]/.test(out), `${where}: bidi control`).toBe(false);
+      const docs =
+        format === 'sarif'
+          ? [JSON.parse(out)]
+          : out
+              .trimEnd()
+              .split('\n')
+              .map((l) => JSON.parse(l));
+      // Tools get the exact value back; only its printed form is escaped.
+      expect(JSON.stringify(docs)).toContain('invoice\u202Efdp.exe');
+      if (format === 'sarif') {
+        const validate = sarifValidator();
+        expect(validate(docs[0]), JSON.stringify(validate.errors)).toBe(true);
+        for (const result of docs[0].runs[0].results)
+          expect(result.message.text, `${where}: embedded link`).not.toMatch(/(^|[^\\])\[click me\]\(/);
+      }
+      if (format === 'ocsf') {
+        const validate = ocsfDetectionFindingValidator();
+        for (const e of docs) expect(validate(e), JSON.stringify(validate.errors)).toBe(true);
+      }
     }
   });
 });

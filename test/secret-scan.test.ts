@@ -113,14 +113,21 @@ describe('secrets never land', () => {
       outputs.push([`scan ${format} (debug ${log[1]} logs)`, r.stdout + r.stderr]);
     }
     for (const command of ['inventory', 'findings', 'diff']) {
-      for (const format of ['table', 'json', 'csv', 'md']) {
+      const formats = [
+        'table',
+        'json',
+        'csv',
+        'md',
+        ...(command === 'findings' ? ['jsonl', 'sarif', 'ocsf'] : []),
+      ];
+      for (const format of formats) {
         const extra = command === 'inventory' && format === 'json' ? ['--raw'] : [];
         const r = await runCli([command, '-c', config, '--format', format, '-v', ...extra], { cwd: dir });
         expect(r.code, r.stderr).toBe(0);
         outputs.push([`${command} ${format}`, r.stdout + r.stderr]);
       }
     }
-  }, 180_000); // 17 CLI runs: generous, for a loaded machine
+  }, 180_000); // 20 CLI runs: generous, for a loaded machine
   afterAll(() => emu?.stop());
 
   it('the planted error bodies were really served and recorded as failures', () => {
@@ -135,7 +142,7 @@ describe('secrets never land', () => {
   });
 
   it('no secret in any output, log line or error message', () => {
-    expect(outputs.length).toBe(17);
+    expect(outputs.length).toBe(20);
     for (const [where, text] of outputs) assertClean(where, text, secrets);
   });
 

@@ -24,7 +24,7 @@ export const DEFAULT_CONFIG_FILE = 'grantscope.yaml';
 export interface CommonOptions {
   config?: string;
   db?: string;
-  format: OutputFormat | 'jsonl';
+  format: OutputFormat | 'jsonl' | 'sarif' | 'ocsf';
   output?: string;
   /** Octal mode of the `--output` file. */
   mode?: string;

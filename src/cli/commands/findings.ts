@@ -6,12 +6,14 @@ import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { configAnchor } from '../../output/sarif-anchor.js';
 import {
   emptyCounts,
   FINDINGS_FORMATS,
   type FindingsFormat,
   findingsChunks,
 } from '../../output/views/findings.js';
+import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
@@ -78,9 +80,15 @@ Examples:
   $ grantscope findings --severity high --format json | jq '.[].identity'
   $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
+  $ grantscope findings --format sarif -o grantscope.sarif   # for GitHub code scanning
 
 JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json. jsonl writes
-one finding per line (the same objects), for scripts that read findings as they come.`,
+one finding per line (the same objects), for scripts that read findings as they come.
+sarif writes SARIF 2.1.0 for GitHub code scanning (upload it with github/codeql-action/upload-sarif):
+one result per finding, partialFingerprints = the finding's fingerprint, the identity as logical
+location, shown on its platform's section of grantscope.yaml; findings accepted by an exception are
+kept as suppressed results. ocsf writes one OCSF 1.8.0 Detection Finding (class 2004) per line, for
+SIEMs and data lakes.`,
   );
   cmd.action(async (opts: FindingsOptions) => {
     const rt = createRuntime(opts);
@@ -98,6 +106,7 @@ one finding per line (the same objects), for scripts that read findings as they 
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
       const counts = emptyCounts();
+      let excepted = 0;
       const all = streamFindings(store, scan, { policy, asOf, vocabulary, governance });
       const shown = async function* () {
         for await (const f of all) {
@@ -106,12 +115,22 @@ one finding per line (the same objects), for scripts that read findings as they 
           if (opts.platform && !opts.platform.includes(f.platform)) continue;
           // --fail-on ignores findings accepted by an exception.
           if (!f.excepted) counts[f.severity] += 1;
+          else excepted += 1;
           yield f;
         }
       };
       await rt.emitStream(
-        findingsChunks(shown(), opts.format, rt.color, { includeExcepted: opts.includeExcepted === true }),
+        findingsChunks(shown(), opts.format, rt.color, {
+          includeExcepted: opts.includeExcepted === true,
+          sarifAnchor: configAnchor(cfg, process.cwd()),
+          runProperties: { scanId: scan.id, scanStatus: scan.status, asOf: asOf.toISOString() },
+        }),
       );
+      const total = Object.values(counts).reduce((a, b) => a + b, 0) + excepted;
+      if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
+        rt.logger.warn(
+          `${total} results: GitHub code scanning rejects a SARIF run of more than ${MAX_RESULTS_PER_RUN}; narrow it with --severity or --platform before uploading`,
+        );
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
       process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
     } finally {

@@ -5,7 +5,9 @@ import { resolvePolicy } from '../../analysis/policy-source.js';
 import { systemClock } from '../../connector/context.js';
 import { EXIT } from '../../errors.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { configAnchor } from '../../output/sarif-anchor.js';
 import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
+import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
 import { runScan } from '../../scan/run-scan.js';
 import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
@@ -71,6 +73,9 @@ Examples:
   $ grantscope scan -c prod.yaml --fail-on high    # CI: exit 1 on high or critical findings
   $ grantscope scan --only github --format json > scan.json
   $ grantscope scan --resume                       # after a scan was killed or ran out of quota
+
+csv, jsonl, sarif (GitHub code scanning) and ocsf (OCSF Detection Findings, one per line) write the
+findings only; json writes coverage, changes and findings; see \`grantscope findings --help\`.
 
 Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete.`,
   );
@@ -157,8 +162,16 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       await rt.emitStream(
         scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {
           includeExcepted: opts.includeExcepted === true,
+          sarifAnchor: configAnchor(config.file, process.cwd()),
         }),
       );
+      const total =
+        Object.values(analysis.findings.counts).reduce((a, b) => a + b, 0) +
+        (analysis.findings.excepted ?? 0);
+      if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
+        rt.logger.warn(
+          `${total} results: GitHub code scanning rejects a SARIF run of more than ${MAX_RESULTS_PER_RUN}; narrow it with \`grantscope findings --severity\` or --platform before uploading`,
+        );
       process.exitCode = exitCodeFor(outcome.scan.status === 'complete', analysis.findings.counts, failOn);
     } finally {
       process.off('SIGINT', onSignal);

@@ -1,5 +1,6 @@
 import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { compareFindings } from '../../rules/evaluate.js';
+import { TOOL_VERSION } from '../../version.js';
 import { sortExternally } from '../external-sort.js';
 import {
   type Column,
@@ -11,9 +12,14 @@ import {
   renderTable,
 } from '../format.js';
 import { escapeFormatCharactersInJson } from '../safe-text.js';
+import { ocsfChunks } from './ocsf.js';
+import { type SarifAnchor, sarifChunks } from './sarif.js';
 
-/** `findings` outputs: the listing formats plus JSON Lines (one finding per line, for scripts). */
-export const FINDINGS_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md'] as const;
+/**
+ * `findings` outputs: the listing formats, JSON Lines (one finding per line, for scripts), SARIF 2.1.0
+ * (GitHub code scanning) and OCSF Detection Findings (SIEMs, one event per line).
+ */
+export const FINDINGS_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md', 'sarif', 'ocsf'] as const;
 export type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
 
 /** Rows a table shows at most: beyond that it is a summary of the most severe, and a hint. */
@@ -90,7 +96,13 @@ export function ownerText(f: Pick<Finding, 'owner'>): string | null {
 export interface FindingsOutputOptions {
   /** Show findings accepted by an exception in table and md output (JSON, JSONL and CSV always have them, marked). */
   includeExcepted?: boolean;
+  /** SARIF: where results are shown in the repository (default: line 1 of grantscope.yaml). */
+  sarifAnchor?: (f: Finding) => SarifAnchor;
+  /** SARIF: facts about the run (scan id and status). */
+  runProperties?: Record<string, unknown>;
 }
+
+const DEFAULT_ANCHOR: SarifAnchor = { uri: 'grantscope.yaml', startLine: 1, endColumn: 2 };
 
 /** Drops excepted findings (counting them) unless asked to keep them. */
 async function* withoutExcepted(
@@ -206,6 +218,18 @@ export async function* findingsChunks(
   if (format === 'json') {
     yield* jsonArrayChunks(findings, 0);
     yield '\n';
+    return;
+  }
+  if (format === 'sarif') {
+    yield* sarifChunks(findings, {
+      anchor: options.sarifAnchor ?? (() => DEFAULT_ANCHOR),
+      toolVersion: TOOL_VERSION,
+      ...(options.runProperties ? { runProperties: options.runProperties } : {}),
+    });
+    return;
+  }
+  if (format === 'ocsf') {
+    yield* ocsfChunks(findings, { toolVersion: TOOL_VERSION });
     return;
   }
   if (format === 'jsonl') {

@@ -19,7 +19,7 @@ export interface ScanReportInput {
 
 /**
  * What `scan` (and the demo) print: headline, per-collector coverage, changes since the previous
- * scan and findings. json: one object; csv and jsonl: the findings only; md: a report. Streamed:
+ * scan and findings. json: one object; csv, jsonl, sarif and ocsf: the findings only; md: a report. Streamed:
  * the findings are written one at a time after the head, never held as one document.
  */
 export async function* scanReportChunks(
@@ -43,8 +43,11 @@ export async function* scanReportChunks(
     yield '\n}\n';
     return;
   }
-  if (format === 'csv' || format === 'jsonl') {
-    yield* findingsChunks(findings, format);
+  if (format === 'csv' || format === 'jsonl' || format === 'sarif' || format === 'ocsf') {
+    yield* findingsChunks(findings, format, false, {
+      ...options,
+      runProperties: { scanId: scan.id, scanStatus: scan.status, ...options.runProperties },
+    });
     return;
   }
   const failed = incompleteCollectors(coverage);
