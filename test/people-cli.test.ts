@@ -65,7 +65,9 @@ describe('registered owners who left, from the platforms’ people', () => {
   const dir = tempDir('gs-people-');
   let findings: FindingJson[];
   const ownerless = (kind: string, id: string) =>
-    findings.find((f) => f.rule === 'ownerless' && f.subject === null && f.identity.kind === kind && f.identity.id === id);
+    findings.find(
+      (f) => f.rule === 'ownerless' && f.subject === null && f.identity.kind === kind && f.identity.id === id,
+    );
 
   beforeAll(async () => {
     emu = await startEmulator({ world: demoWorld('demo') });
@@ -87,7 +89,9 @@ describe('registered owners who left, from the platforms’ people', () => {
     expect(f?.title).toContain('its registered owner Zoe Former has left');
     expect(f?.owner?.registered).toMatchObject([{ person: 'Zoe Former', active: false }]);
     expect(f?.evidence.departures).toEqual([
-      expect.stringMatching(/^registered owner Zoe Former: zoe is not among the people of github \(acme-corp\)/),
+      expect.stringMatching(
+        /^registered owner Zoe Former: zoe is not among the people of github \(acme-corp\)/,
+      ),
     ]);
     expect(ownerless('deploy-key', 'acme-corp/docs#103')).toBeUndefined();
   });
@@ -95,7 +99,9 @@ describe('registered owners who left, from the platforms’ people', () => {
   it('Google Workspace: a suspended user and a deleted one have left; an active one has not', () => {
     const suspended = ownerless('service-account', 'old-cron@acme-legacy.iam.gserviceaccount.com');
     expect(suspended?.evidence.departures).toEqual([
-      expect.stringMatching(/^registered owner Greta Lind: greta\.lind@acme\.example is suspended in google-workspace/),
+      expect.stringMatching(
+        /^registered owner Greta Lind: greta\.lind@acme\.example is suspended in google-workspace/,
+      ),
     ]);
     const deleted = ownerless('domain-wide-delegation', '108273645190283746510');
     expect(deleted?.evidence.departures).toEqual([

@@ -85,7 +85,9 @@ function seeBundle(statuses: Statuses, b: IdentityBundle): void {
       platform,
       [p.id, p.name],
       p.active,
-      p.active ? null : `${p.name ?? p.id} is inactive in ${platform} (disabled, suspended, deleted or no longer a member)`,
+      p.active
+        ? null
+        : `${p.name ?? p.id} is inactive in ${platform} (disabled, suspended, deleted or no longer a member)`,
     );
   };
   if (b.identity) for (const o of b.identity.owners) see(b.identity.platform, o);

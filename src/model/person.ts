@@ -7,7 +7,14 @@ import { Attributes, Json, PlatformId, Tenant } from './common.js';
  * `suspended` / `archived`, a user a directory read reported deleted, someone no longer a member of
  * the GitHub organisation.
  */
-export const PersonStatus = z.enum(['active', 'disabled', 'suspended', 'archived', 'deleted', 'not-a-member']);
+export const PersonStatus = z.enum([
+  'active',
+  'disabled',
+  'suspended',
+  'archived',
+  'deleted',
+  'not-a-member',
+]);
 export type PersonStatus = z.infer<typeof PersonStatus>;
 
 /**

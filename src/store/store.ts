@@ -1,6 +1,14 @@
 import type { CollectorCoverage, CoverageReport } from '../connector/coverage.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
-import type { Credential, Grant, Identity, ModelRecord, Person, RecordType, ScanRecord } from '../model/index.js';
+import type {
+  Credential,
+  Grant,
+  Identity,
+  ModelRecord,
+  Person,
+  RecordType,
+  ScanRecord,
+} from '../model/index.js';
 
 export type ScanStatus = 'running' | 'complete' | 'incomplete' | 'failed';
 

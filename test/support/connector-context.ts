@@ -12,7 +12,7 @@ import { scanTenant } from '../../src/connector/runner.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { silentProgress } from '../../src/log/progress.js';
 import type { Person } from '../../src/model/person.js';
-import { ModelRecord, ScanRecord } from '../../src/model/record.js';
+import { type ModelRecord, ScanRecord } from '../../src/model/record.js';
 
 export interface TestContextOptions {
   connector: Pick<AnyConnector, 'id' | 'platform' | 'collectors'>;

@@ -1,9 +1,9 @@
 import { defineCollector } from '../../../src/connector/collector.js';
 import type { ConnectorContext } from '../../../src/connector/context.js';
 import { ApiError } from '../../../src/errors.js';
+import type { PersonInput } from '../../../src/model/person.js';
 import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle, eachPage, type GoogleApis, toApiError } from '../client.js';
-import type { PersonInput } from '../../../src/model/person.js';
 import type { UserLookup } from '../records.js';
 import { type DirectoryUser, UserId, UsersPage } from '../schema.js';
 import { type GoogleSession, PLATFORM, previousScan } from '../session.js';

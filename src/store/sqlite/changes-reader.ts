@@ -74,7 +74,13 @@ export function* changedRecords(
       for (const [atLo, atHi] of pairs(sides.iterate(params))) {
         const [before, after] = a < b ? [atLo, atHi] : [atHi, atLo];
         const key = (atLo ?? atHi)!.key;
-        yield { type: t.type as RecordChange['type'], source, key, before: load(before?.id ?? null), after: load(after?.id ?? null) };
+        yield {
+          type: t.type as RecordChange['type'],
+          source,
+          key,
+          before: load(before?.id ?? null),
+          after: load(after?.id ?? null),
+        };
       }
     }
   }

@@ -23,7 +23,9 @@ export function peopleDirectories(
        GROUP BY 1`,
     )
     .raw(false);
-  const total = db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM people WHERE ${AT_SCAN}`).pluck();
+  const total = db
+    .prepare<Record<string, unknown>, number>(`SELECT count(*) FROM people WHERE ${AT_SCAN}`)
+    .pluck();
   const statusOf = db
     .prepare<[number, string, string], string>(
       'SELECT status FROM scan_collectors WHERE scan_id = ? AND source = ? AND collector = ?',
@@ -33,7 +35,8 @@ export function peopleDirectories(
     const params = { source: sourceId, scan: scanId };
     const byCollector = listers.all(params);
     const complete =
-      byCollector.length > 0 && byCollector.every((c) => statusOf.get(scanId, source, c.collector) === 'complete');
+      byCollector.length > 0 &&
+      byCollector.every((c) => statusOf.get(scanId, source, c.collector) === 'complete');
     return { source, platform, tenant, complete, people: total.get(params) as number };
   });
 }
@@ -45,7 +48,9 @@ export function* snapshotPeople(
   filter: SnapshotFilter = {},
 ): Generator<Person> {
   const stmt = db
-    .prepare<Record<string, unknown>, string>(`SELECT record FROM people INDEXED BY people_added WHERE ${AT_SCAN}`)
+    .prepare<Record<string, unknown>, string>(
+      `SELECT record FROM people INDEXED BY people_added WHERE ${AT_SCAN}`,
+    )
     .pluck();
   for (const { sourceId } of scanSources(db, scanId, filter)) {
     for (const json of stmt.iterate({ source: sourceId, scan: scanId })) yield JSON.parse(json) as Person;

@@ -128,9 +128,9 @@ describe('people in the store', () => {
     expect(await peopleAt(s.id)).toEqual(['1:disabled']);
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(
-      check.prepare('SELECT native_id, name, status, listing FROM person_versions').all(),
-    ).toEqual([{ native_id: '1', name: 'user1', status: 'disabled', listing: 'directory' }]);
+    expect(check.prepare('SELECT native_id, name, status, listing FROM person_versions').all()).toEqual([
+      { native_id: '1', name: 'user1', status: 'disabled', listing: 'directory' },
+    ]);
     check.close();
   });
 });

@@ -20,8 +20,8 @@ import type {
   StoredReview,
 } from '../store.js';
 import { changedRecords } from './changes-reader.js';
-import { peopleDirectories, snapshotPeople } from './people-reader.js';
 import { type FindingHistory, FindingsTable } from './findings-table.js';
+import { peopleDirectories, snapshotPeople } from './people-reader.js';
 import type { ReaderPool } from './reader-pool.js';
 import { ReviewsTable } from './reviews-table.js';
 import { effectiveStatus, ScanRows, writerIsGone } from './scan-rows.js';
