@@ -64,6 +64,8 @@ describe('registered owners who left, from the platforms’ people', () => {
   let emu: RunningEmulator;
   const dir = tempDir('gs-people-');
   let findings: FindingJson[];
+  let config: string;
+  let governance: string;
   const ownerless = (kind: string, id: string) =>
     findings.find(
       (f) => f.rule === 'ownerless' && f.subject === null && f.identity.kind === kind && f.identity.id === id,
@@ -71,8 +73,8 @@ describe('registered owners who left, from the platforms’ people', () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ world: demoWorld('demo') });
-    const config = writeClientConfig(emu, dir).configFile;
-    const governance = join(dir, 'governance.yaml');
+    config = writeClientConfig(emu, dir).configFile;
+    governance = join(dir, 'governance.yaml');
     writeFileSync(governance, GOVERNANCE);
     const scan = await runCli(['scan', '-c', config, '--governance', governance, '--format', 'json'], {
       cwd: dir,
@@ -119,5 +121,20 @@ describe('registered owners who left, from the platforms’ people', () => {
     expect(deleted?.title).toContain('its registered owner Deleted Person has left');
     expect(ownerless('service-principal', '0965e9aa-86c7-4967-8880-b74c3708d722')).toBeUndefined();
     expect(ownerless('service-principal', '71b97e0f-7274-40ae-8fb7-dd6699dd8795')).toBeUndefined();
+  });
+
+  it('the inventory marks the registered owners who left', async () => {
+    const r = await runCli(
+      ['inventory', '-c', config, '--governance', governance, '--platform', 'github', '--format', 'json'],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{
+      nativeId?: string;
+      governance?: { registeredOwners: Array<{ person: string; active: boolean | null }> };
+    }>;
+    const of = (id: string) => rows.find((x) => x.nativeId === id)?.governance?.registeredOwners;
+    expect(of('71005')).toMatchObject([{ person: 'Zoe Former', active: false }]);
+    expect(of('acme-corp/docs#103')).toMatchObject([{ person: 'Bob Martins', active: true }]);
   });
 });
