@@ -137,4 +137,29 @@ describe('registered owners who left, from the platforms’ people', () => {
     expect(of('71005')).toMatchObject([{ person: 'Zoe Former', active: false }]);
     expect(of('acme-corp/docs#103')).toMatchObject([{ person: 'Bob Martins', active: true }]);
   });
+
+  it('a member list that could not be read leaves the GitHub owner unknown: not ownerless', async () => {
+    const partialDir = tempDir('gs-people-partial-');
+    const partialConfig = writeClientConfig(emu, partialDir).configFile;
+    emu.faults.add({
+      service: 'github',
+      path: '^/api/v3/orgs/[^/]+/members$',
+      action: { kind: 'status', status: 403, body: { message: 'Resource not accessible by integration' } },
+    });
+    try {
+      const scan = await runCli(
+        ['scan', '-c', partialConfig, '--governance', governance, '--only', 'github', '--format', 'json'],
+        { cwd: partialDir },
+      );
+      // Incomplete (exit code 3): the members collector failed.
+      expect(scan.code).toBe(3);
+      const partial = JSON.parse(scan.stdout).findings as FindingJson[];
+      const sonar = partial.find(
+        (f) => f.rule === 'ownerless' && f.subject === null && f.identity.id === '71005',
+      );
+      expect(sonar).toBeUndefined();
+    } finally {
+      emu.faults.clear();
+    }
+  });
 });
