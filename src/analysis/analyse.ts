@@ -3,7 +3,7 @@ import { DiffBuilder, diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
 import type { Governance } from '../governance/model.js';
-import { collectPeople, registeredAccounts } from '../governance/people.js';
+import { readPeopleDirectory, registeredAccounts } from '../governance/people.js';
 import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
@@ -107,10 +107,10 @@ async function evaluate(
   // Every review recorded counts, even one made after the as-of time: recording a review closes its
   // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
   const reviews = await ReviewsInForce.load(store, options.governance);
-  // Whether registered owners have left is read from the snapshot's people; only when the governance
-  // file names accounts, and only theirs are kept (one extra pass over the snapshot).
+  // Whether registered owners have left is read from the snapshot's people (person records, then the
+  // people its records name); only when the governance file names accounts, and only theirs are kept.
   const accounts = options.governance ? registeredAccounts(options.governance) : [];
-  const people = accounts.length > 0 ? await collectPeople(store.readSnapshot(scan.id), accounts) : undefined;
+  const people = accounts.length > 0 ? await readPeopleDirectory(store, scan.id, accounts) : undefined;
   const drafts = streamRules({
     bundles: store.readSnapshot(scan.id),
     diff,

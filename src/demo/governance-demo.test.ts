@@ -17,7 +17,13 @@ describe('demo governance file', () => {
       new Date('2026-12-06T00:00:00Z'),
     );
     const g = parseGovernance([{ file: 'governance.yaml', text }]);
-    expect(g.owners.map((o) => o.person)).toEqual(['Frank Weber', 'Priya Raman']);
+    expect(g.owners.map((o) => o.person)).toEqual([
+      'Frank Weber',
+      'Priya Raman',
+      'Zoe Park',
+      'Greta Lind',
+      'Raj Patel',
+    ]);
     expect(g.approvals).toHaveLength(2);
     expect(g.exceptions).toMatchObject([{ rule: 'stale', granted: '2026-12-01', expires: '2027-02-04' }]);
     expect(g.retired).toMatchObject([{ name: 'SonarCloud', date: '2026-11-06' }]);

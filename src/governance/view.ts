@@ -99,6 +99,22 @@ export function registeredOwners(
 }
 
 /**
+ * How the platforms say each registered owner of `target` who left has left, e.g. "registered owner
+ * Alice Martin: alice@acme.example is suspended in google-workspace (C01)", for evidence.
+ */
+export function ownerDepartures(g: Governance, people: PersonDirectory, target: MatchTarget): string[] {
+  return governanceIndex(g)
+    .owners.find(target)
+    .filter((o) => personActive(o, people) === false)
+    .map((o) => {
+      const how = o.accounts
+        .filter((a) => people.status(a) === false)
+        .map((a) => people.departure?.(a) ?? `${a.id} (${a.platform}) has left`);
+      return `registered owner ${o.person}: ${how.join('; ')}`;
+    });
+}
+
+/**
  * A person has left when their accounts say so and none says otherwise: someone removed from the GitHub
  * org but still enabled in Entra has not left the organisation. Unknown when no account is in the snapshot.
  */

@@ -3,14 +3,24 @@ import { z } from 'zod';
 import { Credential } from './credential.js';
 import { Grant } from './grant.js';
 import { Identity } from './identity.js';
+import { Person } from './person.js';
 
+/** The inventory's records: what snapshots, diffs and rules are made of. */
 export const ModelRecord = z.discriminatedUnion('type', [Identity, Grant, Credential]);
 export type ModelRecord = Identity | Grant | Credential;
-export type ModelRecordInput = z.input<typeof ModelRecord>;
 export type RecordType = ModelRecord['type'];
+/**
+ * What a scan stores: the inventory's records and the platform's people (optional for a connector to
+ * emit), which governance reads owners' statuses from but which belong to no identity's inventory.
+ */
+export const ScanRecord = z.discriminatedUnion('type', [Identity, Grant, Credential, Person]);
+export type ScanRecord = ModelRecord | Person;
+export type ScanRecordType = ScanRecord['type'];
+/** What a collector may emit (before defaults are applied). */
+export type ModelRecordInput = z.input<typeof ScanRecord>;
 
 /** The platform + tenant a record belongs to. Snapshots are versioned per source. */
-export function sourceKey(rec: Pick<ModelRecord, 'platform' | 'tenant'>): string {
+export function sourceKey(rec: Pick<ScanRecord, 'platform' | 'tenant'>): string {
   return `${rec.platform}:${rec.tenant.id}`;
 }
 
@@ -39,8 +49,15 @@ export function credentialKey(c: Pick<Credential, 'identity' | 'credentialType' 
   return `${identityKey(c.identity)}|${c.credentialType}|${c.nativeId}`;
 }
 
+/** A person's key: the platform's user id (a login, UPN or email can be renamed). */
+export function personKey(p: Pick<Person, 'nativeId'>): string {
+  return `person:${p.nativeId}`;
+}
+
 /** Key of a record within its source. Unique per record type. */
-export function recordKey(rec: ModelRecord): string {
+export function recordKey(rec: ModelRecord): string;
+export function recordKey(rec: ScanRecord): string;
+export function recordKey(rec: ScanRecord): string {
   switch (rec.type) {
     case 'identity':
       return identityKey(rec);
@@ -48,6 +65,8 @@ export function recordKey(rec: ModelRecord): string {
       return grantKey(rec);
     case 'credential':
       return credentialKey(rec);
+    case 'person':
+      return personKey(rec);
   }
 }
 
@@ -62,6 +81,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Content hash of a record: a new version is stored only when this changes. */
-export function contentHash(rec: ModelRecord): string {
+export function contentHash(rec: ScanRecord): string {
   return createHash('sha256').update(canonicalJson(rec)).digest('base64url').slice(0, 22);
 }

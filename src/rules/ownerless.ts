@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { matchTarget, registeredOwners } from '../governance/view.js';
+import { matchTarget, ownerDepartures, registeredOwners } from '../governance/view.js';
 import type { Grant } from '../model/index.js';
 import { bundleIdentity, byRisk, highestTier, tierAtLeast } from './bundle-facts.js';
 import { cappedList, grantEvidence } from './evidence.js';
@@ -76,6 +76,9 @@ export const ownerless = defineRule({
               active: o.active,
               source: `${o.source.file}:${o.source.line}`,
             })),
+          }),
+          ...(departed.length > 0 && {
+            departures: ownerDepartures(governance, people, matchTarget(bundle)),
           }),
           highestTier: highestTier(bundle.grants),
           elevateAtTier: policy.elevateAtTier,

@@ -9,7 +9,7 @@ import { ConnectorContractError, describeError, InterruptedError } from '../erro
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
 import { redactSecrets } from '../log/redact.js';
-import { ModelRecord } from '../model/record.js';
+import { ScanRecord } from '../model/record.js';
 import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
 import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-journal.js';
 
@@ -72,7 +72,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   let rejected = 0;
   // Writes are serialised: the store's writer is not re-entrant.
   let writeChain: Promise<void> = Promise.resolve();
-  const write = (batch: ModelRecord[]) => {
+  const write = (batch: ScanRecord[]) => {
     writeChain = writeChain.then(() => writer.write(batch));
     return writeChain;
   };
@@ -127,10 +127,10 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     };
     const task = `${connector.id}:${cc.tenant}`;
     options.progress.start(task);
-    let batch: ModelRecord[] = [];
+    let batch: ScanRecord[] = [];
     try {
       for await (const input of scanTenant(connector, cc.config, ctx)) {
-        const parsed = ModelRecord.safeParse(input);
+        const parsed = ScanRecord.safeParse(input);
         const collector = (input as { collector?: unknown }).collector;
         if (!parsed.success) {
           rejected += 1;

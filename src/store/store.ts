@@ -1,6 +1,14 @@
 import type { CollectorCoverage, CoverageReport } from '../connector/coverage.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
-import type { Credential, Grant, Identity, ModelRecord, RecordType } from '../model/index.js';
+import type {
+  Credential,
+  Grant,
+  Identity,
+  ModelRecord,
+  Person,
+  RecordType,
+  ScanRecord,
+} from '../model/index.js';
 
 export type ScanStatus = 'running' | 'complete' | 'incomplete' | 'failed';
 
@@ -61,7 +69,7 @@ export interface ConnectorStateValue {
 export interface ScanWriter {
   readonly scanId: number;
   /** Add records (already validated). Any order, any batch size. */
-  write(records: readonly ModelRecord[]): Promise<void>;
+  write(records: readonly ScanRecord[]): Promise<void>;
   /**
    * Commit atomically. For each source in `coverage`: records not written this scan are closed
    * (ended) only when their collector's status is authoritative (`complete`/`skipped`); records of
@@ -104,6 +112,19 @@ export interface RecordChange {
   key: string;
   before: ModelRecord | null;
   after: ModelRecord | null;
+}
+
+/** A source's people at a scan (`SnapshotStore.peopleDirectories`). */
+export interface PeopleDirectoryStatus {
+  source: string;
+  platform: string;
+  tenant: string;
+  /**
+   * Whether the platform's people were listed completely at that scan: then someone missing from
+   * them is gone (deleted, no longer a member). Otherwise missing means unknown.
+   */
+  complete: boolean;
+  people: number;
 }
 
 export interface SnapshotFilter {
@@ -176,6 +197,10 @@ export interface SnapshotStore {
   readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle>;
   /** Records that differ between scans `a` and `b`, ordered by type, source, key. Unchanged records are not read. */
   changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange>;
+  /** Per source of scan `scanId`: whether its people were listed completely, and how many it holds. */
+  peopleDirectories(scanId: number, filter?: SnapshotFilter): Promise<PeopleDirectoryStatus[]>;
+  /** The people (person records) of scan `scanId`. Not part of bundles or changes: no one's inventory. */
+  readPeople(scanId: number, filter?: SnapshotFilter): AsyncIterable<Person>;
   /**
    * Store the findings computed for scan `scanId`, streamed in batches (any batch size; memory stays
    * bounded by a batch), and stamp first/last seen. Findings of earlier scans of the scan's sources

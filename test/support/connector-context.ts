@@ -11,7 +11,8 @@ import { createHttpPolicy, type HttpPolicyOptions } from '../../src/connector/ht
 import { scanTenant } from '../../src/connector/runner.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { silentProgress } from '../../src/log/progress.js';
-import { ModelRecord } from '../../src/model/record.js';
+import type { Person } from '../../src/model/person.js';
+import { type ModelRecord, ScanRecord } from '../../src/model/record.js';
 
 export interface TestContextOptions {
   connector: Pick<AnyConnector, 'id' | 'platform' | 'collectors'>;
@@ -87,13 +88,21 @@ export async function createTestContext(options: TestContextOptions): Promise<
   };
 }
 
-/** Run a connector to the end and return its validated records and coverage. */
+/**
+ * Run a connector to the end and return its validated records (the inventory's), the people it
+ * emitted and its coverage.
+ */
 export async function collectScan(
   connector: AnyConnector,
   config: unknown,
   ctx: ConnectorContext,
-): Promise<{ records: ModelRecord[]; coverage: CoverageReport }> {
+): Promise<{ records: ModelRecord[]; people: Person[]; coverage: CoverageReport }> {
   const records: ModelRecord[] = [];
-  for await (const r of scanTenant(connector, config, ctx)) records.push(ModelRecord.parse(r));
-  return { records, coverage: ctx.coverage.report() };
+  const people: Person[] = [];
+  for await (const r of scanTenant(connector, config, ctx)) {
+    const rec = ScanRecord.parse(r);
+    if (rec.type === 'person') people.push(rec);
+    else records.push(rec);
+  }
+  return { records, people, coverage: ctx.coverage.report() };
 }

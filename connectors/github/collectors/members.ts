@@ -3,6 +3,7 @@ import { defineCollector, PartialFailure } from '../../../src/connector/collecto
 import type { PreviousSnapshot } from '../../../src/connector/context.js';
 import { describeError } from '../../../src/errors.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
+import type { PersonInput } from '../../../src/model/person.js';
 import { SimpleUser } from '../schema.js';
 import type { GithubSession } from '../session.js';
 
@@ -43,6 +44,11 @@ export class MemberDirectory {
     return this.members.size;
   }
 
+  /** The members read (all of them when `complete`). */
+  list(): Array<{ login: string; id: number; role: 'admin' | 'member' }> {
+    return [...this.members.values()];
+  }
+
   /** true = member, false = not a member (left, or never was), null = cannot tell. */
   isActive(login: string): boolean | null {
     if (this.members.has(login.toLowerCase())) return true;
@@ -61,8 +67,10 @@ export class MemberDirectory {
 }
 
 /**
- * Org members and owners. Emits no records: its directory tells the other collectors (`enrichedBy`)
- * whether a PAT owner, a deploy key's creator or a declared app owner is still in the organisation.
+ * Org members and owners. Its directory tells the other collectors (`enrichedBy`) whether a PAT
+ * owner, a deploy key's creator or a declared app owner is still in the organisation, and it emits
+ * each member as a person record (`listing: directory`): someone missing from a complete member list
+ * is no longer a member, which is how a registered owner who left is told (governance).
  * If the list cannot be read, the collector fails but hands on what it read, with the previous scan's
  * view of everyone else carried over (see `carryOverMembership`).
  */
@@ -90,12 +98,28 @@ export const members = defineCollector<GithubSession, MemberDirectory>({
         dir.add(u.login, u.id, 'member');
       }
       dir.complete = true;
-      run.ctx.coverage.countItems(NAME, dir.size);
       run.ctx.coverage.note(NAME, `${dir.size} members, ${owners} of them owners`);
       return dir;
     } catch (err) {
       await carryOverMembership(dir, run);
       throw new PartialFailure(err, dir);
+    }
+  },
+  // The members read, also those of a partial read: the collector is failed then, so the store
+  // carries over the people it did not list rather than treat them as gone.
+  *transform(dir, { tenant }) {
+    for (const m of dir.list()) {
+      yield {
+        type: 'person',
+        platform: 'github',
+        tenant,
+        nativeId: String(m.id),
+        name: m.login,
+        status: 'active',
+        listing: 'directory',
+        attributes: { role: m.role },
+        collector: NAME,
+      } satisfies PersonInput;
     }
   },
 });

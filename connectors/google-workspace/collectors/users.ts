@@ -1,11 +1,12 @@
 import { defineCollector } from '../../../src/connector/collector.js';
 import type { ConnectorContext } from '../../../src/connector/context.js';
 import { ApiError } from '../../../src/errors.js';
+import type { PersonInput } from '../../../src/model/person.js';
 import { SCOPES } from '../auth.js';
 import { type CallSpec, callGoogle, eachPage, type GoogleApis, toApiError } from '../client.js';
 import type { UserLookup } from '../records.js';
 import { type DirectoryUser, UserId, UsersPage } from '../schema.js';
-import { type GoogleSession, previousScan } from '../session.js';
+import { type GoogleSession, PLATFORM, previousScan } from '../session.js';
 
 export const USERS_SPEC: CallSpec = {
   api: 'Admin SDK Directory API',
@@ -57,8 +58,9 @@ function toUser(u: DirectoryUser): WorkspaceUser {
 
 /**
  * users.list over the whole customer (active, suspended and archived users), 500 a page. Users are not
- * non-human identities and produce no records; they give the per-user fan-out for tokens.list and tell
- * whether a grant's principal or an owner is still active.
+ * non-human identities; they give the per-user fan-out for tokens.list and tell whether a grant's
+ * principal or an owner is still active. Each is emitted as a person record (`listing: directory`):
+ * users.list lists every user of the customer, so one missing from a complete list was deleted.
  */
 export const users = defineCollector<GoogleSession, UserDirectory>({
   name: 'users',
@@ -88,11 +90,27 @@ export const users = defineCollector<GoogleSession, UserDirectory>({
     ctx.progress.done('google-workspace users');
     const suspended = list.filter((u) => u.suspended).length;
     const archived = list.filter((u) => u.archived).length;
-    ctx.coverage.countItems(name, list.length);
     ctx.coverage.note(name, `${list.length} users (${suspended} suspended, ${archived} archived)`);
     // No records of its own, but complete only if the scan can store what the others emit.
     previousScan(session);
     return userDirectory(list);
+  },
+  *transform(users, session, { name }) {
+    for (const u of users.list) {
+      yield {
+        type: 'person',
+        platform: PLATFORM,
+        tenant: session.tenant,
+        nativeId: u.id,
+        name: u.email,
+        displayName: u.name,
+        // users.list: `suspended` and `archived` (Admin SDK Directory API, users resource).
+        status: u.suspended ? 'suspended' : u.archived ? 'archived' : 'active',
+        listing: 'directory',
+        attributes: { isAdmin: u.isAdmin },
+        collector: name,
+      } satisfies PersonInput;
+    }
   },
 });
 

@@ -1,5 +1,6 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
+import type { PersonInput } from '../../../src/model/person.js';
 import { BATCH_SIZE, childListNotFound, select } from '../client.js';
 import { planOwnerReads } from '../owners-incremental.js';
 import { originOf } from '../records.js';
@@ -9,12 +10,13 @@ import {
   DirectoryObject,
   type ServicePrincipal,
 } from '../schema.js';
-import { markOwnedByOnly, type Session } from '../session.js';
+import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
 import type { AppDirectory, OwnersByServicePrincipal } from './service-principals.js';
 
 /**
- * Owners. It emits no records of its own: the service principals' identities carry them
- * (`enrichedBy` there). It reads the application list with the service principals (the owners of the
+ * Owners. The service principals' identities carry them (`enrichedBy` there); the user owners are
+ * also emitted as person records with Entra's `accountEnabled` (`listing: reference`: the scan reads
+ * owners, not the whole directory, so a user missing from them says nothing). It reads the application list with the service principals (the owners of the
  * tenant's own app registrations are read per application object id) and goes on without it when it
  * could not be read.
  */
@@ -41,6 +43,27 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
       return out;
     } finally {
       markOwnedByOnly(s, run, read);
+    }
+  },
+  *transform(owners, s, { name }) {
+    const seen = new Set<string>();
+    for (const list of owners.values()) {
+      for (const o of list) {
+        // A user read without User.Read.All has no status: no person then, rather than a wrong one.
+        if (o.type !== 'user' || o.active === null || seen.has(o.id.toLowerCase())) continue;
+        seen.add(o.id.toLowerCase());
+        yield {
+          type: 'person',
+          platform: PLATFORM,
+          tenant: s.tenant,
+          nativeId: o.id,
+          name: o.name,
+          // user resource: accountEnabled "true if the account is enabled; otherwise, false".
+          status: o.active ? 'active' : 'disabled',
+          listing: 'reference',
+          collector: name,
+        } satisfies PersonInput;
+      }
     }
   },
 });
@@ -187,14 +210,10 @@ async function readOwners(
       `${limited} user owner(s) came back with their id only (the scanner cannot read users): whether they are enabled is unknown, so their apps are not judged ownerless. Grant User.Read.All to tell.`,
     );
   }
-  // Counted here: owners become no records of this collector.
-  ctx.coverage.countItems(
-    name,
-    [...owners.values()].reduce((n, l) => n + l.length, 0),
-  );
+  // Items are the person records the transform emits (user owners); the owners themselves go here.
   ctx.coverage.note(
     name,
-    `${items.length} owner lookup(s) (${toRead.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
+    `${[...owners.values()].reduce((n, l) => n + l.length, 0)} owner(s); ${items.length} owner lookup(s) (${toRead.length} service principals, ${homeApps.length} app registrations) in ${Math.ceil(items.length / BATCH_SIZE)} $batch request(s); ${sps.length - wanted.length - unknown.length} Microsoft first-party service principal(s) skipped`,
   );
   if (applications === undefined) {
     ctx.coverage.note(

@@ -4,7 +4,7 @@ import { resolveGovernance } from '../../analysis/governance-source.js';
 import { readConfigFile } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
 import { EMPTY_GOVERNANCE } from '../../governance/model.js';
-import { collectPeople, registeredAccounts } from '../../governance/people.js';
+import { readPeopleDirectory, registeredAccounts } from '../../governance/people.js';
 import { ReviewsInForce } from '../../governance/reviews-in-force.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderInventory } from '../../output/views/inventory.js';
@@ -82,7 +82,7 @@ Examples:
           : {
               governance: {
                 file: governance,
-                people: await collectPeople(bundles, registeredAccounts(governance)),
+                people: await readPeopleDirectory(store, scan.id, registeredAccounts(governance)),
               },
             };
       rt.emit(

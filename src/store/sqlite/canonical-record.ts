@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ModelRecord } from '../../model/index.js';
+import type { ScanRecord } from '../../model/index.js';
 
 /** One object shape: its own keys in enumeration order, sorted, and the sorted keys' `"key":` prefixes. */
 interface Shape {
@@ -99,7 +99,7 @@ export function jsonContentHash(json: string): string {
 }
 
 /** A record as stored: its canonical JSON and its content hash (equal to `contentHash(record)`). */
-export function canonicalRecord(rec: ModelRecord): { json: string; hash: string } {
+export function canonicalRecord(rec: ScanRecord): { json: string; hash: string } {
   const json = fastCanonicalJson(rec);
   return { json, hash: jsonContentHash(json) };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelRecord } from '../../model/index.js';
 import type { RecordChange, SnapshotFilter } from '../store.js';
-import { kindFilterSql, RECORD_TABLES, type RecordTable } from './record-tables.js';
+import { BUNDLE_TABLES, kindFilterSql, type RecordTable } from './record-tables.js';
 import { scanSources } from './snapshot-reader.js';
 
 /**
@@ -63,7 +63,7 @@ export function* changedRecords(
   const atHi = new Set(scanSources(db, hi, filter).map((s) => s.sourceId));
   const sources = scanSources(db, lo, filter).filter((s) => atHi.has(s.sourceId));
   const kinds = filter.kinds ? JSON.stringify(filter.kinds) : null;
-  for (const t of RECORD_TABLES) {
+  for (const t of BUNDLE_TABLES) {
     const sides = db.prepare<Record<string, unknown>, SideRow>(sidesSql(t, kinds !== null));
     const recordById = db.prepare<[number], string>(`SELECT record FROM ${t.table} WHERE id = ?`).pluck();
     const load = (id: number | null): ModelRecord | null =>
@@ -74,7 +74,13 @@ export function* changedRecords(
       for (const [atLo, atHi] of pairs(sides.iterate(params))) {
         const [before, after] = a < b ? [atLo, atHi] : [atHi, atLo];
         const key = (atLo ?? atHi)!.key;
-        yield { type: t.type, source, key, before: load(before?.id ?? null), after: load(after?.id ?? null) };
+        yield {
+          type: t.type as RecordChange['type'],
+          source,
+          key,
+          before: load(before?.id ?? null),
+          after: load(after?.id ?? null),
+        };
       }
     }
   }

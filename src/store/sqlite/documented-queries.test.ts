@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../test/support/cli.js';
 import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
+import { Person } from '../../model/index.js';
 import { openSqliteStore } from './index.js';
 
 /** The example queries in docs/database.md run against a real store, so the documentation cannot drift. */
@@ -26,6 +27,16 @@ describe('documented example queries', () => {
           risk: { tier: scan < 12 ? 'low' : 'critical' },
         }),
         credential('k1', 'key-1', { expiresAt: at(13) }),
+        Person.parse({
+          type: 'person',
+          platform: 'github',
+          tenant: { id: 'acme', name: 'Acme' },
+          nativeId: '106',
+          name: 'frank',
+          status: scan < 12 ? 'active' : 'suspended',
+          listing: 'directory',
+          collector: 'members',
+        }),
       ]);
       await w.complete(
         [coverage({ 'app-installations': 'complete', 'deploy-keys': scan === 12 ? 'failed' : 'complete' })],

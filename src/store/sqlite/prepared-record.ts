@@ -1,4 +1,4 @@
-import type { ModelRecord } from '../../model/index.js';
+import type { ScanRecord } from '../../model/index.js';
 import { recordKey, sourceKey } from '../../model/index.js';
 import { fastCanonicalJson } from './canonical-record.js';
 import { RECORD_TABLES, tableFor } from './record-tables.js';
@@ -16,7 +16,7 @@ export interface PreparedRecord {
   json: string;
 }
 
-export function prepareRecord(rec: ModelRecord): PreparedRecord {
+export function prepareRecord(rec: ScanRecord): PreparedRecord {
   const spec = tableFor(rec.type);
   return {
     table: RECORD_TABLES.indexOf(spec),

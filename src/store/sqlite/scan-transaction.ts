@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type CoverageReport, isAuthoritative } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
-import type { RecordType } from '../../model/index.js';
+import type { ScanRecordType } from '../../model/index.js';
 import { jsonContentHash, keyDigest } from './canonical-record.js';
 import { IdSet } from './id-set.js';
 import type { PreparedRecord } from './prepared-record.js';
@@ -36,7 +36,7 @@ export interface ScanCounts {
   versionsAdded: number;
   versionsClosed: number;
   /** Open (current) versions of the scan's sources after it. */
-  open: Record<RecordType, number>;
+  open: Record<ScanRecordType, number>;
 }
 
 /**
@@ -212,7 +212,7 @@ export class ScanTransaction {
       recordsWritten: this.recordsWritten,
       versionsAdded: 0,
       versionsClosed: 0,
-      open: { identity: 0, grant: 0, credential: 0 },
+      open: { identity: 0, grant: 0, credential: 0, person: 0 },
     };
     for (const t of this.tables) {
       const table = t.spec.table;

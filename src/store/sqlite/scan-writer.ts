@@ -1,6 +1,6 @@
 import type { CoverageReport } from '../../connector/coverage.js';
 import { StoreError } from '../../errors.js';
-import type { ModelRecord } from '../../model/index.js';
+import type { ScanRecord } from '../../model/index.js';
 import type { ConnectorStateWrite, ScanSummary, ScanWriter } from '../store.js';
 import { type PreparedRecord, prepareRecord } from './prepared-record.js';
 import { checkCoverage } from './scan-commit.js';
@@ -43,7 +43,7 @@ export class SqliteScanWriter implements ScanWriter {
     return this.ctx.scanId;
   }
 
-  async write(records: readonly ModelRecord[]): Promise<void> {
+  async write(records: readonly ScanRecord[]): Promise<void> {
     this.assertWritable('write to');
     for (const rec of records) {
       const prepared = prepareRecord(rec);

@@ -7,7 +7,7 @@ import {
   recordKey,
 } from '../../model/index.js';
 import type { IdentityBundle, SnapshotFilter } from '../store.js';
-import { kindFilterSql, RECORD_TABLES } from './record-tables.js';
+import { BUNDLE_TABLES, kindFilterSql, RECORD_TABLES } from './record-tables.js';
 
 export interface SourceRef {
   sourceId: number;
@@ -37,7 +37,7 @@ export function scanSources(db: Database.Database, scanId: number, filter: Snaps
  * sorted by identity (ids only; records are fetched one by one).
  */
 function snapshotSql(latest: boolean, kinds: boolean): string {
-  const arms = RECORD_TABLES.map((t) => {
+  const arms = BUNDLE_TABLES.map((t) => {
     const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
     return latest
       ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open

@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { Person } from '../../model/index.js';
 import type {
   BeginScanOptions,
   ConnectorStateValue,
   FindingsRecorded,
   IdentityBundle,
+  PeopleDirectoryStatus,
   RecordChange,
   ReviewInput,
   ReviewSubject,
@@ -19,6 +21,7 @@ import type {
 } from '../store.js';
 import { changedRecords } from './changes-reader.js';
 import { type FindingHistory, FindingsTable } from './findings-table.js';
+import { peopleDirectories, snapshotPeople } from './people-reader.js';
 import type { ReaderPool } from './reader-pool.js';
 import { ReviewsTable } from './reviews-table.js';
 import { effectiveStatus, ScanRows, writerIsGone } from './scan-rows.js';
@@ -144,6 +147,26 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange> {
     return this.stream(`comparing scans ${a} and ${b}`, [a, b], (db) => changedRecords(db, a, b, filter));
+  }
+
+  async peopleDirectories(scanId: number, filter?: SnapshotFilter): Promise<PeopleDirectoryStatus[]> {
+    this.assertOpen();
+    const doing = `reading the people directories of scan ${scanId}`;
+    return guard(this.location, doing, () => {
+      this.assertCommitted(scanId);
+      const db = this.readers.acquire();
+      try {
+        return db.transaction(() => peopleDirectories(db, scanId, filter))();
+      } finally {
+        this.readers.release(db);
+      }
+    });
+  }
+
+  readPeople(scanId: number, filter?: SnapshotFilter): AsyncIterable<Person> {
+    return this.stream(`reading the people of scan ${scanId}`, [scanId], (db) =>
+      snapshotPeople(db, scanId, filter),
+    );
   }
 
   async recordFindings(

@@ -4,6 +4,7 @@ import { initialSchema } from './001-initial-schema.js';
 import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
 import { findingGovernanceSchema } from './004-finding-governance.js';
+import { peopleSchema } from './005-people.js';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'connector state', sql: connectorStateSchema },
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
+  { version: 5, name: 'people', sql: peopleSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
