@@ -4,6 +4,7 @@ import { initialSchema } from './001-initial-schema.js';
 import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
 import { findingGovernanceSchema } from './004-finding-governance.js';
+import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'connector state', sql: connectorStateSchema },
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
+  { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -40,13 +42,15 @@ function hasTables(db: Database.Database): boolean {
 export function migrate(db: Database.Database, file: string, now: () => Date): { from: number; to: number } {
   const from = userVersion(db);
   checkVersion(db, file, from);
-  for (const m of MIGRATIONS) {
+  for (const [i, m] of MIGRATIONS.entries()) {
     if (m.version <= from) continue;
+    // Numbers are assigned ahead of merging; a migration follows the one before it in this list.
+    const previous = i === 0 ? 0 : MIGRATIONS[i - 1]!.version;
     db.transaction(() => {
       const current = userVersion(db);
       checkVersion(db, file, current);
       if (current >= m.version) return;
-      if (current !== m.version - 1) {
+      if (current !== previous) {
         throw new StoreError(file, `schema version ${current} cannot be migrated to ${m.version}`);
       }
       db.exec(m.sql);
