@@ -159,6 +159,24 @@ describe('findings last seen per source (schema 7)', () => {
     await store.close();
   });
 
+  it('lets an unchanged duplicate in a later batch replace a changed one staged earlier', async () => {
+    const store = await openSqliteStore(file);
+    const s1 = await scan(store, 1);
+    await store.recordFindings(s1, [[draft('a'), draft('b')]], at(1, 2));
+    const s2 = await scan(store, 2);
+    const summary = await store.recordFindings(
+      s2,
+      [[draft('a', { title: 'changed' }), draft('b')], [draft('a')], [draft('b', { title: 'later' })]],
+      at(2, 2),
+    );
+    expect(summary).toEqual({ total: 2, added: 0, changed: 1, unchanged: 1, resolved: 0 });
+    expect((await read(store, s2)).map((f) => [f.fingerprint, f.title])).toEqual([
+      ['a', 'finding a'],
+      ['b', 'later'],
+    ]);
+    await store.close();
+  });
+
   it('migrates findings stored at schema 4 to the same documented rows', async () => {
     const raw = new Database(file);
     raw.pragma('journal_mode = WAL');

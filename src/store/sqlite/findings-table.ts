@@ -147,18 +147,19 @@ export class FindingsTable {
   ): Promise<FindingsRecorded> {
     this.prepareScratch();
     try {
-      const stored = this.db.prepare<[string], StoredRow>(
-        `SELECT ${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at, resolved_scan
-         FROM stored_findings WHERE fingerprint IN (SELECT value FROM json_each(?))`,
+      const stored = this.db.prepare<[string], ContentColumns>(
+        `SELECT ${COLUMN_LIST} FROM stored_findings WHERE fingerprint IN (SELECT value FROM json_each(?))`,
       );
+      // One statement per batch, not per draft: [fingerprint, staged] pairs.
       const markSeen = this.db.prepare(
-        'INSERT INTO temp.seen_findings (fingerprint, staged) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged',
+        `INSERT INTO temp.seen_findings (fingerprint, staged)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+         ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged`,
       );
       const stage = this.db.prepare(
         `INSERT OR REPLACE INTO temp.staged_findings (${COLUMN_LIST})
          VALUES (${['fingerprint', ...CONTENT].map((c) => `:${c}`).join(', ')})`,
       );
-      const unstage = this.db.prepare('DELETE FROM temp.staged_findings WHERE fingerprint = ?');
       const draftSources = new Map<string, { platform: string; tenant: string }>();
       const stageBatch = this.db.transaction((batch: readonly FindingDraft[]) => {
         const latest = new Map<string, ContentColumns>();
@@ -167,14 +168,14 @@ export class FindingsTable {
           draftSources.set(sourceKey(d), { platform: d.platform, tenant: d.tenant });
         }
         const rows = new Map(stored.all(JSON.stringify([...latest.keys()])).map((r) => [r.fingerprint, r]));
+        const seen: [string, 0 | 1][] = [];
         for (const [fingerprint, cols] of latest) {
           const row = rows.get(fingerprint);
           const same = row !== undefined && CONTENT.every((c) => row[c] === cols[c]);
-          // A duplicate draft in a later batch replaces what an earlier one staged.
-          if (same) unstage.run(fingerprint);
-          else stage.run(cols);
-          markSeen.run(fingerprint, same ? 0 : 1);
+          if (!same) stage.run(cols);
+          seen.push([fingerprint, same ? 0 : 1]);
         }
+        markSeen.run(JSON.stringify(seen));
       });
       for await (const batch of drafts) stageBatch(batch);
       return this.merge(scanId, seenAt, sources, draftSources);
@@ -201,6 +202,10 @@ export class FindingsTable {
     return this.db
       .transaction(() => {
         const params = { scan: scanId, at: seenAt };
+        // A duplicate draft in a later batch, unchanged, replaces what an earlier one staged.
+        this.db.exec(
+          'DELETE FROM temp.staged_findings WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)',
+        );
         const count = (sql: string) => this.db.prepare(sql).pluck().get() as number;
         const total = count('SELECT count(*) FROM temp.seen_findings');
         const staged = count('SELECT count(*) FROM temp.staged_findings');
