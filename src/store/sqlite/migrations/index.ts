@@ -18,6 +18,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'connector state', sql: connectorStateSchema },
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
+  // Numbers 5 (i13-people: people records) and 6 (i14-tickets: tickets) are other branches'; these
+  // placeholders keep the versions contiguous here and are replaced by those migrations when merged.
+  { version: 5, name: 'people', sql: '' },
+  { version: 6, name: 'tickets', sql: '' },
   { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
 ];
 
@@ -42,15 +46,13 @@ function hasTables(db: Database.Database): boolean {
 export function migrate(db: Database.Database, file: string, now: () => Date): { from: number; to: number } {
   const from = userVersion(db);
   checkVersion(db, file, from);
-  for (const [i, m] of MIGRATIONS.entries()) {
+  for (const m of MIGRATIONS) {
     if (m.version <= from) continue;
-    // Numbers are assigned ahead of merging; a migration follows the one before it in this list.
-    const previous = i === 0 ? 0 : MIGRATIONS[i - 1]!.version;
     db.transaction(() => {
       const current = userVersion(db);
       checkVersion(db, file, current);
       if (current >= m.version) return;
-      if (current !== previous) {
+      if (current !== m.version - 1) {
         throw new StoreError(file, `schema version ${current} cannot be migrated to ${m.version}`);
       }
       db.exec(m.sql);
