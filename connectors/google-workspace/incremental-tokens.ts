@@ -143,7 +143,7 @@ async function previousTokens(
   const out = new Map<string, Token[]>();
   for (const u of directory.list) if (!skip.has(u.id)) out.set(u.id, []);
   const seen = new Set<string>();
-  for await (const bundle of ctx.previous.bundles({ kinds: ['oauth-client'] })) {
+  for await (const bundle of ctx.previous.bundles({ kinds: ['oauth-client'], types: ['grant'] })) {
     for (const g of bundle.grants) {
       if (g.collector !== 'oauth-grants' || g.principal?.type !== 'user') continue;
       const tokens = out.get(g.principal.id);

@@ -99,7 +99,7 @@ async function previousGrants(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
 ): Promise<Map<string, OAuth2PermissionGrant>> {
   const out = new Map<string, OAuth2PermissionGrant>();
-  for await (const bundle of run.ctx.previous.bundles({ kinds: ['service-principal'] })) {
+  for await (const bundle of run.ctx.previous.bundles({ kinds: ['service-principal'], types: ['grant'] })) {
     for (const g of bundle.grants) {
       if (g.collector !== run.name) continue;
       const raw = OAuth2PermissionGrant.safeParse(g.raw);

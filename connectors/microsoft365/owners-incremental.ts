@@ -169,7 +169,7 @@ async function readOwnerAudits(s: Session, cursor: string): Promise<{ ids: Set<s
 /** Owners per service principal in the previous snapshot, for those whose owners it knew. */
 async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<string, PrincipalRef[]>> {
   const out = new Map<string, PrincipalRef[]>();
-  for await (const b of run.ctx.previous.bundles({ kinds: ['service-principal'] })) {
+  for await (const b of run.ctx.previous.bundles({ kinds: ['service-principal'], types: ['identity'] })) {
     if (b.identity?.ownersKnown) out.set(b.identity.nativeId.toLowerCase(), b.identity.owners);
   }
   return out;

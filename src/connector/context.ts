@@ -1,6 +1,7 @@
 import type { LimitFunction } from 'p-limit';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
+import type { RecordType } from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { ConnectorState } from './connector-state.js';
 import type { CoverageTracker } from './coverage.js';
@@ -65,8 +66,11 @@ export interface PreviousSnapshot {
   /** The newest stored scan that included this tenant, or null if it was never scanned. */
   readonly scanId: number | null;
   readonly scannedAt: string | null;
-  /** This tenant's identities with their grants and credentials in that scan. */
-  bundles(filter?: { kinds?: string[] }): AsyncIterable<IdentityBundle>;
+  /**
+   * This tenant's identities with their grants and credentials in that scan. `types` names the record
+   * types the caller reads (default all): the others may be left out, which saves parsing them.
+   */
+  bundles(filter?: { kinds?: string[]; types?: RecordType[] }): AsyncIterable<IdentityBundle>;
 }
 
 export const NO_PREVIOUS_SNAPSHOT: PreviousSnapshot = {

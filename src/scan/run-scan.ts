@@ -87,7 +87,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       scannedAt: prev?.startedAt ?? null,
       async *bundles(filter) {
         if (!prev) return;
-        yield* store.readSnapshot(prev.id, { platform, tenant, kinds: filter?.kinds });
+        yield* store.readSnapshot(prev.id, { platform, tenant, kinds: filter?.kinds, types: filter?.types });
       },
     };
   };

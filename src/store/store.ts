@@ -134,6 +134,15 @@ export interface SnapshotFilter {
   kinds?: string[];
 }
 
+/** What `readSnapshot` reads: a source, identity kinds, and the record types a reader needs. */
+export interface SnapshotReadFilter extends SnapshotFilter {
+  /**
+   * Record types to read (default all). A reader that needs only grants, say, skips parsing the
+   * rest; a bundle then holds only those (identity null when identities are not read).
+   */
+  types?: RecordType[];
+}
+
 /** What `recordFindings` did: each finding counted once, by what recording it cost. */
 export interface FindingsRecorded {
   /** Distinct fingerprints recorded. */
@@ -194,7 +203,7 @@ export interface SnapshotStore {
   /** The connector state committed for `source` (`${platform}:${tenant}`) by its scans, by key. */
   readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>>;
   /** Every identity with its grants and credentials as of scan `scanId`, ordered by source and identity key. */
-  readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle>;
+  readSnapshot(scanId: number, filter?: SnapshotReadFilter): AsyncIterable<IdentityBundle>;
   /** Records that differ between scans `a` and `b`, ordered by type, source, key. Unchanged records are not read. */
   changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange>;
   /** Per source of scan `scanId`: whether its people were listed completely, and how many it holds. */

@@ -174,7 +174,7 @@ async function membershipIn(previous: PreviousSnapshot): Promise<Map<string, boo
     // Records of one scan agree; if they ever do not, the login stays unknown.
     known.set(key, seen === undefined || seen === p.active ? p.active : null);
   };
-  for await (const bundle of previous.bundles({ kinds: JUDGED_KINDS })) {
+  for await (const bundle of previous.bundles({ kinds: JUDGED_KINDS, types: ['identity', 'grant'] })) {
     for (const owner of bundle.identity?.owners ?? []) remember(owner);
     for (const g of bundle.grants) {
       remember(g.principal);

@@ -133,7 +133,7 @@ describe('recordFindings', () => {
     // A trigger counts every write that touches a finding's content columns.
     const raw = new Database(store.location);
     raw.exec(`CREATE TABLE rewrites (fingerprint TEXT);
-      CREATE TRIGGER count_rewrites AFTER UPDATE OF title, evidence, severity ON findings
+      CREATE TRIGGER count_rewrites AFTER UPDATE OF title, evidence, severity ON stored_findings
       BEGIN INSERT INTO rewrites VALUES (new.fingerprint); END;`);
     const s2 = await scan(2);
     const summary = await store.recordFindings(

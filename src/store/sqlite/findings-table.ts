@@ -44,6 +44,7 @@ const CONTENT = [
   'governance',
 ] as const satisfies readonly (keyof ContentColumns)[];
 
+/** A row of the `findings` view (in `stored_findings` the last seen columns may be NULL: see merge). */
 interface StoredRow extends ContentColumns {
   first_seen_scan: number;
   first_seen_at: string;
@@ -102,6 +103,10 @@ function findingOf(r: StoredRow, scanId: number | null): Finding {
 
 const COLUMN_LIST = `fingerprint, ${CONTENT.join(', ')}`;
 
+function sourceKey(s: { platform: string; tenant: string }): string {
+  return JSON.stringify([s.platform, s.tenant]);
+}
+
 /**
  * The findings table: one row per fingerprint, updated by each scan that sees it. A finding absent
  * from a later scan of its platform/tenant is marked resolved; if it comes back it is reopened and
@@ -109,8 +114,9 @@ const COLUMN_LIST = `fingerprint, ${CONTENT.join(', ')}`;
  *
  * Recording is incremental: drafts are compared batch by batch with the stored rows; only new and
  * changed findings are staged (in a TEMP table, outside the database file) and written. Unchanged ones
- * are only listed by fingerprint, and their last-seen scan is moved in one bulk UPDATE at the end, in
- * the same short transaction that writes the staged rows and resolves the findings that went away.
+ * are only listed by fingerprint: an open one seen again costs no write at all, because its last seen
+ * is its source's newest recording (`finding_sources`), moved once per source in the same short
+ * transaction that writes the staged rows and resolves the findings that went away.
  */
 export class FindingsTable {
   constructor(private readonly db: Database.Database) {}
@@ -141,88 +147,151 @@ export class FindingsTable {
   ): Promise<FindingsRecorded> {
     this.prepareScratch();
     try {
-      const stored = this.db.prepare<[string], StoredRow>(
-        `SELECT ${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at, resolved_scan
-         FROM findings WHERE fingerprint IN (SELECT value FROM json_each(?))`,
+      const stored = this.db.prepare<[string], ContentColumns>(
+        `SELECT ${COLUMN_LIST} FROM stored_findings WHERE fingerprint IN (SELECT value FROM json_each(?))`,
       );
+      // One statement per batch, not per draft: [fingerprint, staged] pairs.
       const markSeen = this.db.prepare(
-        'INSERT INTO temp.seen_findings (fingerprint, staged) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged',
+        `INSERT INTO temp.seen_findings (fingerprint, staged)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+         ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged`,
       );
       const stage = this.db.prepare(
         `INSERT OR REPLACE INTO temp.staged_findings (${COLUMN_LIST})
          VALUES (${['fingerprint', ...CONTENT].map((c) => `:${c}`).join(', ')})`,
       );
-      const unstage = this.db.prepare('DELETE FROM temp.staged_findings WHERE fingerprint = ?');
+      const draftSources = new Map<string, { platform: string; tenant: string }>();
       const stageBatch = this.db.transaction((batch: readonly FindingDraft[]) => {
         const latest = new Map<string, ContentColumns>();
-        for (const d of batch) latest.set(d.fingerprint, columnsOf(d));
+        for (const d of batch) {
+          latest.set(d.fingerprint, columnsOf(d));
+          draftSources.set(sourceKey(d), { platform: d.platform, tenant: d.tenant });
+        }
         const rows = new Map(stored.all(JSON.stringify([...latest.keys()])).map((r) => [r.fingerprint, r]));
+        const seen: [string, 0 | 1][] = [];
         for (const [fingerprint, cols] of latest) {
           const row = rows.get(fingerprint);
           const same = row !== undefined && CONTENT.every((c) => row[c] === cols[c]);
-          // A duplicate draft in a later batch replaces what an earlier one staged.
-          if (same) unstage.run(fingerprint);
-          else stage.run(cols);
-          markSeen.run(fingerprint, same ? 0 : 1);
+          if (!same) stage.run(cols);
+          seen.push([fingerprint, same ? 0 : 1]);
         }
+        markSeen.run(JSON.stringify(seen));
       });
       for await (const batch of drafts) stageBatch(batch);
-      return this.merge(scanId, seenAt, sources);
+      return this.merge(scanId, seenAt, sources, draftSources);
     } finally {
       this.dropScratch();
     }
   }
 
-  /** One write transaction: staged rows upserted, unchanged rows' last seen moved in bulk, the absent resolved. */
+  /**
+   * One write transaction: each source's newest recording moved on, staged rows upserted, unchanged
+   * rows touched only when their stored seen/resolved columns change, the absent resolved.
+   *
+   * An open finding that its source's newest recording saw stores no last seen of its own (NULL): it
+   * is that recording's, in `finding_sources` (migration 007). So re-recording an unchanged open
+   * finding writes nothing; moving the source's recording on is one row per source. Only findings the
+   * recording did not see get a last seen of their own (the recording before), before it moves.
+   */
   private merge(
     scanId: number,
     seenAt: string,
     sources: ReadonlyArray<{ platform: string; tenant: string }>,
+    draftSources: ReadonlyMap<string, { platform: string; tenant: string }>,
   ): FindingsRecorded {
     return this.db
       .transaction(() => {
         const params = { scan: scanId, at: seenAt };
+        // A duplicate draft in a later batch, unchanged, replaces what an earlier one staged.
+        this.db.exec(
+          'DELETE FROM temp.staged_findings WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)',
+        );
         const count = (sql: string) => this.db.prepare(sql).pluck().get() as number;
         const total = count('SELECT count(*) FROM temp.seen_findings');
         const staged = count('SELECT count(*) FROM temp.staged_findings');
         const changed = count(
-          'SELECT count(*) FROM temp.staged_findings AS s WHERE EXISTS (SELECT 1 FROM findings AS f WHERE f.fingerprint = s.fingerprint)',
+          'SELECT count(*) FROM temp.staged_findings AS s WHERE EXISTS (SELECT 1 FROM stored_findings AS f WHERE f.fingerprint = s.fingerprint)',
         );
-        this.db
-          .prepare(
-            `INSERT INTO findings (${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at)
-             SELECT ${COLUMN_LIST}, :scan, :at, :scan, :at FROM temp.staged_findings WHERE true
-             ON CONFLICT (fingerprint) DO UPDATE SET
-               ${CONTENT.map((c) => `${c} = excluded.${c}`).join(', ')},
-               first_seen_scan = min(first_seen_scan, excluded.first_seen_scan),
-               first_seen_at = CASE WHEN excluded.first_seen_scan < first_seen_scan THEN excluded.first_seen_at ELSE first_seen_at END,
-               last_seen_at = CASE WHEN excluded.last_seen_scan >= last_seen_scan THEN excluded.last_seen_at ELSE last_seen_at END,
-               last_seen_scan = max(last_seen_scan, excluded.last_seen_scan),
-               resolved_scan = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_scan END,
-               resolved_at = CASE WHEN resolved_scan <= excluded.last_seen_scan THEN NULL ELSE resolved_at END`,
-          )
-          .run(params);
-        // Unchanged findings: only their seen/resolved columns move (SET reads the old values).
-        this.db
-          .prepare(
-            `UPDATE findings SET
+        const recorded = new Map(draftSources);
+        for (const s of sources) recorded.set(sourceKey(s), s);
+        for (const source of recorded.values()) this.moveRecording(source, params);
+        // The row's source's newest recording, after moveRecording: at or after this scan.
+        const newest = (row: string) =>
+          `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
+        // Seen now: no last seen of its own if it is (or stays) open and this recording is its source's
+        // newest (or it had none: it was seen by the newest). Else the later of its own and this scan.
+        const keepsNoLastSeen = (newestOfRow: string) =>
+          `(resolved_scan IS NULL OR resolved_scan <= :scan) AND (${newestOfRow} <= :scan OR last_seen_scan IS NULL)`;
+        const seenColumns = (newestOfRow: string) => `
                first_seen_at = CASE WHEN :scan < first_seen_scan THEN :at ELSE first_seen_at END,
                first_seen_scan = min(first_seen_scan, :scan),
-               last_seen_at = CASE WHEN :scan >= last_seen_scan THEN :at ELSE last_seen_at END,
-               last_seen_scan = max(last_seen_scan, :scan),
+               last_seen_at = CASE WHEN ${keepsNoLastSeen(newestOfRow)} THEN NULL
+                 WHEN :scan >= last_seen_scan THEN :at ELSE last_seen_at END,
+               last_seen_scan = CASE WHEN ${keepsNoLastSeen(newestOfRow)} THEN NULL
+                 ELSE max(last_seen_scan, :scan) END,
                resolved_at = CASE WHEN resolved_scan <= :scan THEN NULL ELSE resolved_at END,
-               resolved_scan = CASE WHEN resolved_scan <= :scan THEN NULL ELSE resolved_scan END
-             WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)`,
+               resolved_scan = CASE WHEN resolved_scan <= :scan THEN NULL ELSE resolved_scan END`;
+        this.db
+          .prepare(
+            `INSERT INTO stored_findings (${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at)
+             SELECT ${COLUMN_LIST}, :scan, :at,
+               CASE WHEN ${newest('s')} <= :scan THEN NULL ELSE :scan END,
+               CASE WHEN ${newest('s')} <= :scan THEN NULL ELSE :at END
+             FROM temp.staged_findings AS s WHERE true
+             ON CONFLICT (fingerprint) DO UPDATE SET
+               ${CONTENT.map((c) => `${c} = excluded.${c}`).join(', ')},
+               ${seenColumns(newest('excluded'))}`,
+          )
+          .run(params);
+        // Unchanged findings: written only when a stored seen/resolved column moves (reopened, or
+        // last seen of its own, or an older scan recorded late). The rest cost nothing.
+        this.db
+          .prepare(
+            `UPDATE stored_findings SET ${seenColumns(newest('stored_findings'))}
+             WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)
+               AND (last_seen_scan IS NOT NULL OR resolved_scan IS NOT NULL OR first_seen_scan > :scan)`,
           )
           .run(params);
         const resolve = this.db.prepare(`
-          UPDATE findings SET resolved_scan = :scan, resolved_at = :at
-          WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan < :scan`);
+          UPDATE stored_findings SET resolved_scan = :scan, resolved_at = :at
+          WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL
+            AND last_seen_scan IS NOT NULL AND last_seen_scan < :scan`);
         let resolved = 0;
         for (const s of sources) resolved += resolve.run({ ...params, ...s }).changes;
         return { total, added: staged - changed, changed, unchanged: total - staged, resolved };
       })
       .immediate();
+  }
+
+  /**
+   * Makes this scan its source's newest recording (unless a later scan already is). The source's open
+   * findings that this recording did not see keep the recording before as their own last seen.
+   */
+  private moveRecording(
+    source: { platform: string; tenant: string },
+    params: { scan: number; at: string },
+  ): void {
+    const newest = this.db
+      .prepare<[string, string], { last_seen_scan: number; last_seen_at: string }>(
+        'SELECT last_seen_scan, last_seen_at FROM finding_sources WHERE platform = ? AND tenant = ?',
+      )
+      .get(source.platform, source.tenant);
+    if (newest && newest.last_seen_scan > params.scan) return;
+    if (newest) {
+      this.db
+        .prepare(
+          `UPDATE stored_findings SET last_seen_scan = :last_seen_scan, last_seen_at = :last_seen_at
+           WHERE platform = :platform AND tenant = :tenant AND last_seen_scan IS NULL
+             AND fingerprint NOT IN (SELECT fingerprint FROM temp.seen_findings)`,
+        )
+        .run({ ...newest, ...source });
+    }
+    this.db
+      .prepare(
+        `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at) VALUES (:platform, :tenant, :scan, :at)
+         ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at`,
+      )
+      .run({ ...source, ...params });
   }
 
   /**

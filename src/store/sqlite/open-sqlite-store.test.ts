@@ -58,6 +58,8 @@ describe('openSqliteStore', () => {
       { version: 3, name: 'reviews and governance hash' },
       { version: 4, name: 'finding governance' },
       { version: 5, name: 'people' },
+      { version: 6, name: 'tickets' },
+      { version: 7, name: 'findings last seen per source' },
     ]);
     db.close();
   });

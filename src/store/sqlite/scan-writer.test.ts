@@ -382,6 +382,23 @@ describe('readSnapshot', () => {
     );
   });
 
+  it('reads only the record types asked for, in the same order (latest and earlier scans)', async () => {
+    const s1 = await scan([...app('1'), ...app('2'), grant('3', 'orphan')], undefined, 1);
+    const shape = (bundles: IdentityBundle[]) =>
+      bundles.map((b) => [b.identityKey, b.identity?.nativeId ?? null, b.grants.map((g) => g.permission.id)]);
+    const grantsOnly = await snapshot(s1.id, { types: ['grant'] });
+    expect(shape(grantsOnly)).toEqual(
+      shape(await snapshot(s1.id)).map(([key, , grants]) => [key, null, grants]),
+    );
+    expect(shape(await snapshot(s1.id, { types: ['identity'] }))).toEqual([
+      ['github-app-installation:1', '1', []],
+      ['github-app-installation:2', '2', []],
+    ]);
+    expect(await snapshot(s1.id, { types: [] })).toEqual([]);
+    await scan(app('1'), undefined, 2);
+    expect(await snapshot(s1.id, { types: ['grant'] })).toEqual(grantsOnly);
+  });
+
   it('reads an earlier scan as it was, with the same order as the latest', async () => {
     const s1 = await scan([...app('1'), ...app('2')], undefined, 1);
     const first = await snapshot(s1.id);

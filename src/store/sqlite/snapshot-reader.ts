@@ -6,7 +6,7 @@ import {
   type ModelRecord,
   recordKey,
 } from '../../model/index.js';
-import type { IdentityBundle, SnapshotFilter } from '../store.js';
+import type { IdentityBundle, SnapshotFilter, SnapshotReadFilter } from '../store.js';
 import { BUNDLE_TABLES, kindFilterSql, RECORD_TABLES } from './record-tables.js';
 
 export interface SourceRef {
@@ -36,8 +36,8 @@ export function scanSources(db: Database.Database, scanId: number, filter: Snaps
  * the three without sorting. An older scan's versions are found through the `_added` index and
  * sorted by identity (ids only; records are fetched one by one).
  */
-function snapshotSql(latest: boolean, kinds: boolean): string {
-  const arms = BUNDLE_TABLES.map((t) => {
+function snapshotSql(latest: boolean, kinds: boolean, types: SnapshotReadFilter['types']): string {
+  const arms = BUNDLE_TABLES.filter((t) => types === undefined || types.includes(t.type)).map((t) => {
     const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
     return latest
       ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
@@ -68,8 +68,9 @@ const byKey = (a: Keyed<unknown>, b: Keyed<unknown>) => (a.key < b.key ? -1 : a.
 export function* snapshotBundles(
   db: Database.Database,
   scanId: number,
-  filter: SnapshotFilter = {},
+  filter: SnapshotReadFilter = {},
 ): Generator<IdentityBundle> {
+  if (filter.types?.length === 0) return;
   const newest = db
     .prepare<[number], number>('SELECT max(scan_id) FROM scan_sources WHERE source_id = ?')
     .pluck();
@@ -79,7 +80,9 @@ export function* snapshotBundles(
   );
   for (const { sourceId, source } of scanSources(db, scanId, filter)) {
     const latest = newest.get(sourceId) === scanId;
-    const stmt = db.prepare<Record<string, unknown>, SnapshotRow>(snapshotSql(latest, kinds !== null));
+    const stmt = db.prepare<Record<string, unknown>, SnapshotRow>(
+      snapshotSql(latest, kinds !== null, filter.types),
+    );
     const recordOf = (row: SnapshotRow): string => row.record ?? (recordById[row.t]!.get(row.id!) as string);
     const params: Record<string, unknown> = { source: sourceId };
     if (!latest) params.scan = scanId;

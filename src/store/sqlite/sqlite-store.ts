@@ -16,6 +16,7 @@ import type {
   ScanSummary,
   ScanWriter,
   SnapshotFilter,
+  SnapshotReadFilter,
   SnapshotStore,
   StoredReview,
 } from '../store.js';
@@ -139,7 +140,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     });
   }
 
-  readSnapshot(scanId: number, filter?: SnapshotFilter): AsyncIterable<IdentityBundle> {
+  readSnapshot(scanId: number, filter?: SnapshotReadFilter): AsyncIterable<IdentityBundle> {
     return this.stream(`reading the snapshot of scan ${scanId}`, [scanId], (db) =>
       snapshotBundles(db, scanId, filter),
     );

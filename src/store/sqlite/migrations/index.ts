@@ -5,6 +5,7 @@ import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
 import { findingGovernanceSchema } from './004-finding-governance.js';
 import { peopleSchema } from './005-people.js';
+import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
   { version: 5, name: 'people', sql: peopleSchema },
+  // Number 6 (tickets) arrives with its branch.
+  { version: 6, name: 'tickets', sql: '' },
+  { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
