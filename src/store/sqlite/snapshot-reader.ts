@@ -37,14 +37,16 @@ export function scanSources(db: Database.Database, scanId: number, filter: Snaps
  * sorted by identity (ids only; records are fetched one by one).
  */
 function snapshotSql(latest: boolean, kinds: boolean, types: SnapshotReadFilter['types']): string {
-  const arms = BUNDLE_TABLES.filter((t) => types === undefined || types.includes(t.type)).map((t) => {
-    const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
-    return latest
-      ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
+  const arms = BUNDLE_TABLES.filter((t) => types === undefined || (types as string[]).includes(t.type)).map(
+    (t) => {
+      const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
+      return latest
+        ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
          WHERE source_id = :source AND valid_to IS NULL${kind}`
-      : `SELECT ${t.order} AS t, identity_key, id FROM ${t.table} INDEXED BY ${t.table}_added
+        : `SELECT ${t.order} AS t, identity_key, id FROM ${t.table} INDEXED BY ${t.table}_added
          WHERE source_id = :source AND valid_from <= :scan AND (valid_to IS NULL OR valid_to > :scan)${kind}`;
-  });
+    },
+  );
   return `${arms.join('\nUNION ALL\n')}\nORDER BY identity_key`;
 }
 
