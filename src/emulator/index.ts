@@ -27,3 +27,12 @@ export {
 } from './server.js';
 export { loadWorld, resolveRelativeDates, type World } from './world.js';
 export { WorldError, type WorldIssue } from './world-error.js';
+export {
+  type EmulatedIssue,
+  fakeJiraApiToken,
+  JIRA_LIMITS,
+  type JiraEmulatorOptions,
+  type JiraEmulatorUser,
+  type RunningJiraEmulator,
+  startJiraEmulator,
+} from './jira/server.js';
