@@ -81,24 +81,24 @@ function checkBlock(n: unknown, at: string, allowed: Set<string>, problems: stri
   const kids = (required: boolean) => children(n, at, problems, required);
   switch (n.type) {
     case 'paragraph':
-      kids(false).forEach((c, i) => checkInline(c, `${at}.content[${i}]`, problems));
+      each(kids(false), (c, i) => checkInline(c, `${at}.content[${i}]`, problems));
       return;
     case 'heading': {
       const level = isObject(n.attrs) ? n.attrs.level : undefined;
       if (typeof level !== 'number' || !Number.isInteger(level) || level < 1 || level > 6)
         problems.push(`${at}: heading attrs.level must be 1..6`);
-      kids(false).forEach((c, i) => checkInline(c, `${at}.content[${i}]`, problems));
+      each(kids(false), (c, i) => checkInline(c, `${at}.content[${i}]`, problems));
       return;
     }
     case 'bulletList':
     case 'orderedList': {
       const items = kids(true);
       if (items.length === 0) problems.push(`${at}: ${n.type} needs at least one listItem`);
-      items.forEach((c, i) => checkBlock(c, `${at}.content[${i}]`, new Set(['listItem']), problems));
+      each(items, (c, i) => checkBlock(c, `${at}.content[${i}]`, new Set(['listItem']), problems));
       return;
     }
     case 'listItem':
-      kids(true).forEach((c, i) =>
+      each(kids(true), (c, i) =>
         checkBlock(
           c,
           `${at}.content[${i}]`,
@@ -108,7 +108,7 @@ function checkBlock(n: unknown, at: string, allowed: Set<string>, problems: stri
       );
       return;
     case 'codeBlock':
-      kids(false).forEach((c, i) => {
+      each(kids(false), (c, i) => {
         checkInline(c, `${at}.content[${i}]`, problems);
         if (isObject(c) && (c.type !== 'text' || (Array.isArray(c.marks) && c.marks.length > 0)))
           problems.push(`${at}.content[${i}]: codeBlock holds only text without marks`);
@@ -117,11 +117,11 @@ function checkBlock(n: unknown, at: string, allowed: Set<string>, problems: stri
     case 'table': {
       const rows = kids(true);
       if (rows.length === 0) problems.push(`${at}: table needs at least one tableRow`);
-      rows.forEach((c, i) => checkBlock(c, `${at}.content[${i}]`, new Set(['tableRow']), problems));
+      each(rows, (c, i) => checkBlock(c, `${at}.content[${i}]`, new Set(['tableRow']), problems));
       return;
     }
     case 'tableRow':
-      kids(true).forEach((c, i) =>
+      each(kids(true), (c, i) =>
         checkBlock(c, `${at}.content[${i}]`, new Set(['tableHeader', 'tableCell']), problems),
       );
       return;
@@ -132,7 +132,7 @@ function checkBlock(n: unknown, at: string, allowed: Set<string>, problems: stri
     case 'expand': {
       const inner = kids(true);
       if (inner.length === 0) problems.push(`${at}: ${n.type} needs at least one block`);
-      inner.forEach((c, i) =>
+      each(inner, (c, i) =>
         checkBlock(
           c,
           `${at}.content[${i}]`,
@@ -178,4 +178,8 @@ export function adfTextLength(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + adfTextLength(v), 0);
   if (!isObject(value)) return 0;
   return (typeof value.text === 'string' ? value.text.length : 0) + adfTextLength(value.content);
+}
+
+function each(items: unknown[], check: (child: unknown, index: number) => void): void {
+  for (let i = 0; i < items.length; i++) check(items[i], i);
 }

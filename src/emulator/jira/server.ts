@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { RequestJournal, recordRequest } from '../journal.js';
 import { emulatorTls } from '../tls.js';
 import { adfProblems, adfTextLength } from './adf.js';
-import { type JqlField, JqlError, matchesJql, parseJql } from './jql.js';
+import { JqlError, type JqlField, matchesJql, parseJql } from './jql.js';
 
 /**
  * A local Jira Cloud (REST v3) for the Jira ticket sink's tests and the demo, built from Atlassian's
