@@ -229,6 +229,33 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     expect(await s.find('never-opened')).toBeNull();
   });
 
+  it('costs what docs/tickets-jira.md says: open 2, comment 1, close 3, reopen 3, state 1 requests', async () => {
+    const s = sink();
+    const cost = async (work: () => Promise<unknown>) => {
+      const before = jira.totalRequests();
+      const sent = s.api.requests;
+      await work();
+      expect(s.api.requests - sent).toBe(jira.totalRequests() - before);
+      return jira.totalRequests() - before;
+    };
+    const c = content();
+    let ref = { id: '', url: null as string | null };
+    expect(await cost(async () => (ref = await s.open(c)))).toBe(2);
+    expect(await cost(() => s.comment(ref, note('x')))).toBe(1);
+    expect(await cost(() => s.close(ref, note('x')))).toBe(3);
+    expect(await cost(() => s.reopen(ref, note('x')))).toBe(3);
+    expect(await cost(() => s.state(ref))).toBe(1);
+  });
+
+  it('a site that does not answer at all fails at once with the network error, no retries', async () => {
+    const s = sink({ baseUrl: 'https://127.0.0.1:1' });
+    const err = await s.state({ id: 'SEC-1', url: null }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TicketSinkError);
+    expect(err).toMatchObject({ operation: 'state', status: null });
+    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect(s.api.requests).toBe(1);
+  });
+
   it('waits out a 429 for its Retry-After, then succeeds', async () => {
     const s = sink();
     jira.failNext({ status: 429, times: 2, retryAfterSeconds: 3 });
@@ -268,7 +295,7 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     );
     jira.failNext({ status: 429, times: 1, retryAfterSeconds: 3600 });
     const err = await s.open(content()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ operation: 'search', status: 429 });
+    expect(err).toMatchObject({ operation: 'open', status: 429 });
     expect(waits).toEqual([]);
   });
 
@@ -288,7 +315,10 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     const forbidden = (await sink({ project: 'OPS' })
       .open(content())
       .catch((e: unknown) => e)) as TicketSinkError;
-    expect(forbidden).toMatchObject({ status: 400, operation: 'search' });
+    expect(forbidden).toMatchObject({ status: 400, operation: 'open' });
+    expect(forbidden.message).toContain(
+      "search OPS by key label: The value 'OPS' does not exist for the field 'project'",
+    );
     // The search refuses first (the project is invisible to this user); creating directly is 403.
     const direct = await sink({ project: 'OPS' })
       .api.call('open', 'create', (c) =>

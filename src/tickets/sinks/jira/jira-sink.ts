@@ -74,13 +74,16 @@ export class JiraSink implements TicketSink {
    * The issue that carries this lifecycle key in the project, newest first, open ones preferred;
    * null when there is none. Paged by `nextPageToken` (enhanced search).
    */
-  async find(key: string): Promise<{ ref: TicketRef; state: Exclude<RemoteTicketState, 'missing'> } | null> {
+  async find(
+    key: string,
+    operation: 'search' | 'open' = 'search',
+  ): Promise<{ ref: TicketRef; state: Exclude<RemoteTicketState, 'missing'> } | null> {
     const jql = `project = ${jqlString(this.config.project)} AND labels = ${jqlString(keyLabel(key))} ORDER BY created DESC`;
     let closed: TicketRef | null = null;
     let nextPageToken: string | undefined;
     do {
       const token = nextPageToken;
-      const page = await this.api.call('search', `search ${this.config.project} by key label`, (c) =>
+      const page = await this.api.call(operation, `search ${this.config.project} by key label`, (c) =>
         c.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
           jql,
           fields: ['status'],
@@ -103,7 +106,7 @@ export class JiraSink implements TicketSink {
 
   async open(content: TicketContent): Promise<TicketRef> {
     // An open issue with this key is this ticket (a create whose answer was lost, a rebuilt state).
-    const existing = await this.find(content.key);
+    const existing = await this.find(content.key, 'open');
     if (existing?.state === 'open') return existing.ref;
     const labels = [
       ...new Set(
