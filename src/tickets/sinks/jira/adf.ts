@@ -5,7 +5,8 @@ import type { TicketBlock, TicketDocument } from '../../sink.js';
  * Text from APIs (app names, descriptions) is data: it only ever becomes the `text` of a text node,
  * never markup, so `<img …>`, `[~accountid:…]`, `{"type":"mention"}` or wiki markup stay literal
  * characters. Mentions and links exist in ADF only as `mention` nodes and `link` marks; the only
- * link marks rendered are the document's own `link` blocks, and only for http(s) URLs.
+ * link marks rendered are the document's own `link` blocks, and only for http(s) URLs. URLs inside
+ * text are defanged for the mail clients that show Jira's notifications.
  */
 
 export type AdfNode = Record<string, unknown>;
@@ -33,15 +34,22 @@ export function cleanText(text: string, max = MAX_PIECE): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
+/**
+ * `scheme://` in text becomes `scheme[:]//` (the usual "defanged" form): ADF text is never a link, but
+ * Jira's e-mail notifications go through mail clients that turn anything URL-shaped into one.
+ */
+export function defang(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//');
+}
+
 /** Text with newlines as hardBreak nodes; empty text yields no node (ADF refuses empty text). */
 function inline(text: string, marks?: AdfNode[]): AdfNode[] {
   const out: AdfNode[] = [];
-  cleanText(text)
-    .split('\n')
-    .forEach((line, i) => {
-      if (i > 0) out.push({ type: 'hardBreak' });
-      if (line !== '') out.push(marks ? { type: 'text', text: line, marks } : { type: 'text', text: line });
-    });
+  const shown = marks ? cleanText(text) : defang(cleanText(text));
+  shown.split('\n').forEach((line, i) => {
+    if (i > 0) out.push({ type: 'hardBreak' });
+    if (line !== '') out.push(marks ? { type: 'text', text: line, marks } : { type: 'text', text: line });
+  });
   return out;
 }
 
@@ -128,7 +136,7 @@ export function toAdf(doc: TicketDocument, budget = ADF_TEXT_BUDGET): AdfDocumen
 
 /** A one-line summary within Jira's 255 characters. */
 export function toSummary(title: string): string {
-  const line = cleanText(title, 10_000).replace(/\s+/g, ' ').trim() || 'grantscope finding';
+  const line = defang(cleanText(title, 10_000)).replace(/\s+/g, ' ').trim() || 'grantscope finding';
   return line.length > 255 ? `${line.slice(0, 254)}…` : line;
 }
 

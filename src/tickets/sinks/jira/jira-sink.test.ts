@@ -376,9 +376,12 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     expect(nodes.some((n) => n.type === 'mention' || n.type === 'inlineCard')).toBe(false);
     expect(nodes.some((n) => Array.isArray(n.marks) && n.marks.length > 0)).toBe(false);
     const texts = nodes.filter((n) => n.type === 'text').map((n) => n.text as string);
-    expect(texts).toContain(hostile);
+    const shown = hostile.replace('https://evil.example', 'https[:]//evil.example');
+    expect(texts).toContain(shown);
     expect(texts).toContain(adfLooking);
     expect(texts).toContain('evil (javascript:alert(1))');
+    expect(JSON.stringify(issue.description)).not.toContain('https://evil.example');
+    expect(issue.summary).not.toContain('https://');
   });
 });
 
