@@ -9,6 +9,7 @@ import {
   startJiraEmulator,
 } from '@grantscope/emulator';
 import { Ajv } from 'ajv';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialSourceError } from '../../../errors.js';
 import type { TicketContent, TicketDocument } from '../../sink.js';
@@ -382,6 +383,74 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     expect(texts).toContain('evil (javascript:alert(1))');
     expect(JSON.stringify(issue.description)).not.toContain('https://evil.example');
     expect(issue.summary).not.toContain('https://');
+  });
+});
+
+describe('Jira sink under any sequence of lifecycle calls, hand edits and outages (fast-check)', () => {
+  type Step =
+    | { op: 'open' | 'comment' | 'close' | 'reopen' | 'state' | 'handClose' | 'handDelete'; key: number }
+    | { op: 'outage' | 'restore' };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({
+      op: fc.constantFrom('open', 'comment', 'close', 'reopen', 'state', 'handClose', 'handDelete' as const),
+      key: fc.integer({ min: 0, max: 2 }),
+    }),
+    fc.record({ op: fc.constantFrom('outage', 'restore' as const) }),
+  );
+
+  it('never holds two open issues for one key, and find() agrees with Jira', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 14 }), async (steps) => {
+        run += 1;
+        jira.restore();
+        const s = sink();
+        const keyOf = (k: number) => `prop-${run}-${k}`;
+        // What the lifecycle holds: the latest ref per key (it reopens that one, never an older one).
+        const refs = new Map<number, { id: string; url: string | null }>();
+        for (const st of steps) {
+          if (st.op === 'outage') jira.outage();
+          else if (st.op === 'restore') jira.restore();
+          else {
+            const ref = refs.get(st.key);
+            try {
+              if (st.op === 'open') refs.set(st.key, await s.open(content({ key: keyOf(st.key) })));
+              else if (ref && st.op === 'comment') await s.comment(ref, note('c'));
+              else if (ref && st.op === 'close') await s.close(ref, note('c'));
+              else if (ref && st.op === 'reopen') await s.reopen(ref, note('r'));
+              else if (ref && st.op === 'state') await s.state(ref);
+              else if (ref && st.op === 'handClose' && !jira.issue(ref.id)?.deleted)
+                jira.transitionByHand(ref.id, 'Done');
+              else if (ref && st.op === 'handDelete') jira.deleteByHand(ref.id);
+            } catch (err) {
+              // An outage, or an issue deleted by hand: a typed failure, never anything else.
+              expect(err).toBeInstanceOf(TicketSinkError);
+            }
+          }
+          for (let k = 0; k <= 2; k++) {
+            const open = jira
+              .issues()
+              .filter(
+                (i) => !i.deleted && i.status.category !== 'done' && i.labels.includes(keyLabel(keyOf(k))),
+              );
+            expect(open.length).toBeLessThanOrEqual(1);
+          }
+        }
+        jira.restore();
+        for (let k = 0; k <= 2; k++) {
+          const live = jira
+            .issues()
+            .filter((i) => !i.deleted && i.labels.includes(keyLabel(keyOf(k))))
+            .sort((a, b) => Number(b.id) - Number(a.id));
+          const found = await s.find(keyOf(k));
+          const open = live.find((i) => i.status.category !== 'done');
+          if (open) expect(found).toMatchObject({ ref: { id: open.key }, state: 'open' });
+          else if (live[0]) expect(found).toMatchObject({ ref: { id: live[0].key }, state: 'closed' });
+          else expect(found).toBeNull();
+        }
+      }),
+      { numRuns: 12 },
+    );
   });
 });
 
