@@ -7,6 +7,15 @@
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export { generatedWorkspace } from './google-workspace/generated-world.js';
 export { parseSection as parseGoogleWorkspaceSection } from './google-workspace/world-schema.js';
+export {
+  type EmulatedIssue,
+  fakeJiraApiToken,
+  JIRA_LIMITS,
+  type JiraEmulatorOptions,
+  type JiraEmulatorUser,
+  type RunningJiraEmulator,
+  startJiraEmulator,
+} from './jira/server.js';
 export { JOURNAL_ENV, type RecordedRequest } from './journal.js';
 export {
   type EmulatorLimits,
@@ -27,12 +36,3 @@ export {
 } from './server.js';
 export { loadWorld, resolveRelativeDates, type World } from './world.js';
 export { WorldError, type WorldIssue } from './world-error.js';
-export {
-  type EmulatedIssue,
-  fakeJiraApiToken,
-  JIRA_LIMITS,
-  type JiraEmulatorOptions,
-  type JiraEmulatorUser,
-  type RunningJiraEmulator,
-  startJiraEmulator,
-} from './jira/server.js';

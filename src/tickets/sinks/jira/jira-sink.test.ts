@@ -409,9 +409,10 @@ describe('Jira sink under any sequence of lifecycle calls, hand edits and outage
         // What the lifecycle holds: the latest ref per key (it reopens that one, never an older one).
         const refs = new Map<number, { id: string; url: string | null }>();
         for (const st of steps) {
-          if (st.op === 'outage') jira.outage();
-          else if (st.op === 'restore') jira.restore();
-          else {
+          if (!('key' in st)) {
+            if (st.op === 'outage') jira.outage();
+            else jira.restore();
+          } else {
             const ref = refs.get(st.key);
             try {
               if (st.op === 'open') refs.set(st.key, await s.open(content({ key: keyOf(st.key) })));
