@@ -67,7 +67,10 @@ Examples:
         process.stdout.write(
           `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
             `Config written to ${written.configFile}\n` +
-            (jira ? `Jira emulator at ${jira.emulator.origin}; sink entry in ${jira.sinkFile}\n` : '') +
+            (jira
+              ? `Jira emulator at ${jira.emulator.origin}; sink entry in ${jira.sinkFile}\n` +
+                `  (by hand: GET ${jira.emulator.origin}/_emulator/issues, POST …/_emulator/issues/KEY/status {"status":"Done"})\n`
+              : '') +
             `Try:  grantscope scan -c ${written.configFile}\n` +
             'Press Ctrl-C to stop.\n',
         );

@@ -243,6 +243,35 @@ describe('Jira emulator strictness', () => {
   });
 });
 
+describe('Jira emulator control endpoints (for `grantscope emulator --jira`)', () => {
+  it('lists issues, closes and deletes by hand, toggles an outage and queues faults; never journaled as API calls', async () => {
+    const { body } = await create({ labels: ['control'] });
+    const key = body!.key as string;
+    const before = jira.totalRequests();
+    const control = (method: string, path: string, payload?: unknown) => call(method, path, payload, null);
+    expect((await control('POST', `/_emulator/issues/${key}/status`, { status: 'Done' })).status).toBe(204);
+    const listed = (await control('GET', '/_emulator/issues')).body as unknown as Array<{
+      key: string;
+      status: string;
+    }>;
+    expect(listed.find((i) => i.key === key)).toMatchObject({ status: 'Done' });
+    expect((await control('DELETE', `/_emulator/issues/${key}`)).status).toBe(204);
+    expect((await control('DELETE', '/_emulator/issues/NOPE-1')).status).toBe(404);
+    expect((await control('POST', '/_emulator/faults', { status: 418, times: 1 })).status).toBe(400);
+    expect(jira.totalRequests()).toBe(before);
+    expect((await call('GET', `/rest/api/3/issue/${key}`)).status).toBe(404);
+    expect((await control('POST', '/_emulator/outage')).status).toBe(204);
+    expect((await call('GET', `/rest/api/3/issue/${key}`)).status).toBe(503);
+    expect((await control('DELETE', '/_emulator/outage')).status).toBe(204);
+    expect(
+      (await control('POST', '/_emulator/faults', { status: 429, times: 1, retryAfterSeconds: 2 })).status,
+    ).toBe(204);
+    const limited = await call('GET', `/rest/api/3/issue/${key}`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('2');
+  });
+});
+
 describe('Jira request conformance check (test/conformance/jira.ts)', () => {
   const record = (overrides: Partial<RecordedRequest>): RecordedRequest => ({
     platform: 'jira',

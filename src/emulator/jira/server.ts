@@ -598,12 +598,83 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
     return null;
   };
 
+  /**
+   * Control endpoints under `/_emulator/` (not Jira's API, never journaled), for an emulator served by
+   * `grantscope emulator --jira`: what a person does in Jira's UI, and faults.
+   * `GET /_emulator/issues`, `POST /_emulator/issues/{key}/status {"status":"Done"}`,
+   * `DELETE /_emulator/issues/{key}`, `POST|DELETE /_emulator/outage`,
+   * `POST /_emulator/faults {"status":429,"times":2,"retryAfterSeconds":3}`.
+   */
+  const control = (method: string, path: string, raw: Buffer): { status: number; body?: unknown } => {
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      return { status: 400, body: { message: 'not JSON' } };
+    }
+    try {
+      if (method === 'GET' && path === '/_emulator/issues')
+        return {
+          status: 200,
+          body: running.issues().map((i) => ({
+            key: i.key,
+            summary: i.summary,
+            status: i.status.name,
+            labels: i.labels,
+            priority: i.priority,
+            comments: i.comments.length,
+            deleted: i.deleted,
+          })),
+        };
+      const status = /^\/_emulator\/issues\/([^/]+)\/status$/.exec(path);
+      if (method === 'POST' && status) {
+        running.transitionByHand(decodeURIComponent(status[1]!), String(body.status));
+        return { status: 204 };
+      }
+      const issue = /^\/_emulator\/issues\/([^/]+)$/.exec(path);
+      if (method === 'DELETE' && issue) {
+        running.deleteByHand(decodeURIComponent(issue[1]!));
+        return { status: 204 };
+      }
+      if (path === '/_emulator/outage' && (method === 'POST' || method === 'DELETE')) {
+        if (method === 'POST') running.outage();
+        else running.restore();
+        return { status: 204 };
+      }
+      if (method === 'POST' && path === '/_emulator/faults') {
+        if ((body.status !== 429 && body.status !== 503) || !Number.isInteger(body.times))
+          return { status: 400, body: { message: 'status 429 or 503 and an integer times' } };
+        running.failNext({
+          status: body.status,
+          times: body.times as number,
+          ...(typeof body.retryAfterSeconds === 'number'
+            ? { retryAfterSeconds: body.retryAfterSeconds }
+            : {}),
+        });
+        return { status: 204 };
+      }
+    } catch (err) {
+      return { status: 404, body: { message: (err as Error).message } };
+    }
+    return { status: 404, body: { message: 'unknown control endpoint' } };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', origin);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname.startsWith('/_emulator/')) {
+      const out = control(method, url.pathname, raw);
+      const text = out.body === undefined ? '' : JSON.stringify(out.body);
+      res.writeHead(out.status, {
+        ...(text ? { 'content-type': 'application/json' } : {}),
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
     const found = routes.find((r) => r.method === method && r.regex.test(url.pathname));
     const pattern = found?.pattern ?? null;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -676,7 +747,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
     return issue;
   };
 
-  return {
+  const running: RunningJiraEmulator = {
     origin,
     caCert: tls.caCert,
     requests,
@@ -709,6 +780,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions): Promise<R
         server.close(() => resolve());
       }),
   };
+  return running;
 }
 
 /** A random API token for tests: shaped like Atlassian's (`ATATT3x…`), never a real one. */
