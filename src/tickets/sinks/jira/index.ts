@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readCaFile } from '../../../connector/http.js';
 import { CredentialSourceError } from '../../../errors.js';
 import type { TicketSink } from '../../sink.js';
 import { JiraSinkSettings } from './config.js';
@@ -56,7 +57,7 @@ export function createJiraSinkFromSettings(
   context: JiraSinkContext,
   deps: JiraSinkDeps = {},
 ): TicketSink {
-  const ca = context.caFile ? readFileSync(resolve(context.configDir, context.caFile), 'utf8') : null;
+  const ca = context.caFile ? readCaFile(resolve(context.configDir, context.caFile)) : null;
   return createJiraSink(
     {
       name: settings.name,
