@@ -188,6 +188,12 @@ export interface StoredTicket {
   state: TicketState;
   /** The findings the ticket covers, by fingerprint: what was last sent of each (hash, source, severity, title). */
   items: Record<string, TicketItem>;
+  /**
+   * What the lifecycle meant the ticket to cover when a sync failed before carrying it out (the sink was
+   * down); null otherwise. The next sync starts from it, so a scan that cannot see a finding still
+   * catches up on what the failed sync left undone.
+   */
+  pending: Record<string, TicketItem> | null;
   /** Hash over `items`: what the ticket last said. */
   contentHash: string;
   severity: string;

@@ -101,8 +101,10 @@ function desiredTickets(input: Omit<PlanInput, 'remote'>): Map<string, Desired> 
   // A finding a scan did not see is gone only if the scan read its source completely; otherwise it
   // stays where it was (a failed collector never closes a ticket).
   for (const t of input.tickets) {
-    if (!LIVE.has(t.state)) continue;
-    for (const [fp, item] of Object.entries(t.items)) {
+    // What the ticket covers: what a failed sync meant it to, else what it was last told.
+    const covered = t.pending ?? (LIVE.has(t.state) ? t.items : null);
+    if (!covered) continue;
+    for (const [fp, item] of Object.entries(covered)) {
       if (seen.has(fp) || complete.has(item.source)) continue;
       const d = at(t.key);
       if (!d.open.has(fp)) d.open.set(fp, { item, finding: null });
@@ -167,6 +169,7 @@ export function buildPlan(input: PlanInput): TicketPlan {
     const remote = input.remote?.get(key);
     const changed = (patch: Partial<StoredTicket>): StoredTicket => ({
       ...row!,
+      pending: null,
       ...patch,
       changedScan: scan.id,
       changedAt: now,
@@ -180,8 +183,7 @@ export function buildPlan(input: PlanInput): TicketPlan {
       };
     };
     const newTicket = (reason: string) => {
-      const findings = [...d!.open.values()].flatMap((v) => (v.finding ? [v.finding] : []));
-      const content = ticketContent(key, sink.group, findings);
+      const content = ticketContent(key, sink.group, d!.open);
       actions.push({
         key,
         kind: 'open',
@@ -195,6 +197,7 @@ export function buildPlan(input: PlanInput): TicketPlan {
           remoteUrl: null,
           state: 'open',
           ...live(),
+          pending: null,
           title: content.title,
           openedScan: scan.id,
           changedScan: scan.id,
@@ -295,7 +298,11 @@ export function buildPlan(input: PlanInput): TicketPlan {
           break;
         }
         if (!ref || remote === 'missing') {
-          newTicket(ref ? 'back; its old ticket was deleted' : 'back; its old ticket was deleted by hand');
+          newTicket(
+            row.pending && !row.remoteId && Object.keys(row.items).length === 0
+              ? 'new finding (the sink failed last time)'
+              : 'back; its old ticket was deleted',
+          );
           break;
         }
         const changes = changesBetween({}, d);

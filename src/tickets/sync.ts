@@ -82,7 +82,11 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
         remote.set(check.key, await sink.state(check.ref));
       } catch (err) {
         const error = asSinkError(sink.name, 'state', err);
-        return fail({ sink: sink.name, scanId: scan.id, actions: [], unchanged: 0 }, 0, error);
+        // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
+        // an action fails: a next scan that cannot see these findings still catches up.
+        const plan = buildPlan({ ...base, remote });
+        if (!options.dryRun) await keepPending(store, plan, 0, tickets);
+        return fail(plan, 0, error);
       }
     }
   }
@@ -135,12 +139,14 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
           `ticket sink ${sink.name}: ticket ${action.ref.id} is gone (HTTP ${error.status})`,
         );
       } else {
+        await keepPending(store, plan, done, tickets);
         return fail(plan, done, error);
       }
     }
     await store.saveTicket(next);
     done += 1;
   }
+  await clearInStep(store, plan, tickets);
   await store.recordTicketSync({
     sink: sink.name,
     scanId: scan.id,
@@ -151,6 +157,45 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
     error: null,
   });
   return result(plan, done, null);
+}
+
+/**
+ * After a failure: the actions not carried out are remembered as pending on their tickets (a ticket
+ * not opened yet gets a placeholder record without a sink id), so that the next sync starts from what
+ * this one meant to do even if its scan cannot see the findings. State changes that need no sink call
+ * are saved as planned.
+ */
+async function keepPending(
+  store: SnapshotStore,
+  plan: TicketPlan,
+  done: number,
+  tickets: readonly StoredTicket[],
+): Promise<void> {
+  await clearInStep(store, plan, tickets);
+  const byKey = new Map(tickets.map((t) => [t.key, t]));
+  for (const action of plan.actions.slice(done)) {
+    if (action.kind === 'record') {
+      await store.saveTicket(action.next);
+      continue;
+    }
+    const intended = action.next.state === 'open' ? action.next.items : {};
+    const prev = byKey.get(action.key);
+    const base: StoredTicket = prev ?? {
+      ...action.next,
+      remoteId: null,
+      remoteUrl: null,
+      state: 'closed',
+      items: {},
+      contentHash: '',
+    };
+    await store.saveTicket({ ...base, pending: intended });
+  }
+}
+
+/** Tickets the plan leaves alone are in step with the scan: what a failed sync left pending is done. */
+async function clearInStep(store: SnapshotStore, plan: TicketPlan, tickets: readonly StoredTicket[]): Promise<void> {
+  const acted = new Set(plan.actions.map((a) => a.key));
+  for (const t of tickets) if (t.pending && !acted.has(t.key)) await store.saveTicket({ ...t, pending: null });
 }
 
 function asSinkError(sink: string, operation: TicketSinkError['operation'], err: unknown): TicketSinkError {

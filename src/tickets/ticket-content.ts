@@ -44,42 +44,49 @@ function findingBlocks(f: Finding): TicketBlock[] {
   ];
 }
 
-function ticketTitle(key: string, grouping: TicketGrouping, findings: readonly Finding[]): string {
-  const first = findings[0]!;
+function ticketTitle(key: string, grouping: TicketGrouping, first: Finding | null, n: number): string {
+  const count = n === 1 ? '1 finding' : `${n} findings`;
+  if (grouping === 'owner') return text(`Owner ${key.slice('owner:'.length)}: ${count}`, TITLE_MAX);
+  if (!first) return text(grouping === 'finding' ? `grantscope finding ${key}` : `${key}: ${count}`, TITLE_MAX);
   if (grouping === 'finding') return text(first.title, TITLE_MAX);
-  const n = findings.length === 1 ? '1 finding' : `${findings.length} findings`;
-  if (grouping === 'identity') {
-    return text(`${first.identity.name ?? first.identity.id} (${first.platform}): ${n}`, TITLE_MAX);
-  }
-  return text(`Owner ${key.slice('owner:'.length)}: ${n}`, TITLE_MAX);
+  return text(`${first.identity.name ?? first.identity.id} (${first.platform}): ${count}`, TITLE_MAX);
 }
 
-/** A new ticket for the open findings of one key (finding or group). */
+/**
+ * A new ticket for the open findings of one key (finding or group). A finding carried over from a scan
+ * that could not see it has no details now: it is listed by the title last sent.
+ */
 export function ticketContent(
   key: string,
   grouping: TicketGrouping,
-  findings: readonly Finding[],
+  covered: ReadonlyMap<string, { item: TicketItem; finding: Finding | null }>,
 ): TicketContent {
+  const entries = [...covered.values()];
+  const findings = entries.flatMap((e) => (e.finding ? [e.finding] : []));
+  const carried = entries.filter((e) => !e.finding).map((e) => e.item);
   const sorted = [...findings].sort(
     (a, b) =>
       SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] || a.fingerprint.localeCompare(b.fingerprint),
   );
-  const severity = highest(sorted.map((f) => f.severity));
-  return {
-    title: ticketTitle(key, grouping, sorted),
-    body: {
-      blocks: [
-        {
-          kind: 'paragraph',
-          text: 'grantscope found the following about a third-party identity. This ticket is kept current by `grantscope tickets sync`: it is commented when the finding changes and closed when it is resolved.',
-        },
-        ...sorted.flatMap(findingBlocks),
-      ],
+  const severity = highest(entries.map((e) => e.item.severity as Severity));
+  const blocks: TicketBlock[] = [
+    {
+      kind: 'paragraph',
+      text: 'grantscope found the following about a third-party identity. This ticket is kept current by `grantscope tickets sync`: it is commented when the finding changes and closed when it is resolved.',
     },
+    ...sorted.flatMap(findingBlocks),
+  ];
+  if (carried.length > 0) {
+    blocks.push({ kind: 'heading', text: 'Also open (not re-read by the latest scan)' });
+    blocks.push({ kind: 'bullets', items: carried.map((i) => `${i.title} (${i.severity})`) });
+  }
+  return {
+    title: ticketTitle(key, grouping, sorted[0] ?? null, entries.length),
+    body: { blocks },
     severity,
     labels: ['grantscope', `severity-${severity}`, ...new Set(sorted.map((f) => `rule-${f.rule}`))],
     key,
-    fingerprints: sorted.map((f) => f.fingerprint),
+    fingerprints: [...covered.keys()].sort(),
   };
 }
 

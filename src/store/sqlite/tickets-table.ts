@@ -8,6 +8,7 @@ interface TicketRow {
   remote_url: string | null;
   state: StoredTicket['state'];
   items: string;
+  pending_items: string | null;
   content_hash: string;
   severity: string;
   title: string;
@@ -35,6 +36,7 @@ function toTicket(r: TicketRow): StoredTicket {
     remoteUrl: r.remote_url,
     state: r.state,
     items: JSON.parse(r.items) as StoredTicket['items'],
+    pending: r.pending_items === null ? null : (JSON.parse(r.pending_items) as StoredTicket['items']),
     contentHash: r.content_hash,
     severity: r.severity,
     title: r.title,
@@ -59,9 +61,9 @@ export class TicketsTable {
   save(t: StoredTicket): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO tickets (sink, key, remote_id, remote_url, state, items, content_hash, severity,
+        `INSERT OR REPLACE INTO tickets (sink, key, remote_id, remote_url, state, items, pending_items, content_hash, severity,
            title, opened_scan, changed_scan, opened_at, changed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         t.sink,
@@ -70,6 +72,7 @@ export class TicketsTable {
         t.remoteUrl,
         t.state,
         JSON.stringify(t.items),
+        t.pending === null ? null : JSON.stringify(t.pending),
         t.contentHash,
         t.severity,
         t.title,

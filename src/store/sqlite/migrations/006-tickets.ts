@@ -17,6 +17,7 @@ CREATE TABLE tickets (
   state         TEXT NOT NULL
                 CHECK (state IN ('open', 'closed', 'excepted', 'closed-by-hand', 'deleted-by-hand')),
   items         TEXT NOT NULL,
+  pending_items TEXT,
   content_hash  TEXT NOT NULL,
   severity      TEXT NOT NULL,
   title         TEXT NOT NULL,
