@@ -153,7 +153,10 @@ async function play(grouping: TicketGrouping, hands: boolean, steps: readonly St
     const result = await syncSink({ store: store as unknown as SnapshotStore, sink, settings, scan });
     if (process.env.DEBUG_TICKETS) {
       console.log(
-        `scan ${scanId} ${JSON.stringify(s.sources)} failAfter=${s.failAfter} reported=${reported.map((f) => `${f.fingerprint}:${f.severity}${f.excepted ? ':x' : ''}`).join(',')} actions=${result.plan.actions.map((a) => `${a.kind}:${a.key}`).join(',')} done=${result.done} err=${result.error?.operation ?? ''} open=${sink.openTickets().map((t) => t.key).join(',')}`,
+        `scan ${scanId} ${JSON.stringify(s.sources)} failAfter=${s.failAfter} reported=${reported.map((f) => `${f.fingerprint}:${f.severity}${f.excepted ? ':x' : ''}`).join(',')} actions=${result.plan.actions.map((a) => `${a.kind}:${a.key}`).join(',')} done=${result.done} err=${result.error?.operation ?? ''} open=${sink
+          .openTickets()
+          .map((t) => t.key)
+          .join(',')}`,
       );
     }
     sink.failAfter = Number.POSITIVE_INFINITY;
@@ -176,13 +179,17 @@ describe('ticket lifecycle (property)', () => {
   for (const grouping of ['finding', 'identity'] as const) {
     it(`keeps one ticket per ${grouping}, open exactly when its findings are (no hand edits)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) => play(grouping, false, steps)),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
+          play(grouping, false, steps),
+        ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );
     });
     it(`never holds two open tickets per ${grouping} nor re-creates in a loop (hand edits, outages)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) => play(grouping, true, steps)),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
+          play(grouping, true, steps),
+        ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );
     });

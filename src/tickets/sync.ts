@@ -193,9 +193,14 @@ async function keepPending(
 }
 
 /** Tickets the plan leaves alone are in step with the scan: what a failed sync left pending is done. */
-async function clearInStep(store: SnapshotStore, plan: TicketPlan, tickets: readonly StoredTicket[]): Promise<void> {
+async function clearInStep(
+  store: SnapshotStore,
+  plan: TicketPlan,
+  tickets: readonly StoredTicket[],
+): Promise<void> {
   const acted = new Set(plan.actions.map((a) => a.key));
-  for (const t of tickets) if (t.pending && !acted.has(t.key)) await store.saveTicket({ ...t, pending: null });
+  for (const t of tickets)
+    if (t.pending && !acted.has(t.key)) await store.saveTicket({ ...t, pending: null });
 }
 
 function asSinkError(sink: string, operation: TicketSinkError['operation'], err: unknown): TicketSinkError {

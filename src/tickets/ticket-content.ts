@@ -47,7 +47,8 @@ function findingBlocks(f: Finding): TicketBlock[] {
 function ticketTitle(key: string, grouping: TicketGrouping, first: Finding | null, n: number): string {
   const count = n === 1 ? '1 finding' : `${n} findings`;
   if (grouping === 'owner') return text(`Owner ${key.slice('owner:'.length)}: ${count}`, TITLE_MAX);
-  if (!first) return text(grouping === 'finding' ? `grantscope finding ${key}` : `${key}: ${count}`, TITLE_MAX);
+  if (!first)
+    return text(grouping === 'finding' ? `grantscope finding ${key}` : `${key}: ${count}`, TITLE_MAX);
   if (grouping === 'finding') return text(first.title, TITLE_MAX);
   return text(`${first.identity.name ?? first.identity.id} (${first.platform}): ${count}`, TITLE_MAX);
 }

@@ -91,7 +91,9 @@ export class MemoryTicketSink implements TicketSink {
   }
 
   openTickets(key?: string): MemoryTicket[] {
-    return [...this.tickets.values()].filter((t) => t.state === 'open' && (key === undefined || t.key === key));
+    return [...this.tickets.values()].filter(
+      (t) => t.state === 'open' && (key === undefined || t.key === key),
+    );
   }
   all(key: string): MemoryTicket[] {
     return [...this.tickets.values()].filter((t) => t.key === key);
