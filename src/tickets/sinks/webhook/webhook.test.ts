@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseYaml } from '../../../config/yaml-file.js';
-import { ConfigError, CredentialSourceError } from '../../../errors.js';
+import { type ConfigError, CredentialSourceError } from '../../../errors.js';
 import { TicketsSection } from '../../config.js';
 import { configuredSinks, SinkTypeRegistry } from '../../registry.js';
 import { TicketSinkError } from '../../sink.js';
@@ -153,7 +153,10 @@ describe('tickets config', () => {
     const parsed = parseYaml({ file: join(dir, 'grantscope.yaml'), text });
     const section = TicketsSection.parse((parsed.value as { tickets: unknown }).tickets);
     const sinks = configuredSinks(parsed, section, new SinkTypeRegistry());
-    return sinks.map((s) => ({ settings: s.settings, sink: s.type.create(s.settings, { configDir: dir, caFile: null, env }) }));
+    return sinks.map((s) => ({
+      settings: s.settings,
+      sink: s.type.create(s.settings, { configDir: dir, caFile: null, env }),
+    }));
   };
 
   it('builds a webhook sink with its secret from a file or the environment, and defaults', () => {
@@ -176,7 +179,9 @@ describe('tickets config', () => {
       }
       throw new Error('expected a config error');
     };
-    const inline = err(`tickets:\n  sinks:\n    - name: a\n      type: webhook\n      url: "${url}"\n      secret: ${SECRET}\n`);
+    const inline = err(
+      `tickets:\n  sinks:\n    - name: a\n      type: webhook\n      url: "${url}"\n      secret: ${SECRET}\n`,
+    );
     expect(inline.message).toContain('line 6: tickets.sinks[0].secret: secrets are never written inline');
     expect(inline.message).not.toContain(SECRET);
     expect(err(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}" }\n`).message).toContain(
@@ -186,7 +191,8 @@ describe('tickets config', () => {
       /line 3: tickets.sinks\[0\].type: unknown sink type 'jirra'; known types: webhook/,
     );
     expect(
-      err(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H, colour: red }\n`).message,
+      err(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H, colour: red }\n`)
+        .message,
     ).toContain("unknown key 'colour'");
     expect(
       err(
@@ -198,6 +204,8 @@ describe('tickets config', () => {
   it('a missing secret is a clear error that names the key, not the value', () => {
     expect(() =>
       load(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: NOT_SET }\n`),
-    ).toThrow(new CredentialSourceError('tickets.sinks[a].secretEnv: environment variable NOT_SET is not set'));
+    ).toThrow(
+      new CredentialSourceError('tickets.sinks[a].secretEnv: environment variable NOT_SET is not set'),
+    );
   });
 });
