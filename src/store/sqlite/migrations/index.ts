@@ -4,6 +4,7 @@ import { initialSchema } from './001-initial-schema.js';
 import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
 import { findingGovernanceSchema } from './004-finding-governance.js';
+import { ticketsSchema } from './006-tickets.js';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'connector state', sql: connectorStateSchema },
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
+  // Number 5 is i13-people's (people records); this placeholder keeps the versions contiguous on the
+  // tickets branch and is replaced by that migration when both are merged.
+  { version: 5, name: 'people', sql: '' },
+  { version: 6, name: 'tickets', sql: ticketsSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
