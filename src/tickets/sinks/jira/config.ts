@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SinkCommon } from '../../config.js';
 
 /**
  * A Jira Cloud sink's own settings in `tickets.sinks[]` of grantscope.yaml (the shared keys: name,
@@ -71,14 +72,12 @@ export const jiraSettingsShape = {
     .default({ ...JIRA_DEFAULT_TRANSITIONS }),
 };
 
-/** The Jira sink's entry: its own keys checked strictly, the lifecycle's shared keys passed through. */
-export const JiraSinkSettings = z
-  .object({
-    name: z.string().min(1),
-    type: z.literal('jira'),
-    ...jiraSettingsShape,
-  })
-  .loose()
+/** The Jira sink's whole entry: the lifecycle's shared keys (SinkCommon) and Jira's own, strictly. */
+export const JiraSinkSettings = SinkCommon.extend({
+  type: z.literal('jira'),
+  ...jiraSettingsShape,
+})
+  .strict()
   .superRefine((v, ctx) => {
     const file = v.apiTokenFile !== undefined;
     const env = v.apiTokenEnv !== undefined;
