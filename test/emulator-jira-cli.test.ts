@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { JiraSinkSettings, jiraSinkType } from '../src/tickets/sinks/jira/index.js';
-import { BIN, tempDir } from './support/cli.js';
+import { BIN, runCli, tempDir } from './support/cli.js';
 
 describe('grantscope emulator --jira', () => {
-  it('serves a local Jira beside the world and writes a sink entry the Jira sink works with as is', async () => {
+  it('serves a local Jira with the world; scan then tickets sync opens issues there, and a second sync changes nothing', async () => {
     const dir = tempDir('gs-emujira-');
     const emu = spawn(process.execPath, [BIN, 'emulator', '--jira', '--config-dir', dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,22 +20,32 @@ describe('grantscope emulator --jira', () => {
         });
         emu.on('exit', (code) => reject(new Error(`emulator exited early (${code})`)));
       });
-      expect(banner).toMatch(/Jira emulator at https:\/\/127\.0\.0\.1:\d+; sink entry in .*jira-sink\.yaml/);
+      const origin = /Jira emulator at (https:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+      expect(origin).toBeDefined();
       expect(statSync(join(dir, 'jira-api-token.txt')).mode & 0o777).toBe(0o600);
-      const [entry] = parse(readFileSync(join(dir, 'jira-sink.yaml'), 'utf8')) as unknown[];
-      const settings = JiraSinkSettings.parse(entry);
-      expect(settings).not.toHaveProperty('apiToken');
-      const sink = jiraSinkType.create(settings, { configDir: dir, caFile: 'emulator-ca.pem' });
-      const ref = await sink.open({
-        title: 'GitHub App "acme-ci" can write to every repository',
-        body: { blocks: [{ kind: 'paragraph', text: 'demo' }] },
-        severity: 'high',
-        labels: [],
-        key: 'fp-cli',
-        fingerprints: ['fp-cli'],
-      });
-      expect(ref.id).toBe('SEC-1');
-      expect(await sink.state(ref)).toBe('open');
+      const config = join(dir, 'grantscope.yaml');
+      expect(readFileSync(config, 'utf8')).toContain('apiTokenFile: jira-api-token.txt');
+
+      expect((await runCli(['scan', '-c', config, '--format', 'json'])).code).toBe(0);
+      const sync = await runCli(['tickets', 'sync', '-c', config]);
+      expect(sync.code, sync.stderr).toBe(0);
+
+      const ca = new Agent({ connect: { ca: readFileSync(join(dir, 'emulator-ca.pem'), 'utf8') } });
+      try {
+        const res = await request(`${origin}/_emulator/issues`, { dispatcher: ca });
+        const issues = (await res.body.json()) as Array<{ key: string; status: string }>;
+        expect(issues.length).toBeGreaterThan(0);
+        expect(issues.every((i) => i.key.startsWith('SEC-') && i.status === 'To Do')).toBe(true);
+        const again = await runCli(['tickets', 'sync', '-c', config]);
+        expect(again.code, again.stderr).toBe(0);
+        const res2 = await request(`${origin}/_emulator/issues`, { dispatcher: ca });
+        expect(((await res2.body.json()) as unknown[]).length).toBe(issues.length);
+      } finally {
+        await ca.close();
+      }
+      // The throw-away token never reaches the database.
+      const token = readFileSync(join(dir, 'jira-api-token.txt'), 'utf8').trim();
+      expect(readFileSync(join(dir, 'grantscope.db')).includes(token)).toBe(false);
     } finally {
       emu.kill('SIGINT');
     }

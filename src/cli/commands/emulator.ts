@@ -35,7 +35,7 @@ export function emulatorCommand(program: Command): void {
     )
     .option(
       '--jira',
-      'also serve a local Jira Cloud (REST v3) for the Jira ticket sink: writes jira-api-token.txt and jira-sink.yaml (a tickets.sinks entry)',
+      'also serve a local Jira Cloud (REST v3) for the Jira ticket sink: adds a `local-jira` ticket sink to the written grantscope.yaml',
     )
     .option(
       '--force',
@@ -62,13 +62,13 @@ Examples:
           ? resolve(opts.configDir)
           : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
         mkdirSync(dir, { recursive: true });
-        const written = writeClientConfig(emu, dir);
         const jira = opts.jira ? await startLocalJira(dir, startJiraEmulator, fakeJiraApiToken) : null;
+        const written = writeClientConfig(emu, dir, jira ? { tickets: { sinks: [jira.entry] } } : {});
         process.stdout.write(
           `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
             `Config written to ${written.configFile}\n` +
             (jira
-              ? `Jira emulator at ${jira.emulator.origin}; sink entry in ${jira.sinkFile}\n` +
+              ? `Jira emulator at ${jira.emulator.origin}; ticket sink 'local-jira' in the config\n` +
                 `  (by hand: GET ${jira.emulator.origin}/_emulator/issues, POST …/_emulator/issues/KEY/status {"status":"Done"})\n`
               : '') +
             `Try:  grantscope scan -c ${written.configFile}\n` +
@@ -89,7 +89,7 @@ type JiraEmulatorPackage = Pick<EmulatorPackage, 'startJiraEmulator' | 'fakeJira
 
 /**
  * A local Jira Cloud beside the world (same CA, so `tls.caFile` covers it): one user, project SEC. Writes
- * the throw-away API token and a `tickets.sinks` entry that uses it, to add to grantscope.yaml.
+ * the throw-away API token; the `tickets.sinks` entry that uses it goes into grantscope.yaml.
  */
 async function startLocalJira(
   dir: string,
@@ -105,17 +105,14 @@ async function startLocalJira(
   const tokenFile = join(dir, 'jira-api-token.txt');
   writeFileSync(tokenFile, `${apiToken}\n`, { mode: 0o600 });
   chmodSync(tokenFile, 0o600);
-  const sinkFile = join(dir, 'jira-sink.yaml');
-  writeFileSync(
-    sinkFile,
-    `# A tickets.sinks entry for the local Jira emulator at ${emulator.origin} (throw-away token).\n` +
-      '- name: local-jira\n' +
-      '  type: jira\n' +
-      `  baseUrl: ${emulator.origin}\n` +
-      `  email: ${email}\n` +
-      '  apiTokenFile: jira-api-token.txt\n' +
-      '  project: SEC\n' +
-      '  priorities: { critical: Highest, high: High, medium: Medium, low: Low }\n',
-  );
-  return { emulator, sinkFile };
+  const entry = {
+    name: 'local-jira',
+    type: 'jira',
+    baseUrl: emulator.origin,
+    email,
+    apiTokenFile: 'jira-api-token.txt',
+    project: 'SEC',
+    priorities: { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low' },
+  };
+  return { emulator, entry };
 }
