@@ -8,7 +8,7 @@ import { JiraSink, type JiraSinkConfig, type JiraSinkDeps } from './jira-sink.js
 
 export { toAdf } from './adf.js';
 export { JiraSinkSettings, jiraSettingsShape } from './config.js';
-export { JiraSink, type JiraSinkConfig, type JiraSinkDeps, keyLabel } from './jira-sink.js';
+export { JiraSink, type JiraSinkConfig, type JiraSinkDeps, keyLabel, sinkLabel } from './jira-sink.js';
 
 /** What a sink is built with besides its settings (the lifecycle's registry passes it). */
 export interface JiraSinkContext {

@@ -134,7 +134,12 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     expect(issue.summary).toBe(c.title);
     expect(issue.issueType).toBe('Task');
     expect(issue.priority).toBe('Highest');
-    expect(issue.labels).toEqual(['grantscope', 'rule:gh-app-broad-write', keyLabel(c.key)]);
+    expect(issue.labels).toEqual([
+      'grantscope',
+      'rule:gh-app-broad-write',
+      'grantscope-sink-security-jira',
+      keyLabel(c.key),
+    ]);
     expect(adfSchema(issue.description), JSON.stringify(adfSchema.errors)).toBe(true);
     const text = JSON.stringify(issue.description);
     expect(text).toContain('"type":"table"');
@@ -255,6 +260,40 @@ describe('Jira sink against the Jira emulator (jira.js over HTTPS)', () => {
     expect(err).toMatchObject({ operation: 'state', status: null });
     expect((err as Error).message).toContain('ECONNREFUSED');
     expect(s.api.requests).toBe(1);
+  });
+
+  it('reads the states of many tickets with one search page instead of a request each; a deleted one by its 404', async () => {
+    const wide = await startJiraEmulator({
+      users: [{ email: EMAIL, apiToken: TOKEN, projects: ['SEC'] }],
+      projects: [{ key: 'SEC' }],
+    });
+    try {
+      const s = createJiraSink(
+        {
+          name: 'bulk',
+          baseUrl: wide.origin,
+          email: EMAIL,
+          apiToken: TOKEN,
+          project: 'SEC',
+          issueType: 'Task',
+          labels: [],
+          transitions: { close: 'Done', reopen: 'To Do' },
+        },
+        { ca: wide.caCert },
+      );
+      const refs = [];
+      for (let i = 0; i < 6; i++) refs.push(await s.open(content()));
+      await s.close(refs[1]!, note('fixed'));
+      wide.transitionByHand(refs[2]!.id, 'Done');
+      wide.deleteByHand(refs[3]!.id);
+      const before = wide.totalRequests();
+      const states = await s.readStates(refs);
+      expect([...states.values()]).toEqual(['open', 'closed', 'closed', 'missing', 'open', 'open']);
+      expect(wide.totalRequests() - before).toBe(2); // one search page, one 404 for the deleted issue
+      for (const ref of refs) expect(states.get(ref.id)).toBe(await s.state(ref));
+    } finally {
+      await wide.close();
+    }
   });
 
   it('waits out a 429 for its Retry-After, then succeeds', async () => {

@@ -44,8 +44,14 @@ const jqlString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"
 /**
  * Jira Cloud as a ticketing sink (REST v3 through jira.js). Costs, in requests: open 2 (a search by
  * key label, so an issue whose creation answer was lost is found, not duplicated, then create);
- * comment 1; close / reopen 2 (get transitions, transition) + 1 comment; state 1.
+ * comment 1; close / reopen 2 (get transitions, transition) + 1 comment; state 1; readStates one
+ * search page per 100 of the sink's issues.
  */
+/** The label every issue of one sink carries: scopes searches to the sink (two sinks may share a project). */
+export function sinkLabel(sinkName: string): string {
+  return `grantscope-sink-${sinkName.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 255);
+}
+
 export class JiraSink implements TicketSink {
   readonly kind = 'jira';
   readonly canReadState = true;
@@ -66,6 +72,11 @@ export class JiraSink implements TicketSink {
     });
   }
 
+  /** JQL for this sink's issues: its project and its sink label. */
+  private scope(): string {
+    return `project = ${jqlString(this.config.project)} AND labels = ${jqlString(sinkLabel(this.name))}`;
+  }
+
   private ref(key: string): TicketRef {
     return { id: key, url: `${this.config.baseUrl}/browse/${encodeURIComponent(key)}` };
   }
@@ -78,7 +89,7 @@ export class JiraSink implements TicketSink {
     key: string,
     operation: 'search' | 'open' = 'search',
   ): Promise<{ ref: TicketRef; state: Exclude<RemoteTicketState, 'missing'> } | null> {
-    const jql = `project = ${jqlString(this.config.project)} AND labels = ${jqlString(keyLabel(key))} ORDER BY created DESC`;
+    const jql = `${this.scope()} AND labels = ${jqlString(keyLabel(key))} ORDER BY created DESC`;
     let closed: TicketRef | null = null;
     let nextPageToken: string | undefined;
     do {
@@ -110,7 +121,7 @@ export class JiraSink implements TicketSink {
     if (existing?.state === 'open') return existing.ref;
     const labels = [
       ...new Set(
-        [...this.config.labels, ...content.labels, keyLabel(content.key)]
+        [...this.config.labels, ...content.labels, sinkLabel(this.name), keyLabel(content.key)]
           .map(toLabel)
           .filter((l): l is string => l !== null),
       ),
@@ -184,6 +195,37 @@ export class JiraSink implements TicketSink {
       `${ref.id} offers no transition named '${name}' (offered: ${offered}); set transitions.${operation} in grantscope.yaml`,
       null,
     );
+  }
+
+  /**
+   * The states of many tickets at the cost of a search page per 100 of the sink's issues, instead of a
+   * request per ticket; a ticket the search does not list (deleted, or not yet indexed: the enhanced
+   * search is eventually consistent) is then read one by one, so `missing` is only ever Jira's 404.
+   */
+  async readStates(refs: readonly TicketRef[]): Promise<Map<string, RemoteTicketState>> {
+    const states = new Map<string, RemoteTicketState>();
+    if (refs.length === 0) return states;
+    const listed = new Map<string, RemoteTicketState>();
+    let nextPageToken: string | undefined;
+    do {
+      const token = nextPageToken;
+      const page = await this.api.call('state', `search ${this.config.project} for this sink's issues`, (c) =>
+        c.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+          jql: `${this.scope()} ORDER BY created ASC`,
+          fields: ['status'],
+          maxResults: 100,
+          ...(token ? { nextPageToken: token } : {}),
+        }),
+      );
+      for (const issue of page.issues ?? []) {
+        const category = (issue.fields as { status?: { statusCategory?: { key?: string } } } | undefined)
+          ?.status?.statusCategory?.key;
+        if (issue.key) listed.set(issue.key, category === 'done' ? 'closed' : 'open');
+      }
+      nextPageToken = (page as { isLast?: boolean }).isLast ? undefined : (page.nextPageToken ?? undefined);
+    } while (nextPageToken);
+    for (const ref of refs) states.set(ref.id, listed.get(ref.id) ?? (await this.stateFor(ref, 'state')));
+    return states;
   }
 
   async state(ref: TicketRef): Promise<RemoteTicketState> {
