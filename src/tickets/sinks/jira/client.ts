@@ -1,7 +1,15 @@
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { HttpException, Version3Client } from 'jira.js';
+import type { HttpException, Version3Client } from 'jira.js';
 import { TicketSinkError } from '../../sink.js';
+
+type JiraJs = typeof import('jira.js');
+let jiraJs: Promise<JiraJs> | undefined;
+/** jira.js (with axios) takes ~1 s to load: only a sync that has a Jira sink pays for it, on first use. */
+const loadJiraJs = (): Promise<JiraJs> => {
+  jiraJs ??= import('jira.js');
+  return jiraJs;
+};
 
 /**
  * The Jira REST v3 client (jira.js `Version3Client`, basic auth with email + API token) and the retry
@@ -34,23 +42,30 @@ export interface JiraClientOptions {
 const RETRYABLE = new Set([429, 503]);
 
 export class JiraApi {
-  readonly client: Version3Client;
   /** Requests sent, retries included: what a sync costs. */
   requests = 0;
   private readonly sleep: (ms: number) => Promise<void>;
+  private client: Promise<{ client: Version3Client; HttpException: typeof HttpException }> | undefined;
 
   constructor(private readonly options: JiraClientOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.client = new Version3Client({
-      host: options.baseUrl,
-      authentication: { basic: { email: options.email, apiToken: options.apiToken } },
-      baseRequestConfig: {
-        timeout: options.timeoutMs ?? 30_000,
-        ...(options.ca
-          ? { httpsAgent: new Agent({ ca: [...rootCertificates, options.ca], keepAlive: true }) }
-          : {}),
-      },
-    });
+  }
+
+  private connect() {
+    this.client ??= loadJiraJs().then((jira) => ({
+      HttpException: jira.HttpException,
+      client: new jira.Version3Client({
+        host: this.options.baseUrl,
+        authentication: { basic: { email: this.options.email, apiToken: this.options.apiToken } },
+        baseRequestConfig: {
+          timeout: this.options.timeoutMs ?? 30_000,
+          ...(this.options.ca
+            ? { httpsAgent: new Agent({ ca: [...rootCertificates, this.options.ca], keepAlive: true }) }
+            : {}),
+        },
+      }),
+    }));
+    return this.client;
   }
 
   /** Runs one API call with the retry policy; failures as TicketSinkError for `operation`. */
@@ -61,12 +76,13 @@ export class JiraApi {
   ): Promise<T> {
     const maxRetries = this.options.maxRetries ?? 4;
     const maxWait = this.options.maxRetryWaitMs ?? 60_000;
+    const { client, HttpException } = await this.connect();
     for (let attempt = 0; ; attempt++) {
       this.requests += 1;
       try {
-        return await run(this.client);
+        return await run(client);
       } catch (err) {
-        const failure = describeFailure(err);
+        const failure = describeFailure(err, HttpException);
         if (failure.status !== null && RETRYABLE.has(failure.status) && attempt < maxRetries) {
           const wait = failure.retryAfterMs ?? Math.min(maxWait, 1000 * 2 ** attempt);
           if (wait <= maxWait) {
@@ -100,8 +116,8 @@ function hintFor(status: number): string {
 }
 
 /** What went wrong, from jira.js's HttpException (status, ErrorCollection body, Retry-After) or a network error. */
-export function describeFailure(err: unknown): JiraFailure {
-  if (err instanceof HttpException) {
+export function describeFailure(err: unknown, httpException: typeof HttpException): JiraFailure {
+  if (err instanceof httpException) {
     const response = (typeof err.response === 'object' ? err.response : {}) as {
       data?: unknown;
       status?: number;
