@@ -11,6 +11,7 @@ import { inventoryCommand } from './commands/inventory.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { ticketsCommand } from './commands/tickets.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -42,6 +43,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   rulesCommand(program);
   reviewCommand(program);
   reviewsCommand(program);
+  ticketsCommand(program);
   demoCommand(program);
   emulatorCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AnyConnector } from '../connector/connector.js';
 import { combineVocabularies, type Vocabulary } from '../connector/vocabulary.js';
 import { ConfigError } from '../errors.js';
+import { TicketsSection } from '../tickets/config.js';
 import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-file.js';
 
 /**
@@ -44,6 +45,8 @@ export const EngineSettings = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Extra connector packages (module names or paths) whose default export is a Connector. */
     plugins: z.array(z.string().min(1)).default([]),
+    /** Ticketing sinks `grantscope tickets sync` keeps current (docs/tickets.md). */
+    tickets: TicketsSection.optional(),
   })
   .strict();
 export type EngineSettings = z.infer<typeof EngineSettings>;

@@ -7,6 +7,15 @@
 export type { FaultRule, FaultRuleInput } from './faults.js';
 export { generatedWorkspace } from './google-workspace/generated-world.js';
 export { parseSection as parseGoogleWorkspaceSection } from './google-workspace/world-schema.js';
+export {
+  type EmulatedIssue,
+  fakeJiraApiToken,
+  JIRA_LIMITS,
+  type JiraEmulatorOptions,
+  type JiraEmulatorUser,
+  type RunningJiraEmulator,
+  startJiraEmulator,
+} from './jira/server.js';
 export { JOURNAL_ENV, type RecordedRequest } from './journal.js';
 export {
   type EmulatorLimits,

@@ -188,6 +188,66 @@ export interface StoredReview extends ReviewInput {
 }
 
 /**
+ * Where a ticket stands in its lifecycle: `open` and `closed` are the lifecycle's own doing; `excepted`
+ * is closed because an exception accepted its findings; `closed-by-hand` / `deleted-by-hand` were
+ * noticed on the sink while its findings were still open (never re-created or reopened while they stay
+ * open; see docs/tickets.md).
+ */
+export type TicketState = 'open' | 'closed' | 'excepted' | 'closed-by-hand' | 'deleted-by-hand';
+
+/** What a ticket remembers of each finding it covers (stored in `tickets.items`). */
+export interface TicketItem {
+  /** Hash of the severity and evidence last sent: a different one is a change worth one comment. */
+  hash: string;
+  /** `platform:tenant`: whether a scan can vouch for the finding's absence (its source completed). */
+  source: string;
+  severity: string;
+  /** The finding's title when last sent, for the comment that says it is gone. */
+  title: string;
+}
+
+/** The lifecycle's record of one ticket on one sink, keyed by (sink, key). */
+export interface StoredTicket {
+  /** The sink's name in grantscope.yaml. */
+  sink: string;
+  /** A finding fingerprint, or a group key (`identity:…`, `owner:…`). */
+  key: string;
+  /** The sink's id of the ticket (Jira key, issue number, sys_id); null once it is known to be gone. */
+  remoteId: string | null;
+  remoteUrl: string | null;
+  state: TicketState;
+  /** The findings the ticket covers, by fingerprint: what was last sent of each (hash, source, severity, title). */
+  items: Record<string, TicketItem>;
+  /**
+   * What the lifecycle meant the ticket to cover when a sync failed before carrying it out (the sink was
+   * down); null otherwise. The next sync starts from it, so a scan that cannot see a finding still
+   * catches up on what the failed sync left undone.
+   */
+  pending: Record<string, TicketItem> | null;
+  /** Hash over `items`: what the ticket last said. */
+  contentHash: string;
+  severity: string;
+  title: string;
+  openedScan: number;
+  /** The scan whose sync last changed the ticket. */
+  changedScan: number;
+  openedAt: string;
+  changedAt: string;
+}
+
+/** One `tickets sync` of one sink. */
+export interface TicketSyncRecord {
+  sink: string;
+  scanId: number;
+  startedAt: string;
+  finishedAt: string;
+  status: 'complete' | 'failed';
+  /** Actions carried out (sink calls and recorded state changes). */
+  actions: number;
+  error: string | null;
+}
+
+/**
  * The snapshot store. Async throughout so that a networked database (PostgreSQL) can implement it;
  * the SQLite implementation is synchronous underneath.
  */
@@ -236,5 +296,13 @@ export interface SnapshotStore {
   reviewHistory(subject: ReviewSubject): Promise<StoredReview[]>;
   /** The review in force (the newest) of each reviewed identity, ordered by platform, tenant, kind, id. */
   latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview>;
+  /** The lifecycle's tickets of one sink (schema 6), ordered by key. */
+  readTickets(sink: string): Promise<StoredTicket[]>;
+  /** Insert or replace one ticket's record: called after each sink action that succeeded. */
+  saveTicket(ticket: StoredTicket): Promise<void>;
+  /** Append the outcome of one sync of one sink. */
+  recordTicketSync(sync: TicketSyncRecord): Promise<void>;
+  /** The newest sync of `sink` that completed, if any. */
+  lastTicketSync(sink: string): Promise<TicketSyncRecord | null>;
   close(): Promise<void>;
 }

@@ -46,6 +46,9 @@ export interface TicketRef {
   url: string | null;
 }
 
+/** Why the lifecycle closes a ticket. */
+export type TicketCloseReason = 'resolved' | 'excepted';
+
 /** What the sink says about a ticket it was asked about. */
 export type RemoteTicketState = 'open' | 'closed' | 'missing';
 
@@ -62,8 +65,11 @@ export interface TicketSink {
   open(content: TicketContent): Promise<TicketRef>;
   /** Adds a comment (the change in severity or evidence). */
   comment(ref: TicketRef, comment: TicketDocument): Promise<void>;
-  /** Closes (resolves) the ticket with a comment saying why. */
-  close(ref: TicketRef, comment: TicketDocument): Promise<void>;
+  /**
+   * Closes (resolves) the ticket with a comment saying why. `reason` (optional, added for the webhook's
+   * event names) tells a resolved finding from one accepted by an exception.
+   */
+  close(ref: TicketRef, comment: TicketDocument, reason?: TicketCloseReason): Promise<void>;
   /** Reopens a ticket the lifecycle closed, with a comment saying why. */
   reopen(ref: TicketRef, comment: TicketDocument): Promise<void>;
   /** The ticket's state on the sink: noticed when a person closed or deleted it by hand. */

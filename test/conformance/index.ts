@@ -1,6 +1,7 @@
 import type { RecordedRequest } from '../../src/emulator/journal.js';
 import { checkGithubRequest } from './github.js';
 import { checkGoogleWorkspaceRequest } from './google-workspace.js';
+import { checkJiraRequest } from './jira.js';
 import { checkMicrosoft365Request } from './microsoft365.js';
 
 /**
@@ -15,6 +16,7 @@ export const REQUEST_CHECKS: Readonly<Record<string, RequestCheck>> = {
   github: checkGithubRequest,
   microsoft365: checkMicrosoft365Request,
   'google-workspace': checkGoogleWorkspaceRequest,
+  jira: checkJiraRequest,
 };
 
 export interface ConformanceResult {

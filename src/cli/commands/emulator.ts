@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { assertFolderIsOurs, writeClientConfig } from '../../demo/client-config.js';
-import { withEmulator } from '../../demo/load-emulator.js';
+import { type EmulatorPackage, withEmulator } from '../../demo/load-emulator.js';
 import { UsageError } from '../../errors.js';
 import { demoWorld } from '../../package-root.js';
 
@@ -13,6 +13,7 @@ interface EmulatorOptions {
   configDir?: string;
   force?: boolean;
   limits?: string;
+  jira?: boolean;
 }
 
 export function emulatorCommand(program: Command): void {
@@ -33,6 +34,10 @@ export function emulatorCommand(program: Command): void {
       'enforce quota limits: `realistic`, `realistic-x<N>` (time windows N times shorter) or a YAML/JSON file',
     )
     .option(
+      '--jira',
+      'also serve a local Jira Cloud (REST v3) for the Jira ticket sink: adds a `local-jira` ticket sink to the written grantscope.yaml',
+    )
+    .option(
       '--force',
       'write into --config-dir even if it holds a grantscope.yaml or database not written here',
     )
@@ -50,27 +55,64 @@ Examples:
         throw new UsageError(`--port: not a port: ${opts.port}`);
       if (opts.configDir && !opts.force) assertFolderIsOurs(resolve(opts.configDir), '--config-dir');
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
-      await withEmulator(async ({ startEmulator, resolveLimits }) => {
+      await withEmulator(async ({ startEmulator, resolveLimits, startJiraEmulator, fakeJiraApiToken }) => {
         const limits = opts.limits === undefined ? undefined : resolveLimits(opts.limits);
         const emu = await startEmulator({ world, port, ...(limits ? { limits } : {}) });
         const dir = opts.configDir
           ? resolve(opts.configDir)
           : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
         mkdirSync(dir, { recursive: true });
-        const written = writeClientConfig(emu, dir);
+        const jira = opts.jira ? await startLocalJira(dir, startJiraEmulator, fakeJiraApiToken) : null;
+        const written = writeClientConfig(emu, dir, jira ? { tickets: { sinks: [jira.entry] } } : {});
         process.stdout.write(
           `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
             `Config written to ${written.configFile}\n` +
+            (jira
+              ? `Jira emulator at ${jira.emulator.origin}; ticket sink 'local-jira' in the config\n` +
+                `  (by hand: GET ${jira.emulator.origin}/_emulator/issues, POST …/_emulator/issues/KEY/status {"status":"Done"})\n`
+              : '') +
             `Try:  grantscope scan -c ${written.configFile}\n` +
             'Press Ctrl-C to stop.\n',
         );
         await new Promise<void>((done) => {
           const stop = () => {
-            emu.stop().then(done, done);
+            Promise.all([emu.stop(), jira?.emulator.close()]).then(() => done(), done);
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
       });
     });
+}
+
+type JiraEmulatorPackage = Pick<EmulatorPackage, 'startJiraEmulator' | 'fakeJiraApiToken'>;
+
+/**
+ * A local Jira Cloud beside the world (same CA, so `tls.caFile` covers it): one user, project SEC. Writes
+ * the throw-away API token; the `tickets.sinks` entry that uses it goes into grantscope.yaml.
+ */
+async function startLocalJira(
+  dir: string,
+  startJiraEmulator: JiraEmulatorPackage['startJiraEmulator'],
+  fakeJiraApiToken: JiraEmulatorPackage['fakeJiraApiToken'],
+) {
+  const email = 'grantscope-bot@example.com';
+  const apiToken = fakeJiraApiToken();
+  const emulator = await startJiraEmulator({
+    users: [{ email, apiToken, projects: ['SEC'] }],
+    projects: [{ key: 'SEC' }],
+  });
+  const tokenFile = join(dir, 'jira-api-token.txt');
+  writeFileSync(tokenFile, `${apiToken}\n`, { mode: 0o600 });
+  chmodSync(tokenFile, 0o600);
+  const entry = {
+    name: 'local-jira',
+    type: 'jira',
+    baseUrl: emulator.origin,
+    email,
+    apiTokenFile: 'jira-api-token.txt',
+    project: 'SEC',
+    priorities: { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low' },
+  };
+  return { emulator, entry };
 }

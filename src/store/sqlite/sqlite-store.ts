@@ -19,6 +19,8 @@ import type {
   SnapshotReadFilter,
   SnapshotStore,
   StoredReview,
+  StoredTicket,
+  TicketSyncRecord,
 } from '../store.js';
 import { changedRecords } from './changes-reader.js';
 import { type FindingHistory, FindingsTable } from './findings-table.js';
@@ -30,6 +32,7 @@ import type { ScanSink } from './scan-sink.js';
 import { SqliteScanWriter } from './scan-writer.js';
 import { snapshotBundles } from './snapshot-reader.js';
 import { guard, toStoreError } from './sqlite-errors.js';
+import { TicketsTable } from './tickets-table.js';
 
 const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 
@@ -220,6 +223,36 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview> {
     return this.stream('reading reviews', [], (db) => new ReviewsTable(db).latest(filter));
+  }
+
+  async readTickets(sink: string): Promise<StoredTicket[]> {
+    this.assertOpen();
+    return guard(this.location, `reading the tickets of sink ${sink}`, () =>
+      new TicketsTable(this.db).read(sink),
+    );
+  }
+
+  async saveTicket(ticket: StoredTicket): Promise<void> {
+    this.assertOpen();
+    this.assertWritable('save a ticket');
+    guard(this.location, `saving ticket ${ticket.key} of sink ${ticket.sink}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).save(ticket)).immediate(),
+    );
+  }
+
+  async recordTicketSync(sync: TicketSyncRecord): Promise<void> {
+    this.assertOpen();
+    this.assertWritable('record a ticket sync');
+    guard(this.location, `recording a sync of sink ${sync.sink}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).recordSync(sync)).immediate(),
+    );
+  }
+
+  async lastTicketSync(sink: string): Promise<TicketSyncRecord | null> {
+    this.assertOpen();
+    return guard(this.location, `reading the syncs of sink ${sink}`, () =>
+      new TicketsTable(this.db).lastSync(sink),
+    );
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { connectorStateSchema } from './002-connector-state.js';
 import { reviewsSchema } from './003-reviews.js';
 import { findingGovernanceSchema } from './004-finding-governance.js';
 import { peopleSchema } from './005-people.js';
+import { ticketsSchema } from './006-tickets.js';
 import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 
 export interface Migration {
@@ -20,8 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'reviews and governance hash', sql: reviewsSchema },
   { version: 4, name: 'finding governance', sql: findingGovernanceSchema },
   { version: 5, name: 'people', sql: peopleSchema },
-  // Number 6 (tickets) arrives with its branch.
-  { version: 6, name: 'tickets', sql: '' },
+  { version: 6, name: 'tickets', sql: ticketsSchema },
   { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
 ];
 

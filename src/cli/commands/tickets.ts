@@ -1,0 +1,113 @@
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readConfigFile } from '../../config/config.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { renderTicketSync } from '../../output/views/tickets.js';
+import { openStore } from '../../store/open.js';
+import { configuredSinks, SinkTypeRegistry } from '../../tickets/registry.js';
+import { type SyncResult, syncSink } from '../../tickets/sync.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  configPath,
+  createRuntime,
+  databasePath,
+  parseScanId,
+} from '../runtime.js';
+import { selectScan } from './select-scan.js';
+
+interface SyncOptions extends CommonOptions {
+  dryRun?: boolean;
+  sink?: string[];
+  scan?: string;
+}
+
+export function ticketsCommand(program: Command, registry = new SinkTypeRegistry()): void {
+  const tickets = program
+    .command('tickets')
+    .summary('keep tickets (Jira, GitHub Issues, ServiceNow, webhooks) in step with findings')
+    .description(
+      'Open one ticket per finding (or per identity or owner), comment when it changes, close it when a\n' +
+        'complete scan no longer finds it and reopen it when it comes back. Sinks are configured under\n' +
+        '`tickets:` in grantscope.yaml (see docs/tickets.md).',
+    );
+  const sync = tickets
+    .command('sync')
+    .summary('bring every configured ticket sink up to date with the latest scan')
+    .option('--dry-run', 'print the plan; change nothing (sinks that can be asked are still read)')
+    .option('--sink <name...>', 'only these sinks (names from tickets.sinks)')
+    .option(
+      '--scan <id>',
+      'sync to this scan (default: the latest scan; never an older one than last synced)',
+    );
+  addCommonOptions(sync, { formats: ['table', 'json'] });
+  sync.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope tickets sync --dry-run                 # what would be opened, commented, closed
+  $ grantscope tickets sync --sink security-jira
+  $ grantscope scan && grantscope tickets sync        # the scheduled job
+
+Exit codes: 0 synced, 2 usage or config error, 3 a sink failed (its state up to the failure is kept;
+the next sync catches up).`,
+  );
+  sync.action(async (opts: SyncOptions) => {
+    const rt = createRuntime(opts);
+    const file = configPath(opts);
+    if (!file)
+      throw new UsageError('no config file: tickets sinks are configured in grantscope.yaml (`tickets:`)');
+    const { parsed, settings } = readConfigFile(file);
+    let sinks = configuredSinks(parsed, settings.tickets, registry);
+    if (sinks.length === 0) throw new UsageError(`${file}: no ticket sinks configured (tickets.sinks)`);
+    if (opts.sink) {
+      const unknown = opts.sink.filter((n) => !sinks.some((s) => s.settings.name === n));
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `--sink: no sink named ${unknown.map((n) => `'${n}'`).join(', ')}; configured: ${sinks.map((s) => s.settings.name).join(', ')}`,
+        );
+      }
+      sinks = sinks.filter((s) => opts.sink!.includes(s.settings.name));
+    }
+    const configDir = dirname(parsed.file);
+    const context = {
+      configDir,
+      caFile: settings.tls.caFile ? resolve(configDir, settings.tls.caFile) : null,
+    };
+    const built = sinks.map((s) => ({ settings: s.settings, sink: s.type.create(s.settings, context) }));
+    const store = await openStore(databasePath(opts), opts.dryRun ? { readOnly: true } : {});
+    const results: SyncResult[] = [];
+    try {
+      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const latest = await store.latestScan();
+      if (latest && latest.id !== scan.id) {
+        throw new UsageError(
+          `--scan ${scan.id}: the store keeps the findings of the latest scan (${latest.id}) only; sync to it instead`,
+        );
+      }
+      for (const { settings: s, sink } of built) {
+        const last = await store.lastTicketSync(s.name);
+        if (last && last.scanId > scan.id) {
+          throw new UsageError(
+            `sink ${s.name} was synced to scan ${last.scanId}; it never goes back to ${scan.id}`,
+          );
+        }
+        const result = await syncSink({
+          store,
+          sink,
+          settings: s,
+          scan,
+          dryRun: opts.dryRun === true,
+          logger: rt.logger,
+        });
+        if (result.error) rt.logger.error(result.error.message);
+        results.push(result);
+      }
+    } finally {
+      await store.close();
+    }
+    rt.emit(renderTicketSync(results, opts.format === 'json' ? 'json' : 'table', opts.dryRun === true));
+    // Like an incomplete scan: what was done is kept, the next sync finishes the rest.
+    process.exitCode = results.some((r) => r.error) ? EXIT.incomplete : EXIT.ok;
+  });
+}

@@ -1,0 +1,75 @@
+import type { TicketAction } from '../../tickets/plan.js';
+import type { SyncResult } from '../../tickets/sync.js';
+import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
+
+interface Row {
+  sink: string;
+  action: TicketAction;
+  status: 'planned' | 'done' | 'pending';
+}
+
+const COLUMNS: Column<Row>[] = [
+  { header: 'sink', value: (r) => r.sink },
+  { header: 'action', value: (r) => r.action.kind },
+  { header: 'ticket', value: (r) => r.action.next.remoteId ?? r.action.ref?.id ?? '(new)', maxWidth: 40 },
+  { header: 'key', value: (r) => r.action.key, maxWidth: 48 },
+  { header: 'reason', value: (r) => r.action.reason, maxWidth: 70 },
+  { header: 'status', value: (r) => r.status },
+];
+
+function rowsOf(results: readonly SyncResult[], dryRun: boolean): Row[] {
+  return results.flatMap((res) =>
+    res.plan.actions.map((action, i) => ({
+      sink: res.sink,
+      action,
+      status: dryRun ? ('planned' as const) : i < res.done ? ('done' as const) : ('pending' as const),
+    })),
+  );
+}
+
+/** `tickets sync` output: the plan (with --dry-run) or what was done, per sink, and a summary line each. */
+export function renderTicketSync(
+  results: readonly SyncResult[],
+  format: OutputFormat,
+  dryRun: boolean,
+): string {
+  if (format === 'json') {
+    return renderJson(
+      results.map((r) => ({
+        sink: r.sink,
+        scanId: r.scanId,
+        dryRun,
+        done: r.done,
+        unchanged: r.plan.unchanged,
+        requests: r.calls,
+        error: r.error
+          ? { operation: r.error.operation, status: r.error.status, message: r.error.message }
+          : null,
+        actions: r.plan.actions.map((a, i) => ({
+          kind: a.kind,
+          key: a.key,
+          reason: a.reason,
+          ticket: a.next.remoteId ?? a.ref?.id ?? null,
+          state: a.next.state,
+          status: dryRun ? 'planned' : i < r.done ? 'done' : 'pending',
+        })),
+      })),
+    );
+  }
+  const rows = rowsOf(results, dryRun);
+  const table = rows.length > 0 ? renderRows(format, rows, COLUMNS) : '';
+  if (format !== 'table') return table;
+  const summary = results
+    .map((r) => {
+      const count = (k: string) => r.plan.actions.filter((a) => a.kind === k).length;
+      const what = `${count('open')} to open, ${count('comment')} to comment, ${count('close')} to close, ${count('reopen')} to reopen, ${count('record')} noticed, ${r.plan.unchanged} unchanged`;
+      const outcome = dryRun
+        ? 'dry run: nothing changed'
+        : r.error
+          ? `FAILED after ${r.done} of ${r.plan.actions.length}: ${r.error.message}`
+          : `${r.done} done, ${r.calls} requests`;
+      return `${r.sink} (scan ${r.scanId}): ${what}; ${outcome}\n`;
+    })
+    .join('');
+  return `${table}${table ? '\n' : ''}${summary}`;
+}

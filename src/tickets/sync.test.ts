@@ -1,0 +1,287 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
+import { at, coverage } from '../../test/support/store-records.js';
+import type { FindingDraft } from '../findings/finding.js';
+import { openSqliteStore } from '../store/sqlite/open-sqlite-store.js';
+import type { ScanSummary, SnapshotStore } from '../store/store.js';
+import type { PlanSink } from './plan.js';
+import type { TicketDocument } from './sink.js';
+import { syncSink } from './sync.js';
+
+let dir: string;
+let store: SnapshotStore;
+let sink: MemoryTicketSink;
+let day: number;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gs-tickets-'));
+  store = await openSqliteStore(join(dir, 'grantscope.db'));
+  sink = new MemoryTicketSink('jira-test');
+  day = 0;
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BY_FINDING: PlanSink = { name: 'jira-test', group: 'finding', minSeverity: 'medium' };
+const BY_IDENTITY: PlanSink = { ...BY_FINDING, group: 'identity' };
+
+function draft(fingerprint: string, over: Partial<FindingDraft> = {}): FindingDraft {
+  return {
+    fingerprint,
+    rule: 'over-privileged',
+    severity: 'high',
+    platform: 'github',
+    tenant: 'acme',
+    identity: { kind: 'github-app-installation', id: '1', name: 'Partner App' },
+    subject: null,
+    title: `Partner App: problem ${fingerprint}`,
+    evidence: { grants: ['administration:write'] },
+    remediation: 'Reduce the permissions.',
+    frameworks: { owaspNhi: ['NHI5'], nistCsf: ['PR.AA-05'], other: [] },
+    ...over,
+  };
+}
+
+/** One scan of github:acme whose app-installations collector ended with `status`, and its findings. */
+async function scan(
+  drafts: FindingDraft[],
+  status: 'complete' | 'failed' = 'complete',
+): Promise<ScanSummary> {
+  day += 1;
+  const w = await store.beginScan({ startedAt: at(day), toolVersion: 't' });
+  const summary = await w.complete([coverage({ 'app-installations': status })], at(day, 1));
+  await store.recordFindings(summary.id, [drafts], at(day, 2));
+  return summary;
+}
+
+const sync = (s: ScanSummary, settings = BY_FINDING, dryRun = false) =>
+  syncSink({ store, sink, settings, scan: s, dryRun, now: () => new Date(at(day, 3)) });
+
+const text = (doc: TicketDocument) => JSON.stringify(doc);
+
+describe('ticket lifecycle against a sink', () => {
+  it('opens a ticket for a new finding, and an unchanged finding costs no call', async () => {
+    const r1 = await sync(await scan([draft('a'), draft('low', { severity: 'low' })]));
+    expect(r1.plan.actions.map((a) => [a.kind, a.key])).toEqual([['open', 'a']]);
+    expect(sink.openTickets('a')).toHaveLength(1);
+    expect(sink.all('low')).toHaveLength(0); // below minSeverity
+    const ticket = sink.openTickets('a')[0]!;
+    expect(ticket.content).toMatchObject({
+      title: 'Partner App: problem a',
+      severity: 'high',
+      fingerprints: ['a'],
+    });
+    const [stored] = await store.readTickets('jira-test');
+    expect(stored).toMatchObject({ key: 'a', remoteId: ticket.id, state: 'open', openedScan: r1.scanId });
+
+    sink.calls = 0;
+    const r2 = await sync(await scan([draft('a'), draft('low', { severity: 'low' })]));
+    expect(r2.plan.actions).toEqual([]);
+    expect(r2.plan.unchanged).toBe(1);
+    expect(sink.calls).toBe(1); // the state read only
+  });
+
+  it('comments once when severity or evidence changes, not when only clock-derived counts move', async () => {
+    await sync(await scan([draft('a', { evidence: { lastUsedAt: null, daysSinceCreated: 100 } })]));
+    const r2 = await sync(
+      await scan([draft('a', { evidence: { lastUsedAt: null, daysSinceCreated: 101 } })]),
+    );
+    expect(r2.plan.actions).toEqual([]);
+    const r3 = await sync(
+      await scan([
+        draft('a', { severity: 'critical', evidence: { lastUsedAt: null, daysSinceCreated: 102 } }),
+      ]),
+    );
+    expect(r3.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['comment', 'severity high→critical']]);
+    const r4 = await sync(
+      await scan([
+        draft('a', { severity: 'critical', evidence: { lastUsedAt: null, daysSinceCreated: 103 } }),
+      ]),
+    );
+    expect(r4.plan.actions).toEqual([]);
+    const t = sink.openTickets('a')[0]!;
+    expect(t.comments.map((c) => c.kind)).toEqual(['comment']);
+    expect(text(t.comments[0]!.doc)).toContain('Severity high → critical');
+  });
+
+  it('closes when a complete scan no longer finds it, never on a partial one, and reopens the same ticket', async () => {
+    await sync(await scan([draft('a')]));
+    const id = sink.openTickets('a')[0]!.id;
+    // The collector failed: the finding is not seen, but nothing vouches for its absence.
+    const partial = await sync(await scan([], 'failed'));
+    expect(partial.plan.actions).toEqual([]);
+    expect(sink.openTickets('a')).toHaveLength(1);
+
+    const resolved = await sync(await scan([]));
+    expect(resolved.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['close', 'resolved']]);
+    const closed = sink.tickets.get(id)!;
+    expect(closed.state).toBe('closed');
+    expect(text(closed.comments.at(-1)!.doc)).toContain('Resolved');
+    expect(text(closed.comments.at(-1)!.doc)).toContain('Partner App: problem a');
+
+    const back = await sync(await scan([draft('a')]));
+    expect(back.plan.actions.map((a) => a.kind)).toEqual(['reopen']);
+    expect(sink.all('a').map((t) => [t.id, t.state])).toEqual([[id, 'open']]);
+  });
+
+  it('an excepted finding gets a comment naming approver and expiry, then closes; it reopens when the exception lapses', async () => {
+    await sync(await scan([draft('a')]));
+    const exception = {
+      status: 'active' as const,
+      reason: 'vendor contract until renewal',
+      approver: 'ciso@example.com',
+      granted: '2026-01-01',
+      expires: '2026-06-30',
+      source: { file: 'governance.yaml', line: 12 },
+    };
+    const r = await sync(await scan([draft('a', { excepted: true, exception })]));
+    expect(r.plan.actions.map((a) => [a.kind, a.reason, a.next.state])).toEqual([
+      ['close', 'accepted by exception', 'excepted'],
+    ]);
+    const t = sink.all('a')[0]!;
+    expect(t.state).toBe('closed');
+    expect(t.comments.at(-1)!.reason).toBe('excepted');
+    expect(text(t.comments.at(-1)!.doc)).toMatch(/approved by ciso@example.com until 2026-06-30/);
+    // Still excepted: nothing.
+    expect((await sync(await scan([draft('a', { excepted: true, exception })]))).plan.actions).toEqual([]);
+    const lapsed = await sync(await scan([draft('a', { exception: { ...exception, status: 'expired' } })]));
+    expect(lapsed.plan.actions.map((a) => [a.kind, a.reason])).toEqual([
+      ['reopen', 'exception no longer applies'],
+    ]);
+    expect(sink.all('a')).toHaveLength(1);
+  });
+
+  it('a ticket closed by hand stays closed while the finding is open; after it resolves, a recurrence reopens it', async () => {
+    await sync(await scan([draft('a')]));
+    const id = sink.openTickets('a')[0]!.id;
+    sink.closeByHand('a');
+    const noticed = await sync(await scan([draft('a')]));
+    expect(noticed.plan.actions.map((a) => [a.kind, a.next.state])).toEqual([['record', 'closed-by-hand']]);
+    for (let i = 0; i < 3; i++) expect((await sync(await scan([draft('a')]))).plan.actions).toEqual([]);
+    expect(sink.all('a')).toHaveLength(1);
+    expect(sink.tickets.get(id)!.state).toBe('closed');
+
+    await sync(await scan([]));
+    expect((await store.readTickets('jira-test'))[0]!.state).toBe('closed');
+    const back = await sync(await scan([draft('a')]));
+    expect(back.plan.actions.map((a) => a.kind)).toEqual(['reopen']);
+    expect(sink.all('a').map((t) => [t.id, t.state])).toEqual([[id, 'open']]);
+  });
+
+  it('a ticket reopened by hand is taken back into the lifecycle', async () => {
+    await sync(await scan([draft('a')]));
+    sink.closeByHand('a');
+    await sync(await scan([draft('a')]));
+    sink.reopenByHand('a');
+    const r = await sync(await scan([draft('a', { severity: 'critical' })]));
+    expect(r.plan.actions.map((a) => [a.kind, a.next.state])).toEqual([['comment', 'open']]);
+    await sync(await scan([]));
+    expect(sink.all('a')[0]!.state).toBe('closed');
+  });
+
+  it('a ticket deleted by hand is never re-created while its finding stays open; a later recurrence opens a new one', async () => {
+    await sync(await scan([draft('a')]));
+    sink.deleteByHand('a');
+    const noticed = await sync(await scan([draft('a')]));
+    expect(noticed.plan.actions.map((a) => [a.kind, a.next.state])).toEqual([['record', 'deleted-by-hand']]);
+    for (let i = 0; i < 3; i++) await sync(await scan([draft('a', { severity: 'critical' })]));
+    expect(sink.all('a')).toHaveLength(0);
+    await sync(await scan([]));
+    const back = await sync(await scan([draft('a')]));
+    expect(back.plan.actions.map((a) => a.kind)).toEqual(['open']);
+    expect(sink.all('a')).toHaveLength(1);
+  });
+
+  it('a sink that is down fails the sync naming sink, operation and status, keeps what succeeded, and the next run catches up', async () => {
+    sink.failAfter = 1;
+    const r = await sync(await scan([draft('a'), draft('b'), draft('c')]));
+    expect(r.error?.message).toBe('ticket sink "jira-test": open failed (HTTP 503): service unavailable');
+    expect(r.done).toBe(1);
+    expect(sink.openTickets()).toHaveLength(1);
+    const stored = await store.readTickets('jira-test');
+    expect(stored.filter((t) => t.remoteId).map((t) => t.key)).toEqual(['a']);
+    expect(await store.lastTicketSync('jira-test')).toBeNull();
+
+    sink.failAfter = Number.POSITIVE_INFINITY;
+    const again = await sync(await scan([draft('a'), draft('b'), draft('c')]));
+    expect(again.error).toBeNull();
+    expect(again.plan.actions.map((a) => [a.kind, a.key])).toEqual([
+      ['open', 'b'],
+      ['open', 'c'],
+    ]);
+    for (const k of ['a', 'b', 'c']) expect(sink.all(k)).toHaveLength(1);
+    expect(await store.lastTicketSync('jira-test')).toMatchObject({
+      scanId: again.scanId,
+      status: 'complete',
+    });
+    expect((await store.readTickets('jira-test')).every((t) => t.pending === null)).toBe(true);
+  });
+
+  it('a sink down while a partial scan follows still closes what a complete scan resolved', async () => {
+    await sync(await scan([draft('a')]));
+    sink.failAfter = 0;
+    expect((await sync(await scan([]))).error?.operation).toBe('state');
+    sink.failAfter = Number.POSITIVE_INFINITY;
+    // The next scan cannot see the collector; the complete one before it already resolved `a`.
+    const r = await sync(await scan([], 'failed'));
+    expect(r.plan.actions.map((a) => a.kind)).toEqual(['close']);
+  });
+
+  it('--dry-run plans without changing the sink or the store', async () => {
+    const r = await sync(await scan([draft('a')]), BY_FINDING, true);
+    expect(r.plan.actions.map((a) => a.kind)).toEqual(['open']);
+    expect(sink.tickets.size).toBe(0);
+    expect(await store.readTickets('jira-test')).toEqual([]);
+  });
+});
+
+describe('grouped tickets', () => {
+  const app = (fp: string, over: Partial<FindingDraft> = {}) =>
+    draft(fp, { identity: { kind: 'github-app-installation', id: '7', name: 'Partner App' }, ...over });
+
+  it('one partner app with five problems opens one ticket; findings joining and leaving comment; it closes when all are gone', async () => {
+    const five = ['a', 'b', 'c', 'd', 'e'].map((fp) => app(fp));
+    const r1 = await sync(await scan(five), BY_IDENTITY);
+    expect(r1.plan.actions.map((a) => [a.kind, a.key])).toEqual([
+      ['open', 'identity:github:acme:github-app-installation:7'],
+    ]);
+    const t = sink.openTickets()[0]!;
+    expect(t.content.fingerprints).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(t.content.title).toBe('Partner App (github): 5 findings');
+
+    const r2 = await sync(await scan([...five.slice(1), app('f')]), BY_IDENTITY);
+    expect(r2.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['comment', '1 joined; 1 resolved']]);
+    expect(text(t.comments[0]!.doc)).toContain('problem f');
+
+    await sync(await scan([app('f')]), BY_IDENTITY);
+    expect(sink.openTickets()).toHaveLength(1);
+    const r4 = await sync(await scan([]), BY_IDENTITY);
+    expect(r4.plan.actions.map((a) => a.kind)).toEqual(['close']);
+    expect(sink.tickets.size).toBe(1);
+  });
+
+  it('groups by registered owner', async () => {
+    const owner = (person: string) => ({
+      registered: [{ person, team: null, contact: null, active: true, source: { file: 'g.yaml', line: 1 } }],
+      inPlatform: [],
+    });
+    await sync(
+      await scan([
+        draft('a', { owner: owner('alice') }),
+        draft('b', { identity: { kind: 'k', id: '2', name: 'Other' }, owner: owner('alice') }),
+        draft('c', { owner: owner('bob') }),
+        draft('d'),
+      ]),
+      { ...BY_FINDING, group: 'owner' },
+    );
+    expect([...sink.tickets.values()].map((t) => [t.key, t.content.fingerprints]).sort()).toEqual([
+      ['owner:(none)', ['d']],
+      ['owner:alice', ['a', 'b']],
+      ['owner:bob', ['c']],
+    ]);
+  });
+});

@@ -1,0 +1,218 @@
+import type { Finding } from '../findings/finding.js';
+import type { Logger } from '../log/logger.js';
+import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
+import { buildPlan, type PlanSink, remoteChecks, type TicketPlan } from './plan.js';
+import { type RemoteTicketState, type TicketSink, TicketSinkError } from './sink.js';
+
+export interface SyncOptions {
+  store: SnapshotStore;
+  sink: TicketSink;
+  settings: PlanSink;
+  scan: ScanSummary;
+  /** Plan only: the sink is asked about tickets (reads) but nothing is changed anywhere. */
+  dryRun?: boolean;
+  now?: () => Date;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface SyncResult {
+  sink: string;
+  scanId: number;
+  plan: TicketPlan;
+  /** Actions carried out (all of them unless `error`). */
+  done: number;
+  /** Sink requests the sync made (state reads included). */
+  calls: number;
+  /** The failure that stopped the sync; the actions before it are saved, the rest run next time. */
+  error: TicketSinkError | null;
+}
+
+/** 404/410 on a ticket we hold: it was deleted on the sink. */
+const GONE = new Set([404, 410]);
+
+/**
+ * Brings one sink up to date with scan `scan`: reads the sink's state of the tickets the plan needs,
+ * plans, then carries out the plan in order, saving each ticket's record as soon as its action
+ * succeeded. A sink that fails stops the sync there: what succeeded is kept, nothing is lost, and the
+ * next sync plans the rest again (an action is never half-recorded: the record is written after the
+ * sink confirmed it).
+ */
+export async function syncSink(options: SyncOptions): Promise<SyncResult> {
+  const { store, sink, settings, scan } = options;
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const findings: Finding[] = [];
+  for await (const f of store.readFindings(scan.id)) findings.push(f);
+  const tickets = await store.readTickets(sink.name);
+  const base = {
+    sink: settings,
+    scan: { id: scan.id, sources: scan.sources.map((s) => ({ source: s.source, status: s.status })) },
+    findings,
+    tickets,
+    now: startedAt,
+  };
+  let calls = 0;
+  const remote = new Map<string, RemoteTicketState>();
+  const result = (plan: TicketPlan, done: number, error: TicketSinkError | null): SyncResult => ({
+    sink: sink.name,
+    scanId: scan.id,
+    plan,
+    done,
+    calls,
+    error,
+  });
+  const fail = async (plan: TicketPlan, done: number, error: TicketSinkError) => {
+    if (!options.dryRun) {
+      await store.recordTicketSync({
+        sink: sink.name,
+        scanId: scan.id,
+        startedAt,
+        finishedAt: now().toISOString(),
+        status: 'failed',
+        actions: done,
+        error: error.message,
+      });
+    }
+    return result(plan, done, error);
+  };
+  if (sink.canReadState) {
+    for (const check of remoteChecks(base)) {
+      try {
+        calls += 1;
+        remote.set(check.key, await sink.state(check.ref));
+      } catch (err) {
+        const error = asSinkError(sink.name, 'state', err);
+        // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
+        // an action fails: a next scan that cannot see these findings still catches up.
+        const plan = buildPlan({ ...base, remote });
+        if (!options.dryRun) await keepPending(store, plan, 0, tickets);
+        return fail(plan, 0, error);
+      }
+    }
+  }
+  const plan = buildPlan({ ...base, remote });
+  if (options.dryRun) return result(plan, 0, null);
+
+  let done = 0;
+  for (const action of plan.actions) {
+    let next: StoredTicket = action.next;
+    try {
+      switch (action.kind) {
+        case 'open': {
+          calls += 1;
+          const ref = await sink.open(action.content!);
+          next = { ...next, remoteId: ref.id, remoteUrl: ref.url };
+          break;
+        }
+        case 'comment':
+          calls += 1;
+          await sink.comment(action.ref!, action.comment!);
+          break;
+        case 'close':
+          calls += 1;
+          await sink.close(action.ref!, action.comment!, next.state === 'excepted' ? 'excepted' : 'resolved');
+          break;
+        case 'reopen':
+          calls += 1;
+          await sink.reopen(action.ref!, action.comment!);
+          break;
+        case 'record':
+          break;
+      }
+    } catch (err) {
+      const error = asSinkError(sink.name, action.kind === 'record' ? 'state' : action.kind, err);
+      if (action.ref && error.status !== null && GONE.has(error.status)) {
+        // Deleted on the sink between the state read and now (or on a sink that cannot be asked):
+        // noticed like a deletion by hand, never re-created while the finding stays open.
+        const prev = tickets.find((t) => t.key === action.key)!;
+        // A comment's finding is still open: deleted by hand. A close or reopen leaves it closed
+        // without a ticket: a recurrence (or this reopen, next sync) opens a new one.
+        next = {
+          ...prev,
+          state: action.kind === 'comment' ? 'deleted-by-hand' : 'closed',
+          remoteId: null,
+          remoteUrl: null,
+          changedScan: scan.id,
+          changedAt: startedAt,
+        };
+        options.logger?.warn(
+          `ticket sink ${sink.name}: ticket ${action.ref.id} is gone (HTTP ${error.status})`,
+        );
+      } else {
+        await keepPending(store, plan, done, tickets);
+        return fail(plan, done, error);
+      }
+    }
+    await store.saveTicket(next);
+    done += 1;
+  }
+  await clearInStep(store, plan, tickets);
+  await store.recordTicketSync({
+    sink: sink.name,
+    scanId: scan.id,
+    startedAt,
+    finishedAt: now().toISOString(),
+    status: 'complete',
+    actions: done,
+    error: null,
+  });
+  return result(plan, done, null);
+}
+
+/**
+ * After a failure: the actions not carried out are remembered as pending on their tickets (a ticket
+ * not opened yet gets a placeholder record without a sink id), so that the next sync starts from what
+ * this one meant to do even if its scan cannot see the findings. State changes that need no sink call
+ * are saved as planned.
+ */
+async function keepPending(
+  store: SnapshotStore,
+  plan: TicketPlan,
+  done: number,
+  tickets: readonly StoredTicket[],
+): Promise<void> {
+  await clearInStep(store, plan, tickets);
+  const byKey = new Map(tickets.map((t) => [t.key, t]));
+  for (const action of plan.actions.slice(done)) {
+    if (action.kind === 'record') {
+      await store.saveTicket(action.next);
+      continue;
+    }
+    const intended = action.next.state === 'open' ? action.next.items : {};
+    const prev = byKey.get(action.key);
+    const base: StoredTicket = prev ?? {
+      ...action.next,
+      remoteId: null,
+      remoteUrl: null,
+      state: 'closed',
+      items: {},
+      contentHash: '',
+    };
+    await store.saveTicket({ ...base, pending: intended });
+  }
+}
+
+/** Tickets the plan leaves alone are in step with the scan: what a failed sync left pending is done. */
+async function clearInStep(
+  store: SnapshotStore,
+  plan: TicketPlan,
+  tickets: readonly StoredTicket[],
+): Promise<void> {
+  const acted = new Set(plan.actions.map((a) => a.key));
+  for (const t of tickets)
+    if (t.pending && !acted.has(t.key)) await store.saveTicket({ ...t, pending: null });
+}
+
+function asSinkError(sink: string, operation: TicketSinkError['operation'], err: unknown): TicketSinkError {
+  if (err instanceof TicketSinkError) return err;
+  const status = (err as { status?: unknown }).status;
+  return new TicketSinkError(
+    sink,
+    operation,
+    (err as Error).message ?? String(err),
+    typeof status === 'number' ? status : null,
+    {
+      cause: err,
+    },
+  );
+}
