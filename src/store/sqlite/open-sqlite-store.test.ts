@@ -57,6 +57,8 @@ describe('openSqliteStore', () => {
       { version: 2, name: 'connector state' },
       { version: 3, name: 'reviews and governance hash' },
       { version: 4, name: 'finding governance' },
+      { version: 5, name: 'people' },
+      { version: 6, name: 'tickets' },
     ]);
     db.close();
   });
