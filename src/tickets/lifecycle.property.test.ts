@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
+import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import type { Finding } from '../findings/finding.js';
 import type { ScanSummary, SnapshotStore, StoredTicket, TicketSyncRecord } from '../store/store.js';
 import type { TicketGrouping } from './config.js';
@@ -95,8 +95,8 @@ const step = fc.record({
 
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
-async function play(grouping: TicketGrouping, hands: boolean, steps: readonly Step[]) {
-  const sink = new MemoryTicketSink('mem', true);
+async function play(grouping: TicketGrouping, hands: boolean, steps: readonly Step[], bulk = false) {
+  const sink = bulk ? new BulkMemoryTicketSink('mem', 2) : new MemoryTicketSink('mem', true);
   const store = new MemoryStore();
   const settings = { name: 'mem', group: grouping, minSeverity: 'medium' as const };
   /** Last known open state of each fingerprint (in scope and not excepted). */
@@ -179,16 +179,16 @@ describe('ticket lifecycle (property)', () => {
   for (const grouping of ['finding', 'identity'] as const) {
     it(`keeps one ticket per ${grouping}, open exactly when its findings are (no hand edits)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
-          play(grouping, false, steps),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), fc.boolean(), (steps, bulk) =>
+          play(grouping, false, steps, bulk),
         ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );
     });
     it(`never holds two open tickets per ${grouping} nor re-creates in a loop (hand edits, outages)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
-          play(grouping, true, steps),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), fc.boolean(), (steps, bulk) =>
+          play(grouping, true, steps, bulk),
         ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );

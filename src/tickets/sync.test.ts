@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
+import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import { at, coverage } from '../../test/support/store-records.js';
 import type { FindingDraft } from '../findings/finding.js';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.js';
@@ -229,6 +229,26 @@ describe('ticket lifecycle against a sink', () => {
     // The next scan cannot see the collector; the complete one before it already resolved `a`.
     const r = await sync(await scan([], 'failed'));
     expect(r.plan.actions.map((a) => a.kind)).toEqual(['close']);
+  });
+
+  it('reads ticket states in pages when the sink can (60 open tickets: 2 requests instead of 60)', async () => {
+    const drafts = Array.from({ length: 60 }, (_, i) => draft(`f${String(i).padStart(2, '0')}`));
+    await sync(await scan(drafts));
+    sink.calls = 0;
+    expect((await sync(await scan(drafts))).calls).toBe(60);
+    expect(sink.calls).toBe(60);
+
+    const bulk = new BulkMemoryTicketSink('jira-test', 50);
+    for (const [id, t] of sink.tickets) bulk.tickets.set(id, t);
+    bulk.closeByHand('f07');
+    bulk.deleteByHand('f08');
+    const r = await syncSink({ store, sink: bulk, settings: BY_FINDING, scan: await scan(drafts) });
+    expect(r.calls).toBe(2);
+    expect(bulk.calls).toBe(2);
+    expect(r.plan.actions.map((a) => [a.key, a.next.state])).toEqual([
+      ['f07', 'closed-by-hand'],
+      ['f08', 'deleted-by-hand'],
+    ]);
   });
 
   it('--dry-run plans without changing the sink or the store', async () => {

@@ -53,12 +53,17 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
   };
   let calls = 0;
   const remote = new Map<string, RemoteTicketState>();
+  const requestsBefore = sink.requests;
   const result = (plan: TicketPlan, done: number, error: TicketSinkError | null): SyncResult => ({
     sink: sink.name,
     scanId: scan.id,
     plan,
     done,
-    calls,
+    // What the sink counted (pages, retries) when it counts; else one per call.
+    calls:
+      typeof sink.requests === 'number' && typeof requestsBefore === 'number'
+        ? sink.requests - requestsBefore
+        : calls,
     error,
   });
   const fail = async (plan: TicketPlan, done: number, error: TicketSinkError) => {
@@ -76,18 +81,25 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
     return result(plan, done, error);
   };
   if (sink.canReadState) {
-    for (const check of remoteChecks(base)) {
-      try {
+    const checks = remoteChecks(base);
+    try {
+      if (sink.states && checks.length > 0) {
         calls += 1;
-        remote.set(check.key, await sink.state(check.ref));
-      } catch (err) {
-        const error = asSinkError(sink.name, 'state', err);
-        // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
-        // an action fails: a next scan that cannot see these findings still catches up.
-        const plan = buildPlan({ ...base, remote });
-        if (!options.dryRun) await keepPending(store, plan, 0, tickets);
-        return fail(plan, 0, error);
+        const answer = await sink.states(checks.map((c) => c.ref));
+        for (const c of checks) remote.set(c.key, answer.get(c.ref.id) ?? 'missing');
+      } else {
+        for (const check of checks) {
+          calls += 1;
+          remote.set(check.key, await sink.state(check.ref));
+        }
       }
+    } catch (err) {
+      const error = asSinkError(sink.name, 'state', err);
+      // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
+      // an action fails: a next scan that cannot see these findings still catches up.
+      const plan = buildPlan({ ...base, remote: new Map() });
+      if (!options.dryRun) await keepPending(store, plan, 0, tickets);
+      return fail(plan, 0, error);
     }
   }
   const plan = buildPlan({ ...base, remote });
