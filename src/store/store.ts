@@ -262,6 +262,11 @@ export interface SnapshotStore {
   reviewHistory(subject: ReviewSubject): Promise<StoredReview[]>;
   /** The review in force (the newest) of each reviewed identity, ordered by platform, tenant, kind, id. */
   latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview>;
+  /**
+   * Whether the findings of scan `scanId` were recorded: false when the scan committed but its analysis
+   * never ran (the process stopped in between), so that its silence is not read as "all resolved".
+   */
+  findingsRecorded(scanId: number): Promise<boolean>;
   /** The lifecycle's tickets of one sink (schema 6), ordered by key. */
   readTickets(sink: string): Promise<StoredTicket[]>;
   /** Insert or replace one ticket's record: called after each sink action that succeeded. */

@@ -60,6 +60,9 @@ class MemoryStore {
   async *readFindings(): AsyncIterable<Finding> {
     yield* this.findings;
   }
+  async findingsRecorded(): Promise<boolean> {
+    return true;
+  }
   async readTickets(): Promise<StoredTicket[]> {
     return [...this.tickets.values()].sort((a, b) => a.key.localeCompare(b.key));
   }

@@ -251,6 +251,36 @@ describe('ticket lifecycle against a sink', () => {
     ]);
   });
 
+  it('refuses a scan whose findings were never recorded, instead of closing every ticket', async () => {
+    await sync(await scan([draft('a')]));
+    day += 1;
+    const w = await store.beginScan({ startedAt: at(day), toolVersion: 't' });
+    const committed = await w.complete([coverage({ 'app-installations': 'complete' })], at(day, 1));
+    await expect(sync(committed)).rejects.toThrow(
+      `scan ${committed.id}: its findings were never recorded (the scan stopped before its analysis)`,
+    );
+    expect(sink.openTickets('a')).toHaveLength(1);
+    await store.recordFindings(committed.id, [[]], at(day, 2));
+    expect((await sync(committed)).plan.actions.map((a) => a.kind)).toEqual(['close']);
+  });
+
+  it('a new finding already excepted opens nothing; a partial scan leaves a grouped ticket as it is', async () => {
+    const exception = {
+      status: 'active' as const,
+      reason: 'r',
+      approver: 'ciso',
+      granted: '2026-01-01',
+      expires: '2026-06-30',
+      source: { file: 'g.yaml', line: 1 },
+    };
+    expect((await sync(await scan([draft('x', { excepted: true, exception })]))).plan.actions).toEqual([]);
+    await sync(await scan([draft('a'), draft('b')]), BY_IDENTITY);
+    const partial = await sync(await scan([draft('a')], 'failed'), BY_IDENTITY);
+    expect(partial.plan.actions).toEqual([]);
+    const complete = await sync(await scan([draft('a')]), BY_IDENTITY);
+    expect(complete.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['comment', '1 resolved']]);
+  });
+
   it('--dry-run plans without changing the sink or the store', async () => {
     const r = await sync(await scan([draft('a')]), BY_FINDING, true);
     expect(r.plan.actions.map((a) => a.kind)).toEqual(['open']);

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
@@ -40,6 +41,12 @@ const GONE = new Set([404, 410]);
 export async function syncSink(options: SyncOptions): Promise<SyncResult> {
   const { store, sink, settings, scan } = options;
   const now = options.now ?? (() => new Date());
+  if (!(await store.findingsRecorded(scan.id))) {
+    // Its silence would close every ticket: refuse, the next scan records findings again.
+    throw new UsageError(
+      `scan ${scan.id}: its findings were never recorded (the scan stopped before its analysis); run a new scan before syncing tickets`,
+    );
+  }
   const startedAt = now().toISOString();
   const findings: Finding[] = [];
   for await (const f of store.readFindings(scan.id)) findings.push(f);
