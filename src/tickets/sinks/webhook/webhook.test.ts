@@ -134,6 +134,18 @@ describe('webhook sink', () => {
     expect((err as TicketSinkError).message).toMatch(/open failed: no answer within 0.2s/);
   });
 
+  it('a receiver that is not listening fails with the network error code, never the URL', async () => {
+    const closed = `${url.replace('/hook', '')}/T0KEN-IN-PATH`;
+    await new Promise((r) => server.close(r));
+    const err = await sink({ url: closed, maxRetries: 1 })
+      .open(content)
+      .catch((e: unknown) => e);
+    expect((err as TicketSinkError).message).toBe(
+      'ticket sink "siem": open failed: cannot reach the receiver (ECONNREFUSED) (after 2 attempts)',
+    );
+    server.listen(0, '127.0.0.1');
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     const now = Date.parse('2026-02-01T00:00:00Z');
     expect(retryAfterMs('7', now)).toBe(7000);
