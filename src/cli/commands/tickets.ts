@@ -4,8 +4,8 @@ import { readConfigFile } from '../../config/config.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { renderTicketSync } from '../../output/views/tickets.js';
 import { openStore } from '../../store/open.js';
-import { configuredSinks, SinkTypeRegistry } from '../../tickets/registry.js';
-import { type SyncResult, syncSink } from '../../tickets/sync.js';
+import type { SinkTypeRegistry } from '../../tickets/registry.js';
+import type { SyncResult } from '../../tickets/sync.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -22,7 +22,11 @@ interface SyncOptions extends CommonOptions {
   scan?: string;
 }
 
-export function ticketsCommand(program: Command, registry = new SinkTypeRegistry()): void {
+/**
+ * `registry`: the sink types (default: the built-in ones). Sinks and their SDKs (jira.js, Octokit) load
+ * only when `tickets sync` runs, not for every command.
+ */
+export function ticketsCommand(program: Command, registry?: () => SinkTypeRegistry): void {
   const tickets = program
     .command('tickets')
     .summary('keep tickets (Jira, GitHub Issues, ServiceNow, webhooks) in step with findings')
@@ -58,7 +62,9 @@ the next sync catches up).`,
     if (!file)
       throw new UsageError('no config file: tickets sinks are configured in grantscope.yaml (`tickets:`)');
     const { parsed, settings } = readConfigFile(file);
-    let sinks = configuredSinks(parsed, settings.tickets, registry);
+    const { configuredSinks, SinkTypeRegistry } = await import('../../tickets/registry.js');
+    const { syncSink } = await import('../../tickets/sync.js');
+    let sinks = configuredSinks(parsed, settings.tickets, registry ? registry() : new SinkTypeRegistry());
     if (sinks.length === 0) throw new UsageError(`${file}: no ticket sinks configured (tickets.sinks)`);
     if (opts.sink) {
       const unknown = opts.sink.filter((n) => !sinks.some((s) => s.settings.name === n));
