@@ -107,6 +107,10 @@ describe('grantscope tickets sync', () => {
       { event: 'opened', key: 'b', signed: true },
     ]);
 
+    const shown = JSON.parse((await cli(['--dry-run', '--format', 'json'])).stdout)[0];
+    expect(shown.actions).toEqual([]);
+    expect(shown.unchanged).toBe(2);
+
     await scan([draft('b', 'critical')]);
     status = 503;
     const down = await cli([]);

@@ -75,6 +75,10 @@ describe('ticket lifecycle against a sink', () => {
       severity: 'high',
       fingerprints: ['a'],
     });
+    expect(r1.plan.actions[0]!.next).toMatchObject({
+      remoteId: ticket.id,
+      remoteUrl: ticket.id && `https://tickets.example/${ticket.id}`,
+    });
     const [stored] = await store.readTickets('jira-test');
     expect(stored).toMatchObject({ key: 'a', remoteId: ticket.id, state: 'open', openedScan: r1.scanId });
 

@@ -163,6 +163,8 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
       }
     }
     await store.saveTicket(next);
+    // The result shows the ticket as saved (an opened one with the sink's id and link).
+    plan.actions[done] = { ...action, next };
     done += 1;
   }
   await clearInStep(store, plan, tickets);

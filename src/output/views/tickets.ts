@@ -50,6 +50,7 @@ export function renderTicketSync(
           key: a.key,
           reason: a.reason,
           ticket: a.next.remoteId ?? a.ref?.id ?? null,
+          url: a.next.remoteUrl ?? a.ref?.url ?? null,
           state: a.next.state,
           status: dryRun ? 'planned' : i < r.done ? 'done' : 'pending',
         })),
