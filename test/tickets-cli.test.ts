@@ -132,6 +132,20 @@ describe('grantscope tickets sync', () => {
     );
   });
 
+  it('lists the tickets it keeps', async () => {
+    const r = await runCli(['tickets', 'list', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { key: string; state: string; ticket: string }[];
+    expect(rows.map((t) => [t.key, t.state, t.ticket])).toEqual([
+      ['a', 'closed', 'siem:a'],
+      ['b', 'open', 'siem:b'],
+    ]);
+    const open = await runCli(['tickets', 'list', '-c', config, '--state', 'open'], { cwd: dir });
+    expect(open.stdout).toMatch(/^SINK\s+STATE\s+TICKET/);
+    expect(open.stdout).toContain('siem:b');
+    expect(open.stdout).not.toContain('siem:a');
+  });
+
   it('refuses an unknown sink and a scan that is not the latest', async () => {
     const unknown = await cli(['--sink', 'nope']);
     expect(unknown.code).toBe(2);

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../config/config.js';
 import { EXIT, UsageError } from '../../errors.js';
-import { renderTicketSync } from '../../output/views/tickets.js';
+import type { OutputFormat } from '../../output/format.js';
+import { renderStoredTickets, renderTicketSync } from '../../output/views/tickets.js';
 import { openStore } from '../../store/open.js';
 import type { SinkTypeRegistry } from '../../tickets/registry.js';
 import type { SyncResult } from '../../tickets/sync.js';
@@ -12,6 +13,7 @@ import {
   configPath,
   createRuntime,
   databasePath,
+  openExistingStore,
   parseScanId,
 } from '../runtime.js';
 import { selectScan } from './select-scan.js';
@@ -56,6 +58,34 @@ Examples:
 Exit codes: 0 synced, 2 usage or config error, 3 a sink failed (its state up to the failure is kept;
 the next sync catches up).`,
   );
+  const list = tickets
+    .command('list')
+    .summary(
+      'the tickets the lifecycle keeps, per sink: state (open, closed, excepted, closed or deleted by hand)',
+    )
+    .option('--sink <name...>', 'only these sinks')
+    .option(
+      '--state <state...>',
+      'only these states (open, closed, excepted, closed-by-hand, deleted-by-hand)',
+    );
+  addCommonOptions(list);
+  list.action(async (opts: CommonOptions & { sink?: string[]; state?: string[] }) => {
+    const rt = createRuntime(opts);
+    const file = configPath(opts);
+    const configured = file ? (readConfigFile(file).settings.tickets?.sinks ?? []).map((s) => s.name) : [];
+    const names = opts.sink ?? configured;
+    if (names.length === 0) throw new UsageError('no sinks: pass --sink <name> or configure tickets.sinks');
+    const store = await openExistingStore(opts);
+    try {
+      const rows = (await Promise.all(names.map((n) => store.readTickets(n))))
+        .flat()
+        .filter((t) => !opts.state || opts.state.includes(t.state));
+      rt.emit(renderStoredTickets(rows, opts.format as OutputFormat));
+    } finally {
+      await store.close();
+    }
+  });
+
   sync.action(async (opts: SyncOptions) => {
     const rt = createRuntime(opts);
     const file = configPath(opts);
