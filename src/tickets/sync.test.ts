@@ -318,6 +318,32 @@ describe('grouped tickets', () => {
     expect(sink.tickets.size).toBe(1);
   });
 
+  it("a finding whose owner changes leaves one owner's ticket (which closes) and joins the other's", async () => {
+    const owner = (person: string) => ({
+      registered: [{ person, team: null, contact: null, active: true, source: { file: 'g.yaml', line: 1 } }],
+      inPlatform: [],
+    });
+    const BY_OWNER = { ...BY_FINDING, group: 'owner' as const };
+    await sync(
+      await scan([draft('a', { owner: owner('alice') }), draft('b', { owner: owner('bob') })]),
+      BY_OWNER,
+    );
+    const moved = await sync(
+      await scan([draft('a', { owner: owner('bob') }), draft('b', { owner: owner('bob') })]),
+      BY_OWNER,
+    );
+    expect(moved.plan.actions.map((a) => [a.kind, a.key, a.reason])).toEqual([
+      ['close', 'owner:alice', 'resolved'],
+      ['comment', 'owner:bob', '1 joined'],
+    ]);
+  });
+
+  it('a finding falling below minSeverity closes its ticket', async () => {
+    await sync(await scan([draft('a')]));
+    const r = await sync(await scan([draft('a', { severity: 'low' })]));
+    expect(r.plan.actions.map((a) => a.kind)).toEqual(['close']);
+  });
+
   it('groups by registered owner', async () => {
     const owner = (person: string) => ({
       registered: [{ person, team: null, contact: null, active: true, source: { file: 'g.yaml', line: 1 } }],
