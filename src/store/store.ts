@@ -210,8 +210,8 @@ export interface TicketSyncRecord {
   sink: string;
   scanId: number;
   startedAt: string;
-  finishedAt: string;
-  status: 'complete' | 'failed';
+  finishedAt: string | null;
+  status: 'running' | 'complete' | 'failed';
   /** Actions carried out (sink calls and recorded state changes). */
   actions: number;
   error: string | null;
@@ -271,8 +271,17 @@ export interface SnapshotStore {
   readTickets(sink: string): Promise<StoredTicket[]>;
   /** Insert or replace one ticket's record: called after each sink action that succeeded. */
   saveTicket(ticket: StoredTicket): Promise<void>;
-  /** Append the outcome of one sync of one sink. */
-  recordTicketSync(sync: TicketSyncRecord): Promise<void>;
+  /**
+   * Start a sync of one sink: one at a time per sink (two would both open the same new tickets).
+   * Refused with `StoreLockedError` while another live process syncs the sink; a sync whose process
+   * died is marked failed and taken over. Returns the sync's id for `finishTicketSync`.
+   */
+  beginTicketSync(sync: { sink: string; scanId: number; startedAt: string }): Promise<number>;
+  /** Record how a sync begun with `beginTicketSync` ended. */
+  finishTicketSync(
+    id: number,
+    outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): Promise<void>;
   /** The newest sync of `sink` that completed, if any. */
   lastTicketSync(sink: string): Promise<TicketSyncRecord | null>;
   close(): Promise<void>;

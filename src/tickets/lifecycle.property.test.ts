@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import type { Finding } from '../findings/finding.js';
-import type { ScanSummary, SnapshotStore, StoredTicket, TicketSyncRecord } from '../store/store.js';
+import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
 import type { TicketGrouping } from './config.js';
 import { syncSink } from './sync.js';
 import { groupKey } from './ticket-item.js';
@@ -56,7 +56,7 @@ function finding(fp: string, severity: Finding['severity'], excepted: boolean, s
 class MemoryStore {
   findings: Finding[] = [];
   readonly tickets = new Map<string, StoredTicket>();
-  readonly syncs: TicketSyncRecord[] = [];
+  readonly syncs: string[] = [];
   async *readFindings(): AsyncIterable<Finding> {
     yield* this.findings;
   }
@@ -69,8 +69,11 @@ class MemoryStore {
   async saveTicket(t: StoredTicket): Promise<void> {
     this.tickets.set(t.key, structuredClone(t));
   }
-  async recordTicketSync(s: TicketSyncRecord): Promise<void> {
-    this.syncs.push(s);
+  async beginTicketSync(): Promise<number> {
+    return 1;
+  }
+  async finishTicketSync(_id: number, outcome: { status: string }): Promise<void> {
+    this.syncs.push(outcome.status);
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import { at, coverage } from '../../test/support/store-records.js';
@@ -283,6 +284,24 @@ describe('ticket lifecycle against a sink', () => {
     expect(partial.plan.actions).toEqual([]);
     const complete = await sync(await scan([draft('a')]), BY_IDENTITY);
     expect(complete.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['comment', '1 resolved']]);
+  });
+
+  it('one sync per sink at a time; a sync whose process died is taken over', async () => {
+    const s1 = await scan([draft('a')]);
+    const held = await store.beginTicketSync({ sink: 'jira-test', scanId: s1.id, startedAt: at(day, 3) });
+    await expect(sync(s1)).rejects.toThrow(/ticket sink "jira-test" is being synced by process \d+/);
+    expect(sink.calls).toBe(0);
+    // The holder dies without finishing (a pid no process has).
+    const raw = new Database(store.location);
+    raw.prepare('UPDATE ticket_syncs SET writer_pid = 4194301 WHERE id = ?').run(held);
+    raw.close();
+    expect((await sync(s1)).plan.actions.map((a) => a.kind)).toEqual(['open']);
+    const check = new Database(store.location, { readonly: true });
+    expect(check.prepare('SELECT status, error FROM ticket_syncs ORDER BY id').all()).toEqual([
+      { status: 'failed', error: 'interrupted: process 4194301 ended before the sync did' },
+      { status: 'complete', error: null },
+    ]);
+    check.close();
   });
 
   it('--dry-run plans without changing the sink or the store', async () => {

@@ -39,7 +39,7 @@ const GONE = new Set([404, 410]);
  * sink confirmed it).
  */
 export async function syncSink(options: SyncOptions): Promise<SyncResult> {
-  const { store, sink, settings, scan } = options;
+  const { store, sink, scan } = options;
   const now = options.now ?? (() => new Date());
   if (!(await store.findingsRecorded(scan.id))) {
     // Its silence would close every ticket: refuse, the next scan records findings again.
@@ -48,6 +48,25 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
     );
   }
   const startedAt = now().toISOString();
+  if (options.dryRun) return runSync(options, startedAt);
+  // One sync per sink at a time: two would both open the same new tickets.
+  const syncId = await store.beginTicketSync({ sink: sink.name, scanId: scan.id, startedAt });
+  let outcome: SyncResult | null = null;
+  try {
+    outcome = await runSync(options, startedAt);
+    return outcome;
+  } finally {
+    await store.finishTicketSync(syncId, {
+      finishedAt: now().toISOString(),
+      status: outcome && !outcome.error ? 'complete' : 'failed',
+      actions: outcome?.done ?? 0,
+      error: outcome ? (outcome.error?.message ?? null) : 'stopped by an error',
+    });
+  }
+}
+
+async function runSync(options: SyncOptions, startedAt: string): Promise<SyncResult> {
+  const { store, sink, settings, scan } = options;
   const findings: Finding[] = [];
   for await (const f of store.readFindings(scan.id)) findings.push(f);
   const tickets = await store.readTickets(sink.name);
@@ -73,20 +92,7 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
         : calls,
     error,
   });
-  const fail = async (plan: TicketPlan, done: number, error: TicketSinkError) => {
-    if (!options.dryRun) {
-      await store.recordTicketSync({
-        sink: sink.name,
-        scanId: scan.id,
-        startedAt,
-        finishedAt: now().toISOString(),
-        status: 'failed',
-        actions: done,
-        error: error.message,
-      });
-    }
-    return result(plan, done, error);
-  };
+  const fail = (plan: TicketPlan, done: number, error: TicketSinkError) => result(plan, done, error);
   if (sink.canReadState) {
     const checks = remoteChecks(base);
     try {
@@ -168,15 +174,6 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
     done += 1;
   }
   await clearInStep(store, plan, tickets);
-  await store.recordTicketSync({
-    sink: sink.name,
-    scanId: scan.id,
-    startedAt,
-    finishedAt: now().toISOString(),
-    status: 'complete',
-    actions: done,
-    error: null,
-  });
   return result(plan, done, null);
 }
 

@@ -233,11 +233,21 @@ export class SqliteSnapshotStore implements SnapshotStore {
     );
   }
 
-  async recordTicketSync(sync: TicketSyncRecord): Promise<void> {
+  async beginTicketSync(sync: { sink: string; scanId: number; startedAt: string }): Promise<number> {
     this.assertOpen();
-    this.assertWritable('record a ticket sync');
-    guard(this.location, `recording a sync of sink ${sync.sink}`, () =>
-      this.db.transaction(() => new TicketsTable(this.db).recordSync(sync)).immediate(),
+    this.assertWritable('sync tickets');
+    return guard(this.location, `starting a sync of sink ${sync.sink}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).beginSync(sync, this.location)).immediate(),
+    );
+  }
+
+  async finishTicketSync(
+    id: number,
+    outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): Promise<void> {
+    this.assertOpen();
+    guard(this.location, `finishing ticket sync ${id}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).finishSync(id, outcome)).immediate(),
     );
   }
 
