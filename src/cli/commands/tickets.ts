@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../config/config.js';
@@ -111,7 +112,10 @@ the next sync catches up).`,
       caFile: settings.tls.caFile ? resolve(configDir, settings.tls.caFile) : null,
     };
     const built = sinks.map((s) => ({ settings: s.settings, sink: s.type.create(s.settings, context) }));
-    const store = await openStore(databasePath(opts), opts.dryRun ? { readOnly: true } : {});
+    const db = databasePath(opts);
+    if (!existsSync(db))
+      throw new UsageError(`${db}: no such database; run \`grantscope scan\` first or pass --db`);
+    const store = await openStore(db, opts.dryRun ? { readOnly: true } : {});
     const results: SyncResult[] = [];
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
