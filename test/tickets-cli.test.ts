@@ -107,6 +107,10 @@ describe('grantscope tickets sync', () => {
       { event: 'opened', key: 'b', signed: true },
     ]);
 
+    const shown = JSON.parse((await cli(['--dry-run', '--format', 'json'])).stdout)[0];
+    expect(shown.actions).toEqual([]);
+    expect(shown.unchanged).toBe(2);
+
     await scan([draft('b', 'critical')]);
     status = 503;
     const down = await cli([]);
@@ -126,6 +130,20 @@ describe('grantscope tickets sync', () => {
     expect((await cli([])).stdout).toContain(
       '0 to open, 0 to comment, 0 to close, 0 to reopen, 0 noticed, 2 unchanged',
     );
+  });
+
+  it('lists the tickets it keeps', async () => {
+    const r = await runCli(['tickets', 'list', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { key: string; state: string; ticket: string }[];
+    expect(rows.map((t) => [t.key, t.state, t.ticket])).toEqual([
+      ['a', 'closed', 'siem:a'],
+      ['b', 'open', 'siem:b'],
+    ]);
+    const open = await runCli(['tickets', 'list', '-c', config, '--state', 'open'], { cwd: dir });
+    expect(open.stdout).toMatch(/^SINK\s+STATE\s+TICKET/);
+    expect(open.stdout).toContain('siem:b');
+    expect(open.stdout).not.toContain('siem:a');
   });
 
   it('refuses an unknown sink and a scan that is not the latest', async () => {

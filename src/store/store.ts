@@ -240,8 +240,8 @@ export interface TicketSyncRecord {
   sink: string;
   scanId: number;
   startedAt: string;
-  finishedAt: string;
-  status: 'complete' | 'failed';
+  finishedAt: string | null;
+  status: 'running' | 'complete' | 'failed';
   /** Actions carried out (sink calls and recorded state changes). */
   actions: number;
   error: string | null;
@@ -296,12 +296,26 @@ export interface SnapshotStore {
   reviewHistory(subject: ReviewSubject): Promise<StoredReview[]>;
   /** The review in force (the newest) of each reviewed identity, ordered by platform, tenant, kind, id. */
   latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview>;
+  /**
+   * Whether the findings of scan `scanId` were recorded: false when the scan committed but its analysis
+   * never ran (the process stopped in between), so that its silence is not read as "all resolved".
+   */
+  findingsRecorded(scanId: number): Promise<boolean>;
   /** The lifecycle's tickets of one sink (schema 6), ordered by key. */
   readTickets(sink: string): Promise<StoredTicket[]>;
   /** Insert or replace one ticket's record: called after each sink action that succeeded. */
   saveTicket(ticket: StoredTicket): Promise<void>;
-  /** Append the outcome of one sync of one sink. */
-  recordTicketSync(sync: TicketSyncRecord): Promise<void>;
+  /**
+   * Start a sync of one sink: one at a time per sink (two would both open the same new tickets).
+   * Refused with `StoreLockedError` while another live process syncs the sink; a sync whose process
+   * died is marked failed and taken over. Returns the sync's id for `finishTicketSync`.
+   */
+  beginTicketSync(sync: { sink: string; scanId: number; startedAt: string }): Promise<number>;
+  /** Record how a sync begun with `beginTicketSync` ended. */
+  finishTicketSync(
+    id: number,
+    outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): Promise<void>;
   /** The newest sync of `sink` that completed, if any. */
   lastTicketSync(sink: string): Promise<TicketSyncRecord | null>;
   close(): Promise<void>;

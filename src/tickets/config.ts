@@ -3,6 +3,7 @@ import type { ParsedYaml } from '../config/yaml-file.js';
 import { validateYaml } from '../config/yaml-file.js';
 import { ConfigError } from '../errors.js';
 import { Severity } from '../findings/severity.js';
+import { RULE_IDS } from '../rules/registry.js';
 
 /**
  * The `tickets:` section of grantscope.yaml. Each sink names its type; the settings every sink shares
@@ -33,8 +34,15 @@ export const SinkCommon = z.object({
   group: TicketGrouping.default('finding'),
   /** Findings below this severity get no ticket (and close theirs when they fall below it). */
   minSeverity: Severity.default('medium'),
-  /** Only findings of these rules, when given. */
-  rules: z.array(z.string().min(1)).min(1).optional(),
+  /** Only findings of these rules, when given (ids as `grantscope rules` lists them). */
+  rules: z
+    .array(
+      z.string().refine((id) => (RULE_IDS as readonly string[]).includes(id), {
+        error: (issue) => `unknown rule '${String(issue.input)}'; rules: ${RULE_IDS.join(', ')}`,
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 export type SinkCommon = z.infer<typeof SinkCommon>;
 

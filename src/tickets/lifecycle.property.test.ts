@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
+import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import type { Finding } from '../findings/finding.js';
-import type { ScanSummary, SnapshotStore, StoredTicket, TicketSyncRecord } from '../store/store.js';
+import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
 import type { TicketGrouping } from './config.js';
 import { syncSink } from './sync.js';
 import { groupKey } from './ticket-item.js';
@@ -56,9 +56,12 @@ function finding(fp: string, severity: Finding['severity'], excepted: boolean, s
 class MemoryStore {
   findings: Finding[] = [];
   readonly tickets = new Map<string, StoredTicket>();
-  readonly syncs: TicketSyncRecord[] = [];
+  readonly syncs: string[] = [];
   async *readFindings(): AsyncIterable<Finding> {
     yield* this.findings;
+  }
+  async findingsRecorded(): Promise<boolean> {
+    return true;
   }
   async readTickets(): Promise<StoredTicket[]> {
     return [...this.tickets.values()].sort((a, b) => a.key.localeCompare(b.key));
@@ -66,8 +69,11 @@ class MemoryStore {
   async saveTicket(t: StoredTicket): Promise<void> {
     this.tickets.set(t.key, structuredClone(t));
   }
-  async recordTicketSync(s: TicketSyncRecord): Promise<void> {
-    this.syncs.push(s);
+  async beginTicketSync(): Promise<number> {
+    return 1;
+  }
+  async finishTicketSync(_id: number, outcome: { status: string }): Promise<void> {
+    this.syncs.push(outcome.status);
   }
 }
 
@@ -95,8 +101,8 @@ const step = fc.record({
 
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
-async function play(grouping: TicketGrouping, hands: boolean, steps: readonly Step[]) {
-  const sink = new MemoryTicketSink('mem', true);
+async function play(grouping: TicketGrouping, hands: boolean, steps: readonly Step[], bulk = false) {
+  const sink = bulk ? new BulkMemoryTicketSink('mem', 2) : new MemoryTicketSink('mem', true);
   const store = new MemoryStore();
   const settings = { name: 'mem', group: grouping, minSeverity: 'medium' as const };
   /** Last known open state of each fingerprint (in scope and not excepted). */
@@ -179,16 +185,16 @@ describe('ticket lifecycle (property)', () => {
   for (const grouping of ['finding', 'identity'] as const) {
     it(`keeps one ticket per ${grouping}, open exactly when its findings are (no hand edits)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
-          play(grouping, false, steps),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), fc.boolean(), (steps, bulk) =>
+          play(grouping, false, steps, bulk),
         ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );
     });
     it(`never holds two open tickets per ${grouping} nor re-creates in a loop (hand edits, outages)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
-          play(grouping, true, steps),
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), fc.boolean(), (steps, bulk) =>
+          play(grouping, true, steps, bulk),
         ),
         { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
       );

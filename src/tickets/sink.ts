@@ -62,6 +62,11 @@ export interface TicketSink {
    * When false, the lifecycle trusts its own state and never expects `state` to be called.
    */
   readonly canReadState: boolean;
+  /**
+   * Optional (added after the first contract): HTTP requests made so far, retries and pages included,
+   * when the sink counts them: what a sync costs. Otherwise a sync counts one per call.
+   */
+  readonly requests?: number;
   open(content: TicketContent): Promise<TicketRef>;
   /** Adds a comment (the change in severity or evidence). */
   comment(ref: TicketRef, comment: TicketDocument): Promise<void>;
@@ -74,6 +79,12 @@ export interface TicketSink {
   reopen(ref: TicketRef, comment: TicketDocument): Promise<void>;
   /** The ticket's state on the sink: noticed when a person closed or deleted it by hand. */
   state(ref: TicketRef): Promise<RemoteTicketState>;
+  /**
+   * Optional (added after the first contract): the states of many tickets in few requests, by
+   * `TicketRef.id` (Jira: one JQL search per page of keys). An id absent from the answer is `missing`.
+   * When present, a sync reads states through it instead of one `state` call per ticket.
+   */
+  states?(refs: readonly TicketRef[]): Promise<Map<string, RemoteTicketState>>;
 }
 
 /** A sink's failure, with what was being done, for the sync's report and exit code. */

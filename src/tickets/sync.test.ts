@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
+import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memory-ticket-sink.js';
 import { at, coverage } from '../../test/support/store-records.js';
 import type { FindingDraft } from '../findings/finding.js';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.js';
@@ -74,6 +75,10 @@ describe('ticket lifecycle against a sink', () => {
       title: 'Partner App: problem a',
       severity: 'high',
       fingerprints: ['a'],
+    });
+    expect(r1.plan.actions[0]!.next).toMatchObject({
+      remoteId: ticket.id,
+      remoteUrl: ticket.id && `https://tickets.example/${ticket.id}`,
     });
     const [stored] = await store.readTickets('jira-test');
     expect(stored).toMatchObject({ key: 'a', remoteId: ticket.id, state: 'open', openedScan: r1.scanId });
@@ -231,6 +236,74 @@ describe('ticket lifecycle against a sink', () => {
     expect(r.plan.actions.map((a) => a.kind)).toEqual(['close']);
   });
 
+  it('reads ticket states in pages when the sink can (60 open tickets: 2 requests instead of 60)', async () => {
+    const drafts = Array.from({ length: 60 }, (_, i) => draft(`f${String(i).padStart(2, '0')}`));
+    await sync(await scan(drafts));
+    sink.calls = 0;
+    expect((await sync(await scan(drafts))).calls).toBe(60);
+    expect(sink.calls).toBe(60);
+
+    const bulk = new BulkMemoryTicketSink('jira-test', 50);
+    for (const [id, t] of sink.tickets) bulk.tickets.set(id, t);
+    bulk.closeByHand('f07');
+    bulk.deleteByHand('f08');
+    const r = await syncSink({ store, sink: bulk, settings: BY_FINDING, scan: await scan(drafts) });
+    expect(r.calls).toBe(2);
+    expect(bulk.calls).toBe(2);
+    expect(r.plan.actions.map((a) => [a.key, a.next.state])).toEqual([
+      ['f07', 'closed-by-hand'],
+      ['f08', 'deleted-by-hand'],
+    ]);
+  });
+
+  it('refuses a scan whose findings were never recorded, instead of closing every ticket', async () => {
+    await sync(await scan([draft('a')]));
+    day += 1;
+    const w = await store.beginScan({ startedAt: at(day), toolVersion: 't' });
+    const committed = await w.complete([coverage({ 'app-installations': 'complete' })], at(day, 1));
+    await expect(sync(committed)).rejects.toThrow(
+      `scan ${committed.id}: its findings were never recorded (the scan stopped before its analysis)`,
+    );
+    expect(sink.openTickets('a')).toHaveLength(1);
+    await store.recordFindings(committed.id, [[]], at(day, 2));
+    expect((await sync(committed)).plan.actions.map((a) => a.kind)).toEqual(['close']);
+  });
+
+  it('a new finding already excepted opens nothing; a partial scan leaves a grouped ticket as it is', async () => {
+    const exception = {
+      status: 'active' as const,
+      reason: 'r',
+      approver: 'ciso',
+      granted: '2026-01-01',
+      expires: '2026-06-30',
+      source: { file: 'g.yaml', line: 1 },
+    };
+    expect((await sync(await scan([draft('x', { excepted: true, exception })]))).plan.actions).toEqual([]);
+    await sync(await scan([draft('a'), draft('b')]), BY_IDENTITY);
+    const partial = await sync(await scan([draft('a')], 'failed'), BY_IDENTITY);
+    expect(partial.plan.actions).toEqual([]);
+    const complete = await sync(await scan([draft('a')]), BY_IDENTITY);
+    expect(complete.plan.actions.map((a) => [a.kind, a.reason])).toEqual([['comment', '1 resolved']]);
+  });
+
+  it('one sync per sink at a time; a sync whose process died is taken over', async () => {
+    const s1 = await scan([draft('a')]);
+    const held = await store.beginTicketSync({ sink: 'jira-test', scanId: s1.id, startedAt: at(day, 3) });
+    await expect(sync(s1)).rejects.toThrow(/ticket sink "jira-test" is being synced by process \d+/);
+    expect(sink.calls).toBe(0);
+    // The holder dies without finishing (a pid no process has).
+    const raw = new Database(store.location);
+    raw.prepare('UPDATE ticket_syncs SET writer_pid = 4194301 WHERE id = ?').run(held);
+    raw.close();
+    expect((await sync(s1)).plan.actions.map((a) => a.kind)).toEqual(['open']);
+    const check = new Database(store.location, { readonly: true });
+    expect(check.prepare('SELECT status, error FROM ticket_syncs ORDER BY id').all()).toEqual([
+      { status: 'failed', error: 'interrupted: process 4194301 ended before the sync did' },
+      { status: 'complete', error: null },
+    ]);
+    check.close();
+  });
+
   it('--dry-run plans without changing the sink or the store', async () => {
     const r = await sync(await scan([draft('a')]), BY_FINDING, true);
     expect(r.plan.actions.map((a) => a.kind)).toEqual(['open']);
@@ -262,6 +335,32 @@ describe('grouped tickets', () => {
     const r4 = await sync(await scan([]), BY_IDENTITY);
     expect(r4.plan.actions.map((a) => a.kind)).toEqual(['close']);
     expect(sink.tickets.size).toBe(1);
+  });
+
+  it("a finding whose owner changes leaves one owner's ticket (which closes) and joins the other's", async () => {
+    const owner = (person: string) => ({
+      registered: [{ person, team: null, contact: null, active: true, source: { file: 'g.yaml', line: 1 } }],
+      inPlatform: [],
+    });
+    const BY_OWNER = { ...BY_FINDING, group: 'owner' as const };
+    await sync(
+      await scan([draft('a', { owner: owner('alice') }), draft('b', { owner: owner('bob') })]),
+      BY_OWNER,
+    );
+    const moved = await sync(
+      await scan([draft('a', { owner: owner('bob') }), draft('b', { owner: owner('bob') })]),
+      BY_OWNER,
+    );
+    expect(moved.plan.actions.map((a) => [a.kind, a.key, a.reason])).toEqual([
+      ['close', 'owner:alice', 'resolved'],
+      ['comment', 'owner:bob', '1 joined'],
+    ]);
+  });
+
+  it('a finding falling below minSeverity closes its ticket', async () => {
+    await sync(await scan([draft('a')]));
+    const r = await sync(await scan([draft('a', { severity: 'low' })]));
+    expect(r.plan.actions.map((a) => a.kind)).toEqual(['close']);
   });
 
   it('groups by registered owner', async () => {

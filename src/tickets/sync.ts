@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
@@ -38,9 +39,34 @@ const GONE = new Set([404, 410]);
  * sink confirmed it).
  */
 export async function syncSink(options: SyncOptions): Promise<SyncResult> {
-  const { store, sink, settings, scan } = options;
+  const { store, sink, scan } = options;
   const now = options.now ?? (() => new Date());
+  if (!(await store.findingsRecorded(scan.id))) {
+    // Its silence would close every ticket: refuse, the next scan records findings again.
+    throw new UsageError(
+      `scan ${scan.id}: its findings were never recorded (the scan stopped before its analysis); run a new scan before syncing tickets`,
+    );
+  }
   const startedAt = now().toISOString();
+  if (options.dryRun) return runSync(options, startedAt);
+  // One sync per sink at a time: two would both open the same new tickets.
+  const syncId = await store.beginTicketSync({ sink: sink.name, scanId: scan.id, startedAt });
+  let outcome: SyncResult | null = null;
+  try {
+    outcome = await runSync(options, startedAt);
+    return outcome;
+  } finally {
+    await store.finishTicketSync(syncId, {
+      finishedAt: now().toISOString(),
+      status: outcome && !outcome.error ? 'complete' : 'failed',
+      actions: outcome?.done ?? 0,
+      error: outcome ? (outcome.error?.message ?? null) : 'stopped by an error',
+    });
+  }
+}
+
+async function runSync(options: SyncOptions, startedAt: string): Promise<SyncResult> {
+  const { store, sink, settings, scan } = options;
   const findings: Finding[] = [];
   for await (const f of store.readFindings(scan.id)) findings.push(f);
   const tickets = await store.readTickets(sink.name);
@@ -53,41 +79,40 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
   };
   let calls = 0;
   const remote = new Map<string, RemoteTicketState>();
+  const requestsBefore = sink.requests;
   const result = (plan: TicketPlan, done: number, error: TicketSinkError | null): SyncResult => ({
     sink: sink.name,
     scanId: scan.id,
     plan,
     done,
-    calls,
+    // What the sink counted (pages, retries) when it counts; else one per call.
+    calls:
+      typeof sink.requests === 'number' && typeof requestsBefore === 'number'
+        ? sink.requests - requestsBefore
+        : calls,
     error,
   });
-  const fail = async (plan: TicketPlan, done: number, error: TicketSinkError) => {
-    if (!options.dryRun) {
-      await store.recordTicketSync({
-        sink: sink.name,
-        scanId: scan.id,
-        startedAt,
-        finishedAt: now().toISOString(),
-        status: 'failed',
-        actions: done,
-        error: error.message,
-      });
-    }
-    return result(plan, done, error);
-  };
+  const fail = (plan: TicketPlan, done: number, error: TicketSinkError) => result(plan, done, error);
   if (sink.canReadState) {
-    for (const check of remoteChecks(base)) {
-      try {
+    const checks = remoteChecks(base);
+    try {
+      if (sink.states && checks.length > 0) {
         calls += 1;
-        remote.set(check.key, await sink.state(check.ref));
-      } catch (err) {
-        const error = asSinkError(sink.name, 'state', err);
-        // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
-        // an action fails: a next scan that cannot see these findings still catches up.
-        const plan = buildPlan({ ...base, remote });
-        if (!options.dryRun) await keepPending(store, plan, 0, tickets);
-        return fail(plan, 0, error);
+        const answer = await sink.states(checks.map((c) => c.ref));
+        for (const c of checks) remote.set(c.key, answer.get(c.ref.id) ?? 'missing');
+      } else {
+        for (const check of checks) {
+          calls += 1;
+          remote.set(check.key, await sink.state(check.ref));
+        }
       }
+    } catch (err) {
+      const error = asSinkError(sink.name, 'state', err);
+      // Nothing can be done, but what this scan means for each ticket is kept (pending), as when
+      // an action fails: a next scan that cannot see these findings still catches up.
+      const plan = buildPlan({ ...base, remote: new Map() });
+      if (!options.dryRun) await keepPending(store, plan, 0, tickets);
+      return fail(plan, 0, error);
     }
   }
   const plan = buildPlan({ ...base, remote });
@@ -144,18 +169,11 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
       }
     }
     await store.saveTicket(next);
+    // The result shows the ticket as saved (an opened one with the sink's id and link).
+    plan.actions[done] = { ...action, next };
     done += 1;
   }
   await clearInStep(store, plan, tickets);
-  await store.recordTicketSync({
-    sink: sink.name,
-    scanId: scan.id,
-    startedAt,
-    finishedAt: now().toISOString(),
-    status: 'complete',
-    actions: done,
-    error: null,
-  });
   return result(plan, done, null);
 }
 

@@ -25,6 +25,9 @@ export class MemoryTicketSink implements TicketSink {
   readonly kind = 'memory';
   readonly tickets = new Map<string, MemoryTicket>();
   calls = 0;
+  get requests(): number {
+    return this.calls;
+  }
   /** Calls that succeed before the sink goes down (Infinity = up). */
   failAfter = Number.POSITIVE_INFINITY;
   private nextId = 1;
@@ -97,5 +100,29 @@ export class MemoryTicketSink implements TicketSink {
   }
   all(key: string): MemoryTicket[] {
     return [...this.tickets.values()].filter((t) => t.key === key);
+  }
+}
+
+/** The same sink with the optional bulk state read, one call per page of `pageSize` tickets (like a JQL search). */
+export class BulkMemoryTicketSink extends MemoryTicketSink {
+  constructor(
+    name = 'memory',
+    readonly pageSize = 50,
+  ) {
+    super(name, true);
+  }
+
+  async states(refs: readonly TicketRef[]): Promise<Map<string, RemoteTicketState>> {
+    const out = new Map<string, RemoteTicketState>();
+    for (let i = 0; i < refs.length; i += this.pageSize) {
+      this.calls += 1;
+      if (this.failAfter <= 0) throw new TicketSinkError(this.name, 'search', 'service unavailable', 503);
+      this.failAfter -= 1;
+      for (const r of refs.slice(i, i + this.pageSize)) {
+        const t = this.tickets.get(r.id);
+        if (t) out.set(r.id, t.state);
+      }
+    }
+    return out;
   }
 }

@@ -1,17 +1,20 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readConfigFile } from '../../config/config.js';
 import { EXIT, UsageError } from '../../errors.js';
-import { renderTicketSync } from '../../output/views/tickets.js';
+import type { OutputFormat } from '../../output/format.js';
+import { renderStoredTickets, renderTicketSync } from '../../output/views/tickets.js';
 import { openStore } from '../../store/open.js';
-import { configuredSinks, SinkTypeRegistry } from '../../tickets/registry.js';
-import { type SyncResult, syncSink } from '../../tickets/sync.js';
+import type { SinkTypeRegistry } from '../../tickets/registry.js';
+import type { SyncResult } from '../../tickets/sync.js';
 import {
   addCommonOptions,
   type CommonOptions,
   configPath,
   createRuntime,
   databasePath,
+  openExistingStore,
   parseScanId,
 } from '../runtime.js';
 import { selectScan } from './select-scan.js';
@@ -22,7 +25,11 @@ interface SyncOptions extends CommonOptions {
   scan?: string;
 }
 
-export function ticketsCommand(program: Command, registry = new SinkTypeRegistry()): void {
+/**
+ * `registry`: the sink types (default: the built-in ones). Sinks and their SDKs (jira.js, Octokit) load
+ * only when `tickets sync` runs, not for every command.
+ */
+export function ticketsCommand(program: Command, registry?: () => SinkTypeRegistry): void {
   const tickets = program
     .command('tickets')
     .summary('keep tickets (Jira, GitHub Issues, ServiceNow, webhooks) in step with findings')
@@ -52,13 +59,43 @@ Examples:
 Exit codes: 0 synced, 2 usage or config error, 3 a sink failed (its state up to the failure is kept;
 the next sync catches up).`,
   );
+  const list = tickets
+    .command('list')
+    .summary(
+      'the tickets the lifecycle keeps, per sink: state (open, closed, excepted, closed or deleted by hand)',
+    )
+    .option('--sink <name...>', 'only these sinks')
+    .option(
+      '--state <state...>',
+      'only these states (open, closed, excepted, closed-by-hand, deleted-by-hand)',
+    );
+  addCommonOptions(list);
+  list.action(async (opts: CommonOptions & { sink?: string[]; state?: string[] }) => {
+    const rt = createRuntime(opts);
+    const file = configPath(opts);
+    const configured = file ? (readConfigFile(file).settings.tickets?.sinks ?? []).map((s) => s.name) : [];
+    const names = opts.sink ?? configured;
+    if (names.length === 0) throw new UsageError('no sinks: pass --sink <name> or configure tickets.sinks');
+    const store = await openExistingStore(opts);
+    try {
+      const rows = (await Promise.all(names.map((n) => store.readTickets(n))))
+        .flat()
+        .filter((t) => !opts.state || opts.state.includes(t.state));
+      rt.emit(renderStoredTickets(rows, opts.format as OutputFormat));
+    } finally {
+      await store.close();
+    }
+  });
+
   sync.action(async (opts: SyncOptions) => {
     const rt = createRuntime(opts);
     const file = configPath(opts);
     if (!file)
       throw new UsageError('no config file: tickets sinks are configured in grantscope.yaml (`tickets:`)');
     const { parsed, settings } = readConfigFile(file);
-    let sinks = configuredSinks(parsed, settings.tickets, registry);
+    const { configuredSinks, SinkTypeRegistry } = await import('../../tickets/registry.js');
+    const { syncSink } = await import('../../tickets/sync.js');
+    let sinks = configuredSinks(parsed, settings.tickets, registry ? registry() : new SinkTypeRegistry());
     if (sinks.length === 0) throw new UsageError(`${file}: no ticket sinks configured (tickets.sinks)`);
     if (opts.sink) {
       const unknown = opts.sink.filter((n) => !sinks.some((s) => s.settings.name === n));
@@ -75,7 +112,10 @@ the next sync catches up).`,
       caFile: settings.tls.caFile ? resolve(configDir, settings.tls.caFile) : null,
     };
     const built = sinks.map((s) => ({ settings: s.settings, sink: s.type.create(s.settings, context) }));
-    const store = await openStore(databasePath(opts), opts.dryRun ? { readOnly: true } : {});
+    const db = databasePath(opts);
+    if (!existsSync(db))
+      throw new UsageError(`${db}: no such database; run \`grantscope scan\` first or pass --db`);
+    const store = await openStore(db, opts.dryRun ? { readOnly: true } : {});
     const results: SyncResult[] = [];
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));

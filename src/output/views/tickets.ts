@@ -1,3 +1,4 @@
+import type { StoredTicket } from '../../store/store.js';
 import type { TicketAction } from '../../tickets/plan.js';
 import type { SyncResult } from '../../tickets/sync.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
@@ -50,6 +51,7 @@ export function renderTicketSync(
           key: a.key,
           reason: a.reason,
           ticket: a.next.remoteId ?? a.ref?.id ?? null,
+          url: a.next.remoteUrl ?? a.ref?.url ?? null,
           state: a.next.state,
           status: dryRun ? 'planned' : i < r.done ? 'done' : 'pending',
         })),
@@ -72,4 +74,39 @@ export function renderTicketSync(
     })
     .join('');
   return `${table}${table ? '\n' : ''}${summary}`;
+}
+
+const STORED: Column<StoredTicket>[] = [
+  { header: 'sink', value: (t) => t.sink },
+  { header: 'state', value: (t) => (t.pending ? `${t.state} (pending)` : t.state) },
+  { header: 'ticket', value: (t) => t.remoteId ?? '', maxWidth: 40 },
+  { header: 'severity', value: (t) => t.severity },
+  { header: 'findings', value: (t) => Object.keys(t.items).length, align: 'right' },
+  { header: 'title', value: (t) => t.title, maxWidth: 60 },
+  { header: 'changed', value: (t) => `scan ${t.changedScan}` },
+  { header: 'url', value: (t) => t.remoteUrl ?? '', maxWidth: 60 },
+];
+
+/** `tickets list`: the lifecycle's record of each ticket. */
+export function renderStoredTickets(tickets: readonly StoredTicket[], format: OutputFormat): string {
+  if (format === 'json') {
+    return renderJson(
+      tickets.map((t) => ({
+        sink: t.sink,
+        key: t.key,
+        state: t.state,
+        ticket: t.remoteId,
+        url: t.remoteUrl,
+        severity: t.severity,
+        title: t.title,
+        fingerprints: Object.keys(t.items),
+        pending: t.pending !== null,
+        openedScan: t.openedScan,
+        changedScan: t.changedScan,
+        openedAt: t.openedAt,
+        changedAt: t.changedAt,
+      })),
+    );
+  }
+  return renderRows(format, tickets, STORED);
 }

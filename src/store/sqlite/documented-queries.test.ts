@@ -57,6 +57,22 @@ describe('documented example queries', () => {
       scanId: 12,
       grantsDigest: null,
     });
+    await store.saveTicket({
+      sink: 'security-jira',
+      key: 'fp-1',
+      remoteId: 'SEC-1',
+      remoteUrl: null,
+      state: 'open',
+      items: { 'fp-1': { hash: 'h', source: 'github:acme', severity: 'high', title: 'App 12345 can write' } },
+      pending: null,
+      contentHash: 'c',
+      severity: 'high',
+      title: 'App 12345 can write',
+      openedScan: 12,
+      changedScan: 12,
+      openedAt: at(12, 3),
+      changedAt: at(12, 3),
+    });
     await store.close();
   });
 

@@ -225,6 +225,23 @@ export class SqliteSnapshotStore implements SnapshotStore {
     return this.stream('reading reviews', [], (db) => new ReviewsTable(db).latest(filter));
   }
 
+  async findingsRecorded(scanId: number): Promise<boolean> {
+    this.assertOpen();
+    return guard(this.location, `checking the findings of scan ${scanId}`, () => {
+      this.assertCommitted(scanId);
+      // Recording moves every open finding of the scan's sources to this scan or resolves it here: an
+      // open one left behind means the recording never happened.
+      const stale = this.db
+        .prepare(
+          `SELECT 1 FROM findings AS f JOIN scan_sources AS s
+             ON s.scan_id = ? AND s.platform = f.platform AND s.tenant = f.tenant
+           WHERE f.resolved_scan IS NULL AND f.last_seen_scan < ? LIMIT 1`,
+        )
+        .get(scanId, scanId);
+      return stale === undefined;
+    });
+  }
+
   async readTickets(sink: string): Promise<StoredTicket[]> {
     this.assertOpen();
     return guard(this.location, `reading the tickets of sink ${sink}`, () =>
@@ -240,11 +257,21 @@ export class SqliteSnapshotStore implements SnapshotStore {
     );
   }
 
-  async recordTicketSync(sync: TicketSyncRecord): Promise<void> {
+  async beginTicketSync(sync: { sink: string; scanId: number; startedAt: string }): Promise<number> {
     this.assertOpen();
-    this.assertWritable('record a ticket sync');
-    guard(this.location, `recording a sync of sink ${sync.sink}`, () =>
-      this.db.transaction(() => new TicketsTable(this.db).recordSync(sync)).immediate(),
+    this.assertWritable('sync tickets');
+    return guard(this.location, `starting a sync of sink ${sync.sink}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).beginSync(sync, this.location)).immediate(),
+    );
+  }
+
+  async finishTicketSync(
+    id: number,
+    outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): Promise<void> {
+    this.assertOpen();
+    guard(this.location, `finishing ticket sync ${id}`, () =>
+      this.db.transaction(() => new TicketsTable(this.db).finishSync(id, outcome)).immediate(),
     );
   }
 

@@ -1,5 +1,8 @@
+import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import { StoreLockedError } from '../../errors.js';
 import type { StoredTicket, TicketSyncRecord } from '../store.js';
+import { writerIsGone } from './scan-rows.js';
 
 interface TicketRow {
   sink: string;
@@ -19,10 +22,13 @@ interface TicketRow {
 }
 
 interface SyncRow {
+  id: number;
   sink: string;
   scan_id: number;
   started_at: string;
-  finished_at: string;
+  finished_at: string | null;
+  writer_pid: number | null;
+  writer_host: string | null;
   status: TicketSyncRecord['status'];
   actions: number;
   error: string | null;
@@ -83,13 +89,40 @@ export class TicketsTable {
       );
   }
 
-  recordSync(s: TicketSyncRecord): void {
-    this.db
+  /** Inside a write transaction: refuses while a live process syncs `sink`; takes over a dead one's. */
+  beginSync(s: { sink: string; scanId: number; startedAt: string }, location: string): number {
+    const running = this.db
+      .prepare<[string], SyncRow>("SELECT * FROM ticket_syncs WHERE sink = ? AND status = 'running'")
+      .all(s.sink);
+    for (const r of running) {
+      if (!writerIsGone(r)) {
+        throw new StoreLockedError(
+          location,
+          `ticket sink ${JSON.stringify(s.sink)} is being synced by process ${r.writer_pid} on ${r.writer_host} (since ${r.started_at}); try again when it ends`,
+        );
+      }
+      this.db
+        .prepare(
+          "UPDATE ticket_syncs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+        )
+        .run(s.startedAt, `interrupted: process ${r.writer_pid} ended before the sync did`, r.id);
+    }
+    const info = this.db
       .prepare(
-        `INSERT INTO ticket_syncs (sink, scan_id, started_at, finished_at, status, actions, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO ticket_syncs (sink, scan_id, started_at, status, writer_pid, writer_host)
+         VALUES (?, ?, ?, 'running', ?, ?)`,
       )
-      .run(s.sink, s.scanId, s.startedAt, s.finishedAt, s.status, s.actions, s.error);
+      .run(s.sink, s.scanId, s.startedAt, process.pid, hostname());
+    return Number(info.lastInsertRowid);
+  }
+
+  finishSync(
+    id: number,
+    o: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): void {
+    this.db
+      .prepare('UPDATE ticket_syncs SET status = ?, finished_at = ?, actions = ?, error = ? WHERE id = ?')
+      .run(o.status, o.finishedAt, o.actions, o.error, id);
   }
 
   lastSync(sink: string): TicketSyncRecord | null {

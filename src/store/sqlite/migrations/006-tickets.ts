@@ -33,10 +33,13 @@ CREATE TABLE ticket_syncs (
   sink         TEXT NOT NULL,
   scan_id      INTEGER NOT NULL REFERENCES scans (id),
   started_at   TEXT NOT NULL,
-  finished_at  TEXT NOT NULL,
-  status       TEXT NOT NULL CHECK (status IN ('complete', 'failed')),
-  actions      INTEGER NOT NULL,
-  error        TEXT
+  finished_at  TEXT,
+  status       TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+  actions      INTEGER NOT NULL DEFAULT 0,
+  error        TEXT,
+  writer_pid   INTEGER,
+  writer_host  TEXT
 );
 CREATE INDEX ticket_syncs_by_sink ON ticket_syncs (sink, id);
+CREATE INDEX ticket_syncs_running ON ticket_syncs (sink) WHERE status = 'running';
 `;

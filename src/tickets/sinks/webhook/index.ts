@@ -148,10 +148,12 @@ export class WebhookSink implements TicketSink {
         wait = retryAfterMs(res.headers.get('retry-after'), now().getTime());
       } catch (err) {
         if (err instanceof TicketSinkError) throw err;
+        // The network error's code, never its text: a webhook URL can carry a token in its path.
+        const code = ((err as Error).cause as { code?: unknown } | undefined)?.code;
         why =
           (err as Error).name === 'TimeoutError'
             ? `no answer within ${timeoutSeconds}s`
-            : (err as Error).message;
+            : `cannot reach the receiver (${typeof code === 'string' ? code : (err as Error).name})`;
       }
       if (attempt >= maxRetries) {
         throw new TicketSinkError(this.name, operation, `${why} (after ${attempt + 1} attempts)`, status);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseYaml } from '../../../config/yaml-file.js';
+import { parseYaml, validateYaml } from '../../../config/yaml-file.js';
 import { type ConfigError, CredentialSourceError } from '../../../errors.js';
 import { TicketsSection } from '../../config.js';
 import { configuredSinks, SinkTypeRegistry } from '../../registry.js';
@@ -134,6 +134,18 @@ describe('webhook sink', () => {
     expect((err as TicketSinkError).message).toMatch(/open failed: no answer within 0.2s/);
   });
 
+  it('a receiver that is not listening fails with the network error code, never the URL', async () => {
+    const closed = `${url.replace('/hook', '')}/T0KEN-IN-PATH`;
+    await new Promise((r) => server.close(r));
+    const err = await sink({ url: closed, maxRetries: 1 })
+      .open(content)
+      .catch((e: unknown) => e);
+    expect((err as TicketSinkError).message).toBe(
+      'ticket sink "siem": open failed: cannot reach the receiver (ECONNREFUSED) (after 2 attempts)',
+    );
+    server.listen(0, '127.0.0.1');
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     const now = Date.parse('2026-02-01T00:00:00Z');
     expect(retryAfterMs('7', now)).toBe(7000);
@@ -151,7 +163,9 @@ describe('tickets config', () => {
 
   const load = (text: string, env: NodeJS.ProcessEnv = {}) => {
     const parsed = parseYaml({ file: join(dir, 'grantscope.yaml'), text });
-    const section = TicketsSection.parse((parsed.value as { tickets: unknown }).tickets);
+    const section = validateYaml(parsed, TicketsSection, (parsed.value as { tickets: unknown }).tickets, [
+      'tickets',
+    ]);
     const sinks = configuredSinks(parsed, section, new SinkTypeRegistry());
     return sinks.map((s) => ({
       settings: s.settings,
@@ -194,6 +208,11 @@ describe('tickets config', () => {
       err(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H, colour: red }\n`)
         .message,
     ).toContain("unknown key 'colour'");
+    expect(
+      err(
+        `tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H, rules: [stale, stael] }\n`,
+      ).message,
+    ).toMatch(/tickets.sinks\[0\].rules\[1\]: unknown rule 'stael'; rules: .*stale/);
     expect(
       err(
         `tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H }\n    - { name: a, type: webhook, url: "${url}", secretEnv: H }\n`,
