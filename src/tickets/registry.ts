@@ -3,7 +3,9 @@ import type { ParsedYaml } from '../config/yaml-file.js';
 import { ConfigError } from '../errors.js';
 import { checkUniqueNames, type SinkCommon, type TicketsSection, validateSinkEntry } from './config.js';
 import type { TicketSink } from './sink.js';
+import { githubIssuesSinkType } from './sinks/github-issues/index.js';
 import { jiraSinkType } from './sinks/jira/index.js';
+import { servicenowSinkType } from './sinks/servicenow/index.js';
 import { webhookSinkType } from './sinks/webhook/index.js';
 
 /** What a sink is built with besides its settings. */
@@ -30,7 +32,7 @@ export interface TicketSinkType<S extends SinkCommon = SinkCommon> {
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds types of differing settings
 type AnySinkType = TicketSinkType<any>;
 
-const BUILTIN: AnySinkType[] = [webhookSinkType, jiraSinkType];
+const BUILTIN: AnySinkType[] = [webhookSinkType, jiraSinkType, servicenowSinkType, githubIssuesSinkType];
 
 /** The sink types known to this build; others register with `registerSinkType` (jira, github-issues, …). */
 export class SinkTypeRegistry {

@@ -4,6 +4,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { Octokit } from '@octokit/rest';
+import { fetchTrusting, lazySink } from '../../lazy-sink.js';
+import type { TicketSinkType } from '../../registry.js';
 import type { RemoteTicketState, TicketContent, TicketDocument, TicketRef, TicketSink } from '../../sink.js';
 import { TicketSinkError } from '../../sink.js';
 import { GithubIssuesSinkConfig } from './config.js';
@@ -210,8 +212,16 @@ export async function createGithubIssuesSink(
 }
 
 /** For the sink registry: `type: github-issues` in `tickets.sinks`. */
-export const githubIssuesSinkType = {
+export const githubIssuesSinkType: TicketSinkType<GithubIssuesSinkConfig> = {
   type: 'github-issues',
-  configSchema: GithubIssuesSinkConfig,
-  create: createGithubIssuesSink,
-} as const;
+  settings: GithubIssuesSinkConfig,
+  create: (settings, context) =>
+    lazySink(settings.name, 'github-issues', () => {
+      const fetch = fetchTrusting(context.caFile);
+      return createGithubIssuesSink(settings, {
+        configDir: context.configDir,
+        ...(context.env ? { env: context.env } : {}),
+        ...(fetch ? { fetch } : {}),
+      });
+    }),
+};

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { fetchTrusting, lazySink } from '../../lazy-sink.js';
+import type { TicketSinkType } from '../../registry.js';
 import type { RemoteTicketState, TicketContent, TicketDocument, TicketRef, TicketSink } from '../../sink.js';
 import { TicketSinkError } from '../../sink.js';
 import { DEFAULT_LEVELS, ServiceNowSinkConfig } from './config.js';
@@ -184,8 +186,16 @@ async function readPassword(config: ServiceNowSinkConfig, deps: ServiceNowSinkDe
 }
 
 /** For the sink registry: `type: servicenow` in `tickets.sinks`. */
-export const servicenowSinkType = {
+export const servicenowSinkType: TicketSinkType<ServiceNowSinkConfig> = {
   type: 'servicenow',
-  configSchema: ServiceNowSinkConfig,
-  create: createServiceNowSink,
-} as const;
+  settings: ServiceNowSinkConfig,
+  create: (settings, context) =>
+    lazySink(settings.name, 'servicenow', () => {
+      const fetch = fetchTrusting(context.caFile);
+      return createServiceNowSink(settings, {
+        configDir: context.configDir,
+        ...(context.env ? { env: context.env } : {}),
+        ...(fetch ? { fetch } : {}),
+      });
+    }),
+};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningServiceNow, startServiceNowEmulator } from '../../../emulator/servicenow/table-api.js';
 import { type TicketContent, TicketSinkError } from '../../sink.js';
-import { correlationId, createServiceNowSink } from './index.js';
+import { correlationId, createServiceNowSink, servicenowSinkType } from './index.js';
 
 const PASSWORD = 'pw-4f1c9e-never-logged';
 const HOSTILE = '<img src=x onerror=alert(1)> [code]<b>bold</b>[/code]';
@@ -177,6 +177,28 @@ describe('ServiceNow sink against the Table API emulator', () => {
     expect(err).toMatchObject({ sink: 'itsm', operation: 'state', status: 503 });
     sn.setOutage(false);
     expect(await quick.state(ref)).toBe('open');
+  });
+
+  it('plugs into the sink registry: shared keys accepted, built lazily, a missing secret named on first use', async () => {
+    const settings = servicenowSinkType.settings.parse({
+      type: 'servicenow',
+      name: 'itsm',
+      group: 'identity',
+      minSeverity: 'high',
+      instance: sn.url,
+      username: 'grantscope.integration',
+      passwordFile: 'sn-password.txt',
+    });
+    expect(settings).toMatchObject({ group: 'identity', minSeverity: 'high', table: 'incident' });
+    const s = servicenowSinkType.create(settings, { configDir: dir, caFile: null });
+    expect(s).toMatchObject({ name: 'itsm', kind: 'servicenow', canReadState: true });
+    const ref = await s.open(content());
+    expect(await s.state(ref)).toBe('open');
+    const broken = servicenowSinkType.create(
+      { ...settings, passwordFile: 'missing.txt' },
+      { configDir: dir, caFile: null },
+    );
+    await expect(broken.open(content())).rejects.toThrow(/itsm.*cannot read passwordFile .*missing\.txt/);
   });
 
   it('keys that do not fit a correlation id are digested, the same way every time', () => {
