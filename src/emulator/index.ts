@@ -34,5 +34,11 @@ export {
   type RunningEmulator,
   startEmulator,
 } from './server.js';
+export {
+  type PostedSlackMessage,
+  type RunningSlackWebhook,
+  type SlackWebhookEmulatorOptions,
+  startSlackWebhookEmulator,
+} from './slack/incoming-webhook.js';
 export { loadWorld, resolveRelativeDates, type World } from './world.js';
 export { WorldError, type WorldIssue } from './world-error.js';

@@ -72,7 +72,7 @@ interface Desired {
 }
 
 /** States in which the lifecycle considers the ticket's findings open. */
-const LIVE: ReadonlySet<TicketState> = new Set(['open', 'closed-by-hand', 'deleted-by-hand']);
+export const LIVE_STATES: ReadonlySet<TicketState> = new Set(['open', 'closed-by-hand', 'deleted-by-hand']);
 
 function inScope(f: Finding, sink: PlanSink): boolean {
   if (SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[sink.minSeverity]) return false;
@@ -102,7 +102,7 @@ function desiredTickets(input: Omit<PlanInput, 'remote'>): Map<string, Desired> 
   // stays where it was (a failed collector never closes a ticket).
   for (const t of input.tickets) {
     // What the ticket covers: what a failed sync meant it to, else what it was last told.
-    const covered = t.pending ?? (LIVE.has(t.state) ? t.items : null);
+    const covered = t.pending ?? (LIVE_STATES.has(t.state) ? t.items : null);
     if (!covered) continue;
     for (const [fp, item] of Object.entries(covered)) {
       if (seen.has(fp) || complete.has(item.source)) continue;
@@ -217,7 +217,7 @@ export function buildPlan(input: PlanInput): TicketPlan {
     const ref: TicketRef | null = row.remoteId ? { id: row.remoteId, url: row.remoteUrl } : null;
 
     // What a person did on the sink comes first.
-    if (remote === 'missing' && LIVE.has(row.state) && row.state !== 'deleted-by-hand') {
+    if (remote === 'missing' && LIVE_STATES.has(row.state) && row.state !== 'deleted-by-hand') {
       if (wantOpen)
         record('deleted by hand: not re-created while its findings stay open', {
           state: 'deleted-by-hand',

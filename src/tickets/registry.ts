@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { ParsedYaml } from '../config/yaml-file.js';
 import { ConfigError } from '../errors.js';
 import { checkUniqueNames, type SinkCommon, type TicketsSection, validateSinkEntry } from './config.js';
-import type { TicketSink } from './sink.js';
+import type { AnySink, TicketSink } from './sink.js';
 import { githubIssuesSinkType } from './sinks/github-issues/index.js';
 import { jiraSinkType } from './sinks/jira/index.js';
 import { servicenowSinkType } from './sinks/servicenow/index.js';
+import { slackSinkType } from './sinks/slack/index.js';
 import { webhookSinkType } from './sinks/webhook/index.js';
 
 /** What a sink is built with besides its settings. */
@@ -22,17 +23,24 @@ export interface SinkContext {
  * A kind of ticketing system: its own settings (beyond the shared ones) and how to build the sink. A new
  * system is one more entry; the lifecycle does not change.
  */
-export interface TicketSinkType<S extends SinkCommon = SinkCommon> {
+export interface TicketSinkType<S extends SinkCommon = SinkCommon, K extends AnySink = TicketSink> {
   type: string;
   /** The whole entry's schema: `SinkCommon.extend({...}).strict()` plus the type's checks. */
   settings: z.ZodType<S>;
-  create(settings: S, context: SinkContext): TicketSink;
+  /** A ticket sink, or a digest sink (`delivery: 'digest'`) that gets one summary per sync. */
+  create(settings: S, context: SinkContext): K;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds types of differing settings
-type AnySinkType = TicketSinkType<any>;
+type AnySinkType = TicketSinkType<any, AnySink>;
 
-const BUILTIN: AnySinkType[] = [webhookSinkType, jiraSinkType, servicenowSinkType, githubIssuesSinkType];
+const BUILTIN: AnySinkType[] = [
+  webhookSinkType,
+  jiraSinkType,
+  servicenowSinkType,
+  githubIssuesSinkType,
+  slackSinkType,
+];
 
 /** The sink types known to this build; others register with `registerSinkType` (jira, github-issues, …). */
 export class SinkTypeRegistry {

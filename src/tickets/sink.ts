@@ -91,7 +91,7 @@ export interface TicketSink {
 export class TicketSinkError extends Error {
   constructor(
     readonly sink: string,
-    readonly operation: 'open' | 'comment' | 'close' | 'reopen' | 'state' | 'search',
+    readonly operation: 'open' | 'comment' | 'close' | 'reopen' | 'state' | 'search' | 'send',
     message: string,
     readonly status: number | null = null,
     options?: { cause?: unknown },
@@ -102,4 +102,55 @@ export class TicketSinkError extends Error {
     );
     this.name = 'TicketSinkError';
   }
+}
+
+/** One finding in a digest: what was last sent of it (titles are already made safe and cut). */
+export interface DigestEntry {
+  fingerprint: string;
+  title: string;
+  severity: Severity;
+  /** For `changed`: the severity before, when it changed (else the evidence changed). */
+  previousSeverity?: Severity;
+}
+
+/**
+ * What one sync changed, for sinks that post a summary instead of keeping tickets (a chat channel).
+ * Built from the same plan as tickets, so a digest reports a finding as new once, and as resolved once.
+ */
+export interface SyncDigest {
+  sink: string;
+  scanId: number;
+  /** Findings that got a ticket (or joined one) in this sync. */
+  opened: DigestEntry[];
+  /** Findings that came back after being resolved. */
+  reopened: DigestEntry[];
+  /** Findings whose severity or evidence changed. */
+  changed: DigestEntry[];
+  /** Findings gone from a complete scan (or now below the sink's threshold). */
+  resolved: DigestEntry[];
+  /** Findings accepted by an exception. */
+  excepted: DigestEntry[];
+  /** Findings still open for this sink after the sync (the digest's "N open" line). */
+  open: number;
+}
+
+/**
+ * A sink that receives one digest per sync (Slack incoming webhooks) rather than per-ticket calls.
+ * It cannot be asked about anything, so the lifecycle keeps the state, as for a webhook. A digest
+ * that fails to send leaves every change pending: the next sync reports it again, nothing is lost.
+ */
+export interface DigestSink {
+  readonly name: string;
+  readonly kind: string;
+  readonly delivery: 'digest';
+  /** HTTP requests made so far (retries included). */
+  readonly requests?: number;
+  send(digest: SyncDigest): Promise<void>;
+}
+
+/** Either kind of sink a sink type builds. */
+export type AnySink = TicketSink | DigestSink;
+
+export function isDigestSink(sink: AnySink): sink is DigestSink {
+  return (sink as DigestSink).delivery === 'digest';
 }

@@ -2,12 +2,21 @@ import { UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
+import { buildDigest, digestIsEmpty } from './digest.js';
 import { buildPlan, type PlanSink, remoteChecks, type TicketPlan } from './plan.js';
-import { type RemoteTicketState, type TicketSink, TicketSinkError } from './sink.js';
+import {
+  type AnySink,
+  type DigestSink,
+  isDigestSink,
+  type RemoteTicketState,
+  type SyncDigest,
+  type TicketSink,
+  TicketSinkError,
+} from './sink.js';
 
 export interface SyncOptions {
   store: SnapshotStore;
-  sink: TicketSink;
+  sink: AnySink;
   settings: PlanSink;
   scan: ScanSummary;
   /** Plan only: the sink is asked about tickets (reads) but nothing is changed anywhere. */
@@ -26,6 +35,8 @@ export interface SyncResult {
   calls: number;
   /** The failure that stopped the sync; the actions before it are saved, the rest run next time. */
   error: TicketSinkError | null;
+  /** For a digest sink: what the sync reported (or would report, on a dry run). */
+  digest?: SyncDigest;
 }
 
 /** 404/410 on a ticket we hold: it was deleted on the sink. */
@@ -66,17 +77,76 @@ export async function syncSink(options: SyncOptions): Promise<SyncResult> {
 }
 
 async function runSync(options: SyncOptions, startedAt: string): Promise<SyncResult> {
-  const { store, sink, settings, scan } = options;
+  const { sink } = options;
+  return isDigestSink(sink)
+    ? runDigestSync({ ...options, sink }, startedAt)
+    : runTicketSync({ ...options, sink }, startedAt);
+}
+
+async function planInput(options: SyncOptions, startedAt: string) {
+  const { store, settings, scan } = options;
   const findings: Finding[] = [];
   for await (const f of store.readFindings(scan.id)) findings.push(f);
-  const tickets = await store.readTickets(sink.name);
-  const base = {
+  const tickets = await store.readTickets(options.sink.name);
+  return {
     sink: settings,
     scan: { id: scan.id, sources: scan.sources.map((s) => ({ source: s.source, status: s.status })) },
     findings,
     tickets,
     now: startedAt,
   };
+}
+
+/**
+ * A digest sink gets one message for the whole plan: sent first, then every ticket record is saved. A
+ * send that fails saves nothing but what needs no sink (the plan stays pending), so the next sync
+ * reports the same changes again: a digest can repeat after an outage, never miss a change.
+ */
+async function runDigestSync(
+  options: SyncOptions & { sink: DigestSink },
+  startedAt: string,
+): Promise<SyncResult> {
+  const { store, sink, scan } = options;
+  const base = await planInput(options, startedAt);
+  const plan = buildPlan({ ...base, remote: new Map() });
+  for (const action of plan.actions) {
+    // The ticket id is ours, as for a webhook: the sink has no tickets to address.
+    if (action.kind === 'open') {
+      action.next = { ...action.next, remoteId: `${sink.name}:${action.key}`, remoteUrl: null };
+    }
+  }
+  const digest = buildDigest(plan, base.tickets, base.findings);
+  const requestsBefore = sink.requests ?? 0;
+  const result = (done: number, error: TicketSinkError | null): SyncResult => ({
+    sink: sink.name,
+    scanId: scan.id,
+    plan,
+    done,
+    calls: (sink.requests ?? 0) - requestsBefore,
+    error,
+    digest,
+  });
+  if (options.dryRun) return result(0, null);
+  if (!digestIsEmpty(digest)) {
+    try {
+      await sink.send(digest);
+    } catch (err) {
+      await keepPending(store, plan, 0, base.tickets);
+      return result(0, asSinkError(sink.name, 'send', err));
+    }
+  }
+  for (const action of plan.actions) await store.saveTicket(action.next);
+  await clearInStep(store, plan, base.tickets);
+  return result(plan.actions.length, null);
+}
+
+async function runTicketSync(
+  options: SyncOptions & { sink: TicketSink },
+  startedAt: string,
+): Promise<SyncResult> {
+  const { store, sink, scan } = options;
+  const base = await planInput(options, startedAt);
+  const { tickets } = base;
   let calls = 0;
   const remote = new Map<string, RemoteTicketState>();
   const requestsBefore = sink.requests;

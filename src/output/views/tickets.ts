@@ -1,4 +1,5 @@
 import type { StoredTicket } from '../../store/store.js';
+import { digestIsEmpty, digestSummary } from '../../tickets/digest.js';
 import type { TicketAction } from '../../tickets/plan.js';
 import type { SyncResult } from '../../tickets/sync.js';
 import { type Column, type OutputFormat, renderJson, renderRows } from '../format.js';
@@ -43,6 +44,7 @@ export function renderTicketSync(
         done: r.done,
         unchanged: r.plan.unchanged,
         requests: r.calls,
+        ...(r.digest ? { digest: r.digest } : {}),
         error: r.error
           ? { operation: r.error.operation, status: r.error.status, message: r.error.message }
           : null,
@@ -64,7 +66,9 @@ export function renderTicketSync(
   const summary = results
     .map((r) => {
       const count = (k: string) => r.plan.actions.filter((a) => a.kind === k).length;
-      const what = `${count('open')} to open, ${count('comment')} to comment, ${count('close')} to close, ${count('reopen')} to reopen, ${count('record')} noticed, ${r.plan.unchanged} unchanged`;
+      const what = r.digest
+        ? `digest of ${digestSummary(r.digest)}${digestIsEmpty(r.digest) ? ' (nothing to post)' : ''}`
+        : `${count('open')} to open, ${count('comment')} to comment, ${count('close')} to close, ${count('reopen')} to reopen, ${count('record')} noticed, ${r.plan.unchanged} unchanged`;
       const outcome = dryRun
         ? 'dry run: nothing changed'
         : r.error

@@ -202,7 +202,7 @@ describe('tickets config', () => {
       'secretFile or secretEnv is required',
     );
     expect(err(`tickets:\n  sinks:\n    - { name: a, type: jirra }\n`).message).toMatch(
-      /line 3: tickets.sinks\[0\].type: unknown sink type 'jirra'; known types: github-issues, jira, servicenow, webhook/,
+      /line 3: tickets.sinks\[0\].type: unknown sink type 'jirra'; known types: github-issues, jira, servicenow, slack, webhook/,
     );
     expect(
       err(`tickets:\n  sinks:\n    - { name: a, type: webhook, url: "${url}", secretEnv: H, colour: red }\n`)
