@@ -35,6 +35,16 @@ describe('grantscope demo', () => {
     report: string;
     scans: Array<{ id: number; status: string }>;
     findings: FindingJson[];
+    tickets: {
+      jira: string;
+      syncs: Array<{
+        sink: string;
+        scanId: number;
+        actions: Array<{ kind: string; key: string; ticket: string | null }>;
+        done: number;
+        error: string | null;
+      }>;
+    };
   };
 
   beforeAll(async () => {
@@ -78,6 +88,55 @@ describe('grantscope demo', () => {
         p,
       ).toBe(true);
     }
+  });
+
+  it('runs the ticket lifecycle against the local Jira: opened after the first scan, updated or closed after the second', async () => {
+    const [first, second] = out.tickets.syncs;
+    expect(out.tickets.syncs).toHaveLength(2);
+    expect([first!.scanId, second!.scanId, first!.error, second!.error]).toEqual([1, 2, null, null]);
+    // One ticket per partner identity with an open finding of medium severity or above (the findings
+    // as the governance file decides them: owners, approvals, exceptions).
+    const r = await runCli([
+      'findings',
+      '-c',
+      join(dir, 'grantscope.yaml'),
+      '--scan',
+      '1',
+      '--format',
+      'json',
+    ]);
+    const scan1 = JSON.parse(r.stdout) as (FindingJson & { tenant: string; excepted?: boolean })[];
+    const identities = new Set(
+      scan1
+        .filter((f) => f.severity !== 'low' && f.severity !== 'info' && !f.excepted)
+        .map((f) => `identity:${f.platform}:${f.tenant}:${f.identity.kind}:${f.identity.id}`),
+    );
+    expect(first!.actions.every((a) => a.kind === 'open' && /^SEC-\d+$/.test(a.ticket ?? ''))).toBe(true);
+    expect(new Set(first!.actions.map((a) => a.key))).toEqual(identities);
+    expect(first!.done).toBe(first!.actions.length);
+    // The second scan comments on identities that changed and closes resolved ones, reusing the same
+    // tickets; it opens tickets only for identities that had none.
+    const kinds = new Set(second!.actions.map((a) => a.kind));
+    expect(kinds.has('comment')).toBe(true);
+    expect(kinds.has('close')).toBe(true);
+    const openedBefore = new Map(first!.actions.map((a) => [a.key, a.ticket]));
+    for (const a of second!.actions) {
+      if (a.kind === 'open') expect(openedBefore.has(a.key), a.key).toBe(false);
+      else expect(a.ticket).toBe(openedBefore.get(a.key));
+    }
+    const list = await runCli([
+      'tickets',
+      'list',
+      '--db',
+      out.database,
+      '-c',
+      join(dir, 'grantscope.yaml'),
+      '--format',
+      'json',
+    ]);
+    expect(list.code).toBe(0);
+    const stored = JSON.parse(list.stdout) as { key: string; state: string }[];
+    expect(stored.length).toBe(openedBefore.size + second!.actions.filter((a) => a.kind === 'open').length);
   });
 
   it('a second demo in the same directory starts afresh', async () => {

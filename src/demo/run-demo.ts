@@ -14,10 +14,12 @@ import { demoWorld } from '../package-root.js';
 import { runScan } from '../scan/run-scan.js';
 import { openStore } from '../store/open.js';
 import type { ScanSummary } from '../store/store.js';
+import type { SyncResult } from '../tickets/sync.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeClientConfig } from './client-config.js';
 import { writeDemoGovernance } from './governance-demo.js';
 import { type EmulatorPackage, withEmulator } from './load-emulator.js';
+import { startLocalJira, syncConfiguredSinks } from './local-jira.js';
 
 export interface DemoOptions {
   /** Working directory for config, credentials and the database (default: a new temp dir). */
@@ -44,6 +46,8 @@ export interface DemoResult {
   requests: number;
   first: DemoScan;
   second: DemoScan;
+  /** The ticket lifecycle against the local Jira (project SEC), after each scan. */
+  tickets: { jiraOrigin: string; first: SyncResult[]; second: SyncResult[] };
 }
 
 /**
@@ -51,21 +55,26 @@ export interface DemoResult {
  * changed organisation, scan again, and analyse both. Nothing outside this process is started.
  */
 export function runDemo(options: DemoOptions): Promise<DemoResult> {
-  return withEmulator(({ startEmulator }) => demoOn(startEmulator, options));
+  return withEmulator((emulator) => demoOn(emulator, options));
 }
 
-async function demoOn(
-  startEmulator: EmulatorPackage['startEmulator'],
-  options: DemoOptions,
-): Promise<DemoResult> {
+async function demoOn(emulator: EmulatorPackage, options: DemoOptions): Promise<DemoResult> {
   const phase = options.onPhase ?? (() => {});
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'grantscope-demo-'));
-  phase('Starting the local emulator (GitHub, Microsoft Graph, Google APIs)…');
-  const emu = await startEmulator({ world: demoWorld('demo') });
+  phase('Starting the local emulators (GitHub, Microsoft Graph, Google APIs; Jira for tickets)…');
+  const emu = await emulator.startEmulator({ world: demoWorld('demo') });
+  // One Jira ticket per partner identity, so an app with several problems opens one ticket.
+  const jira = await startLocalJira(dir, emulator, { group: 'identity' }).catch(async (err) => {
+    await emu.stop();
+    throw err;
+  });
   try {
     // The governance file (owners, approvals, an exception, a retired vendor, a review), dated from today.
     const governanceFile = writeDemoGovernance(dir, new Date());
-    const written = writeClientConfig(emu, dir, { governance: 'governance.yaml' });
+    const written = writeClientConfig(emu, dir, {
+      governance: 'governance.yaml',
+      tickets: { sinks: [jira.entry] },
+    });
     const governance = loadGovernance(governanceFile);
     // Each demo starts from an empty database, so that its diff is the demo's own change.
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${written.database}${suffix}`, { force: true });
@@ -104,11 +113,15 @@ async function demoOn(
     try {
       phase(`Scanning "${emu.world().name}"…`);
       const first = await scanOnce('demo: first scan');
+      phase('Opening tickets in the local Jira (grantscope tickets sync)…');
+      const ticketsFirst = await syncConfiguredSinks(written.configFile, store, first.scan, options.logger);
       phase('The organisation changes: apps gain permissions, grants appear and disappear. Scanning again…');
       emu.setWorld(demoWorld('demo-changed'));
       // The world jumps a week ahead but the clock does not: its changes are dated before the first
       // scan, where reads since the last scan (Reports since its read time) would not look.
       const second = await scanOnce('demo: second scan', true);
+      phase('Updating the Jira tickets: comment what changed, close what is resolved…');
+      const ticketsSecond = await syncConfiguredSinks(written.configFile, store, second.scan, options.logger);
       return {
         dir,
         configFile: written.configFile,
@@ -118,11 +131,12 @@ async function demoOn(
         requests: emu.stats().total,
         first,
         second,
+        tickets: { jiraOrigin: jira.emulator.origin, first: ticketsFirst, second: ticketsSecond },
       };
     } finally {
       await store.close();
     }
   } finally {
-    await emu.stop();
+    await Promise.all([emu.stop(), jira.emulator.close()]);
   }
 }

@@ -8,6 +8,7 @@ import { renderDiff } from '../../output/views/diff.js';
 import { collectText, findingsChunks } from '../../output/views/findings.js';
 import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
+import { ticketSyncSummary } from '../../output/views/tickets.js';
 import { compareFindings } from '../../rules/evaluate.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
 
@@ -61,6 +62,17 @@ Examples:
           coverage: second.coverage,
           diff: second.analysis.diffSummary,
           findings: findings.sort(compareFindings),
+          tickets: {
+            jira: result.tickets.jiraOrigin,
+            syncs: [...result.tickets.first, ...result.tickets.second].map((r) => ({
+              sink: r.sink,
+              scanId: r.scanId,
+              actions: r.plan.actions.map((a) => ({ kind: a.kind, key: a.key, ticket: a.next.remoteId })),
+              done: r.done,
+              requests: r.calls,
+              error: r.error?.message ?? null,
+            })),
+          },
           report,
         }),
       );
@@ -75,6 +87,8 @@ Examples:
         ? `\n== What changed between scan #${first.scan.id} and scan #${second.scan.id} ==\n${renderDiff(second.analysis.diff, 'table', { from: first.scan, to: second.scan, color: rt.color })}`
         : '',
       `\n== Findings (scan #${second.scan.id}) ==\n${await collectText(findingsChunks(second.analysis.findings.read(), opts.format as OutputFormat, rt.color))}`,
+      `\n== Tickets in the local Jira (one per partner identity; \`grantscope tickets sync\` after each scan) ==\n`,
+      ...[...result.tickets.first, ...result.tickets.second].map((r) => `${ticketSyncSummary(r, false)}\n`),
       `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
       `Report:   ${report}\n`,
       `Database: ${result.database}\n`,

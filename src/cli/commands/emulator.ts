@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { assertFolderIsOurs, writeClientConfig } from '../../demo/client-config.js';
-import { type EmulatorPackage, withEmulator } from '../../demo/load-emulator.js';
+import { withEmulator } from '../../demo/load-emulator.js';
+import { startLocalJira } from '../../demo/local-jira.js';
 import { UsageError } from '../../errors.js';
 import { demoWorld } from '../../package-root.js';
 
@@ -62,7 +63,7 @@ Examples:
           ? resolve(opts.configDir)
           : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
         mkdirSync(dir, { recursive: true });
-        const jira = opts.jira ? await startLocalJira(dir, startJiraEmulator, fakeJiraApiToken) : null;
+        const jira = opts.jira ? await startLocalJira(dir, { startJiraEmulator, fakeJiraApiToken }) : null;
         const written = writeClientConfig(emu, dir, jira ? { tickets: { sinks: [jira.entry] } } : {});
         process.stdout.write(
           `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
@@ -83,36 +84,4 @@ Examples:
         });
       });
     });
-}
-
-type JiraEmulatorPackage = Pick<EmulatorPackage, 'startJiraEmulator' | 'fakeJiraApiToken'>;
-
-/**
- * A local Jira Cloud beside the world (same CA, so `tls.caFile` covers it): one user, project SEC. Writes
- * the throw-away API token; the `tickets.sinks` entry that uses it goes into grantscope.yaml.
- */
-async function startLocalJira(
-  dir: string,
-  startJiraEmulator: JiraEmulatorPackage['startJiraEmulator'],
-  fakeJiraApiToken: JiraEmulatorPackage['fakeJiraApiToken'],
-) {
-  const email = 'grantscope-bot@example.com';
-  const apiToken = fakeJiraApiToken();
-  const emulator = await startJiraEmulator({
-    users: [{ email, apiToken, projects: ['SEC'] }],
-    projects: [{ key: 'SEC' }],
-  });
-  const tokenFile = join(dir, 'jira-api-token.txt');
-  writeFileSync(tokenFile, `${apiToken}\n`, { mode: 0o600 });
-  chmodSync(tokenFile, 0o600);
-  const entry = {
-    name: 'local-jira',
-    type: 'jira',
-    baseUrl: emulator.origin,
-    email,
-    apiTokenFile: 'jira-api-token.txt',
-    project: 'SEC',
-    priorities: { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low' },
-  };
-  return { emulator, entry };
 }

@@ -63,20 +63,7 @@ export function renderTicketSync(
   const rows = rowsOf(results, dryRun);
   const table = rows.length > 0 ? renderRows(format, rows, COLUMNS) : '';
   if (format !== 'table') return table;
-  const summary = results
-    .map((r) => {
-      const count = (k: string) => r.plan.actions.filter((a) => a.kind === k).length;
-      const what = r.digest
-        ? `digest of ${digestSummary(r.digest)}${digestIsEmpty(r.digest) ? ' (nothing to post)' : ''}`
-        : `${count('open')} to open, ${count('comment')} to comment, ${count('close')} to close, ${count('reopen')} to reopen, ${count('record')} noticed, ${r.plan.unchanged} unchanged`;
-      const outcome = dryRun
-        ? 'dry run: nothing changed'
-        : r.error
-          ? `FAILED after ${r.done} of ${r.plan.actions.length}: ${r.error.message}`
-          : `${r.done} done, ${r.calls} requests`;
-      return `${r.sink} (scan ${r.scanId}): ${what}; ${outcome}\n`;
-    })
-    .join('');
+  const summary = results.map((r) => `${ticketSyncSummary(r, dryRun)}\n`).join('');
   return `${table}${table ? '\n' : ''}${summary}`;
 }
 
@@ -113,4 +100,18 @@ export function renderStoredTickets(tickets: readonly StoredTicket[], format: Ou
     );
   }
   return renderRows(format, tickets, STORED);
+}
+
+/** One line per sink: what the sync planned and how it went ("local-jira (scan 2): 3 to open, …; 7 done"). */
+export function ticketSyncSummary(r: SyncResult, dryRun: boolean): string {
+  const count = (k: string) => r.plan.actions.filter((a) => a.kind === k).length;
+  const what = r.digest
+    ? `digest of ${digestSummary(r.digest)}${digestIsEmpty(r.digest) ? ' (nothing to post)' : ''}`
+    : `${count('open')} to open, ${count('comment')} to comment, ${count('close')} to close, ${count('reopen')} to reopen, ${count('record')} noticed, ${r.plan.unchanged} unchanged`;
+  const outcome = dryRun
+    ? 'dry run: nothing changed'
+    : r.error
+      ? `FAILED after ${r.done} of ${r.plan.actions.length}: ${r.error.message}`
+      : `${r.done} done, ${r.calls} requests`;
+  return `${r.sink} (scan ${r.scanId}): ${what}; ${outcome}`;
 }
