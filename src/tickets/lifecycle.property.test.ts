@@ -4,6 +4,7 @@ import { BulkMemoryTicketSink, MemoryTicketSink } from '../../test/support/memor
 import type { Finding } from '../findings/finding.js';
 import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
 import type { TicketGrouping } from './config.js';
+import type { DigestSink, SyncDigest } from './sink.js';
 import { syncSink } from './sync.js';
 import { groupKey } from './ticket-item.js';
 
@@ -181,7 +182,85 @@ async function play(grouping: TicketGrouping, hands: boolean, steps: readonly St
   }
 }
 
+/** A chat channel in memory: the digests it received, and a send that fails while `down`. */
+class MemoryDigestSink implements DigestSink {
+  readonly kind = 'memory-digest';
+  readonly delivery = 'digest' as const;
+  readonly received: SyncDigest[] = [];
+  down = false;
+  constructor(readonly name: string) {}
+  async send(digest: SyncDigest): Promise<void> {
+    if (this.down) throw Object.assign(new Error('channel down'), { status: 503 });
+    this.received.push(structuredClone(digest));
+  }
+}
+
+/**
+ * A reader of the channel who applies each digest in order (new and back add a finding, resolved and
+ * accepted remove it) knows, after every sync that succeeded, exactly the findings open as last known;
+ * no finding is announced new twice without being resolved in between, and an unchanged sync posts nothing.
+ */
+async function playDigest(grouping: TicketGrouping, steps: readonly Step[]) {
+  const sink = new MemoryDigestSink('chat');
+  const store = new MemoryStore();
+  const settings = { name: 'chat', group: grouping, minSeverity: 'medium' as const };
+  const known = new Map<string, boolean>();
+  const channel = new Set<string>();
+  let scanId = 0;
+  for (const s of steps) {
+    if (s.failed) continue;
+    scanId += 1;
+    const reported: Finding[] = [];
+    FINGERPRINTS.forEach((fp, i) => {
+      const t = s.truth[i]!;
+      const status = s.sources[SOURCE_OF(fp) as keyof typeof s.sources];
+      const seen = t.open && (status === 'complete' || (status === 'partial' && t.seenWhenPartial));
+      if (seen) reported.push(finding(fp, t.severity, t.excepted, scanId));
+      if (seen) known.set(fp, !t.excepted && t.severity !== 'low');
+      else if (status === 'complete') known.set(fp, false);
+    });
+    store.findings = reported;
+    sink.down = s.failAfter < 2;
+    const posted = sink.received.length;
+    const scan = {
+      id: scanId,
+      sources: Object.entries(s.sources)
+        .filter(([, st]) => st !== 'absent')
+        .map(([source, st]) => ({ source, status: st === 'complete' ? 'complete' : 'incomplete' })),
+    } as unknown as ScanSummary;
+    const result = await syncSink({ store: store as unknown as SnapshotStore, sink, settings, scan });
+    if (result.error) {
+      expect(sink.received.length).toBe(posted);
+      continue;
+    }
+    for (const d of sink.received.slice(posted)) {
+      for (const e of [...d.opened, ...d.reopened]) {
+        expect(channel.has(e.fingerprint), `${e.fingerprint} announced twice`).toBe(false);
+        channel.add(e.fingerprint);
+      }
+      for (const e of [...d.resolved, ...d.excepted]) {
+        expect(channel.has(e.fingerprint), `${e.fingerprint} resolved but never announced`).toBe(true);
+        channel.delete(e.fingerprint);
+      }
+      expect(d.open).toBe(channel.size);
+    }
+    const truth = new Set(FINGERPRINTS.filter((fp) => known.get(fp)));
+    expect([...channel].sort(), `channel at scan ${scanId}`).toEqual([...truth].sort());
+    if (result.plan.actions.length === 0) expect(sink.received.length).toBe(posted);
+  }
+}
+
 describe('ticket lifecycle (property)', () => {
+  for (const grouping of ['finding', 'identity'] as const) {
+    it(`a digest channel (Slack) always adds up to the open findings, per ${grouping}, through outages`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 20 }), (steps) =>
+          playDigest(grouping, steps),
+        ),
+        { numRuns: Number(process.env.TICKET_RUNS ?? 150) },
+      );
+    });
+  }
   for (const grouping of ['finding', 'identity'] as const) {
     it(`keeps one ticket per ${grouping}, open exactly when its findings are (no hand edits)`, async () => {
       await fc.assert(
