@@ -114,11 +114,11 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
 }
 
 const COLUMNS: Column<DiffLine>[] = [
-  { header: 'Change', value: (l) => l.change },
-  { header: 'Source', value: (l) => l.source, maxWidth: 40 },
-  { header: 'Kind', value: (l) => l.kind },
-  { header: 'Identity', value: (l) => l.identity, maxWidth: 44 },
-  { header: 'Detail', value: (l) => l.detail, maxWidth: 90 },
+  { header: 'Change', value: (l) => l.change, noWrap: true },
+  { header: 'Source', value: (l) => l.source },
+  { header: 'Kind', value: (l) => l.kind, hideBelow: 140 },
+  { header: 'Identity', value: (l) => l.identity },
+  { header: 'Detail', value: (l) => l.detail },
 ];
 
 const CHANGE_COLOR: Record<string, string> = {

@@ -16,17 +16,16 @@ const STATUS_COLOR: Record<string, string> = {
 
 const COLUMNS: Column<CoverageRow>[] = [
   { header: 'Source', value: (r) => r.source },
-  { header: 'Collector', value: (r) => r.c.collector },
-  { header: 'Status', value: (r) => r.c.status },
-  { header: 'Items', value: (r) => r.c.items, align: 'right' },
-  { header: 'Requests', value: (r) => r.c.requests, align: 'right' },
+  { header: 'Collector', value: (r) => r.c.collector, noWrap: true },
+  { header: 'Status', value: (r) => r.c.status, noWrap: true },
+  { header: 'Items', value: (r) => r.c.items, align: 'right', noWrap: true },
+  { header: 'Requests', value: (r) => r.c.requests, align: 'right', noWrap: true },
   {
     header: 'Detail',
     value: (r) =>
       [r.c.api, r.c.httpStatus != null ? `HTTP ${r.c.httpStatus}` : null, r.c.reason, ...r.c.notes]
         .filter(Boolean)
         .join(' — '),
-    maxWidth: 90,
   },
 ];
 
