@@ -318,7 +318,7 @@ describe('grantscope scan output formats', () => {
     expect(md.stdout).toContain('## Coverage');
     expect(md.stdout).toMatch(/\| acme-saas:t1 \| grants \| complete \|/);
     expect(md.stdout).toContain('First scan: no previous snapshot');
-    expect(md.stdout).toMatch(/\| critical \| over-privileged \| acme-saas \|/);
+    expect(md.stdout).toMatch(/\| critical \| [0-9a-f]{10} \| over-privileged \| acme-saas \|/);
 
     writeFakeSetup(dir, tenantV2());
     const out = join(dir, 'findings.csv');

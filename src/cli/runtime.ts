@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
 import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
+import { parseTableWidth, setTableWidth } from '../output/table-width.js';
 import { openStore } from '../store/open.js';
 import type { SnapshotStore } from '../store/store.js';
 import { OutputFile, parseFileMode, writeChunks } from './output-file.js';
@@ -28,6 +29,8 @@ export interface CommonOptions {
   output?: string;
   /** Octal mode of the `--output` file. */
   mode?: string;
+  /** Table width in columns; 0 = unlimited. */
+  width?: string;
   verbose?: boolean;
   quiet?: boolean;
   logFormat?: 'text' | 'json';
@@ -50,6 +53,10 @@ export function addCommonOptions(
           .default('table'),
       )
       .option('-o, --output <file>', 'write the output to a file instead of stdout')
+      .option(
+        '--width <columns>',
+        "table width (default: the terminal's, else $COLUMNS; unlimited, one line per row, when piped); 0 = unlimited",
+      )
       .option('--mode <octal>', 'file mode of the --output file', '600');
   }
   cmd
@@ -90,6 +97,9 @@ export function createRuntime(opts: CommonOptions): Runtime {
   // Checked before any work: a scan must not run for minutes and then find -o unwritable.
   const output =
     opts.output != null ? new OutputFile(opts.output, parseFileMode(opts.mode), filesInUse(opts)) : null;
+  // A file has no edge: rows stay whole unless --width says otherwise.
+  if (opts.width !== undefined) setTableWidth(parseTableWidth(opts.width));
+  else if (opts.output != null) setTableWidth(undefined);
   const level: LogLevel = opts.quiet ? 'error' : opts.verbose ? 'debug' : 'warn';
   const logger = createLogger({ level, format: opts.logFormat ?? 'text' });
   const stderrTty = process.stderr.isTTY === true;

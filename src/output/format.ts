@@ -16,6 +16,8 @@ export interface Column<Row> {
   noWrap?: boolean;
   /** Tables only: left out when the table is narrower than this (the other formats always have it). */
   hideBelow?: number;
+  /** Tables only: this column's share of the room when columns must be narrowed (default 1). */
+  grow?: number;
   /** Markdown only: the value is a URL, written as a link labelled so (an https URL only; else as text). */
   linkLabel?: string;
 }
@@ -39,6 +41,8 @@ export interface TableStyle {
   color?: (row: unknown, text: string, column: number) => string;
   /** Columns the table may take (default: `tableWidth()`); undefined = unlimited, rows never wrap. */
   width?: TableWidth;
+  /** A heading line above each run of rows with the same group (rows come sorted by it). */
+  group?: (row: unknown) => string;
 }
 
 /**
@@ -70,6 +74,7 @@ export function renderTable<Row>(
           natural,
           columns.map((c, i) => (c.noWrap ? natural[i]! : Math.min(natural[i]!, stringWidth(headers[i]!)))),
           width - GAP.length * (columns.length - 1),
+          columns.map((c) => c.grow ?? 1),
         );
   const pad = (s: string, i: number) => {
     const fill = ' '.repeat(Math.max(0, widths[i]! - stringWidth(s)));
@@ -86,11 +91,27 @@ export function renderTable<Row>(
   const rendered = texts.map((t, ri) => {
     const wrapped = t.map((s, i) => (stringWidth(s) <= widths[i]! ? [s] : wrapCell(s, widths[i]!)));
     const height = Math.max(1, ...wrapped.map((w) => w.length));
-    return Array.from({ length: height }, (_, li) => lineOf(wrapped.map((w) => w[li] ?? ''), rows[ri]));
+    return Array.from({ length: height }, (_, li) =>
+      lineOf(
+        wrapped.map((w) => w[li] ?? ''),
+        rows[ri],
+      ),
+    );
   });
   const separate = rendered.some((r) => r.length > 1);
-  const body = rendered.map((r) => r.join('\n')).join(separate ? '\n\n' : '\n');
-  return `${lineOf(headers, undefined)}\n${body}${rows.length > 0 ? '\n' : ''}`;
+  const out: string[] = [lineOf(headers, undefined)];
+  let group: string | undefined;
+  rendered.forEach((lines, ri) => {
+    const heading = style.group ? safeText(style.group(rows[ri])) : undefined;
+    const startsGroup = heading !== undefined && heading !== group;
+    if (ri > 0 && (separate || startsGroup)) out.push('');
+    if (startsGroup) {
+      out.push(`${heading}:`);
+      group = heading;
+    }
+    out.push(...lines);
+  });
+  return `${out.join('\n')}\n`;
 }
 
 /** Words wrapped to `width`; a word longer than the column is broken (an id, a URL). */
@@ -101,18 +122,26 @@ function wrapCell(text: string, width: number): string[] {
 /**
  * Column widths that fit `available`: each column gets its minimum, then the room left is shared out
  * like water poured over the columns: narrow ones fill up to their natural width, the wide ones share
- * the rest equally. When even the minimums do not fit, the table is wider than asked (never cut).
+ * the rest in proportion to their `grow`. When even the minimums do not fit, the table is wider than
+ * asked (never cut).
  */
-export function fitColumns(natural: readonly number[], minimum: readonly number[], available: number): number[] {
+export function fitColumns(
+  natural: readonly number[],
+  minimum: readonly number[],
+  available: number,
+  grow: readonly number[] = natural.map(() => 1),
+): number[] {
   const widths = minimum.map((m, i) => Math.min(m, natural[i]!));
   let spare = available - widths.reduce((a, b) => a + b, 0);
-  const wanting = widths.map((_, i) => i).sort((a, b) => natural[a]! - widths[a]! - (natural[b]! - widths[b]!));
-  let left = wanting.length;
+  const need = (i: number) => (natural[i]! - widths[i]!) / grow[i]!;
+  const wanting = widths.map((_, i) => i).sort((a, b) => need(a) - need(b));
+  let weight = grow.reduce((a, b) => a + b, 0);
   for (const i of wanting) {
-    const give = Math.max(0, Math.min(natural[i]! - widths[i]!, Math.floor(spare / left)));
+    const share = Math.floor((spare * grow[i]!) / weight);
+    const give = Math.max(0, Math.min(natural[i]! - widths[i]!, share));
     widths[i]! += give;
     spare -= give;
-    left -= 1;
+    weight -= grow[i]!;
   }
   // Rounding leaves at most a few columns' worth: give it to the widest columns still short.
   for (const i of [...wanting].reverse()) {

@@ -35,8 +35,7 @@ const SEVERITY_COLOR: Record<Severity, string> = {
   info: 'dim',
 };
 
-const title = (f: Finding) =>
-  f.excepted ? `[excepted until ${f.exception?.expires}] ${f.title}` : f.title;
+const title = (f: Finding) => (f.excepted ? `[excepted until ${f.exception?.expires}] ${f.title}` : f.title);
 
 /**
  * The table: the title (with the permissions, the main evidence) gets the room; platform, identity and
@@ -49,7 +48,7 @@ const COLUMNS: Column<Finding>[] = [
   { header: 'Platform', value: (f) => f.platform, hideBelow: 140 },
   { header: 'Kind', value: (f) => f.identity.kind, hideBelow: 240 },
   { header: 'Identity', value: (f) => f.identity.name ?? f.identity.id, hideBelow: 140 },
-  { header: 'Title', value: title },
+  { header: 'Title', value: title, grow: 3 },
   { header: 'First seen', value: (f) => f.firstSeen.slice(0, 10), noWrap: true, hideBelow: 100 },
 ];
 

@@ -26,6 +26,7 @@ const COLUMNS: Column<CoverageRow>[] = [
       [r.c.api, r.c.httpStatus != null ? `HTTP ${r.c.httpStatus}` : null, r.c.reason, ...r.c.notes]
         .filter(Boolean)
         .join(' — '),
+    grow: 3,
   },
 ];
 
@@ -40,9 +41,11 @@ export function renderCoverage(
   format: 'table' | 'md' = 'table',
 ): string {
   if (format === 'md') return renderRows('md', coverageRows(coverage), COLUMNS);
-  return renderRows('table', coverageRows(coverage), COLUMNS, {
+  // Tables group the rows under their source: a tenant id is too long to repeat in a column.
+  return renderRows('table', coverageRows(coverage), COLUMNS.slice(1), {
+    group: (row) => (row as CoverageRow).source,
     color: (row, text, i) =>
-      i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
+      i === 1 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
   });
 }
 
