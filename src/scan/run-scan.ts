@@ -126,7 +126,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       state,
     };
     const task = `${connector.id}:${cc.tenant}`;
-    options.progress.start(task);
+    options.progress.start(task, undefined, 'records');
     let batch: ScanRecord[] = [];
     try {
       for await (const input of scanTenant(connector, cc.config, ctx)) {
@@ -200,8 +200,15 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   interrupted.catch(() => {});
   try {
     const reports = await Promise.race([Promise.all(options.connectors.map(runOne)), interrupted]);
-    await Promise.race([writeChain, interrupted]);
-    const scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
+    const storing = `storing scan #${writer.scanId}`;
+    options.progress.start(storing);
+    let scan: Awaited<ReturnType<typeof writer.complete>>;
+    try {
+      await Promise.race([writeChain, interrupted]);
+      scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
+    } finally {
+      options.progress.done(storing);
+    }
     logger.info('scan finished', { scan: scan.id, status: scan.status });
     // The snapshot is stored: a journal that cannot be tidied costs a warning, not the scan.
     await journal

@@ -107,7 +107,13 @@ SIEMs and data lakes.`,
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
       const counts = emptyCounts();
       let excepted = 0;
-      const all = streamFindings(store, scan, { policy, asOf, vocabulary, governance });
+      const all = streamFindings(store, scan, {
+        policy,
+        asOf,
+        vocabulary,
+        governance,
+        progress: rt.progress,
+      });
       const shown = async function* () {
         for await (const f of all) {
           if (opts.severity && SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[opts.severity]) continue;

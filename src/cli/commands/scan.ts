@@ -158,6 +158,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         asOf,
         vocabulary: config.vocabulary,
         governance,
+        progress: rt.progress,
       });
       await rt.emitStream(
         scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {
