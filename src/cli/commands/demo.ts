@@ -21,8 +21,8 @@ export function demoCommand(program: Command): void {
     .command('demo')
     .summary('scan a built-in demo organisation on a local emulator')
     .description(
-      'See grantscope work before giving it admin credentials. Starts a local emulator of the GitHub,\n' +
-        'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes\n' +
+      'See grantscope work before giving it admin credentials. Starts a local emulator of the GitHub, ' +
+        'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes ' +
         'the organisation, scans again, then prints what changed and the findings. Needs no network.',
     )
     .option('--dir <dir>', 'keep config, throw-away credentials and the database here (default: a temp dir)')

@@ -22,8 +22,8 @@ export function diffCommand(program: Command): void {
     .command('diff')
     .summary('show what changed between two snapshots')
     .description(
-      'Compare two stored snapshots (default: the latest scan against the one before it): identities and\n' +
-        'grants added or removed, scope widening, credentials added, removed or renewed, and owner changes.\n' +
+      'Compare two stored snapshots (default: the latest scan against the one before it): identities and ' +
+        'grants added or removed, scope widening, credentials added, removed or renewed, and owner changes. ' +
         'A collector that did not complete in either scan contributes no removals; the output says so.',
     )
     .option('--from <id>', 'older scan id (default: the scan before --to)')

@@ -21,9 +21,9 @@ export function emulatorCommand(program: Command): void {
     .command('emulator')
     .summary('serve a local emulator of the GitHub, Microsoft Graph and Google APIs')
     .description(
-      'Serve a world (a YAML/JSON description of an organisation) over HTTPS on 127.0.0.1, emulating the\n' +
-        'GitHub REST/GraphQL, Microsoft Graph + Entra login and Google Admin/IAM APIs closely enough for the real\n' +
-        'SDKs. Writes a grantscope.yaml for it (with throw-away credentials and the emulator CA) and runs until\n' +
+      'Serve a world (a YAML/JSON description of an organisation) over HTTPS on 127.0.0.1, emulating the ' +
+        'GitHub REST/GraphQL, Microsoft Graph + Entra login and Google Admin/IAM APIs closely enough for the real ' +
+        'SDKs. Writes a grantscope.yaml for it (with throw-away credentials and the emulator CA) and runs until ' +
         'interrupted. Control endpoints: GET /_emulator/stats, POST|GET|DELETE /_emulator/faults.',
     )
     .option('--world <file>', 'world file (default: the built-in demo world)')
