@@ -132,6 +132,17 @@ describe('grantscope CLI with a plugin connector', () => {
     );
   });
 
+  it('diff after the first scan: nothing to compare yet, exit 0, json fit for scripts', async () => {
+    const table = await runCli(['diff', '-c', config], { cwd: dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Nothing to compare yet: scan #1 is the first scan');
+    const json = await runCli(['diff', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ from: null, to: 1, nothingToCompare: true });
+    const csv = await runCli(['diff', '-c', config, '--format', 'csv'], { cwd: dir });
+    expect(csv.stdout).toBe('change,source,kind,identity,detail\n');
+  });
+
   it('never writes secret material to the database or the output', async () => {
     const db = readFileSync(join(dir, 'grantscope.db'));
     expect(db.includes(SECRET)).toBe(false);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { computeDiff } from '../../analysis/analyse.js';
 import { UsageError } from '../../errors.js';
 import type { OutputFormat } from '../../output/format.js';
-import { renderDiff } from '../../output/views/diff.js';
+import { renderDiff, renderFirstScan } from '../../output/views/diff.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -45,8 +45,11 @@ Examples:
       const fromId = parseScanId(opts.from, '--from');
       const from =
         fromId !== undefined ? await selectScan(store, fromId) : await store.latestScan({ before: to.id });
-      if (!from)
-        throw new UsageError(`scan #${to.id} is the first scan; there is nothing to compare it with`);
+      if (!from) {
+        // The first nightly `scan && diff` is not an error: there is simply nothing before it yet.
+        rt.emit(renderFirstScan(to, opts.format as OutputFormat));
+        return;
+      }
       if (from.id >= to.id) throw new UsageError(`--from (${from.id}) must be older than --to (${to.id})`);
       const diff = await computeDiff(store, from, to);
       rt.emit(renderDiff(diff, opts.format as OutputFormat, { from, to, color: rt.color }));

@@ -242,3 +242,14 @@ export function renderDiff(
     })
   );
 }
+
+/**
+ * `diff` when the scan is the first: nothing to compare yet (exit 0, so a first nightly `scan && diff`
+ * passes). json says so in a field scripts can test; csv is the header alone.
+ */
+export function renderFirstScan(to: ScanSummary, format: OutputFormat): string {
+  if (format === 'json') return renderJson({ from: null, to: to.id, nothingToCompare: true });
+  if (format === 'csv') return renderRows('csv', [], COLUMNS);
+  const text = `Nothing to compare yet: scan #${to.id} is the first scan; the next scan will be compared with it.`;
+  return `${text}\n`;
+}
