@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,19 @@ describe('grantscope demo', () => {
     const again = await runCli(['demo', '--dir', dir, '--format', 'json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).scans.map((s: { id: number }) => s.id)).toEqual([1, 2]);
+  });
+
+  it('the Explore hints of the table output work when pasted, with grantscope not on PATH', async () => {
+    const hintDir = tempDir('gs-demo-hints-');
+    const r = await runCli(['demo', '--dir', hintDir], { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(0);
+    const explore = /^Explore: {2}(.+)$/m.exec(r.stdout)?.[1];
+    expect(explore).toMatch(/ inventory --db /);
+    expect(explore).not.toMatch(/^grantscope /);
+    const run = spawnSync('sh', ['-c', explore!], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('identities,');
+    expect(r.stdout).toMatch(/sqlite3 -readonly \S+grantscope\.db 'select \* from findings'/);
   });
 
   it('the table output shows the changes and the findings for people', async () => {

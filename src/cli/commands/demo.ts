@@ -9,6 +9,7 @@ import { collectText, findingsChunks } from '../../output/views/findings.js';
 import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
 import { compareFindings } from '../../rules/evaluate.js';
+import { selfCommand, shellWord } from '../invocation.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
 
 interface DemoOptions extends CommonOptions {
@@ -67,6 +68,9 @@ Examples:
       return;
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    // Hints that work when pasted: grantscope may not be on PATH (npm run demo, npx).
+    const gs = selfCommand();
+    const db = shellWord(result.database);
     const out = [
       `\n${scanHeadline(first.scan)}`,
       `\n${scanHeadline(second.scan)}\n`,
@@ -79,10 +83,10 @@ Examples:
       `Report:   ${report}\n`,
       `Database: ${result.database}\n`,
       `Governance: ${result.governanceFile} (owners, approvals, an exception, a retired vendor, a review)\n`,
-      `Explore:  grantscope inventory --db ${result.database}\n`,
-      `          grantscope findings --db ${result.database} --format json\n`,
-      `          grantscope findings -c ${result.configFile} --include-excepted   # with the governance file\n`,
-      `          sqlite3 ${result.database} 'select * from findings'\n`,
+      `Explore:  ${gs} inventory --db ${db}\n`,
+      `          ${gs} findings --db ${db} --format json\n`,
+      `          ${gs} findings -c ${shellWord(result.configFile)} --include-excepted   # with the governance file\n`,
+      `          sqlite3 -readonly ${db} 'select * from findings'\n`,
     ];
     rt.emit(out.join(''));
   });
