@@ -238,9 +238,19 @@ describe('grantscope CLI with a plugin connector', () => {
       killSignal: 'SIGINT',
     });
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/scan #\d+ interrupted; nothing was stored/);
+    expect(r.stderr).toMatch(/scan #\d+ interrupted by SIGINT; nothing from it was stored/);
     const after = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
     expect(after.stdout).toBe(before.stdout);
+    // SIGTERM (a service manager, docker stop): the same, with 143.
+    const term = await runCli(['scan', '-c', config, '-v'], {
+      cwd: dir,
+      killWhen: (stderr) => stderr.includes('scan started'),
+      killSignal: 'SIGTERM',
+    });
+    expect(term.code).toBe(143);
+    expect(term.stderr).toMatch(/scan #\d+ interrupted by SIGTERM; nothing from it was stored/);
+    const afterTerm = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(afterTerm.stdout).toBe(before.stdout);
   });
 
   it('a scan killed after it began writing records leaves the previous snapshot intact', async () => {

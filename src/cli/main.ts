@@ -42,7 +42,8 @@ Start here:
   $ grantscope scan -c grantscope.yaml   # your tenants
   $ grantscope findings --severity high
 
-Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete, 4 internal error.`,
+Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete,
+4 internal error, 130 interrupted (SIGINT), 143 stopped (SIGTERM).`,
     );
   scanCommand(program);
   inventoryCommand(program);

@@ -193,7 +193,16 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
 
   // An interrupt ends the scan at once: connectors may be asleep in a back-off for a minute.
   const interrupted = new Promise<never>((_, reject) => {
-    const fire = () => reject(new InterruptedError(`scan #${writer.scanId} interrupted; nothing was stored`));
+    const fire = () => {
+      const reason = String((options.signal.reason as Error | undefined)?.message ?? '');
+      const signal = reason.includes('SIGTERM') ? 'SIGTERM' : 'SIGINT';
+      reject(
+        new InterruptedError(
+          `scan #${writer.scanId} interrupted by ${signal}; nothing from it was stored, the database is as it was before the scan`,
+          signal,
+        ),
+      );
+    };
     if (options.signal.aborted) fire();
     else options.signal.addEventListener('abort', fire, { once: true });
   });

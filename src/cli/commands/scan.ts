@@ -122,7 +122,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       }
     }
     const controller = new AbortController();
-    const onSignal = () => controller.abort(new Error('interrupted by signal'));
+    // The reason names the signal: the scan ends with 130 (SIGINT) or 143 (SIGTERM).
+    const onSignal = (signal: NodeJS.Signals) => controller.abort(new Error(`interrupted by ${signal}`));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
