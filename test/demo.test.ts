@@ -51,7 +51,12 @@ describe('grantscope demo', () => {
     const report = readFileSync(out.report, 'utf8');
     expect(report).toMatch(/^# grantscope scan #2\n/);
     expect(report).toContain('## Changes since scan #1');
-    expect(report).toMatch(/\| critical \| over-privileged \| github \|/);
+    // Findings carry their short fingerprint, what to do, and a link to where to do it.
+    expect(report).toMatch(/\| critical \| [0-9a-f]{10} \| over-privileged \| github \|/);
+    expect(report).toContain(
+      '| Severity | Fingerprint | Rule | Platform | Identity | Title | Remediation | Manage |',
+    );
+    expect(report).toMatch(/\| \[open\]\(https:\/\/admin\.google\.com\/ac\/owl\/domainwidedelegation\) \|/);
     // The report is an inventory of who can reach what: owner-only, like the database.
     expect(statSync(out.report).mode & 0o777).toBe(0o600);
   });

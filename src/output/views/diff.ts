@@ -9,6 +9,7 @@ import type {
 import type { Credential, Grant, Identity } from '../../model/index.js';
 import type { ScanSummary } from '../../store/store.js';
 import { type Column, type OutputFormat, paint, renderJson, renderRows } from '../format.js';
+import { describeFieldChanges } from './change-wording.js';
 
 /** One line of a diff, flattened for tables, csv and markdown. */
 interface DiffLine {
@@ -23,7 +24,7 @@ const identityLabel = (i: Pick<Identity, 'displayName' | 'nativeId'>) =>
   i.displayName ? `${i.displayName} (${i.nativeId})` : i.nativeId;
 
 const grantLabel = (g: Grant) =>
-  `${g.permission.name}:${g.permission.access} on ${g.target.label ?? g.target.id ?? g.target.breadth}${
+  `${g.permission.name} (${g.permission.access}) on ${g.target.label ?? g.target.id ?? g.target.breadth}${
     g.principal ? ` for ${g.principal.name ?? g.principal.id}` : ''
   } [${g.risk.tier}]`;
 
@@ -70,14 +71,21 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
   for (const a of d.identities.added)
     if (!a.baseline) add('identity added', a.source, a.record, a.record.origin);
   for (const r of d.identities.removed) add('identity removed', r.source, r.record, '');
-  for (const m of d.identities.modified) add('identity changed', m.source, m.after, m.fields.join(', '));
+  for (const m of d.identities.modified) {
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (what) add('identity changed', m.source, m.after, what);
+  }
   for (const e of d.scopeExpansions) {
-    add(
-      'scope widened',
-      e.source,
-      e.grant,
-      `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}`,
-    );
+    // A grant new to an existing identity is a grant added: "scope widened … new grant" said it twice.
+    const widened = e.changes.filter((c) => c.reason !== 'new-grant');
+    if (widened.length === 0) add('grant added', e.source, e.grant, grantLabel(e.grant));
+    else
+      add(
+        'scope widened',
+        e.source,
+        e.grant,
+        `${grantLabel(e.grant)}: ${widened.map(describeExpansion).join('; ')}`,
+      );
   }
   const expanded = new Set(d.scopeExpansions.map((e) => `${e.source}\u0000${e.key}`));
   for (const a of d.grants.added) {
@@ -86,8 +94,9 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
   }
   for (const r of d.grants.removed) add('grant removed', r.source, r.record, grantLabel(r.record));
   for (const m of d.grants.modified) {
-    if (!expanded.has(`${m.source}\u0000${m.key}`)) {
-      add('grant changed', m.source, m.after, `${grantLabel(m.after)}: ${m.fields.join(', ')}`);
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (!expanded.has(`${m.source}\u0000${m.key}`) && what) {
+      add('grant changed', m.source, m.after, `${grantLabel(m.after)}: ${what}`);
     }
   }
   for (const a of d.credentials.added)
@@ -98,7 +107,8 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
     add('credential renewed', r.source, r.after, `${credLabel(r.before)} → ${until}`);
   }
   for (const m of d.credentials.modified) {
-    add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${m.fields.join(', ')}`);
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (what) add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${what}`);
   }
   for (const o of d.ownerChanges) add('owners changed', o.source, o.identity, ownerDetail(o));
   for (const s of d.suppressed) {
