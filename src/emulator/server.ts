@@ -127,7 +127,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tls = await emulatorTls();
   const keys = createKeys();
   let world = typeof options.world === 'string' ? loadWorld(options.world) : options.world;
-  const now = options.now ?? world.now ?? options.defaultNow ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+  const now =
+    options.now ?? world.now ?? options.defaultNow ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   let origin = '';
   const faults = new FaultInjector();
   const limits = options.limits ?? world.limits ?? undefined;

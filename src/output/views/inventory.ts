@@ -80,20 +80,26 @@ function lastUsedText(b: IdentityBundle): string {
 }
 
 const columns = (options: InventoryOptions): Column<IdentityBundle>[] => [
-  { header: 'Platform', value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '', noWrap: true },
+  {
+    header: 'Platform',
+    value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '',
+    noWrap: true,
+    hideBelow: 100,
+  },
   { header: 'Tenant', value: tenantOf, hideBelow: 200 },
-  { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0] },
+  { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0], noWrap: true },
   {
     header: 'Name',
     value: (b) => b.identity?.displayName ?? b.identity?.nativeId ?? b.identityKey,
+    grow: 2,
   },
   { header: 'Id', value: (b) => b.identity?.nativeId ?? '', hideBelow: 140 },
   { header: 'Origin', value: (b) => b.identity?.origin ?? '', hideBelow: 110 },
   { header: 'Grants', value: (b) => b.grants.length, align: 'right', noWrap: true },
   { header: 'Max risk', value: (b) => maxTier(b), noWrap: true },
-  { header: 'Creds', value: (b) => b.credentials.length, align: 'right', noWrap: true },
+  { header: 'Creds', value: (b) => b.credentials.length, align: 'right', noWrap: true, hideBelow: 100 },
   { header: 'Owners', value: (b) => ownersText(b, options) },
-  { header: 'Last used', value: lastUsedText, noWrap: true },
+  { header: 'Last used', value: lastUsedText, noWrap: true, hideBelow: 100 },
 ];
 
 function stripRaw<T extends { raw?: unknown }>(r: T, keep: boolean): T {
