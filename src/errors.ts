@@ -9,8 +9,10 @@ export const EXIT = {
   incomplete: 3,
   /** Unexpected failure (a bug, a crash, a store that cannot be opened). */
   internal: 4,
-  /** Interrupted by SIGINT/SIGTERM (128 + SIGINT), as shells expect. */
+  /** Interrupted by SIGINT (Ctrl-C): 128 + 2, as shells expect. */
   interrupted: 130,
+  /** Stopped by SIGTERM (a service manager, `docker stop`, a CronJob deadline): 128 + 15. */
+  terminated: 143,
 } as const;
 
 export abstract class GrantscopeError extends Error {
@@ -46,10 +48,22 @@ export class UsageError extends GrantscopeError {
   override readonly exitCode = EXIT.usage;
 }
 
-/** The user interrupted the work; nothing partial was stored. */
+/** The work was interrupted by a signal; nothing partial was stored. */
 export class InterruptedError extends GrantscopeError {
   readonly code = 'INTERRUPTED';
-  override readonly exitCode = EXIT.interrupted;
+  override readonly exitCode: number;
+  constructor(
+    message: string,
+    readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT',
+  ) {
+    super(message);
+    this.exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  }
+}
+
+/** The exit code for a signal: 128 + its number. */
+export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
+  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 }
 
 /** A platform API call that failed after retries. */

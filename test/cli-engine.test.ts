@@ -132,6 +132,17 @@ describe('grantscope CLI with a plugin connector', () => {
     );
   });
 
+  it('diff after the first scan: nothing to compare yet, exit 0, json fit for scripts', async () => {
+    const table = await runCli(['diff', '-c', config], { cwd: dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Nothing to compare yet: scan #1 is the first scan');
+    const json = await runCli(['diff', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ from: null, to: 1, nothingToCompare: true });
+    const csv = await runCli(['diff', '-c', config, '--format', 'csv'], { cwd: dir });
+    expect(csv.stdout).toBe('change,source,kind,identity,detail\n');
+  });
+
   it('never writes secret material to the database or the output', async () => {
     const db = readFileSync(join(dir, 'grantscope.db'));
     expect(db.includes(SECRET)).toBe(false);
@@ -227,9 +238,19 @@ describe('grantscope CLI with a plugin connector', () => {
       killSignal: 'SIGINT',
     });
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/scan #\d+ interrupted; nothing was stored/);
+    expect(r.stderr).toMatch(/scan #\d+ interrupted by SIGINT; nothing from it was stored/);
     const after = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
     expect(after.stdout).toBe(before.stdout);
+    // SIGTERM (a service manager, docker stop): the same, with 143.
+    const term = await runCli(['scan', '-c', config, '-v'], {
+      cwd: dir,
+      killWhen: (stderr) => stderr.includes('scan started'),
+      killSignal: 'SIGTERM',
+    });
+    expect(term.code).toBe(143);
+    expect(term.stderr).toMatch(/scan #\d+ interrupted by SIGTERM; nothing from it was stored/);
+    const afterTerm = await runCli(['inventory', '-c', config, '--format', 'json'], { cwd: dir });
+    expect(afterTerm.stdout).toBe(before.stdout);
   });
 
   it('a scan killed after it began writing records leaves the previous snapshot intact', async () => {
@@ -318,7 +339,7 @@ describe('grantscope scan output formats', () => {
     expect(md.stdout).toContain('## Coverage');
     expect(md.stdout).toMatch(/\| acme-saas:t1 \| grants \| complete \|/);
     expect(md.stdout).toContain('First scan: no previous snapshot');
-    expect(md.stdout).toMatch(/\| critical \| over-privileged \| acme-saas \|/);
+    expect(md.stdout).toMatch(/\| critical \| [0-9a-f]{10} \| over-privileged \| acme-saas \|/);
 
     writeFakeSetup(dir, tenantV2());
     const out = join(dir, 'findings.csv');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,12 @@ describe('grantscope demo', () => {
     const report = readFileSync(out.report, 'utf8');
     expect(report).toMatch(/^# grantscope scan #2\n/);
     expect(report).toContain('## Changes since scan #1');
-    expect(report).toMatch(/\| critical \| over-privileged \| github \|/);
+    // Findings carry their short fingerprint, what to do, and a link to where to do it.
+    expect(report).toMatch(/\| critical \| [0-9a-f]{10} \| over-privileged \| github \|/);
+    expect(report).toContain(
+      '| Severity | Fingerprint | Rule | Platform | Identity | Title | Remediation | Manage |',
+    );
+    expect(report).toMatch(/\| \[open\]\(https:\/\/admin\.google\.com\/ac\/owl\/domainwidedelegation\) \|/);
     // The report is an inventory of who can reach what: owner-only, like the database.
     expect(statSync(out.report).mode & 0o777).toBe(0o600);
   });
@@ -143,6 +149,19 @@ describe('grantscope demo', () => {
     const again = await runCli(['demo', '--dir', dir, '--format', 'json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).scans.map((s: { id: number }) => s.id)).toEqual([1, 2]);
+  });
+
+  it('the Explore hints of the table output work when pasted, with grantscope not on PATH', async () => {
+    const hintDir = tempDir('gs-demo-hints-');
+    const r = await runCli(['demo', '--dir', hintDir], { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(0);
+    const explore = /^Explore: {2}(.+)$/m.exec(r.stdout)?.[1];
+    expect(explore).toMatch(/ inventory --db /);
+    expect(explore).not.toMatch(/^grantscope /);
+    const run = spawnSync('sh', ['-c', explore!], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('identities,');
+    expect(r.stdout).toMatch(/sqlite3 -readonly \S+grantscope\.db 'select \* from findings'/);
   });
 
   it('the table output shows the changes and the findings for people', async () => {

@@ -128,3 +128,25 @@ describe('GitHub unreachable: one message naming the host and the cause, few req
     }
   });
 });
+
+describe('GitHub organisation not found', () => {
+  let gh: EmulatedGithub;
+  beforeAll(async () => {
+    gh = await emulatedGithub(WORLD);
+  });
+  afterAll(() => gh.stop());
+
+  it('a wrong org name: one "organisation not found" for the tenant, not a 404 per collector', async () => {
+    const { coverage } = await gh.scan({ config: { org: 'acme-crop' } });
+    expect(coverage.status).toBe('incomplete');
+    // The collector that met the 404 says so; every other one is stopped with the tenant-level reason.
+    const [first, ...rest] = coverage.collectors;
+    expect(first!.collector).toBe('members');
+    expect(first!.httpStatus).toBe(404);
+    expect(rest.length).toBeGreaterThan(5);
+    for (const c of rest)
+      expect(c.reason).toMatch(
+        /^not reached: organisation not found: GitHub answered 404 to GET \/orgs\/\{org\}\/members — check `org`/,
+      );
+  });
+});

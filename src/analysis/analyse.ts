@@ -5,6 +5,7 @@ import type { Finding, FindingDraft } from '../findings/finding.js';
 import type { Governance } from '../governance/model.js';
 import { readPeopleDirectory, registeredAccounts } from '../governance/people.js';
 import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
+import { type Progress, silentProgress } from '../log/progress.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
@@ -32,6 +33,8 @@ export interface AnalysisOptions {
   asOf: Date;
   /** The loaded connectors' vocabulary (labels in findings). */
   vocabulary: Vocabulary;
+  /** Where evaluation reports its progress (the CLI's status line or heartbeat). */
+  progress?: Progress;
   /** The governance file in force (owners, approvals, exceptions, retired, reviews); none by default. */
   governance?: Governance;
 }
@@ -159,17 +162,29 @@ export async function analyseScan(
   scan: ScanSummary,
   options: AnalysisOptions,
 ): Promise<ScanAnalysis> {
-  const { previous, diff, drafts, reviews } = await evaluate(store, scan, options);
+  const progress = options.progress ?? silentProgress;
+  const task = evaluationTask(scan);
+  progress.start(task);
   const counts = emptyCounts();
   let excepted = 0;
-  const counted = async function* () {
-    for await (const d of drafts) {
-      if (d.excepted) excepted += 1;
-      else counts[d.severity] += 1;
-      yield d;
-    }
-  };
-  const recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt);
+  let analysed: Awaited<ReturnType<typeof evaluate>>;
+  let recorded: FindingsRecorded | null;
+  try {
+    analysed = await evaluate(store, scan, options);
+    const { drafts } = analysed;
+    const counted = async function* () {
+      for await (const d of drafts) {
+        if (d.excepted) excepted += 1;
+        else counts[d.severity] += 1;
+        progress.tick(task);
+        yield d;
+      }
+    };
+    recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt);
+  } finally {
+    progress.done(task);
+  }
+  const { previous, diff, reviews } = analysed;
   return {
     previous,
     diff,
@@ -188,7 +203,29 @@ export async function* streamFindings(
   scan: ScanSummary,
   options: AnalysisOptions,
 ): AsyncGenerator<Finding> {
-  const { drafts } = await evaluate(store, scan, options);
+  const progress = options.progress ?? silentProgress;
+  const task = evaluationTask(scan);
+  progress.start(task);
+  try {
+    const { drafts } = await evaluate(store, scan, options);
+    yield* historyStamped(store, scan, drafts, () => progress.tick(task));
+  } finally {
+    progress.done(task);
+  }
+}
+
+/** The progress task of rule evaluation: `scan #3 rules: 1,204 findings`. */
+function evaluationTask(scan: ScanSummary): string {
+  return `scan #${scan.id} rules: findings`;
+}
+
+/** Findings with first/last seen from the findings history (looked up a batch at a time). */
+async function* historyStamped(
+  store: SnapshotStore,
+  scan: ScanSummary,
+  drafts: AsyncIterable<FindingDraft>,
+  tick: () => void,
+): AsyncGenerator<Finding> {
   for await (const batch of batches(drafts)) {
     const history = await store.findingHistory(batch.map((d) => d.fingerprint));
     for (const d of batch) {
@@ -200,6 +237,7 @@ export async function* streamFindings(
         lastSeen: scan.startedAt,
         scanId: scan.id,
       };
+      tick();
     }
   }
 }

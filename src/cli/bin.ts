@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
-import { EXIT } from '../errors.js';
+import { EXIT, signalExitCode } from '../errors.js';
 import { main } from './main.js';
 
 // V8 lets the heap grow to several times the live data between full collections (a growth factor up to
@@ -20,9 +20,24 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// A signal during any command but scan (which stops its connectors and rolls its snapshot back itself):
+// say what was interrupted, then leave with 128 + the signal number. Every database write is a
+// transaction, so what is stored is whole.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'grantscope';
+    process.stderr.write(
+      `grantscope: ${command} interrupted by ${signal}; the database is intact (every write is committed whole or not at all)\n`,
+    );
+    process.exit(signalExitCode(signal));
+  });
+}
+
 main(process.argv).then((code) => {
   process.exitCode = code;
   // After an interrupt or a configuration error mid-scan, other connectors may still hold timers and
   // sockets open: leave once what was written to stdout is flushed.
-  if (code === EXIT.interrupted || code === EXIT.usage) process.stdout.write('', () => process.exit(code));
+  if (code === EXIT.interrupted || code === EXIT.terminated || code === EXIT.usage)
+    process.stdout.write('', () => process.exit(code));
 });

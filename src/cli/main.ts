@@ -13,6 +13,12 @@ import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { ticketsCommand } from './commands/tickets.js';
 
+function helpWidth(): number {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const fromEnv = Number(process.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv >= 40 ? fromEnv : 80;
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -25,6 +31,8 @@ export function buildProgram(): Command {
         'ownerless, stale, unapproved or overdue for review.',
     )
     .showHelpAfterError('(run with --help for usage)')
+    // Help wraps to the terminal; piped (or in tests), to $COLUMNS, else 80.
+    .configureOutput({ getOutHelpWidth: helpWidth, getErrHelpWidth: helpWidth })
     .exitOverride()
     .addHelpText(
       'after',
@@ -34,7 +42,8 @@ Start here:
   $ grantscope scan -c grantscope.yaml   # your tenants
   $ grantscope findings --severity high
 
-Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete, 4 internal error.`,
+Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete,
+4 internal error, 130 interrupted (SIGINT), 143 stopped (SIGTERM).`,
     );
   scanCommand(program);
   inventoryCommand(program);

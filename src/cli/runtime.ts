@@ -12,8 +12,9 @@ import {
 import type { Vocabulary } from '../connector/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
-import { type Progress, silentProgress, ttyProgress } from '../log/progress.js';
+import { heartbeatProgress, type Progress, silentProgress, ttyProgress } from '../log/progress.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
+import { parseTableWidth, setTableWidth } from '../output/table-width.js';
 import { openStore } from '../store/open.js';
 import type { SnapshotStore } from '../store/store.js';
 import { OutputFile, parseFileMode, writeChunks } from './output-file.js';
@@ -28,11 +29,43 @@ export interface CommonOptions {
   output?: string;
   /** Octal mode of the `--output` file. */
   mode?: string;
+  /** Table width in columns; 0 = unlimited. */
+  width?: string;
   verbose?: boolean;
   quiet?: boolean;
   logFormat?: 'text' | 'json';
   color?: boolean;
   progress?: boolean;
+  heartbeat?: string;
+}
+
+/** Seconds between heartbeat lines when stderr is not a terminal. */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
+/** `--heartbeat`, else GRANTSCOPE_HEARTBEAT_SECONDS, else the default; 0 turns it off. */
+export function heartbeatSeconds(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const [value, where] =
+    flag !== undefined
+      ? [flag, '--heartbeat']
+      : env.GRANTSCOPE_HEARTBEAT_SECONDS
+        ? [env.GRANTSCOPE_HEARTBEAT_SECONDS, 'GRANTSCOPE_HEARTBEAT_SECONDS']
+        : [String(DEFAULT_HEARTBEAT_SECONDS), 'default'];
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n))
+    throw new UsageError(`${where}: not a number of seconds: '${value}' (use e.g. 10, or 0 for none)`);
+  return n;
+}
+
+function chooseProgress(opts: CommonOptions): Progress {
+  if (opts.progress === false || opts.quiet) return silentProgress;
+  if (process.stderr.isTTY === true) return ttyProgress(process.stderr);
+  const seconds = heartbeatSeconds(opts.heartbeat);
+  if (seconds === 0) return silentProgress;
+  return heartbeatProgress({
+    intervalSeconds: seconds,
+    format: opts.logFormat ?? 'text',
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 export function addCommonOptions(
@@ -50,6 +83,10 @@ export function addCommonOptions(
           .default('table'),
       )
       .option('-o, --output <file>', 'write the output to a file instead of stdout')
+      .option(
+        '--width <columns>',
+        "table width (default: the terminal's, else $COLUMNS; unlimited, one line per row, when piped); 0 = unlimited",
+      )
       .option('--mode <octal>', 'file mode of the --output file', '600');
   }
   cmd
@@ -59,7 +96,11 @@ export function addCommonOptions(
       new Option('--log-format <format>', 'stderr log format').choices(['text', 'json']).default('text'),
     )
     .option('--no-color', 'no ANSI colours in tables')
-    .option('--no-progress', 'no progress line on stderr');
+    .option('--no-progress', 'no progress line (terminal) or heartbeat lines (elsewhere) on stderr')
+    .option(
+      '--heartbeat <seconds>',
+      `outside a terminal, a progress line on stderr every <seconds> of long work (default: $GRANTSCOPE_HEARTBEAT_SECONDS, else ${DEFAULT_HEARTBEAT_SECONDS}; 0 = none)`,
+    );
   return cmd;
 }
 
@@ -90,11 +131,12 @@ export function createRuntime(opts: CommonOptions): Runtime {
   // Checked before any work: a scan must not run for minutes and then find -o unwritable.
   const output =
     opts.output != null ? new OutputFile(opts.output, parseFileMode(opts.mode), filesInUse(opts)) : null;
+  // A file has no edge: rows stay whole unless --width says otherwise.
+  if (opts.width !== undefined) setTableWidth(parseTableWidth(opts.width));
+  else if (opts.output != null) setTableWidth(undefined);
   const level: LogLevel = opts.quiet ? 'error' : opts.verbose ? 'debug' : 'warn';
   const logger = createLogger({ level, format: opts.logFormat ?? 'text' });
-  const stderrTty = process.stderr.isTTY === true;
-  const progress =
-    opts.progress !== false && stderrTty && !opts.quiet ? ttyProgress(process.stderr) : silentProgress;
+  const progress = chooseProgress(opts);
   const toFile = opts.output != null;
   const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
   return {

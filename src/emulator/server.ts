@@ -23,8 +23,10 @@ export interface EmulatorOptions {
   world: string | World;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** Fixed clock. Default: the world's `now`, else the real time at start. */
+  /** Fixed clock. Default: the world's `now`, else `defaultNow`, else the real time at start. */
   now?: Date;
+  /** The clock when neither `now` nor the world fixes one (the CLI: midnight UTC, stable across restarts). */
+  defaultNow?: Date;
   /** Platform modules; default: the built-in ones. */
   platforms?: AnyEmulatorPlatform[];
   /**
@@ -125,7 +127,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tls = await emulatorTls();
   const keys = createKeys();
   let world = typeof options.world === 'string' ? loadWorld(options.world) : options.world;
-  const now = options.now ?? world.now ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+  const now =
+    options.now ?? world.now ?? options.defaultNow ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   let origin = '';
   const faults = new FaultInjector();
   const limits = options.limits ?? world.limits ?? undefined;

@@ -33,3 +33,11 @@ export function findingFingerprint(p: FingerprintParts): string {
   ]);
   return createHash('sha256').update(material).digest('hex').slice(0, 32);
 }
+
+/** Hex digits of the short form: 40 bits, unique among millions of findings, short enough to say aloud. */
+export const SHORT_FINGERPRINT_LENGTH = 10;
+
+/** The fingerprint's first digits, as tables and reports show it (like a short commit hash). */
+export function shortFingerprint(fingerprint: string): string {
+  return fingerprint.slice(0, SHORT_FINGERPRINT_LENGTH);
+}

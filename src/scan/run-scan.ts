@@ -126,7 +126,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       state,
     };
     const task = `${connector.id}:${cc.tenant}`;
-    options.progress.start(task);
+    options.progress.start(task, undefined, 'records');
     let batch: ScanRecord[] = [];
     try {
       for await (const input of scanTenant(connector, cc.config, ctx)) {
@@ -193,15 +193,31 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
 
   // An interrupt ends the scan at once: connectors may be asleep in a back-off for a minute.
   const interrupted = new Promise<never>((_, reject) => {
-    const fire = () => reject(new InterruptedError(`scan #${writer.scanId} interrupted; nothing was stored`));
+    const fire = () => {
+      const reason = String((options.signal.reason as Error | undefined)?.message ?? '');
+      const signal = reason.includes('SIGTERM') ? 'SIGTERM' : 'SIGINT';
+      reject(
+        new InterruptedError(
+          `scan #${writer.scanId} interrupted by ${signal}; nothing from it was stored, the database is as it was before the scan`,
+          signal,
+        ),
+      );
+    };
     if (options.signal.aborted) fire();
     else options.signal.addEventListener('abort', fire, { once: true });
   });
   interrupted.catch(() => {});
   try {
     const reports = await Promise.race([Promise.all(options.connectors.map(runOne)), interrupted]);
-    await Promise.race([writeChain, interrupted]);
-    const scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
+    const storing = `storing scan #${writer.scanId}`;
+    options.progress.start(storing);
+    let scan: Awaited<ReturnType<typeof writer.complete>>;
+    try {
+      await Promise.race([writeChain, interrupted]);
+      scan = await writer.complete(reports, clock.now().toISOString(), stateWrites);
+    } finally {
+      options.progress.done(storing);
+    }
     logger.info('scan finished', { scan: scan.id, status: scan.status });
     // The snapshot is stored: a journal that cannot be tidied costs a warning, not the scan.
     await journal

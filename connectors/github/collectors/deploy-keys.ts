@@ -43,7 +43,7 @@ async function repositoriesWithKeys(
   }
   const withKeys = new Set<string>();
   const missing: MinimalRepository[] = [];
-  ctx.progress.start('github: deploy keys', repos.length);
+  ctx.progress.start('github: deploy keys', repos.length, 'repos (deploy keys)');
   await Promise.all(
     batches.map((batch) =>
       ctx.limit(async () => {

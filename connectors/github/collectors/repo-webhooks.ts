@@ -52,7 +52,7 @@ export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
         repos.length,
       );
     }
-    ctx.progress.start('github: repository webhooks', repos.length);
+    ctx.progress.start('github: repository webhooks', repos.length, 'repos (webhooks)');
     const notFound: MinimalRepository[] = [];
     const listed = await Promise.all(
       repos.map((repo) =>

@@ -154,7 +154,7 @@ async function listTokens(
   out: Map<string, Token[]>,
 ): Promise<void> {
   const { apis } = session;
-  const task = 'google-workspace tokens.list';
+  const task = 'google-workspace: tokens.list';
   let fatal: ApiError | undefined;
   const failures: ApiError[] = [];
   const vanished: WorkspaceUser[] = [];
@@ -174,7 +174,7 @@ async function listTokens(
     }
     ctx.progress.tick(task);
   };
-  ctx.progress.start(task, directory.list.length);
+  ctx.progress.start(task, directory.list.length, 'users (tokens)');
   const [probe, ...rest] = directory.list;
   if (probe) await one(probe);
   if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));

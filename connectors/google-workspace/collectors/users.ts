@@ -70,7 +70,7 @@ export const users = defineCollector<GoogleSession, UserDirectory>({
     if (session.usersTokenRefused)
       throw toApiError(session.usersTokenRefused.refused, USERS_SPEC, session.apis.tokenUrl);
     const list: WorkspaceUser[] = [];
-    ctx.progress.start('google-workspace users');
+    ctx.progress.start('google-workspace: users');
     await eachPage(
       USERS_SPEC,
       (pageToken) =>
@@ -84,10 +84,10 @@ export const users = defineCollector<GoogleSession, UserDirectory>({
         ),
       (page) => {
         for (const u of page.users ?? []) list.push(toUser(u));
-        ctx.progress.tick('google-workspace users', page.users?.length ?? 0);
+        ctx.progress.tick('google-workspace: users', page.users?.length ?? 0);
       },
     );
-    ctx.progress.done('google-workspace users');
+    ctx.progress.done('google-workspace: users');
     const suspended = list.filter((u) => u.suspended).length;
     const archived = list.filter((u) => u.archived).length;
     ctx.coverage.note(name, `${list.length} users (${suspended} suspended, ${archived} archived)`);

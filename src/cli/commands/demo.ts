@@ -10,6 +10,7 @@ import { renderCoverage, scanHeadline } from '../../output/views/scan.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
 import { ticketSyncSummary } from '../../output/views/tickets.js';
 import { compareFindings } from '../../rules/evaluate.js';
+import { selfCommand, shellWord } from '../invocation.js';
 import { addCommonOptions, type CommonOptions, createRuntime } from '../runtime.js';
 
 interface DemoOptions extends CommonOptions {
@@ -22,8 +23,8 @@ export function demoCommand(program: Command): void {
     .command('demo')
     .summary('scan a built-in demo organisation on a local emulator')
     .description(
-      'See grantscope work before giving it admin credentials. Starts a local emulator of the GitHub,\n' +
-        'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes\n' +
+      'See grantscope work before giving it admin credentials. Starts a local emulator of the GitHub, ' +
+        'Microsoft Graph and Google APIs serving a made-up organisation, scans it with the real SDKs, changes ' +
         'the organisation, scans again, then prints what changed and the findings. Needs no network.',
     )
     .option('--dir <dir>', 'keep config, throw-away credentials and the database here (default: a temp dir)')
@@ -79,6 +80,9 @@ Examples:
       return;
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    // Hints that work when pasted: grantscope may not be on PATH (npm run demo, npx).
+    const gs = selfCommand();
+    const db = shellWord(result.database);
     const out = [
       `\n${scanHeadline(first.scan)}`,
       `\n${scanHeadline(second.scan)}\n`,
@@ -93,10 +97,10 @@ Examples:
       `Report:   ${report}\n`,
       `Database: ${result.database}\n`,
       `Governance: ${result.governanceFile} (owners, approvals, an exception, a retired vendor, a review)\n`,
-      `Explore:  grantscope inventory --db ${result.database}\n`,
-      `          grantscope findings --db ${result.database} --format json\n`,
-      `          grantscope findings -c ${result.configFile} --include-excepted   # with the governance file\n`,
-      `          sqlite3 ${result.database} 'select * from findings'\n`,
+      `Explore:  ${gs} inventory --db ${db}\n`,
+      `          ${gs} findings --db ${db} --format json\n`,
+      `          ${gs} findings -c ${shellWord(result.configFile)} --include-excepted   # with the governance file\n`,
+      `          sqlite3 -readonly ${db} 'select * from findings'\n`,
     ];
     rt.emit(out.join(''));
   });

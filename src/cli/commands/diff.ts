@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { computeDiff } from '../../analysis/analyse.js';
 import { UsageError } from '../../errors.js';
 import type { OutputFormat } from '../../output/format.js';
-import { renderDiff } from '../../output/views/diff.js';
+import { renderDiff, renderFirstScan } from '../../output/views/diff.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -22,8 +22,8 @@ export function diffCommand(program: Command): void {
     .command('diff')
     .summary('show what changed between two snapshots')
     .description(
-      'Compare two stored snapshots (default: the latest scan against the one before it): identities and\n' +
-        'grants added or removed, scope widening, credentials added, removed or renewed, and owner changes.\n' +
+      'Compare two stored snapshots (default: the latest scan against the one before it): identities and ' +
+        'grants added or removed, scope widening, credentials added, removed or renewed, and owner changes. ' +
         'A collector that did not complete in either scan contributes no removals; the output says so.',
     )
     .option('--from <id>', 'older scan id (default: the scan before --to)')
@@ -45,8 +45,11 @@ Examples:
       const fromId = parseScanId(opts.from, '--from');
       const from =
         fromId !== undefined ? await selectScan(store, fromId) : await store.latestScan({ before: to.id });
-      if (!from)
-        throw new UsageError(`scan #${to.id} is the first scan; there is nothing to compare it with`);
+      if (!from) {
+        // The first nightly `scan && diff` is not an error: there is simply nothing before it yet.
+        rt.emit(renderFirstScan(to, opts.format as OutputFormat));
+        return;
+      }
       if (from.id >= to.id) throw new UsageError(`--from (${from.id}) must be older than --to (${to.id})`);
       const diff = await computeDiff(store, from, to);
       rt.emit(renderDiff(diff, opts.format as OutputFormat, { from, to, color: rt.color }));

@@ -7,12 +7,19 @@ import { withEmulator } from '../../demo/load-emulator.js';
 import { startLocalJira } from '../../demo/local-jira.js';
 import { UsageError } from '../../errors.js';
 import { demoWorld } from '../../package-root.js';
+import { parseAsOf } from '../runtime.js';
+
+/** Midnight UTC of `d`: the emulator's default clock, the same for every restart that day. */
+function startOfUtcDay(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
 
 interface EmulatorOptions {
   world?: string;
   port?: string;
   configDir?: string;
   force?: boolean;
+  now?: string;
   limits?: string;
   jira?: boolean;
 }
@@ -22,12 +29,16 @@ export function emulatorCommand(program: Command): void {
     .command('emulator')
     .summary('serve a local emulator of the GitHub, Microsoft Graph and Google APIs')
     .description(
-      'Serve a world (a YAML/JSON description of an organisation) over HTTPS on 127.0.0.1, emulating the\n' +
-        'GitHub REST/GraphQL, Microsoft Graph + Entra login and Google Admin/IAM APIs closely enough for the real\n' +
-        'SDKs. Writes a grantscope.yaml for it (with throw-away credentials and the emulator CA) and runs until\n' +
+      'Serve a world (a YAML/JSON description of an organisation) over HTTPS on 127.0.0.1, emulating the ' +
+        'GitHub REST/GraphQL, Microsoft Graph + Entra login and Google Admin/IAM APIs closely enough for the real ' +
+        'SDKs. Writes a grantscope.yaml for it (with throw-away credentials and the emulator CA) and runs until ' +
         'interrupted. Control endpoints: GET /_emulator/stats, POST|GET|DELETE /_emulator/faults.',
     )
     .option('--world <file>', 'world file (default: the built-in demo world)')
+    .option(
+      '--now <time>',
+      "the emulator's clock, which the world's relative dates count from (default: the world's `now`, else today 00:00 UTC, so restarting it the same day serves the same data)",
+    )
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--config-dir <dir>', 'where to write grantscope.yaml and credentials (default: a new temp dir)')
     .option(
@@ -56,9 +67,15 @@ Examples:
         throw new UsageError(`--port: not a port: ${opts.port}`);
       if (opts.configDir && !opts.force) assertFolderIsOurs(resolve(opts.configDir), '--config-dir');
       const world = opts.world ? resolve(opts.world) : demoWorld('demo');
+      const now = opts.now === undefined ? undefined : parseAsOf(opts.now, new Date(), '--now');
       await withEmulator(async ({ startEmulator, resolveLimits, startJiraEmulator, fakeJiraApiToken }) => {
         const limits = opts.limits === undefined ? undefined : resolveLimits(opts.limits);
-        const emu = await startEmulator({ world, port, ...(limits ? { limits } : {}) });
+        const emu = await startEmulator({
+          world,
+          port,
+          ...(limits ? { limits } : {}),
+          ...(now ? { now } : { defaultNow: startOfUtcDay(new Date()) }),
+        });
         const dir = opts.configDir
           ? resolve(opts.configDir)
           : mkdtempSync(join(tmpdir(), 'grantscope-emulator-'));
@@ -68,6 +85,7 @@ Examples:
         process.stdout.write(
           `Emulator serving "${emu.world().name}" at ${emu.origin}\n` +
             `Config written to ${written.configFile}\n` +
+            `Clock: ${emu.now.toISOString()} (--now to change it)\n` +
             (jira
               ? `Jira emulator at ${jira.emulator.origin}; ticket sink 'local-jira' in the config\n` +
                 `  (by hand: GET ${jira.emulator.origin}/_emulator/issues, POST …/_emulator/issues/KEY/status {"status":"Done"})\n`

@@ -47,8 +47,8 @@ export function findingsCommand(program: Command): void {
     .command('findings')
     .summary('list findings for a snapshot')
     .description(
-      'Evaluate the rules on a stored snapshot (default: the latest scan) and list the findings, most severe\n' +
-        'first. Time-based rules (stale, expiring credentials) are evaluated as of the scan time unless --as-of\n' +
+      'Evaluate the rules on a stored snapshot (default: the latest scan) and list the findings, most severe ' +
+        'first. Time-based rules (stale, expiring credentials) are evaluated as of the scan time unless --as-of ' +
         'is given, so the same snapshot and policy always give the same findings.',
     )
     .option('--scan <id>', 'scan id (default: the latest scan)')
@@ -107,7 +107,13 @@ SIEMs and data lakes.`,
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
       const counts = emptyCounts();
       let excepted = 0;
-      const all = streamFindings(store, scan, { policy, asOf, vocabulary, governance });
+      const all = streamFindings(store, scan, {
+        policy,
+        asOf,
+        vocabulary,
+        governance,
+        progress: rt.progress,
+      });
       const shown = async function* () {
         for await (const f of all) {
           if (opts.severity && SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[opts.severity]) continue;

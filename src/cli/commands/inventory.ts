@@ -34,7 +34,7 @@ export function inventoryCommand(program: Command): void {
     .command('inventory')
     .summary('list every identity with its grants and credentials')
     .description(
-      'List the non-human identities in a stored snapshot (default: the latest scan) with their grants and\n' +
+      'List the non-human identities in a stored snapshot (default: the latest scan) with their grants and ' +
         'credentials. The table shows one line per identity; json nests grants and credentials.',
     )
     .option('--scan <id>', 'scan id (default: the latest scan)')

@@ -91,13 +91,13 @@ export function reviewCommand(program: Command): void {
     .command('review')
     .summary('record a recertification decision about an identity')
     .description(
-      'Record that someone reviewed a non-human identity and decided to keep it, reduce its access or revoke\n' +
-        'it. Reviews are kept in the database with their history (never changed nor deleted: a newer review\n' +
-        'supersedes). The identity is named by the id `grantscope inventory` and `grantscope findings` show\n' +
+      'Record that someone reviewed a non-human identity and decided to keep it, reduce its access or revoke ' +
+        'it. Reviews are kept in the database with their history (never changed nor deleted: a newer review ' +
+        'supersedes). The identity is named by the id `grantscope inventory` and `grantscope findings` show ' +
         '(or its kind:id, or its display name).\n\n' +
-        'A review resets the overdue-review clock (90 days, 30 for identities with critical access). A revoke\n' +
-        'or reduce decision must be carried out by --until (default: 14 days for revoke, 30 for reduce): after\n' +
-        'that, an identity still present, or a reduce whose grants did not change, is a review-decision-overdue\n' +
+        'A review resets the overdue-review clock (90 days, 30 for identities with critical access). A revoke ' +
+        'or reduce decision must be carried out by --until (default: 14 days for revoke, 30 for reduce): after ' +
+        'that, an identity still present, or a reduce whose grants did not change, is a review-decision-overdue ' +
         'finding.',
     )
     .argument('<identity>', 'the identity: its id as `grantscope inventory` shows it')
@@ -192,10 +192,10 @@ export function reviewsCommand(program: Command): void {
     .command('due')
     .summary('identities whose review is overdue or due soon, one list per owner')
     .description(
-      'List the identities whose periodic review is overdue or falls due within --within days, one list per\n' +
-        'owner: the owner registered in the governance file, else an active in-platform owner; identities with\n' +
-        'neither come last, under "no owner". Periods come from the policy\'s overdue-review section (90 days;\n' +
-        '30 for identities holding critical access). Identities never reviewed are due a period after their\n' +
+      'List the identities whose periodic review is overdue or falls due within --within days, one list per ' +
+        'owner: the owner registered in the governance file, else an active in-platform owner; identities with ' +
+        'neither come last, under "no owner". Periods come from the policy\'s overdue-review section (90 days; ' +
+        '30 for identities holding critical access). Identities never reviewed are due a period after their ' +
         'creation. Platform first-party apps are listed only once someone has reviewed them.',
     )
     .option('--scan <id>', 'scan id (default: the latest scan)')
@@ -247,7 +247,7 @@ Examples:
     .summary('every review recorded for one identity, newest first')
     .argument('<identity>', 'the identity: its id as `grantscope inventory` shows it')
     .description(
-      'Every review recorded with `grantscope review` for one identity, newest first: the first line is the\n' +
+      'Every review recorded with `grantscope review` for one identity, newest first: the first line is the ' +
         "decision in force (reviews in the governance file are in that file's git history).",
     );
   identityOptions(history);

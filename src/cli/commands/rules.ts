@@ -9,8 +9,8 @@ export function rulesCommand(program: Command): void {
     .command('rules')
     .summary('list the rules, what they find and their policy settings')
     .description(
-      'List every rule: what it finds, whether it needs a previous scan, the OWASP NHI Top 10 and NIST CSF 2.0\n' +
-        'controls its findings map to, and each policy setting with its default. The policy file overrides\n' +
+      'List every rule: what it finds, whether it needs a previous scan, the OWASP NHI Top 10 and NIST CSF 2.0 ' +
+        'controls its findings map to, and each policy setting with its default. The policy file overrides ' +
         'settings as rules.<rule>.<setting>.',
     );
   addCommonOptions(cmd);

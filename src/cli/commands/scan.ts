@@ -40,9 +40,9 @@ export function scanCommand(program: Command): void {
     .command('scan')
     .summary('scan every configured tenant and store a snapshot')
     .description(
-      'Scan every tenant configured in grantscope.yaml, store the result as a snapshot, compare it with the\n' +
-        'previous snapshot and evaluate the rules. Prints per-collector coverage, what changed, and the findings.\n' +
-        'A collector that fails (e.g. a missing permission) is named; the scan is stored as incomplete and\n' +
+      'Scan every tenant configured in grantscope.yaml, store the result as a snapshot, compare it with the ' +
+        'previous snapshot and evaluate the rules. Prints per-collector coverage, what changed, and the findings. ' +
+        'A collector that fails (e.g. a missing permission) is named; the scan is stored as incomplete and ' +
         'nothing it owns is reported as removed.',
     )
     .option('--only <connector...>', 'scan only these connectors (ids as in the config, e.g. github)')
@@ -60,7 +60,7 @@ export function scanCommand(program: Command): void {
     )
     .option(
       '--resume',
-      'continue the newest scan that was cut off (killed, interrupted, or incomplete): answers it\n' +
+      'continue the newest scan that was cut off (killed, interrupted, or incomplete): answers it ' +
         'already received are read from its journal instead of being requested again',
     );
   failOnOption(cmd);
@@ -122,7 +122,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       }
     }
     const controller = new AbortController();
-    const onSignal = () => controller.abort(new Error('interrupted by signal'));
+    // The reason names the signal: the scan ends with 130 (SIGINT) or 143 (SIGTERM).
+    const onSignal = (signal: NodeJS.Signals) => controller.abort(new Error(`interrupted by ${signal}`));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
@@ -158,6 +159,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         asOf,
         vocabulary: config.vocabulary,
         governance,
+        progress: rt.progress,
       });
       await rt.emitStream(
         scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {

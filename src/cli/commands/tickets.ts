@@ -34,8 +34,8 @@ export function ticketsCommand(program: Command, registry?: () => SinkTypeRegist
     .command('tickets')
     .summary('keep tickets (Jira, GitHub Issues, ServiceNow, webhooks) in step with findings')
     .description(
-      'Open one ticket per finding (or per identity or owner), comment when it changes, close it when a\n' +
-        'complete scan no longer finds it and reopen it when it comes back. Sinks are configured under\n' +
+      'Open one ticket per finding (or per identity or owner), comment when it changes, close it when a ' +
+        'complete scan no longer finds it and reopen it when it comes back. Sinks are configured under ' +
         '`tickets:` in grantscope.yaml (see docs/tickets.md).',
     );
   const sync = tickets

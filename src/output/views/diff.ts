@@ -9,6 +9,7 @@ import type {
 import type { Credential, Grant, Identity } from '../../model/index.js';
 import type { ScanSummary } from '../../store/store.js';
 import { type Column, type OutputFormat, paint, renderJson, renderRows } from '../format.js';
+import { describeFieldChanges } from './change-wording.js';
 
 /** One line of a diff, flattened for tables, csv and markdown. */
 interface DiffLine {
@@ -23,7 +24,7 @@ const identityLabel = (i: Pick<Identity, 'displayName' | 'nativeId'>) =>
   i.displayName ? `${i.displayName} (${i.nativeId})` : i.nativeId;
 
 const grantLabel = (g: Grant) =>
-  `${g.permission.name}:${g.permission.access} on ${g.target.label ?? g.target.id ?? g.target.breadth}${
+  `${g.permission.name} (${g.permission.access}) on ${g.target.label ?? g.target.id ?? g.target.breadth}${
     g.principal ? ` for ${g.principal.name ?? g.principal.id}` : ''
   } [${g.risk.tier}]`;
 
@@ -70,14 +71,21 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
   for (const a of d.identities.added)
     if (!a.baseline) add('identity added', a.source, a.record, a.record.origin);
   for (const r of d.identities.removed) add('identity removed', r.source, r.record, '');
-  for (const m of d.identities.modified) add('identity changed', m.source, m.after, m.fields.join(', '));
+  for (const m of d.identities.modified) {
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (what) add('identity changed', m.source, m.after, what);
+  }
   for (const e of d.scopeExpansions) {
-    add(
-      'scope widened',
-      e.source,
-      e.grant,
-      `${grantLabel(e.grant)}: ${e.changes.map(describeExpansion).join('; ')}`,
-    );
+    // A grant new to an existing identity is a grant added: "scope widened … new grant" said it twice.
+    const widened = e.changes.filter((c) => c.reason !== 'new-grant');
+    if (widened.length === 0) add('grant added', e.source, e.grant, grantLabel(e.grant));
+    else
+      add(
+        'scope widened',
+        e.source,
+        e.grant,
+        `${grantLabel(e.grant)}: ${widened.map(describeExpansion).join('; ')}`,
+      );
   }
   const expanded = new Set(d.scopeExpansions.map((e) => `${e.source}\u0000${e.key}`));
   for (const a of d.grants.added) {
@@ -86,8 +94,9 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
   }
   for (const r of d.grants.removed) add('grant removed', r.source, r.record, grantLabel(r.record));
   for (const m of d.grants.modified) {
-    if (!expanded.has(`${m.source}\u0000${m.key}`)) {
-      add('grant changed', m.source, m.after, `${grantLabel(m.after)}: ${m.fields.join(', ')}`);
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (!expanded.has(`${m.source}\u0000${m.key}`) && what) {
+      add('grant changed', m.source, m.after, `${grantLabel(m.after)}: ${what}`);
     }
   }
   for (const a of d.credentials.added)
@@ -98,7 +107,8 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
     add('credential renewed', r.source, r.after, `${credLabel(r.before)} → ${until}`);
   }
   for (const m of d.credentials.modified) {
-    add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${m.fields.join(', ')}`);
+    const what = describeFieldChanges(m.before, m.after, m.fields);
+    if (what) add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${what}`);
   }
   for (const o of d.ownerChanges) add('owners changed', o.source, o.identity, ownerDetail(o));
   for (const s of d.suppressed) {
@@ -114,11 +124,11 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
 }
 
 const COLUMNS: Column<DiffLine>[] = [
-  { header: 'Change', value: (l) => l.change },
-  { header: 'Source', value: (l) => l.source, maxWidth: 40 },
-  { header: 'Kind', value: (l) => l.kind },
-  { header: 'Identity', value: (l) => l.identity, maxWidth: 44 },
-  { header: 'Detail', value: (l) => l.detail, maxWidth: 90 },
+  { header: 'Change', value: (l) => l.change, noWrap: true },
+  { header: 'Source', value: (l) => l.source },
+  { header: 'Kind', value: (l) => l.kind, hideBelow: 140 },
+  { header: 'Identity', value: (l) => l.identity },
+  { header: 'Detail', value: (l) => l.detail },
 ];
 
 const CHANGE_COLOR: Record<string, string> = {
@@ -241,4 +251,15 @@ export function renderDiff(
         i === 0 ? paint(options.color ?? false, CHANGE_COLOR[(row as DiffLine).change] ?? '', text) : text,
     })
   );
+}
+
+/**
+ * `diff` when the scan is the first: nothing to compare yet (exit 0, so a first nightly `scan && diff`
+ * passes). json says so in a field scripts can test; csv is the header alone.
+ */
+export function renderFirstScan(to: ScanSummary, format: OutputFormat): string {
+  if (format === 'json') return renderJson({ from: null, to: to.id, nothingToCompare: true });
+  if (format === 'csv') return renderRows('csv', [], COLUMNS);
+  const text = `Nothing to compare yet: scan #${to.id} is the first scan; the next scan will be compared with it.`;
+  return `${text}\n`;
 }

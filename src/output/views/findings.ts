@@ -1,4 +1,6 @@
 import { type Finding, SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
+import { shortFingerprint } from '../../findings/fingerprint.js';
+import { manageLink } from '../../findings/manage-link.js';
 import { compareFindings } from '../../rules/evaluate.js';
 import { TOOL_VERSION } from '../../version.js';
 import { sortExternally } from '../external-sort.js';
@@ -33,17 +35,33 @@ const SEVERITY_COLOR: Record<Severity, string> = {
   info: 'dim',
 };
 
+const title = (f: Finding) => (f.excepted ? `[excepted until ${f.exception?.expires}] ${f.title}` : f.title);
+
+/**
+ * The table: the title (with the permissions, the main evidence) gets the room; platform, identity and
+ * kind are in the title too, so they are the first columns left out of a narrow terminal.
+ */
 const COLUMNS: Column<Finding>[] = [
+  { header: 'Severity', value: (f) => f.severity, noWrap: true },
+  { header: 'Fingerprint', value: (f) => shortFingerprint(f.fingerprint), noWrap: true },
+  { header: 'Rule', value: (f) => f.rule, noWrap: true },
+  { header: 'Platform', value: (f) => f.platform, hideBelow: 140 },
+  { header: 'Kind', value: (f) => f.identity.kind, hideBelow: 240 },
+  { header: 'Identity', value: (f) => f.identity.name ?? f.identity.id, hideBelow: 140 },
+  { header: 'Title', value: title, grow: 3 },
+  { header: 'First seen', value: (f) => f.firstSeen.slice(0, 10), noWrap: true, hideBelow: 100 },
+];
+
+/** Markdown is pasted into tickets: what to do and where, beside what is wrong. */
+const MD_COLUMNS: Column<Finding>[] = [
   { header: 'Severity', value: (f) => f.severity },
+  { header: 'Fingerprint', value: (f) => shortFingerprint(f.fingerprint) },
   { header: 'Rule', value: (f) => f.rule },
   { header: 'Platform', value: (f) => f.platform },
-  { header: 'Kind', value: (f) => f.identity.kind },
-  { header: 'Identity', value: (f) => f.identity.name ?? f.identity.id, maxWidth: 34 },
-  {
-    header: 'Title',
-    value: (f) => (f.excepted ? `[excepted until ${f.exception?.expires}] ${f.title}` : f.title),
-    maxWidth: 70,
-  },
+  { header: 'Identity', value: (f) => f.identity.name ?? f.identity.id },
+  { header: 'Title', value: title },
+  { header: 'Remediation', value: (f) => f.remediation },
+  { header: 'Manage', value: (f) => manageLink(f), linkLabel: 'open' },
   { header: 'First seen', value: (f) => f.firstSeen.slice(0, 10) },
 ];
 
@@ -238,9 +256,9 @@ export async function* findingsChunks(
     return;
   }
   if (format === 'csv' || format === 'md') {
-    yield format === 'csv' ? csvHeader(CSV_COLUMNS) : markdownHeader(COLUMNS);
+    yield format === 'csv' ? csvHeader(CSV_COLUMNS) : markdownHeader(MD_COLUMNS);
     for await (const f of sortExternally(findings, compareForPeople))
-      yield format === 'csv' ? csvLine(f, CSV_COLUMNS) : markdownLine(f, COLUMNS);
+      yield format === 'csv' ? csvLine(f, CSV_COLUMNS) : markdownLine(f, MD_COLUMNS);
     if (format === 'md' && hidden.count > 0) yield `\n${hiddenNote(hidden)}`;
     return;
   }

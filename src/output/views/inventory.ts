@@ -67,6 +67,12 @@ function ownersText(b: IdentityBundle, options: InventoryOptions = {}): string {
   return owners.length === 0 ? '-' : owners.join(', ');
 }
 
+/** The org, tenant or customer id: the identity's, else its grants', else the scan source's (`github:acme`). */
+function tenantOf(b: IdentityBundle): string {
+  const fromRecord = b.identity?.tenant.id ?? b.grants[0]?.tenant.id ?? b.credentials[0]?.tenant.id;
+  return fromRecord ?? b.source.slice(b.source.indexOf(':') + 1);
+}
+
 function lastUsedText(b: IdentityBundle): string {
   const lu = b.identity?.lastUsed;
   if (!lu) return 'n/a';
@@ -74,20 +80,26 @@ function lastUsedText(b: IdentityBundle): string {
 }
 
 const columns = (options: InventoryOptions): Column<IdentityBundle>[] => [
-  { header: 'Platform', value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '' },
-  { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0] },
+  {
+    header: 'Platform',
+    value: (b) => b.identity?.platform ?? b.grants[0]?.platform ?? '',
+    noWrap: true,
+    hideBelow: 100,
+  },
+  { header: 'Tenant', value: tenantOf, hideBelow: 200 },
+  { header: 'Kind', value: (b) => b.identity?.kind ?? b.identityKey.split(':')[0], noWrap: true },
   {
     header: 'Name',
     value: (b) => b.identity?.displayName ?? b.identity?.nativeId ?? b.identityKey,
-    maxWidth: 34,
+    grow: 2,
   },
-  { header: 'Id', value: (b) => b.identity?.nativeId ?? '', maxWidth: 38 },
-  { header: 'Origin', value: (b) => b.identity?.origin ?? '' },
-  { header: 'Grants', value: (b) => b.grants.length, align: 'right' },
-  { header: 'Max risk', value: (b) => maxTier(b) },
-  { header: 'Creds', value: (b) => b.credentials.length, align: 'right' },
-  { header: 'Owners', value: (b) => ownersText(b, options), maxWidth: 30 },
-  { header: 'Last used', value: lastUsedText },
+  { header: 'Id', value: (b) => b.identity?.nativeId ?? '', hideBelow: 140 },
+  { header: 'Origin', value: (b) => b.identity?.origin ?? '', hideBelow: 110 },
+  { header: 'Grants', value: (b) => b.grants.length, align: 'right', noWrap: true },
+  { header: 'Max risk', value: (b) => maxTier(b), noWrap: true },
+  { header: 'Creds', value: (b) => b.credentials.length, align: 'right', noWrap: true, hideBelow: 100 },
+  { header: 'Owners', value: (b) => ownersText(b, options) },
+  { header: 'Last used', value: lastUsedText, noWrap: true, hideBelow: 100 },
 ];
 
 function stripRaw<T extends { raw?: unknown }>(r: T, keep: boolean): T {

@@ -19,12 +19,11 @@ const DUE_COLUMNS: Column<DueReview>[] = [
       d.lastReview
         ? `${d.lastReview.decision} by ${d.lastReview.reviewer} ${day(d.lastReview.date)}`
         : 'never',
-    maxWidth: 36,
   },
   { header: 'Platform', value: (d) => d.platform },
   { header: 'Kind', value: (d) => d.kind },
-  { header: 'Name', value: (d) => d.name ?? d.id, maxWidth: 34 },
-  { header: 'Id', value: (d) => d.id, maxWidth: 38 },
+  { header: 'Name', value: (d) => d.name ?? d.id },
+  { header: 'Id', value: (d) => d.id },
   { header: 'Max risk', value: (d) => d.highestTier },
 ];
 
@@ -93,9 +92,9 @@ export function renderReviewsDue(
 const HISTORY_COLUMNS: Column<StoredReview>[] = [
   { header: 'Date', value: (r) => r.reviewedAt.slice(0, 19).replace('T', ' ') },
   { header: 'Decision', value: (r) => r.decision },
-  { header: 'Reviewer', value: (r) => r.reviewer, maxWidth: 30 },
+  { header: 'Reviewer', value: (r) => r.reviewer },
   { header: 'Until', value: (r) => day(r.until) },
-  { header: 'Note', value: (r) => r.note ?? '', maxWidth: 60 },
+  { header: 'Note', value: (r) => r.note ?? '' },
   { header: 'Scan', value: (r) => r.scanId ?? '', align: 'right' },
 ];
 

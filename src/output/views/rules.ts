@@ -50,7 +50,7 @@ export function describeRule(rule: AnyRule, defaults: Record<string, unknown>): 
 
 const COLUMNS: Column<RuleDescription>[] = [
   { header: 'Rule', value: (r) => r.id },
-  { header: 'Finds', value: (r) => r.description, maxWidth: 80 },
+  { header: 'Finds', value: (r) => r.description },
   { header: 'Needs previous scan', value: (r) => (r.needsPreviousScan ? 'yes' : 'no') },
   { header: 'OWASP NHI', value: (r) => r.frameworks.owaspNhi.join(' ') },
   { header: 'NIST CSF', value: (r) => r.frameworks.nistCsf.join(' ') },
@@ -60,8 +60,8 @@ const SETTING_COLUMNS: Column<{ rule: string; key: string; description: string |
   [
     { header: 'Rule', value: (s) => s.rule },
     { header: 'Setting', value: (s) => s.key },
-    { header: 'Default', value: (s) => JSON.stringify(s.default), maxWidth: 50 },
-    { header: 'Meaning', value: (s) => s.description, maxWidth: 90 },
+    { header: 'Default', value: (s) => JSON.stringify(s.default) },
+    { header: 'Meaning', value: (s) => s.description },
   ];
 
 /** `grantscope rules`: the rules, what they find, their framework mapping and their policy settings. */

@@ -16,17 +16,17 @@ const STATUS_COLOR: Record<string, string> = {
 
 const COLUMNS: Column<CoverageRow>[] = [
   { header: 'Source', value: (r) => r.source },
-  { header: 'Collector', value: (r) => r.c.collector },
-  { header: 'Status', value: (r) => r.c.status },
-  { header: 'Items', value: (r) => r.c.items, align: 'right' },
-  { header: 'Requests', value: (r) => r.c.requests, align: 'right' },
+  { header: 'Collector', value: (r) => r.c.collector, noWrap: true },
+  { header: 'Status', value: (r) => r.c.status, noWrap: true },
+  { header: 'Items', value: (r) => r.c.items, align: 'right', noWrap: true },
+  { header: 'Requests', value: (r) => r.c.requests, align: 'right', noWrap: true },
   {
     header: 'Detail',
     value: (r) =>
       [r.c.api, r.c.httpStatus != null ? `HTTP ${r.c.httpStatus}` : null, r.c.reason, ...r.c.notes]
         .filter(Boolean)
         .join(' — '),
-    maxWidth: 90,
+    grow: 3,
   },
 ];
 
@@ -41,9 +41,11 @@ export function renderCoverage(
   format: 'table' | 'md' = 'table',
 ): string {
   if (format === 'md') return renderRows('md', coverageRows(coverage), COLUMNS);
-  return renderRows('table', coverageRows(coverage), COLUMNS, {
+  // Tables group the rows under their source: a tenant id is too long to repeat in a column.
+  return renderRows('table', coverageRows(coverage), COLUMNS.slice(1), {
+    group: (row) => (row as CoverageRow).source,
     color: (row, text, i) =>
-      i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
+      i === 1 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
   });
 }
 

@@ -11,12 +11,12 @@ interface Row {
 }
 
 const COLUMNS: Column<Row>[] = [
-  { header: 'sink', value: (r) => r.sink },
-  { header: 'action', value: (r) => r.action.kind },
-  { header: 'ticket', value: (r) => r.action.next.remoteId ?? r.action.ref?.id ?? '(new)', maxWidth: 40 },
-  { header: 'key', value: (r) => r.action.key, maxWidth: 48 },
-  { header: 'reason', value: (r) => r.action.reason, maxWidth: 70 },
-  { header: 'status', value: (r) => r.status },
+  { header: 'Sink', value: (r) => r.sink },
+  { header: 'Action', value: (r) => r.action.kind },
+  { header: 'Ticket', value: (r) => r.action.next.remoteId ?? r.action.ref?.id ?? '(new)' },
+  { header: 'Key', value: (r) => r.action.key },
+  { header: 'Reason', value: (r) => r.action.reason },
+  { header: 'Status', value: (r) => r.status },
 ];
 
 function rowsOf(results: readonly SyncResult[], dryRun: boolean): Row[] {
@@ -68,14 +68,14 @@ export function renderTicketSync(
 }
 
 const STORED: Column<StoredTicket>[] = [
-  { header: 'sink', value: (t) => t.sink },
-  { header: 'state', value: (t) => (t.pending ? `${t.state} (pending)` : t.state) },
-  { header: 'ticket', value: (t) => t.remoteId ?? '', maxWidth: 40 },
-  { header: 'severity', value: (t) => t.severity },
-  { header: 'findings', value: (t) => Object.keys(t.items).length, align: 'right' },
-  { header: 'title', value: (t) => t.title, maxWidth: 60 },
-  { header: 'changed', value: (t) => `scan ${t.changedScan}` },
-  { header: 'url', value: (t) => t.remoteUrl ?? '', maxWidth: 60 },
+  { header: 'Sink', value: (t) => t.sink },
+  { header: 'State', value: (t) => (t.pending ? `${t.state} (pending)` : t.state) },
+  { header: 'Ticket', value: (t) => t.remoteId ?? '' },
+  { header: 'Severity', value: (t) => t.severity },
+  { header: 'Findings', value: (t) => Object.keys(t.items).length, align: 'right' },
+  { header: 'Title', value: (t) => t.title },
+  { header: 'Changed', value: (t) => `scan ${t.changedScan}` },
+  { header: 'URL', value: (t) => t.remoteUrl ?? '' },
 ];
 
 /** `tickets list`: the lifecycle's record of each ticket. */
