@@ -62,7 +62,9 @@ const NEEDS: Record<string, { needs: Need[]; probe: string }> = {
   },
   'sso-credentials': { needs: [ORG_ADMIN], probe: 'GET /orgs/{org}/credential-authorizations' },
   'org-webhooks': {
-    needs: [{ key: 'organization_hooks', scope: 'Organization', title: 'Webhooks', classic: ['admin:org_hook'] }],
+    needs: [
+      { key: 'organization_hooks', scope: 'Organization', title: 'Webhooks', classic: ['admin:org_hook'] },
+    ],
     probe: 'GET /orgs/{org}/hooks',
   },
   repositories: { needs: [METADATA], probe: 'GET /orgs/{org}/repos' },
@@ -138,7 +140,10 @@ async function probe(
     const status = error.status;
     if (status === 403) return { state: 'missing', evidence: `${route} → 403 ${error.message}` };
     if (status === 404 && route.includes('credential-authorizations'))
-      return { state: 'unknown', evidence: `${route} → 404: the organisation has no SAML SSO (nothing to read)` };
+      return {
+        state: 'unknown',
+        evidence: `${route} → 404: the organisation has no SAML SSO (nothing to read)`,
+      };
     if (status === 401) throw error;
     return { state: 'unknown', evidence: `${route} → ${status ?? 'no answer'} ${error.message}` };
   }

@@ -48,7 +48,11 @@ function judge(err: unknown, spec: CallSpec, apis: GoogleApis): Probe & { tokenR
   // Any other refusal of the key (invalid_grant: a deleted key, a wrong subject) is the whole tenant's.
   if (tokenEndpoint) throw error;
   if (error.status === 403)
-    return { state: 'missing', evidence: `${spec.method} ${spec.path} → 403 ${error.message}`, tokenRefused: false };
+    return {
+      state: 'missing',
+      evidence: `${spec.method} ${spec.path} → 403 ${error.message}`,
+      tokenRefused: false,
+    };
   if (error.status === 401) throw error;
   return {
     state: 'unknown',
@@ -186,14 +190,19 @@ export async function checkGoogleAccess(
     : { state: 'unknown', evidence: 'not tried: no project visible to try it on' };
   for (const [collector, needed] of [
     ['service-accounts', 'IAM iam.serviceAccounts.list (roles/iam.serviceAccountViewer) at the organization'],
-    ['service-account-keys', 'IAM iam.serviceAccountKeys.list (roles/iam.serviceAccountViewer) at the organization'],
+    [
+      'service-account-keys',
+      'IAM iam.serviceAccountKeys.list (roles/iam.serviceAccountViewer) at the organization',
+    ],
   ] as const) {
     out.push({
       collector,
       needed,
       state: accounts.state,
       evidence: accounts.evidence,
-      ...(accounts.state === 'granted' ? {} : { fix: iamFix('roles/iam.serviceAccountViewer'), link: IAM_ORG_DOC }),
+      ...(accounts.state === 'granted'
+        ? {}
+        : { fix: iamFix('roles/iam.serviceAccountViewer'), link: IAM_ORG_DOC }),
     });
   }
   return out;

@@ -16,20 +16,35 @@ const NEEDS: Record<string, { permission: string; anyOf: readonly string[]; why?
   'service-principals': [
     {
       permission: 'Application.Read.All',
-      anyOf: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+      anyOf: [
+        'Application.Read.All',
+        'Application.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+      ],
     },
   ],
   'application-credentials': [
     {
       permission: 'Application.Read.All',
-      anyOf: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+      anyOf: [
+        'Application.Read.All',
+        'Application.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+      ],
     },
   ],
   // …/serviceprincipal-list-approleassignedto#permissions
   'app-role-assignments': [
     {
       permission: 'Application.Read.All',
-      anyOf: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+      anyOf: [
+        'Application.Read.All',
+        'Application.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+      ],
     },
   ],
   // …/oauth2permissiongrant-list#permissions: there is no DelegatedPermissionGrant.Read.All.
@@ -44,17 +59,28 @@ const NEEDS: Record<string, { permission: string; anyOf: readonly string[]; why?
   owners: [
     {
       permission: 'Application.Read.All',
-      anyOf: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+      anyOf: [
+        'Application.Read.All',
+        'Application.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+      ],
     },
     {
       permission: 'User.Read.All',
       anyOf: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
       why: 'whether user owners are still enabled',
     },
-    { permission: 'AuditLog.Read.All', anyOf: ['AuditLog.Read.All'], why: 'owner changes from the audit log' },
+    {
+      permission: 'AuditLog.Read.All',
+      anyOf: ['AuditLog.Read.All'],
+      why: 'owner changes from the audit log',
+    },
   ],
   // …/reportroot-list-serviceprincipalsigninactivities?view=graph-rest-beta#permissions (Entra ID P1 or P2).
-  'sign-in-activity': [{ permission: 'AuditLog.Read.All', anyOf: ['AuditLog.Read.All', 'Directory.Read.All'] }],
+  'sign-in-activity': [
+    { permission: 'AuditLog.Read.All', anyOf: ['AuditLog.Read.All', 'Directory.Read.All'] },
+  ],
 };
 
 /** The collectors doctor checks. */

@@ -5,6 +5,7 @@ import { safeText } from '../output/safe-text.js';
 import { TOOL_VERSION } from '../version.js';
 import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
+import { doctorCommand } from './commands/doctor.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { findingsCommand } from './commands/findings.js';
 import { inventoryCommand } from './commands/inventory.js';
@@ -44,6 +45,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   reviewCommand(program);
   reviewsCommand(program);
   ticketsCommand(program);
+  doctorCommand(program);
   demoCommand(program);
   emulatorCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();

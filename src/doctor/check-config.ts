@@ -58,7 +58,11 @@ export function checkConfig(
     checks.push(check);
   }
   if (config.governanceFile) {
-    const check = fileCheck('governance', config.governanceFile, 'a readable, valid governance file or folder');
+    const check = fileCheck(
+      'governance',
+      config.governanceFile,
+      'a readable, valid governance file or folder',
+    );
     if (check.state === 'granted') {
       try {
         loadGovernance(config.governanceFile);

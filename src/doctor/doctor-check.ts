@@ -28,7 +28,11 @@ export function doctorCheck(
   collector: string,
   needed: string,
   state: AccessState,
-  more: { fix?: string | null | undefined; link?: string | null | undefined; evidence?: string | null | undefined } = {},
+  more: {
+    fix?: string | null | undefined;
+    link?: string | null | undefined;
+    evidence?: string | null | undefined;
+  } = {},
 ): DoctorCheck {
   return {
     subject,

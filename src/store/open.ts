@@ -12,7 +12,9 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
 }
 
 /** What `grantscope doctor` reports of the database at `location`, read without changing it. */
-export async function inspectStore(location: string): Promise<import('./sqlite/inspect-store-file.js').StoreFileStatus> {
+export async function inspectStore(
+  location: string,
+): Promise<import('./sqlite/inspect-store-file.js').StoreFileStatus> {
   const { inspectStoreFile } = await import('./sqlite/inspect-store-file.js');
   return inspectStoreFile(location);
 }

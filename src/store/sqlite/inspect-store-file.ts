@@ -41,11 +41,14 @@ export function inspectStoreFile(file: string): StoreFileStatus {
   try {
     const version = db.pragma('user_version', { simple: true }) as number;
     const appId = db.pragma('application_id', { simple: true }) as number;
-    const hasTables = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1").get() !== undefined;
+    const hasTables =
+      db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1").get() !== undefined;
     if (version === 0 ? hasTables : appId !== APPLICATION_ID)
       return { kind: 'foreign', reason: 'is a SQLite database that grantscope did not create' };
     const scans =
-      version === 0 ? 0 : (db.prepare('SELECT count(*) FROM scans').pluck().get() as number | undefined) ?? 0;
+      version === 0
+        ? 0
+        : ((db.prepare('SELECT count(*) FROM scans').pluck().get() as number | undefined) ?? 0);
     return {
       kind: 'store',
       version,
