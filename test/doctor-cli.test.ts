@@ -30,6 +30,7 @@ afterEach(async () => {
 });
 
 /** The demo world of one platform, edited, served; a config for it written into a fresh folder. */
+// biome-ignore lint/suspicious/noExplicitAny: world sections are edited as loose YAML
 async function setUp(platform: string, edit: (section: Record<string, any>) => void) {
   const dir = tempDir('gs-doctor-');
   const world = parse(readFileSync(join(WORLDS, `demo.${platform}.yaml`), 'utf8'));
