@@ -8,6 +8,7 @@ import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { findingsCommand } from './commands/findings.js';
+import { initCommand } from './commands/init.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
@@ -46,6 +47,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   reviewsCommand(program);
   ticketsCommand(program);
   doctorCommand(program);
+  initCommand(program);
   demoCommand(program);
   emulatorCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
