@@ -139,7 +139,6 @@ describe('deploy examples', () => {
     expect(timer.Timer!.Unit).toEqual(['grantscope-scan.service']);
     expect(timer.Timer!.OnCalendar).toHaveLength(1);
     expect(timer.Install!.WantedBy).toEqual(['timers.target']);
-      );
   });
 
   it('Kubernetes CronJob: one scan at a time, non-root, read-only root filesystem, the database on a claim', () => {
