@@ -123,7 +123,9 @@ describe('deploy examples', () => {
           continue;
         }
         const [k, ...v] = line.split('=');
-        (out[section]![k!] ??= []).push(v.join('='));
+        const values = out[section]![k!] ?? [];
+        values.push(v.join('='));
+        out[section]![k!] = values;
       }
       return out;
     };
