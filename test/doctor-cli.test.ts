@@ -84,6 +84,31 @@ describe('grantscope doctor', () => {
     expect(gone[0]!.fix).toMatch(/Permissions & events/);
   });
 
+  it('GitHub classic token without admin:org_hook: org-webhooks missing, the App-only PAT lists missing', async () => {
+    const { dir, configFile } = await setUp('github', (s) => {
+      s.classic_token = { scopes: ['read:org', 'repo'] };
+    });
+    const config = parse(readFileSync(configFile, 'utf8'));
+    delete config.github.app;
+    config.github.tokenEnv = 'GS_TEST_GITHUB_TOKEN';
+    writeFileSync(configFile, stringify(config));
+    const token = readFileSync(join(dir, 'github-classic-token.txt'), 'utf8').trim();
+    const r = await runCli(['doctor', '-c', configFile, '--format', 'json'], {
+      cwd: dir,
+      env: { GS_TEST_GITHUB_TOKEN: token },
+    });
+    expect(r.code).toBe(1);
+    const checks = (JSON.parse(r.stdout) as { checks: Check[] }).checks;
+    expect(
+      missing(checks)
+        .map((c) => c.collector)
+        .sort(),
+    ).toEqual(['org-webhooks', 'pat-grants', 'pat-requests']);
+    expect(missing(checks).find((c) => c.collector === 'org-webhooks')!.fix).toMatch(/scope admin:org_hook/);
+    expect(checks.find((c) => c.collector === 'members')!.state).toBe('granted');
+    expect(checks.find((c) => c.collector === 'deploy-keys')!.state).toBe('granted');
+  });
+
   it.each([
     ['Directory.Read.All', 'oauth2-permission-grants', 'Directory.Read.All'],
     ['AuditLog.Read.All', 'owners', 'AuditLog.Read.All'],
@@ -128,6 +153,21 @@ describe('grantscope doctor', () => {
       expect(c.needed).toBe(`domain-wide delegation of https://www.googleapis.com/auth/${scope}`);
       expect(c.fix).toMatch(/Domain-wide delegation/);
     }
+  });
+
+  it('Google subject who is not an admin: each admin privilege missing, the delegation granted', async () => {
+    const { dir, configFile } = await setUp('google-workspace', (s) => {
+      s.users.find((u: { email: string }) => u.email === s.scanner.subject).admin = false;
+    });
+    const r = await doctor(configFile, dir);
+    expect(r.code).toBe(1);
+    const gone = missing(r.report!.checks);
+    expect(gone.map((c) => c.needed.replace(/ \(for .*\)$/, '')).sort()).toEqual([
+      'admin privilege Reports',
+      'admin privilege Reports',
+      'admin privilege Security › User security management',
+      'admin privilege Users › Read',
+    ]);
   });
 
   it('Google service account without IAM roles: GCP collectors cannot be told, the rest pass', async () => {

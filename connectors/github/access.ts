@@ -171,7 +171,8 @@ async function tokenChecks(client: GithubClient, config: GithubConfig): Promise<
     } else if (route.includes('{repo}') && !firstRepo) {
       result = { state: 'unknown', evidence: `no repository visible to the token to try ${route} on` };
     } else {
-      result = await probe(client, route, { org: config.org, ...(firstRepo ?? {}) });
+      // Only the route's own parameters: Octokit sends the others as query parameters.
+      result = await probe(client, route, route.includes('{repo}') ? { ...firstRepo } : { org: config.org });
     }
     for (const need of needs) {
       out.push({
