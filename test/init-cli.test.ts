@@ -64,3 +64,12 @@ describe('grantscope init', () => {
     expect(r.stderr).toMatch(/--platform: unknown 'gitlab'/);
   });
 });
+
+describe('help of init and doctor', () => {
+  it.each(['init', 'doctor'])('%s --help teaches with examples and exit codes', async (command) => {
+    const r = await runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain(`$ grantscope ${command}`);
+  });
+});
