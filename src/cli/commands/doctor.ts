@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isEngineKey, loadConfig, readConfigFile } from '../../config/config.js';
 import { BUILTIN_CONNECTOR_IDS, loadConnectors } from '../../connector/registry.js';
@@ -59,7 +60,7 @@ See docs/doctor.md.`,
     const raw = Object.fromEntries(
       Object.entries(parsed.value as Record<string, unknown>).filter(([k]) => !isEngineKey(k)),
     );
-    const database = opts.db ?? config.database;
+    const database = opts.db ? resolve(opts.db) : config.database;
     const selected = opts.only
       ? config.connectors.filter((c) => opts.only!.includes(c.connector.id))
       : config.connectors;
