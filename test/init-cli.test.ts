@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { loadConnectors } from '../src/connector/registry.js';
 import { loadPolicy } from '../src/policy/load.js';
-import { runCli, tempDir } from './support/cli.js';
+import { BIN, runCli, tempDir } from './support/cli.js';
 
 describe('grantscope init', () => {
   it('writes a config the loader accepts for every platform, a valid policy, and the checklist', async () => {
@@ -71,5 +72,36 @@ describe('help of init and doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain(`$ grantscope ${command}`);
+  });
+});
+
+describe('grantscope init on a terminal', () => {
+  // util-linux `script` gives the CLI a pseudo-terminal, so that init asks its questions.
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+  it.skipIf(!hasScript)('asks, and writes what was answered (typed ahead too)', () => {
+    const dir = tempDir('gs-init-tty-');
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} init --out ${dir}`, '/dev/null'], {
+      input: 'github\nacme-typed\nno\n',
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 30_000,
+    });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/GitHub organisation \[your-org\]/);
+    expect(readFileSync(join(dir, 'grantscope.yaml'), 'utf8')).toMatch(/^ {2}org: acme-typed$/m);
+    expect(existsSync(join(dir, 'policy.yaml'))).toBe(false);
+  });
+
+  it.skipIf(!hasScript)('input that ends early writes nothing and exits 2', () => {
+    const dir = tempDir('gs-init-tty-');
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} init --out ${dir}`, '/dev/null'], {
+      input: 'github\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/input ended before every question was answered; nothing written/);
+    expect(existsSync(join(dir, 'grantscope.yaml'))).toBe(false);
   });
 });

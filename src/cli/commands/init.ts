@@ -40,9 +40,18 @@ function parsePlatforms(value: string): InitPlatform[] {
 /** Ask on the terminal; an empty answer keeps the default shown in brackets. */
 async function ask(opts: InitOptions): Promise<StarterAnswers> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Lines through the iterator, which buffers them: `rl.question` drops lines typed (or pasted) ahead.
+  const lines = rl[Symbol.asyncIterator]();
   try {
-    const q = async (question: string, fallback: string) =>
-      (await rl.question(`${question} [${fallback}]: `)).trim() || fallback;
+    const q = async (question: string, fallback: string) => {
+      process.stderr.write(`${question} [${fallback}]: `);
+      const line = await lines.next();
+      if (line.done) {
+        process.stderr.write('\n');
+        throw new UsageError('init: input ended before every question was answered; nothing written');
+      }
+      return (line.value as string).trim() || fallback;
+    };
     const platforms = parsePlatforms(
       await q(
         `Platforms (comma-separated: ${INIT_PLATFORMS.join(', ')})`,
