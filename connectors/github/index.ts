@@ -1,5 +1,6 @@
 import { defineConnector } from '../../src/connector/connector.js';
 import { ApiError, describeError } from '../../src/errors.js';
+import { checkGithubAccess, githubConfigFiles } from './access.js';
 import { githubUnreachable } from './client.js';
 import { takingTurns } from './collector-turns.js';
 import { appInstallations } from './collectors/app-installations.js';
@@ -34,6 +35,8 @@ const github = defineConnector<GithubConfig, GithubSession>({
   configSchema: GithubConfig,
   tenantOf: (config) => config.org,
   connect,
+  checkAccess: checkGithubAccess,
+  configFiles: githubConfigFiles,
   concurrency: (config) => config.collectorConcurrency,
   collectors: [
     members,

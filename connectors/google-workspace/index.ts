@@ -1,4 +1,5 @@
 import { defineConnector } from '../../src/connector/connector.js';
+import { checkGoogleAccess, googleConfigFiles } from './access.js';
 import { domainWideDelegation } from './collectors/domain-wide-delegation.js';
 import { gcpProjects } from './collectors/gcp-projects.js';
 import { oauthGrants } from './collectors/oauth-grants.js';
@@ -34,6 +35,8 @@ const googleWorkspace = defineConnector<GoogleWorkspaceConfig, GoogleSession>({
   configSchema: GoogleWorkspaceConfig,
   tenantOf: (config) => config.customerId,
   connect,
+  checkAccess: checkGoogleAccess,
+  configFiles: googleConfigFiles,
   collectors: [
     users,
     oauthGrants,

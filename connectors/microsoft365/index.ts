@@ -1,4 +1,5 @@
 import { defineConnector } from '../../src/connector/connector.js';
+import { checkMicrosoft365Access, microsoft365ConfigFiles } from './access.js';
 import { appRoleAssignments } from './collectors/app-role-assignments.js';
 import { applicationCredentials } from './collectors/application-credentials.js';
 import { oauth2PermissionGrants } from './collectors/oauth2-permission-grants.js';
@@ -24,6 +25,8 @@ const microsoft365Connector = defineConnector<Microsoft365Config, Session>({
   configSchema: Microsoft365Config,
   tenantOf: (config) => config.tenantId,
   connect,
+  checkAccess: checkMicrosoft365Access,
+  configFiles: microsoft365ConfigFiles,
   collectors: [
     servicePrincipals,
     appRoleAssignments,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ModelRecordInput } from '../model/record.js';
+import type { AccessCapability } from './access.js';
 import type { Collector } from './collector.js';
 import type { ConnectorContext } from './context.js';
 import type { ConnectorVocabulary } from './vocabulary.js';
@@ -14,7 +15,7 @@ import type { ConnectorVocabulary } from './vocabulary.js';
  * a `Connector` and is listed under `plugins:` in grantscope.yaml. It needs nothing from the engine at
  * run time: the declaration is plain data and functions.
  */
-export interface Connector<Config = unknown, Session = unknown> {
+export interface Connector<Config = unknown, Session = unknown> extends AccessCapability<Config> {
   /** Config section name and registry id (e.g. `github`). */
   readonly id: string;
   /** Platform id stamped on every record (e.g. `github`). */

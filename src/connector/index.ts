@@ -1,3 +1,4 @@
+export * from './access.js';
 export * from './collector.js';
 export * from './connector.js';
 export * from './context.js';

@@ -10,3 +10,11 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   const { openSqliteStore } = await import('./sqlite/index.js');
   return openSqliteStore(location, options);
 }
+
+/** What `grantscope doctor` reports of the database at `location`, read without changing it. */
+export async function inspectStore(
+  location: string,
+): Promise<import('./sqlite/inspect-store-file.js').StoreFileStatus> {
+  const { inspectStoreFile } = await import('./sqlite/inspect-store-file.js');
+  return inspectStoreFile(location);
+}
