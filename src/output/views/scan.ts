@@ -38,9 +38,9 @@ export function coverageRows(coverage: readonly CoverageReport[]): CoverageRow[]
 export function renderCoverage(
   coverage: readonly CoverageReport[],
   color = false,
-  format: 'table' | 'md' = 'table',
+  format: 'table' | 'md' | 'csv' = 'table',
 ): string {
-  if (format === 'md') return renderRows('md', coverageRows(coverage), COLUMNS);
+  if (format !== 'table') return renderRows(format, coverageRows(coverage), COLUMNS);
   return renderRows('table', coverageRows(coverage), COLUMNS, {
     color: (row, text, i) =>
       i === 2 ? paint(color, STATUS_COLOR[(row as CoverageRow).c.status] ?? '', text) : text,
