@@ -5,6 +5,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,13 +19,21 @@ const ZIP_ENTRY_DATE = () => new Date(1980, 0, 1, 0, 0, 0);
 
 /** Write the pack as a folder, owner-only; refuses a folder that already holds files. */
 export function writePackFolder(files: readonly PackFile[], dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UsageError(`--out ${dir}: is a file, not a folder; choose a new folder for the evidence pack`);
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new UsageError(`--out ${dir}: folder is not empty; choose a new folder for the evidence pack`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const f of files) {
-    const path = join(dir, ...f.path.split('/'));
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(path, f.content, { mode: 0o600 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const f of files) {
+      const path = join(dir, ...f.path.split('/'));
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, f.content, { mode: 0o600 });
+    }
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot write the evidence pack: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
