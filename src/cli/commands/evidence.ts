@@ -38,11 +38,12 @@ export function evidenceCommand(program: Command): void {
     .command('evidence')
     .summary('write a dated, checksummed evidence pack for an audit')
     .description(
-      'Write the evidence an auditor asks for, as a folder or a zip: the HTML report, the findings (JSON\n' +
-        'and SARIF), the inventory as CSV, the changes since an earlier scan, the coverage table, the\n' +
-        'governance files with their hash, the policy, a README for the auditor and manifest.json with the\n' +
-        'SHA-256 of every file, the tool version and the snapshot ids. The same inputs give the same bytes,\n' +
-        'apart from manifest.json `generatedAt`.',
+      'Write the evidence an auditor asks for, as a folder or a zip: the HTML\n' +
+        'report, the findings (JSON and SARIF), the inventory as CSV, the changes\n' +
+        'since an earlier scan, the coverage table, the governance files and their\n' +
+        'hash, the policy, a README for the auditor, and manifest.json with the\n' +
+        'SHA-256 of every file, the tool version and the snapshot ids. The same\n' +
+        'inputs give the same bytes, apart from manifest.json `generatedAt`.',
     )
     .option(
       '--out <dir>',

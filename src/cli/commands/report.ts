@@ -60,12 +60,14 @@ export function reportCommand(program: Command): void {
     .command('report')
     .summary('write a self-contained HTML audit report')
     .description(
-      'Write one HTML file for people and auditors: an executive summary (findings by severity, platform\n' +
-        'and rule, coverage, incomplete collectors), charts of findings and of the trend across scans, an\n' +
-        'inventory that filters and sorts, a page per identity (grants, credentials, owners, approval,\n' +
-        'exception, reviews, history, the link to revoke it) and a view per framework control (OWASP NHI\n' +
-        'Top 10 2025, NIST CSF 2.0, CIS Controls v8, SOC 2) with its evidence and failing findings.\n' +
-        'The file loads nothing and sends nothing when opened: its data, style and script are inline.',
+      'Write one HTML file for people and auditors: an executive summary (findings\n' +
+        'by severity, platform and rule; coverage; incomplete collectors), charts of\n' +
+        'findings and of the trend across scans, an inventory that filters and sorts,\n' +
+        'a page per identity (grants, credentials, owners, approval, exception,\n' +
+        'reviews, history, the link to revoke it) and a view per framework control\n' +
+        '(OWASP NHI Top 10 2025, NIST CSF 2.0, CIS Controls v8, SOC 2) with its\n' +
+        'evidence and failing findings. The file loads and sends nothing when\n' +
+        'opened: its data, style and script are inline.',
     )
     .option('-o, --out <file>', 'the HTML file to write', DEFAULT_REPORT_FILE)
     .option('--mode <octal>', 'file mode of the report', '600');
