@@ -60,13 +60,15 @@
       el(
         'tbody',
         {},
-        rows.map((r) =>
-          el(
-            'tr',
-            {},
-            r.map((c, i) => el('td', { class: headers[i].num ? 'num' : null }, c)),
-          ),
-        ),
+        rows.length
+          ? rows.map((r) =>
+              el(
+                'tr',
+                {},
+                r.map((c, i) => el('td', { class: headers[i].num ? 'num' : null }, c)),
+              ),
+            )
+          : el('tr', { class: 'empty' }, el('td', { colspan: headers.length, class: 'muted', text: 'none' })),
       ),
     );
   }
