@@ -106,6 +106,8 @@ describe('the published grantscope package', () => {
         'fixtures/worlds/demo.yaml',
         'fixtures/worlds/demo-changed.yaml',
         'src/findings/finding.schema.json',
+        'src/report/assets/report.js',
+        'src/report/assets/report.css',
       ]),
     );
   });

@@ -165,6 +165,17 @@ export interface ReviewSubject {
   nativeId: string;
 }
 
+/** How the findings stood at one scan (`SnapshotStore.findingsTrend`). */
+export interface FindingsTrendPoint {
+  scanId: number;
+  /** Findings first seen at this scan. */
+  opened: number;
+  /** Findings marked resolved at this scan (absent from a scan of their source that completed). */
+  resolved: number;
+  /** Findings open after this scan: first seen at or before it and not resolved by then. */
+  open: number;
+}
+
 /** A recertification decision recorded with `grantscope review`. */
 export interface ReviewInput extends ReviewSubject {
   decision: 'keep' | 'reduce' | 'revoke';
@@ -290,6 +301,11 @@ export interface SnapshotStore {
   findingHistory(
     fingerprints: readonly string[],
   ): Promise<Map<string, { firstSeen: string; lastSeen: string; firstScan: number; lastScan: number }>>;
+  /**
+   * New, resolved and open findings at each of `scanIds`, from each finding's first-seen and resolved
+   * scans (a finding resolved and seen again later counts as open from its first scan). In `scanIds` order.
+   */
+  findingsTrend(scanIds: readonly number[]): Promise<FindingsTrendPoint[]>;
   /** Append a review (reviews are never changed or deleted; a newer one supersedes). */
   recordReview(review: ReviewInput): Promise<StoredReview>;
   /** Every review of one identity, newest first. */

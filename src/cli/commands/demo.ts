@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { assertFolderIsOurs } from '../../demo/client-config.js';
+import { writeDemoHtmlReport } from '../../demo/html-report.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { type OutputFormat, renderJson } from '../../output/format.js';
 import { renderDiff } from '../../output/views/diff.js';
@@ -52,6 +53,13 @@ Examples:
     const report = join(result.dir, 'report.md');
     writeFileSync(report, await collectText(scanReportChunks(second, 'md')), { mode: 0o600 });
     chmodSync(report, 0o600);
+    // The same scan as a self-contained HTML report, read back from the demo's database.
+    const htmlReport = await writeDemoHtmlReport(
+      result.database,
+      result.governanceFile,
+      second.scan.id,
+      join(result.dir, 'report.html'),
+    );
     if (opts.format === 'json') {
       const findings = [];
       for await (const f of second.analysis.findings.read()) findings.push(f);
@@ -75,6 +83,7 @@ Examples:
             })),
           },
           report,
+          htmlReport,
         }),
       );
       return;
@@ -95,6 +104,7 @@ Examples:
       ...[...result.tickets.first, ...result.tickets.second].map((r) => `${ticketSyncSummary(r, false)}\n`),
       `\nDone in ${seconds}s (${result.requests} API requests to the emulator).\n`,
       `Report:   ${report}\n`,
+      `HTML report: ${htmlReport}   (open it in a browser; it works offline)\n`,
       `Database: ${result.database}\n`,
       `Governance: ${result.governanceFile} (owners, approvals, an exception, a retired vendor, a review)\n`,
       `Explore:  ${gs} inventory --db ${db}\n`,

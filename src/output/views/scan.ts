@@ -38,9 +38,9 @@ export function coverageRows(coverage: readonly CoverageReport[]): CoverageRow[]
 export function renderCoverage(
   coverage: readonly CoverageReport[],
   color = false,
-  format: 'table' | 'md' = 'table',
+  format: 'table' | 'md' | 'csv' = 'table',
 ): string {
-  if (format === 'md') return renderRows('md', coverageRows(coverage), COLUMNS);
+  if (format !== 'table') return renderRows(format, coverageRows(coverage), COLUMNS);
   // Tables group the rows under their source: a tenant id is too long to repeat in a column.
   return renderRows('table', coverageRows(coverage), COLUMNS.slice(1), {
     group: (row) => (row as CoverageRow).source,

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { FindingsRecorded } from '../store.js';
+import type { FindingsRecorded, FindingsTrendPoint } from '../store.js';
 
 export interface FindingHistory {
   firstSeen: string;
@@ -310,6 +310,21 @@ export class FindingsTable {
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.fingerprint;
     }
+  }
+
+  /** `SnapshotStore.findingsTrend`: one aggregate over the `findings` view per scan. */
+  trend(scanIds: readonly number[]): FindingsTrendPoint[] {
+    const count = this.db.prepare<
+      [number, number, number, number, number],
+      Omit<FindingsTrendPoint, 'scanId'>
+    >(
+      `SELECT
+         coalesce(sum(first_seen_scan = ?), 0) AS opened,
+         coalesce(sum(resolved_scan = ?), 0) AS resolved,
+         coalesce(sum(first_seen_scan <= ? AND (resolved_scan IS NULL OR resolved_scan > ?)), 0) AS open
+       FROM findings WHERE first_seen_scan <= ?`,
+    );
+    return scanIds.map((id) => ({ scanId: id, ...count.get(id, id, id, id, id)! }));
   }
 
   history(fingerprints: readonly string[]): Map<string, FindingHistory> {

@@ -7,6 +7,7 @@ import type {
   BeginScanOptions,
   ConnectorStateValue,
   FindingsRecorded,
+  FindingsTrendPoint,
   IdentityBundle,
   PeopleDirectoryStatus,
   RecordChange,
@@ -206,6 +207,11 @@ export class SqliteSnapshotStore implements SnapshotStore {
   async findingHistory(fingerprints: readonly string[]): Promise<Map<string, FindingHistory>> {
     this.assertOpen();
     return guard(this.location, 'reading finding history', () => this.findings.history(fingerprints));
+  }
+
+  async findingsTrend(scanIds: readonly number[]): Promise<FindingsTrendPoint[]> {
+    this.assertOpen();
+    return guard(this.location, 'reading the findings trend', () => this.findings.trend(scanIds));
   }
 
   async recordReview(review: ReviewInput): Promise<StoredReview> {
