@@ -1,0 +1,329 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { StoreError } from '../../errors.js';
+import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { Person } from '../../model/index.js';
+import { effectiveStatus, writerIsGone } from '../sqlite/scan-rows.js';
+import type {
+  BeginScanOptions,
+  ConnectorStateValue,
+  FindingsRecorded,
+  IdentityBundle,
+  PeopleDirectoryStatus,
+  RecordChange,
+  ReviewInput,
+  ReviewSubject,
+  ScanStatus,
+  ScanSummary,
+  ScanWriter,
+  SnapshotFilter,
+  SnapshotReadFilter,
+  SnapshotStore,
+  StoredReview,
+  StoredTicket,
+  TicketSyncRecord,
+} from '../store.js';
+import { changedRecords, peopleDirectories, snapshotBundles, snapshotPeople } from './readers.js';
+import { listScans, scanRow, scanSummary } from './scan-rows.js';
+import { PgScanWriter } from './scan-writer.js';
+
+const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
+
+/**
+ * SnapshotStore over a PostgreSQL database: a connection pool; each scan writes through a connection
+ * of its own (one transaction per scan), each stream reads in one REPEATABLE READ transaction so its
+ * queries see one state of the database while other machines commit scans.
+ */
+export class PostgresSnapshotStore implements SnapshotStore {
+  private closed = false;
+  private readonly running = new Set<ScanWriter>();
+  private readonly sourceIds = new Map<string, number>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+    private readonly now: () => Date = () => new Date(),
+    private readonly options: { readOnly?: boolean } = {},
+  ) {}
+
+  async beginScan(options: BeginScanOptions): Promise<ScanWriter> {
+    this.assertOpen();
+    this.assertWritable('start a scan');
+    await this.markAbandonedScans(options.startedAt);
+    const inserted = await this.query('starting a scan', (c) =>
+      c.query<{ id: string; base: string }>(
+        `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash)
+         VALUES ($1, 'running', $2, $3, $4, $5, $6)
+         RETURNING id, (SELECT coalesce(max(commit_seq), 0) FROM scans) AS base`,
+        [
+          options.startedAt,
+          options.label ?? null,
+          options.toolVersion,
+          process.pid,
+          hostname(),
+          options.governanceHash || null,
+        ],
+      ),
+    );
+    const scanId = Number(inserted.rows[0]!.id);
+    const baseSeq = Number(inserted.rows[0]!.base);
+    const client = await this.connect(`starting scan ${scanId}`);
+    let released = false;
+    const writer: ScanWriter = new PgScanWriter({
+      location: this.location,
+      scanId,
+      baseSeq,
+      client,
+      sourceId: (source) => this.sourceId(source),
+      summary: async () => (await scanSummary(this.pool, scanId))!,
+      markFailed: async (reason, finishedAt) => {
+        await this.pool.query(
+          "UPDATE scans SET status = 'failed', finished_at = $1, failure = $2 WHERE id = $3 AND status = 'running'",
+          [finishedAt, reason, scanId],
+        );
+      },
+      finished: () => {
+        this.running.delete(writer);
+        if (!released) client.release();
+        released = true;
+      },
+    });
+    this.running.add(writer);
+    return writer;
+  }
+
+  /** The id of `source` in `sources`, created on first sight (autocommit: no scan waits on another's). */
+  private async sourceId(source: string): Promise<number> {
+    const known = this.sourceIds.get(source);
+    if (known !== undefined) return known;
+    const colon = source.indexOf(':');
+    await this.pool.query(
+      'INSERT INTO sources (source, platform, tenant) VALUES ($1, $2, $3) ON CONFLICT (source) DO NOTHING',
+      [source, source.slice(0, colon), source.slice(colon + 1)],
+    );
+    const r = await this.pool.query<{ id: string }>('SELECT id FROM sources WHERE source = $1', [source]);
+    const id = Number(r.rows[0]!.id);
+    this.sourceIds.set(source, id);
+    return id;
+  }
+
+  async getScan(id: number): Promise<ScanSummary | null> {
+    this.assertOpen();
+    return this.query(`reading scan ${id}`, (c) => scanSummary(c, id));
+  }
+
+  async listScans(options: { limit?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary[]> {
+    this.assertOpen();
+    return this.query('listing scans', (c) => listScans(c, options));
+  }
+
+  async latestScan(options: { before?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary | null> {
+    this.assertOpen();
+    const status = options.status ?? COMMITTED;
+    return this.query(
+      'finding the latest scan',
+      async (c) => (await listScans(c, { limit: 1, status, before: options.before }))[0] ?? null,
+    );
+  }
+
+  async readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>> {
+    this.assertOpen();
+    const r = await this.query(`reading the connector state of ${source}`, (c) =>
+      c.query<{ key: string; value: string; scan_id: string }>(
+        `SELECT cs.key, cs.value, cs.scan_id FROM connector_state AS cs
+         JOIN sources AS s ON s.id = cs.source_id WHERE s.source = $1 ORDER BY cs.key COLLATE "C"`,
+        [source],
+      ),
+    );
+    return new Map(r.rows.map((row) => [row.key, { value: row.value, scanId: Number(row.scan_id) }]));
+  }
+
+  readSnapshot(scanId: number, filter?: SnapshotReadFilter): AsyncIterable<IdentityBundle> {
+    return this.stream(`reading the snapshot of scan ${scanId}`, [scanId], (c) =>
+      snapshotBundles(c, scanId, filter),
+    );
+  }
+
+  changesBetween(a: number, b: number, filter?: SnapshotFilter): AsyncIterable<RecordChange> {
+    return this.stream(`comparing scans ${a} and ${b}`, [a, b], (c) => changedRecords(c, a, b, filter));
+  }
+
+  async peopleDirectories(scanId: number, filter?: SnapshotFilter): Promise<PeopleDirectoryStatus[]> {
+    this.assertOpen();
+    return this.query(`reading the people directories of scan ${scanId}`, async (c) => {
+      await this.assertCommitted(c, scanId);
+      return peopleDirectories(c, scanId, filter);
+    });
+  }
+
+  readPeople(scanId: number, filter?: SnapshotFilter): AsyncIterable<Person> {
+    return this.stream(`reading the people of scan ${scanId}`, [scanId], (c) =>
+      snapshotPeople(c, scanId, filter),
+    );
+  }
+
+  async recordFindings(
+    _scanId: number,
+    _drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
+    _seenAt: string,
+  ): Promise<FindingsRecorded> {
+    throw this.notYet('recording findings');
+  }
+
+  readFindings(_scanId: number): AsyncIterable<Finding> {
+    throw this.notYet('reading findings');
+  }
+
+  async findingHistory(
+    _fingerprints: readonly string[],
+  ): Promise<Map<string, { firstSeen: string; lastSeen: string; firstScan: number; lastScan: number }>> {
+    throw this.notYet('reading finding history');
+  }
+
+  async recordReview(_review: ReviewInput): Promise<StoredReview> {
+    throw this.notYet('recording reviews');
+  }
+
+  async reviewHistory(_subject: ReviewSubject): Promise<StoredReview[]> {
+    throw this.notYet('reading reviews');
+  }
+
+  latestReviews(_filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview> {
+    throw this.notYet('reading reviews');
+  }
+
+  async findingsRecorded(_scanId: number): Promise<boolean> {
+    throw this.notYet('reading findings');
+  }
+
+  async readTickets(_sink: string): Promise<StoredTicket[]> {
+    throw this.notYet('reading tickets');
+  }
+
+  async saveTicket(_ticket: StoredTicket): Promise<void> {
+    throw this.notYet('saving tickets');
+  }
+
+  async beginTicketSync(_sync: { sink: string; scanId: number; startedAt: string }): Promise<number> {
+    throw this.notYet('syncing tickets');
+  }
+
+  async finishTicketSync(
+    _id: number,
+    _outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+  ): Promise<void> {
+    throw this.notYet('syncing tickets');
+  }
+
+  async lastTicketSync(_sink: string): Promise<TicketSyncRecord | null> {
+    throw this.notYet('syncing tickets');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const writer of [...this.running]) {
+      await writer.abort('the store was closed before the scan completed', this.now().toISOString());
+    }
+    await this.pool.end();
+  }
+
+  /** Marks `running` scans whose writer process (on this host) has died as failed. */
+  private async markAbandonedScans(now: string): Promise<void> {
+    const rows = await this.query('checking for interrupted scans', (c) =>
+      c.query<{ id: string; writer_pid: number | null; writer_host: string | null }>(
+        "SELECT id, writer_pid, writer_host FROM scans WHERE status = 'running'",
+      ),
+    );
+    for (const row of rows.rows.filter(writerIsGone)) {
+      await this.pool.query(
+        "UPDATE scans SET status = 'failed', finished_at = $1, failure = $2 WHERE id = $3 AND status = 'running'",
+        [now, `interrupted: process ${row.writer_pid} ended before the scan completed`, row.id],
+      );
+    }
+  }
+
+  private notYet(what: string): StoreError {
+    return new StoreError(
+      this.location,
+      `${what} is not supported by the PostgreSQL store yet (issue 17); use a SQLite database`,
+    );
+  }
+
+  private async assertCommitted(client: pg.PoolClient, scanId: number): Promise<void> {
+    const row = await scanRow(client, scanId);
+    if (!row) throw new StoreError(this.location, `scan ${scanId} does not exist`);
+    const status = effectiveStatus(row);
+    if (!COMMITTED.includes(status)) {
+      throw new StoreError(
+        this.location,
+        `scan ${scanId} is ${status}; only completed scans have a snapshot`,
+      );
+    }
+  }
+
+  private async connect(doing: string): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw new StoreError(this.location, `${doing}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Runs `body` on a pooled connection; driver errors become StoreErrors naming the database and the step. */
+  private async query<T>(doing: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect(doing);
+    try {
+      return await body(client);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(this.location, `${doing}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A re-iterable stream on one connection in one REPEATABLE READ transaction, released however the consumer stops. */
+  private stream<T>(
+    doing: string,
+    scanIds: number[],
+    body: (client: pg.PoolClient) => AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    const run = async function* (this: PostgresSnapshotStore): AsyncGenerator<T> {
+      this.assertOpen();
+      const client = await this.connect(doing);
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        for (const id of scanIds) await this.assertCommitted(client, id);
+        const it = body(client)[Symbol.asyncIterator]();
+        try {
+          while (true) {
+            let next: IteratorResult<T>;
+            try {
+              next = await it.next();
+            } catch (err) {
+              if (err instanceof StoreError) throw err;
+              throw new StoreError(this.location, `${doing}: ${(err as Error).message}`, { cause: err });
+            }
+            if (next.done) return;
+            yield next.value;
+          }
+        } finally {
+          await it.return?.();
+        }
+      } finally {
+        await client.query('COMMIT').catch(() => {});
+        client.release();
+      }
+    };
+    return { [Symbol.asyncIterator]: () => run.call(this) };
+  }
+
+  private assertWritable(what: string): void {
+    if (this.options.readOnly) throw new StoreError(this.location, `opened read-only: cannot ${what}`);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(this.location, 'the store is closed');
+  }
+}
