@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
@@ -30,7 +32,19 @@ export interface StoreFactory {
   open(): Promise<SnapshotStore>;
   /** Opens the store at the location of an earlier `open()` again. */
   reopen(location: string, options?: { readOnly?: boolean }): Promise<SnapshotStore>;
+  /**
+   * Runs one SQL statement on a connection of its own (as another process would), `?` placeholders,
+   * and returns its rows (integers as numbers on both). For what the interface does not show: stored
+   * rows, the documented views, another reader's view of a running scan.
+   */
+  sql(store: SnapshotStore, statement: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
+
+/** PostgreSQL's `$1, $2, …` for SQLite's `?`. */
+const numbered = (statement: string) => {
+  let n = 0;
+  return statement.replace(/\?/g, () => `$${++n}`);
+};
 
 export function storeFactory(kind: StoreKind): StoreFactory {
   if (kind === 'sqlite') {
@@ -42,6 +56,17 @@ export function storeFactory(kind: StoreKind): StoreFactory {
         return openSqliteStore(join(dir, 'grantscope.db'));
       },
       reopen: (location, options) => openSqliteStore(location, options),
+      async sql(store, statement, params = []) {
+        const db = new Database(store.location);
+        try {
+          const stmt = db.prepare(statement);
+          if (stmt.reader) return stmt.all(...params) as Record<string, unknown>[];
+          stmt.run(...params);
+          return [];
+        } finally {
+          db.close();
+        }
+      },
     };
   }
   const urls = new Map<string, string>();
@@ -57,5 +82,21 @@ export function storeFactory(kind: StoreKind): StoreFactory {
       return store;
     },
     reopen: (location, options) => openPostgresStore(urls.get(location) ?? location, options),
+    async sql(store, statement, params = []) {
+      const client = new pg.Client({
+        connectionString: urls.get(store.location) ?? store.location,
+        // count(*) and BIGINT ids come back as numbers, as SQLite gives them.
+        types: {
+          getTypeParser: (oid, format) =>
+            oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format),
+        },
+      });
+      await client.connect();
+      try {
+        return (await client.query(numbered(statement), params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
   };
 }
