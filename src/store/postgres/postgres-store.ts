@@ -24,8 +24,16 @@ import type {
   TicketSyncRecord,
 } from '../store.js';
 import { changedRecords, peopleDirectories, snapshotBundles, snapshotPeople } from './readers.js';
+import { latestReviews, recordReview, reviewHistory } from './reviews-table.js';
 import { listScans, scanRow, scanSummary } from './scan-rows.js';
 import { PgScanWriter } from './scan-writer.js';
+import {
+  beginTicketSync,
+  finishTicketSync,
+  lastTicketSync,
+  readTickets,
+  saveTicket,
+} from './tickets-table.js';
 
 const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 
@@ -180,43 +188,53 @@ export class PostgresSnapshotStore implements SnapshotStore {
     throw this.notYet('reading finding history');
   }
 
-  async recordReview(_review: ReviewInput): Promise<StoredReview> {
-    throw this.notYet('recording reviews');
+  async recordReview(review: ReviewInput): Promise<StoredReview> {
+    this.assertOpen();
+    this.assertWritable('record a review');
+    return this.query('recording a review', (c) => recordReview(c, review));
   }
 
-  async reviewHistory(_subject: ReviewSubject): Promise<StoredReview[]> {
-    throw this.notYet('reading reviews');
+  async reviewHistory(subject: ReviewSubject): Promise<StoredReview[]> {
+    this.assertOpen();
+    return this.query('reading review history', (c) => reviewHistory(c, subject));
   }
 
-  latestReviews(_filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview> {
-    throw this.notYet('reading reviews');
+  latestReviews(filter?: { platform?: string; tenant?: string }): AsyncIterable<StoredReview> {
+    return this.stream('reading reviews', [], (c) => latestReviews(c, filter));
   }
 
   async findingsRecorded(_scanId: number): Promise<boolean> {
     throw this.notYet('reading findings');
   }
 
-  async readTickets(_sink: string): Promise<StoredTicket[]> {
-    throw this.notYet('reading tickets');
+  async readTickets(sink: string): Promise<StoredTicket[]> {
+    this.assertOpen();
+    return this.query(`reading the tickets of sink ${sink}`, (c) => readTickets(c, sink));
   }
 
-  async saveTicket(_ticket: StoredTicket): Promise<void> {
-    throw this.notYet('saving tickets');
+  async saveTicket(ticket: StoredTicket): Promise<void> {
+    this.assertOpen();
+    this.assertWritable('save a ticket');
+    await this.query(`saving ticket ${ticket.key} of sink ${ticket.sink}`, (c) => saveTicket(c, ticket));
   }
 
-  async beginTicketSync(_sync: { sink: string; scanId: number; startedAt: string }): Promise<number> {
-    throw this.notYet('syncing tickets');
+  async beginTicketSync(sync: { sink: string; scanId: number; startedAt: string }): Promise<number> {
+    this.assertOpen();
+    this.assertWritable('sync tickets');
+    return this.query(`starting a sync of sink ${sync.sink}`, (c) => beginTicketSync(c, sync, this.location));
   }
 
   async finishTicketSync(
-    _id: number,
-    _outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
+    id: number,
+    outcome: { finishedAt: string; status: 'complete' | 'failed'; actions: number; error: string | null },
   ): Promise<void> {
-    throw this.notYet('syncing tickets');
+    this.assertOpen();
+    await this.query(`finishing ticket sync ${id}`, (c) => finishTicketSync(c, id, outcome));
   }
 
-  async lastTicketSync(_sink: string): Promise<TicketSyncRecord | null> {
-    throw this.notYet('syncing tickets');
+  async lastTicketSync(sink: string): Promise<TicketSyncRecord | null> {
+    this.assertOpen();
+    return this.query(`reading the syncs of sink ${sink}`, (c) => lastTicketSync(c, sink));
   }
 
   async close(): Promise<void> {
