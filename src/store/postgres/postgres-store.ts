@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type pg from 'pg';
+import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { Person } from '../../model/index.js';
@@ -23,6 +23,7 @@ import type {
   StoredTicket,
   TicketSyncRecord,
 } from '../store.js';
+import { findingHistory, findingsSeenAt, recordFindings } from './findings-table.js';
 import { changedRecords, peopleDirectories, snapshotBundles, snapshotPeople } from './readers.js';
 import { latestReviews, recordReview, reviewHistory } from './reviews-table.js';
 import { listScans, scanRow, scanSummary } from './scan-rows.js';
@@ -171,21 +172,39 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   async recordFindings(
-    _scanId: number,
-    _drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
-    _seenAt: string,
+    scanId: number,
+    drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
+    seenAt: string,
   ): Promise<FindingsRecorded> {
-    throw this.notYet('recording findings');
+    this.assertOpen();
+    this.assertWritable('record findings');
+    const doing = `recording findings of scan ${scanId}`;
+    const client = await this.connect(doing);
+    try {
+      await this.assertCommitted(client, scanId);
+      const sources = await client.query<{ platform: string; tenant: string }>(
+        'SELECT platform, tenant FROM scan_sources WHERE scan_id = $1',
+        [scanId],
+      );
+      return await recordFindings(client, scanId, drafts, seenAt, sources.rows);
+    } catch (err) {
+      // Database errors become typed store errors naming the database; the drafts' own errors pass through.
+      if (err instanceof StoreError || !(err instanceof pg.DatabaseError)) throw err;
+      throw new StoreError(this.location, `${doing}: ${err.message}`, { cause: err });
+    } finally {
+      client.release();
+    }
   }
 
-  readFindings(_scanId: number): AsyncIterable<Finding> {
-    throw this.notYet('reading findings');
+  readFindings(scanId: number): AsyncIterable<Finding> {
+    return this.stream(`reading the findings of scan ${scanId}`, [scanId], (c) => findingsSeenAt(c, scanId));
   }
 
   async findingHistory(
-    _fingerprints: readonly string[],
+    fingerprints: readonly string[],
   ): Promise<Map<string, { firstSeen: string; lastSeen: string; firstScan: number; lastScan: number }>> {
-    throw this.notYet('reading finding history');
+    this.assertOpen();
+    return this.query('reading finding history', (c) => findingHistory(c, fingerprints));
   }
 
   async recordReview(review: ReviewInput): Promise<StoredReview> {
@@ -203,8 +222,20 @@ export class PostgresSnapshotStore implements SnapshotStore {
     return this.stream('reading reviews', [], (c) => latestReviews(c, filter));
   }
 
-  async findingsRecorded(_scanId: number): Promise<boolean> {
-    throw this.notYet('reading findings');
+  async findingsRecorded(scanId: number): Promise<boolean> {
+    this.assertOpen();
+    return this.query(`checking the findings of scan ${scanId}`, async (c) => {
+      await this.assertCommitted(c, scanId);
+      // Recording moves every open finding of the scan's sources to this scan or resolves it here: an
+      // open one left behind means the recording never happened.
+      const stale = await c.query(
+        `SELECT 1 FROM findings AS f JOIN scan_sources AS s
+           ON s.scan_id = $1 AND s.platform = f.platform AND s.tenant = f.tenant
+         WHERE f.resolved_scan IS NULL AND f.last_seen_scan < $1 LIMIT 1`,
+        [scanId],
+      );
+      return stale.rowCount === 0;
+    });
   }
 
   async readTickets(sink: string): Promise<StoredTicket[]> {
@@ -259,13 +290,6 @@ export class PostgresSnapshotStore implements SnapshotStore {
         [now, `interrupted: process ${row.writer_pid} ended before the scan completed`, row.id],
       );
     }
-  }
-
-  private notYet(what: string): StoreError {
-    return new StoreError(
-      this.location,
-      `${what} is not supported by the PostgreSQL store yet (issue 17); use a SQLite database`,
-    );
   }
 
   private async assertCommitted(client: pg.PoolClient, scanId: number): Promise<void> {
