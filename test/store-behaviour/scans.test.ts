@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { StoreError } from '../../src/errors.js';
