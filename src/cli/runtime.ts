@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { isEngineKey, type LoadedConfig, loadConfig, readConfigFile } from '../config/config.js';
+import { databaseFromEnv, isDatabaseUrl, resolveDatabase } from '../config/database-location.js';
 import type { AnyConnector } from '../connector/connector.js';
 import {
   BUILTIN_CONNECTOR_IDS,
@@ -197,13 +198,18 @@ export async function loadVocabularyFor(opts: CommonOptions): Promise<Vocabulary
   return loadVocabulary(readConfigFile(file).settings.plugins, { configFile: file });
 }
 
-/** The database a read-only command should open: --db, else the config's, else ./grantscope.db. */
+/**
+ * The database a read-only command should open: --db, else GRANTSCOPE_DATABASE_URL, else the config's
+ * `database:`, else ./grantscope.db. A postgres:// URL is kept as written.
+ */
 export function databasePath(opts: CommonOptions): string {
-  if (opts.db) return resolve(opts.db);
+  if (opts.db) return resolveDatabase(opts.db, process.cwd());
+  const fromEnv = databaseFromEnv();
+  if (fromEnv) return fromEnv;
   const file = configPath(opts);
   if (file) {
     const { settings } = readConfigFile(file);
-    return resolve(file, '..', settings.database);
+    return resolveDatabase(settings.database, resolve(file, '..'));
   }
   return resolve('grantscope.db');
 }
@@ -211,7 +217,7 @@ export function databasePath(opts: CommonOptions): string {
 /** Open an existing store for reading; a missing file is a usage error, not an empty result. */
 export async function openExistingStore(opts: CommonOptions): Promise<SnapshotStore> {
   const file = databasePath(opts);
-  if (!existsSync(file)) {
+  if (!isDatabaseUrl(file) && !existsSync(file)) {
     throw new UsageError(`${file}: no such database; run \`grantscope scan\` first or pass --db`);
   }
   return openStore(file, { readOnly: true });

@@ -4,6 +4,7 @@ import type { AnyConnector } from '../connector/connector.js';
 import { combineVocabularies, type Vocabulary } from '../connector/vocabulary.js';
 import { ConfigError } from '../errors.js';
 import { TicketsSection } from '../tickets/config.js';
+import { databaseFromEnv, isDatabaseUrl, resolveDatabase } from './database-location.js';
 import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-file.js';
 
 /**
@@ -19,8 +20,17 @@ import { type ParsedYaml, parseYaml, readYamlFile, validateYaml } from './yaml-f
  */
 export const EngineSettings = z
   .object({
-    /** SQLite file (relative to the config file). */
-    database: z.string().min(1).default('grantscope.db'),
+    /**
+     * SQLite file (relative to the config file), or a `postgres://user@host:5432/db` URL for the
+     * PostgreSQL store (docs/database.md). GRANTSCOPE_DATABASE_URL overrides it.
+     */
+    database: z
+      .string()
+      .min(1)
+      .default('grantscope.db')
+      .refine((v) => !isDatabaseUrl(v) || URL.canParse(v), {
+        message: 'is not a valid PostgreSQL URL (expected postgres://user@host:5432/database)',
+      }),
     /** Policy file (relative to the config file); built-in defaults when absent. */
     policy: z.string().min(1).optional(),
     /** Governance file or folder of *.yaml files (relative to the config file): owners, approvals, exceptions, retired. */
@@ -175,7 +185,7 @@ export function loadConfig(file: string, connectors: readonly AnyConnector[]): L
     file: abs,
     dir,
     settings,
-    database: resolve(dir, settings.database),
+    database: databaseFromEnv() ?? resolveDatabase(settings.database, dir),
     policyFile: settings.policy ? resolve(dir, settings.policy) : null,
     governanceFile: settings.governance ? resolve(dir, settings.governance) : null,
     caFile: settings.tls.caFile ? resolve(dir, settings.tls.caFile) : null,

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfiguredConnector } from '../config/config.js';
+import { isDatabaseUrl } from '../config/database-location.js';
 import type { ExchangeRequest, HttpExchange, StoredAnswer } from '../connector/http.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanStatus, SnapshotStore } from '../store/store.js';
@@ -37,6 +38,8 @@ import {
 
 /** The journal directory beside a database file, or null for a database without a file. */
 export function journalDirFor(database: string): string | null {
+  // A PostgreSQL store has no file beside which to keep a journal: `--resume` needs a SQLite store.
+  if (isDatabaseUrl(database)) return null;
   return database === ':memory:' || database === '' ? null : `${database}.journal`;
 }
 

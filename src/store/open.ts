@@ -5,8 +5,15 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
-/** Open the snapshot store at `location` (a SQLite file path). */
+/**
+ * Open the snapshot store at `location`: a `postgres://` / `postgresql://` URL opens the PostgreSQL
+ * store (docs/database.md, "PostgreSQL"), anything else is a SQLite file path.
+ */
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<SnapshotStore> {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return openPostgresStore(location, options);
+  }
   const { openSqliteStore } = await import('./sqlite/index.js');
   return openSqliteStore(location, options);
 }

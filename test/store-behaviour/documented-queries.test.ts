@@ -1,22 +1,29 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../../test/support/cli.js';
-import { at, coverage, credential, grant, identity } from '../../../test/support/store-records.js';
-import { Person } from '../../model/index.js';
-import { openSqliteStore } from './index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Person } from '../../src/model/index.js';
+import type { SnapshotStore } from '../../src/store/store.js';
+import { ROOT } from '../support/cli.js';
+import { at, coverage, credential, grant, identity } from '../support/store-records.js';
+import { STORE_KINDS, storeFactory } from './store-factory.js';
 
-/** The example queries in docs/database.md run against a real store, so the documentation cannot drift. */
+/**
+ * The example queries in docs/database.md run against a real store of each kind, so the documentation
+ * cannot drift. PostgreSQL runs the same queries, except the two in SQLite's own functions, whose
+ * PostgreSQL spellings (the page's `postgresql` blocks) run instead.
+ */
 const DOC = readFileSync(join(ROOT, 'docs', 'database.md'), 'utf8');
 const QUERIES = [...DOC.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+const PG_SPELLINGS = [...DOC.matchAll(/```postgresql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+const SQLITE_ONLY = /json_extract|strftime|json_each/;
 
-describe('documented example queries', () => {
-  let file: string;
+describe.each(STORE_KINDS)('documented example queries (%s)', (kind) => {
+  const factory = storeFactory(kind);
+  let store: SnapshotStore;
+  const queries =
+    kind === 'sqlite' ? QUERIES : [...QUERIES.filter((q) => !SQLITE_ONLY.test(q)), ...PG_SPELLINGS];
   beforeAll(async () => {
-    file = join(mkdtempSync(join(tmpdir(), 'gs-docs-')), 'grantscope.db');
-    const store = await openSqliteStore(file);
+    store = await factory.open();
     // Twelve scans: the installation's `contents` grant widens from read to write at scan 12.
     for (let scan = 1; scan <= 12; scan++) {
       const w = await store.beginScan({ startedAt: at(scan), toolVersion: 't' });
@@ -73,20 +80,19 @@ describe('documented example queries', () => {
       openedAt: at(12, 3),
       changedAt: at(12, 3),
     });
+  });
+
+  afterAll(async () => {
     await store.close();
   });
 
-  it('the page has example queries', () => {
+  it('the page has example queries, and a PostgreSQL spelling for each SQLite-only one', () => {
     expect(QUERIES.length).toBeGreaterThanOrEqual(6);
+    expect(PG_SPELLINGS.length).toBe(QUERIES.filter((q) => SQLITE_ONLY.test(q)).length);
   });
 
-  it.each(QUERIES.map((q, i) => [i + 1, q]))('query %i runs and answers', (_n, sql) => {
-    const db = new Database(file, { readonly: true });
-    try {
-      const rows = db.prepare(sql as string).all();
-      expect(rows.length).toBeGreaterThan(0);
-    } finally {
-      db.close();
-    }
+  it.each(queries.map((q, i) => [i + 1, q]))('query %i runs and answers', async (_n, sql) => {
+    const rows = await factory.sql(store, sql as string);
+    expect(rows.length).toBeGreaterThan(0);
   });
 });

@@ -1,17 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { at, coverage } from '../../../test/support/store-records.js';
-import type { FindingDraft } from '../../findings/finding.js';
-import type { SnapshotStore } from '../store.js';
-import { openSqliteStore } from './open-sqlite-store.js';
-
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gs-findings-trend-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+import { describe, expect, it } from 'vitest';
+import type { FindingDraft } from '../../src/findings/finding.js';
+import type { SnapshotStore } from '../../src/store/store.js';
+import { at, coverage } from '../support/store-records.js';
+import { STORE_KINDS, storeFactory } from './store-factory.js';
 
 const GITHUB = [coverage({ 'app-installations': 'complete' })];
 
@@ -39,9 +30,10 @@ async function scanFinding(store: SnapshotStore, day: number, fingerprints: stri
   return scan.id;
 }
 
-describe('findingsTrend', () => {
+describe.each(STORE_KINDS)('%s store: findingsTrend', (kind) => {
+  const factory = storeFactory(kind);
   it('counts the findings new, resolved and open at each scan', async () => {
-    const store = await openSqliteStore(join(dir, 'grantscope.db'));
+    const store = await factory.open();
     try {
       const s1 = await scanFinding(store, 1, ['a', 'b']);
       const s2 = await scanFinding(store, 2, ['b', 'c', 'd']);

@@ -1,0 +1,287 @@
+import type pg from 'pg';
+import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { FindingsRecorded } from '../store.js';
+
+export interface FindingHistory {
+  firstSeen: string;
+  lastSeen: string;
+  firstScan: number;
+  lastScan: number;
+}
+
+const CONTENT = [
+  'rule',
+  'severity',
+  'platform',
+  'tenant',
+  'identity_kind',
+  'identity_id',
+  'identity_name',
+  'subject',
+  'title',
+  'evidence',
+  'remediation',
+  'frameworks',
+  'governance',
+] as const;
+type ContentColumns = { fingerprint: string } & Record<(typeof CONTENT)[number], string | null>;
+const COLUMNS = ['fingerprint', ...CONTENT] as const;
+const COLUMN_LIST = COLUMNS.join(', ');
+const GOVERNANCE_KEYS = ['owner', 'approval', 'exception', 'excepted'] as const;
+
+/** As the SQLite store stores a draft (src/store/sqlite/findings-table.ts): the same text, byte for byte. */
+function columnsOf(d: FindingDraft): ContentColumns {
+  const present = GOVERNANCE_KEYS.filter((k) => d[k] !== undefined);
+  return {
+    fingerprint: d.fingerprint,
+    rule: d.rule,
+    severity: d.severity,
+    platform: d.platform,
+    tenant: d.tenant,
+    identity_kind: d.identity.kind,
+    identity_id: d.identity.id,
+    identity_name: d.identity.name ?? null,
+    subject: d.subject ?? null,
+    title: d.title,
+    evidence: JSON.stringify(d.evidence),
+    remediation: d.remediation,
+    frameworks: JSON.stringify(d.frameworks),
+    governance:
+      present.length === 0 ? null : JSON.stringify(Object.fromEntries(present.map((k) => [k, d[k]]))),
+  };
+}
+
+interface StoredRow extends ContentColumns {
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+function findingOf(r: StoredRow, scanId: number): Finding {
+  return {
+    fingerprint: r.fingerprint,
+    rule: r.rule!,
+    severity: r.severity as Finding['severity'],
+    platform: r.platform!,
+    tenant: r.tenant!,
+    identity: { kind: r.identity_kind!, id: r.identity_id!, name: r.identity_name },
+    subject: r.subject,
+    title: r.title!,
+    evidence: JSON.parse(r.evidence!),
+    remediation: r.remediation!,
+    frameworks: JSON.parse(r.frameworks!),
+    ...(r.governance !== null &&
+      (JSON.parse(r.governance) as Pick<Finding, (typeof GOVERNANCE_KEYS)[number]>)),
+    firstSeen: r.first_seen_at,
+    lastSeen: r.last_seen_at,
+    scanId,
+  };
+}
+
+const sourceKey = (s: { platform: string; tenant: string }) => JSON.stringify([s.platform, s.tenant]);
+
+/**
+ * Records findings on PostgreSQL with the SQLite store's semantics (see its findings-table.ts): only new
+ * and changed findings are written, an unchanged open one costs nothing (its last seen is its source's
+ * newest recording in `finding_sources`), the absent are resolved. One transaction: nothing is visible
+ * until all of it is recorded. $1 is the scan, $2 the time it was seen.
+ */
+export async function recordFindings(
+  client: pg.PoolClient,
+  scanId: number,
+  drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
+  seenAt: string,
+  sources: ReadonlyArray<{ platform: string; tenant: string }>,
+): Promise<FindingsRecorded> {
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `CREATE TEMP TABLE seen_findings (fingerprint text PRIMARY KEY, staged boolean NOT NULL) ON COMMIT DROP;
+       CREATE TEMP TABLE staged_findings (${COLUMNS.map((c) => `${c} text`).join(', ')}, PRIMARY KEY (fingerprint)) ON COMMIT DROP;`,
+    );
+    const draftSources = new Map<string, { platform: string; tenant: string }>();
+    for await (const batch of drafts) {
+      const latest = new Map<string, ContentColumns>();
+      for (const d of batch) {
+        latest.set(d.fingerprint, columnsOf(d));
+        draftSources.set(sourceKey(d), { platform: d.platform, tenant: d.tenant });
+      }
+      if (latest.size === 0) continue;
+      const stored = await client.query<ContentColumns>(
+        `SELECT ${COLUMN_LIST} FROM stored_findings WHERE fingerprint = ANY($1::text[])`,
+        [[...latest.keys()]],
+      );
+      const rows = new Map(stored.rows.map((r) => [r.fingerprint, r]));
+      const changed: ContentColumns[] = [];
+      const seen: Array<[string, boolean]> = [];
+      for (const [fingerprint, cols] of latest) {
+        const row = rows.get(fingerprint);
+        const same = row !== undefined && CONTENT.every((c) => row[c] === cols[c]);
+        if (!same) changed.push(cols);
+        seen.push([fingerprint, !same]);
+      }
+      if (changed.length > 0) {
+        // One multi-row statement per batch, column arrays unnested.
+        await client.query(
+          `INSERT INTO staged_findings (${COLUMN_LIST})
+           SELECT * FROM unnest(${COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')})
+           ON CONFLICT (fingerprint) DO UPDATE SET ${CONTENT.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+          COLUMNS.map((c) => changed.map((r) => r[c])),
+        );
+      }
+      await client.query(
+        `INSERT INTO seen_findings (fingerprint, staged) SELECT * FROM unnest($1::text[], $2::boolean[])
+         ON CONFLICT (fingerprint) DO UPDATE SET staged = excluded.staged`,
+        [seen.map((s) => s[0]), seen.map((s) => s[1])],
+      );
+    }
+    const result = await merge(client, scanId, seenAt, sources, draftSources);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+async function merge(
+  client: pg.PoolClient,
+  scanId: number,
+  seenAt: string,
+  sources: ReadonlyArray<{ platform: string; tenant: string }>,
+  draftSources: ReadonlyMap<string, { platform: string; tenant: string }>,
+): Promise<FindingsRecorded> {
+  const params = [scanId, seenAt];
+  // A duplicate draft in a later batch, unchanged, replaces what an earlier one staged.
+  await client.query(
+    'DELETE FROM staged_findings WHERE fingerprint IN (SELECT fingerprint FROM seen_findings WHERE NOT staged)',
+  );
+  const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n);
+  const total = await count('SELECT count(*) AS n FROM seen_findings');
+  const staged = await count('SELECT count(*) AS n FROM staged_findings');
+  const changed = await count(
+    'SELECT count(*) AS n FROM staged_findings AS s WHERE EXISTS (SELECT 1 FROM stored_findings AS f WHERE f.fingerprint = s.fingerprint)',
+  );
+  const recorded = new Map(draftSources);
+  for (const s of sources) recorded.set(sourceKey(s), s);
+  // Sources in a stable order: two recordings of overlapping sources lock rows in the same order.
+  for (const source of [...recorded.values()].sort((a, b) => (sourceKey(a) < sourceKey(b) ? -1 : 1))) {
+    await moveRecording(client, source, scanId, seenAt);
+  }
+  const newest = (row: string) =>
+    `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
+  const keepsNoLastSeen = (t: string, newestOfRow: string) =>
+    `(${t}.resolved_scan IS NULL OR ${t}.resolved_scan <= $1) AND (${newestOfRow} <= $1 OR ${t}.last_seen_scan IS NULL)`;
+  const seenColumns = (t: string, newestOfRow: string) => `
+    first_seen_at = CASE WHEN $1 < ${t}.first_seen_scan THEN $2 ELSE ${t}.first_seen_at END,
+    first_seen_scan = LEAST(${t}.first_seen_scan, $1),
+    last_seen_at = CASE WHEN ${keepsNoLastSeen(t, newestOfRow)} THEN NULL
+      WHEN $1 >= ${t}.last_seen_scan THEN $2 ELSE ${t}.last_seen_at END,
+    last_seen_scan = CASE WHEN ${keepsNoLastSeen(t, newestOfRow)} THEN NULL ELSE GREATEST(${t}.last_seen_scan, $1) END,
+    resolved_at = CASE WHEN ${t}.resolved_scan <= $1 THEN NULL ELSE ${t}.resolved_at END,
+    resolved_scan = CASE WHEN ${t}.resolved_scan <= $1 THEN NULL ELSE ${t}.resolved_scan END`;
+  await client.query(
+    `INSERT INTO stored_findings AS f (${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at)
+     SELECT ${COLUMN_LIST}, $1, $2,
+       CASE WHEN ${newest('s')} <= $1 THEN NULL ELSE $1::bigint END,
+       CASE WHEN ${newest('s')} <= $1 THEN NULL ELSE $2 END
+     FROM staged_findings AS s
+     ON CONFLICT (fingerprint) DO UPDATE SET
+       ${CONTENT.map((c) => `${c} = excluded.${c}`).join(', ')},
+       ${seenColumns('f', newest('f'))}`,
+    params,
+  );
+  await client.query(
+    `UPDATE stored_findings AS f SET ${seenColumns('f', newest('f'))}
+     WHERE f.fingerprint IN (SELECT fingerprint FROM seen_findings WHERE NOT staged)
+       AND (f.last_seen_scan IS NOT NULL OR f.resolved_scan IS NOT NULL OR f.first_seen_scan > $1)`,
+    params,
+  );
+  let resolved = 0;
+  for (const s of sources) {
+    const r = await client.query(
+      `UPDATE stored_findings SET resolved_scan = $1, resolved_at = $2
+       WHERE platform = $3 AND tenant = $4 AND resolved_scan IS NULL
+         AND last_seen_scan IS NOT NULL AND last_seen_scan < $1`,
+      [...params, s.platform, s.tenant],
+    );
+    resolved += r.rowCount ?? 0;
+  }
+  return { total, added: staged - changed, changed, unchanged: total - staged, resolved };
+}
+
+async function moveRecording(
+  client: pg.PoolClient,
+  source: { platform: string; tenant: string },
+  scanId: number,
+  seenAt: string,
+): Promise<void> {
+  const newest = (
+    await client.query<{ last_seen_scan: string; last_seen_at: string }>(
+      'SELECT last_seen_scan, last_seen_at FROM finding_sources WHERE platform = $1 AND tenant = $2 FOR UPDATE',
+      [source.platform, source.tenant],
+    )
+  ).rows[0];
+  if (newest && Number(newest.last_seen_scan) > scanId) return;
+  if (newest) {
+    await client.query(
+      `UPDATE stored_findings SET last_seen_scan = $1, last_seen_at = $2
+       WHERE platform = $3 AND tenant = $4 AND last_seen_scan IS NULL
+         AND fingerprint NOT IN (SELECT fingerprint FROM seen_findings)`,
+      [newest.last_seen_scan, newest.last_seen_at, source.platform, source.tenant],
+    );
+  }
+  await client.query(
+    `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at`,
+    [source.platform, source.tenant, scanId, seenAt],
+  );
+}
+
+/** The findings recorded as seen at `scanId`, by fingerprint (byte order), keyset-paged. */
+export async function* findingsSeenAt(
+  client: pg.PoolClient,
+  scanId: number,
+  pageSize = 1000,
+): AsyncGenerator<Finding> {
+  let after = '';
+  while (true) {
+    const rows = (
+      await client.query<StoredRow>(
+        `SELECT ${COLUMN_LIST}, first_seen_at, last_seen_at FROM findings
+         WHERE last_seen_scan = $1 AND fingerprint COLLATE "C" > $2 ORDER BY fingerprint COLLATE "C" LIMIT $3`,
+        [scanId, after, pageSize],
+      )
+    ).rows;
+    for (const r of rows) yield findingOf(r, scanId);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.fingerprint;
+  }
+}
+
+export async function findingHistory(
+  client: pg.PoolClient,
+  fingerprints: readonly string[],
+): Promise<Map<string, FindingHistory>> {
+  const r = await client.query<{
+    fingerprint: string;
+    first_seen_at: string;
+    last_seen_at: string;
+    first_seen_scan: string;
+    last_seen_scan: string;
+  }>(
+    `SELECT fingerprint, first_seen_at, last_seen_at, first_seen_scan, last_seen_scan FROM findings
+     WHERE fingerprint = ANY($1::text[])`,
+    [[...fingerprints]],
+  );
+  return new Map(
+    r.rows.map((row) => [
+      row.fingerprint,
+      {
+        firstSeen: row.first_seen_at,
+        lastSeen: row.last_seen_at,
+        firstScan: Number(row.first_seen_scan),
+        lastScan: Number(row.last_seen_scan),
+      },
+    ]),
+  );
+}

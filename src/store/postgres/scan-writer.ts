@@ -1,0 +1,354 @@
+import type pg from 'pg';
+import { type CoverageReport, isAuthoritative } from '../../connector/coverage.js';
+import { StoreError } from '../../errors.js';
+import type { ScanRecord } from '../../model/index.js';
+import { jsonContentHash, keyDigest } from '../sqlite/canonical-record.js';
+import { prepareRecord } from '../sqlite/prepared-record.js';
+import { RECORD_TABLES } from '../sqlite/record-tables.js';
+import { checkCoverage, scanStatusOf } from '../sqlite/scan-commit.js';
+import type { ConnectorStateWrite, ScanSummary, ScanWriter } from '../store.js';
+
+/** Rows per multi-row INSERT into the scan's staging table (8 parameters each, well under 65535). */
+const BATCH = 1000;
+/** Serialises scan commits (versions are ordered by scan id; see assertNoOverlappingCommit). */
+export const COMMIT_LOCK = 0x47534332;
+
+interface StagedRow {
+  table: number;
+  sourceId: number;
+  identityKey: string;
+  digest: Buffer;
+  hash: string;
+  json: string;
+}
+
+export interface PgScanWriterContext {
+  location: string;
+  scanId: number;
+  baseSeq: number;
+  /** The scan's own connection: its transaction holds everything the scan writes until `complete()`. */
+  client: pg.PoolClient;
+  /** The id of a source in `sources` (created outside the scan's transaction, so scans never wait on it). */
+  sourceId(source: string): Promise<number>;
+  summary(): Promise<ScanSummary>;
+  markFailed(reason: string, finishedAt: string): Promise<void>;
+  finished(): void;
+}
+
+/**
+ * A running scan on PostgreSQL. Records go, in multi-row INSERTs, into a temporary staging table of
+ * the scan's transaction (the last write of a key wins). `complete()` then applies them set-wise: a
+ * changed record closes its open version and opens a new one, an unchanged one costs nothing, and open
+ * versions the scan did not write are closed only when their collector was authoritative (the coverage
+ * gate); the coverage, connector state and the scan's status commit in the same transaction, so readers
+ * see all of the scan or none of it. If the process dies, PostgreSQL rolls the transaction back.
+ */
+export class PgScanWriter implements ScanWriter {
+  private buffer = new Map<string, StagedRow>();
+  private readonly sources = new Set<string>();
+  private recordsWritten = 0;
+  private begun = false;
+  private finished = false;
+  private broken: Error | null = null;
+
+  constructor(private readonly ctx: PgScanWriterContext) {}
+
+  get scanId(): number {
+    return this.ctx.scanId;
+  }
+
+  async write(records: readonly ScanRecord[]): Promise<void> {
+    this.assertWritable('write to');
+    try {
+      for (const rec of records) {
+        const p = prepareRecord(rec);
+        this.sources.add(p.source);
+        const digest = keyDigest(p.key);
+        const row: StagedRow = {
+          table: p.table,
+          sourceId: await this.ctx.sourceId(p.source),
+          identityKey: p.identityKey,
+          digest,
+          hash: jsonContentHash(p.json),
+          json: p.json,
+        };
+        this.recordsWritten++;
+        // Within a batch the last write of a key wins here; across batches, ON CONFLICT does it.
+        this.buffer.set(`${row.table}|${row.sourceId}|${digest.toString('hex')}`, row);
+        if (this.buffer.size >= BATCH) await this.flush();
+      }
+    } catch (err) {
+      this.broken = err as Error;
+      throw new StoreError(
+        this.ctx.location,
+        `writing records of scan ${this.scanId}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  private async begin(): Promise<void> {
+    if (this.begun) return;
+    const { client } = this.ctx;
+    await client.query('BEGIN');
+    await client.query(
+      `CREATE TEMP TABLE staged (
+         tbl smallint NOT NULL, source_id bigint NOT NULL, identity_key text NOT NULL,
+         key_digest bytea NOT NULL, hash text NOT NULL, record text NOT NULL,
+         PRIMARY KEY (tbl, source_id, key_digest)
+       ) ON COMMIT DROP`,
+    );
+    this.begun = true;
+  }
+
+  private async flush(): Promise<void> {
+    await this.begin();
+    if (this.buffer.size === 0) return;
+    const rows = [...this.buffer.values()];
+    this.buffer = new Map();
+    const params: unknown[] = [];
+    const values = rows.map((r, i) => {
+      params.push(r.table, r.sourceId, r.identityKey, r.digest, r.hash, r.json);
+      const o = i * 6;
+      return `($${o + 1}::smallint, $${o + 2}::bigint, $${o + 3}, $${o + 4}::bytea, $${o + 5}, $${o + 6})`;
+    });
+    await this.ctx.client.query(
+      `INSERT INTO staged (tbl, source_id, identity_key, key_digest, hash, record) VALUES ${values.join(', ')}
+       ON CONFLICT (tbl, source_id, key_digest) DO UPDATE
+         SET identity_key = excluded.identity_key, hash = excluded.hash, record = excluded.record`,
+      params,
+    );
+  }
+
+  async complete(
+    coverage: readonly CoverageReport[],
+    finishedAt: string,
+    state: readonly ConnectorStateWrite[] = [],
+  ): Promise<ScanSummary> {
+    this.assertWritable('complete');
+    const { location, scanId, client } = this.ctx;
+    checkCoverage(location, coverage, this.sources);
+    try {
+      await this.flush();
+    } catch (err) {
+      this.broken = err as Error;
+      throw new StoreError(location, `writing records of scan ${scanId}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    await client.query('SAVEPOINT complete_scan');
+    try {
+      await this.applyCommit(coverage, finishedAt, state);
+      await client.query('RELEASE complete_scan');
+    } catch (err) {
+      // Undo only the completion work; what the scan wrote stays for a retry.
+      await client.query('ROLLBACK TO complete_scan').catch(() => {});
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(location, `completing scan ${scanId}: ${(err as Error).message}`, { cause: err });
+    }
+    await client.query('COMMIT');
+    this.finished = true;
+    this.ctx.finished();
+    return this.ctx.summary();
+  }
+
+  private async applyCommit(
+    coverage: readonly CoverageReport[],
+    finishedAt: string,
+    state: readonly ConnectorStateWrite[],
+  ): Promise<void> {
+    const { location, scanId, client } = this.ctx;
+    await client.query('SELECT pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+    const status = (
+      await client.query<{ status: string }>('SELECT status FROM scans WHERE id = $1', [scanId])
+    ).rows[0]?.status;
+    if (status !== 'running') {
+      throw new StoreError(
+        location,
+        `scan ${scanId} is ${status ?? 'missing'}; it can no longer be completed`,
+      );
+    }
+    const covered = new Map<string, number>();
+    for (const c of coverage) {
+      const source = `${c.platform}:${c.tenant}`;
+      covered.set(source, await this.ctx.sourceId(source));
+    }
+    const clash = await client.query<{ id: string; source: string }>(
+      `SELECT s.id, ss.source FROM scans AS s JOIN scan_sources AS ss ON ss.scan_id = s.id
+       WHERE s.commit_seq > $1 AND ss.source = ANY($2::text[]) LIMIT 1`,
+      [this.ctx.baseSeq, [...covered.keys()]],
+    );
+    if (clash.rows[0]) {
+      throw new StoreError(
+        location,
+        `scan ${clash.rows[0].id} of ${clash.rows[0].source} completed after scan ${scanId} began; abort this scan and run it again`,
+      );
+    }
+    let versionsAdded = 0;
+    let versionsClosed = 0;
+    const open = { identity: 0, grant: 0, credential: 0, person: 0 };
+    const sourceIds = [...covered.values()];
+    for (const [index, spec] of RECORD_TABLES.entries()) {
+      const t = spec.table;
+      // Changed records: close the open version (the new one is inserted below).
+      const changed = await client.query(
+        `UPDATE ${t} AS v SET valid_to = $1 FROM staged AS s
+         WHERE s.tbl = $2 AND v.source_id = s.source_id AND v.key_digest = s.key_digest
+           AND v.valid_to IS NULL AND v.hash <> s.hash`,
+        [scanId, index],
+      );
+      const added = await client.query(
+        `INSERT INTO ${t} (source_id, identity_key, key_digest, hash, valid_from, record)
+         SELECT s.source_id, s.identity_key, s.key_digest, s.hash, $1, s.record FROM staged AS s
+         WHERE s.tbl = $2 AND NOT EXISTS (
+           SELECT 1 FROM ${t} AS v WHERE v.source_id = s.source_id AND v.key_digest = s.key_digest AND v.valid_to IS NULL)`,
+        [scanId, index],
+      );
+      versionsAdded += added.rowCount ?? 0;
+      versionsClosed += changed.rowCount ?? 0;
+      for (const c of coverage) {
+        const sourceId = covered.get(`${c.platform}:${c.tenant}`)!;
+        const finished = c.collectors.filter((k) => isAuthoritative(k.status));
+        // The coverage gate: only a collector that read everything can say a record is gone.
+        const authoritative = finished.filter((k) => !k.incremental).map((k) => k.collector);
+        if (authoritative.length > 0) {
+          const closed = await client.query(
+            `UPDATE ${t} AS v SET valid_to = $1
+             WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
+               AND (v.record::jsonb ->> 'collector') = ANY($3::text[])
+               AND NOT EXISTS (SELECT 1 FROM staged AS s WHERE s.tbl = $4 AND s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
+            [scanId, sourceId, authoritative, index],
+          );
+          versionsClosed += closed.rowCount ?? 0;
+        }
+        // An incremental collector's silence is not a removal: only the keys it names are closed.
+        for (const k of finished.filter((x) => x.incremental && x.incremental.removed.length > 0)) {
+          const closed = await client.query(
+            `UPDATE ${t} AS v SET valid_to = $1
+             WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
+               AND v.key_digest = ANY($3::bytea[]) AND (v.record::jsonb ->> 'collector') = $4
+               AND NOT EXISTS (SELECT 1 FROM staged AS s WHERE s.tbl = $5 AND s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
+            [scanId, sourceId, k.incremental!.removed.map(keyDigest), k.collector, index],
+          );
+          versionsClosed += closed.rowCount ?? 0;
+        }
+      }
+      const count = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${t} WHERE source_id = ANY($1::bigint[]) AND valid_to IS NULL`,
+        [sourceIds],
+      );
+      open[spec.type] = Number(count.rows[0]!.n);
+    }
+    await this.insertCoverage(coverage, covered);
+    await this.writeConnectorState(state, covered);
+    await client.query(
+      `UPDATE scans SET status = $1, finished_at = $2,
+         commit_seq = (SELECT coalesce(max(commit_seq), 0) + 1 FROM scans),
+         identities = $3, grants = $4, credentials = $5, records_written = $6, versions_added = $7, versions_closed = $8
+       WHERE id = $9`,
+      [
+        scanStatusOf(coverage),
+        finishedAt,
+        open.identity,
+        open.grant,
+        open.credential,
+        this.recordsWritten,
+        versionsAdded,
+        versionsClosed,
+        scanId,
+      ],
+    );
+  }
+
+  private async insertCoverage(
+    coverage: readonly CoverageReport[],
+    covered: Map<string, number>,
+  ): Promise<void> {
+    const { client, scanId } = this.ctx;
+    for (const c of coverage) {
+      const key = `${c.platform}:${c.tenant}`;
+      const status = c.collectors.some((k) => k.status === 'failed') ? 'incomplete' : c.status;
+      await client.query(
+        `INSERT INTO scan_sources (scan_id, source_id, source, connector, platform, tenant, status, requests)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [scanId, covered.get(key), key, c.connector, c.platform, c.tenant, status, c.requests ?? 0],
+      );
+      for (const k of c.collectors) {
+        await client.query(
+          `INSERT INTO scan_collectors (scan_id, source, collector, status, reason, http_status, api, requests, items,
+             started_at, finished_at, notes, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [
+            scanId,
+            key,
+            k.collector,
+            k.status,
+            k.reason ?? null,
+            k.httpStatus ?? null,
+            k.api ?? null,
+            k.requests ?? 0,
+            k.items ?? 0,
+            k.startedAt ?? null,
+            k.finishedAt ?? null,
+            JSON.stringify(k.notes ?? []),
+            k.incremental ? 'incremental' : 'full',
+          ],
+        );
+      }
+    }
+  }
+
+  /** Connector state commits with the scan: a failed scan never advances a delta link. */
+  private async writeConnectorState(
+    state: readonly ConnectorStateWrite[],
+    covered: Map<string, number>,
+  ): Promise<void> {
+    const { client, scanId, location } = this.ctx;
+    for (const w of state) {
+      const sourceId = covered.get(w.source);
+      if (sourceId === undefined) {
+        throw new StoreError(location, `connector state for ${w.source}, which has no coverage report`);
+      }
+      if (w.value === null) {
+        await client.query('DELETE FROM connector_state WHERE source_id = $1 AND key = $2', [
+          sourceId,
+          w.key,
+        ]);
+      } else {
+        await client.query(
+          `INSERT INTO connector_state (source_id, key, value, scan_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (source_id, key) DO UPDATE SET value = excluded.value, scan_id = excluded.scan_id`,
+          [sourceId, w.key, w.value, scanId],
+        );
+      }
+    }
+  }
+
+  async abort(reason: string, finishedAt: string): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.buffer = new Map();
+    try {
+      if (this.begun) await this.ctx.client.query('ROLLBACK');
+    } catch {
+      // The connection is gone: PostgreSQL rolled the transaction back already.
+    }
+    try {
+      await this.ctx.markFailed(reason, finishedAt);
+    } finally {
+      this.ctx.finished();
+    }
+  }
+
+  private assertWritable(action: string): void {
+    const { location, scanId } = this.ctx;
+    if (this.finished) throw new StoreError(location, `scan ${scanId} is finished; cannot ${action} it`);
+    if (this.broken) {
+      throw new StoreError(
+        location,
+        `scan ${scanId} failed to write records (${this.broken.message}); abort it`,
+      );
+    }
+  }
+}
