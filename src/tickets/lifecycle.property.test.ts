@@ -102,6 +102,23 @@ const step = fc.record({
 
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * What scan `scanId` reports of step `s` (a finding is seen when open and its source was read, or read
+ * in part and it happened to be seen), updating `known`: each finding's open state as last known.
+ */
+function observe(s: Step, scanId: number, known: Map<string, boolean>): Finding[] {
+  const reported: Finding[] = [];
+  FINGERPRINTS.forEach((fp, i) => {
+    const t = s.truth[i]!;
+    const status = s.sources[SOURCE_OF(fp) as keyof typeof s.sources];
+    const seen = t.open && (status === 'complete' || (status === 'partial' && t.seenWhenPartial));
+    if (seen) reported.push(finding(fp, t.severity, t.excepted, scanId));
+    if (seen) known.set(fp, !t.excepted && t.severity !== 'low');
+    else if (status === 'complete') known.set(fp, false);
+  });
+  return reported;
+}
+
 async function play(grouping: TicketGrouping, hands: boolean, steps: readonly Step[], bulk = false) {
   const sink = bulk ? new BulkMemoryTicketSink('mem', 2) : new MemoryTicketSink('mem', true);
   const store = new MemoryStore();
@@ -117,15 +134,7 @@ async function play(grouping: TicketGrouping, hands: boolean, steps: readonly St
     if (s.failed) continue; // a failed scan has no snapshot: nothing to sync
     scanId += 1;
     const before = openKeys();
-    const reported: Finding[] = [];
-    FINGERPRINTS.forEach((fp, i) => {
-      const t = s.truth[i]!;
-      const status = s.sources[SOURCE_OF(fp) as keyof typeof s.sources];
-      const seen = t.open && (status === 'complete' || (status === 'partial' && t.seenWhenPartial));
-      if (seen) reported.push(finding(fp, t.severity, t.excepted, scanId));
-      if (seen) known.set(fp, !t.excepted && t.severity !== 'low');
-      else if (status === 'complete') known.set(fp, false);
-    });
+    const reported = observe(s, scanId, known);
     const after = openKeys();
     for (const k of after) if (!before.has(k)) episodes.set(k, (episodes.get(k) ?? 0) + 1);
     store.findings = reported;
@@ -210,15 +219,7 @@ async function playDigest(grouping: TicketGrouping, steps: readonly Step[]) {
   for (const s of steps) {
     if (s.failed) continue;
     scanId += 1;
-    const reported: Finding[] = [];
-    FINGERPRINTS.forEach((fp, i) => {
-      const t = s.truth[i]!;
-      const status = s.sources[SOURCE_OF(fp) as keyof typeof s.sources];
-      const seen = t.open && (status === 'complete' || (status === 'partial' && t.seenWhenPartial));
-      if (seen) reported.push(finding(fp, t.severity, t.excepted, scanId));
-      if (seen) known.set(fp, !t.excepted && t.severity !== 'low');
-      else if (status === 'complete') known.set(fp, false);
-    });
+    const reported = observe(s, scanId, known);
     store.findings = reported;
     sink.down = s.failAfter < 2;
     const posted = sink.received.length;
