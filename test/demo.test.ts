@@ -171,6 +171,21 @@ describe('grantscope demo', () => {
     expect(r.stdout).toMatch(/identity added .*Otter\.ai/);
     expect(r.stdout).toMatch(/grant removed .*docs#103/);
   });
+
+  it('diff as JSON Lines: one change per line, the same changes as the CSV', async () => {
+    const jsonl = await runCli(['diff', '--db', out.database, '--format', 'jsonl']);
+    const csv = await runCli(['diff', '--db', out.database, '--format', 'csv']);
+    expect([jsonl.code, csv.code]).toEqual([0, 0]);
+    const lines = jsonl.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBe(csv.stdout.trimEnd().split('\n').length - 1);
+    expect(lines.every((l) => l.from === 1 && l.to === 2 && typeof l.change === 'string')).toBe(true);
+    expect(lines.some((l) => l.change === 'identity added' && String(l.identity).includes('Otter.ai'))).toBe(
+      true,
+    );
+  });
 });
 
 describe('an unchanged organisation scanned again', () => {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { computeDiff } from '../../analysis/analyse.js';
 import { UsageError } from '../../errors.js';
-import type { OutputFormat } from '../../output/format.js';
-import { renderDiff, renderFirstScan } from '../../output/views/diff.js';
+import { DIFF_FORMATS, type DiffFormat, renderDiff, renderFirstScan } from '../../output/views/diff.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -28,7 +27,7 @@ export function diffCommand(program: Command): void {
     )
     .option('--from <id>', 'older scan id (default: the scan before --to)')
     .option('--to <id>', 'newer scan id (default: the latest scan)');
-  addCommonOptions(cmd);
+  addCommonOptions(cmd, { formats: DIFF_FORMATS });
   cmd.addHelpText(
     'after',
     `
@@ -47,12 +46,12 @@ Examples:
         fromId !== undefined ? await selectScan(store, fromId) : await store.latestScan({ before: to.id });
       if (!from) {
         // The first nightly `scan && diff` is not an error: there is simply nothing before it yet.
-        rt.emit(renderFirstScan(to, opts.format as OutputFormat));
+        rt.emit(renderFirstScan(to, opts.format as DiffFormat));
         return;
       }
       if (from.id >= to.id) throw new UsageError(`--from (${from.id}) must be older than --to (${to.id})`);
       const diff = await computeDiff(store, from, to);
-      rt.emit(renderDiff(diff, opts.format as OutputFormat, { from, to, color: rt.color }));
+      rt.emit(renderDiff(diff, opts.format as DiffFormat, { from, to, color: rt.color }));
     } finally {
       await store.close();
     }

@@ -8,7 +8,8 @@ import type {
 } from '../../diff/types.js';
 import type { Credential, Grant, Identity } from '../../model/index.js';
 import type { ScanSummary } from '../../store/store.js';
-import { type Column, type OutputFormat, paint, renderJson, renderRows } from '../format.js';
+import { type Column, paint, renderJson, renderRows } from '../format.js';
+import { escapeFormatCharactersInJson } from '../safe-text.js';
 import { describeFieldChanges } from './change-wording.js';
 
 /** One line of a diff, flattened for tables, csv and markdown. */
@@ -234,13 +235,25 @@ function countBaseline(d: SnapshotDiff, type: 'identity' | 'grant'): number {
   return list.filter((a) => a.baseline).length;
 }
 
+/** The formats `diff` writes: the common ones, and JSON Lines (one change per line, for log pipelines). */
+export const DIFF_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md'] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
 export function renderDiff(
   d: SnapshotDiff,
-  format: OutputFormat,
+  format: DiffFormat,
   options: { from: ScanSummary; to: ScanSummary; color?: boolean },
 ): string {
   if (format === 'json') return renderJson({ from: options.from.id, to: options.to.id, ...summariseDiff(d) });
   const lines = diffLines(d);
+  if (format === 'jsonl') {
+    return lines
+      .map(
+        (l) =>
+          `${escapeFormatCharactersInJson(JSON.stringify({ from: options.from.id, to: options.to.id, ...l }))}\n`,
+      )
+      .join('');
+  }
   if (format !== 'table') return renderRows(format, lines, COLUMNS);
   const title = `Scan #${options.from.id} (${options.from.startedAt}) → scan #${options.to.id} (${options.to.startedAt})\n`;
   if (lines.length === 0) return `${title}No changes.\n`;
@@ -257,7 +270,8 @@ export function renderDiff(
  * `diff` when the scan is the first: nothing to compare yet (exit 0, so a first nightly `scan && diff`
  * passes). json says so in a field scripts can test; csv is the header alone.
  */
-export function renderFirstScan(to: ScanSummary, format: OutputFormat): string {
+export function renderFirstScan(to: ScanSummary, format: DiffFormat): string {
+  if (format === 'jsonl') return '';
   if (format === 'json') return renderJson({ from: null, to: to.id, nothingToCompare: true });
   if (format === 'csv') return renderRows('csv', [], COLUMNS);
   const text = `Nothing to compare yet: scan #${to.id} is the first scan; the next scan will be compared with it.`;
