@@ -3,8 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readConfigFile } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanSummary, SnapshotStore } from '../store/store.js';
-import { configuredSinks, SinkTypeRegistry } from '../tickets/registry.js';
-import { type SyncResult, syncSink } from '../tickets/sync.js';
+import type { SyncResult } from '../tickets/sync.js';
 import type { EmulatorPackage } from './load-emulator.js';
 
 type JiraEmulatorPackage = Pick<EmulatorPackage, 'startJiraEmulator' | 'fakeJiraApiToken'>;
@@ -53,6 +52,10 @@ export async function syncConfiguredSinks(
   scan: ScanSummary,
   logger: Pick<Logger, 'info' | 'warn'>,
 ): Promise<SyncResult[]> {
+  // Loaded here, not at the top: every command loads this module (through `demo` and `emulator`), and
+  // the sinks bring their SDKs (Octokit, jira.js, Slack's client), which only a sync needs.
+  const { configuredSinks, SinkTypeRegistry } = await import('../tickets/registry.js');
+  const { syncSink } = await import('../tickets/sync.js');
   const { parsed, settings } = readConfigFile(configFile);
   const configDir = dirname(parsed.file);
   const context = {
