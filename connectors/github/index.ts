@@ -1,5 +1,5 @@
 import { defineConnector } from '../../src/connector/connector.js';
-import { ApiError, describeError } from '../../src/errors.js';
+import { ApiError, describeError, TenantNotFoundError } from '../../src/errors.js';
 import { checkGithubAccess, githubConfigFiles } from './access.js';
 import { githubUnreachable } from './client.js';
 import { takingTurns } from './collector-turns.js';
@@ -61,7 +61,16 @@ const github = defineConnector<GithubConfig, GithubSession>({
       error.status === 404 &&
       /^\/orgs\/[^/]+\/(members|installations)(\?|$)/.test(error.detail.path ?? '')
     ) {
-      return `organisation not found: GitHub answered 404 to GET ${error.detail.path} — check \`org\` in the github section of the config, and that the GitHub App is installed on that organisation`;
+      return new TenantNotFoundError(
+        'organisation',
+        error.api,
+        404,
+        `GitHub answered 404 to GET ${error.detail.path}`,
+        'github.org',
+        '(and that the GitHub App is installed on that organisation)',
+        { method: 'GET', path: error.detail.path, collector },
+        { cause: error },
+      );
     }
     if (error instanceof ApiError && error.status === 401) {
       return `authentication failed in ${collector} (${describeError(error)})`;
