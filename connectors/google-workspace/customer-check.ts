@@ -25,7 +25,7 @@ export async function checkCustomer(apis: GoogleApis, config: GoogleWorkspaceCon
       400,
       `Google answered 400 badRequest to GET ${USERS_SPEC.path}?customer=${config.customerId}`,
       'google-workspace.customerId',
-      `(Admin console → Account → Account settings → Customer ID, or \`my_customer\` for the customer of ${config.subject})`,
+      `(Admin console → Account → Account settings → Customer ID, signed in as ${config.subject})`,
       { method: 'GET', path: USERS_SPEC.path },
       { cause: err },
     );
