@@ -56,7 +56,8 @@ function ownerDetail(o: OwnerChange): string {
 
 /** One line for collectors of one source that failed alike (a tenant that stopped fails them all with one reason). */
 function suppressedDetail(group: readonly SuppressedRemovals[]): string {
-  const s = group[0]!;
+  // The collector that met the failure words it best; the others were "not reached" after it.
+  const s = group.find((x) => !x.reason?.startsWith('not reached: ')) ?? group[0]!;
   const n = group.reduce((sum, x) => sum + x.removals.identity + x.removals.grant + x.removals.credential, 0);
   return `${group.map((x) => x.collector).join(', ')} ${s.status} in the ${s.scan === 'after' ? 'newer' : 'older'} scan${s.reason ? ` (${s.reason})` : ''}: ${n} possible removal${n === 1 ? '' : 's'} not reported`;
 }
