@@ -68,7 +68,7 @@ export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
 
 /** A platform API call that failed after retries. */
 export class ApiError extends GrantscopeError {
-  readonly code = 'API_ERROR';
+  readonly code: string = 'API_ERROR';
   constructor(
     readonly api: string,
     readonly status: number | null,
@@ -81,6 +81,32 @@ export class ApiError extends GrantscopeError {
         `${status != null ? ` returned ${status}` : ' failed'}: ${message}`,
       options,
     );
+  }
+}
+
+/**
+ * The platform says the configured tenant does not exist (a GitHub organisation, an Entra tenant, a Google
+ * customer): nothing of it can be read, whatever the collector. Reported once for the tenant, with what the
+ * platform answered and the config key to check, not once per collector.
+ */
+export class TenantNotFoundError extends ApiError {
+  override readonly code = 'TENANT_NOT_FOUND';
+  constructor(
+    /** What the platform calls a tenant: `organisation`, `tenant`, `customer`. */
+    readonly subject: string,
+    api: string,
+    status: number | null,
+    /** What the platform answered, e.g. `login.microsoftonline.com answered 400 to GET …: invalid_tenant (AADSTS90002 …)`. */
+    readonly answer: string,
+    /** The config key naming the tenant, e.g. `microsoft365.tenantId`. */
+    readonly configKey: string,
+    /** What else to check besides the key, as `and …` (the app installed on the organisation), or ''. */
+    hint: string,
+    detail: ApiError['detail'] = {},
+    options?: { cause?: unknown },
+  ) {
+    super(api, status, answer, detail, options);
+    this.message = `${subject} not found: ${answer} — check \`${configKey}\` in the config${hint ? ` ${hint}` : ''}`;
   }
 }
 

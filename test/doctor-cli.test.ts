@@ -199,4 +199,32 @@ describe('grantscope doctor', () => {
     expect(gone.find((c) => c.collector === '(connection)')?.subject).toMatch(/^github:/);
     expect(gone.find((c) => c.subject === 'database')).toMatchObject({ collector: 'schema' });
   });
+
+  it.each([
+    ['github', 'org', 'acme-crop', 'organisation not found: check `github.org` in the config'],
+    [
+      'microsoft365',
+      'tenantId',
+      '0badc0de-1da3-4124-974d-72e2bc80841b',
+      'tenant not found: check `microsoft365.tenantId` in the config',
+    ],
+    [
+      'google-workspace',
+      'customerId',
+      'C99wrong1',
+      'customer not found: check `google-workspace.customerId` in the config',
+    ],
+  ])(
+    '%s with a wrong %s: the connection check says the tenant is not found, and nothing else',
+    async (platform, key, value, fix) => {
+      const { dir, configFile } = await setUp(platform, () => {});
+      const config = parse(readFileSync(configFile, 'utf8'));
+      config[platform][key] = value;
+      writeFileSync(configFile, stringify(config));
+      const r = await doctor(configFile, dir);
+      expect(r.code).toBe(1);
+      const tenant = r.report!.checks.filter((c) => c.subject === `${platform}:${value}`);
+      expect(tenant).toEqual([expect.objectContaining({ collector: '(connection)', state: 'missing', fix })]);
+    },
+  );
 });

@@ -99,4 +99,53 @@ describe('findings --format sarif | ocsf | jsonl, end to end', () => {
     // The schema describes the JSON array; each line is one of its elements.
     for (const l of lines) expect(validate([JSON.parse(l)]), JSON.stringify(validate.errors)).toBe(true);
   });
+
+  it('--fingerprint <short>: the finding a table names, in every format; several prefixes; an unknown one named', async () => {
+    const [one, two] = findings.filter((f) => !f.excepted);
+    const short = (f: FindingJson) => f.fingerprint.slice(0, 10);
+    // The table shows the short form; it selects exactly that finding.
+    const table = await runCli(['findings', '-c', config(), '--width', '0'], { cwd: dir });
+    expect(table.stdout).toContain(short(one!));
+    const run = (...args: string[]) => runCli(['findings', '-c', config(), ...args], { cwd: dir });
+    const picked = await run('--fingerprint', short(one!).toUpperCase(), '--format', 'json');
+    expect(picked.code).toBe(0);
+    expect(picked.stderr).toBe('');
+    expect(JSON.parse(picked.stdout).map((f: FindingJson) => f.fingerprint)).toEqual([one!.fingerprint]);
+    for (const format of ['table', 'md', 'csv', 'jsonl', 'sarif', 'ocsf']) {
+      const r = await run('--fingerprint', short(one!), '--format', format, '--width', '0');
+      expect(r.code, format).toBe(0);
+      const text = r.stdout;
+      expect(
+        text.includes(format === 'table' || format === 'md' ? short(one!) : one!.fingerprint),
+        format,
+      ).toBe(true);
+      expect(text.includes(short(two!)), format).toBe(false);
+    }
+    // A comma list and a repeated option; a prefix no finding has is named on stderr, the rest still listed.
+    const both = await run(
+      '--fingerprint',
+      `${short(one!)},${short(two!)}`,
+      '--fingerprint',
+      '0000abcd',
+      '--format',
+      'json',
+    );
+    expect(both.code).toBe(0);
+    expect(
+      JSON.parse(both.stdout)
+        .map((f: FindingJson) => f.fingerprint)
+        .sort(),
+    ).toEqual([one!.fingerprint, two!.fingerprint].sort());
+    expect(both.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^warn {2}--fingerprint 0000abcd: no finding of scan #\d+ has a fingerprint starting with it/,
+      ),
+    ]);
+    // No match: an empty list and exit 0, as the other filters; not hex: a usage error.
+    const none = await run('--fingerprint', '0000abcd', '--format', 'json');
+    expect([none.code, JSON.parse(none.stdout)]).toEqual([0, []]);
+    const bad = await run('--fingerprint', 'xyz1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--fingerprint 'xyz1': expected 4 to 32 hex digits");
+  });
 });

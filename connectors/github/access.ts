@@ -3,6 +3,7 @@ import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import { createGithubClient, type GithubClient, toApiError } from './client.js';
 import { type GithubConfig, webBaseOf } from './config.js';
+import { checkOrganisation } from './organisation-not-found.js';
 
 /**
  * `grantscope doctor` for GitHub. With a GitHub App, the installation token's own answer says what it
@@ -192,6 +193,8 @@ async function tokenChecks(client: GithubClient, config: GithubConfig): Promise<
 export async function checkGithubAccess(config: GithubConfig, ctx: ConnectorContext): Promise<AccessCheck[]> {
   // Mints the installation token (and finds the installation): a wrong key or org throws here.
   const client = await createGithubClient(config, ctx);
+  // A wrong org fails the connection check with "organisation not found", as a scan would.
+  await checkOrganisation(client, config);
   if (!config.app) return tokenChecks(client, config);
   let auth: { permissions?: Record<string, string>; installationId?: number };
   try {

@@ -14,6 +14,7 @@ import { repoWebhooks } from './collectors/repo-webhooks.js';
 import { repositories } from './collectors/repositories.js';
 import { ssoCredentials } from './collectors/sso-credentials.js';
 import { GithubConfig } from './config.js';
+import { organisationNotFound } from './organisation-not-found.js';
 import { vocabulary } from './risk.js';
 import { connect, type GithubSession } from './session.js';
 
@@ -54,15 +55,8 @@ const github = defineConnector<GithubConfig, GithubSession>({
   stopsTenant(error, collector) {
     const unreachable = githubUnreachable(error);
     if (unreachable) return unreachable.reason;
-    // Every organisation has members and app installations: a 404 on either means the org is not
-    // there (a typo in `org`), or the app cannot see it. Said once, for the tenant, not per collector.
-    if (
-      error instanceof ApiError &&
-      error.status === 404 &&
-      /^\/orgs\/[^/]+\/(members|installations)(\?|$)/.test(error.detail.path ?? '')
-    ) {
-      return `organisation not found: GitHub answered 404 to GET ${error.detail.path} — check \`org\` in the github section of the config, and that the GitHub App is installed on that organisation`;
-    }
+    const notFound = organisationNotFound(error, collector);
+    if (notFound) return notFound;
     if (error instanceof ApiError && error.status === 401) {
       return `authentication failed in ${collector} (${describeError(error)})`;
     }

@@ -146,7 +146,13 @@ describe('GitHub organisation not found', () => {
     expect(rest.length).toBeGreaterThan(5);
     for (const c of rest)
       expect(c.reason).toMatch(
-        /^not reached: organisation not found: GitHub answered 404 to GET \/orgs\/\{org\}\/members — check `org`/,
+        /^not reached: organisation not found: GitHub answered 404 to GET \/orgs\/\{org\}\/members — check `github\.org`/,
       );
+    // Kept for the tenant, typed: the members collector met it.
+    expect(coverage.tenantFailure).toMatchObject({
+      notFound: true,
+      summary: 'organisation not found',
+      collector: 'members',
+    });
   });
 });

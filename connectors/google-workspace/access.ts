@@ -5,6 +5,7 @@ import { ApiError } from '../../src/errors.js';
 import { readServiceAccountKey, SCOPES } from './auth.js';
 import { type CallSpec, createGoogleApis, type GoogleApis, toApiError } from './client.js';
 import type { GoogleWorkspaceConfig } from './config.js';
+import { checkCustomer } from './customer-check.js';
 
 /**
  * `grantscope doctor` for Google Workspace. A domain-wide delegation cannot be read back: the only
@@ -87,6 +88,8 @@ export async function checkGoogleAccess(
 ): Promise<AccessCheck[]> {
   const key = readServiceAccountKey(config, ctx.configDir);
   const apis = createGoogleApis(config, ctx);
+  // A customer id that is not the admin's: the connection check fails with "customer not found", as a scan would.
+  await checkCustomer(apis, config);
   const clientId = apis.scannerClientId ?? `the client id of ${key.client_email}`;
   const out: AccessCheck[] = [];
 

@@ -180,7 +180,7 @@ export async function callGoogle<S extends z.ZodType>(
   return parsed.data;
 }
 
-function isGaxiosError(err: unknown): err is gaxios.GaxiosError {
+export function isGaxiosError(err: unknown): err is gaxios.GaxiosError {
   return err instanceof Error && 'config' in err && typeof (err as { config?: unknown }).config === 'object';
 }
 

@@ -346,7 +346,14 @@ describe('google-workspace connector: paging, faults and failures', () => {
     expect(authorize).toBeGreaterThan(2000);
 
     expect(collector(coverage, 'users').items).toBe(1100);
-    expect(ctx.requests.filter((r) => /\/admin\/directory\/v1\/users\?/.test(r.url))).toHaveLength(3); // 500 + 500 + 100
+    // The customer check (maxResults=1) when the scan opens, then 500 + 500 + 100.
+    const usersLists = ctx.requests.filter((r) => /\/admin\/directory\/v1\/users\?/.test(r.url));
+    expect(usersLists.map((r) => new URL(r.url).searchParams.get('maxResults'))).toEqual([
+      '1',
+      '500',
+      '500',
+      '500',
+    ]);
     expect(routeCount('/admin/directory/v1/users/{userKey}/tokens')).toBe(1100);
     expect(records.filter((r) => r.type === 'grant' && r.identity.kind === 'oauth-client')).toHaveLength(
       grants,
@@ -697,9 +704,10 @@ describe('google-workspace connector: paging, faults and failures', () => {
   it('paces Directory calls to the configured quota', async () => {
     const { coverage, ctx } = await scan({ config: { directoryQuotaPerMinute: 60 } });
     expect(coverage.status).toBe('complete');
-    // 15 Directory calls at one a second (burst 1): the k-th waits k seconds on the test clock.
+    // 16 Directory calls (the customer check, then 15) at one a second (burst 1): the k-th waits k seconds
+    // on the test clock.
     const waits = ctx.sleeps.filter((ms) => ms >= 1000).sort((a, b) => a - b);
-    expect(waits).toEqual(Array.from({ length: 14 }, (_, k) => (k + 1) * 1000));
+    expect(waits).toEqual(Array.from({ length: 15 }, (_, k) => (k + 1) * 1000));
   });
 
   it("honours the key file's token_uri, and a tokenUri override in the config", async () => {

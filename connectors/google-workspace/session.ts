@@ -5,6 +5,7 @@ import { describeError } from '../../src/errors.js';
 import type { Tenant } from '../../src/model/common.js';
 import { createGoogleApis, firstDirectoryToken, type GoogleApis } from './client.js';
 import type { GoogleWorkspaceConfig } from './config.js';
+import { checkCustomer } from './customer-check.js';
 import { type PreviousScan, readPreviousScan } from './previous-scan.js';
 
 export const PLATFORM = 'google-workspace';
@@ -32,7 +33,8 @@ export type PreviousRead =
 /**
  * Open a scan: the key file and API clients (a key file that cannot be used fails every collector, and
  * the engine stops: a configuration error), the first token (a token endpoint that cannot be reached fails
- * every collector, after one request: see `firstDirectoryToken`), and the previous snapshot. A previous
+ * every collector, after one request: see `firstDirectoryToken`), whether the customer id is the admin's
+ * (a wrong one fails every collector: `checkCustomer`), and the previous snapshot. A previous
  * snapshot that cannot be read does not stop the scan here: each collector's own API failures are still
  * reported, and then nothing is stored (`previousScan`).
  */
@@ -40,6 +42,8 @@ export async function connect(config: GoogleWorkspaceConfig, ctx: ConnectorConte
   const apis = createGoogleApis(config, ctx);
   // Counted for the users collector, whose client the token is for.
   const usersTokenRefused = await attributeTo('users', () => firstDirectoryToken(apis));
+  // A wrong customer id stops the tenant before anything is stored under it.
+  if (!usersTokenRefused) await attributeTo('users', () => checkCustomer(apis, config));
   const now = ctx.clock.now();
   const domain = config.domain ?? config.subject.split('@')[1]!;
   let previous: PreviousRead;

@@ -10,7 +10,7 @@ import {
 } from '@azure/identity';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { unreachableIn } from '../../src/connector/http.js';
-import { ApiError, CredentialSourceError } from '../../src/errors.js';
+import { ApiError, CredentialSourceError, TenantNotFoundError } from '../../src/errors.js';
 import type { Endpoints, Microsoft365Config } from './config.js';
 
 /**
@@ -212,14 +212,31 @@ export async function authenticate(
     return token?.token ?? '';
   } catch (err) {
     const error = tokenError(err, config.tenantId);
+    const tokenPath = `/${config.tenantId}/oauth2/v2.0/token`;
+    if (error.status === 400 && /AADSTS90002\b/.test(error.message)) {
+      throw tenantNotFound(
+        endpoints,
+        'POST',
+        tokenPath,
+        error.message.replace(/^.*?: (?=[a-z_]+: AADSTS)/, ''),
+        error,
+      );
+    }
     if (error.status !== null || ctx.signal.aborted) throw error;
-    const metadata = `${endpoints.authorityHost}/${config.tenantId}/v2.0/.well-known/openid-configuration`;
+    // MSAL reads the tenant's OpenID metadata first and, when that fails, says only
+    // `endpoints_resolution_error`: ask for it once more to learn why.
+    const metadataPath = `/${config.tenantId}/v2.0/.well-known/openid-configuration`;
+    let probe: Response;
     try {
-      const probe = await ctx.http.fetch(metadata, { signal: ctx.signal });
-      await probe.body?.cancel();
+      probe = await ctx.http.fetch(`${endpoints.authorityHost}${metadataPath}`, { signal: ctx.signal });
     } catch (probeError) {
       const transport = unreachableIn(probeError);
-      throw transport ? transport.during('entra-id', 'POST', `/${config.tenantId}/oauth2/v2.0/token`) : error;
+      throw transport ? transport.during('entra-id', 'POST', tokenPath) : error;
+    }
+    const answer = probe.status === 400 ? await oauthErrorOf(probe) : null;
+    await probe.body?.cancel().catch(() => {});
+    if (answer && (answer.codes.includes(90002) || answer.error === 'invalid_tenant')) {
+      throw tenantNotFound(endpoints, 'GET', metadataPath, `${answer.error}: ${answer.description}`, err);
     }
     // The host answers, the token request did not: MSAL says only "network_error".
     if (!/network_error/.test(error.message)) throw error;
@@ -230,6 +247,55 @@ export async function authenticate(
       { method: 'POST', path: `/${config.tenantId}/oauth2/v2.0/token` },
       { cause: err },
     );
+  }
+}
+
+/**
+ * An Entra tenant id or domain that does not exist: the login host answers 400 with AADSTS90002
+ * (InvalidTenantName, "The tenant name wasn't found in the data store",
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes), as `invalid_tenant` from the
+ * OpenID metadata and `invalid_request` from the token endpoint.
+ */
+function tenantNotFound(
+  endpoints: Endpoints,
+  method: string,
+  path: string,
+  said: string,
+  cause: unknown,
+): TenantNotFoundError {
+  return new TenantNotFoundError(
+    'tenant',
+    'entra-id',
+    400,
+    `${new URL(endpoints.authorityHost).host} answered 400 to ${method} ${path}: ${said}`,
+    'microsoft365.tenantId',
+    '(and `microsoft365.authorityHost` if the tenant is in a national cloud)',
+    { method, path },
+    { cause },
+  );
+}
+
+/** The OAuth error body of a login answer (`error`, the AADSTS sentence without trace ids, `error_codes`). */
+async function oauthErrorOf(
+  res: Response,
+): Promise<{ error: string; description: string; codes: number[] } | null> {
+  try {
+    const body = (await res.json()) as {
+      error?: unknown;
+      error_description?: unknown;
+      error_codes?: unknown;
+    };
+    if (typeof body.error !== 'string') return null;
+    const description = typeof body.error_description === 'string' ? body.error_description : '';
+    return {
+      error: body.error,
+      description: description.split(/\r?\n| Trace ID:/)[0]!.trim(),
+      codes: Array.isArray(body.error_codes)
+        ? body.error_codes.filter((c): c is number => typeof c === 'number')
+        : [],
+    };
+  } catch {
+    return null;
   }
 }
 

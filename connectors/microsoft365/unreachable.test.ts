@@ -172,4 +172,23 @@ describe('Microsoft 365 unreachable: one message naming the host and the cause, 
       );
     }
   });
+
+  it('a tenant id Entra does not know: "tenant not found" with its AADSTS90002 answer, once for the tenant', async () => {
+    const wrong = '0badc0de-1da3-4124-974d-72e2bc80841b';
+    const { coverage, records } = await scan({ tenantId: wrong });
+    expect(records).toEqual([]);
+    expect(coverage.collectors.every((c) => c.status === 'failed' && c.httpStatus === 400)).toBe(true);
+    expect(reasons(coverage)).toHaveLength(1);
+    // MSAL alone says endpoints_resolution_error; the metadata asked once more says why.
+    expect(reasons(coverage)[0]).toBe(
+      `tenant not found: ${new URL(emu.origin).host} answered 400 to GET /${wrong}/v2.0/.well-known/openid-configuration: invalid_tenant: AADSTS90002: Tenant '${wrong}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant. — check \`microsoft365.tenantId\` in the config (and \`microsoft365.authorityHost\` if the tenant is in a national cloud)`,
+    );
+    expect(coverage.tenantFailure).toEqual({
+      notFound: true,
+      summary: 'tenant not found',
+      reason: reasons(coverage)[0],
+      collector: null,
+    });
+    expect(emu.stats().routes.filter((r) => r.service === 'graph')).toEqual([]);
+  });
 });

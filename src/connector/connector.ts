@@ -43,10 +43,11 @@ export interface Connector<Config = unknown, Session = unknown> extends AccessCa
    */
   readonly concurrency?: number | ((config: Config) => number);
   /**
-   * Whether a collector's failure ends the tenant's scan (an unreachable host, credentials refused):
-   * the reason to give the collectors not yet started, or null to go on.
+   * Whether a collector's failure ends the tenant's scan (an unreachable host, credentials refused, the
+   * tenant not found): the reason to give the collectors not yet started, or null to go on. An error
+   * (e.g. `TenantNotFoundError`) gives its message and keeps its type for the tenant-level report.
    */
-  stopsTenant?(error: unknown, collector: string): string | null;
+  stopsTenant?(error: unknown, collector: string): string | Error | null;
 }
 
 /** Helper for type inference in connector modules. */

@@ -1,6 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
-import { ApiError, ConfigError, CredentialSourceError, describeError } from '../errors.js';
+import {
+  ApiError,
+  ConfigError,
+  CredentialSourceError,
+  describeError,
+  TenantNotFoundError,
+} from '../errors.js';
 import { scrubText } from '../log/redact.js';
 import { Timestamp } from '../model/common.js';
 
@@ -52,11 +58,41 @@ export const CollectorCoverage = z.object({
 });
 export type CollectorCoverage = z.infer<typeof CollectorCoverage>;
 
+/**
+ * A failure that ended the whole tenant's scan (the tenant does not exist, the host cannot be reached,
+ * credentials refused): said once for the tenant instead of once per collector.
+ */
+export const TenantFailure = z.object({
+  /** The platform said the tenant does not exist (a wrong org, tenant id or customer id). */
+  notFound: z.boolean(),
+  /** A few words: `organisation not found`, `tenant not found`, `customer not found`, `tenant not scanned`. */
+  summary: z.string(),
+  reason: z.string(),
+  /** The collector that met it, or null when it came before any collector ran (signing in). */
+  collector: z.string().nullable(),
+});
+export type TenantFailure = z.infer<typeof TenantFailure>;
+
+/**
+ * Whether a failed collector failed because of the tenant's failure: it met it, or was not reached after
+ * it, or failed with it (a failing `connect`).
+ */
+export function fromTenantFailure(c: CollectorCoverage, failure: TenantFailure): boolean {
+  return (
+    c.status === 'failed' &&
+    (c.collector === failure.collector ||
+      c.reason === failure.reason ||
+      c.reason === `not reached: ${failure.reason}`)
+  );
+}
+
 export const CoverageReport = z.object({
   connector: z.string(),
   platform: z.string(),
   tenant: z.string(),
   status: z.enum(['complete', 'incomplete']),
+  /** Set when one failure stopped the whole tenant; its collectors' reasons say "not reached" or the same. */
+  tenantFailure: TenantFailure.optional(),
   requests: z.number().int().nonnegative(),
   collectors: z.array(CollectorCoverage),
 });
@@ -86,6 +122,7 @@ export class CoverageTracker {
    * collector. It is the user's to fix, not a partial scan: the engine aborts the scan on it.
    */
   fatal: ConfigError | CredentialSourceError | null = null;
+  private tenantFailure: TenantFailure | null = null;
 
   constructor(
     readonly connector: string,
@@ -139,6 +176,19 @@ export class CoverageTracker {
       const failedOnItsOwn = e.status === 'failed' && e.startedAt != null;
       if (e.status !== 'skipped' && !failedOnItsOwn) this.fail(e.collector, err);
     }
+  }
+
+  /**
+   * One failure ended the tenant's scan (see `Connector.stopsTenant`; a failing `connect`). The first one
+   * is kept: what followed from it is not news.
+   */
+  stopTenant(err: unknown, collector: string | null = null): void {
+    this.tenantFailure ??= {
+      notFound: err instanceof TenantNotFoundError,
+      summary: err instanceof TenantNotFoundError ? `${err.subject} not found` : 'tenant not scanned',
+      reason: describeError(err),
+      collector,
+    };
   }
 
   skip(collector: string, reason: string): void {
@@ -195,11 +245,13 @@ export class CoverageTracker {
       api: scrub(e.api),
       notes: e.notes.map(scrubText),
     }));
+    const stopped = this.tenantFailure;
     return {
       connector: this.connector,
       platform: this.platform,
       tenant: this.tenant,
       status: collectors.some((c) => c.status === 'failed') ? 'incomplete' : 'complete',
+      ...(stopped ? { tenantFailure: { ...stopped, reason: scrubText(stopped.reason) } } : {}),
       requests: collectors.reduce((n, c) => n + c.requests, 0) + this.unattributed.requests,
       collectors,
     };

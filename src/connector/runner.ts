@@ -112,8 +112,8 @@ export const DEFAULT_RECORD_BATCH = 500;
  * - a collector whose `dependsOn` failed is not run and fails "not run: it needs …"; one whose
  *   dependency is unavailable is unavailable too;
  * - a failure the connector's `stopsTenant` names, or an interrupt, fails every collector not yet
- *   started with "not reached: …";
- * - a failing `connect` fails every collector with that error;
+ *   started with "not reached: …"; the former is kept as the tenant's failure (`tenantFailure`);
+ * - a failing `connect` fails every collector with that error, the tenant's failure;
  * - records flow in batches through a bounded queue: a collector whose records the consumer has not
  *   taken waits (backpressure), and a collector's fetched data is dropped once every collector that
  *   reads it is done.
@@ -133,6 +133,7 @@ export async function* scanTenant<Config, Session>(
     session = await connector.connect(config, ctx);
   } catch (err) {
     for (const c of connector.collectors) cov.fail(c.name, err);
+    cov.stopTenant(err);
     return;
   }
 
@@ -294,7 +295,13 @@ export async function* scanTenant<Config, Session>(
       } catch (err) {
         const cause = PartialFailure.is(err) ? err.error : err;
         cov.fail(c.name, cause);
-        stopped ??= connector.stopsTenant?.(cause, c.name) ?? null;
+        if (!stopped) {
+          const stop = connector.stopsTenant?.(cause, c.name) ?? null;
+          if (stop) {
+            stopped = typeof stop === 'string' ? stop : describeError(stop);
+            cov.stopTenant(typeof stop === 'string' ? new Error(stop) : stop, c.name);
+          }
+        }
         if (!PartialFailure.is(err))
           return streamed && held.length > 0 ? { data: undefined, chunks: held } : undefined;
         return streamed ? { data: err.partial, chunks: held } : { data: err.partial };

@@ -4,7 +4,7 @@ import { CONNECTION_CHECK } from '../connector/access.js';
 import { type ConnectorContext, NO_PREVIOUS_SNAPSHOT, systemClock } from '../connector/context.js';
 import { CoverageTracker } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
-import { describeError } from '../errors.js';
+import { describeError, TenantNotFoundError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import { type DoctorCheck, doctorCheck } from './doctor-check.js';
@@ -64,7 +64,10 @@ export async function checkTenant(
     return [
       doctorCheck(subject, CONNECTION_CHECK, connection, 'missing', {
         evidence: describeError(err),
-        fix: `check ${cc.path} in the config: the tenant, the credentials it names, and that the host is reachable`,
+        fix:
+          err instanceof TenantNotFoundError
+            ? `${err.subject} not found: check \`${err.configKey}\` in the config`
+            : `check ${cc.path} in the config: the tenant, the credentials it names, and that the host is reachable`,
       }),
     ];
   }

@@ -7,7 +7,7 @@ import type { ConfiguredConnector } from '../config/config.js';
 import { type Collector, PartialFailure } from '../connector/collector.js';
 import type { Connector } from '../connector/connector.js';
 import { systemClock } from '../connector/context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, TenantNotFoundError } from '../errors.js';
 import { memoryLogger, silentLogger } from '../log/logger.js';
 import { silentProgress } from '../log/progress.js';
 import type { ModelRecordInput } from '../model/record.js';
@@ -220,12 +220,98 @@ describe('runScan', () => {
       toolVersion: 'test',
     });
     const warnings = logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(warnings.filter((w) => /^collectors? failed$/.test(String(w.msg ?? w.message)))).toEqual([
+    expect(warnings).toEqual([
       expect.objectContaining({
+        level: 'warn',
+        msg: 'tenant not scanned',
         collectors: 'apps, hooks, keys',
         reason: 'probe-login POST /token returned 401: invalid_client',
       }),
     ]);
+  });
+
+  it('a tenant not found: one "… not found" line, then one per other reason', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const connector: Connector<{ tenant: string }, null> = {
+      id: 'probe',
+      platform: 'probe',
+      title: 'probe',
+      configSchema: z.object({ tenant: z.string() }),
+      tenantOf: (c) => c.tenant,
+      connect: async () => null,
+      collectors: [
+        {
+          name: 'apps',
+          description: 'apps',
+          permissions: ['apps:read'],
+          fetch: async () => {
+            throw new ApiError('probe', 403, 'forbidden', { method: 'GET', path: '/apps' });
+          },
+        },
+        {
+          name: 'members',
+          description: 'members',
+          permissions: ['members:read'],
+          fetch: async () => {
+            throw new ApiError('probe', 404, 'Not Found', { method: 'GET', path: '/orgs/x/members' });
+          },
+        },
+        {
+          name: 'keys',
+          description: 'keys',
+          permissions: ['keys:read'],
+          dependsOn: ['members'],
+          fetch: async () => [],
+        },
+        {
+          name: 'hooks',
+          description: 'hooks',
+          permissions: ['hooks:read'],
+          dependsOn: ['members'],
+          fetch: async () => [],
+        },
+      ],
+      stopsTenant: (error) =>
+        error instanceof ApiError && error.status === 404
+          ? new TenantNotFoundError('organisation', 'probe', 404, 'probe answered 404', 'probe.tenant', '')
+          : null,
+    };
+    const logger = memoryLogger('warn');
+    const outcome = await runScan({
+      store: store!,
+      connectors: [{ connector, config: { tenant: 't1' }, tenant: 't1', path: 'probe' }],
+      configDir: '.',
+      http: {},
+      concurrency: 1,
+      logger,
+      progress: silentProgress,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      toolVersion: 'test',
+    });
+    const warnings = logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      warnings.map(({ msg, collectors, collector, reason }) => ({ msg, collectors, collector, reason })),
+    ).toEqual([
+      {
+        msg: 'organisation not found',
+        collectors: 'members, keys, hooks',
+        collector: undefined,
+        reason: 'probe answered 404 — check `probe.tenant` in the config',
+      },
+      {
+        msg: 'collector failed',
+        collectors: undefined,
+        collector: 'apps',
+        reason: 'probe GET /apps returned 403: forbidden',
+      },
+    ]);
+    expect(outcome.coverage[0]!.tenantFailure).toEqual({
+      notFound: true,
+      summary: 'organisation not found',
+      reason: 'organisation not found: probe answered 404 — check `probe.tenant` in the config',
+      collector: 'members',
+    });
   });
 
   it('a collector that fails after streaming some pages is failed: what it had stored is not removed', async () => {

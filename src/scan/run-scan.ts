@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
 import { ConnectorStateTracker } from '../connector/connector-state.js';
 import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
-import { type CoverageReport, CoverageTracker } from '../connector/coverage.js';
+import { type CoverageReport, CoverageTracker, fromTenantFailure } from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
 import { scanTenant } from '../connector/runner.js';
 import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
@@ -178,9 +178,22 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     if (coverage.fatal) throw coverage.fatal;
     const report = coverage.report();
     stateWrites.push(...state.toCommit(report));
-    // One line per distinct reason: a tenant that stopped fails many collectors with the same words.
+    // A failure that stopped the tenant is said once, for the tenant, with the collectors it left not
+    // run; then one line per other distinct reason.
+    const stoppedBy = report.tenantFailure;
+    const failed = report.collectors.filter((x) => x.status === 'failed');
+    const byTenantFailure = stoppedBy ? failed.filter((c) => fromTenantFailure(c, stoppedBy)) : [];
+    if (stoppedBy) {
+      const prefix = `${stoppedBy.summary}: `;
+      log.warn(stoppedBy.summary, {
+        reason: stoppedBy.reason.startsWith(prefix)
+          ? stoppedBy.reason.slice(prefix.length)
+          : stoppedBy.reason,
+        collectors: byTenantFailure.map((c) => c.collector).join(', '),
+      });
+    }
     const byReason = new Map<string, string[]>();
-    for (const c of report.collectors.filter((x) => x.status === 'failed')) {
+    for (const c of failed.filter((x) => !byTenantFailure.includes(x))) {
       const reason = c.reason ?? 'no reason given';
       byReason.set(reason, [...(byReason.get(reason) ?? []), c.collector]);
     }

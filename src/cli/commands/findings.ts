@@ -5,6 +5,7 @@ import { streamFindings } from '../../analysis/analyse.js';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
+import { UsageError } from '../../errors.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
 import {
@@ -39,6 +40,7 @@ interface FindingsOptions extends CommonOptions {
   severity?: Severity;
   rule?: string[];
   platform?: string[];
+  fingerprint?: string[];
   failOn: string;
 }
 
@@ -69,7 +71,11 @@ export function findingsCommand(program: Command): void {
       ]),
     )
     .addOption(new Option('--rule <rule...>', 'only these rules').choices(RULE_IDS))
-    .option('--platform <platform...>', 'only these platforms (github, microsoft365, google-workspace, …)');
+    .option('--platform <platform...>', 'only these platforms (github, microsoft365, google-workspace, …)')
+    .option(
+      '--fingerprint <prefix...>',
+      'only findings whose fingerprint starts with one of these (at least 4 hex digits: the short form tables show will do; repeat it or separate with commas)',
+    );
   failOnOption(cmd);
   addCommonOptions(cmd, { formats: FINDINGS_FORMATS });
   cmd.addHelpText(
@@ -81,6 +87,7 @@ Examples:
   $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
   $ grantscope findings --format sarif -o grantscope.sarif   # for GitHub code scanning
+  $ grantscope findings --fingerprint 749787a4d7 --format md  # one finding, by its short fingerprint
 
 JSON output is an array of findings; its JSON Schema is src/findings/finding.schema.json. jsonl writes
 one finding per line (the same objects), for scripts that read findings as they come.
@@ -101,6 +108,8 @@ SIEMs and data lakes.`,
     );
     const vocabulary = await loadVocabularyFor(opts);
     const policy = resolvePolicy(policyFile, vocabulary);
+    // Checked before the store is opened: a typo is a usage error, not an empty result.
+    const prefixes = parseFingerprintPrefixes(opts.fingerprint);
     const store = await openExistingStore(opts);
     try {
       const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
@@ -114,8 +123,14 @@ SIEMs and data lakes.`,
         governance,
         progress: rt.progress,
       });
+      const matched = new Set<string>();
       const shown = async function* () {
         for await (const f of all) {
+          if (prefixes) {
+            const hits = prefixes.filter((p) => f.fingerprint.startsWith(p));
+            if (hits.length === 0) continue;
+            for (const p of hits) matched.add(p);
+          }
           if (opts.severity && SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[opts.severity]) continue;
           if (opts.rule && !opts.rule.includes(f.rule)) continue;
           if (opts.platform && !opts.platform.includes(f.platform)) continue;
@@ -132,6 +147,11 @@ SIEMs and data lakes.`,
           runProperties: { scanId: scan.id, scanStatus: scan.status, asOf: asOf.toISOString() },
         }),
       );
+      // As the other filters, no match is an empty list (exit 0), but a prefix no finding has is named.
+      for (const p of (prefixes ?? []).filter((x) => !matched.has(x)))
+        rt.logger.warn(
+          `--fingerprint ${p}: no finding of scan #${scan.id} has a fingerprint starting with it (the short form is the first 10 digits a table or md view shows)`,
+        );
       const total = Object.values(counts).reduce((a, b) => a + b, 0) + excepted;
       if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
         rt.logger.warn(
@@ -143,4 +163,20 @@ SIEMs and data lakes.`,
       await store.close();
     }
   });
+}
+
+/**
+ * `--fingerprint` values: repeated or comma-separated hex prefixes of at least 4 digits (fingerprints are 32
+ * hex digits; tables show the first 10), lower-cased; undefined when the option is not given.
+ */
+export function parseFingerprintPrefixes(values: readonly string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const prefixes = values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase());
+  const bad = prefixes.filter((p) => !/^[0-9a-f]{4,32}$/.test(p));
+  if (bad.length > 0) {
+    throw new UsageError(
+      `--fingerprint ${bad.map((b) => `'${b}'`).join(', ')}: expected 4 to 32 hex digits, the start of a finding's fingerprint (e.g. 749787a4d7, as a findings table shows it)`,
+    );
+  }
+  return [...new Set(prefixes)];
 }

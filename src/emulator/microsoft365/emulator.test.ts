@@ -171,7 +171,20 @@ describe('microsoft365 emulator', () => {
         `${emu.origin}/00000000-1111-4111-8111-000000000000/v2.0/.well-known/openid-configuration`,
       );
       expect(r.status).toBe(400);
-      expect(((await r.json()) as Record<string, unknown>).error_codes).toEqual([90002]);
+      const body = (await r.json()) as Record<string, unknown>;
+      expect(body.error_codes).toEqual([90002]);
+      // The metadata says invalid_tenant, the token endpoint invalid_request (see login.ts).
+      expect(body.error).toBe('invalid_tenant');
+      expect(body.error_description).toMatch(
+        /^AADSTS90002: Tenant '00000000-1111-4111-8111-000000000000' not found\. Check to make sure you have the correct tenant ID/,
+      );
+      const token = await fetch(`${emu.origin}/00000000-1111-4111-8111-000000000000/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=0b1c6a96-b1f5-4ab2-8f4a-a46764e29b77&client_secret=x&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default',
+      });
+      expect(token.status).toBe(400);
+      expect(((await token.json()) as Record<string, unknown>).error).toBe('invalid_request');
     });
   });
 

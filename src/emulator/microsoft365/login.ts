@@ -192,7 +192,16 @@ function verifyClientAssertion(
 
 /** Entra ID (login.microsoftonline.com) endpoints used by the client-credentials flow of @azure/identity. */
 export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorContext): Route[] {
+  /**
+   * A tenant id or domain Entra does not know: 400 with AADSTS90002 (InvalidTenantName, "The tenant name
+   * wasn't found in the data store", learn.microsoft.com/entra/identity-platform/reference-error-codes).
+   * The OAuth `error` differs by endpoint: `invalid_tenant` from the OpenID metadata
+   * (microsoftgraph/windowsupdates-webapplication-sample#6, james-gould/azure-keyvault-emulator#324 quote
+   * the body), `invalid_request` from the token endpoint (microsoftarchive/BatchAI#31:
+   * "(invalid_request) AADSTS90002: Tenant … not found").
+   */
   const withTenant = (
+    unknownTenantError: 'invalid_tenant' | 'invalid_request',
     handler: (req: EmuRequest, dir: M365Directory, tenant: string) => EmuResponse,
   ): ((req: EmuRequest) => EmuResponse) => {
     return (req) => {
@@ -203,9 +212,9 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
         return aadError(
           req,
           400,
-          'invalid_request',
+          unknownTenantError,
           90002,
-          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
         );
       }
       return handler(req, s.dir, tenant);
@@ -216,7 +225,7 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
       service: 'login',
       method: 'GET',
       pattern: '/{tenant}/v2.0/.well-known/openid-configuration',
-      handler: withTenant((req, dir) => {
+      handler: withTenant('invalid_tenant', (req, dir) => {
         const base = `${req.origin}/${dir.tenant.id}`;
         return {
           status: 200,
@@ -256,7 +265,7 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
       service: 'login',
       method: 'GET',
       pattern: '/{tenant}/discovery/v2.0/keys',
-      handler: withTenant(() => {
+      handler: withTenant('invalid_tenant', () => {
         const jwk = createPublicKey(ctx.keys.rsa(TOKEN_SIGNING_KEY).publicKeyPem).export({ format: 'jwk' });
         const kid = tokenSigningKid(ctx);
         return {
@@ -269,7 +278,7 @@ export function loginRoutes(state: () => LoginState | undefined, ctx: EmulatorCo
       service: 'login',
       method: 'POST',
       pattern: '/{tenant}/oauth2/v2.0/token',
-      handler: withTenant((req, dir, tenant) => {
+      handler: withTenant('invalid_request', (req, dir, tenant) => {
         const form = new URLSearchParams(req.body.toString('utf8'));
         const grantType = form.get('grant_type');
         if (grantType !== 'client_credentials') {

@@ -54,9 +54,24 @@ function ownerDetail(o: OwnerChange): string {
   return `${parts.join(', ')}; ${o.activeOwners} active owner${o.activeOwners === 1 ? '' : 's'} left`;
 }
 
-function suppressedDetail(s: SuppressedRemovals): string {
-  const n = s.removals.identity + s.removals.grant + s.removals.credential;
-  return `${s.collector} ${s.status} in the ${s.scan === 'after' ? 'newer' : 'older'} scan${s.reason ? ` (${s.reason})` : ''}: ${n} possible removal${n === 1 ? '' : 's'} not reported`;
+/** One line for collectors of one source that failed alike (a tenant that stopped fails them all with one reason). */
+function suppressedDetail(group: readonly SuppressedRemovals[]): string {
+  // The collector that met the failure words it best; the others were "not reached" after it.
+  const s = group.find((x) => !x.reason?.startsWith('not reached: ')) ?? group[0]!;
+  const n = group.reduce((sum, x) => sum + x.removals.identity + x.removals.grant + x.removals.credential, 0);
+  return `${group.map((x) => x.collector).join(', ')} ${s.status} in the ${s.scan === 'after' ? 'newer' : 'older'} scan${s.reason ? ` (${s.reason})` : ''}: ${n} possible removal${n === 1 ? '' : 's'} not reported`;
+}
+
+/** Suppressed removals grouped by source, scan, status and reason, in their order. */
+function groupSuppressed(list: readonly SuppressedRemovals[]): SuppressedRemovals[][] {
+  const groups = new Map<string, SuppressedRemovals[]>();
+  for (const s of list) {
+    // A collector "not reached" after the one that stopped its tenant says the same thing.
+    const reason = (s.reason ?? '').replace(/^not reached: /, '');
+    const key = JSON.stringify([s.source, s.scan, s.status, reason]);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()];
 }
 
 export function diffLines(d: SnapshotDiff): DiffLine[] {
@@ -112,13 +127,13 @@ export function diffLines(d: SnapshotDiff): DiffLine[] {
     if (what) add('credential changed', m.source, m.after, `${credLabel(m.after)}: ${what}`);
   }
   for (const o of d.ownerChanges) add('owners changed', o.source, o.identity, ownerDetail(o));
-  for (const s of d.suppressed) {
+  for (const group of groupSuppressed(d.suppressed)) {
     lines.push({
       change: 'not compared',
-      source: s.source,
+      source: group[0]!.source,
       kind: '',
       identity: '',
-      detail: suppressedDetail(s),
+      detail: suppressedDetail(group),
     });
   }
   return lines;
