@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
-import { checkRequests } from '../conformance/index.js';
 import { conformanceExemptions } from './conformance.js';
 
 /**
@@ -16,7 +15,7 @@ import { conformanceExemptions } from './conformance.js';
 const journal = join(tmpdir(), `gs-journal-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
 process.env[JOURNAL_ENV] = journal;
 
-afterAll(() => {
+afterAll(async () => {
   const records: RecordedRequest[] = existsSync(journal)
     ? readFileSync(journal, 'utf8')
         .split('\n')
@@ -26,7 +25,12 @@ afterAll(() => {
   rmSync(journal, { force: true });
   const exemptions = conformanceExemptions();
   const checked = records.filter((r) => !exemptions.some((e) => e.applies(r)));
-  const result = checkRequests(checked);
+  // The checkers (graphql, ajv and the vendors' descriptions) load only in files that sent requests: most
+  // unit-test files send none.
+  const result =
+    checked.length > 0
+      ? (await import('../conformance/index.js')).checkRequests(checked)
+      : { checked: {}, unchecked: 0, violations: [] };
   const reportDir = process.env.GRANTSCOPE_CONFORMANCE_REPORT;
   if (reportDir) {
     mkdirSync(reportDir, { recursive: true });
