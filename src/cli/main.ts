@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { enqueueCommand } from './commands/enqueue.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { findingsCommand } from './commands/findings.js';
 import { initCommand } from './commands/init.js';
@@ -16,6 +17,7 @@ import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { ticketsCommand } from './commands/tickets.js';
+import { workerCommand } from './commands/worker.js';
 
 function helpWidth(): number {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
@@ -59,6 +61,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   reviewCommand(program);
   reviewsCommand(program);
   ticketsCommand(program);
+  enqueueCommand(program);
+  workerCommand(program);
   doctorCommand(program);
   initCommand(program);
   demoCommand(program);

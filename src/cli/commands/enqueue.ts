@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { type Column, renderJson, renderRows } from '../../output/format.js';
+import {
+  DEFAULT_JOB_POLICY,
+  type EnqueuedTenant,
+  enqueueRound,
+  type JobPolicy,
+} from '../../queue/enqueue-round.js';
+import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
+import { roundIdAt } from '../../queue/scan-job.js';
+import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';
+import { parseWholeNumber } from './queue-options.js';
+
+interface EnqueueOptions extends CommonOptions {
+  tenant?: string[];
+  only?: string[];
+  round?: string;
+  retries: string;
+  retryDelay: string;
+  retryBackoff: boolean;
+  lease: string;
+}
+
+const COLUMNS: Column<EnqueuedTenant & { round: string }>[] = [
+  { header: 'Connector', value: (r) => r.connector, noWrap: true },
+  { header: 'Tenant', value: (r) => r.tenant, grow: 2 },
+  { header: 'Job', value: (r) => r.jobId ?? '(already queued)', noWrap: true },
+];
+
+export function enqueueCommand(program: Command): void {
+  const cmd = program
+    .command('enqueue')
+    .summary('queue a scan of every configured tenant for workers (PostgreSQL)')
+    .description(
+      'Start a round: put one scan job per tenant configured in grantscope.yaml on the job queue in the ' +
+        'PostgreSQL database, for `grantscope worker` processes on any number of machines to run. A tenant ' +
+        'that already has a job waiting is not queued again, and one tenant is never scanned twice at once. ' +
+        'When every job of the round has ended, ticket sync runs once (docs/distributed.md).',
+    )
+    .option(
+      '--tenant <tenant...>',
+      'only these tenants: `tenant` or `connector:tenant` as `grantscope jobs` shows them (e.g. github:acme)',
+    )
+    .option('--only <connector...>', 'only these connectors (ids as in the config, e.g. github)')
+    .option('--round <id>', 'round id carried by every job (default: the current UTC time)')
+    .option(
+      '--retries <n>',
+      'attempts after the first when a scan fails or its worker dies',
+      String(DEFAULT_JOB_POLICY.retryLimit),
+    )
+    .option(
+      '--retry-delay <seconds>',
+      'wait before the first retry (doubled at each further one, with jitter)',
+      String(DEFAULT_JOB_POLICY.retryDelaySeconds),
+    )
+    .option('--no-retry-backoff', 'the same delay before every retry')
+    .option(
+      '--lease <seconds>',
+      "how long a running job's worker may stay silent before its job is handed back (a live worker renews it)",
+      String(DEFAULT_JOB_POLICY.leaseSeconds),
+    );
+  addCommonOptions(cmd, { formats: ['table', 'json', 'csv', 'md'] });
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ export GRANTSCOPE_DATABASE_URL=postgres://grantscope@db.internal:5432/grantscope
+  $ grantscope enqueue                          # one job per configured tenant
+  $ grantscope enqueue --tenant github:acme     # one tenant
+  $ grantscope enqueue --only microsoft365 --round nightly-2026-12-06
+  $ grantscope worker --concurrency 4           # on each machine
+
+Exit codes: 0 queued (tenants already waiting are listed as such), 2 usage or config error
+(including a SQLite database: the queue needs PostgreSQL), 4 the database could not be reached.`,
+  );
+  cmd.action(async (opts: EnqueueOptions) => {
+    const rt = createRuntime(opts);
+    const config = await loadFullConfig(opts);
+    const database = requireQueueDatabase(opts.db ?? config.database, 'grantscope enqueue');
+    const policy: JobPolicy = {
+      retryLimit: parseWholeNumber(opts.retries, '--retries', 0, 100),
+      retryDelaySeconds: parseWholeNumber(opts.retryDelay, '--retry-delay', 0, 86_400),
+      retryBackoff: opts.retryBackoff !== false,
+      leaseSeconds: parseWholeNumber(opts.lease, '--lease', 1, 86_400),
+    };
+    let tenants = config.connectors.map((c) => ({ connector: c.connector.id, tenant: c.tenant }));
+    if (opts.only) tenants = tenants.filter((t) => opts.only!.includes(t.connector));
+    if (opts.tenant) {
+      const wanted = opts.tenant;
+      const unknown = wanted.filter(
+        (w) => !tenants.some((t) => w === t.tenant || w === `${t.connector}:${t.tenant}`),
+      );
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `--tenant: not configured in ${config.file}: ${unknown.join(', ')}; configured: ${tenants.map((t) => `${t.connector}:${t.tenant}`).join(', ')}`,
+        );
+      }
+      tenants = tenants.filter((t) =>
+        wanted.some((w) => w === t.tenant || w === `${t.connector}:${t.tenant}`),
+      );
+    }
+    if (tenants.length === 0) {
+      throw new UsageError(
+        opts.only
+          ? `no configured connector matches --only ${opts.only.join(' ')}`
+          : `${config.file}: no connector sections configured`,
+      );
+    }
+    const round = opts.round ?? roundIdAt(new Date());
+    const boss = await openQueue(database, { logger: rt.logger });
+    try {
+      const queued = await enqueueRound(boss, round, tenants, policy);
+      const waiting = queued.filter((q) => q.jobId === null).length;
+      if (waiting > 0)
+        rt.logger.warn(`${waiting} of ${queued.length} tenants already had a job waiting: not queued again`);
+      const rows = queued.map((q) => ({ ...q, round }));
+      if (opts.format === 'json') rt.emit(renderJson({ round, jobs: rows }));
+      else {
+        rt.emit(renderRows(opts.format as 'table' | 'csv' | 'md', rows, COLUMNS));
+        if (opts.format === 'table')
+          rt.emit(`\nround ${round}: ${queued.length - waiting} queued, ${waiting} already waiting\n`);
+      }
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+  });
+}
