@@ -12,7 +12,7 @@ import { type PostgresCluster, postgresAvailable, testPostgres } from './support
  */
 const TENANTS = ['t1', 't2', 't3'];
 
-function writeSetup(dir: string, extra: string[] = []): void {
+function writeSetup(dir: string, tenants: readonly string[] = TENANTS, file = 'grantscope.yaml'): void {
   const records = {
     identities: [
       { kind: 'oauth-app', nativeId: 'app-1', displayName: 'Exporter', origin: 'third-party', raw: {} },
@@ -32,10 +32,9 @@ function writeSetup(dir: string, extra: string[] = []): void {
     'database: grantscope.db',
     `plugins: [${JSON.stringify(FAKE_CONNECTOR)}]`,
     'acme-saas:',
-    ...TENANTS.flatMap((t) => [`  - tenant: ${t}`, '    recordsFile: records.json']),
-    ...extra,
+    ...tenants.flatMap((t) => [`  - tenant: ${t}`, '    recordsFile: records.json']),
   ];
-  writeFileSync(join(dir, 'grantscope.yaml'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
 }
 
 if (!postgresAvailable) void testPostgres();
@@ -107,6 +106,17 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--tenant: not configured');
 
+    const waiting = await runCli(['jobs', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
+    expect(waiting.code).toBe(0);
+    const before = JSON.parse(waiting.stdout) as {
+      counts: Record<string, number>;
+      jobs: Array<Record<string, unknown>>;
+    };
+    expect(before.counts).toEqual({ queued: 3, running: 0, done: 0, failed: 0, cancelled: 0 });
+    expect(before.jobs.map((j) => [j.state, j.tenant, j.attempt]).sort()).toEqual(
+      TENANTS.map((t) => ['queued', `acme-saas:${t}`, 0]),
+    );
+
     const worker = await runCli(
       ['worker', '-c', 'grantscope.yaml', '--drain', '--poll', '0.2', '--format', 'json'],
       {
@@ -139,11 +149,69 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
       await client.end();
     }
 
+    const after = await runCli(['jobs', '-c', 'grantscope.yaml', '--round', 'r1', '--format', 'json'], {
+      cwd: dir,
+      env,
+    });
+    const done = JSON.parse(after.stdout) as {
+      counts: Record<string, number>;
+      jobs: Array<Record<string, unknown>>;
+    };
+    expect(done.counts).toEqual({ queued: 0, running: 0, done: 4, failed: 0, cancelled: 0 });
+    const scanIds = done.jobs
+      .filter((j) => j.kind === 'scan')
+      .map((j) => (j.output as { scanId: number }).scanId);
+    expect(scanIds.sort()).toEqual([1, 2, 3]);
+    const table = await runCli(['jobs', '-c', 'grantscope.yaml', '--width', '200'], { cwd: dir, env });
+    expect(table.stdout).toContain('round end');
+    expect(table.stdout).toMatch(/scan #\d complete/);
+    expect(table.stdout).toContain('0 queued, 0 running, 4 done, 0 failed, 0 cancelled');
+
     // The scans are the store's like any other: findings answers for each tenant.
     const findings = await runCli(['findings', '-c', 'grantscope.yaml', '--format', 'json'], {
       cwd: dir,
       env,
     });
     expect(findings.code).toBe(0);
+  }, 120_000);
+
+  it('fails after its retries, and jobs shows why', async () => {
+    const url = await cluster.createDatabase(`gs_queue_fail_${process.pid}`);
+    const dir = tempDir();
+    const env = { GRANTSCOPE_DATABASE_URL: url };
+    writeSetup(dir, ['t1', 't9']);
+    // The worker's config lacks t9: every worker needs the config the round was queued from.
+    writeSetup(dir, ['t1'], 'worker.yaml');
+    const enq = await runCli(['enqueue', '-c', 'grantscope.yaml', '--retries', '1', '--retry-delay', '0'], {
+      cwd: dir,
+      env,
+    });
+    expect(enq.code).toBe(0);
+    expect(enq.stdout).toContain('round ');
+    const worker = await runCli(['worker', '-c', 'worker.yaml', '--drain', '--poll', '0.2'], {
+      cwd: dir,
+      env,
+    });
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #1 complete/m);
+    expect(
+      worker.stdout.match(/^FAIL {2}acme-saas:t9 {2}failed: .*is not configured in .*worker\.yaml/gm),
+    ).toHaveLength(2);
+    const failed = await runCli(['jobs', '-c', 'grantscope.yaml', '--state', 'failed', '--format', 'json'], {
+      cwd: dir,
+      env,
+    });
+    const listed = JSON.parse(failed.stdout) as { jobs: Array<Record<string, unknown>> };
+    expect(listed.jobs).toEqual([
+      expect.objectContaining({ tenant: 'acme-saas:t9', state: 'failed', attempt: 2, attempts: 2 }),
+    ]);
+    expect(listed.jobs[0]!.error).toContain('acme-saas:t9 is not configured');
+    // The round still ended: one failed tenant does not hold back the ticket sync of the others.
+    const rounds = await runCli(['jobs', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
+    expect(
+      (JSON.parse(rounds.stdout) as { jobs: Array<Record<string, unknown>> }).jobs.filter(
+        (j) => j.kind === 'round',
+      ),
+    ).toEqual([expect.objectContaining({ state: 'done', output: expect.objectContaining({ scans: 1 }) })]);
   }, 120_000);
 });

@@ -23,7 +23,7 @@ const login = (i: number) => `tenant-${String(i).padStart(2, '0')}`;
 /** The tenant whose job is running when its worker is killed. */
 const VICTIM = login(7);
 /** The victim's first request waits this long: the kill lands while its job runs. */
-const STALL_MS = 6_000;
+const STALL_MS = 5_000;
 
 interface Worker {
   child: ChildProcess;
@@ -127,11 +127,11 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       github.app = { ...github.app, id: 910_000 + i, installation_id: 80_000 + i };
       github.generate = {
         seed: 1000 + i,
-        repos: 4,
-        users: 5,
+        repos: 2,
+        users: 3,
         outside_collaborators: 1,
-        installations: 3 + (i % 3),
-        pat_grants: 2,
+        installations: 2 + (i % 3),
+        pat_grants: 1,
         org_hooks: 1,
         deploy_key_ratio: 0.5,
         hook_ratio: 0.5,
@@ -216,6 +216,16 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       expect(victimPid).not.toBeNull();
       const killed = workers.find((w) => w.child.pid === victimPid)!;
       expect(killed).toBeDefined();
+      // `grantscope jobs` names the worker holding it.
+      const running = await runCli(
+        ['jobs', '-c', 'grantscope.yaml', '--state', 'running', '--format', 'json'],
+        {
+          cwd: dir,
+          env,
+        },
+      );
+      const held = (JSON.parse(running.stdout) as { jobs: Array<{ tenant: string; worker: string }> }).jobs;
+      expect(held.find((j) => j.tenant === `github:${VICTIM}`)?.worker).toMatch(new RegExp(`:${victimPid}$`));
       killed.child.kill('SIGKILL');
 
       const ends = await Promise.all(workers.map((w) => w.exited));

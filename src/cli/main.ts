@@ -12,6 +12,7 @@ import { evidenceCommand } from './commands/evidence.js';
 import { findingsCommand } from './commands/findings.js';
 import { initCommand } from './commands/init.js';
 import { inventoryCommand } from './commands/inventory.js';
+import { jobsCommand } from './commands/jobs.js';
 import { reportCommand } from './commands/report.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
@@ -63,6 +64,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   ticketsCommand(program);
   enqueueCommand(program);
   workerCommand(program);
+  jobsCommand(program);
   doctorCommand(program);
   initCommand(program);
   demoCommand(program);
