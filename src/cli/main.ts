@@ -13,6 +13,7 @@ import { findingsCommand } from './commands/findings.js';
 import { initCommand } from './commands/init.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { jobsCommand } from './commands/jobs.js';
+import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
@@ -65,6 +66,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   enqueueCommand(program);
   workerCommand(program);
   jobsCommand(program);
+  migrateCommand(program);
   doctorCommand(program);
   initCommand(program);
   demoCommand(program);
