@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -104,6 +106,9 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
   let cluster: PostgresCluster;
   const emulators: RunningEmulator[] = [];
   let dir: string;
+  /** The ticket sink: a webhook receiver that keeps every event posted to it. */
+  let hook: Server;
+  const events: Array<{ event: string; key: string }> = [];
 
   beforeAll(async () => {
     cluster = (await testPostgres())!;
@@ -146,15 +151,34 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       sections.push({ ...section, app: { ...section.app, privateKeyFile: keyFile } });
     }
     writeFileSync(join(dir, 'ca.pem'), emulators[0]!.caCert);
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        events.push(JSON.parse(body) as { event: string; key: string });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events`;
     // JSON is YAML: the 60 sections are written as data.
     writeFileSync(
       join(dir, 'grantscope.yaml'),
-      `database: reference.db\ntls: { caFile: ca.pem }\ngithub: ${JSON.stringify(sections)}\n`,
+      [
+        'database: reference.db',
+        'tls: { caFile: ca.pem }',
+        `tickets: { sinks: [ { name: hook, type: webhook, url: "${hookUrl}", secretEnv: GS_HOOK_SECRET } ] }`,
+        `github: ${JSON.stringify(sections)}`,
+        '',
+      ].join('\n'),
     );
   }, 180_000);
 
   afterAll(async () => {
     await Promise.all(emulators.map((e) => e.stop()));
+    await new Promise((r) => hook?.close(r));
     await cluster?.stop();
   });
 
@@ -172,7 +196,7 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
     expect(new Set(expected.map((f) => f.tenant)).size).toBe(TENANTS);
 
     const url = await cluster.createDatabase(`gs_queue_workers_${process.pid}`);
-    const env = { GRANTSCOPE_DATABASE_URL: url };
+    const env = { GRANTSCOPE_DATABASE_URL: url, GS_HOOK_SECRET: 'hook-secret-for-tests' };
     const enqueued = await runCli(
       [
         'enqueue',
@@ -280,6 +304,23 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
         { state: 'completed', output: expect.objectContaining({ scans: TENANTS }) },
       ]);
       expect(reports.filter((r) => r.queue === 'grantscope-round')).toHaveLength(1);
+
+      // The round's ticket sync ran once, in one worker: each scan of the round synced once, and each
+      // ticket opened once, one per open finding of medium severity or above.
+      const syncs = await db.query<{ scan_id: string; status: string; writer_pid: number }>(
+        "SELECT scan_id, status, writer_pid FROM ticket_syncs WHERE sink = 'hook'",
+      );
+      expect(syncs.rows).toHaveLength(TENANTS);
+      expect(new Set(syncs.rows.map((r) => r.scan_id)).size).toBe(TENANTS);
+      expect(syncs.rows.every((r) => r.status === 'complete')).toBe(true);
+      expect(new Set(syncs.rows.map((r) => r.writer_pid)).size).toBe(1);
+      const opened = events.filter((e) => e.event === 'opened').map((e) => e.key);
+      expect(new Set(opened).size).toBe(opened.length);
+      const ticketed = await db.query<{ fingerprint: string }>(
+        "SELECT fingerprint FROM open_findings WHERE severity IN ('medium', 'high', 'critical')",
+      );
+      expect(opened.sort()).toEqual(ticketed.rows.map((r) => r.fingerprint).sort());
+      expect(opened.length).toBeGreaterThan(TENANTS);
 
       // The same findings as the single-process SQLite scan.
       const actual = normalise((await db.query(`SELECT ${FINDING_COLUMNS} FROM findings`)).rows);
