@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLogger } from '../src/log/logger.js';
+import { openQueue } from '../src/queue/open-queue.js';
 import { FAKE_CONNECTOR, runCli, tempDir } from './support/cli.js';
 import { type PostgresCluster, postgresAvailable, testPostgres } from './support/postgres.js';
 
@@ -213,5 +215,74 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
         (j) => j.kind === 'round',
       ),
     ).toEqual([expect.objectContaining({ state: 'done', output: expect.objectContaining({ scans: 1 }) })]);
+  }, 120_000);
+
+  it('schedule stores a cron round, a worker fires it as enqueue would, and --remove removes it', async () => {
+    const url = await cluster.createDatabase(`gs_queue_schedule_${process.pid}`);
+    const dir = tempDir();
+    writeSetup(dir);
+    const env = { GRANTSCOPE_DATABASE_URL: url };
+    const none = await runCli(['schedule', '-c', 'grantscope.yaml'], { cwd: dir, env });
+    expect(none.stdout).toContain('no schedule');
+    const bad = await runCli(['schedule', '-c', 'grantscope.yaml', '--cron', '61 2 * * *'], {
+      cwd: dir,
+      env,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--cron '61 2 * * *'");
+    const set = await runCli(
+      [
+        'schedule',
+        '-c',
+        'grantscope.yaml',
+        '--cron',
+        '0 2 * * *',
+        '--tz',
+        'Europe/Berlin',
+        '--tenant',
+        't1',
+        't3',
+        '--retries',
+        '1',
+      ],
+      { cwd: dir, env },
+    );
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('scheduled: "0 2 * * *" (Europe/Berlin), tenants t1, t3; 1 retries');
+    const shown = await runCli(['schedule', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
+    const stored = (
+      JSON.parse(shown.stdout) as {
+        schedule: { cron: string; timezone: string; data: Record<string, unknown> };
+      }
+    ).schedule;
+    expect(stored).toMatchObject({
+      cron: '0 2 * * *',
+      timezone: 'Europe/Berlin',
+      data: { tenants: ['t1', 't3'] },
+    });
+
+    // Fire it now, as pg-boss's clock does at 02:00: a job on the schedule queue with the stored data.
+    const boss = await openQueue(url, { logger: memoryLogger('error') });
+    try {
+      expect(await boss.send('grantscope-schedule', stored.data)).toBeTruthy();
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    const worker = await runCli(['worker', '-c', 'grantscope.yaml', '--drain', '--poll', '0.2'], {
+      cwd: dir,
+      env,
+    });
+    expect(worker.stderr).toBe('');
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toMatch(/^done {2}schedule: queued round \S+/m);
+    const scanned = worker.stdout.match(/^done {2}acme-saas:(t\d) {2}scan #\d+ complete/gm) ?? [];
+    expect(scanned.map((l) => /acme-saas:(t\d)/.exec(l)![1]).sort()).toEqual(['t1', 't3']);
+    expect(worker.stdout).toMatch(/^done {2}round \S+ {2}done/m);
+
+    const removed = await runCli(['schedule', '-c', 'grantscope.yaml', '--remove'], { cwd: dir, env });
+    expect(removed.stdout).toBe('schedule removed\n');
+    const after = await runCli(['schedule', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
+    expect(JSON.parse(after.stdout)).toEqual({ schedule: null });
   }, 120_000);
 });

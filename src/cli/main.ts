@@ -18,6 +18,7 @@ import { reportCommand } from './commands/report.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { ticketsCommand } from './commands/tickets.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -65,6 +66,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   ticketsCommand(program);
   enqueueCommand(program);
   workerCommand(program);
+  scheduleCommand(program);
   jobsCommand(program);
   migrateCommand(program);
   doctorCommand(program);

@@ -3,16 +3,17 @@ import type PgBoss from 'pg-boss';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type JobHolder, JobLease } from './job-lease.js';
-import { ROUND_QUEUE, SCAN_QUEUE } from './queue-names.js';
+import { ROUND_QUEUE, SCAN_QUEUE, SCHEDULE_QUEUE } from './queue-names.js';
 import { type RoundJobData, sendEndedRounds } from './round-completion.js';
 import { isScanJobData, type ScanJobData } from './scan-job.js';
+import type { ScheduleData } from './schedule-round.js';
 
 /** How one job ended, as the worker reports it (one line per job on stdout). */
 export interface JobReport {
   queue: string;
   jobId: string;
   round: string;
-  /** `connector:tenant` for a scan job; null for a round job. */
+  /** `connector:tenant` for a scan job; null for a round or schedule job. */
   tenant: string | null;
   /** 1 for the first try. */
   attempt: number;
@@ -27,6 +28,8 @@ export interface WorkerHandlers {
   scan(job: ScanJobData, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** After every scan job of a round ended: ticket sync and the round's report. */
   round(job: RoundJobData, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** The schedule fired: queue a round. */
+  schedule(job: ScheduleData): Promise<Record<string, unknown>>;
 }
 
 export interface RunWorkerOptions {
@@ -70,7 +73,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const holder: JobHolder = { host: hostname(), pid: process.pid, worker: `${hostname()}:${process.pid}` };
 
   const fetchOne = async (): Promise<FetchedJob | null> => {
-    for (const queue of [ROUND_QUEUE, SCAN_QUEUE]) {
+    for (const queue of [ROUND_QUEUE, SCHEDULE_QUEUE, SCAN_QUEUE]) {
       const jobs = await boss.fetch<unknown>(queue, { batchSize: 1, includeMetadata: true });
       if (jobs[0]) return jobs[0];
     }
@@ -79,7 +82,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
   /** Nothing queued, waiting for a retry or running, in either queue. */
   const drained = async (): Promise<boolean> => {
-    for (const queue of [SCAN_QUEUE, ROUND_QUEUE]) {
+    for (const queue of [SCAN_QUEUE, ROUND_QUEUE, SCHEDULE_QUEUE]) {
       if ((await boss.getQueueSize(queue, { before: 'completed' })) > 0) return false;
     }
     return true;
@@ -124,6 +127,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       let output: Record<string, unknown>;
       if (job.name === ROUND_QUEUE) {
         output = await options.handlers.round({ round: report.round }, controller.signal);
+      } else if (job.name === SCHEDULE_QUEUE) {
+        output = await options.handlers.schedule(data as ScheduleData);
+        report.round = String(output.round ?? '');
       } else if (scanJob) {
         output = await options.handlers.scan(scanJob, controller.signal);
       } else {

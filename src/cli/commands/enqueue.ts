@@ -1,25 +1,14 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { type Column, renderJson, renderRows } from '../../output/format.js';
-import {
-  DEFAULT_JOB_POLICY,
-  type EnqueuedTenant,
-  enqueueRound,
-  type JobPolicy,
-} from '../../queue/enqueue-round.js';
+import { type EnqueuedTenant, enqueueRound } from '../../queue/enqueue-round.js';
 import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
 import { roundIdAt } from '../../queue/scan-job.js';
+import { selectTenants } from '../../queue/select-tenants.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';
-import { parseWholeNumber } from './queue-options.js';
+import { addRoundOptions, parseJobPolicy, type RoundOptions } from './queue-options.js';
 
-interface EnqueueOptions extends CommonOptions {
-  tenant?: string[];
-  only?: string[];
+interface EnqueueOptions extends CommonOptions, RoundOptions {
   round?: string;
-  retries: string;
-  retryDelay: string;
-  retryBackoff: boolean;
-  lease: string;
 }
 
 const COLUMNS: Column<EnqueuedTenant & { round: string }>[] = [
@@ -38,28 +27,8 @@ export function enqueueCommand(program: Command): void {
         'that already has a job waiting is not queued again, and one tenant is never scanned twice at once. ' +
         'When every job of the round has ended, ticket sync runs once (docs/distributed.md).',
     )
-    .option(
-      '--tenant <tenant...>',
-      'only these tenants: `tenant` or `connector:tenant` as `grantscope jobs` shows them (e.g. github:acme)',
-    )
-    .option('--only <connector...>', 'only these connectors (ids as in the config, e.g. github)')
-    .option('--round <id>', 'round id carried by every job (default: the current UTC time)')
-    .option(
-      '--retries <n>',
-      'attempts after the first when a scan fails or its worker dies',
-      String(DEFAULT_JOB_POLICY.retryLimit),
-    )
-    .option(
-      '--retry-delay <seconds>',
-      'wait before the first retry (doubled at each further one, with jitter)',
-      String(DEFAULT_JOB_POLICY.retryDelaySeconds),
-    )
-    .option('--no-retry-backoff', 'the same delay before every retry')
-    .option(
-      '--lease <seconds>',
-      "how long a running job's worker may stay silent before its job is handed back (a live worker renews it)",
-      String(DEFAULT_JOB_POLICY.leaseSeconds),
-    );
+    .option('--round <id>', 'round id carried by every job (default: the current UTC time)');
+  addRoundOptions(cmd);
   addCommonOptions(cmd, { formats: ['table', 'json', 'csv', 'md'] });
   cmd.addHelpText(
     'after',
@@ -78,35 +47,8 @@ Exit codes: 0 queued (tenants already waiting are listed as such), 2 usage or co
     const rt = createRuntime(opts);
     const config = await loadFullConfig(opts);
     const database = requireQueueDatabase(opts.db ?? config.database, 'grantscope enqueue');
-    const policy: JobPolicy = {
-      retryLimit: parseWholeNumber(opts.retries, '--retries', 0, 100),
-      retryDelaySeconds: parseWholeNumber(opts.retryDelay, '--retry-delay', 0, 86_400),
-      retryBackoff: opts.retryBackoff !== false,
-      leaseSeconds: parseWholeNumber(opts.lease, '--lease', 1, 86_400),
-    };
-    let tenants = config.connectors.map((c) => ({ connector: c.connector.id, tenant: c.tenant }));
-    if (opts.only) tenants = tenants.filter((t) => opts.only!.includes(t.connector));
-    if (opts.tenant) {
-      const wanted = opts.tenant;
-      const unknown = wanted.filter(
-        (w) => !tenants.some((t) => w === t.tenant || w === `${t.connector}:${t.tenant}`),
-      );
-      if (unknown.length > 0) {
-        throw new UsageError(
-          `--tenant: not configured in ${config.file}: ${unknown.join(', ')}; configured: ${tenants.map((t) => `${t.connector}:${t.tenant}`).join(', ')}`,
-        );
-      }
-      tenants = tenants.filter((t) =>
-        wanted.some((w) => w === t.tenant || w === `${t.connector}:${t.tenant}`),
-      );
-    }
-    if (tenants.length === 0) {
-      throw new UsageError(
-        opts.only
-          ? `no configured connector matches --only ${opts.only.join(' ')}`
-          : `${config.file}: no connector sections configured`,
-      );
-    }
+    const policy = parseJobPolicy(opts);
+    const tenants = selectTenants(config, { only: opts.only, tenants: opts.tenant });
     const round = opts.round ?? roundIdAt(new Date());
     const boss = await openQueue(database, { logger: rt.logger });
     try {

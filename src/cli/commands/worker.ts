@@ -4,8 +4,12 @@ import { resolvePolicy } from '../../analysis/policy-source.js';
 import { EXIT, QueueJobError, signalExitCode } from '../../errors.js';
 import { silentProgress } from '../../log/progress.js';
 import { endRound } from '../../queue/end-round.js';
+import { DEFAULT_JOB_POLICY, enqueueRound } from '../../queue/enqueue-round.js';
 import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
+import { SCHEDULE_QUEUE } from '../../queue/queue-names.js';
 import { type JobReport, runWorker } from '../../queue/run-worker.js';
+import { roundIdAt } from '../../queue/scan-job.js';
+import { selectTenants } from '../../queue/select-tenants.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
 import { openStore } from '../../store/open.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';
@@ -105,7 +109,8 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
         rt.emit(`${JSON.stringify(r)}\n`);
         return;
       }
-      const what = r.tenant ?? `round ${r.round}`;
+      const what =
+        r.tenant ?? (r.queue === SCHEDULE_QUEUE ? `schedule: queued round ${r.round}` : `round ${r.round}`);
       const detail =
         r.outcome === 'completed'
           ? r.output && 'scanId' in r.output
@@ -156,6 +161,15 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
               status: scan.status,
               findings: analysis.findings.counts,
             };
+          },
+          async schedule(data) {
+            const round = roundIdAt(new Date());
+            const tenants = selectTenants(config, data);
+            const queued = await enqueueRound(boss, round, tenants, {
+              ...DEFAULT_JOB_POLICY,
+              ...data.policy,
+            });
+            return { round, queued: queued.filter((q) => q.jobId !== null).length, tenants: tenants.length };
           },
           round: (job, signal) =>
             endRound({ boss, store, config, round: job.round, logger: rt.logger, signal }),
