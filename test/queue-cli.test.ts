@@ -14,7 +14,12 @@ import { type PostgresCluster, postgresAvailable, testPostgres } from './support
  */
 const TENANTS = ['t1', 't2', 't3'];
 
-function writeSetup(dir: string, tenants: readonly string[] = TENANTS, file = 'grantscope.yaml'): void {
+function writeSetup(
+  dir: string,
+  tenants: readonly string[] = TENANTS,
+  file = 'grantscope.yaml',
+  delayMsPerRecord = 0,
+): void {
   const records = {
     identities: [
       { kind: 'oauth-app', nativeId: 'app-1', displayName: 'Exporter', origin: 'third-party', raw: {} },
@@ -34,7 +39,11 @@ function writeSetup(dir: string, tenants: readonly string[] = TENANTS, file = 'g
     'database: grantscope.db',
     `plugins: [${JSON.stringify(FAKE_CONNECTOR)}]`,
     'acme-saas:',
-    ...tenants.flatMap((t) => [`  - tenant: ${t}`, '    recordsFile: records.json']),
+    ...tenants.flatMap((t) => [
+      `  - tenant: ${t}`,
+      '    recordsFile: records.json',
+      ...(delayMsPerRecord ? [`    delayMsPerRecord: ${delayMsPerRecord}`] : []),
+    ]),
   ];
   writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
 }
@@ -284,5 +293,66 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     expect(removed.stdout).toBe('schedule removed\n');
     const after = await runCli(['schedule', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
     expect(JSON.parse(after.stdout)).toEqual({ schedule: null });
+  }, 120_000);
+
+  it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
+    const url = await cluster.createDatabase(`gs_queue_stop_${process.pid}`);
+    const dir = tempDir();
+    // One tenant whose scan takes about 2 s (the test connector waits before each of its records).
+    writeSetup(dir, ['t1'], 'grantscope.yaml', 1000);
+    const env = { GRANTSCOPE_DATABASE_URL: url };
+    const jobsJson = async () =>
+      (
+        JSON.parse(
+          (await runCli(['jobs', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env })).stdout,
+        ) as {
+          jobs: Array<Record<string, unknown>>;
+        }
+      ).jobs.filter((j) => j.kind === 'scan');
+    const startedThenTerm = {
+      killWhen: (err: string) => /job started.*queue=grantscope-scan/.test(err),
+      killSignal: 'SIGTERM' as const,
+    };
+
+    expect(
+      (await runCli(['enqueue', '-c', 'grantscope.yaml', '--retry-delay', '0'], { cwd: dir, env })).code,
+    ).toBe(0);
+    const finished = await runCli(
+      ['worker', '-c', 'grantscope.yaml', '-v', '--poll', '0.2', '--stop-timeout', '60'],
+      {
+        cwd: dir,
+        env,
+        ...startedThenTerm,
+      },
+    );
+    expect(finished.code).toBe(143);
+    expect(finished.stderr).toContain('SIGTERM: taking no new jobs');
+    expect(finished.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #1 complete/m);
+    expect(await jobsJson()).toEqual([expect.objectContaining({ state: 'done', attempt: 1 })]);
+
+    expect(
+      (await runCli(['enqueue', '-c', 'grantscope.yaml', '--retry-delay', '0'], { cwd: dir, env })).code,
+    ).toBe(0);
+    const released = await runCli(
+      ['worker', '-c', 'grantscope.yaml', '-v', '--poll', '0.2', '--stop-timeout', '0.2'],
+      {
+        cwd: dir,
+        env,
+        ...startedThenTerm,
+      },
+    );
+    expect(released.code).toBe(143);
+    expect(released.stdout).toMatch(/^FAIL {2}acme-saas:t1 {2}failed: .*interrupted by SIGTERM/m);
+    const after = await jobsJson();
+    const handedBack = after.find((j) => j.state !== 'done');
+    expect(handedBack).toMatchObject({ state: 'queued', attempt: 1 });
+    expect(String(handedBack!.error)).toContain('interrupted by SIGTERM');
+    // The next worker takes it up again and finishes it.
+    const next = await runCli(['worker', '-c', 'grantscope.yaml', '--drain', '--poll', '0.2'], {
+      cwd: dir,
+      env,
+    });
+    expect(next.code).toBe(0);
+    expect(next.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #\d+ complete .*attempt 2\)/m);
   }, 120_000);
 });
