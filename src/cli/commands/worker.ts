@@ -33,7 +33,8 @@ export function workerCommand(program: Command): void {
         'database. A failed scan is retried with back-off; the job of a worker that died is handed back ' +
         'once its lease runs out. When every job of a round has ended, one worker runs the ticket sync. ' +
         'SIGTERM or SIGINT stops taking jobs and lets running ones finish for --stop-timeout seconds, then ' +
-        'hands them back; a second signal hands them back at once.',
+        'hands them back; a second signal hands them back at once. Each job that ends prints one line on ' +
+        'stdout (with --format json, one JSON object per line).',
     )
     .option('--concurrency <n>', 'jobs run at once by this process', '1')
     .option('--drain', 'exit once no job is queued, waiting for a retry or running anywhere (cron, tests)')
@@ -48,8 +49,6 @@ export function workerCommand(program: Command): void {
   cmd.addHelpText(
     'after',
     `
-Each job that ends prints one line (with --format json, one JSON object per line).
-
 Examples:
   $ export GRANTSCOPE_DATABASE_URL=postgres://grantscope@db.internal:5432/grantscope
   $ grantscope worker --concurrency 4             # a long-running service (systemd, Kubernetes)
