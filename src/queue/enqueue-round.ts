@@ -40,7 +40,12 @@ export async function enqueueRound(
 ): Promise<EnqueuedTenant[]> {
   const results: EnqueuedTenant[] = [];
   for (const t of tenants) {
-    const data: ScanJobData = { round, connector: t.connector, tenant: t.tenant };
+    const data: ScanJobData = {
+      round,
+      connector: t.connector,
+      tenant: t.tenant,
+      leaseSeconds: policy.leaseSeconds,
+    };
     const jobId = await boss.send(SCAN_QUEUE, data, {
       singletonKey: tenantKey(data),
       retryLimit: policy.retryLimit,

@@ -25,7 +25,10 @@ export class JobLease {
     private readonly leaseSeconds: number,
   ) {}
 
-  /** Record `holder` as the job's worker and start holding it. */
+  /**
+   * Record `holder` as the job's worker and start holding it: the expiry is set to one lease from now at
+   * once, since a retried job carries the expiry its last attempt had grown to.
+   */
   static async take(
     boss: PgBoss,
     queue: string,
@@ -39,7 +42,9 @@ export class JobLease {
          claimed_at = now(), renewed_at = now()`,
       [jobId, queue, holder.worker, holder.host, holder.pid],
     );
-    return new JobLease(boss, queue, jobId, leaseSeconds);
+    const lease = new JobLease(boss, queue, jobId, leaseSeconds);
+    await lease.renew();
+    return lease;
   }
 
   /** Seconds between renewals: a third of the lease, so that two renewals may be late before it runs out. */

@@ -5,7 +5,12 @@ import { QUEUE_SCHEMA, ROUND_QUEUE, SCAN_QUEUE } from './queue-names.js';
 /** What a round job carries. */
 export interface RoundJobData {
   round: string;
+  /** The round job's lease (job-lease.ts). */
+  leaseSeconds?: number;
 }
+
+/** The round job's lease: a ticket sync of many scans may be slow, but a live worker renews it anyway. */
+const ROUND_LEASE_SECONDS = 300;
 
 /**
  * The round job's id, derived from the round: pg-boss inserts a job whose id exists as a no-op, so
@@ -36,8 +41,13 @@ export async function sendEndedRounds(boss: PgBoss, only?: string): Promise<stri
   const created: string[] = [];
   for (const { round } of rows as Array<{ round: string | null }>) {
     if (round === null) continue;
-    const data: RoundJobData = { round };
-    const id = await boss.send(ROUND_QUEUE, data, { id: roundJobId(round), retryLimit: 2, retryDelay: 30 });
+    const data: RoundJobData = { round, leaseSeconds: ROUND_LEASE_SECONDS };
+    const id = await boss.send(ROUND_QUEUE, data, {
+      id: roundJobId(round),
+      retryLimit: 2,
+      retryDelay: 30,
+      expireInSeconds: ROUND_LEASE_SECONDS,
+    });
     if (id) created.push(round);
   }
   return created;

@@ -103,7 +103,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       output: null,
       error: null,
     };
-    const lease = await JobLease.take(boss, job.name, job.id, job.expireInSeconds, holder);
+    // The lease the job was sent with (its data), else pg-boss's expiry (a number as text from PostgreSQL).
+    const leaseSeconds =
+      Number((data as { leaseSeconds?: unknown } | null)?.leaseSeconds) ||
+      Math.round(Number(job.expireInSeconds)) ||
+      120;
+    const lease = await JobLease.take(boss, job.name, job.id, leaseSeconds, holder);
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.abort.reason);
     if (options.abort.aborted) onAbort();

@@ -6,6 +6,8 @@ export interface ScanJobData {
   connector: string;
   /** The tenant as the connector names it (`acme` for a GitHub org, a tenant id for Entra). */
   tenant: string;
+  /** The job's lease (job-lease.ts), kept here because pg-boss's own copy grows with each renewal. */
+  leaseSeconds?: number;
 }
 
 /**
