@@ -164,6 +164,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     if (scanJob) await sendEndedRounds(boss, scanJob.round);
   };
 
+  /** A job's bookkeeping can fail (the database went away): log it and go on; the lease hands it back. */
+  const runSafely = (job: FetchedJob) =>
+    runJob(job).catch((err: unknown) =>
+      logger.error('job bookkeeping failed; the job is handed back when its lease runs out', {
+        job: job.id,
+        error: describeError(err),
+      }),
+    );
+
   const slot = async (): Promise<void> => {
     while (!options.stop.aborted) {
       let job: FetchedJob | null;
@@ -176,13 +185,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         continue;
       }
       if (job) {
-        await runJob(job);
+        await runSafely(job);
         continue;
       }
       await sendEndedRounds(boss).catch((err: unknown) =>
         logger.warn('could not check for ended rounds', { error: describeError(err) }),
       );
-      if (options.drain && (await drained())) return;
+      if (options.drain && (await drained().catch(() => false))) return;
       await sleep(options.pollSeconds * 1000, options.stop);
     }
   };
