@@ -111,7 +111,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     expect((JSON.parse(again.stdout) as { jobs: Array<{ jobId: string | null }> }).jobs).toEqual([
       expect.objectContaining({ tenant: 't2', jobId: null }),
     ]);
-    expect(again.stderr).toContain('already had a job waiting');
+    expect(again.stderr).toContain('still have a job queued or running');
 
     const bad = await runCli(['enqueue', '-c', 'grantscope.yaml', '--tenant', 'nope'], { cwd: dir, env });
     expect(bad.code).toBe(2);
@@ -298,8 +298,8 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
     const url = await cluster.createDatabase(`gs_queue_stop_${process.pid}`);
     const dir = tempDir();
-    // One tenant whose scan takes about 2 s (the test connector waits before each of its records).
-    writeSetup(dir, ['t1'], 'grantscope.yaml', 1000);
+    // One tenant whose scan takes about 4 s (the test connector waits before each of its records).
+    writeSetup(dir, ['t1'], 'grantscope.yaml', 2000);
     const env = { GRANTSCOPE_DATABASE_URL: url };
     const jobsJson = async () =>
       (
@@ -317,7 +317,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     expect(
       (await runCli(['enqueue', '-c', 'grantscope.yaml', '--retry-delay', '0'], { cwd: dir, env })).code,
     ).toBe(0);
-    const finished = await runCli(
+    const finishing = runCli(
       ['worker', '-c', 'grantscope.yaml', '-v', '--poll', '0.2', '--stop-timeout', '60'],
       {
         cwd: dir,
@@ -325,6 +325,15 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
         ...startedThenTerm,
       },
     );
+    // While it runs, a new round leaves the tenant out rather than queue it behind its running job.
+    for (let i = 0; i < 50 && !(await jobsJson()).some((j) => j.state === 'running'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const during = await runCli(['enqueue', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env });
+    expect((JSON.parse(during.stdout) as { jobs: unknown[] }).jobs).toEqual([
+      expect.objectContaining({ tenant: 't1', jobId: null }),
+    ]);
+    expect(during.stderr).toContain('still have a job queued or running');
+    const finished = await finishing;
     expect(finished.code).toBe(143);
     expect(finished.stderr).toContain('SIGTERM: taking no new jobs');
     expect(finished.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #1 complete/m);

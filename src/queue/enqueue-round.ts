@@ -1,5 +1,5 @@
 import type PgBoss from 'pg-boss';
-import { SCAN_QUEUE } from './queue-names.js';
+import { QUEUE_SCHEMA, SCAN_QUEUE } from './queue-names.js';
 import { type ScanJobData, tenantKey } from './scan-job.js';
 
 /** How a round's jobs retry and how long a worker's lease on one lasts. */
@@ -27,7 +27,7 @@ export const DEFAULT_JOB_POLICY: JobPolicy = {
 export interface EnqueuedTenant {
   connector: string;
   tenant: string;
-  /** The new job's id; null when the tenant already had a job waiting (pg-boss's singleton refused it). */
+  /** The new job's id; null when the tenant's job of an earlier round is still queued or running. */
   jobId: string | null;
 }
 
@@ -46,6 +46,20 @@ export async function enqueueRound(
       tenant: t.tenant,
       leaseSeconds: policy.leaseSeconds,
     };
+    // pg-boss 10's fetch fails outright (a unique violation, for every worker, until the running one
+    // ends) when a tenant's queued job meets its running one under the `stately` policy; so a tenant with
+    // any unfinished job is left out of the new round rather than queued behind it.
+    const { rows } = await boss
+      .getDb()
+      .executeSql(
+        `SELECT 1 FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
+        [SCAN_QUEUE, tenantKey(data)],
+      );
+    if (rows.length > 0) {
+      results.push({ connector: t.connector, tenant: t.tenant, jobId: null });
+      continue;
+    }
+    // The singleton key still guards two rounds queued at the same moment: pg-boss keeps one.
     const jobId = await boss.send(SCAN_QUEUE, data, {
       singletonKey: tenantKey(data),
       retryLimit: policy.retryLimit,

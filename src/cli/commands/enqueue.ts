@@ -14,7 +14,7 @@ interface EnqueueOptions extends CommonOptions, RoundOptions {
 const COLUMNS: Column<EnqueuedTenant & { round: string }>[] = [
   { header: 'Connector', value: (r) => r.connector, noWrap: true },
   { header: 'Tenant', value: (r) => r.tenant, grow: 2 },
-  { header: 'Job', value: (r) => r.jobId ?? '(already queued)', noWrap: true },
+  { header: 'Job', value: (r) => r.jobId ?? '(still queued or running)', noWrap: true },
 ];
 
 export function enqueueCommand(program: Command): void {
@@ -24,7 +24,8 @@ export function enqueueCommand(program: Command): void {
     .description(
       'Start a round: put one scan job per tenant configured in grantscope.yaml on the job queue in the ' +
         'PostgreSQL database, for `grantscope worker` processes on any number of machines to run. A tenant ' +
-        'that already has a job waiting is not queued again, and one tenant is never scanned twice at once. ' +
+        'whose job of an earlier round is still queued or running is left out, so one tenant is never queued ' +
+        'or scanned twice at once. ' +
         'When every job of the round has ended, ticket sync runs once (docs/distributed.md).',
     )
     .option('--round <id>', 'round id carried by every job (default: the current UTC time)');
@@ -40,7 +41,7 @@ Examples:
   $ grantscope enqueue --only microsoft365 --round nightly-2026-12-06
   $ grantscope worker --concurrency 4           # on each machine
 
-Exit codes: 0 queued (tenants already waiting are listed as such), 2 usage or config error
+Exit codes: 0 queued (tenants still queued or running are listed as such), 2 usage or config error
 (including a SQLite database: the queue needs PostgreSQL), 4 the database could not be reached.`,
   );
   cmd.action(async (opts: EnqueueOptions) => {
@@ -55,13 +56,17 @@ Exit codes: 0 queued (tenants already waiting are listed as such), 2 usage or co
       const queued = await enqueueRound(boss, round, tenants, policy);
       const waiting = queued.filter((q) => q.jobId === null).length;
       if (waiting > 0)
-        rt.logger.warn(`${waiting} of ${queued.length} tenants already had a job waiting: not queued again`);
+        rt.logger.warn(
+          `${waiting} of ${queued.length} tenants still have a job queued or running: not queued again`,
+        );
       const rows = queued.map((q) => ({ ...q, round }));
       if (opts.format === 'json') rt.emit(renderJson({ round, jobs: rows }));
       else {
         rt.emit(renderRows(opts.format as 'table' | 'csv' | 'md', rows, COLUMNS));
         if (opts.format === 'table')
-          rt.emit(`\nround ${round}: ${queued.length - waiting} queued, ${waiting} already waiting\n`);
+          rt.emit(
+            `\nround ${round}: ${queued.length - waiting} queued, ${waiting} still queued or running\n`,
+          );
       }
     } finally {
       await boss.stop({ graceful: false });
