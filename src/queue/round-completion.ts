@@ -30,13 +30,18 @@ export function roundJobId(round: string): string {
  * Returns the rounds whose job this call created.
  */
 export async function sendEndedRounds(boss: PgBoss, only?: string): Promise<string[]> {
+  // Rounds whose round job exists (live or archived) are skipped: a waiting worker runs this every poll.
   const { rows } = await boss.getDb().executeSql(
-    `SELECT data->>'round' AS round
-       FROM ${QUEUE_SCHEMA}.job
-      WHERE name = $1 AND ($2::text IS NULL OR data->>'round' = $2)
-      GROUP BY 1
-     HAVING count(*) FILTER (WHERE state < 'completed') = 0`,
-    [SCAN_QUEUE, only ?? null],
+    `SELECT s.round FROM (
+       SELECT data->>'round' AS round
+         FROM ${QUEUE_SCHEMA}.job
+        WHERE name = $1 AND ($2::text IS NULL OR data->>'round' = $2)
+        GROUP BY 1
+       HAVING count(*) FILTER (WHERE state < 'completed') = 0
+     ) s
+     WHERE NOT EXISTS (SELECT 1 FROM ${QUEUE_SCHEMA}.job r WHERE r.name = $3 AND r.data->>'round' = s.round)
+       AND NOT EXISTS (SELECT 1 FROM ${QUEUE_SCHEMA}.archive r WHERE r.name = $3 AND r.data->>'round' = s.round)`,
+    [SCAN_QUEUE, only ?? null, ROUND_QUEUE],
   );
   const created: string[] = [];
   for (const { round } of rows as Array<{ round: string | null }>) {
