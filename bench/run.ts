@@ -12,6 +12,7 @@
  * - `limits <platform>`: the scan against realistic limits (time-scaled), its wall time against the
  *   lower bound those limits impose.
  * - `store`: 1M grants written, diffed, unchanged snapshots (library level, its own process).
+ * - `workers`: tenants per minute with 1, 2 and 4 queue workers on PostgreSQL (bench/worker-scaling.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -28,6 +29,7 @@ import {
 import { entraMinimum, githubMinimum, googleMinimum, type Minimum } from './minimum-requests.js';
 import { type EmulatorProcess, repoRoot, runCli, startEmulatorProcess } from './processes.js';
 import { errorRow, machine, printTable, type ResultRow, row, type Target, writeResults } from './results.js';
+import { workerScalingRows } from './worker-scaling.js';
 import { entraInventory, githubInventory, googleInventory } from './world-inventory.js';
 import {
   type BenchPlatform,
@@ -522,6 +524,12 @@ function tasks(): Task[] {
   for (const p of PLATFORMS) list.push({ name: `naive ${p}`, run: (c) => naiveTask(c, p) });
   for (const p of PLATFORMS) list.push({ name: `limits ${p}`, run: (c) => limitsTask(c, p) });
   list.push({ name: 'store', run: storeTask });
+  list.push({
+    name: 'workers',
+    run: async (c) => {
+      c.rows.push(...(await workerScalingRows(join(c.dir, 'workers'))));
+    },
+  });
   return list;
 }
 

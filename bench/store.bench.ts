@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { computeDiff } from '../src/analysis/analyse.js';
 import type { CoverageReport } from '../src/connector/coverage.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { SnapshotStore } from '../src/store/store.js';
+import { findPostgresBinaries, startPostgres } from '../test/support/postgres.js';
 import { type ResultRow, row as resultRow, type Target } from './results.js';
 import {
   SYNTHETIC_COLLECTORS,
@@ -174,6 +176,61 @@ export default async function bench(): Promise<ResultRow[]> {
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push(...(await postgresRows(label)));
+  return rows;
+}
+
+/**
+ * The same first snapshot, changed snapshot, diff and read on the PostgreSQL store (a throwaway local
+ * cluster, fsync off as in the tests), so its figures sit beside SQLite's. Reported, not checked: the
+ * targets are the embedded store's. Without a PostgreSQL server binary, one `error` row says so.
+ */
+async function postgresRows(label: string): Promise<ResultRow[]> {
+  const task = (name: string) => `store postgres: ${name}`;
+  const found = findPostgresBinaries();
+  if ('missing' in found)
+    return [
+      { task: task('all'), metric: 'PostgreSQL server', value: null, status: 'error', note: found.missing },
+    ];
+  const rows: ResultRow[] = [];
+  const row = (name: string, metric: string, value: number, unit?: string) =>
+    rows.push(resultRow(task(name), metric, value, unit ? { unit } : {}));
+  const cluster = await startPostgres();
+  try {
+    const store = await openPostgresStore(await cluster.createDatabase('bench_store'));
+    try {
+      const first = await scan(store, baseline);
+      row(`first snapshot, ${label}`, 'write()', first.write, 's');
+      row(`first snapshot, ${label}`, 'complete()', first.complete, 's');
+      row(`first snapshot, ${label}`, 'write() + complete()', first.write + first.complete, 's');
+      const unchanged = await scan(store, baseline);
+      row('unchanged snapshot', 'write() + complete()', unchanged.write + unchanged.complete, 's');
+      const changed = await scan(store, { ...baseline, variant: 1, changeRate: 0.07 });
+      row('changed snapshot (~7% of grants)', 'total', changed.write + changed.complete, 's');
+      let t = performance.now();
+      let count = 0;
+      for await (const _ of store.changesBetween(unchanged.id, changed.id)) count++;
+      row(`diff ${label} snapshots`, 'changes', count);
+      row(`diff ${label} snapshots`, 'enumerate all changes', seconds(t), 's');
+      t = performance.now();
+      const [from, to] = [await store.getScan(unchanged.id), await store.getScan(changed.id)];
+      await computeDiff(store, from!, to!);
+      row(`diff ${label} snapshots`, 'engine diff (store + DiffBuilder)', seconds(t), 's');
+      t = performance.now();
+      let bundles = 0;
+      let grantCount = 0;
+      for await (const b of store.readSnapshot(changed.id)) {
+        bundles++;
+        grantCount += b.grants.length;
+      }
+      row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'stream all', seconds(t), 's');
+      row('after the PostgreSQL rows', 'peak RSS so far', peakMiB(), 'MiB');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await cluster.stop();
   }
   return rows;
 }

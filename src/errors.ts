@@ -149,3 +149,9 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A queued job that cannot run here (its tenant is not in this worker's config, its data is not a grantscope job). */
+export class QueueJobError extends GrantscopeError {
+  readonly code = 'QUEUE_JOB';
+  override readonly exitCode = EXIT.usage;
+}

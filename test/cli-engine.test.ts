@@ -320,7 +320,19 @@ describe('grantscope CLI usage errors', () => {
   });
 
   it('every command has --help with an example', async () => {
-    for (const cmd of ['scan', 'inventory', 'diff', 'findings', 'demo', 'emulator']) {
+    for (const cmd of [
+      'scan',
+      'inventory',
+      'diff',
+      'findings',
+      'demo',
+      'emulator',
+      'enqueue',
+      'worker',
+      'jobs',
+      'schedule',
+      'migrate',
+    ]) {
       const r = await runCli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('Examples:');

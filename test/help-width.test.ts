@@ -13,6 +13,11 @@ const COMMANDS = [
   ['tickets', 'sync'],
   ['demo'],
   ['emulator'],
+  ['enqueue'],
+  ['worker'],
+  ['jobs'],
+  ['schedule'],
+  ['migrate'],
 ];
 
 /** Commander's part of the help: usage, description, arguments, options (our Examples come after). */

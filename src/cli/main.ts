@@ -7,15 +7,20 @@ import { demoCommand } from './commands/demo.js';
 import { diffCommand } from './commands/diff.js';
 import { doctorCommand } from './commands/doctor.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { enqueueCommand } from './commands/enqueue.js';
 import { evidenceCommand } from './commands/evidence.js';
 import { findingsCommand } from './commands/findings.js';
 import { initCommand } from './commands/init.js';
 import { inventoryCommand } from './commands/inventory.js';
+import { jobsCommand } from './commands/jobs.js';
+import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { reviewCommand, reviewsCommand } from './commands/review.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { ticketsCommand } from './commands/tickets.js';
+import { workerCommand } from './commands/worker.js';
 
 function helpWidth(): number {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
@@ -59,6 +64,11 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
   reviewCommand(program);
   reviewsCommand(program);
   ticketsCommand(program);
+  enqueueCommand(program);
+  workerCommand(program);
+  scheduleCommand(program);
+  jobsCommand(program);
+  migrateCommand(program);
   doctorCommand(program);
   initCommand(program);
   demoCommand(program);

@@ -29,6 +29,7 @@ export {
 } from './limits.js';
 export type { ClientSetup } from './platform.js';
 export {
+  createEmulatorKeys,
   type EmulatorOptions,
   type EmulatorStats,
   type RunningEmulator,

@@ -36,6 +36,11 @@ export interface EmulatorOptions {
   limits?: EmulatorLimits;
   /** Clock and sleep of the limits (tests inject them). */
   limitsClock?: LimitsGateOptions;
+  /**
+   * Key material (from `createEmulatorKeys()`): emulators started by one test for many organisations can
+   * share it, since an RSA key costs up to half a second to generate. Default: this emulator's own.
+   */
+  keys?: EmulatorKeys;
 }
 
 export interface RouteStats {
@@ -72,7 +77,8 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-function createKeys(): EmulatorKeys {
+/** Keys and secrets made on first use, by name (the GitHub App's RSA key, client secrets). */
+export function createEmulatorKeys(): EmulatorKeys {
   const rsa = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
   const secrets = new Map<string, string>();
   return {
@@ -125,7 +131,7 @@ function encodeBody(resp: EmuResponse): { buf: Buffer; type: string | undefined 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const platforms = options.platforms ?? BUILTIN_EMULATOR_PLATFORMS;
   const tls = await emulatorTls();
-  const keys = createKeys();
+  const keys = options.keys ?? createEmulatorKeys();
   let world = typeof options.world === 'string' ? loadWorld(options.world) : options.world;
   const now =
     options.now ?? world.now ?? options.defaultNow ?? new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
 import { ConnectorStateTracker } from '../connector/connector-state.js';
@@ -50,6 +51,8 @@ export interface ScanOutcome {
  */
 export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   const { store, clock, logger } = options;
+  // Every connector's requests and sleeps listen to the one signal: a scan of many tenants is not a leak.
+  setMaxListeners(10 + options.connectors.length * (options.concurrency + 4), options.signal);
   const batchSize = options.batchSize ?? 2000;
   const writer = await store.beginScan({
     startedAt: clock.now().toISOString(),

@@ -1,18 +1,15 @@
 import type { Command } from 'commander';
-import { analyseScan } from '../../analysis/analyse.js';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
-import { systemClock } from '../../connector/context.js';
 import { EXIT } from '../../errors.js';
 import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
 import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
-import { runScan } from '../../scan/run-scan.js';
+import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
 import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
 import { openStore } from '../../store/open.js';
-import { TOOL_VERSION } from '../../version.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
@@ -127,39 +124,22 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const outcome = await runScan({
+      const { analysis, ...outcome } = await scanAndAnalyse({
         store,
+        config,
         connectors: selected,
-        configDir: config.dir,
-        http: {
-          caFile: config.caFile,
-          timeoutMs: config.settings.http.timeoutSeconds * 1000,
-          retry: {
-            maxRetries: config.settings.http.maxRetries,
-            maxDelayMs: config.settings.http.maxRetryWaitSeconds * 1000,
-          },
-          userAgent: `grantscope/${TOOL_VERSION}`,
-        },
-        concurrency: config.settings.concurrency,
-        logger: rt.logger,
-        progress: rt.progress,
-        clock: systemClock,
-        signal: controller.signal,
-        toolVersion: TOOL_VERSION,
+        policy,
+        governance,
+        asOf: (started) => parseAsOf(opts.asOf, started),
         label: resume
           ? [`resume of #${resume.scanId}`, opts.label].filter(Boolean).join(': ')
           : (opts.label ?? null),
-        journal: journalDir ? { dir: journalDir, resume } : null,
+        journalDir,
+        resume,
         fullResync: opts.full === true,
-        governanceHash: governance.hash || null,
-      });
-      const asOf = parseAsOf(opts.asOf, new Date(outcome.scan.startedAt));
-      const analysis = await analyseScan(store, outcome.scan, {
-        policy,
-        asOf,
-        vocabulary: config.vocabulary,
-        governance,
+        logger: rt.logger,
         progress: rt.progress,
+        signal: controller.signal,
       });
       await rt.emitStream(
         scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {
