@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open.js';
 import { type FakeTenant, ROOT, runCli, tempDir, writeFakeSetup } from './support/cli.js';
 import { fillDocumentedHistory } from './support/documented-history.js';
-import { type PostgresCluster, postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
 
 /**
  * `grantscope migrate`: two scans into SQLite, copied to PostgreSQL; every documented example query
@@ -71,13 +71,7 @@ const rowsOf = (rows: Array<Record<string, unknown>>) => rows.map((r) => Object.
 if (!postgresAvailable) void testPostgres();
 
 describe.runIf(postgresAvailable)('grantscope migrate (SQLite to PostgreSQL)', () => {
-  let cluster: PostgresCluster;
-  beforeAll(async () => {
-    cluster = (await testPostgres())!;
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = clusterForTests();
 
   it('two scans copied with counts verified; a non-empty target refused; the CLI reads the same findings and inventory; numbering continues', async () => {
     const dir = tempDir();
@@ -87,7 +81,7 @@ describe.runIf(postgresAvailable)('grantscope migrate (SQLite to PostgreSQL)', (
     writeFakeSetup(dir, tenant(2));
     expect((await runCli(['scan', '-c', 'grantscope.yaml'], { cwd: dir, env })).code).not.toBe(2);
 
-    const url = await cluster.createDatabase(`gs_migrate_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_migrate_${process.pid}`);
     const copy = await runCli(['migrate', '--from', 'grantscope.db', '--to', url, '--format', 'json'], {
       cwd: dir,
       env,
@@ -152,7 +146,7 @@ describe.runIf(postgresAvailable)('grantscope migrate (SQLite to PostgreSQL)', (
     const store = await openStore(file);
     await fillDocumentedHistory(store);
     await store.close();
-    const url = await cluster.createDatabase(`gs_migrate_docs_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_migrate_docs_${process.pid}`);
     const copy = await runCli(['migrate', '--from', file, '--to', url], { cwd: dir });
     expect(copy.stderr).toBe('');
     expect(copy.code).toBe(0);
@@ -188,7 +182,7 @@ describe.runIf(postgresAvailable)('grantscope migrate (SQLite to PostgreSQL)', (
   it('refuses a file that is not a grantscope database, and a target that is not PostgreSQL', async () => {
     const dir = tempDir();
     new Database(join(dir, 'other.db')).exec('CREATE TABLE notes (t TEXT)');
-    const url = await cluster.createDatabase(`gs_migrate_bad_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_migrate_bad_${process.pid}`);
     const r = await runCli(['migrate', '--from', 'other.db', '--to', url], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not a grantscope database');

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../src/log/logger.js';
 import { openQueue } from '../src/queue/open-queue.js';
 import { FAKE_CONNECTOR, runCli, tempDir } from './support/cli.js';
-import { type PostgresCluster, postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
 
 /**
  * `grantscope enqueue` and `grantscope worker` end to end on a throwaway PostgreSQL server, with the
@@ -72,16 +72,10 @@ describe('queue commands on SQLite', () => {
 });
 
 describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
-  let cluster: PostgresCluster;
-  beforeAll(async () => {
-    cluster = (await testPostgres())!;
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = clusterForTests();
 
   it('queues one job per tenant, never twice while one waits; a worker drains them into one scan each', async () => {
-    const url = await cluster.createDatabase(`gs_queue_cli_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_queue_cli_${process.pid}`);
     const dir = tempDir();
     writeSetup(dir);
     const env = { GRANTSCOPE_DATABASE_URL: url };
@@ -187,7 +181,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   }, 120_000);
 
   it('fails after its retries, and jobs shows why', async () => {
-    const url = await cluster.createDatabase(`gs_queue_fail_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_queue_fail_${process.pid}`);
     const dir = tempDir();
     const env = { GRANTSCOPE_DATABASE_URL: url };
     writeSetup(dir, ['t1', 't9']);
@@ -227,7 +221,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   }, 120_000);
 
   it('schedule stores a cron round, a worker fires it as enqueue would, and --remove removes it', async () => {
-    const url = await cluster.createDatabase(`gs_queue_schedule_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_queue_schedule_${process.pid}`);
     const dir = tempDir();
     writeSetup(dir);
     const env = { GRANTSCOPE_DATABASE_URL: url };
@@ -296,7 +290,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   }, 120_000);
 
   it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
-    const url = await cluster.createDatabase(`gs_queue_stop_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_queue_stop_${process.pid}`);
     const dir = tempDir();
     // One tenant whose scan takes about 4 s (the test connector waits before each of its records).
     writeSetup(dir, ['t1'], 'grantscope.yaml', 2000);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../src/log/logger.js';
 import { JobLease } from '../src/queue/job-lease.js';
 import { openQueue } from '../src/queue/open-queue.js';
 import { QUEUE_SCHEMA, SCAN_QUEUE } from '../src/queue/queue-names.js';
-import { type PostgresCluster, postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
 
 /**
  * The lease a worker holds on a running job (pg-boss 10 has no heartbeat): renewing moves the expiry one
@@ -13,16 +13,10 @@ import { type PostgresCluster, postgresAvailable, testPostgres } from './support
 if (!postgresAvailable) void testPostgres();
 
 describe.runIf(postgresAvailable)('job lease', () => {
-  let cluster: PostgresCluster;
-  beforeAll(async () => {
-    cluster = (await testPostgres())!;
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = clusterForTests();
 
   it('renews one lease ahead, restarts from one lease on a retry, and lets go of an ended job', async () => {
-    const url = await cluster.createDatabase(`gs_queue_lease_${process.pid}`);
+    const url = await cluster().createDatabase(`gs_queue_lease_${process.pid}`);
     const boss = await openQueue(url, { logger: memoryLogger('error') });
     const holder = { worker: 'test:1', host: 'test', pid: 1 };
     /** Seconds from now until the job expires, as pg-boss's maintenance would judge it. */
