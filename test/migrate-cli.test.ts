@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open.js';
 import { type FakeTenant, ROOT, runCli, tempDir, writeFakeSetup } from './support/cli.js';
 import { fillDocumentedHistory } from './support/documented-history.js';
-import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
+import { postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests } from './support/postgres-hooks.js';
 
 /**
  * `grantscope migrate`: two scans into SQLite, copied to PostgreSQL; every documented example query

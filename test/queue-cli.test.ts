@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../src/log/logger.js';
 import { openQueue } from '../src/queue/open-queue.js';
 import { FAKE_CONNECTOR, runCli, tempDir } from './support/cli.js';
-import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
+import { postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests } from './support/postgres-hooks.js';
 
 /**
  * `grantscope enqueue` and `grantscope worker` end to end on a throwaway PostgreSQL server, with the

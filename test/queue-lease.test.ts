@@ -3,7 +3,8 @@ import { memoryLogger } from '../src/log/logger.js';
 import { JobLease } from '../src/queue/job-lease.js';
 import { openQueue } from '../src/queue/open-queue.js';
 import { QUEUE_SCHEMA, SCAN_QUEUE } from '../src/queue/queue-names.js';
-import { clusterForTests, postgresAvailable, testPostgres } from './support/postgres.js';
+import { postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests } from './support/postgres-hooks.js';
 
 /**
  * The lease a worker holds on a running job (pg-boss 10 has no heartbeat): renewing moves the expiry one

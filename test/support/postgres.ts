@@ -10,7 +10,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 
 export interface PostgresCluster {
   port: number;
@@ -162,24 +161,3 @@ export async function testPostgres(): Promise<PostgresCluster | null> {
 }
 
 export const postgresAvailable = !('missing' in findPostgresBinaries());
-
-/**
- * The file's cluster for the enclosing `describe`: started before its tests, stopped after them. Call it
- * inside a `describe.runIf(postgresAvailable)`; the getter is for use inside the tests.
- */
-export function clusterForTests(): () => PostgresCluster {
-  let cluster: PostgresCluster | null = null;
-  beforeAll(async () => {
-    cluster = await testPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  return () => {
-    if (!cluster)
-      throw new Error(
-        'no PostgreSQL cluster: call clusterForTests() under describe.runIf(postgresAvailable)',
-      );
-    return cluster;
-  };
-}
