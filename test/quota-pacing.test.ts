@@ -73,7 +73,7 @@ describe('scans paced to quota limits', () => {
     expect(hooks.statuses[403]).toBeUndefined();
   });
 
-  it('Microsoft Graph: a bucket of 30 RU per (scaled) 10 s, never throttled', async () => {
+  it('Microsoft Graph: a bucket of 30 RU per (scaled) 10 s, paced (at most one refusal from scheduling jitter)', async () => {
     // A 10 s window lasts 0.5 s: wide enough that a loaded machine's scheduling jitter does not bunch
     // requests paced apart into one window.
     const { coverage, stats, refusals } = await scanUnder(microsoft365, fixture('m365-demo.yaml'), {
@@ -81,10 +81,13 @@ describe('scans paced to quota limits', () => {
       microsoft365: { latencyMs: 0, maxConcurrent: 8, resourceUnitsPer10s: 30 },
     });
     expect(coverage.status).toBe('complete');
-    expect(refusals).toBe(0);
+    // The scanner paces to what the bucket's headers said a moment ago: on a loaded machine a request can
+    // reach the emulator before the refill the scanner counted on, once. Unpaced, the 8-wide scan empties
+    // the 30 RU bucket at once and is refused until each refill.
+    expect(refusals).toBeLessThanOrEqual(1);
     // More RU than one bucket holds: the scan had to wait for refills.
     expect(stats.limits?.microsoft365?.cost).toBeGreaterThan(30);
-    expect(stats.limits?.microsoft365?.refused).toBe(0);
+    expect(stats.limits?.microsoft365?.refused).toBeLessThanOrEqual(1);
   });
 
   it('Google: Directory queries at 10 per (scaled) minute, paced (at most one refusal from scheduling jitter)', async () => {
