@@ -40,6 +40,22 @@ export interface ScanSummary {
   counts: { identities: number; grants: number; credentials: number };
 }
 
+/** What `SnapshotStore.latestScanOfEachSource` looks at: scans up to an id, some sources only. */
+export interface SourceScanQuery {
+  /** Only scans with an id at or below this one (the newest of each source as of that scan). */
+  atOrBefore?: number;
+  platform?: string;
+  tenant?: string;
+}
+
+/** One source (`platform:tenant`) and the newest committed scan that covered it. */
+export interface SourceScan {
+  source: string;
+  platform: string;
+  tenant: string;
+  scan: ScanSummary;
+}
+
 export interface BeginScanOptions {
   startedAt: string;
   toolVersion: string;
@@ -271,6 +287,11 @@ export interface SnapshotStore {
   listScans(options?: { limit?: number; status?: ScanStatus[] }): Promise<ScanSummary[]>;
   /** The newest scan with one of `status` (default complete or incomplete), optionally before scan `before`. */
   latestScan(options?: { before?: number; status?: ScanStatus[] }): Promise<ScanSummary | null>;
+  /**
+   * For each source any committed (complete or incomplete) scan covered, the newest such scan, ordered
+   * by source (byte order). What a round of one scan per tenant reads as a whole.
+   */
+  latestScanOfEachSource(query?: SourceScanQuery): Promise<SourceScan[]>;
   /** The connector state committed for `source` (`${platform}:${tenant}`) by its scans, by key. */
   readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>>;
   /** Every identity with its grants and credentials as of scan `scanId`, ordered by source and identity key. */

@@ -20,12 +20,20 @@ import type {
   SnapshotFilter,
   SnapshotReadFilter,
   SnapshotStore,
+  SourceScan,
+  SourceScanQuery,
   StoredReview,
   StoredTicket,
   TicketSyncRecord,
 } from '../store.js';
 import { findingHistory, findingsSeenAt, recordFindings } from './findings-table.js';
-import { changedRecords, peopleDirectories, snapshotBundles, snapshotPeople } from './readers.js';
+import {
+  changedRecords,
+  latestScanOfEachSource,
+  peopleDirectories,
+  snapshotBundles,
+  snapshotPeople,
+} from './readers.js';
 import { latestReviews, recordReview, reviewHistory } from './reviews-table.js';
 import { listScans, scanRow, scanSummary } from './scan-rows.js';
 import { PgScanWriter } from './scan-writer.js';
@@ -134,6 +142,19 @@ export class PostgresSnapshotStore implements SnapshotStore {
       'finding the latest scan',
       async (c) => (await listScans(c, { limit: 1, status, before: options.before }))[0] ?? null,
     );
+  }
+
+  async latestScanOfEachSource(query: SourceScanQuery = {}): Promise<SourceScan[]> {
+    this.assertOpen();
+    // One REPEATABLE READ transaction: the summaries are of the scans the grouping chose.
+    return this.query('finding the newest scan of each source', async (c) => {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        return await latestScanOfEachSource(c, query);
+      } finally {
+        await c.query('COMMIT').catch(() => {});
+      }
+    });
   }
 
   async readConnectorState(source: string): Promise<Map<string, ConnectorStateValue>> {

@@ -13,9 +13,13 @@ import type {
   IdentityBundle,
   PeopleDirectoryStatus,
   RecordChange,
+  ScanSummary,
   SnapshotFilter,
   SnapshotReadFilter,
+  SourceScan,
+  SourceScanQuery,
 } from '../store.js';
+import { scanSummary } from './scan-rows.js';
 
 /** Rows fetched per round trip: memory stays flat however large the snapshot. */
 const CURSOR_ROWS = 2000;
@@ -221,4 +225,37 @@ export async function* snapshotPeople(
       yield JSON.parse(row.record) as Person;
     }
   }
+}
+
+/**
+ * `SnapshotStore.latestScanOfEachSource` in one grouped query over `scan_sources` (indexed by source,
+ * scan): only committed scans, ordered by source in byte order as SQLite sorts.
+ */
+export async function latestScanOfEachSource(
+  client: pg.PoolClient,
+  query: SourceScanQuery,
+): Promise<SourceScan[]> {
+  const r = await client.query<{ source: string; platform: string; tenant: string; scan_id: string }>(
+    `SELECT ss.source, ss.platform, ss.tenant, max(ss.scan_id) AS scan_id
+     FROM scan_sources AS ss JOIN scans AS s ON s.id = ss.scan_id
+     WHERE s.status IN ('complete', 'incomplete')
+       AND ($1::bigint IS NULL OR ss.scan_id <= $1)
+       AND ($2::text IS NULL OR ss.platform = $2)
+       AND ($3::text IS NULL OR ss.tenant = $3)
+     GROUP BY ss.source_id, ss.source, ss.platform, ss.tenant
+     ORDER BY ss.source COLLATE "C"`,
+    [query.atOrBefore ?? null, query.platform ?? null, query.tenant ?? null],
+  );
+  const scans = new Map<number, ScanSummary>();
+  const out: SourceScan[] = [];
+  for (const row of r.rows) {
+    const id = Number(row.scan_id);
+    let scan = scans.get(id);
+    if (!scan) {
+      scan = (await scanSummary(client, id))!;
+      scans.set(id, scan);
+    }
+    out.push({ source: row.source, platform: row.platform, tenant: row.tenant, scan });
+  }
+  return out;
 }

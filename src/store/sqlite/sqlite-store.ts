@@ -19,12 +19,15 @@ import type {
   SnapshotFilter,
   SnapshotReadFilter,
   SnapshotStore,
+  SourceScan,
+  SourceScanQuery,
   StoredReview,
   StoredTicket,
   TicketSyncRecord,
 } from '../store.js';
 import { changedRecords } from './changes-reader.js';
 import { type FindingHistory, FindingsTable } from './findings-table.js';
+import { latestScanOfEachSource } from './latest-scan-of-each-source.js';
 import { peopleDirectories, snapshotPeople } from './people-reader.js';
 import type { ReaderPool } from './reader-pool.js';
 import { ReviewsTable } from './reviews-table.js';
@@ -128,6 +131,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
       this.location,
       'finding the latest scan',
       () => this.scans.list({ limit: 1, status, before: options.before })[0] ?? null,
+    );
+  }
+
+  async latestScanOfEachSource(query: SourceScanQuery = {}): Promise<SourceScan[]> {
+    this.assertOpen();
+    return guard(this.location, 'finding the newest scan of each source', () =>
+      latestScanOfEachSource(this.db, query, (id) => this.scans.summary(id)),
     );
   }
 
