@@ -314,10 +314,11 @@ export interface SnapshotStore {
     seenAt: string,
   ): Promise<FindingsRecorded>;
   /**
-   * The findings recorded as seen at scan `scanId` (while it is the newest recording of their source),
-   * with first/last seen, in fingerprint order. Streamed.
+   * The findings recorded as seen at scan `scanId`, or at any of several scans (while it is the newest
+   * recording of their source), with first/last seen, in fingerprint order; each finding's `scanId` is
+   * the scan it was last seen at. Streamed: one keyset-paged query, however many scans (a round's).
    */
-  readFindings(scanId: number): AsyncIterable<Finding>;
+  readFindings(scanId: number | readonly number[]): AsyncIterable<Finding>;
   /** First/last seen of known fingerprints, for findings recomputed outside a scan. */
   findingHistory(
     fingerprints: readonly string[],

@@ -237,22 +237,23 @@ async function moveRecording(
   );
 }
 
-/** The findings recorded as seen at `scanId`, by fingerprint (byte order), keyset-paged. */
+/** The findings recorded as seen at any of `scanIds`, by fingerprint (byte order), keyset-paged. */
 export async function* findingsSeenAt(
   client: pg.PoolClient,
-  scanId: number,
+  scanIds: readonly number[],
   pageSize = 1000,
 ): AsyncGenerator<Finding> {
   let after = '';
   while (true) {
     const rows = (
-      await client.query<StoredRow>(
-        `SELECT ${COLUMN_LIST}, first_seen_at, last_seen_at FROM findings
-         WHERE last_seen_scan = $1 AND fingerprint COLLATE "C" > $2 ORDER BY fingerprint COLLATE "C" LIMIT $3`,
-        [scanId, after, pageSize],
+      await client.query<StoredRow & { last_seen_scan: string }>(
+        `SELECT ${COLUMN_LIST}, first_seen_at, last_seen_at, last_seen_scan FROM findings
+         WHERE last_seen_scan = ANY($1::bigint[]) AND fingerprint COLLATE "C" > $2
+         ORDER BY fingerprint COLLATE "C" LIMIT $3`,
+        [scanIds, after, pageSize],
       )
     ).rows;
-    for (const r of rows) yield findingOf(r, scanId);
+    for (const r of rows) yield findingOf(r, Number(r.last_seen_scan));
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.fingerprint;
   }

@@ -218,8 +218,9 @@ export class PostgresSnapshotStore implements SnapshotStore {
     }
   }
 
-  readFindings(scanId: number): AsyncIterable<Finding> {
-    return this.stream(`reading the findings of scan ${scanId}`, [scanId], (c) => findingsSeenAt(c, scanId));
+  readFindings(scanIds: number | readonly number[]): AsyncIterable<Finding> {
+    const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
+    return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (c) => findingsSeenAt(c, ids));
   }
 
   async findingHistory(

@@ -208,9 +208,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
     }
   }
 
-  readFindings(scanId: number): AsyncIterable<Finding> {
-    return this.stream(`reading the findings of scan ${scanId}`, [scanId], (db) =>
-      new FindingsTable(db).seenAt(scanId),
+  readFindings(scanIds: number | readonly number[]): AsyncIterable<Finding> {
+    const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
+    return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (db) =>
+      new FindingsTable(db).seenAt(ids),
     );
   }
 

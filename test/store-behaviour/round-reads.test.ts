@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
+import type { Finding, FindingDraft } from '../../src/findings/finding.js';
 import type { SnapshotStore, SourceScan } from '../../src/store/store.js';
 import { at, coverage } from '../support/store-records.js';
 import { STORE_KINDS, storeFactory } from './store-factory.js';
 
-describe.each(STORE_KINDS)('%s store: latestScanOfEachSource', (kind) => {
+describe.each(STORE_KINDS)('%s store: reading a round (one scan per tenant)', (kind) => {
   const factory = storeFactory(kind);
   let store: SnapshotStore;
   beforeEach(async () => {
@@ -78,5 +79,50 @@ describe.each(STORE_KINDS)('%s store: latestScanOfEachSource', (kind) => {
     // The same summary object for sources of one scan: callers group by scan.
     const rows = await store.latestScanOfEachSource();
     expect(rows[0]!.scan).toBe(rows[1]!.scan);
+  });
+
+  function draft(fingerprint: string, tenant: string, platform = 'github'): FindingDraft {
+    return {
+      fingerprint,
+      rule: 'over-privileged',
+      severity: 'high',
+      platform,
+      tenant,
+      identity: { kind: 'github-app-installation', id: '1', name: 'App 1' },
+      subject: null,
+      title: `finding ${fingerprint}`,
+      evidence: { grants: ['administration:write'], tier: 'high' },
+      remediation: 'Reduce the permissions.',
+      frameworks: { owaspNhi: ['NHI5'], nistCsf: ['PR.AA-05'], other: [] },
+    };
+  }
+
+  it('readFindings of several scans: one stream in fingerprint order, each finding with the scan it was last seen at', async () => {
+    const first = await scan(1, [acme(), contoso]);
+    await store.recordFindings(
+      first,
+      [[draft('aa01', 'acme'), draft('cc01', 'contoso', 'microsoft365'), draft('ff01', 'acme')]],
+      at(1),
+    );
+    const second = await scan(2, [acme()]);
+    // ff01 is gone from acme at the second scan (resolved there, still last seen at the first).
+    await store.recordFindings(second, [[draft('aa01', 'acme'), draft('bb01', 'acme')]], at(2));
+    const read = async (ids: number | number[]) => {
+      const out: Finding[] = [];
+      for await (const f of store.readFindings(ids)) out.push(f);
+      return out.map((f) => `${f.fingerprint}@${f.scanId}`);
+    };
+    expect(await read([first, second])).toEqual([
+      `aa01@${second}`,
+      `bb01@${second}`,
+      `cc01@${first}`,
+      `ff01@${first}`,
+    ]);
+    expect(await read([second])).toEqual(await read(second));
+    expect(await read(second)).toEqual([`aa01@${second}`, `bb01@${second}`]);
+    // A scan that never committed is refused as for one scan.
+    const failed = await store.beginScan({ startedAt: at(3), toolVersion: 't' });
+    await failed.abort('stopped', at(3, 1));
+    await expect(read([first, failed.scanId])).rejects.toThrow(/failed/);
   });
 });
