@@ -10,6 +10,8 @@ import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
 import { compareFindings, streamRules } from '../rules/index.js';
+import { asSelection, type ScanSelection, scanOfSource, selectOneScan } from '../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { FindingsRecorded, ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
 
 /** Findings move between the rules, the store and the outputs in batches of this many. */
@@ -58,31 +60,34 @@ export async function computeDiff(
 }
 
 /**
- * Diff a scan against what came before it, source by source: each tenant is compared with the newest
- * earlier scan that included it (so a `scan --only github` in between does not hide the other
- * platforms' changes). Tenants never scanned before contribute baseline additions only.
- * Returns the newest of those earlier scans as `previous`, or null on a first scan.
+ * Diff a selection against what came before it, source by source: each tenant is compared with the
+ * newest earlier scan (before the scan selected for it) that included it, so a `scan --only github` in
+ * between does not hide the other platforms' changes, and a round of one scan per tenant compares each
+ * tenant with its own previous scan. Tenants never scanned before contribute baseline additions only.
+ * Returns the newest of those earlier scans as `previous` (null on a first scan) and when each source's
+ * previous scan was taken.
  */
 async function diffWithPrevious(
   store: SnapshotStore,
-  scan: ScanSummary,
-): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null }> {
-  const earlier = (await store.listScans({ status: ['complete', 'incomplete'] })).filter(
-    (s) => s.id < scan.id,
-  );
-  const groups = new Map<number, { prev: ScanSummary; sources: ScanSource[] }>();
+  selection: ScanSelection,
+): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; previousAt: Map<string, Date> }> {
+  const committed = await store.listScans({ status: ['complete', 'incomplete'] });
+  const groups = new Map<string, { prev: ScanSummary; scan: ScanSummary; sources: ScanSource[] }>();
   const before: ScanSource[] = [];
-  for (const source of scan.sources) {
-    const prev = earlier.find((s) => s.sources.some((x) => x.source === source.source));
+  const previousAt = new Map<string, Date>();
+  for (const { source, scan } of selection.sources) {
+    const prev = committed.find((s) => s.id < scan.id && s.sources.some((x) => x.source === source.source));
     if (!prev) continue;
-    const group = groups.get(prev.id) ?? { prev, sources: [] };
+    const key = `${prev.id}:${scan.id}`;
+    const group = groups.get(key) ?? { prev, scan, sources: [] };
     group.sources.push(source);
-    groups.set(prev.id, group);
+    groups.set(key, group);
     before.push(prev.sources.find((x) => x.source === source.source)!);
+    previousAt.set(source.source, new Date(prev.startedAt));
   }
-  if (groups.size === 0) return { previous: null, diff: null };
-  const builder = new DiffBuilder({ before, after: scan.sources });
-  for (const { prev, sources } of groups.values()) {
+  if (groups.size === 0) return { previous: null, diff: null, previousAt };
+  const builder = new DiffBuilder({ before, after: selection.sources.map((s) => s.source) });
+  for (const { prev, scan, sources } of groups.values()) {
     for (const s of sources) {
       for await (const change of store.changesBetween(prev.id, scan.id, {
         platform: s.platform,
@@ -93,12 +98,12 @@ async function diffWithPrevious(
     }
   }
   const previous = [...groups.values()].map((g) => g.prev).sort((a, b) => b.id - a.id)[0]!;
-  return { previous, diff: builder.finish() };
+  return { previous, diff: builder.finish(), previousAt };
 }
 
 async function evaluate(
   store: SnapshotStore,
-  scan: ScanSummary,
+  selection: ScanSelection,
   options: AnalysisOptions,
 ): Promise<{
   previous: ScanSummary | null;
@@ -106,16 +111,16 @@ async function evaluate(
   drafts: AsyncIterable<FindingDraft>;
   reviews: ReviewsInForce;
 }> {
-  const { previous, diff } = await diffWithPrevious(store, scan);
+  const { previous, diff, previousAt } = await diffWithPrevious(store, selection);
   // Every review recorded counts, even one made after the as-of time: recording a review closes its
   // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
   const reviews = await ReviewsInForce.load(store, options.governance);
   // Whether registered owners have left is read from the snapshot's people (person records, then the
   // people its records name); only when the governance file names accounts, and only theirs are kept.
   const accounts = options.governance ? registeredAccounts(options.governance) : [];
-  const people = accounts.length > 0 ? await readPeopleDirectory(store, scan.id, accounts) : undefined;
+  const people = accounts.length > 0 ? await readPeopleDirectory(store, selection, accounts) : undefined;
   const drafts = streamRules({
-    bundles: store.readSnapshot(scan.id),
+    bundles: readSelectedSnapshot(store, selection),
     diff,
     policy: options.policy,
     asOf: options.asOf,
@@ -123,6 +128,7 @@ async function evaluate(
     ...(options.governance && { governance: options.governance }),
     ...(people && { people }),
     previousAt: previous ? new Date(previous.startedAt) : null,
+    previousAtBySource: previousAt,
     reviews,
   });
   return { previous, diff, drafts, reviews };
@@ -170,7 +176,7 @@ export async function analyseScan(
   let analysed: Awaited<ReturnType<typeof evaluate>>;
   let recorded: FindingsRecorded | null;
   try {
-    analysed = await evaluate(store, scan, options);
+    analysed = await evaluate(store, selectOneScan(scan), options);
     const { drafts } = analysed;
     const counted = async function* () {
       for await (const d of drafts) {
@@ -194,42 +200,50 @@ export async function analyseScan(
 }
 
 /**
- * Findings for a stored scan, recomputed with the given policy and as-of time, without recording
- * them, streamed in snapshot order. First/last seen come from the findings history where the
- * fingerprint is known (looked up a batch at a time).
+ * Findings for a stored scan or scan selection, recomputed with the given policy and as-of time,
+ * without recording them, streamed in snapshot order. First/last seen come from the findings history
+ * where the fingerprint is known (looked up a batch at a time); each finding's scan is the scan its
+ * source was read from.
  */
 export async function* streamFindings(
   store: SnapshotStore,
-  scan: ScanSummary,
+  scan: ScanSummary | ScanSelection,
   options: AnalysisOptions,
 ): AsyncGenerator<Finding> {
+  const selection = asSelection(scan);
   const progress = options.progress ?? silentProgress;
-  const task = evaluationTask(scan);
+  const task = evaluationTask(selection);
   progress.start(task);
   try {
-    const { drafts } = await evaluate(store, scan, options);
-    yield* historyStamped(store, scan, drafts, () => progress.tick(task));
+    const { drafts } = await evaluate(store, selection, options);
+    yield* historyStamped(store, selection, drafts, () => progress.tick(task));
   } finally {
     progress.done(task);
   }
 }
 
 /** The progress task of rule evaluation: `scan #3 rules: 1,204 findings`. */
-function evaluationTask(scan: ScanSummary): string {
-  return `scan #${scan.id} rules: findings`;
+function evaluationTask(scan: ScanSummary | ScanSelection): string {
+  const selection = asSelection(scan);
+  return selection.scans.length > 1
+    ? `${selection.scans.length} scans rules: findings`
+    : `scan #${selection.newest.id} rules: findings`;
 }
 
 /** Findings with first/last seen from the findings history (looked up a batch at a time). */
 async function* historyStamped(
   store: SnapshotStore,
-  scan: ScanSummary,
+  selection: ScanSelection,
   drafts: AsyncIterable<FindingDraft>,
   tick: () => void,
 ): AsyncGenerator<Finding> {
+  const scanOf = scanOfSource(selection);
   for await (const batch of batches(drafts)) {
     const history = await store.findingHistory(batch.map((d) => d.fingerprint));
     for (const d of batch) {
       const h = history.get(d.fingerprint);
+      // The scan its source was read from (a finding always comes from a selected source).
+      const scan = scanOf.get(`${d.platform}:${d.tenant}`) ?? selection.newest;
       yield {
         ...d,
         firstSeen: h && h.firstScan <= scan.id ? h.firstSeen : scan.startedAt,
@@ -245,7 +259,7 @@ async function* historyStamped(
 /** `streamFindings`, all of them, most severe first (small snapshots and library callers). */
 export async function computeFindings(
   store: SnapshotStore,
-  scan: ScanSummary,
+  scan: ScanSummary | ScanSelection,
   options: AnalysisOptions,
 ): Promise<Finding[]> {
   const out: Finding[] = [];

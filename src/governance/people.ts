@@ -1,4 +1,10 @@
 import type { Person, PrincipalRef } from '../model/index.js';
+import type { ScanSelection } from '../selection/scan-selection.js';
+import {
+  readSelectedPeople,
+  readSelectedSnapshot,
+  selectedPeopleDirectories,
+} from '../selection/selection-reads.js';
 import type { IdentityBundle, SnapshotStore } from '../store/store.js';
 import type { Governance, PersonAccount } from './model.js';
 
@@ -124,17 +130,24 @@ function personDeparture(p: Person): string {
  */
 export async function readPeopleDirectory(
   store: Pick<SnapshotStore, 'peopleDirectories' | 'readPeople' | 'readSnapshot'>,
-  scanId: number,
+  scan: number | ScanSelection,
   accounts: readonly PersonAccount[],
 ): Promise<PersonDirectory> {
   const statuses = new Statuses(accounts);
   if (statuses.empty) return UNKNOWN_PEOPLE;
-  for await (const p of store.readPeople(scanId)) {
+  // A scan id reads that scan; a selection reads each source as of its own scan.
+  const selection = typeof scan === 'number' ? null : scan;
+  const people = selection ? readSelectedPeople(store, selection) : store.readPeople(scan as number);
+  for await (const p of people) {
     statuses.see(p.platform, [p.nativeId, p.name], p.status === 'active', personDeparture(p));
   }
-  for await (const b of store.readSnapshot(scanId)) seeBundle(statuses, b);
+  const bundles = selection ? readSelectedSnapshot(store, selection) : store.readSnapshot(scan as number);
+  for await (const b of bundles) seeBundle(statuses, b);
+  const directories = selection
+    ? await selectedPeopleDirectories(store, selection)
+    : await store.peopleDirectories(scan as number);
   const complete = new Map<string, { sources: string[]; complete: boolean }>();
-  for (const d of await store.peopleDirectories(scanId)) {
+  for (const d of directories) {
     const platform = d.platform.toLowerCase();
     const known = complete.get(platform) ?? { sources: [], complete: true };
     known.sources.push(d.tenant);

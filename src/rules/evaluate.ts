@@ -41,6 +41,11 @@ export interface EvaluateOptions {
   people?: PersonDirectory;
   /** When the scan the diff compares against was taken (exceptions granted before it see its changes). */
   previousAt?: Date | null;
+  /**
+   * When each source's own previous scan was taken, where sources were read from different scans (a
+   * round of one scan per tenant); a source found here uses its own time instead of `previousAt`.
+   */
+  previousAtBySource?: ReadonlyMap<string, Date>;
   /** Reviews in force; findings of a reviewed identity carry `lastReview` (default: none). */
   reviews?: ReviewsInForce;
 }
@@ -130,7 +135,8 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
   const people = options.people ?? UNKNOWN_PEOPLE;
   const hasGovernance = governance !== EMPTY_GOVERNANCE;
   const maxDays = maxExceptionDays(policy);
-  const previousAt = options.previousAt ?? null;
+  const previousAtOf = (source: string | null): Date | null =>
+    (source !== null ? options.previousAtBySource?.get(source) : undefined) ?? options.previousAt ?? null;
   const { reviews } = options;
   const contextOf = (rule: AnyRule) => ({
     policy: settingsOf(policy, rule),
@@ -165,7 +171,8 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
     const exception = exceptionFor(governance, draft, null, {
       asOf,
       maxDays,
-      previousAt,
+      // Flushed before the next source is taken up: `source` is still the aggregated one.
+      previousAt: previousAtOf(source),
       widenedSinceLastScan: false,
     });
     if (exception) {
@@ -219,7 +226,7 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
           const exception = exceptionFor(governance, draft, bundle, {
             asOf,
             maxDays,
-            previousAt,
+            previousAt: previousAtOf(bundle.source),
             widenedSinceLastScan: facts.widened,
           });
           if (exception) {

@@ -16,6 +16,7 @@ import {
 } from '../../output/views/findings.js';
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { RULE_IDS } from '../../rules/registry.js';
+import { coverageLine, selectionCoverage, staleWarnings } from '../../selection/describe-selection.js';
 import { failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
@@ -28,7 +29,7 @@ import {
   parseScanId,
 } from '../runtime.js';
 import { exitCodeFor } from './scan.js';
-import { selectScan } from './select-scan.js';
+import { SCAN_OPTION_HELP, selectScans } from './select-scan.js';
 
 interface FindingsOptions extends CommonOptions {
   format: FindingsFormat;
@@ -49,12 +50,17 @@ export function findingsCommand(program: Command): void {
     .command('findings')
     .summary('list findings for a snapshot')
     .description(
-      'Evaluate the rules on a stored snapshot (default: the latest scan) and list the findings, most severe ' +
-        'first. Time-based rules (stale, expiring credentials) are evaluated as of the scan time unless --as-of ' +
-        'is given, so the same snapshot and policy always give the same findings.',
+      'Evaluate the rules on the stored snapshots and list the findings, most severe first. By default each ' +
+        'platform and tenant is read from its newest scan (the latest scan, when one scan covered them all; a ' +
+        'whole round when a queue scanned one tenant per scan); --scan N reads one scan. Time-based rules (stale, ' +
+        'expiring credentials) are evaluated as of the (newest) scan time unless --as-of is given, so the same ' +
+        'snapshots and policy always give the same findings.',
     )
-    .option('--scan <id>', 'scan id (default: the latest scan)')
-    .option('--as-of <time>', "evaluate as of this ISO-8601 time, or 'now' (default: the scan's start time)")
+    .option('--scan <id>', SCAN_OPTION_HELP)
+    .option(
+      '--as-of <time>',
+      "evaluate as of this ISO-8601 time, or 'now' (default: the start time of the newest scan read)",
+    )
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
     .option(
       '--governance <path>',
@@ -82,7 +88,8 @@ export function findingsCommand(program: Command): void {
     'after',
     `
 Examples:
-  $ grantscope findings                              # latest scan, as a table
+  $ grantscope findings                              # newest scan of every tenant, as a table
+  $ grantscope findings --scan 12                    # one scan only
   $ grantscope findings --severity high --format json | jq '.[].identity'
   $ grantscope findings --scan 12 --as-of 2026-12-31T00:00:00Z --format csv -o findings.csv
   $ grantscope findings --fail-on critical           # CI gate on the stored snapshot
@@ -95,7 +102,11 @@ sarif writes SARIF 2.1.0 for GitHub code scanning (upload it with github/codeql-
 one result per finding, partialFingerprints = the finding's fingerprint, the identity as logical
 location, shown on its platform's section of grantscope.yaml; findings accepted by an exception are
 kept as suppressed results. ocsf writes one OCSF 1.8.0 Detection Finding (class 2004) per line, for
-SIEMs and data lakes.`,
+SIEMs and data lakes.
+
+Which scans are read: every finding names its scan (scanId). When the tenants were read from more than
+one scan, the table and md start with a "Scans read" line, and a tenant whose newest scan is more
+than 7 days older than the newest one is warned about on stderr.`,
   );
   cmd.action(async (opts: FindingsOptions) => {
     const rt = createRuntime(opts);
@@ -112,11 +123,14 @@ SIEMs and data lakes.`,
     const prefixes = parseFingerprintPrefixes(opts.fingerprint);
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      const scan = selection.newest;
+      for (const warning of staleWarnings(selection)) rt.logger.warn(warning);
       const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
+      const rounds = selection.scans.length > 1;
       const counts = emptyCounts();
       let excepted = 0;
-      const all = streamFindings(store, scan, {
+      const all = streamFindings(store, selection, {
         policy,
         asOf,
         vocabulary,
@@ -144,13 +158,19 @@ SIEMs and data lakes.`,
         findingsChunks(shown(), opts.format, rt.color, {
           includeExcepted: opts.includeExcepted === true,
           sarifAnchor: configAnchor(cfg, process.cwd()),
-          runProperties: { scanId: scan.id, scanStatus: scan.status, asOf: asOf.toISOString() },
+          runProperties: {
+            scanId: scan.id,
+            scanStatus: selection.status,
+            asOf: asOf.toISOString(),
+            ...(rounds ? { scans: selectionCoverage(selection).sources } : {}),
+          },
+          ...(rounds ? { coverage: coverageLine(selection) } : {}),
         }),
       );
       // As the other filters, no match is an empty list (exit 0), but a prefix no finding has is named.
       for (const p of (prefixes ?? []).filter((x) => !matched.has(x)))
         rt.logger.warn(
-          `--fingerprint ${p}: no finding of scan #${scan.id} has a fingerprint starting with it (the short form is the first 10 digits a table or md view shows)`,
+          `--fingerprint ${p}: no finding of ${rounds ? `the ${selection.scans.length} scans read` : `scan #${scan.id}`} has a fingerprint starting with it (the short form is the first 10 digits a table or md view shows)`,
         );
       const total = Object.values(counts).reduce((a, b) => a + b, 0) + excepted;
       if (opts.format === 'sarif' && total > MAX_RESULTS_PER_RUN)
@@ -158,7 +178,7 @@ SIEMs and data lakes.`,
           `${total} results: GitHub code scanning rejects a SARIF run of more than ${MAX_RESULTS_PER_RUN}; narrow it with --severity or --platform before uploading`,
         );
       // As a CI gate (--fail-on), an incomplete snapshot cannot vouch for the absence of findings: exit 3.
-      process.exitCode = exitCodeFor(scan.status === 'complete' || !failOn, counts, failOn);
+      process.exitCode = exitCodeFor(selection.status === 'complete' || !failOn, counts, failOn);
     } finally {
       await store.close();
     }

@@ -8,6 +8,9 @@ import { readPeopleDirectory, registeredAccounts } from '../../governance/people
 import { ReviewsInForce } from '../../governance/reviews-in-force.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderInventory } from '../../output/views/inventory.js';
+import { coverageLine, staleWarnings } from '../../selection/describe-selection.js';
+import { scanOfSource } from '../../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../../selection/selection-reads.js';
 import type { IdentityBundle } from '../../store/store.js';
 import {
   addCommonOptions,
@@ -18,7 +21,7 @@ import {
   openExistingStore,
   parseScanId,
 } from '../runtime.js';
-import { selectScan } from './select-scan.js';
+import { SCAN_OPTION_HELP, selectScans } from './select-scan.js';
 
 interface InventoryOptions extends CommonOptions {
   scan?: string;
@@ -34,10 +37,12 @@ export function inventoryCommand(program: Command): void {
     .command('inventory')
     .summary('list every identity with its grants and credentials')
     .description(
-      'List the non-human identities in a stored snapshot (default: the latest scan) with their grants and ' +
-        'credentials. The table shows one line per identity; json nests grants and credentials.',
+      'List the non-human identities in the stored snapshots with their grants and credentials: by default ' +
+        'each platform and tenant as of its newest scan (the latest scan, when one scan covered them all; a ' +
+        'whole round when a queue scanned one tenant per scan); --scan N reads one scan. The table shows one ' +
+        'line per identity; json nests grants and credentials.',
     )
-    .option('--scan <id>', 'scan id (default: the latest scan)')
+    .option('--scan <id>', SCAN_OPTION_HELP)
     .option('--platform <platform>', 'only this platform')
     .option('--tenant <tenant>', 'only this tenant (org login, tenant id, customer id)')
     .option('--kind <kind...>', 'only these identity kinds (e.g. github-app-installation service-principal)')
@@ -54,7 +59,11 @@ Examples:
   $ grantscope inventory
   $ grantscope inventory --platform microsoft365 --kind service-principal
   $ grantscope inventory --format json | jq '.[] | select(.origin == "third-party") | .displayName'
-  $ grantscope inventory --scan 3 --format csv -o inventory.csv`,
+  $ grantscope inventory --scan 3 --format csv -o inventory.csv   # one scan only
+
+When the tenants were read from more than one scan, the table starts with a "Scans read" line, json
+entries carry the scanId each was read from, and a tenant whose newest scan is more than 7 days older
+than the newest one is warned about on stderr.`,
   );
   cmd.action(async (opts: InventoryOptions) => {
     const rt = createRuntime(opts);
@@ -65,9 +74,11 @@ Examples:
     );
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      for (const warning of staleWarnings(selection)) rt.logger.warn(warning);
+      const scanOf = scanOfSource(selection);
       const bundles: IdentityBundle[] = [];
-      for await (const b of store.readSnapshot(scan.id, {
+      for await (const b of readSelectedSnapshot(store, selection, {
         platform: opts.platform,
         tenant: opts.tenant,
         kinds: opts.kind,
@@ -82,7 +93,7 @@ Examples:
           : {
               governance: {
                 file: governance,
-                people: await readPeopleDirectory(store, scan.id, registeredAccounts(governance)),
+                people: await readPeopleDirectory(store, selection, registeredAccounts(governance)),
               },
             };
       rt.emit(
@@ -90,6 +101,12 @@ Examples:
           raw: opts.raw,
           ...(reviews.empty ? {} : { reviews }),
           ...withGovernance,
+          ...(selection.scans.length > 1 && {
+            scans: {
+              of: (source: string) => scanOf.get(source)?.id,
+              line: coverageLine(selection),
+            },
+          }),
         }),
       );
     } finally {

@@ -118,6 +118,11 @@ export interface FindingsOutputOptions {
   sarifAnchor?: (f: Finding) => SarifAnchor;
   /** SARIF: facts about the run (scan id and status). */
   runProperties?: Record<string, unknown>;
+  /**
+   * Table and md: a first line saying which scans were read, when more than one was (a round of one
+   * scan per tenant). JSON formats carry it per finding (`scanId`).
+   */
+  coverage?: string;
 }
 
 const DEFAULT_ANCHOR: SarifAnchor = { uri: 'grantscope.yaml', startLine: 1, endColumn: 2 };
@@ -255,6 +260,8 @@ export async function* findingsChunks(
       yield `${escapeFormatCharactersInJson(JSON.stringify(f))}\n`;
     return;
   }
+  if (people && options.coverage)
+    yield `${format === 'md' ? '_Scans read_: ' : 'Scans read: '}${options.coverage}\n\n`;
   if (format === 'csv' || format === 'md') {
     yield format === 'csv' ? csvHeader(CSV_COLUMNS) : markdownHeader(MD_COLUMNS);
     for await (const f of sortExternally(findings, compareForPeople))

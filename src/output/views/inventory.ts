@@ -14,6 +14,11 @@ export interface InventoryOptions {
   reviews?: ReviewsInForce;
   /** The governance file in force: registered owners, approvals, exceptions and retirement per identity. */
   governance?: { file: Governance; people: PersonDirectory };
+  /**
+   * When the identities were read from more than one scan (a round of one scan per tenant): the scan
+   * each source was read from (json entries carry `scanId`), and a line naming them (the table's first).
+   */
+  scans?: { of: (source: string) => number | undefined; line: string };
 }
 
 /** What the governance file says of one identity (null when it says nothing). */
@@ -117,6 +122,7 @@ export function inventoryEntry(b: IdentityBundle, options: InventoryOptions = {}
     credentials: b.credentials.map((c) => stripRaw(c, keep)),
     ...lastReviewOf(b, options.reviews),
     ...(options.governance && { governance: governanceOf(b, options.governance) }),
+    ...(options.scans && { scanId: options.scans.of(b.source) ?? null }),
   };
 }
 
@@ -149,5 +155,6 @@ export function renderInventory(
   if (format !== 'table') return out;
   const grants = bundles.reduce((n, b) => n + b.grants.length, 0);
   const creds = bundles.reduce((n, b) => n + b.credentials.length, 0);
-  return `${out}\n${bundles.length} identities, ${grants} grants, ${creds} credentials\n`;
+  const read = options.scans ? `Scans read: ${options.scans.line}\n\n` : '';
+  return `${read}${out}\n${bundles.length} identities, ${grants} grants, ${creds} credentials\n`;
 }
