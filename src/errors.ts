@@ -150,6 +150,18 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
+/** A report file that could not be written: names the file. */
+export class ReportWriteError extends GrantscopeError {
+  readonly code = 'REPORT_WRITE';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+  }
+}
+
 /** A queued job that cannot run here (its tenant is not in this worker's config, its data is not a grantscope job). */
 export class QueueJobError extends GrantscopeError {
   readonly code = 'QUEUE_JOB';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +7,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorKeys, type RunningEmulator, startEmulator } from '../src/emulator/server.js';
+import {
+  type RunningSlackWebhook,
+  startSlackWebhookEmulator,
+} from '../src/emulator/slack/incoming-webhook.js';
 import { loadWorld } from '../src/emulator/world.js';
 import { BIN, ROOT, runCli, tempDir } from './support/cli.js';
 import { type PostgresCluster, postgresAvailable, testPostgres } from './support/postgres.js';
@@ -16,7 +20,8 @@ import { type PostgresCluster, postgresAvailable, testPostgres } from './support
  * by its own emulator, scanned by three `grantscope worker` processes of the built CLI. One worker is
  * killed (SIGKILL) in the middle of a job; its job must be handed back, retried and finished, with
  * every tenant scanned exactly once, one round job, and the same findings as one `grantscope scan` of
- * the same organisations into SQLite.
+ * the same organisations into SQLite. The round job syncs the ticket sinks once to the whole round (one
+ * Slack digest) and writes one HTML report covering every tenant.
  */
 const TENANTS = 60;
 const WORKERS = 3;
@@ -109,6 +114,8 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
   /** The ticket sink: a webhook receiver that keeps every event posted to it. */
   let hook: Server;
   const events: Array<{ event: string; key: string }> = [];
+  /** A digest sink: one message per sync. */
+  let slack: RunningSlackWebhook;
 
   beforeAll(async () => {
     cluster = (await testPostgres())!;
@@ -163,13 +170,15 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events`;
+    slack = await startSlackWebhookEmulator({ burst: 100 });
     // JSON is YAML: the 60 sections are written as data.
     writeFileSync(
       join(dir, 'grantscope.yaml'),
       [
         'database: reference.db',
         'tls: { caFile: ca.pem }',
-        `tickets: { sinks: [ { name: hook, type: webhook, url: "${hookUrl}", secretEnv: GS_HOOK_SECRET } ] }`,
+        `tickets: { sinks: [ { name: hook, type: webhook, url: "${hookUrl}", secretEnv: GS_HOOK_SECRET }, { name: channel, type: slack, webhookUrlEnv: GS_SLACK_URL } ] }`,
+        'roundReportDir: reports',
         `github: ${JSON.stringify(sections)}`,
         '',
       ].join('\n'),
@@ -179,6 +188,7 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
   afterAll(async () => {
     await Promise.all(emulators.map((e) => e.stop()));
     await new Promise((r) => hook?.close(r));
+    await slack?.close();
     await cluster?.stop();
   });
 
@@ -196,7 +206,11 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
     expect(new Set(expected.map((f) => f.tenant)).size).toBe(TENANTS);
 
     const url = await cluster.createDatabase(`gs_queue_workers_${process.pid}`);
-    const env = { GRANTSCOPE_DATABASE_URL: url, GS_HOOK_SECRET: 'hook-secret-for-tests' };
+    const env = {
+      GRANTSCOPE_DATABASE_URL: url,
+      GS_HOOK_SECRET: 'hook-secret-for-tests',
+      GS_SLACK_URL: slack.createHook(),
+    };
     const enqueued = await runCli(
       [
         'enqueue',
@@ -296,7 +310,7 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       ]);
 
       // The round ended once: one round job, run by one worker, over the 60 scans.
-      const rounds = await db.query<{ state: string; output: { scans: number } }>(
+      const rounds = await db.query<{ state: string; output: { scans: number; report: { file: string } } }>(
         `SELECT state::text, output FROM grantscope_queue.job WHERE name = 'grantscope-round' AND data->>'round' = $1`,
         [ROUND],
       );
@@ -305,22 +319,51 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       ]);
       expect(reports.filter((r) => r.queue === 'grantscope-round')).toHaveLength(1);
 
-      // The round's ticket sync ran once, in one worker: each scan of the round synced once, and each
-      // ticket opened once, one per open finding of medium severity or above.
-      const syncs = await db.query<{ scan_id: string; status: string; writer_pid: number }>(
-        "SELECT scan_id, status, writer_pid FROM ticket_syncs WHERE sink = 'hook'",
+      // The round's ticket sync ran once per sink, in one worker, to the whole round (filed under its
+      // newest scan), and each ticket opened once, one per open finding of medium severity or above.
+      const roundScanIds = await db.query<{ id: string }>('SELECT id FROM scans WHERE label = $1', [
+        `round ${ROUND}`,
+      ]);
+      const newestOfRound = Math.max(...roundScanIds.rows.map((r) => Number(r.id)));
+      const syncs = await db.query<{ sink: string; scan_id: string; status: string }>(
+        'SELECT sink, scan_id, status FROM ticket_syncs ORDER BY sink',
       );
-      expect(syncs.rows).toHaveLength(TENANTS);
-      expect(new Set(syncs.rows.map((r) => r.scan_id)).size).toBe(TENANTS);
-      expect(syncs.rows.every((r) => r.status === 'complete')).toBe(true);
-      expect(new Set(syncs.rows.map((r) => r.writer_pid)).size).toBe(1);
+      expect(syncs.rows.map((r) => ({ ...r, scan_id: Number(r.scan_id) }))).toEqual([
+        { sink: 'channel', scan_id: newestOfRound, status: 'complete' },
+        { sink: 'hook', scan_id: newestOfRound, status: 'complete' },
+      ]);
       const opened = events.filter((e) => e.event === 'opened').map((e) => e.key);
       expect(new Set(opened).size).toBe(opened.length);
-      const ticketed = await db.query<{ fingerprint: string }>(
-        "SELECT fingerprint FROM open_findings WHERE severity IN ('medium', 'high', 'critical')",
+      const ticketed = await db.query<{ fingerprint: string; tenant: string }>(
+        "SELECT fingerprint, tenant FROM open_findings WHERE severity IN ('medium', 'high', 'critical')",
       );
       expect(opened.sort()).toEqual(ticketed.rows.map((r) => r.fingerprint).sort());
       expect(opened.length).toBeGreaterThan(TENANTS);
+      // One Slack digest for the round, not one per tenant, counting every tenant's new findings.
+      expect(slack.messages).toHaveLength(1);
+      const blocks = slack.messages[0]!.body.blocks as Array<{ text?: { text: string } }>;
+      expect(blocks[0]!.text!.text).toBe(`grantscope: scan #${newestOfRound}`);
+      expect(blocks[1]!.text!.text).toBe(
+        `*${ticketed.rows.length} new; ${ticketed.rows.length} findings open*`,
+      );
+
+      // One HTML report of the round, named by it, covering all 60 tenants, each from its own scan.
+      const reportFile = rounds.rows[0]!.output.report.file;
+      expect(reportFile).toBe(join(dir, 'reports', 'grantscope-round-round-1.html'));
+      expect(existsSync(reportFile)).toBe(true);
+      const html = readFileSync(reportFile, 'utf8');
+      const data = JSON.parse(
+        html.match(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/)![1]!,
+      ) as {
+        scans: { sources: Array<{ source: string; scanId: number }>; stale: unknown[] };
+        identities: Array<{ tenant: string }>;
+        findings: Array<{ tenant: string }>;
+      };
+      expect(data.scans.sources).toHaveLength(TENANTS);
+      expect(new Set(data.scans.sources.map((x) => x.scanId)).size).toBe(TENANTS);
+      expect(data.scans.stale).toEqual([]);
+      expect(new Set(data.identities.map((i) => i.tenant)).size).toBe(TENANTS);
+      expect(new Set(data.findings.map((f) => f.tenant))).toEqual(new Set(expected.map((f) => f.tenant)));
 
       // The same findings as the single-process SQLite scan.
       const actual = normalise((await db.query(`SELECT ${FINDING_COLUMNS} FROM findings`)).rows);

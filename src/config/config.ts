@@ -57,6 +57,12 @@ export const EngineSettings = z
     plugins: z.array(z.string().min(1)).default([]),
     /** Ticketing sinks `grantscope tickets sync` keeps current (docs/tickets.md). */
     tickets: TicketsSection.optional(),
+    /**
+     * Folder (relative to the config file) where the queue worker that ends a round writes the round's
+     * HTML report, `grantscope-round-<round>.html` (docs/distributed.md). Shared by every worker
+     * through the config, as whichever worker ends the round writes it.
+     */
+    roundReportDir: z.string().min(1).optional(),
   })
   .strict();
 export type EngineSettings = z.infer<typeof EngineSettings>;

@@ -42,7 +42,7 @@ const DAY_MS = 86_400_000;
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function selection(mode: ScanSelection['mode'], sources: SelectedSource[]): ScanSelection {
+function select(mode: ScanSelection['mode'], sources: SelectedSource[]): ScanSelection {
   const scans = [...new Map(sources.map((s) => [s.scan.id, s.scan])).values()].sort((a, b) => b.id - a.id);
   return {
     mode,
@@ -58,7 +58,7 @@ export function selectOneScan(scan: ScanSummary): ScanSelection {
   const sources = [...scan.sources]
     .sort((a, b) => byteOrder(a.source, b.source))
     .map((source) => ({ source, scan }));
-  if (sources.length > 0) return selection('scan', sources);
+  if (sources.length > 0) return select('scan', sources);
   // A scan that covered no source (every connector skipped): still that scan, empty.
   return {
     mode: 'scan',
@@ -90,7 +90,7 @@ export async function selectNewestOfEachSource(
     source: r.scan.sources.find((s) => s.source === r.source)!,
     scan: r.scan,
   }));
-  const picked = selection('newest-of-each-source', sources);
+  const picked = select('newest-of-each-source', sources);
   const only = picked.scans.length === 1 ? picked.scans[0]! : null;
   if (only && only.sources.length === sources.length) return selectOneScan(only);
   return picked;
@@ -132,4 +132,18 @@ export function staleSources(selection: ScanSelection, days = STALE_AFTER_DAYS):
 /** A scan given where a selection is read: that one scan. Library callers may pass either. */
 export function asSelection(scan: ScanSummary | ScanSelection): ScanSelection {
   return 'mode' in scan ? scan : selectOneScan(scan);
+}
+
+/**
+ * The selection without the sources `drop` names (their scan's findings were never recorded, say);
+ * null when none is left. What remains keeps its mode unless it became one whole scan.
+ */
+export function withoutSources(
+  selection: ScanSelection,
+  drop: (s: SelectedSource) => boolean,
+): ScanSelection | null {
+  const kept = selection.sources.filter((s) => !drop(s));
+  if (kept.length === selection.sources.length) return selection;
+  if (kept.length === 0) return null;
+  return select(selection.mode, kept);
 }

@@ -1,6 +1,8 @@
 import { UsageError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import type { Logger } from '../log/logger.js';
+import { asSelection, type ScanSelection } from '../selection/scan-selection.js';
+import { readSelectedFindings, scansWithoutFindings } from '../selection/selection-reads.js';
 import type { ScanSummary, SnapshotStore, StoredTicket } from '../store/store.js';
 import { buildDigest, digestIsEmpty } from './digest.js';
 import { buildPlan, type PlanSink, remoteChecks, type TicketPlan } from './plan.js';
@@ -18,7 +20,8 @@ export interface SyncOptions {
   store: SnapshotStore;
   sink: AnySink;
   settings: PlanSink;
-  scan: ScanSummary;
+  /** The scan synced to, or a selection (the newest scan of each tenant: a round), read as one. */
+  scan: ScanSummary | ScanSelection;
   /** Plan only: the sink is asked about tickets (reads) but nothing is changed anywhere. */
   dryRun?: boolean;
   now?: () => Date;
@@ -50,12 +53,14 @@ const GONE = new Set([404, 410]);
  * sink confirmed it).
  */
 export async function syncSink(options: SyncOptions): Promise<SyncResult> {
-  const { store, sink, scan } = options;
+  const { store, sink } = options;
+  const scan = asSelection(options.scan).newest;
   const now = options.now ?? (() => new Date());
-  if (!(await store.findingsRecorded(scan.id))) {
-    // Its silence would close every ticket: refuse, the next scan records findings again.
+  const missing = await scansWithoutFindings(store, asSelection(options.scan));
+  if (missing.length > 0) {
+    // Their silence would close every ticket: refuse, the next scan records findings again.
     throw new UsageError(
-      `scan ${scan.id}: its findings were never recorded (the scan stopped before its analysis); run a new scan before syncing tickets`,
+      `scan ${missing.join(', ')}: its findings were never recorded (the scan stopped before its analysis); run a new scan before syncing tickets`,
     );
   }
   const startedAt = now().toISOString();
@@ -84,13 +89,18 @@ async function runSync(options: SyncOptions, startedAt: string): Promise<SyncRes
 }
 
 async function planInput(options: SyncOptions, startedAt: string) {
-  const { store, settings, scan } = options;
+  const { store, settings } = options;
+  const selection = asSelection(options.scan);
   const findings: Finding[] = [];
-  for await (const f of store.readFindings(scan.id)) findings.push(f);
+  for await (const f of readSelectedFindings(store, selection)) findings.push(f);
   const tickets = await store.readTickets(options.sink.name);
   return {
     sink: settings,
-    scan: { id: scan.id, sources: scan.sources.map((s) => ({ source: s.source, status: s.status })) },
+    // Filed under the newest scan read; each source vouches for absence as its own scan completed.
+    scan: {
+      id: selection.newest.id,
+      sources: selection.sources.map(({ source: s }) => ({ source: s.source, status: s.status })),
+    },
     findings,
     tickets,
     now: startedAt,
@@ -106,7 +116,7 @@ async function runDigestSync(
   options: SyncOptions & { sink: DigestSink },
   startedAt: string,
 ): Promise<SyncResult> {
-  const { store, sink, scan } = options;
+  const { store, sink } = options;
   const base = await planInput(options, startedAt);
   const plan = buildPlan({ ...base, remote: new Map() });
   for (const action of plan.actions) {
@@ -119,7 +129,7 @@ async function runDigestSync(
   const requestsBefore = sink.requests ?? 0;
   const result = (done: number, error: TicketSinkError | null): SyncResult => ({
     sink: sink.name,
-    scanId: scan.id,
+    scanId: base.scan.id,
     plan,
     done,
     calls: (sink.requests ?? 0) - requestsBefore,
@@ -144,7 +154,7 @@ async function runTicketSync(
   options: SyncOptions & { sink: TicketSink },
   startedAt: string,
 ): Promise<SyncResult> {
-  const { store, sink, scan } = options;
+  const { store, sink } = options;
   const base = await planInput(options, startedAt);
   const { tickets } = base;
   let calls = 0;
@@ -152,7 +162,7 @@ async function runTicketSync(
   const requestsBefore = sink.requests;
   const result = (plan: TicketPlan, done: number, error: TicketSinkError | null): SyncResult => ({
     sink: sink.name,
-    scanId: scan.id,
+    scanId: base.scan.id,
     plan,
     done,
     // What the sink counted (pages, retries) when it counts; else one per call.
@@ -227,7 +237,7 @@ async function runTicketSync(
           state: action.kind === 'comment' ? 'deleted-by-hand' : 'closed',
           remoteId: null,
           remoteUrl: null,
-          changedScan: scan.id,
+          changedScan: base.scan.id,
           changedAt: startedAt,
         };
         options.logger?.warn(

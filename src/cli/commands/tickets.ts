@@ -5,6 +5,7 @@ import { readConfigFile } from '../../config/config.js';
 import { EXIT, UsageError } from '../../errors.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderStoredTickets, renderTicketSync } from '../../output/views/tickets.js';
+import { staleWarnings } from '../../selection/describe-selection.js';
 import { openStore } from '../../store/open.js';
 import type { SinkTypeRegistry } from '../../tickets/registry.js';
 import type { SyncResult } from '../../tickets/sync.js';
@@ -17,7 +18,7 @@ import {
   openExistingStore,
   parseScanId,
 } from '../runtime.js';
-import { selectScan } from './select-scan.js';
+import { selectScans } from './select-scan.js';
 
 interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
@@ -40,12 +41,12 @@ export function ticketsCommand(program: Command, registry?: () => SinkTypeRegist
     );
   const sync = tickets
     .command('sync')
-    .summary('bring every configured ticket sink up to date with the latest scan')
+    .summary('bring every configured ticket sink up to date with the newest scan of every tenant')
     .option('--dry-run', 'print the plan; change nothing (sinks that can be asked are still read)')
     .option('--sink <name...>', 'only these sinks (names from tickets.sinks)')
     .option(
       '--scan <id>',
-      'sync to this scan (default: the latest scan; never an older one than last synced)',
+      'sync to this one scan, which must be the latest (default: the newest scan of each platform and tenant, e.g. a whole queue round; never older than last synced)',
     );
   addCommonOptions(sync, { formats: ['table', 'json'] });
   sync.addHelpText(
@@ -55,6 +56,11 @@ Examples:
   $ grantscope tickets sync --dry-run                 # what would be opened, commented, closed
   $ grantscope tickets sync --sink security-jira
   $ grantscope scan && grantscope tickets sync        # the scheduled job
+
+By default the sync reads the newest scan of every tenant, so after a queue round (one scan per
+tenant) one sync covers them all: a ticket is closed only when its tenant's own newest scan completed
+without its finding, and a digest sink (Slack, webhook) gets one message. A tenant whose newest scan is
+more than 7 days older than the newest one is warned about on stderr.
 
 Exit codes: 0 synced, 2 usage or config error, 3 a sink failed (its state up to the failure is kept;
 the next sync catches up).`,
@@ -118,7 +124,9 @@ the next sync catches up).`,
     const store = await openStore(db, opts.dryRun ? { readOnly: true } : {});
     const results: SyncResult[] = [];
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      for (const warning of staleWarnings(selection)) rt.logger.warn(warning);
+      const scan = selection.newest;
       const latest = await store.latestScan();
       if (latest && latest.id !== scan.id) {
         throw new UsageError(
@@ -136,7 +144,7 @@ the next sync catches up).`,
           store,
           sink,
           settings: s,
-          scan,
+          scan: selection,
           dryRun: opts.dryRun === true,
           logger: rt.logger,
         });
