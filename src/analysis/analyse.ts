@@ -1,5 +1,5 @@
 import type { Vocabulary } from '../connector/vocabulary.js';
-import { DiffBuilder, diffChanges } from '../diff/index.js';
+import { diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
 import type { Governance } from '../governance/model.js';
@@ -12,7 +12,8 @@ import type { Policy } from '../policy/index.js';
 import { compareFindings, streamRules } from '../rules/index.js';
 import { asSelection, type ScanSelection, scanOfSource, selectOneScan } from '../selection/scan-selection.js';
 import { readSelectedSnapshot } from '../selection/selection-reads.js';
-import type { FindingsRecorded, ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
+import type { FindingsRecorded, ScanSummary, SnapshotStore } from '../store/store.js';
+import { diffFromBaselines, previousScanOfEachSource } from './selection-diff.js';
 
 /** Findings move between the rules, the store and the outputs in batches of this many. */
 export const FINDINGS_BATCH = 1_000;
@@ -60,45 +61,18 @@ export async function computeDiff(
 }
 
 /**
- * Diff a selection against what came before it, source by source: each tenant is compared with the
- * newest earlier scan (before the scan selected for it) that included it, so a `scan --only github` in
- * between does not hide the other platforms' changes, and a round of one scan per tenant compares each
- * tenant with its own previous scan. Tenants never scanned before contribute baseline additions only.
- * Returns the newest of those earlier scans as `previous` (null on a first scan) and when each source's
- * previous scan was taken.
+ * Diff a selection against what came before it, source by source (`previousScanOfEachSource`).
+ * Returns the newest of those earlier scans as `previous` (null on a first scan) and when each
+ * source's previous scan was taken.
  */
 async function diffWithPrevious(
   store: SnapshotStore,
   selection: ScanSelection,
 ): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; previousAt: Map<string, Date> }> {
-  const committed = await store.listScans({ status: ['complete', 'incomplete'] });
-  const groups = new Map<string, { prev: ScanSummary; scan: ScanSummary; sources: ScanSource[] }>();
-  const before: ScanSource[] = [];
-  const previousAt = new Map<string, Date>();
-  for (const { source, scan } of selection.sources) {
-    const prev = committed.find((s) => s.id < scan.id && s.sources.some((x) => x.source === source.source));
-    if (!prev) continue;
-    const key = `${prev.id}:${scan.id}`;
-    const group = groups.get(key) ?? { prev, scan, sources: [] };
-    group.sources.push(source);
-    groups.set(key, group);
-    before.push(prev.sources.find((x) => x.source === source.source)!);
-    previousAt.set(source.source, new Date(prev.startedAt));
-  }
-  if (groups.size === 0) return { previous: null, diff: null, previousAt };
-  const builder = new DiffBuilder({ before, after: selection.sources.map((s) => s.source) });
-  for (const { prev, scan, sources } of groups.values()) {
-    for (const s of sources) {
-      for await (const change of store.changesBetween(prev.id, scan.id, {
-        platform: s.platform,
-        tenant: s.tenant,
-      })) {
-        builder.add(change);
-      }
-    }
-  }
-  const previous = [...groups.values()].map((g) => g.prev).sort((a, b) => b.id - a.id)[0]!;
-  return { previous, diff: builder.finish(), previousAt };
+  const baselines = await previousScanOfEachSource(store, selection);
+  const previousAt = new Map(baselines.map((b) => [b.source, new Date(b.from.startedAt)]));
+  const previous = baselines.map((b) => b.from).sort((a, b) => b.id - a.id)[0] ?? null;
+  return { previous, diff: await diffFromBaselines(store, selection, baselines), previousAt };
 }
 
 async function evaluate(

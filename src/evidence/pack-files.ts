@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { computeDiff } from '../analysis/analyse.js';
+import {
+  diffFromBaselines,
+  previousScanOfEachSource,
+  scanOfEachSourceSince,
+} from '../analysis/selection-diff.js';
 import type { Finding } from '../findings/finding.js';
 import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
 import { readPeopleDirectory, registeredAccounts } from '../governance/people.js';
@@ -12,6 +17,9 @@ import { renderInventory } from '../output/views/inventory.js';
 import { renderCoverage } from '../output/views/scan.js';
 import { buildReportData, storedCoverage } from '../report/build-report-data.js';
 import { renderReportHtml } from '../report/render-html.js';
+import { selectionCoverage } from '../selection/describe-selection.js';
+import { asSelection, type ScanSelection, wholeScan } from '../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { IdentityBundle, ScanSummary, SnapshotStore } from '../store/store.js';
 import { TOOL_VERSION } from '../version.js';
 import { auditorReadme } from './auditor-readme.js';
@@ -24,8 +32,12 @@ export interface PackFile {
 
 export interface PackInput {
   store: SnapshotStore;
-  scan: ScanSummary;
-  /** The scan the diff starts from; null on a first scan. */
+  /** The scan packed, or a selection (the newest scan of each tenant: a round). */
+  scan: ScanSummary | ScanSelection;
+  /**
+   * The scan the diff starts from; null on a first scan. For a selection of several scans, each tenant
+   * starts from its newest scan at or before it, or (null) from its own previous scan.
+   */
   since: ScanSummary | null;
   findings: readonly Finding[];
   asOf: Date;
@@ -55,11 +67,11 @@ function governanceFiles(g: Governance): PackFile[] {
 
 async function inventoryCsv(
   store: SnapshotStore,
-  scan: ScanSummary,
+  scan: ScanSelection,
   governance: Governance,
 ): Promise<string> {
   const bundles: IdentityBundle[] = [];
-  for await (const b of store.readSnapshot(scan.id)) bundles.push(b);
+  for await (const b of readSelectedSnapshot(store, scan)) bundles.push(b);
   const reviews = await ReviewsInForce.load(store, governance === EMPTY_GOVERNANCE ? null : governance);
   return renderInventory(bundles, 'csv', {
     ...(reviews.empty ? {} : { reviews }),
@@ -68,17 +80,46 @@ async function inventoryCsv(
       : {
           governance: {
             file: governance,
-            people: await readPeopleDirectory(store, scan.id, registeredAccounts(governance)),
+            people: await readPeopleDirectory(store, scan, registeredAccounts(governance)),
           },
         }),
   });
 }
 
-async function diffFiles(
+/** The diff of a selection of several scans: each tenant from its baseline (`PackInput.since`). */
+async function roundDiffFiles(
   store: SnapshotStore,
-  scan: ScanSummary,
+  selection: ScanSelection,
   since: ScanSummary | null,
 ): Promise<PackFile[]> {
+  const baselines = since
+    ? await scanOfEachSourceSince(store, selection, since.id)
+    : await previousScanOfEachSource(store, selection);
+  const diff = await diffFromBaselines(store, selection, baselines);
+  const to = selection.newest;
+  if (!diff) {
+    const none = `No tenant of the scans packed has an earlier snapshot${since ? ` at or before scan #${since.id}` : ''} to compare with.\n`;
+    return [
+      text('diff.json', `${JSON.stringify({ from: null, to: to.id }, null, 2)}\n`),
+      text('diff.md', none),
+    ];
+  }
+  const from = baselines.map((b) => b.from).sort((a, b) => b.id - a.id)[0]!;
+  const sources = baselines.map((b) => ({ source: b.source, from: b.from.id, to: b.to.id }));
+  const head = `# Changes of each tenant${since ? ` since scan #${since.id} (${since.startedAt})` : ' since its previous scan'} to its newest scan\n\n${sources.map((x) => `- ${x.source}: scan #${x.from} → #${x.to}`).join('\n')}\n\n`;
+  return [
+    text('diff.json', renderDiff(diff, 'json', { from, to, sources })),
+    text('diff.md', head + renderDiff(diff, 'md', { from, to, sources })),
+  ];
+}
+
+async function diffFiles(
+  store: SnapshotStore,
+  selection: ScanSelection,
+  since: ScanSummary | null,
+): Promise<PackFile[]> {
+  if (!wholeScan(selection)) return roundDiffFiles(store, selection, since);
+  const scan = selection.newest;
   if (!since) {
     const none = `Scan #${scan.id} is the first scan: there is no earlier snapshot to compare with.\n`;
     return [
@@ -99,18 +140,26 @@ async function diffFiles(
  * snapshot, the policy and the governance only, except `generatedAt` in the manifest.
  */
 export async function evidencePackFiles(input: PackInput): Promise<PackFile[]> {
-  const { store, scan, since, findings } = input;
+  const { store, since, findings } = input;
+  const selection = asSelection(input.scan);
+  const scan = selection.newest;
+  const rounds = selection.scans.length > 1;
   const report = await buildReportData({
     store,
-    scan,
+    scan: selection,
     findings,
     governance: input.governance,
     asOf: input.asOf,
     history: input.history,
     framework: input.framework,
   });
-  const runProperties = { scanId: scan.id, scanStatus: scan.status, asOf: input.asOf.toISOString() };
-  const coverage = storedCoverage(scan);
+  const runProperties = {
+    scanId: scan.id,
+    scanStatus: rounds ? selection.status : scan.status,
+    asOf: input.asOf.toISOString(),
+    ...(rounds && { scans: selectionCoverage(selection).sources }),
+  };
+  const coverage = storedCoverage(selection);
   const governance = governanceFiles(input.governance);
   const files: PackFile[] = [
     text('report.html', renderReportHtml(report)),
@@ -119,10 +168,13 @@ export async function evidencePackFiles(input: PackInput): Promise<PackFile[]> {
       'findings.sarif',
       await collectText(findingsChunks(streamOf(findings), 'sarif', false, { runProperties })),
     ),
-    text('inventory.csv', await inventoryCsv(store, scan, input.governance)),
-    ...(await diffFiles(store, scan, since)),
+    text('inventory.csv', await inventoryCsv(store, selection, input.governance)),
+    ...(await diffFiles(store, selection, since)),
     text('coverage.csv', renderCoverage(coverage, false, 'csv')),
-    text('coverage.md', `# Coverage of scan #${scan.id}\n\n${renderCoverage(coverage, false, 'md')}`),
+    text(
+      'coverage.md',
+      `# Coverage of ${rounds ? `the newest scan of each of ${selection.sources.length} sources (${selection.scans.length} scans)` : `scan #${scan.id}`}\n\n${renderCoverage(coverage, false, 'md')}`,
+    ),
     ...governance,
     ...(governance.length > 0
       ? [
@@ -157,6 +209,8 @@ export async function evidencePackFiles(input: PackInput): Promise<PackFile[]> {
     generatedAt: input.generatedAt.toISOString(),
     snapshots: {
       scan: { id: scan.id, startedAt: scan.startedAt, finishedAt: scan.finishedAt, status: scan.status },
+      // A round: every source with the scan it was read from (`scan` is the newest of them).
+      ...(rounds && { sources: selectionCoverage(selection).sources }),
       since: since ? { id: since.id, startedAt: since.startedAt, status: since.status } : null,
       history: report.trend.map((t) => t.scanId),
     },

@@ -8,6 +8,9 @@ import { emptyCounts } from '../output/views/findings.js';
 import { governanceOf } from '../output/views/inventory.js';
 import { coverageRows, incompleteCollectors } from '../output/views/scan.js';
 import { compareFindings } from '../rules/evaluate.js';
+import { type SelectionCoverage, selectionCoverage } from '../selection/describe-selection.js';
+import { asSelection, type ScanSelection } from '../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { IdentityBundle, ScanSummary, SnapshotStore } from '../store/store.js';
 import { TOOL_VERSION } from '../version.js';
 import { controlKeys, frameworkView } from './framework-view.js';
@@ -21,7 +24,8 @@ import type {
 
 export interface ReportInput {
   store: SnapshotStore;
-  scan: ScanSummary;
+  /** The scan reported on, or a selection of scans (the newest of each tenant: a round). */
+  scan: ScanSummary | ScanSelection;
   /** The scan's findings (any order), as `grantscope findings --format json` gives them. */
   findings: readonly Finding[];
   governance?: Governance;
@@ -60,9 +64,9 @@ function httpsOnly(url: string | null | undefined): string | null {
   }
 }
 
-/** Coverage as the scan stored it (the same rows `scan` prints). */
-export function storedCoverage(scan: ScanSummary): CoverageReport[] {
-  return scan.sources.map((s) => ({
+/** Coverage as the scan (or each source's selected scan) stored it (the same rows `scan` prints). */
+export function storedCoverage(scan: ScanSummary | ScanSelection): CoverageReport[] {
+  return asSelection(scan).sources.map(({ source: s }) => ({
     connector: s.connector,
     platform: s.platform,
     tenant: s.tenant,
@@ -201,11 +205,13 @@ function reportIdentity(
  * framework view.
  */
 export async function buildReportData(input: ReportInput): Promise<ReportData> {
-  const { store, scan } = input;
+  const { store } = input;
+  const selection = asSelection(input.scan);
+  const scan = selection.newest;
   const governance = input.governance && input.governance !== EMPTY_GOVERNANCE ? input.governance : null;
   const reviewsInForce = await ReviewsInForce.load(store, governance);
   const people = governance
-    ? await readPeopleDirectory(store, scan.id, registeredAccounts(governance))
+    ? await readPeopleDirectory(store, selection, registeredAccounts(governance))
     : null;
   const gov = governance && people ? { file: governance, people } : null;
 
@@ -217,7 +223,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
 
   const identities: ReportIdentity[] = [];
   const byKey = new Map<string, number>();
-  for await (const b of store.readSnapshot(scan.id)) {
+  for await (const b of readSelectedSnapshot(store, selection)) {
     const key = bundleKey(b);
     const points = history.at.get(key);
     byKey.set(key, identities.length);
@@ -225,16 +231,19 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
       ...reportIdentity(b, gov, await reviewsOf(store, b, reviewsInForce)),
       findings: [],
       worstSeverity: null,
-      history: past.map((s) => ({
-        startedAt: s.startedAt,
-        ...(points?.get(s.id) ?? {
-          scanId: s.id,
-          present: false,
-          grants: 0,
-          credentials: 0,
-          riskTier: 'unknown',
-        }),
-      })),
+      // Only the scans that looked at its tenant: another tenant's scan (a round's) says nothing of it.
+      history: past
+        .filter((s) => s.sources.some((x) => x.source === b.source))
+        .map((s) => ({
+          startedAt: s.startedAt,
+          ...(points?.get(s.id) ?? {
+            scanId: s.id,
+            present: false,
+            grants: 0,
+            credentials: 0,
+            riskTier: 'unknown',
+          }),
+        })),
     });
   }
 
@@ -269,7 +278,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
   });
 
   const trend = await store.findingsTrend(past.map((s) => s.id));
-  const coverage = storedCoverage(scan);
+  const coverage = storedCoverage(selection);
   return {
     schema: 1,
     tool: { name: 'grantscope', version: TOOL_VERSION },
@@ -277,10 +286,11 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
       id: scan.id,
       startedAt: scan.startedAt,
       finishedAt: scan.finishedAt,
-      status: scan.status,
+      status: selection.scans.length > 1 ? selection.status : scan.status,
       label: scan.label,
       governanceHash: scan.governanceHash ?? null,
     },
+    ...(selection.scans.length > 1 && { scans: selectionCoverage(selection) }),
     asOf: input.asOf.toISOString(),
     framework: input.framework ?? null,
     summary: {

@@ -1,4 +1,5 @@
 import type { Severity } from '../findings/finding.js';
+import type { SelectionCoverage } from '../selection/describe-selection.js';
 
 /**
  * What the HTML report embeds as JSON and draws from: plain data, no raw API objects, no secrets.
@@ -17,6 +18,12 @@ export interface ReportData {
     label: string | null;
     governanceHash: string | null;
   };
+  /**
+   * Present when the report read more than one scan (a round of one scan per tenant): each source with
+   * the scan it was read from, and the sources whose scan is much older than the newest. `scan` is
+   * then the newest scan read, its status `incomplete` if any source was.
+   */
+  scans?: SelectionCoverage;
   /** The time the rules judged against (the scan time unless --as-of). */
   asOf: string;
   /** The framework the report was limited to (`--framework`), else null. */

@@ -5,6 +5,7 @@ import { resolvePolicy } from '../../analysis/policy-source.js';
 import { readConfigFile } from '../../config/config.js';
 import type { Finding } from '../../findings/finding.js';
 import type { Governance } from '../../governance/model.js';
+import { asSelection, type ScanSelection } from '../../selection/scan-selection.js';
 import type { ScanSummary, SnapshotStore } from '../../store/store.js';
 import { type CommonOptions, configPath, loadVocabularyFor, parseAsOf } from '../runtime.js';
 
@@ -20,8 +21,11 @@ export interface AuditOptions extends CommonOptions {
 export interface AuditContext {
   policyFile: string | null;
   governance: Governance;
-  /** Judge scan `scan`: its findings as `grantscope findings --format json` lists them. */
-  findingsOf(store: SnapshotStore, scan: ScanSummary): Promise<{ asOf: Date; findings: Finding[] }>;
+  /** Judge scan `scan` (or a selection): its findings as `grantscope findings --format json` lists them. */
+  findingsOf(
+    store: SnapshotStore,
+    scan: ScanSummary | ScanSelection,
+  ): Promise<{ asOf: Date; findings: Finding[] }>;
 }
 
 export async function loadAuditContext(opts: AuditOptions): Promise<AuditContext> {
@@ -41,7 +45,7 @@ export async function loadAuditContext(opts: AuditOptions): Promise<AuditContext
     policyFile,
     governance,
     async findingsOf(store, scan) {
-      const asOf = parseAsOf(opts.asOf, new Date(scan.startedAt));
+      const asOf = parseAsOf(opts.asOf, new Date(asSelection(scan).newest.startedAt));
       return { asOf, findings: await computeFindings(store, scan, { policy, asOf, vocabulary, governance }) };
     },
   };

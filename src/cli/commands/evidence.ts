@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { evidencePackFiles, MANIFEST } from '../../evidence/pack-files.js';
 import { writePackFolder, writePackZip } from '../../evidence/write-pack.js';
+import { staleWarnings } from '../../selection/describe-selection.js';
+import { wholeScan } from '../../selection/scan-selection.js';
 import type { ScanSummary } from '../../store/store.js';
 import { addCommonOptions, createRuntime, openExistingStore, parseScanId } from '../runtime.js';
 import { type AuditOptions, loadAuditContext } from './audit-context.js';
 import { addReportOptions, parseHistory } from './report.js';
-import { selectScan } from './select-scan.js';
+import { selectScan, selectScans } from './select-scan.js';
 
 interface EvidenceOptions extends AuditOptions {
   out?: string;
@@ -43,14 +45,20 @@ export function evidenceCommand(program: Command): void {
         'since an earlier scan, the coverage table, the governance files and their\n' +
         'hash, the policy, a README for the auditor, and manifest.json with the\n' +
         'SHA-256 of every file, the tool version and the snapshot ids. The same\n' +
-        'inputs give the same bytes, apart from manifest.json `generatedAt`.',
+        'inputs give the same bytes, apart from manifest.json `generatedAt`. By\n' +
+        'default each platform and tenant is read from its newest scan (a whole\n' +
+        'queue round; the latest scan when one scan covered them all); --scan N\n' +
+        'packs one scan.',
     )
     .option(
       '--out <dir>',
       'write the pack into this new folder (default: ./grantscope-evidence-<date>-scan-<id>)',
     )
     .option('--zip <file>', 'write the pack as this zip file instead of a folder')
-    .option('--since <id>', 'the diff starts at this scan (default: the scan before --scan)');
+    .option(
+      '--since <id>',
+      "the diff starts at this scan (default: the scan before --scan; for a round, each tenant's previous scan)",
+    );
   addReportOptions(cmd);
   addCommonOptions(cmd, { format: false });
   cmd.addHelpText(
@@ -73,18 +81,23 @@ See docs/evidence.md.`,
     const context = await loadAuditContext(opts);
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      for (const warning of staleWarnings(selection)) rt.logger.warn(warning);
+      const scan = selection.newest;
       const sinceId = parseScanId(opts.since, '--since');
+      // One scan: the scan before it. A round: each tenant from its own previous scan (null here).
       const since =
         sinceId !== undefined
           ? await selectScan(store, sinceId)
-          : await store.latestScan({ before: scan.id });
+          : wholeScan(selection)
+            ? await store.latestScan({ before: scan.id })
+            : null;
       if (since && since.id >= scan.id)
         throw new UsageError(`--since (${since.id}) must be older than the scan (${scan.id})`);
-      const { asOf, findings } = await context.findingsOf(store, scan);
+      const { asOf, findings } = await context.findingsOf(store, selection);
       const files = await evidencePackFiles({
         store,
-        scan,
+        scan: selection,
         since,
         findings,
         asOf,

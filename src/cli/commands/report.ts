@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { buildReportData } from '../../report/build-report-data.js';
 import { AUDIT_FRAMEWORK_IDS } from '../../report/framework-view.js';
 import { renderReportHtml } from '../../report/render-html.js';
+import { staleWarnings } from '../../selection/describe-selection.js';
 import { OutputFile, parseFileMode } from '../output-file.js';
 import {
   addCommonOptions,
@@ -14,7 +15,7 @@ import {
   parseScanId,
 } from '../runtime.js';
 import { type AuditOptions, loadAuditContext } from './audit-context.js';
-import { selectScan } from './select-scan.js';
+import { SCAN_OPTION_HELP, selectScans } from './select-scan.js';
 
 export const DEFAULT_REPORT_FILE = 'grantscope-report.html';
 export const DEFAULT_HISTORY = 12;
@@ -36,8 +37,11 @@ export function parseHistory(value: string): number {
 /** The report options `report` and `evidence` share. */
 export function addReportOptions(cmd: Command): Command {
   return cmd
-    .option('--scan <id>', 'scan id (default: the latest scan)')
-    .option('--as-of <time>', "evaluate as of this ISO-8601 time, or 'now' (default: the scan's start time)")
+    .option('--scan <id>', SCAN_OPTION_HELP)
+    .option(
+      '--as-of <time>',
+      "evaluate as of this ISO-8601 time, or 'now' (default: the start time of the newest scan read)",
+    )
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
     .option(
       '--governance <path>',
@@ -67,7 +71,9 @@ export function reportCommand(program: Command): void {
         'reviews, history, the link to revoke it) and a view per framework control\n' +
         '(OWASP NHI Top 10 2025, NIST CSF 2.0, CIS Controls v8, SOC 2) with its\n' +
         'evidence and failing findings. The file loads and sends nothing when\n' +
-        'opened: its data, style and script are inline.',
+        'opened: its data, style and script are inline. By default each platform\n' +
+        'and tenant is read from its newest scan (a whole queue round; the latest\n' +
+        'scan when one scan covered them all); --scan N reports on one scan.',
     )
     .option('-o, --out <file>', 'the HTML file to write', DEFAULT_REPORT_FILE)
     .option('--mode <octal>', 'file mode of the report', '600');
@@ -77,9 +83,9 @@ export function reportCommand(program: Command): void {
     'after',
     `
 Examples:
-  $ grantscope report                                   # latest scan -> ./grantscope-report.html
+  $ grantscope report                                   # newest scan of every tenant -> ./grantscope-report.html
   $ grantscope report -c grantscope.yaml --framework soc2 -o soc2.html
-  $ grantscope report --scan 12 --history 30 -o q4.html
+  $ grantscope report --scan 12 --history 30 -o q4.html # one scan only
   $ grantscope evidence --zip audit.zip                 # the report plus the raw evidence, checksummed
 
 The same snapshot, policy and governance give the same file (no generation time is written in it).
@@ -93,11 +99,12 @@ See docs/report.md.`,
     const context = await loadAuditContext(opts);
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
-      const { asOf, findings } = await context.findingsOf(store, scan);
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      for (const warning of staleWarnings(selection)) rt.logger.warn(warning);
+      const { asOf, findings } = await context.findingsOf(store, selection);
       const data = await buildReportData({
         store,
-        scan,
+        scan: selection,
         findings,
         governance: context.governance,
         asOf,
@@ -105,7 +112,9 @@ See docs/report.md.`,
         framework: opts.framework ?? null,
       });
       out.write(renderReportHtml(data));
-      rt.logger.info(`report of scan #${scan.id} written to ${out.path}`);
+      rt.logger.info(
+        `report of ${selection.scans.length > 1 ? `${selection.scans.length} scans (newest #${selection.newest.id})` : `scan #${selection.newest.id}`} written to ${out.path}`,
+      );
       if (!opts.quiet) process.stderr.write(`Report: ${out.path}\n`);
     } finally {
       await store.close();

@@ -254,12 +254,31 @@ function countBaseline(d: SnapshotDiff, type: 'identity' | 'grant'): number {
 export const DIFF_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md'] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
+/** Sources a table title names before it says how many more there are. */
+const TITLE_SOURCES = 8;
+
 export function renderDiff(
   d: SnapshotDiff,
   format: DiffFormat,
-  options: { from: ScanSummary; to: ScanSummary; color?: boolean },
+  options: {
+    from: ScanSummary;
+    to: ScanSummary;
+    color?: boolean;
+    /**
+     * When each source was compared between scans of its own (a round of one scan per tenant): which.
+     * `from`/`to` are then the newest of them; json lists these as `sources`, the table's title names them.
+     */
+    sources?: ReadonlyArray<{ source: string; from: number; to: number }>;
+  },
 ): string {
-  if (format === 'json') return renderJson({ from: options.from.id, to: options.to.id, ...summariseDiff(d) });
+  const sources = options.sources;
+  if (format === 'json')
+    return renderJson({
+      from: options.from.id,
+      to: options.to.id,
+      ...(sources && { sources }),
+      ...summariseDiff(d),
+    });
   const lines = diffLines(d);
   if (format === 'jsonl') {
     return lines
@@ -270,7 +289,14 @@ export function renderDiff(
       .join('');
   }
   if (format !== 'table') return renderRows(format, lines, COLUMNS);
-  const title = `Scan #${options.from.id} (${options.from.startedAt}) → scan #${options.to.id} (${options.to.startedAt})\n`;
+  const title = sources
+    ? `Each of ${sources.length} sources, its newest scan against its previous one: ${sources
+        .slice(0, TITLE_SOURCES)
+        .map((x) => `${x.source} #${x.from} → #${x.to}`)
+        .join(
+          ', ',
+        )}${sources.length > TITLE_SOURCES ? `, and ${sources.length - TITLE_SOURCES} more (--format json lists them)` : ''}\n`
+    : `Scan #${options.from.id} (${options.from.startedAt}) → scan #${options.to.id} (${options.to.startedAt})\n`;
   if (lines.length === 0) return `${title}No changes.\n`;
   return (
     title +

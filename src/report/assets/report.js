@@ -239,8 +239,29 @@
     );
     const inventory = el('p', {
       'data-testid': 'inventory-counts',
-      text: `${plural(s.identities, 'identity', 'identities')}, ${plural(s.grants, 'grant')}, ${plural(s.credentials, 'credential')} in snapshot #${DATA.scan.id} (${DATA.scan.status}).`,
+      text: `${plural(s.identities, 'identity', 'identities')}, ${plural(s.grants, 'grant')}, ${plural(s.credentials, 'credential')} in ${DATA.scans ? 'the newest scan of each source' : `snapshot #${DATA.scan.id}`} (${DATA.scan.status}).`,
     });
+    // A round (one scan per tenant): which scan each tenant was read from, and any far behind the newest.
+    const scansRead = DATA.scans
+      ? el(
+          'div',
+          { 'data-testid': 'scans-read' },
+          el('p', {
+            text: `Read from ${plural(new Set(DATA.scans.sources.map((x) => x.scanId)).size, 'scan')}, the newest scan of each of ${plural(DATA.scans.sources.length, 'source')}: ${DATA.scans.sources.map((x) => `${x.source} #${x.scanId} (${x.startedAt.slice(0, 10)})`).join(', ')}.`,
+          }),
+          DATA.scans.stale.length
+            ? el(
+                'div',
+                { class: 'warn', 'data-testid': 'stale-sources' },
+                el('strong', { text: 'Out of date: ' }),
+                DATA.scans.stale
+                  .map((x) => `${x.source} (scan #${x.scanId}, ${x.daysBehind} days older than the newest)`)
+                  .join('; '),
+                '.',
+              )
+            : null,
+        )
+      : null;
     const incomplete = DATA.incomplete.length
       ? el(
           'div',
@@ -255,6 +276,7 @@
       el('h2', { text: 'Executive summary' }),
       cards,
       inventory,
+      scansRead,
       incomplete,
       el(
         'div',
@@ -744,7 +766,7 @@
 
   document.getElementById('title').textContent = `grantscope report — snapshot #${DATA.scan.id}`;
   document.getElementById('subtitle').textContent =
-    `Scan #${DATA.scan.id} ${DATA.scan.status}, started ${DATA.scan.startedAt}; findings as of ${DATA.asOf}` +
+    `${DATA.scans ? `Newest scan of each of ${plural(DATA.scans.sources.length, 'source')} (${DATA.scan.status}); newest #${DATA.scan.id}` : `Scan #${DATA.scan.id} ${DATA.scan.status}`}, started ${DATA.scan.startedAt}; findings as of ${DATA.asOf}` +
     `${DATA.scan.governanceHash ? `; governance sha256 ${DATA.scan.governanceHash}` : ''}.`;
   document.getElementById('footer').textContent =
     `${DATA.tool.name} ${DATA.tool.version}. This file is self-contained: it loads nothing and sends nothing.`;
