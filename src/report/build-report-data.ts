@@ -8,7 +8,7 @@ import { emptyCounts } from '../output/views/findings.js';
 import { governanceOf } from '../output/views/inventory.js';
 import { coverageRows, incompleteCollectors } from '../output/views/scan.js';
 import { compareFindings } from '../rules/evaluate.js';
-import { type SelectionCoverage, selectionCoverage } from '../selection/describe-selection.js';
+import { selectionCoverage } from '../selection/describe-selection.js';
 import { asSelection, type ScanSelection } from '../selection/scan-selection.js';
 import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { IdentityBundle, ScanSummary, SnapshotStore } from '../store/store.js';
