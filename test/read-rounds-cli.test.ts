@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClientConfig } from '../src/demo/client-config.js';
@@ -76,5 +77,86 @@ describe('read commands over one scan per tenant', () => {
     expect(m365.every((e) => e.platform === 'microsoft365' && e.scanId === undefined)).toBe(true);
     const table = await cli(['inventory', '--platform', 'github']);
     expect(table.stdout.split('\n')[0]).toMatch(/^Scans read: newest scan of each of 2 sources/);
+  });
+
+  it('report and evidence: every tenant, each from its own scan, named in the report data and the manifest', async () => {
+    const report = await cli(['report', '-o', join(dir, 'round.html')]);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(join(dir, 'round.html'), 'utf8');
+    const data = JSON.parse(
+      html.match(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/)![1]!,
+    ) as {
+      scan: { id: number };
+      scans: { sources: Array<{ source: string; scanId: number }> };
+      identities: Array<{ platform: string }>;
+    };
+    expect(data.scan.id).toBe(scanIds.microsoft365);
+    expect(data.scans.sources.map((x) => `${x.source.split(':')[0]}#${x.scanId}`)).toEqual([
+      `github#${scanIds.github}`,
+      `microsoft365#${scanIds.microsoft365}`,
+    ]);
+    expect(new Set(data.identities.map((i) => i.platform))).toEqual(new Set(['github', 'microsoft365']));
+
+    const evidence = await cli(['evidence', '--out', join(dir, 'pack')]);
+    expect(evidence.code, evidence.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'pack', 'manifest.json'), 'utf8'));
+    expect(manifest.snapshots.scan.id).toBe(scanIds.microsoft365);
+    expect(manifest.snapshots.sources.map((x: { scanId: number }) => x.scanId)).toEqual([
+      scanIds.github,
+      scanIds.microsoft365,
+    ]);
+    const inventory = readFileSync(join(dir, 'pack', 'inventory.csv'), 'utf8');
+    expect(inventory).toMatch(/\ngithub,/);
+    expect(inventory).toMatch(/\nmicrosoft365,/);
+  });
+
+  it('review: finds an identity of a tenant the latest scan did not cover, recorded against its own scan', async () => {
+    const inventory = await cli(['inventory', '--format', 'json', '--platform', 'microsoft365']);
+    const sp = (JSON.parse(inventory.stdout) as Array<{ nativeId: string; kind: string }>).find(
+      (e) => e.kind === 'service-principal',
+    )!;
+    // A github scan is the latest now: microsoft365 is read from its own, older scan.
+    const again = await cli(['scan', '--only', 'github', '--format', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    const github2 = JSON.parse(again.stdout).scan.id as number;
+    const review = await cli([
+      'review',
+      sp.nativeId,
+      '--kind',
+      'service-principal',
+      '--decision',
+      'keep',
+      '--reviewer',
+      'alice',
+      '--format',
+      'json',
+    ]);
+    expect(review.code, review.stderr).toBe(0);
+    expect(JSON.parse(review.stdout)).toMatchObject({
+      identity: { id: sp.nativeId },
+      scanId: scanIds.microsoft365,
+    });
+
+    // diff with no --from/--to: each tenant's newest scan against its own previous one (github: its
+    // first scan → this one; microsoft365 has no earlier scan), not the latest scan against the one
+    // before it (another tenant's, with nothing in common).
+    const diff = await cli(['diff', '--format', 'json']);
+    expect(diff.code, diff.stderr).toBe(0);
+    const d = JSON.parse(diff.stdout);
+    expect(d).toMatchObject({ from: scanIds.github, to: github2 });
+    expect(d.sources.map((x: { from: number; to: number }) => [x.from, x.to])).toEqual([
+      [scanIds.github, github2],
+    ]);
+    const between = await cli([
+      'diff',
+      '--format',
+      'json',
+      '--from',
+      String(scanIds.microsoft365),
+      '--to',
+      String(github2),
+    ]);
+    expect(between.code, between.stderr).toBe(0);
+    expect(JSON.parse(between.stdout).sources).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 import { UsageError } from '../errors.js';
 import type { IdentityFacts } from '../governance/reviews-in-force.js';
 import { bundleFacts } from '../governance/reviews-in-force.js';
+import { asSelection, type ScanSelection } from '../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { IdentityBundle, ScanSummary, SnapshotStore } from '../store/store.js';
 
 /** Narrowing options a command takes next to an identity argument. */
@@ -28,7 +30,7 @@ function disambiguation(f: IdentityFacts): string {
  */
 export async function resolveIdentity(
   store: SnapshotStore,
-  scan: ScanSummary,
+  scan: ScanSummary | ScanSelection,
   arg: string,
   filter: IdentityFilter = {},
 ): Promise<IdentityBundle> {
@@ -38,7 +40,8 @@ export async function resolveIdentity(
   const exact: IdentityBundle[] = [];
   const loose: IdentityBundle[] = [];
   const near: IdentityFacts[] = [];
-  for await (const b of store.readSnapshot(scan.id, {
+  const selection = asSelection(scan);
+  for await (const b of readSelectedSnapshot(store, selection, {
     platform: filter.platform,
     tenant: filter.tenant,
     kinds: filter.kind ? [filter.kind] : undefined,
@@ -54,7 +57,11 @@ export async function resolveIdentity(
   }
   const found = exact.length > 0 ? exact : loose;
   if (found.length === 1) return found[0]!;
-  const where = `in scan #${scan.id}${filter.platform || filter.tenant || filter.kind ? ' (with the filters given)' : ''}`;
+  const read =
+    selection.scans.length > 1
+      ? `the newest scan of each tenant (${selection.scans.length} scans)`
+      : `scan #${selection.newest.id}`;
+  const where = `in ${read}${filter.platform || filter.tenant || filter.kind ? ' (with the filters given)' : ''}`;
   if (found.length > 1) {
     const facts = found.map(bundleFacts);
     throw new UsageError(

@@ -11,6 +11,8 @@ import { groupByOwner, reviewsDue } from '../../governance/reviews-due.js';
 import { bundleFacts, ReviewsInForce } from '../../governance/reviews-in-force.js';
 import type { OutputFormat } from '../../output/format.js';
 import { renderRecordedReview, renderReviewHistory, renderReviewsDue } from '../../output/views/reviews.js';
+import { scanOfSource } from '../../selection/scan-selection.js';
+import { readSelectedSnapshot } from '../../selection/selection-reads.js';
 import { openStore } from '../../store/open.js';
 import type { ReviewSubject, SnapshotStore, StoredReview } from '../../store/store.js';
 import { type IdentityFilter, resolveIdentity } from '../identity-argument.js';
@@ -25,7 +27,7 @@ import {
   parseAsOf,
   parseScanId,
 } from '../runtime.js';
-import { selectScan } from './select-scan.js';
+import { SCAN_OPTION_HELP, selectScans } from './select-scan.js';
 
 interface IdentityOptions extends CommonOptions, IdentityFilter {
   scan?: string;
@@ -54,7 +56,10 @@ function identityOptions(cmd: Command): Command {
     .option('--platform <platform>', 'the identity is on this platform (when its id is not unique)')
     .option('--tenant <tenant>', 'the identity is in this tenant (org login, tenant id, customer id)')
     .option('--kind <kind>', 'the identity is of this kind (e.g. service-principal)')
-    .option('--scan <id>', 'look the identity up in this scan (default: the latest scan)');
+    .option(
+      '--scan <id>',
+      'look the identity up in this one scan (default: the newest scan of each platform and tenant)',
+    );
 }
 
 /** Free text a person typed: trimmed, bounded, one line for names. */
@@ -142,9 +147,11 @@ Examples:
     }
     const store = await openStore(file);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
-      const bundle = await resolveIdentity(store, scan, arg, opts);
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
+      const bundle = await resolveIdentity(store, selection, arg, opts);
       const f = bundleFacts(bundle);
+      // The scan whose snapshot of the identity was reviewed: its tenant's, in a round.
+      const scan = scanOfSource(selection).get(bundle.source) ?? selection.newest;
       const recorded = await store.recordReview({
         platform: f.platform,
         tenant: f.tenant,
@@ -198,7 +205,7 @@ export function reviewsCommand(program: Command): void {
         '30 for identities holding critical access). Identities never reviewed are due a period after their ' +
         'creation. Platform first-party apps are listed only once someone has reviewed them.',
     )
-    .option('--scan <id>', 'scan id (default: the latest scan)')
+    .option('--scan <id>', SCAN_OPTION_HELP)
     .option('--as-of <time>', "judge as of this ISO-8601 time, or 'now' (default: now)")
     .option('--within <days>', 'also list reviews falling due within this many days', '14')
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
@@ -227,9 +234,9 @@ Examples:
     const governance = governanceFor(opts);
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
       const inForce = await ReviewsInForce.load(store, governance);
-      const list = await reviewsDue(store.readSnapshot(scan.id), {
+      const list = await reviewsDue(readSelectedSnapshot(store, selection), {
         reviews: inForce,
         governance,
         policy: policy.rules['overdue-review'],
@@ -263,10 +270,10 @@ Examples:
     const rt = createRuntime(opts);
     const store = await openExistingStore(opts);
     try {
-      const scan = await selectScan(store, parseScanId(opts.scan, '--scan'));
+      const selection = await selectScans(store, parseScanId(opts.scan, '--scan'));
       let subject: ReviewSubject;
       try {
-        const f = bundleFacts(await resolveIdentity(store, scan, arg, opts));
+        const f = bundleFacts(await resolveIdentity(store, selection, arg, opts));
         subject = { platform: f.platform, tenant: f.tenant, kind: f.kind, nativeId: f.nativeId };
       } catch (err) {
         // Not in the snapshot (revoked since, say): its reviews are still on record.
