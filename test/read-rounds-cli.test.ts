@@ -88,7 +88,7 @@ describe('read commands over one scan per tenant', () => {
     ) as {
       scan: { id: number };
       scans: { sources: Array<{ source: string; scanId: number }> };
-      identities: Array<{ platform: string }>;
+      identities: Array<{ platform: string; history: Array<{ scanId: number; present: boolean }> }>;
     };
     expect(data.scan.id).toBe(scanIds.microsoft365);
     expect(data.scans.sources.map((x) => `${x.source.split(':')[0]}#${x.scanId}`)).toEqual([
@@ -96,6 +96,12 @@ describe('read commands over one scan per tenant', () => {
       `microsoft365#${scanIds.microsoft365}`,
     ]);
     expect(new Set(data.identities.map((i) => i.platform))).toEqual(new Set(['github', 'microsoft365']));
+    // Each identity's history is its own tenant's scans, not the other tenant's (where it was never looked for).
+    for (const i of data.identities) {
+      expect(i.history.map((h) => [h.scanId, h.present])).toEqual([
+        [scanIds[i.platform as 'github' | 'microsoft365'], true],
+      ]);
+    }
 
     const evidence = await cli(['evidence', '--out', join(dir, 'pack')]);
     expect(evidence.code, evidence.stderr).toBe(0);

@@ -76,6 +76,27 @@ export function storedCoverage(scan: ScanSummary | ScanSelection): CoverageRepor
   }));
 }
 
+/** The scans (oldest first) among `committed` (newest first) that are one of a selected source's last `n`. */
+function eachSourcesLastScans(
+  committed: readonly ScanSummary[],
+  selection: ScanSelection,
+  n: number,
+): ScanSummary[] {
+  const seen = new Map(selection.sources.map((s) => [s.source.source, 0]));
+  const out: ScanSummary[] = [];
+  for (const scan of committed) {
+    let wanted = false;
+    for (const { source } of scan.sources) {
+      const count = seen.get(source);
+      if (count === undefined || count >= n) continue;
+      seen.set(source, count + 1);
+      wanted = true;
+    }
+    if (wanted) out.push(scan);
+  }
+  return out.reverse();
+}
+
 /** Each identity's presence, grants and tier over the scans looked back on, oldest first. */
 async function identityHistory(
   store: SnapshotStore,
@@ -215,11 +236,16 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     : null;
   const gov = governance && people ? { file: governance, people } : null;
 
-  const past = (await store.listScans({ status: ['complete', 'incomplete'] }))
-    .filter((s) => s.id <= scan.id)
-    .slice(0, Math.max(1, input.history))
-    .reverse();
-  const history = await identityHistory(store, past);
+  const committed = (await store.listScans({ status: ['complete', 'incomplete'] })).filter(
+    (s) => s.id <= scan.id,
+  );
+  const lookBack = Math.max(1, input.history);
+  // The trend: the last `history` scans. Each identity's history: its tenant's last `history` scans,
+  // which in a round (one scan per tenant) reach further back than the last `history` scans overall.
+  const past = committed.slice(0, lookBack).reverse();
+  const historyScans =
+    selection.scans.length > 1 ? eachSourcesLastScans(committed, selection, lookBack) : past;
+  const history = await identityHistory(store, historyScans);
 
   const identities: ReportIdentity[] = [];
   const byKey = new Map<string, number>();
@@ -232,7 +258,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
       findings: [],
       worstSeverity: null,
       // Only the scans that looked at its tenant: another tenant's scan (a round's) says nothing of it.
-      history: past
+      history: historyScans
         .filter((s) => s.sources.some((x) => x.source === b.source))
         .map((s) => ({
           startedAt: s.startedAt,
