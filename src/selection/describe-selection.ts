@@ -54,7 +54,7 @@ export function staleWarnings(selection: ScanSelection): string[] {
   return staleSources(selection).map(
     (s) =>
       `${s.source}: its newest scan #${s.scanId} (${s.startedAt.slice(0, 10)}) is ${s.daysBehind} days older than ` +
-      `the newest scan read (#${selection.newest.id}, more than ${STALE_AFTER_DAYS}); its data may be out of date ` +
-      `(scan it again, or read one scan with --scan N)`,
+      `the newest scan read (#${selection.newest.id}): more than ${STALE_AFTER_DAYS} days behind, its data may be out ` +
+      `of date (scan it again, or read one scan with --scan N)`,
   );
 }
