@@ -19,6 +19,21 @@ export { defaultPolicy, loadPolicy, type Policy } from './policy/index.js';
 export { riskCatalog } from './risk/catalog.js';
 export { evaluateRules } from './rules/index.js';
 export { type RunScanOptions, runScan, type ScanOutcome } from './scan/run-scan.js';
+export { selectionCoverage } from './selection/describe-selection.js';
+export {
+  type ScanSelection,
+  selectNewestOfEachSource,
+  selectOneScan,
+  staleSources,
+} from './selection/scan-selection.js';
+export { readSelectedFindings, readSelectedSnapshot } from './selection/selection-reads.js';
 export { openStore } from './store/open.js';
-export type { IdentityBundle, RecordChange, ScanSummary, ScanWriter, SnapshotStore } from './store/store.js';
+export type {
+  IdentityBundle,
+  RecordChange,
+  ScanSummary,
+  ScanWriter,
+  SnapshotStore,
+  SourceScan,
+} from './store/store.js';
 export { TOOL_VERSION } from './version.js';
