@@ -35,11 +35,17 @@ const COLUMNS: Column<JobRow>[] = [
       (r.output && 'scanId' in r.output
         ? `scan #${r.output.scanId} ${r.output.status}`
         : r.output && 'scans' in r.output
-          ? `${r.output.scans} scans`
+          ? `${r.output.scans} scans${roundReportOf(r.output)}`
           : ''),
     grow: 3,
   },
 ];
+
+/** `, report <file>` when a round job wrote the round's report (`roundReportDir`). */
+function roundReportOf(output: Record<string, unknown>): string {
+  const report = output.report as { file?: unknown } | undefined;
+  return typeof report?.file === 'string' ? `, report ${report.file}` : '';
+}
 
 export function jobsCommand(program: Command): void {
   const cmd = program
