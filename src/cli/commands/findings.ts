@@ -16,7 +16,7 @@ import {
 } from '../../output/views/findings.js';
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { RULE_IDS } from '../../rules/registry.js';
-import { failOnOption, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -27,7 +27,6 @@ import {
   parseAsOf,
   parseScanId,
 } from '../runtime.js';
-import { exitCodeFor } from './scan.js';
 import { selectScan } from './select-scan.js';
 
 interface FindingsOptions extends CommonOptions {

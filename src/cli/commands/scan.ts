@@ -2,15 +2,14 @@ import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { EXIT } from '../../errors.js';
-import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
-import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
+import { FINDINGS_FORMATS, type FindingsFormat } from '../../output/views/findings.js';
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
 import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
 import { openStore } from '../../store/open.js';
-import { failOnOption, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -161,18 +160,4 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       await store.close();
     }
   });
-}
-
-/** Incomplete (3) outranks findings (1): a partial scan cannot vouch for its findings. */
-export function exitCodeFor(
-  complete: boolean,
-  counts: SeverityCounts,
-  failOn: ReturnType<typeof parseFailOn>,
-) {
-  if (!complete) return EXIT.incomplete;
-  const atOrAbove = (Object.keys(counts) as Severity[]).filter(
-    (s) => failOn && SEVERITY_ORDER[s] >= SEVERITY_ORDER[failOn],
-  );
-  if (atOrAbove.some((s) => counts[s] > 0)) return EXIT.findings;
-  return EXIT.ok;
 }
