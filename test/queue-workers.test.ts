@@ -282,7 +282,10 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
         [killed.child.pid],
       );
       expect(abandoned.rows).toEqual([
-        { status: 'failed', failure: `interrupted: process ${killed.child.pid} ended before the scan completed` },
+        {
+          status: 'failed',
+          failure: `interrupted: process ${killed.child.pid} ended before the scan completed`,
+        },
       ]);
 
       // What the workers printed agrees: one completed report per tenant, the victim's from a survivor.
