@@ -300,9 +300,9 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
     const url = await cluster().createDatabase(`gs_queue_stop_${process.pid}`);
     const dir = tempDir();
-    // One tenant whose scan takes about 8 s (the test connector waits before each of its records): long
-    // enough for the checks below to see it running on a loaded machine.
-    writeSetup(dir, ['t1'], 'grantscope.yaml', 4000);
+    // One tenant whose scan takes at least 10 s (the test connector waits before each of its records, its
+    // collectors side by side): long enough for the CLI runs below to see it running on a loaded machine.
+    writeSetup(dir, ['t1'], 'grantscope.yaml', 10_000);
     const env = { GRANTSCOPE_DATABASE_URL: url };
     const jobsJson = async () =>
       (
