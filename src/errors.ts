@@ -9,6 +9,8 @@ export const EXIT = {
   incomplete: 3,
   /** Unexpected failure (a bug, a crash, a store that cannot be opened). */
   internal: 4,
+  /** `worker --drain`: a job this worker ran failed on its last attempt. */
+  jobsFailed: 5,
   /** Interrupted by SIGINT (Ctrl-C): 128 + 2, as shells expect. */
   interrupted: 130,
   /** Stopped by SIGTERM (a service manager, `docker stop`, a CronJob deadline): 128 + 15. */
@@ -166,4 +168,21 @@ export class ReportWriteError extends GrantscopeError {
 export class QueueJobError extends GrantscopeError {
   readonly code = 'QUEUE_JOB';
   override readonly exitCode = EXIT.usage;
+}
+
+/**
+ * A queued scan stored an incomplete snapshot, and every failed collector met a transient status
+ * (throttling, a 5xx): the job is failed so that the queue retries it; the stored scan stays.
+ */
+export class TransientIncompleteScanError extends GrantscopeError {
+  readonly code = 'SCAN_INCOMPLETE_TRANSIENT';
+  override readonly exitCode = EXIT.incomplete;
+  constructor(
+    readonly scanId: number,
+    readonly failed: readonly string[],
+  ) {
+    super(
+      `scan #${scanId} incomplete, transient failures only (${failed.join(', ')}): retrying to complete it`,
+    );
+  }
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { buildProgram } from '../src/cli/main.js';
 import { ROOT } from './support/cli.js';
@@ -22,8 +23,13 @@ function available(command: string, args: string[]): boolean {
 }
 
 /** Every long option of `grantscope <command>` in this build. */
+let program: Command;
+beforeAll(async () => {
+  program = await buildProgram();
+});
+
 function optionsOf(command: string): Set<string> {
-  const cmd = buildProgram().commands.find((c) => c.name() === command);
+  const cmd = program.commands.find((c) => c.name() === command);
   if (!cmd) throw new Error(`no command ${command}`);
   return new Set(cmd.options.map((o) => o.long!).filter(Boolean));
 }

@@ -142,6 +142,8 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     // The round ended: its one round job ran after the three scans.
     const rounds = reports.filter((r) => r.queue === 'grantscope-round');
     expect(rounds).toEqual([expect.objectContaining({ round: 'r1', outcome: 'completed' })]);
+    // The last line sums up what this worker ran.
+    expect(reports.at(-1)).toEqual({ summary: { done: 4, incomplete: 0, retried: 0, failed: 0 } });
 
     const client = new pg.Client(url);
     await client.connect();
@@ -198,11 +200,16 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
       cwd: dir,
       env,
     });
-    expect(worker.code).toBe(0);
+    // A job failed for good: --drain says so in its exit code and its last line.
+    expect(worker.code).toBe(5);
     expect(worker.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #1 complete/m);
-    expect(
-      worker.stdout.match(/^FAIL {2}acme-saas:t9 {2}failed: .*is not configured in .*worker\.yaml/gm),
-    ).toHaveLength(2);
+    expect(worker.stdout).toMatch(
+      /^RETRY {2}acme-saas:t9 {2}failed: .*is not configured in .*worker\.yaml.*attempt 1\)$/m,
+    );
+    expect(worker.stdout).toMatch(
+      /^FAIL {2}acme-saas:t9 {2}failed: .*is not configured in .*worker\.yaml.*attempt 2\)$/m,
+    );
+    expect(worker.stdout.trimEnd().split('\n').at(-1)).toBe('worker: 2 done, 1 retried, 1 failed');
     const failed = await runCli(['jobs', '-c', 'grantscope.yaml', '--state', 'failed', '--format', 'json'], {
       cwd: dir,
       env,
@@ -293,8 +300,9 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
     const url = await cluster().createDatabase(`gs_queue_stop_${process.pid}`);
     const dir = tempDir();
-    // One tenant whose scan takes about 4 s (the test connector waits before each of its records).
-    writeSetup(dir, ['t1'], 'grantscope.yaml', 2000);
+    // One tenant whose scan takes at least 10 s (the test connector waits before each of its records, its
+    // collectors side by side): long enough for the CLI runs below to see it running on a loaded machine.
+    writeSetup(dir, ['t1'], 'grantscope.yaml', 10_000);
     const env = { GRANTSCOPE_DATABASE_URL: url };
     const jobsJson = async () =>
       (
@@ -346,7 +354,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
       },
     );
     expect(released.code).toBe(143);
-    expect(released.stdout).toMatch(/^FAIL {2}acme-saas:t1 {2}failed: .*interrupted by SIGTERM/m);
+    expect(released.stdout).toMatch(/^RETRY {2}acme-saas:t1 {2}failed: .*interrupted by SIGTERM/m);
     const after = await jobsJson();
     const handedBack = after.find((j) => j.state !== 'done');
     expect(handedBack).toMatchObject({ state: 'queued', attempt: 1 });
@@ -358,5 +366,82 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     });
     expect(next.code).toBe(0);
     expect(next.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #\d+ complete .*attempt 2\)/m);
+  }, 120_000);
+
+  it('an incomplete scan completes its job (shown as incomplete); only a transient one is retried first', async () => {
+    const url = await cluster().createDatabase(`gs_queue_incomplete_${process.pid}`);
+    const dir = tempDir();
+    writeSetup(dir, ['t1']);
+    // `refused` lacks a permission (403): a retry cannot help. `throttled` met a 503: a retry may.
+    writeFileSync(
+      join(dir, 'grantscope.yaml'),
+      [
+        'database: grantscope.db',
+        `plugins: [${JSON.stringify(FAKE_CONNECTOR)}]`,
+        'acme-saas:',
+        '  - tenant: refused',
+        '    recordsFile: records.json',
+        '    fail: [apps]',
+        '  - tenant: throttled',
+        '    recordsFile: records.json',
+        '    fail: [apps]',
+        '    failStatus: 503',
+        '',
+      ].join('\n'),
+    );
+    const env = { GRANTSCOPE_DATABASE_URL: url };
+    expect(
+      (
+        await runCli(['enqueue', '-c', 'grantscope.yaml', '--retries', '1', '--retry-delay', '0'], {
+          cwd: dir,
+          env,
+        })
+      ).code,
+    ).toBe(0);
+    const worker = await runCli(['worker', '-c', 'grantscope.yaml', '--drain', '--poll', '0.2'], {
+      cwd: dir,
+      env,
+    });
+    expect(worker.stderr).toContain('collector failed tenant=throttled');
+    // Both stored incomplete scans (exit 3, as `grantscope scan` would); none failed for good.
+    expect(worker.code).toBe(3);
+    expect(worker.stdout).toMatch(
+      /^done {2}acme-saas:refused {2}scan #\d+ incomplete: acme-saas:refused\/apps \(403\) failed .*attempt 1\)$/m,
+    );
+    expect(worker.stdout).not.toMatch(/RETRY {2}acme-saas:refused/);
+    expect(worker.stdout).toMatch(
+      /^RETRY {2}acme-saas:throttled {2}failed: scan #\d+ incomplete, transient failures only \(acme-saas:throttled\/apps \(503\)\).*attempt 1\)$/m,
+    );
+    // Its last attempt keeps the incomplete scan and completes the job.
+    expect(worker.stdout).toMatch(/^done {2}acme-saas:throttled {2}scan #\d+ incomplete: .*attempt 2\)$/m);
+    expect(worker.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'worker: 3 done (2 incomplete), 1 retried, 0 failed',
+    );
+
+    const listed = JSON.parse(
+      (await runCli(['jobs', '-c', 'grantscope.yaml', '--format', 'json'], { cwd: dir, env })).stdout,
+    ) as { counts: Record<string, number>; incomplete: number; jobs: Array<Record<string, unknown>> };
+    expect(listed.incomplete).toBe(2);
+    expect(
+      listed.jobs
+        .filter((j) => j.kind === 'scan')
+        .map((j) => [j.tenant, j.state, j.scanStatus, j.attempt])
+        .sort(),
+    ).toEqual([
+      ['acme-saas:refused', 'done', 'incomplete', 1],
+      ['acme-saas:throttled', 'done', 'incomplete', 2],
+    ]);
+    const table = await runCli(['jobs', '-c', 'grantscope.yaml', '--width', '200'], { cwd: dir, env });
+    expect(table.stdout).toMatch(/^incomplete .*acme-saas:refused/m);
+    expect(table.stdout).toContain('3 done (2 incomplete)');
+    // Three scans stored: the throttled tenant's first (incomplete, kept) and its retry.
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ status: string }>('SELECT status FROM scans ORDER BY id');
+      expect(rows.map((r) => r.status)).toEqual(['incomplete', 'incomplete', 'incomplete']);
+    } finally {
+      await client.end();
+    }
   }, 120_000);
 });

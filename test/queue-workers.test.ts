@@ -290,6 +290,17 @@ describe.runIf(postgresAvailable)('distributed scans: 3 workers, 60 tenants, one
       );
       expect(scans.rows).toHaveLength(TENANTS);
       expect(scans.rows.filter((r) => r.n !== 1)).toEqual([]);
+      // The killed worker's scan row does not stay `running`: a later scan saw its process gone.
+      const abandoned = await db.query<{ status: string; failure: string }>(
+        `SELECT status, failure FROM scans WHERE writer_pid = $1 AND status NOT IN ('complete', 'incomplete')`,
+        [killed.child.pid],
+      );
+      expect(abandoned.rows).toEqual([
+        {
+          status: 'failed',
+          failure: `interrupted: process ${killed.child.pid} ended before the scan completed`,
+        },
+      ]);
 
       // What the workers printed agrees: one completed report per tenant, the victim's from a survivor.
       const reports = survivors.flatMap((w) =>

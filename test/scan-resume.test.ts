@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClientConfig } from '../src/demo/client-config.js';
 import { JOURNAL_ENV, type RecordedRequest } from '../src/emulator/journal.js';
@@ -9,6 +10,8 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import { loadWorld, type World } from '../src/emulator/world.js';
 import { demoWorld } from '../src/package-root.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
+import { postgresAvailable, testPostgres } from './support/postgres.js';
+import { clusterForTests } from './support/postgres-hooks.js';
 
 /**
  * `grantscope scan --resume`: a scan cut off part-way (collectors failed as when a quota is spent, or
@@ -244,4 +247,123 @@ describe('scan --resume after SIGKILL', () => {
     expect(last).toMatchObject({ status: 'complete', label: 'resume of #1' });
     expect(snapshot(database, last.id)).toBe(baseline);
   }, 180_000);
+});
+
+if (!postgresAvailable) void testPostgres();
+
+/** As `snapshot`, from a PostgreSQL database (its own baseline: jsonb text differs from SQLite's). */
+async function pgSnapshot(url: string, scanId: number): Promise<string> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const hash = createHash('sha256');
+    let rows = 0;
+    for (const view of ['identities_at_scan', 'grants_at_scan', 'credentials_at_scan']) {
+      const r = await client.query(
+        `SELECT key, (record::jsonb #- '{lastUsed,at}')::text AS record FROM ${view} WHERE scan_id = $1
+          ORDER BY key COLLATE "C", record COLLATE "C"`,
+        [scanId],
+      );
+      for (const row of r.rows) hash.update(JSON.stringify(row));
+      rows += r.rowCount ?? 0;
+    }
+    return `${rows}:${hash.digest('hex')}`;
+  } finally {
+    await client.end();
+  }
+}
+
+async function pgScans(url: string): Promise<Array<{ id: number; status: string; label: string | null }>> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const r = await client.query('SELECT id::int AS id, status, label FROM scans ORDER BY id');
+    return r.rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.runIf(postgresAvailable)('scan --resume on PostgreSQL', () => {
+  const cluster = clusterForTests();
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ world: demoWorld('demo') });
+  }, 120_000);
+  afterAll(() => emu?.stop());
+
+  it('keeps the journal in a folder named after the database, and resumes from it', async () => {
+    const baseDir = tempDir('gs-resume-pg-base-');
+    const baseUrl = await cluster().createDatabase(`gs_resume_base_${process.pid}`);
+    const base = writeClientConfig(emu, baseDir);
+    const full = await runCli(scanArgs(base.configFile), {
+      cwd: baseDir,
+      env: { GRANTSCOPE_DATABASE_URL: baseUrl },
+    });
+    expect(full.code, full.stderr).toBe(0);
+    const baseline = await pgSnapshot(baseUrl, 1);
+
+    const dir = tempDir('gs-resume-pg-');
+    const url = await cluster().createDatabase(`gs_resume_${process.pid}`);
+    const env = { GRANTSCOPE_DATABASE_URL: url };
+    const { configFile } = writeClientConfig(emu, dir);
+    for (const path of ['/api/v3/orgs/{org}/hooks', '/v1.0/oauth2PermissionGrants']) {
+      emu.faults.add({
+        id: 'quota-pg',
+        path,
+        action: { kind: 'status', status: 403, body: { message: 'quota' } },
+      });
+    }
+    const before = emulatorRequests().length;
+    const first = await runCli(scanArgs(configFile), { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(3);
+    const firstRequests = emulatorRequests().slice(before);
+    // Beside the config, named after the database (no credentials in the name); no SQLite file made.
+    const journals = readdirSync(dir).filter((f) => f.endsWith('.journal'));
+    expect(journals).toEqual([
+      expect.stringMatching(/^postgres-[^-]+-\d+-gs_resume_\d+-[0-9a-f]{8}\.journal$/),
+    ]);
+    expect(readdirSync(join(dir, journals[0]!))).toContain('1.ndjson');
+    expect(existsSync(join(dir, 'grantscope.db'))).toBe(false);
+
+    emu.faults.clear('quota-pg');
+    const mid = emulatorRequests().length;
+    const resumed = await runCli(scanArgs(configFile, '--resume'), { cwd: dir, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).scan.status).toBe('complete');
+    expect(resumed.stderr).toMatch(/resumed scan #1/);
+    const { answered, repeated } = repeats(firstRequests, emulatorRequests().slice(mid));
+    expect(answered).toBeGreaterThan(20);
+    expect(repeated / answered).toBeLessThan(0.05);
+    expect(await pgScans(url)).toEqual([
+      { id: 1, status: 'incomplete', label: null },
+      { id: 2, status: 'complete', label: 'resume of #1' },
+    ]);
+    expect(await pgSnapshot(url, 2)).toBe(baseline);
+    expect(readdirSync(join(dir, journals[0]!)).filter((f) => f.endsWith('.ndjson'))).toEqual([]);
+
+    // Another machine (another journal folder) has nothing of this database's scans to resume.
+    const elsewhere = await runCli(scanArgs(configFile, '--resume'), {
+      cwd: dir,
+      env: { ...env, GRANTSCOPE_JOURNAL_DIR: tempDir('gs-resume-pg-other-') },
+    });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/nothing to resume/);
+    expect(elsewhere.stderr).toContain('gs-resume-pg-other-');
+  }, 240_000);
+
+  it('--resume names the journal folder it cannot write, and the variable to set', async () => {
+    const dir = tempDir('gs-resume-pg-ro-');
+    const url = await cluster().createDatabase(`gs_resume_ro_${process.pid}`);
+    const { configFile } = writeClientConfig(emu, dir);
+    // A folder that cannot be made whoever runs the test (root writes anywhere): it lies under a file.
+    const notAFolder = join(dir, 'grantscope.yaml', 'journals');
+    const r = await runCli(scanArgs(configFile, '--resume'), {
+      cwd: dir,
+      env: { GRANTSCOPE_DATABASE_URL: url, GRANTSCOPE_JOURNAL_DIR: notAFolder },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--resume: the response journal directory ${notAFolder}/postgres-`);
+    expect(r.stderr).toContain('set GRANTSCOPE_JOURNAL_DIR to a writable directory');
+  }, 60_000);
 });

@@ -163,6 +163,12 @@ export class CoverageTracker {
     if (err instanceof ApiError) {
       e.httpStatus = err.status;
       e.api = [err.detail.method, err.detail.path].filter(Boolean).join(' ') || err.api;
+    } else {
+      // A plugin's error (thrown without importing the engine) may carry the HTTP status as `status`,
+      // which the queue needs to tell a throttled read (retry) from a refused one (do not).
+      const status = (err as { status?: unknown } | null)?.status;
+      if (Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599)
+        e.httpStatus = status as number;
     }
   }
 

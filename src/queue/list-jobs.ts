@@ -28,6 +28,11 @@ export interface JobRow {
   error: string | null;
   /** What the job returned when done (scan id and status, or the round's report). */
   output: Record<string, unknown> | null;
+  /**
+   * A done scan job's stored scan: `complete`, or `incomplete` (a collector failed for good: stored,
+   * its failed collectors' records carried over, not retried). Null for other jobs.
+   */
+  scanStatus: 'complete' | 'incomplete' | null;
 }
 
 export interface ListJobsFilter {
@@ -64,16 +69,28 @@ export async function listJobs(boss: PgBoss, filter: ListJobsFilter): Promise<Jo
   return (rows as RawJob[]).map(toJobRow);
 }
 
-/** How many jobs are in each state (live table only: archived jobs are all done, failed or cancelled). */
-export async function countJobs(boss: PgBoss, round?: string): Promise<Record<JobState, number>> {
+/**
+ * How many jobs are in each state (live table only: archived jobs are all done, failed or cancelled),
+ * and how many of the done ones stored an incomplete scan.
+ */
+export async function countJobs(
+  boss: PgBoss,
+  round?: string,
+): Promise<{ counts: Record<JobState, number>; incomplete: number }> {
   const { rows } = await boss.getDb().executeSql(
-    `SELECT ${STATE_SQL} AS state, count(*)::int AS n FROM ${QUEUE_SCHEMA}.job j
+    `SELECT ${STATE_SQL} AS state, count(*)::int AS n,
+            count(*) FILTER (WHERE j.state = 'completed' AND j.output->>'status' = 'incomplete')::int AS incomplete
+       FROM ${QUEUE_SCHEMA}.job j
       WHERE j.name IN ($1, $2) AND ($3::text IS NULL OR j.data->>'round' = $3) GROUP BY 1`,
     [SCAN_QUEUE, ROUND_QUEUE, round ?? null],
   );
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-  for (const r of rows as Array<{ state: JobState; n: number }>) counts[r.state] = r.n;
-  return counts;
+  let incomplete = 0;
+  for (const r of rows as Array<{ state: JobState; n: number; incomplete: number }>) {
+    counts[r.state] = r.n;
+    incomplete += r.incomplete;
+  }
+  return { counts, incomplete };
 }
 
 interface RawJob {
@@ -117,5 +134,11 @@ function toJobRow(r: RawJob): JobRow {
     finishedAt: r.state === 'queued' || r.state === 'running' ? null : iso(r.completed_on),
     error: failedOrRetrying ? errorOf(r.output) : null,
     output: r.state === 'done' ? r.output : null,
+    scanStatus:
+      r.state === 'done' && r.name === SCAN_QUEUE
+        ? r.output?.status === 'incomplete'
+          ? 'incomplete'
+          : 'complete'
+        : null,
   };
 }

@@ -17,15 +17,38 @@ export interface JobReport {
   tenant: string | null;
   /** 1 for the first try. */
   attempt: number;
-  outcome: 'completed' | 'failed';
+  /** Attempts allowed in all (retries + 1). */
+  attempts: number;
+  /** `failed` with attempts left is `retrying`: pg-boss runs it again after its back-off. */
+  outcome: 'completed' | 'retrying' | 'failed';
   /** What the handler returned (scan id and status, for a scan job). */
   output: Record<string, unknown> | null;
   error: string | null;
 }
 
+/** Which attempt of its job a handler runs. */
+export interface JobAttempt {
+  /** 1 for the first try. */
+  attempt: number;
+  /** Attempts allowed in all: `attempt === attempts` is the last. */
+  attempts: number;
+}
+
+/** What one worker process did, printed when it exits (and deciding `--drain`'s exit code). */
+export interface WorkerSummary {
+  /** Jobs completed (scan, round and schedule jobs). */
+  done: number;
+  /** Of `done`, scan jobs that stored an incomplete scan. */
+  incomplete: number;
+  /** Attempts that failed and were handed back for a retry. */
+  retried: number;
+  /** Jobs that failed on their last attempt: failed for good. */
+  failed: number;
+}
+
 export interface WorkerHandlers {
   /** Scan the job's tenant; what it returns is stored as the job's output. Throws to fail the job. */
-  scan(job: ScanJobData, signal: AbortSignal): Promise<Record<string, unknown>>;
+  scan(job: ScanJobData, signal: AbortSignal, attempt: JobAttempt): Promise<Record<string, unknown>>;
   /** After every scan job of a round ended: ticket sync and the round's report. */
   round(job: RoundJobData, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** The schedule fired: queue a round. */
@@ -68,8 +91,9 @@ type FetchedJob = PgBoss.JobWithMetadata<unknown>;
  * at a time. Round jobs go first: they are few and end a round. Each job is held with a lease the worker
  * renews while it runs (job-lease.ts), so that a worker that dies has its job handed back.
  */
-export async function runWorker(options: RunWorkerOptions): Promise<void> {
+export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummary> {
   const { boss, logger } = options;
+  const summary: WorkerSummary = { done: 0, incomplete: 0, retried: 0, failed: 0 };
   const holder: JobHolder = { host: hostname(), pid: process.pid, worker: `${hostname()}:${process.pid}` };
 
   const fetchOne = async (): Promise<FetchedJob | null> => {
@@ -90,6 +114,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
   const runJob = async (job: FetchedJob): Promise<void> => {
     const attempt = job.retryCount + 1;
+    const attempts = job.retryLimit + 1;
     const data = job.data;
     const scanJob = job.name === SCAN_QUEUE && isScanJobData(data) ? data : null;
     const round = (data as { round?: unknown } | null)?.round;
@@ -99,6 +124,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       round: typeof round === 'string' ? round : '',
       tenant: scanJob ? `${scanJob.connector}:${scanJob.tenant}` : null,
       attempt,
+      attempts,
       outcome: 'failed',
       output: null,
       error: null,
@@ -136,7 +162,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         output = await options.handlers.schedule(data as ScheduleData);
         report.round = String(output.round ?? '');
       } else if (scanJob) {
-        output = await options.handlers.scan(scanJob, controller.signal);
+        output = await options.handlers.scan(scanJob, controller.signal, { attempt, attempts });
       } else {
         throw new Error(
           `job ${job.id} of ${job.name} carries no round, connector and tenant: not a grantscope job`,
@@ -149,6 +175,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     } catch (err) {
       clearInterval(renewal);
       report.error = describeError(err);
+      if (attempt < attempts) report.outcome = 'retrying';
       // Failed: pg-boss retries it after the back-off, or marks it failed after the last attempt.
       await boss.fail(job.name, job.id, { message: report.error }).catch((failErr: unknown) =>
         logger.error('could not mark a job failed; it is handed back when its lease runs out', {
@@ -160,6 +187,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       options.abort.removeEventListener('abort', onAbort);
       await lease.release().catch(() => {});
     }
+    if (report.outcome === 'completed') {
+      summary.done++;
+      if (report.output?.status === 'incomplete') summary.incomplete++;
+    } else if (report.outcome === 'retrying') summary.retried++;
+    else summary.failed++;
     options.onJobEnd(report);
     if (scanJob) await sendEndedRounds(boss, scanJob.round);
   };
@@ -197,4 +229,5 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   };
 
   await Promise.all(Array.from({ length: options.concurrency }, slot));
+  return summary;
 }

@@ -54,8 +54,9 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   // Every connector's requests and sleeps listen to the one signal: a scan of many tenants is not a leak.
   setMaxListeners(10 + options.connectors.length * (options.concurrency + 4), options.signal);
   const batchSize = options.batchSize ?? 2000;
+  const startedAt = clock.now().toISOString();
   const writer = await store.beginScan({
-    startedAt: clock.now().toISOString(),
+    startedAt,
     toolVersion: options.toolVersion,
     label: options.label ?? null,
     governanceHash: options.governanceHash ?? null,
@@ -66,7 +67,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
         options.journal,
         {
           scanId: writer.scanId,
-          startedAt: clock.now().toISOString(),
+          startedAt,
           sources: journalSources(options.connectors),
         },
         logger,

@@ -11,7 +11,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfiguredConnector } from '../config/config.js';
-import { isDatabaseUrl } from '../config/database-location.js';
 import type { ExchangeRequest, HttpExchange, StoredAnswer } from '../connector/http.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanStatus, SnapshotStore } from '../store/store.js';
@@ -35,13 +34,6 @@ import {
  *   with the body kept here (GitHub: a 304 "does not count against your primary rate limit", docs
  *   "Best practices for using the REST API", "Use conditional requests if appropriate").
  */
-
-/** The journal directory beside a database file, or null for a database without a file. */
-export function journalDirFor(database: string): string | null {
-  // A PostgreSQL store has no file beside which to keep a journal: `--resume` needs a SQLite store.
-  if (isDatabaseUrl(database)) return null;
-  return database === ':memory:' || database === '' ? null : `${database}.journal`;
-}
 
 export function journalSources(connectors: readonly ConfiguredConnector[]): JournalSource[] {
   return connectors.map((cc) => ({
@@ -81,14 +73,27 @@ export async function findResumable(
     .filter((x): x is string => x !== undefined)
     .map(Number)
     .sort((a, b) => b - a);
-  const unfinished = new Set((await store.listScans({ status: ['failed', 'incomplete'] })).map((s) => s.id));
+  const unfinished = new Map(
+    (await store.listScans({ status: ['failed', 'incomplete'] })).map((s) => [s.id, s.startedAt]),
+  );
   for (const id of ids) {
-    if (!unfinished.has(id)) continue;
+    const startedAt = unfinished.get(id);
+    if (startedAt === undefined) continue;
     const journal = readJournal(join(dir, `${id}.ndjson`));
     if (!journal) continue;
+    // The same scan, not a scan that reuses its id in a database made again since (ids restart).
+    if (!sameScanStart(journal.header.startedAt, startedAt)) continue;
     return { scanId: id, journal, differences: sourceDifferences(journal.header.sources, sources) };
   }
   return null;
+}
+
+/**
+ * Whether a journal's start time is its scan's: equal since they are written from one clock reading;
+ * journals of earlier versions read the clock twice, a moment apart.
+ */
+function sameScanStart(journal: string, scan: string): boolean {
+  return Math.abs(Date.parse(journal) - Date.parse(scan)) < 60_000;
 }
 
 function sourceDifferences(before: readonly JournalSource[], now: readonly JournalSource[]): string[] {

@@ -12,6 +12,8 @@ const Config = z
     recordsFile: z.string().min(1),
     /** Collectors that throw (an ApiError-like failure with an HTTP status). */
     fail: z.array(z.enum(['apps', 'grants', 'credentials'])).default([]),
+    /** The HTTP status the failing collectors fail with (403: a missing scope; 503: the service is down). */
+    failStatus: z.number().int().min(400).max(599).default(403),
     /** Throw from the connector itself before any collector runs (bad credentials). */
     failAuth: z.boolean().default(false),
     /** Wait this long before each record (to interrupt a scan mid-way in tests). */
@@ -41,7 +43,14 @@ function collector(name, type, field, description, permission) {
         read.push(item);
       }
       if (fails) {
-        const error = new Error(`GET /api/${name} returned 403: missing scope ${name}:read (test)`);
+        const error = Object.assign(
+          new Error(
+            config.failStatus === 403
+              ? `GET /api/${name} returned 403: missing scope ${name}:read (test)`
+              : `GET /api/${name} returned ${config.failStatus}: service unavailable (test)`,
+          ),
+          { status: config.failStatus },
+        );
         throw Object.assign(new Error(error.message), { name: 'PartialFailure', error, partial: read });
       }
       return read;

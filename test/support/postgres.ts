@@ -2,7 +2,8 @@
  * A throwaway PostgreSQL cluster for tests: `initdb` into a temp dir, `postgres` on a random free port
  * (TCP on 127.0.0.1 and a socket in the same dir), fsync off. One database per caller; torn down by
  * `stop()`. initdb refuses to run as root, so as root the server runs as the `postgres` system user
- * (Debian's package creates it) via runuser.
+ * (Debian's package creates it), spawned with its uid and gid: no `runuser` in between, which would
+ * not pass on the shutdown signal (and, when killed, would leave the server running).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -55,9 +56,12 @@ async function freePort(): Promise<number> {
 }
 
 const asRoot = process.getuid?.() === 0;
-/** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
-function command(bin: string, args: string[]): [string, string[]] {
-  return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+
+/** How to run a PostgreSQL binary: as the `postgres` user when we are root (initdb refuses root). */
+function runAs(cwd: string): { uid?: number; gid?: number; cwd: string } {
+  if (!asRoot) return { cwd };
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g'), cwd };
 }
 
 export async function startPostgres(): Promise<PostgresCluster> {
@@ -69,19 +73,14 @@ export async function startPostgres(): Promise<PostgresCluster> {
     execFileSync('chown', ['postgres', dir]);
   }
   const data = join(dir, 'data');
-  const [initCmd, initArgs] = command(join(found.bin, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'grantscope',
-    '--auth=trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-  ]);
-  execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+  const as = runAs(dir);
+  execFileSync(
+    join(found.bin, 'initdb'),
+    ['-D', data, '-U', 'grantscope', '--auth=trust', '--no-sync', '-E', 'UTF8'],
+    { stdio: 'pipe', ...as },
+  );
   const port = await freePort();
-  const [pgCmd, pgArgs] = command(join(found.bin, 'postgres'), [
+  const pgArgs = [
     '-D',
     data,
     '-p',
@@ -96,8 +95,11 @@ export async function startPostgres(): Promise<PostgresCluster> {
     'full_page_writes=off',
     '-c',
     'synchronous_commit=off',
-  ]);
-  const server: ChildProcess = spawn(pgCmd, pgArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ];
+  const server: ChildProcess = spawn(join(found.bin, 'postgres'), pgArgs, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...as,
+  });
   let log = '';
   server.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-4000);
@@ -119,7 +121,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     },
     async stop() {
       const exited = new Promise((r) => server.once('exit', r));
-      // SIGINT: PostgreSQL's fast shutdown (runuser passes it on to the server).
+      // SIGINT: PostgreSQL's fast shutdown.
       server.kill('SIGINT');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
       if (server.exitCode === null) server.kill('SIGKILL');

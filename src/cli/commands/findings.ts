@@ -17,7 +17,7 @@ import {
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { RULE_IDS } from '../../rules/registry.js';
 import { coverageLine, selectionCoverage, staleWarnings } from '../../selection/describe-selection.js';
-import { failOnOption, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -28,7 +28,6 @@ import {
   parseAsOf,
   parseScanId,
 } from '../runtime.js';
-import { exitCodeFor } from './scan.js';
 import { SCAN_OPTION_HELP, selectScans } from './select-scan.js';
 
 interface FindingsOptions extends CommonOptions {

@@ -12,7 +12,8 @@ interface JobsOptions extends CommonOptions {
 }
 
 const COLUMNS: Column<JobRow>[] = [
-  { header: 'State', value: (r) => r.state, noWrap: true },
+  // A done job whose scan is incomplete is shown as such: stored, but a collector failed for good.
+  { header: 'State', value: (r) => (r.scanStatus === 'incomplete' ? 'incomplete' : r.state), noWrap: true },
   { header: 'Round', value: (r) => r.round, noWrap: true, hideBelow: 90 },
   { header: 'Job', value: (r) => (r.kind === 'round' ? 'round end' : r.tenant), grow: 2 },
   {
@@ -33,7 +34,7 @@ const COLUMNS: Column<JobRow>[] = [
     value: (r) =>
       r.error ??
       (r.output && 'scanId' in r.output
-        ? `scan #${r.output.scanId} ${r.output.status}`
+        ? `scan #${r.output.scanId} ${r.output.status}${Array.isArray(r.output.incomplete) ? `: ${r.output.incomplete.join(', ')} failed` : ''}`
         : r.output && 'scans' in r.output
           ? `${r.output.scans} scans${roundReportOf(r.output)}`
           : ''),
@@ -53,8 +54,8 @@ export function jobsCommand(program: Command): void {
     .summary('show queued, running, done and failed scan jobs (PostgreSQL job queue)')
     .description(
       'List the jobs of the job queue, newest first: queued (waiting, or waiting for a retry after a ' +
-        'failure), running (with the worker host:pid holding it), done (with the scan it stored) and failed ' +
-        '(with the error of its last attempt). Round jobs ("round end") run the ticket sync once a round ended.',
+        'failure), running (with the worker host:pid holding it), done (with the scan it stored; shown as ' +
+        'incomplete when a collector failed for good) and failed (with the error of its last attempt). Round jobs ("round end") run the ticket sync once a round ended.',
     )
     .addOption(new Option('--state <state...>', 'only jobs in these states').choices(JOB_STATES))
     .option('--round <id>', 'only the jobs of this round')
@@ -77,15 +78,15 @@ Exit codes: 0 listed, 2 usage error (including a SQLite database), 4 the databas
     const boss = await openQueue(database, { logger: rt.logger });
     try {
       const jobs = await listJobs(boss, { states: opts.state, round: opts.round, limit });
-      const counts = await countJobs(boss, opts.round);
+      const { counts, incomplete } = await countJobs(boss, opts.round);
       if (opts.format === 'json') {
-        rt.emit(renderJson({ counts, jobs }));
+        rt.emit(renderJson({ counts, incomplete, jobs }));
         return;
       }
       rt.emit(renderRows(opts.format as 'table' | 'csv' | 'md', jobs, COLUMNS));
       if (opts.format === 'table') {
         rt.emit(
-          `\n${JOB_STATES.map((s) => `${counts[s]} ${s}`).join(', ')}${opts.round ? ` (round ${opts.round})` : ''}\n`,
+          `\n${JOB_STATES.map((s) => `${counts[s]} ${s}${s === 'done' && incomplete ? ` (${incomplete} incomplete)` : ''}`).join(', ')}${opts.round ? ` (round ${opts.round})` : ''}\n`,
         );
       }
     } finally {

@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { EXIT } from '../../errors.js';
-import { SEVERITY_ORDER, type Severity } from '../../findings/finding.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
-import { FINDINGS_FORMATS, type FindingsFormat, type SeverityCounts } from '../../output/views/findings.js';
+import { FINDINGS_FORMATS, type FindingsFormat } from '../../output/views/findings.js';
 import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
 import { scanReportChunks } from '../../output/views/scan-report.js';
+import { usableJournalDir } from '../../scan/journal-location.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
-import { findResumable, journalDirFor, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
+import { findResumable, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
 import { openStore } from '../../store/open.js';
-import { failOnOption, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, failOnOption, parseFailOn } from '../fail-on.js';
 import {
   addCommonOptions,
   type CommonOptions,
@@ -98,15 +98,16 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
     // Check --as-of now: a typo must not cost a whole scan.
     parseAsOf(opts.asOf, new Date());
     const database = opts.db ?? config.database;
+    // Before the store opens: a journal folder that cannot be written must not leave a pool open.
+    const journalDir = usableJournalDir(database, config.dir, rt.logger, opts.resume === true);
     const store = await openStore(database);
-    const journalDir = journalDirFor(database);
     let resume: ResumePlan | null = null;
     if (opts.resume) {
       resume = journalDir ? await findResumable(store, journalDir, journalSources(selected)) : null;
       if (!resume) {
         await store.close();
         rt.logger.error(
-          'nothing to resume: no failed or incomplete scan left a response journal (a scan that completed deletes its journal)',
+          `nothing to resume: no failed or incomplete scan left a response journal${journalDir ? ` in ${journalDir}` : ''} (a scan that completed deletes its journal; on PostgreSQL, a journal is kept by the machine that ran the scan)`,
         );
         process.exitCode = EXIT.usage;
         return;
@@ -161,18 +162,4 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
       await store.close();
     }
   });
-}
-
-/** Incomplete (3) outranks findings (1): a partial scan cannot vouch for its findings. */
-export function exitCodeFor(
-  complete: boolean,
-  counts: SeverityCounts,
-  failOn: ReturnType<typeof parseFailOn>,
-) {
-  if (!complete) return EXIT.incomplete;
-  const atOrAbove = (Object.keys(counts) as Severity[]).filter(
-    (s) => failOn && SEVERITY_ORDER[s] >= SEVERITY_ORDER[failOn],
-  );
-  if (atOrAbove.some((s) => counts[s] > 0)) return EXIT.findings;
-  return EXIT.ok;
 }

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
-import { EXIT, QueueJobError, signalExitCode } from '../../errors.js';
+import { EXIT, QueueJobError, signalExitCode, TransientIncompleteScanError } from '../../errors.js';
 import { silentProgress } from '../../log/progress.js';
 import { endRound } from '../../queue/end-round.js';
 import { DEFAULT_JOB_POLICY, enqueueRound } from '../../queue/enqueue-round.js';
+import { incompleteness } from '../../queue/incomplete-scan.js';
 import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
 import { SCHEDULE_QUEUE } from '../../queue/queue-names.js';
-import { type JobReport, runWorker } from '../../queue/run-worker.js';
+import { type JobReport, runWorker, type WorkerSummary } from '../../queue/run-worker.js';
 import { roundIdAt } from '../../queue/scan-job.js';
 import { selectTenants } from '../../queue/select-tenants.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
@@ -34,7 +35,9 @@ export function workerCommand(program: Command): void {
         'once its lease runs out. When every job of a round has ended, one worker runs the ticket sync. ' +
         'SIGTERM or SIGINT stops taking jobs and lets running ones finish for --stop-timeout seconds, then ' +
         'hands them back; a second signal hands them back at once. Each job that ends prints one line on ' +
-        'stdout (with --format json, one JSON object per line).',
+        'stdout (with --format json, one JSON object per line), and the worker ends with a summary line. ' +
+        'A scan that stores an incomplete snapshot completes its job, unless every failed collector met ' +
+        'throttling or a server error and attempts are left: then it is retried.',
     )
     .option('--concurrency <n>', 'jobs run at once by this process', '1')
     .option('--drain', 'exit once no job is queued, waiting for a retry or running anywhere (cron, tests)')
@@ -55,8 +58,10 @@ Examples:
   $ grantscope enqueue && grantscope worker --drain   # one machine, run a round to the end
   $ grantscope worker --format json | jq .outcome
 
-Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite database),
-4 the database could not be reached, 130 stopped by SIGINT, 143 stopped by SIGTERM.`,
+Exit codes (--drain): 0 every job it ran completed, 3 one stored an incomplete scan, 5 one failed
+on its last attempt (takes precedence); 2 usage or config error (including a SQLite database), 4 the
+database could not be reached, 130 stopped by SIGINT, 143 stopped by SIGTERM. The last line it prints
+counts the jobs it ran: done (incomplete), retried, failed.`,
   );
   cmd.action(async (opts: WorkerOptions) => {
     const rt = createRuntime(opts);
@@ -108,21 +113,30 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
         rt.emit(`${JSON.stringify(r)}\n`);
         return;
       }
+      const label = { completed: 'done', retrying: 'RETRY', failed: 'FAIL' }[r.outcome];
       const what =
         r.tenant ?? (r.queue === SCHEDULE_QUEUE ? `schedule: queued round ${r.round}` : `round ${r.round}`);
       const detail =
         r.outcome === 'completed'
           ? r.output && 'scanId' in r.output
-            ? `scan #${r.output.scanId} ${r.output.status}`
+            ? `scan #${r.output.scanId} ${r.output.status}${Array.isArray(r.output.incomplete) ? `: ${r.output.incomplete.join(', ')} failed` : ''}`
             : 'done'
           : `failed: ${r.error}`;
+      rt.emit(`${label}  ${what}  ${detail}  (job ${r.jobId}, attempt ${r.attempt})\n`);
+    };
+    const writeSummary = (s: WorkerSummary) => {
+      if (opts.format === 'json') {
+        rt.emit(`${JSON.stringify({ summary: s })}\n`);
+        return;
+      }
       rt.emit(
-        `${r.outcome === 'completed' ? 'done' : 'FAIL'}  ${what}  ${detail}  (job ${r.jobId}, attempt ${r.attempt})\n`,
+        `worker: ${s.done} done${s.incomplete ? ` (${s.incomplete} incomplete)` : ''}, ${s.retried} retried, ${s.failed} failed\n`,
       );
     };
+    let summary: WorkerSummary | null = null;
 
     try {
-      await runWorker({
+      summary = await runWorker({
         boss,
         concurrency,
         drain: opts.drain === true,
@@ -132,7 +146,7 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
         abort: abort.signal,
         onJobEnd: writeReport,
         handlers: {
-          async scan(job, signal) {
+          async scan(job, signal, { attempt, attempts }) {
             const configured = config.connectors.find(
               (c) => c.connector.id === job.connector && c.tenant === job.tenant,
             );
@@ -155,6 +169,18 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
               progress: silentProgress,
               signal,
             });
+            if (scan.status === 'incomplete') {
+              // Stored and useful either way; worth another attempt only when it was "not now".
+              const why = incompleteness(scan);
+              if (why.transient && attempt < attempts)
+                throw new TransientIncompleteScanError(scan.id, why.failed);
+              return {
+                scanId: scan.id,
+                status: scan.status,
+                incomplete: why.failed,
+                findings: analysis.findings.counts,
+              };
+            }
             return {
               scanId: scan.id,
               status: scan.status,
@@ -181,6 +207,13 @@ Exit codes: 0 stopped after --drain, 2 usage or config error (including a SQLite
       await boss.stop({ graceful: false, wait: true }).catch(() => {});
       await store.close();
     }
-    process.exitCode = stoppedBy ? signalExitCode(stoppedBy) : EXIT.ok;
+    if (summary) writeSummary(summary);
+    process.exitCode = stoppedBy
+      ? signalExitCode(stoppedBy)
+      : summary && summary.failed > 0
+        ? EXIT.jobsFailed
+        : summary && summary.incomplete > 0
+          ? EXIT.incomplete
+          : EXIT.ok;
   });
 }

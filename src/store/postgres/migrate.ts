@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StoreError, StoreNewerSchemaError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../sqlite/migrations/index.js';
-import { BASELINE_MIGRATIONS, BASELINE_VERSION, baselineSchema } from './schema.js';
+import { BASELINE_MIGRATIONS, BASELINE_VERSION, baselineSchema, UPGRADES } from './schema.js';
 
 /** Serialises migrations of one database across processes and machines (any constant key works). */
 const MIGRATION_LOCK = 0x47534331;
@@ -17,7 +17,7 @@ async function schemaVersion(client: pg.PoolClient): Promise<number | null> {
 
 /**
  * Brings a PostgreSQL database up to SCHEMA_VERSION: an empty database gets the baseline (versions
- * 1..7 at once); a database of a newer grantscope, or with tables grantscope did not create, is refused.
+ * 1..8 at once), an older one the UPGRADES it lacks; a database of a newer grantscope, or with tables grantscope did not create, is refused.
  * One transaction under an advisory lock, so two processes opening a new database at once do not race.
  */
 export async function migratePostgres(
@@ -64,6 +64,15 @@ export async function migratePostgres(
       }
     } else {
       checkVersion(location, version);
+      for (const m of UPGRADES) {
+        if (m.version <= version) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          now().toISOString(),
+        ]);
+      }
     }
     await client.query('COMMIT');
   } catch (err) {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { Person } from '../../model/index.js';
+import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import { effectiveStatus, writerIsGone } from '../sqlite/scan-rows.js';
 import type {
   BeginScanOptions,
@@ -47,6 +48,9 @@ import {
 
 const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 
+/** The server's clock as an ISO timestamp, like every time column: heartbeats are stamped and judged by it. */
+const SERVER_NOW_ISO = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
  * SnapshotStore over a PostgreSQL database: a connection pool; each scan writes through a connection
  * of its own (one transaction per scan), each stream reads in one REPEATABLE READ transaction so its
@@ -55,6 +59,8 @@ const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 export class PostgresSnapshotStore implements SnapshotStore {
   private closed = false;
   private readonly running = new Set<ScanWriter>();
+  /** Ids of this store's own running scans: never judged abandoned by it. */
+  private readonly ownScans = new Set<number>();
   private readonly sourceIds = new Map<string, number>();
 
   constructor(
@@ -70,8 +76,8 @@ export class PostgresSnapshotStore implements SnapshotStore {
     await this.markAbandonedScans(options.startedAt);
     const inserted = await this.query('starting a scan', (c) =>
       c.query<{ id: string; base: string }>(
-        `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash)
-         VALUES ($1, 'running', $2, $3, $4, $5, $6)
+        `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash, heartbeat_at)
+         VALUES ($1, 'running', $2, $3, $4, $5, $6, ${SERVER_NOW_ISO})
          RETURNING id, (SELECT coalesce(max(commit_seq), 0) FROM scans) AS base`,
         [
           options.startedAt,
@@ -87,6 +93,13 @@ export class PostgresSnapshotStore implements SnapshotStore {
     const baseSeq = Number(inserted.rows[0]!.base);
     const client = await this.connect(`starting scan ${scanId}`);
     let released = false;
+    // Beats through the pool (autocommit), beside the scan's own transaction, for its whole life.
+    const heartbeat = startHeartbeat(() =>
+      this.pool.query(
+        `UPDATE scans SET heartbeat_at = ${SERVER_NOW_ISO} WHERE id = $1 AND status = 'running'`,
+        [scanId],
+      ),
+    );
     const writer: ScanWriter = new PgScanWriter({
       location: this.location,
       scanId,
@@ -101,12 +114,15 @@ export class PostgresSnapshotStore implements SnapshotStore {
         );
       },
       finished: () => {
+        heartbeat.stop();
         this.running.delete(writer);
+        this.ownScans.delete(scanId);
         if (!released) client.release();
         released = true;
       },
     });
     this.running.add(writer);
+    this.ownScans.add(scanId);
     return writer;
   }
 
@@ -127,16 +143,19 @@ export class PostgresSnapshotStore implements SnapshotStore {
 
   async getScan(id: number): Promise<ScanSummary | null> {
     this.assertOpen();
+    await this.markAbandonedOnRead();
     return this.query(`reading scan ${id}`, (c) => scanSummary(c, id));
   }
 
   async listScans(options: { limit?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary[]> {
     this.assertOpen();
+    await this.markAbandonedOnRead();
     return this.query('listing scans', (c) => listScans(c, options));
   }
 
   async latestScan(options: { before?: number; status?: ScanStatus[] } = {}): Promise<ScanSummary | null> {
     this.assertOpen();
+    await this.markAbandonedOnRead();
     const status = options.status ?? COMMITTED;
     return this.query(
       'finding the latest scan',
@@ -326,19 +345,46 @@ export class PostgresSnapshotStore implements SnapshotStore {
     await this.pool.end();
   }
 
-  /** Marks `running` scans whose writer process (on this host) has died as failed. */
+  /**
+   * Marks `running` scans that can never complete as failed: those whose writer process on this host
+   * has died, and those (of any host) whose heartbeat the server last saw longer ago than SCAN_STALE_MS
+   * (scan-heartbeat.ts). The update re-checks the heartbeat, so a scan that beat meanwhile is left alone.
+   */
   private async markAbandonedScans(now: string): Promise<void> {
     const rows = await this.query('checking for interrupted scans', (c) =>
-      c.query<{ id: string; writer_pid: number | null; writer_host: string | null }>(
-        "SELECT id, writer_pid, writer_host FROM scans WHERE status = 'running'",
+      c.query<{
+        id: string;
+        writer_pid: number | null;
+        writer_host: string | null;
+        heartbeat_at: string | null;
+        stale: boolean;
+      }>(
+        `SELECT id, writer_pid, writer_host, heartbeat_at,
+                coalesce(heartbeat_at, started_at) < to_char((now() - make_interval(secs => $1)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS stale
+           FROM scans WHERE status = 'running'`,
+        [SCAN_STALE_MS / 1000],
       ),
     );
-    for (const row of rows.rows.filter(writerIsGone)) {
-      await this.pool.query(
-        "UPDATE scans SET status = 'failed', finished_at = $1, failure = $2 WHERE id = $3 AND status = 'running'",
-        [now, `interrupted: process ${row.writer_pid} ended before the scan completed`, row.id],
-      );
+    for (const row of rows.rows) {
+      if (this.ownScans.has(Number(row.id))) continue;
+      if (writerIsGone(row)) {
+        await this.pool.query(
+          "UPDATE scans SET status = 'failed', finished_at = $1, failure = $2 WHERE id = $3 AND status = 'running'",
+          [now, `interrupted: process ${row.writer_pid} ended before the scan completed`, row.id],
+        );
+      } else if (row.stale) {
+        await this.pool.query(
+          `UPDATE scans SET status = 'failed', finished_at = $1, failure = $2
+            WHERE id = $3 AND status = 'running' AND heartbeat_at IS NOT DISTINCT FROM $4`,
+          [now, staleScanFailure(row), row.id, row.heartbeat_at],
+        );
+      }
     }
+  }
+
+  /** Reads mark abandoned scans too (a writable store only: a read-only role may not update). */
+  private async markAbandonedOnRead(): Promise<void> {
+    if (!this.options.readOnly) await this.markAbandonedScans(this.now().toISOString());
   }
 
   private async assertCommitted(client: pg.PoolClient, scanId: number): Promise<void> {

@@ -53,7 +53,7 @@ CREATE VIEW ${current} AS
 SELECT r.* FROM ${t} AS v JOIN ${versions} AS r ON r.id = v.id WHERE v.valid_to IS NULL;
 `;
 
-export const BASELINE_VERSION = 7;
+export const BASELINE_VERSION = 8;
 
 export const baselineSchema = `
 CREATE TABLE schema_migrations (
@@ -79,7 +79,8 @@ CREATE TABLE scans (
   records_written BIGINT NOT NULL DEFAULT 0,
   versions_added  BIGINT NOT NULL DEFAULT 0,
   versions_closed BIGINT NOT NULL DEFAULT 0,
-  governance_hash TEXT
+  governance_hash TEXT,
+  heartbeat_at    TEXT
 );
 CREATE INDEX scans_by_status ON scans (status, id);
 
@@ -333,4 +334,18 @@ export const BASELINE_MIGRATIONS: ReadonlyArray<{ version: number; name: string 
   { version: 5, name: 'people' },
   { version: 6, name: 'tickets' },
   { version: 7, name: 'findings last seen per source' },
+  { version: 8, name: 'scan heartbeat' },
+];
+
+/**
+ * What a database created at an earlier baseline needs to reach BASELINE_VERSION: the same numbered
+ * migrations as SQLite's (src/store/sqlite/migrations/), in PostgreSQL's dialect. Append-only.
+ */
+export const UPGRADES: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 8,
+    name: 'scan heartbeat',
+    sql: `ALTER TABLE scans ADD COLUMN heartbeat_at TEXT;
+UPDATE scans SET heartbeat_at = started_at WHERE status = 'running';`,
+  },
 ];

@@ -60,6 +60,7 @@ describe('openSqliteStore', () => {
       { version: 5, name: 'people' },
       { version: 6, name: 'tickets' },
       { version: 7, name: 'findings last seen per source' },
+      { version: 8, name: 'scan heartbeat' },
     ]);
     db.close();
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { at, coverage, grant, identity } from '../../../test/support/store-records.js';
+import { at, coverage, identity } from '../../../test/support/store-records.js';
 import type { CoverageReport } from '../../connector/coverage.js';
 import { Person, type PersonInput, type ScanRecord } from '../../model/index.js';
 import type { SnapshotStore } from '../store.js';
@@ -53,63 +53,8 @@ async function peopleAt(id: number): Promise<string[]> {
   return out.sort();
 }
 
-function rowCount(): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare('SELECT count(*) FROM people').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
-const many = Array.from({ length: 200 }, (_, i) => person(String(i + 1)));
-
-describe('people in the store', () => {
-  it('stores people as versioned rows: an unchanged rescan adds none, a change adds one', async () => {
-    const first = await scan([identity('1'), grant('1', 'contents'), ...many], covered(), 1);
-    expect(rowCount()).toBe(200);
-    const second = await scan([identity('1'), grant('1', 'contents'), ...many], covered(), 2);
-    expect(rowCount()).toBe(200);
-    expect(second.counts).toEqual(first.counts);
-    const changed = many.map((p) => (p.nativeId === '7' ? person('7', { status: 'suspended' }) : p));
-    const third = await scan([identity('1'), grant('1', 'contents'), ...changed], covered(), 3);
-    expect(rowCount()).toBe(201);
-    expect(await peopleAt(third.id)).toContain('7:suspended');
-    expect(await peopleAt(second.id)).toContain('7:active');
-  });
-
-  it('keeps people out of snapshots and diffs', async () => {
-    const first = await scan([identity('1'), person('1')], covered(), 1);
-    const second = await scan([identity('1'), person('2')], covered(), 2);
-    const bundles = [];
-    for await (const b of store.readSnapshot(second.id)) bundles.push(b);
-    expect(bundles.map((b) => b.identityKey)).toEqual(['github-app-installation:1']);
-    const changes = [];
-    for await (const c of store.changesBetween(first.id, second.id)) changes.push(c);
-    expect(changes).toEqual([]);
-    expect(await peopleAt(second.id)).toEqual(['2:active']);
-  });
-
-  it('says the directory is complete only when the collector that listed it completed', async () => {
-    const first = await scan([identity('1'), person('1'), person('2')], covered(), 1);
-    expect(await store.peopleDirectories(first.id)).toEqual([
-      { source: 'github:acme', platform: 'github', tenant: 'acme', complete: true, people: 2 },
-    ]);
-    // The member list failed: person 2 was not listed again, but is carried over, and nothing is complete.
-    const second = await scan([identity('1'), person('1')], covered('failed'), 2);
-    expect(await peopleAt(second.id)).toEqual(['1:active', '2:active']);
-    expect((await store.peopleDirectories(second.id))[0]!.complete).toBe(false);
-    // Complete again: person 2 is gone from the complete listing.
-    const third = await scan([identity('1'), person('1')], covered(), 3);
-    expect(await peopleAt(third.id)).toEqual(['1:active']);
-    expect((await store.peopleDirectories(third.id))[0]!.complete).toBe(true);
-  });
-
-  it('is never complete from people seen only by reference', async () => {
-    const first = await scan([identity('1'), person('1', { listing: 'reference' })], covered(), 1);
-    expect((await store.peopleDirectories(first.id))[0]).toMatchObject({ complete: false, people: 1 });
-  });
-
+/** What people.test.ts in test/store-behaviour/ does not cover, since it is SQLite's own: its migrations. */
+describe('people in the SQLite store', () => {
   it('migrates a schema-4 database (migration 005) and stores people in it', async () => {
     await store.close();
     rmSync(file, { force: true });

@@ -20,6 +20,8 @@ export interface ScanWriterContext {
   markFailed(reason: string, finishedAt: string): void;
   /** Called once the scan is completed or aborted. */
   finished(): void;
+  /** Called before each batch goes to the sink (the first one takes the file's write lock). */
+  writing?(): void;
 }
 
 /**
@@ -58,6 +60,7 @@ export class SqliteScanWriter implements ScanWriter {
     const batch = this.buffer;
     this.buffer = [];
     try {
+      this.ctx.writing?.();
       await this.ctx.sink.write(batch);
     } catch (err) {
       this.broken = err as Error;

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { Person } from '../../model/index.js';
+import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import type {
   BeginScanOptions,
   ConnectorStateValue,
@@ -38,6 +39,13 @@ import { snapshotBundles } from './snapshot-reader.js';
 import { guard, toStoreError } from './sqlite-errors.js';
 import { TicketsTable } from './tickets-table.js';
 
+interface RunningScanRow {
+  id: number;
+  writer_pid: number | null;
+  writer_host: string | null;
+  heartbeat_at: string | null;
+}
+
 const COMMITTED: readonly ScanStatus[] = ['complete', 'incomplete'];
 
 /** SnapshotStore over one SQLite file: a write connection plus pooled read connections for streams. */
@@ -67,17 +75,18 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.assertOpen();
     this.assertWritable('start a scan');
     const { scanId, baseSeq } = guard(this.location, 'starting a scan', () => {
-      this.markAbandonedScans(options.startedAt);
       return this.db
         .transaction(() => {
+          // Holding the write lock: stale heartbeats can be judged (scan-heartbeat.ts).
+          this.markAbandonedScans(options.startedAt);
           const baseSeq = this.db
             .prepare('SELECT coalesce(max(commit_seq), 0) FROM scans')
             .pluck()
             .get() as number;
           const info = this.db
             .prepare(
-              `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash)
-             VALUES (?, 'running', ?, ?, ?, ?, ?)`,
+              `INSERT INTO scans (started_at, status, label, tool_version, writer_pid, writer_host, governance_hash, heartbeat_at)
+             VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               options.startedAt,
@@ -86,6 +95,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
               process.pid,
               hostname(),
               options.governanceHash || null,
+              new Date().toISOString(),
             );
           return { scanId: Number(info.lastInsertRowid), baseSeq };
         })
@@ -94,13 +104,30 @@ export class SqliteSnapshotStore implements SnapshotStore {
     const sink = guard(this.location, `starting scan ${scanId}`, () => this.openScanSink(scanId));
     this.sinks.add(sink);
     sink.closed().then(() => this.sinks.delete(sink));
+    // Until its first write takes the write lock, the scan shows it is alive by its heartbeat. A stamp
+    // never waits: when another process holds the lock, this beat is skipped (the next one tries again).
+    const heartbeat = startHeartbeat(() => {
+      const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.db
+          .prepare("UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
+          .run(new Date().toISOString(), scanId);
+      } finally {
+        this.db.pragma(`busy_timeout = ${busyTimeout}`);
+      }
+    });
     const writer = new SqliteScanWriter({
       file: this.location,
       scanId,
       baseSeq,
       sink,
       summary: () => this.scans.summary(scanId)!,
-      finished: () => this.running.delete(writer),
+      writing: () => heartbeat.stop(),
+      finished: () => {
+        heartbeat.stop();
+        this.running.delete(writer);
+      },
       markFailed: (reason, finishedAt) =>
         guard(this.location, `aborting scan ${scanId}`, () =>
           this.db
@@ -320,25 +347,38 @@ export class SqliteSnapshotStore implements SnapshotStore {
     });
   }
 
-  /** Marks `running` scans whose writer process has died as failed. Best effort: skipped when locked. */
+  /**
+   * Marks `running` scans that can never complete as failed: those whose writer process on this host has
+   * died, and those of another host whose heartbeat is stale (scan-heartbeat.ts). One IMMEDIATE
+   * transaction, so the stale rule is judged while no scan's transaction is open. Throws SQLITE_BUSY
+   * when another process holds the write lock (callers skip it: that process may be a live scan).
+   */
   markAbandonedScans(now: string): number {
-    const rows = this.db
-      .prepare<[], { id: number; writer_pid: number | null; writer_host: string | null }>(
-        "SELECT id, writer_pid, writer_host FROM scans WHERE status = 'running'",
-      )
-      .all();
-    const mark = this.db.prepare(
-      "UPDATE scans SET status = 'failed', finished_at = ?, failure = ? WHERE id = ? AND status = 'running'",
+    const staleBefore = new Date(Date.now() - SCAN_STALE_MS).toISOString();
+    const failureOf = (row: RunningScanRow): string | null =>
+      writerIsGone(row)
+        ? `interrupted: process ${row.writer_pid} ended before the scan completed`
+        : row.writer_host !== hostname() && (row.heartbeat_at ?? '') < staleBefore
+          ? staleScanFailure(row)
+          : null;
+    const running = this.db.prepare<[], RunningScanRow>(
+      "SELECT id, writer_pid, writer_host, coalesce(heartbeat_at, started_at) AS heartbeat_at FROM scans WHERE status = 'running'",
     );
-    let marked = 0;
-    for (const row of rows.filter(writerIsGone)) {
-      marked += mark.run(
-        now,
-        `interrupted: process ${row.writer_pid} ended before the scan completed`,
-        row.id,
-      ).changes;
-    }
-    return marked;
+    // Take the write lock only when something may need marking: a reader must not wait on a live scan.
+    if (!running.all().some((row) => failureOf(row) !== null)) return 0;
+    return this.db
+      .transaction(() => {
+        const mark = this.db.prepare(
+          "UPDATE scans SET status = 'failed', finished_at = ?, failure = ? WHERE id = ? AND status = 'running'",
+        );
+        let marked = 0;
+        for (const row of running.all()) {
+          const failure = failureOf(row);
+          if (failure) marked += mark.run(now, failure, row.id).changes;
+        }
+        return marked;
+      })
+      .immediate();
   }
 
   private assertCommitted(scanId: number): void {

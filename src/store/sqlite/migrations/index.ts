@@ -7,6 +7,7 @@ import { findingGovernanceSchema } from './004-finding-governance.js';
 import { peopleSchema } from './005-people.js';
 import { ticketsSchema } from './006-tickets.js';
 import { findingsLastSeenSchema } from './007-findings-last-seen.js';
+import { scanHeartbeatSchema } from './008-scan-heartbeat.js';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'people', sql: peopleSchema },
   { version: 6, name: 'tickets', sql: ticketsSchema },
   { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
+  { version: 8, name: 'scan heartbeat', sql: scanHeartbeatSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
