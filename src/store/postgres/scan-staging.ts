@@ -85,7 +85,7 @@ export class ScanStaging {
 
   /**
    * Ends the COPY and readies the staging table for merging: earlier writes of a key written twice
-   * are removed, each partition gets a unique key (which the merge joins on) and fresh statistics.
+   * are removed, each partition gets a unique key (whose build also gives the planner its row count).
    */
   async seal(): Promise<void> {
     if (this.copy) {
@@ -115,7 +115,6 @@ export class ScanStaging {
         await this.client.query(`ALTER TABLE ${t} ADD PRIMARY KEY (source_id, key_digest)`);
       }
       await this.client.query('RELEASE staged_key');
-      await this.client.query(`ANALYZE ${t}`);
     }
     this.sealed = true;
   }

@@ -168,34 +168,69 @@ export class PgScanWriter implements ScanWriter {
     for (const [index, spec] of RECORD_TABLES.entries()) {
       const t = spec.table;
       const staged = stagedTable(index);
+      // Open versions per source before the scan, and how the staged records meet them: one pass that
+      // tells which of the statements below have anything to do (an unchanged scan needs none of them).
       // A key's identity key is the key's own prefix: joining on it too adds no distinction but lets
-      // both statements probe the open-versions index (source_id, identity_key, key_digest, …).
-      // Changed records: close the open version (the new one is inserted below).
-      const changed = await client.query(
-        `UPDATE ${t} AS v SET valid_to = $1 FROM ${staged} AS s
-         WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key AND v.key_digest = s.key_digest
-           AND v.valid_to IS NULL AND v.hash <> s.hash`,
-        [scanId],
-      );
-      // New and changed records; an unchanged one still has its open version and is skipped.
-      const added = await client.query(
-        `INSERT INTO ${t} (source_id, identity_key, key_digest, hash, valid_from, record)
-         SELECT s.source_id, s.identity_key, s.key_digest, s.hash, $1, s.record FROM ${staged} AS s
-         WHERE NOT EXISTS (
-           SELECT 1 FROM ${t} AS v WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key
-             AND v.key_digest = s.key_digest AND v.valid_to IS NULL)`,
-        [scanId],
-      );
-      versionsAdded += added.rowCount ?? 0;
-      versionsClosed += changed.rowCount ?? 0;
+      // the join probe the open-versions index (source_id, identity_key, key_digest, …).
+      const openBefore = new Map<number, number>();
+      for (const r of (
+        await client.query<{ source_id: string; n: string }>(
+          `SELECT source_id, count(*) AS n FROM ${t} WHERE source_id = ANY($1::bigint[]) AND valid_to IS NULL
+           GROUP BY source_id`,
+          [sourceIds],
+        )
+      ).rows)
+        openBefore.set(Number(r.source_id), Number(r.n));
+      const matched = new Map<number, number>();
+      let toInsert = 0;
+      let toClose = 0;
+      for (const r of (
+        await client.query<{ source_id: string; staged: string; matched: string; changed: string }>(
+          `SELECT s.source_id, count(*) AS staged, count(v.id) AS matched,
+             count(*) FILTER (WHERE v.hash <> s.hash) AS changed
+           FROM ${staged} AS s LEFT JOIN ${t} AS v ON v.source_id = s.source_id
+             AND v.identity_key = s.identity_key AND v.key_digest = s.key_digest AND v.valid_to IS NULL
+           GROUP BY s.source_id`,
+        )
+      ).rows) {
+        matched.set(Number(r.source_id), Number(r.matched));
+        toInsert += Number(r.staged) - Number(r.matched) + Number(r.changed);
+        toClose += Number(r.changed);
+      }
+      let added = 0;
+      let closed = 0;
+      if (toClose > 0) {
+        // Changed records: close the open version (the new one is inserted below).
+        const changed = await client.query(
+          `UPDATE ${t} AS v SET valid_to = $1 FROM ${staged} AS s
+           WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key AND v.key_digest = s.key_digest
+             AND v.valid_to IS NULL AND v.hash <> s.hash`,
+          [scanId],
+        );
+        closed += changed.rowCount ?? 0;
+      }
+      if (toInsert > 0) {
+        // New and changed records; an unchanged one still has its open version and is skipped.
+        const inserted = await client.query(
+          `INSERT INTO ${t} (source_id, identity_key, key_digest, hash, valid_from, record)
+           SELECT s.source_id, s.identity_key, s.key_digest, s.hash, $1, s.record FROM ${staged} AS s
+           WHERE NOT EXISTS (
+             SELECT 1 FROM ${t} AS v WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key
+               AND v.key_digest = s.key_digest AND v.valid_to IS NULL)`,
+          [scanId],
+        );
+        added += inserted.rowCount ?? 0;
+      }
       for (const c of coverage) {
         const sourceId = covered.get(`${c.platform}:${c.tenant}`)!;
         const finished = c.collectors.filter((k) => isAuthoritative(k.status));
         // The coverage gate: only a collector that read everything can say a record is gone.
         const authoritative = finished.filter((k) => !k.incremental).map((k) => k.collector);
-        if (authoritative.length > 0) {
+        // Every open version met a staged record: none went unseen, so none can be gone.
+        const unseen = (openBefore.get(sourceId) ?? 0) - (matched.get(sourceId) ?? 0);
+        if (authoritative.length > 0 && unseen > 0) {
           // The records the scan did not write first (few), then their collector (which parses JSON).
-          const closed = await client.query(
+          const gone = await client.query(
             `WITH unseen AS MATERIALIZED (
                SELECT v.id, v.record FROM ${t} AS v
                WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
@@ -204,25 +239,24 @@ export class PgScanWriter implements ScanWriter {
              WHERE v.id = unseen.id AND (unseen.record::jsonb ->> 'collector') = ANY($3::text[])`,
             [scanId, sourceId, authoritative],
           );
-          versionsClosed += closed.rowCount ?? 0;
+          closed += gone.rowCount ?? 0;
         }
         // An incremental collector's silence is not a removal: only the keys it names are closed.
         for (const k of finished.filter((x) => x.incremental && x.incremental.removed.length > 0)) {
-          const closed = await client.query(
+          const removed = await client.query(
             `UPDATE ${t} AS v SET valid_to = $1
              WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
                AND v.key_digest = ANY($3::bytea[]) AND (v.record::jsonb ->> 'collector') = $4
                AND NOT EXISTS (SELECT 1 FROM ${staged} AS s WHERE s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
             [scanId, sourceId, k.incremental!.removed.map(keyDigest), k.collector],
           );
-          versionsClosed += closed.rowCount ?? 0;
+          closed += removed.rowCount ?? 0;
         }
       }
-      const count = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${t} WHERE source_id = ANY($1::bigint[]) AND valid_to IS NULL`,
-        [sourceIds],
-      );
-      open[spec.type] = Number(count.rows[0]!.n);
+      versionsAdded += added;
+      versionsClosed += closed;
+      // Every version this scan opened or closed is of a covered source.
+      open[spec.type] = [...openBefore.values()].reduce((a, b) => a + b, 0) - closed + added;
     }
     await this.insertCoverage(coverage, covered);
     await this.writeConnectorState(state, covered);
