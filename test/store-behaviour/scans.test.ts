@@ -227,6 +227,24 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       expect(s2.counts.grants).toBe(2500);
     });
 
+    // PostgreSQL's COPY can take chunk after chunk without the loop turning (SQLite writes synchronously).
+    it.runIf(kind === 'postgres')(
+      'lets the event loop turn while a large write streams in (timers keep running)',
+      async () => {
+        const w = await store.beginScan({ startedAt: at(1), toolVersion: '0.1.0' });
+        let turned = 0;
+        const immediate = () => {
+          turned++;
+        };
+        for (let batch = 0; batch < 3; batch++) {
+          setImmediate(immediate);
+          await w.write(Array.from({ length: 1500 }, (_, i) => grant('1', `p${batch}-${i}`)));
+          expect(turned).toBe(batch + 1);
+        }
+        await w.abort('done', at(1, 1));
+      },
+    );
+
     it('abort marks the scan failed and changes no records', async () => {
       const s1 = await scan(app('1'), undefined, 1);
       const before = await versionRows();

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { setImmediate } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RECORD_TABLES } from '../sqlite/record-tables.js';
@@ -69,6 +70,9 @@ export class ScanStaging {
       text += `${++this.seq}\t${r.table}\t${r.sourceId}\t${copyText(r.identityKey)}\t\\\\x${r.digest.toString('hex')}\t${r.hash}\t${copyText(r.json)}\n`;
     }
     if (!copy.write(text)) await Promise.race([once(copy, 'drain'), once(copy, 'close')]);
+    // While the socket takes every chunk at once, 'drain' comes on the next tick and the event loop
+    // would never turn: timers (a worker's lease renewal, progress) would starve for the whole scan.
+    await setImmediate();
     if (this.failure) throw this.failure;
   }
 
