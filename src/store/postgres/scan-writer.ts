@@ -39,6 +39,8 @@ export class PgScanWriter implements ScanWriter {
   private buffer: StagedRow[] = [];
   private readonly staging: ScanStaging;
   private readonly sources = new Set<string>();
+  /** Source ids looked up so far: a Map read per record instead of an awaited call. */
+  private readonly sourceIds = new Map<string, number>();
   private recordsWritten = 0;
   private begun = false;
   private finished = false;
@@ -60,7 +62,7 @@ export class PgScanWriter implements ScanWriter {
         this.sources.add(p.source);
         this.buffer.push({
           table: p.table,
-          sourceId: await this.ctx.sourceId(p.source),
+          sourceId: this.sourceIds.get(p.source) ?? (await this.sourceIdOf(p.source)),
           identityKey: p.identityKey,
           digest: keyDigest(p.key),
           hash: jsonContentHash(p.json),
@@ -79,6 +81,12 @@ export class PgScanWriter implements ScanWriter {
         },
       );
     }
+  }
+
+  private async sourceIdOf(source: string): Promise<number> {
+    const id = await this.ctx.sourceId(source);
+    this.sourceIds.set(source, id);
+    return id;
   }
 
   private async begin(): Promise<void> {
