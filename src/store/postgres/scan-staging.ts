@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
 import type pg from 'pg';
@@ -13,6 +13,20 @@ export interface StagedRow {
   digest: Buffer;
   hash: string;
   json: string;
+}
+
+/** Resolves on 'drain', or on 'close' when the COPY failed (its 'error' is kept by the listener in `open`). */
+function drained(copy: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (copy.destroyed) return resolve();
+    const done = () => {
+      copy.off('drain', done);
+      copy.off('close', done);
+      resolve();
+    };
+    copy.on('drain', done);
+    copy.on('close', done);
+  });
 }
 
 /** SQLSTATE of a duplicate key. */
@@ -69,7 +83,7 @@ export class ScanStaging {
     for (const r of rows) {
       text += `${++this.seq}\t${r.table}\t${r.sourceId}\t${copyText(r.identityKey)}\t\\\\x${r.digest.toString('hex')}\t${r.hash}\t${copyText(r.json)}\n`;
     }
-    if (!copy.write(text)) await Promise.race([once(copy, 'drain'), once(copy, 'close')]);
+    if (!copy.write(text)) await drained(copy);
     // While the socket takes every chunk at once, 'drain' comes on the next tick and the event loop
     // would never turn: timers (a worker's lease renewal, progress) would starve for the whole scan.
     await setImmediate();
