@@ -191,6 +191,7 @@ async function sqliteRows(
       grantCount += b.grants.length;
     }
     row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'stream all', seconds(t), 's');
+    row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'peak RSS so far', peakMiB(), 'MiB');
     await store.close();
   }
 }
