@@ -19,6 +19,8 @@ import {
 /** `GS_BENCH_SCALE=0.1` runs a tenth of the size (for iterating on the bench itself). */
 const scale = Number(process.env.GS_BENCH_SCALE ?? '1');
 const UNCHANGED_SCANS = Number(process.env.GS_BENCH_UNCHANGED ?? '30');
+/** `GS_BENCH_STORES=postgres` runs only the PostgreSQL rows (its peak RSS is then its own). */
+const STORES = (process.env.GS_BENCH_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
 
 const baseline: SyntheticTenant = {
   identities: Math.round(100_000 * scale),
@@ -51,6 +53,8 @@ const coverage: CoverageReport[] = [
 const seconds = (since: number) => (performance.now() - since) / 1000;
 /** Peak RSS of this process so far, in MiB (the harness reports the overall peak). */
 const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** RSS of this process now, in MiB: what a step left behind, beside the peak it reached. */
+const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
 interface ScanTimes {
   id: number;
@@ -96,6 +100,20 @@ export default async function bench(): Promise<ResultRow[]> {
     );
   };
   try {
+    if (STORES.includes('sqlite')) await sqliteRows(file, label, row);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (STORES.includes('postgres')) rows.push(...(await postgresRows(label)));
+  return rows;
+}
+
+async function sqliteRows(
+  file: string,
+  label: string,
+  row: (name: string, metric: string, value: number, unit?: string, target?: string) => void,
+): Promise<void> {
+  {
     let store = await openSqliteStore(file);
     const first = await scan(store, baseline);
     row(`first snapshot, ${label}`, 'write()', first.write, 's');
@@ -173,12 +191,9 @@ export default async function bench(): Promise<ResultRow[]> {
       grantCount += b.grants.length;
     }
     row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'stream all', seconds(t), 's');
+    row(`read snapshot (${bundles} identities, ${grantCount} grants)`, 'peak RSS so far', peakMiB(), 'MiB');
     await store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
-  rows.push(...(await postgresRows(label)));
-  return rows;
 }
 
 /**
@@ -194,8 +209,13 @@ async function postgresRows(label: string): Promise<ResultRow[]> {
       { task: task('all'), metric: 'PostgreSQL server', value: null, status: 'error', note: found.missing },
     ];
   const rows: ResultRow[] = [];
-  const row = (name: string, metric: string, value: number, unit?: string) =>
-    rows.push(resultRow(task(name), metric, value, unit ? { unit } : {}));
+  const row = (name: string, metric: string, value: number, unit?: string, peak?: number) =>
+    rows.push(
+      resultRow(task(name), metric, value, {
+        ...(unit ? { unit } : {}),
+        ...(peak !== undefined ? { note: `peak ${peak} MiB` } : {}),
+      }),
+    );
   const cluster = await startPostgres();
   try {
     const store = await openPostgresStore(await cluster.createDatabase('bench_store'));
@@ -204,10 +224,13 @@ async function postgresRows(label: string): Promise<ResultRow[]> {
       row(`first snapshot, ${label}`, 'write()', first.write, 's');
       row(`first snapshot, ${label}`, 'complete()', first.complete, 's');
       row(`first snapshot, ${label}`, 'write() + complete()', first.write + first.complete, 's');
+      row(`first snapshot, ${label}`, 'RSS after / peak so far', rssMiB(), 'MiB', peakMiB());
       const unchanged = await scan(store, baseline);
       row('unchanged snapshot', 'write() + complete()', unchanged.write + unchanged.complete, 's');
+      row('unchanged snapshot', 'RSS after / peak so far', rssMiB(), 'MiB', peakMiB());
       const changed = await scan(store, { ...baseline, variant: 1, changeRate: 0.07 });
       row('changed snapshot (~7% of grants)', 'total', changed.write + changed.complete, 's');
+      row('changed snapshot (~7% of grants)', 'RSS after / peak so far', rssMiB(), 'MiB', peakMiB());
       let t = performance.now();
       let count = 0;
       for await (const _ of store.changesBetween(unchanged.id, changed.id)) count++;
@@ -217,6 +240,7 @@ async function postgresRows(label: string): Promise<ResultRow[]> {
       const [from, to] = [await store.getScan(unchanged.id), await store.getScan(changed.id)];
       await computeDiff(store, from!, to!);
       row(`diff ${label} snapshots`, 'engine diff (store + DiffBuilder)', seconds(t), 's');
+      row(`diff ${label} snapshots`, 'RSS after / peak so far', rssMiB(), 'MiB', peakMiB());
       t = performance.now();
       let bundles = 0;
       let grantCount = 0;

@@ -83,6 +83,26 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       expect(s.counts).toEqual({ identities: 2, grants: 1, credentials: 1 });
     });
 
+    it('round-trips tabs, newlines and backslashes in keys and text, and sees them unchanged next scan', async () => {
+      const odd = 'a\tb\\c\nd\re\\\\';
+      const records = [
+        identity(odd, {
+          displayName: `App\t${odd}`,
+          raw: { path: 'C:\\Program Files\\x', line: 'one\ntwo' },
+        }),
+        grant(odd, 'contents', { principal: { id: `\\N${odd}`, active: true } }),
+      ];
+      const s1 = await scan(records);
+      const bundles = await snapshot(s1.id);
+      expect(bundles.map((b) => b.identityKey)).toEqual([`github-app-installation:${odd}`]);
+      expect(bundles[0]!.identity).toEqual(records[0]);
+      expect(bundles[0]!.grants).toEqual([records[1]]);
+      const rowsBefore = await versionRows();
+      const s2 = await scan(records, undefined, 2);
+      expect(await versionRows()).toEqual(rowsBefore);
+      expect(await snapshot(s2.id)).toEqual(bundles);
+    });
+
     it('records the scan with its coverage, per source and collector', async () => {
       const cov = coverage({
         'app-installations': 'complete',
@@ -206,6 +226,24 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       expect(await count('current_grants')).toBe(2500);
       expect(s2.counts.grants).toBe(2500);
     });
+
+    // PostgreSQL's COPY can take chunk after chunk without the loop turning (SQLite writes synchronously).
+    it.runIf(kind === 'postgres')(
+      'lets the event loop turn while a large write streams in (timers keep running)',
+      async () => {
+        const w = await store.beginScan({ startedAt: at(1), toolVersion: '0.1.0' });
+        let turned = 0;
+        const immediate = () => {
+          turned++;
+        };
+        for (let batch = 0; batch < 3; batch++) {
+          setImmediate(immediate);
+          await w.write(Array.from({ length: 1500 }, (_, i) => grant('1', `p${batch}-${i}`)));
+          expect(turned).toBe(batch + 1);
+        }
+        await w.abort('done', at(1, 1));
+      },
+    );
 
     it('abort marks the scan failed and changes no records', async () => {
       const s1 = await scan(app('1'), undefined, 1);

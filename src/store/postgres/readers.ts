@@ -21,8 +21,12 @@ import type {
 } from '../store.js';
 import { scanSummary } from './scan-rows.js';
 
-/** Rows fetched per round trip: memory stays flat however large the snapshot. */
-const CURSOR_ROWS = 2000;
+/**
+ * Rows fetched per round trip: memory stays flat however large the snapshot. About 250 KB of records:
+ * a batch of 2,000 outlived the young generation while it was parsed and was promoted, so garbage piled
+ * up in the old one (peak RSS 343 → 209 MiB reading 300k grants after a diff; bench/store.bench.ts).
+ */
+const CURSOR_ROWS = 200;
 
 /** Streams a query's rows through a server-side cursor. */
 export async function* cursorRows<T>(

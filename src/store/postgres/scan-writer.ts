@@ -7,20 +7,12 @@ import { prepareRecord } from '../sqlite/prepared-record.js';
 import { RECORD_TABLES } from '../sqlite/record-tables.js';
 import { checkCoverage, scanStatusOf } from '../sqlite/scan-commit.js';
 import type { ConnectorStateWrite, ScanSummary, ScanWriter } from '../store.js';
+import { ScanStaging, type StagedRow, stagedTable } from './scan-staging.js';
 
-/** Rows per multi-row INSERT into the scan's staging table (8 parameters each, well under 65535). */
+/** Records per write to the staging COPY: large enough to amortise the call, small enough to stay light. */
 const BATCH = 1000;
 /** Serialises scan commits (versions are ordered by scan id; see assertNoOverlappingCommit). */
 export const COMMIT_LOCK = 0x47534332;
-
-interface StagedRow {
-  table: number;
-  sourceId: number;
-  identityKey: string;
-  digest: Buffer;
-  hash: string;
-  json: string;
-}
 
 export interface PgScanWriterContext {
   location: string;
@@ -36,7 +28,7 @@ export interface PgScanWriterContext {
 }
 
 /**
- * A running scan on PostgreSQL. Records go, in multi-row INSERTs, into a temporary staging table of
+ * A running scan on PostgreSQL. Records stream, through one COPY, into a temporary staging table of
  * the scan's transaction (the last write of a key wins). `complete()` then applies them set-wise: a
  * changed record closes its open version and opens a new one, an unchanged one costs nothing, and open
  * versions the scan did not write are closed only when their collector was authoritative (the coverage
@@ -44,14 +36,19 @@ export interface PgScanWriterContext {
  * see all of the scan or none of it. If the process dies, PostgreSQL rolls the transaction back.
  */
 export class PgScanWriter implements ScanWriter {
-  private buffer = new Map<string, StagedRow>();
+  private buffer: StagedRow[] = [];
+  private readonly staging: ScanStaging;
   private readonly sources = new Set<string>();
+  /** Source ids looked up so far: a Map read per record instead of an awaited call. */
+  private readonly sourceIds = new Map<string, number>();
   private recordsWritten = 0;
   private begun = false;
   private finished = false;
   private broken: Error | null = null;
 
-  constructor(private readonly ctx: PgScanWriterContext) {}
+  constructor(private readonly ctx: PgScanWriterContext) {
+    this.staging = new ScanStaging(ctx.client);
+  }
 
   get scanId(): number {
     return this.ctx.scanId;
@@ -63,19 +60,16 @@ export class PgScanWriter implements ScanWriter {
       for (const rec of records) {
         const p = prepareRecord(rec);
         this.sources.add(p.source);
-        const digest = keyDigest(p.key);
-        const row: StagedRow = {
+        this.buffer.push({
           table: p.table,
-          sourceId: await this.ctx.sourceId(p.source),
+          sourceId: this.sourceIds.get(p.source) ?? (await this.sourceIdOf(p.source)),
           identityKey: p.identityKey,
-          digest,
+          digest: keyDigest(p.key),
           hash: jsonContentHash(p.json),
           json: p.json,
-        };
+        });
         this.recordsWritten++;
-        // Within a batch the last write of a key wins here; across batches, ON CONFLICT does it.
-        this.buffer.set(`${row.table}|${row.sourceId}|${digest.toString('hex')}`, row);
-        if (this.buffer.size >= BATCH) await this.flush();
+        if (this.buffer.length >= BATCH) await this.flush();
       }
     } catch (err) {
       this.broken = err as Error;
@@ -89,37 +83,25 @@ export class PgScanWriter implements ScanWriter {
     }
   }
 
+  private async sourceIdOf(source: string): Promise<number> {
+    const id = await this.ctx.sourceId(source);
+    this.sourceIds.set(source, id);
+    return id;
+  }
+
   private async begin(): Promise<void> {
     if (this.begun) return;
     const { client } = this.ctx;
     await client.query('BEGIN');
-    await client.query(
-      `CREATE TEMP TABLE staged (
-         tbl smallint NOT NULL, source_id bigint NOT NULL, identity_key text NOT NULL,
-         key_digest bytea NOT NULL, hash text NOT NULL, record text NOT NULL,
-         PRIMARY KEY (tbl, source_id, key_digest)
-       ) ON COMMIT DROP`,
-    );
     this.begun = true;
+    await this.staging.create();
   }
 
   private async flush(): Promise<void> {
     await this.begin();
-    if (this.buffer.size === 0) return;
-    const rows = [...this.buffer.values()];
-    this.buffer = new Map();
-    const params: unknown[] = [];
-    const values = rows.map((r, i) => {
-      params.push(r.table, r.sourceId, r.identityKey, r.digest, r.hash, r.json);
-      const o = i * 6;
-      return `($${o + 1}::smallint, $${o + 2}::bigint, $${o + 3}, $${o + 4}::bytea, $${o + 5}, $${o + 6})`;
-    });
-    await this.ctx.client.query(
-      `INSERT INTO staged (tbl, source_id, identity_key, key_digest, hash, record) VALUES ${values.join(', ')}
-       ON CONFLICT (tbl, source_id, key_digest) DO UPDATE
-         SET identity_key = excluded.identity_key, hash = excluded.hash, record = excluded.record`,
-      params,
-    );
+    const rows = this.buffer;
+    this.buffer = [];
+    await this.staging.write(rows);
   }
 
   async complete(
@@ -132,6 +114,7 @@ export class PgScanWriter implements ScanWriter {
     checkCoverage(location, coverage, this.sources);
     try {
       await this.flush();
+      await this.staging.seal();
     } catch (err) {
       this.broken = err as Error;
       throw new StoreError(location, `writing records of scan ${scanId}: ${(err as Error).message}`, {
@@ -192,54 +175,96 @@ export class PgScanWriter implements ScanWriter {
     const sourceIds = [...covered.values()];
     for (const [index, spec] of RECORD_TABLES.entries()) {
       const t = spec.table;
-      // Changed records: close the open version (the new one is inserted below).
-      const changed = await client.query(
-        `UPDATE ${t} AS v SET valid_to = $1 FROM staged AS s
-         WHERE s.tbl = $2 AND v.source_id = s.source_id AND v.key_digest = s.key_digest
-           AND v.valid_to IS NULL AND v.hash <> s.hash`,
-        [scanId, index],
-      );
-      const added = await client.query(
-        `INSERT INTO ${t} (source_id, identity_key, key_digest, hash, valid_from, record)
-         SELECT s.source_id, s.identity_key, s.key_digest, s.hash, $1, s.record FROM staged AS s
-         WHERE s.tbl = $2 AND NOT EXISTS (
-           SELECT 1 FROM ${t} AS v WHERE v.source_id = s.source_id AND v.key_digest = s.key_digest AND v.valid_to IS NULL)`,
-        [scanId, index],
-      );
-      versionsAdded += added.rowCount ?? 0;
-      versionsClosed += changed.rowCount ?? 0;
+      const staged = stagedTable(index);
+      // Open versions per source before the scan, and how the staged records meet them: one pass that
+      // tells which of the statements below have anything to do (an unchanged scan needs none of them).
+      // A key's identity key is the key's own prefix: joining on it too adds no distinction but lets
+      // the join probe the open-versions index (source_id, identity_key, key_digest, …).
+      const openBefore = new Map<number, number>();
+      for (const r of (
+        await client.query<{ source_id: string; n: string }>(
+          `SELECT source_id, count(*) AS n FROM ${t} WHERE source_id = ANY($1::bigint[]) AND valid_to IS NULL
+           GROUP BY source_id`,
+          [sourceIds],
+        )
+      ).rows)
+        openBefore.set(Number(r.source_id), Number(r.n));
+      const matched = new Map<number, number>();
+      let toInsert = 0;
+      let toClose = 0;
+      for (const r of (
+        await client.query<{ source_id: string; staged: string; matched: string; changed: string }>(
+          `SELECT s.source_id, count(*) AS staged, count(v.id) AS matched,
+             count(*) FILTER (WHERE v.hash <> s.hash) AS changed
+           FROM ${staged} AS s LEFT JOIN ${t} AS v ON v.source_id = s.source_id
+             AND v.identity_key = s.identity_key AND v.key_digest = s.key_digest AND v.valid_to IS NULL
+           GROUP BY s.source_id`,
+        )
+      ).rows) {
+        matched.set(Number(r.source_id), Number(r.matched));
+        toInsert += Number(r.staged) - Number(r.matched) + Number(r.changed);
+        toClose += Number(r.changed);
+      }
+      let added = 0;
+      let closed = 0;
+      if (toClose > 0) {
+        // Changed records: close the open version (the new one is inserted below).
+        const changed = await client.query(
+          `UPDATE ${t} AS v SET valid_to = $1 FROM ${staged} AS s
+           WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key AND v.key_digest = s.key_digest
+             AND v.valid_to IS NULL AND v.hash <> s.hash`,
+          [scanId],
+        );
+        closed += changed.rowCount ?? 0;
+      }
+      if (toInsert > 0) {
+        // New and changed records; an unchanged one still has its open version and is skipped.
+        const inserted = await client.query(
+          `INSERT INTO ${t} (source_id, identity_key, key_digest, hash, valid_from, record)
+           SELECT s.source_id, s.identity_key, s.key_digest, s.hash, $1, s.record FROM ${staged} AS s
+           WHERE NOT EXISTS (
+             SELECT 1 FROM ${t} AS v WHERE v.source_id = s.source_id AND v.identity_key = s.identity_key
+               AND v.key_digest = s.key_digest AND v.valid_to IS NULL)`,
+          [scanId],
+        );
+        added += inserted.rowCount ?? 0;
+      }
       for (const c of coverage) {
         const sourceId = covered.get(`${c.platform}:${c.tenant}`)!;
         const finished = c.collectors.filter((k) => isAuthoritative(k.status));
         // The coverage gate: only a collector that read everything can say a record is gone.
         const authoritative = finished.filter((k) => !k.incremental).map((k) => k.collector);
-        if (authoritative.length > 0) {
-          const closed = await client.query(
-            `UPDATE ${t} AS v SET valid_to = $1
-             WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
-               AND (v.record::jsonb ->> 'collector') = ANY($3::text[])
-               AND NOT EXISTS (SELECT 1 FROM staged AS s WHERE s.tbl = $4 AND s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
-            [scanId, sourceId, authoritative, index],
+        // Every open version met a staged record: none went unseen, so none can be gone.
+        const unseen = (openBefore.get(sourceId) ?? 0) - (matched.get(sourceId) ?? 0);
+        if (authoritative.length > 0 && unseen > 0) {
+          // The records the scan did not write first (few), then their collector (which parses JSON).
+          const gone = await client.query(
+            `WITH unseen AS MATERIALIZED (
+               SELECT v.id, v.record FROM ${t} AS v
+               WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
+                 AND NOT EXISTS (SELECT 1 FROM ${staged} AS s WHERE s.source_id = v.source_id AND s.key_digest = v.key_digest))
+             UPDATE ${t} AS v SET valid_to = $1 FROM unseen
+             WHERE v.id = unseen.id AND (unseen.record::jsonb ->> 'collector') = ANY($3::text[])`,
+            [scanId, sourceId, authoritative],
           );
-          versionsClosed += closed.rowCount ?? 0;
+          closed += gone.rowCount ?? 0;
         }
         // An incremental collector's silence is not a removal: only the keys it names are closed.
         for (const k of finished.filter((x) => x.incremental && x.incremental.removed.length > 0)) {
-          const closed = await client.query(
+          const removed = await client.query(
             `UPDATE ${t} AS v SET valid_to = $1
              WHERE v.source_id = $2 AND v.valid_to IS NULL AND v.valid_from < $1
                AND v.key_digest = ANY($3::bytea[]) AND (v.record::jsonb ->> 'collector') = $4
-               AND NOT EXISTS (SELECT 1 FROM staged AS s WHERE s.tbl = $5 AND s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
-            [scanId, sourceId, k.incremental!.removed.map(keyDigest), k.collector, index],
+               AND NOT EXISTS (SELECT 1 FROM ${staged} AS s WHERE s.source_id = v.source_id AND s.key_digest = v.key_digest)`,
+            [scanId, sourceId, k.incremental!.removed.map(keyDigest), k.collector],
           );
-          versionsClosed += closed.rowCount ?? 0;
+          closed += removed.rowCount ?? 0;
         }
       }
-      const count = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${t} WHERE source_id = ANY($1::bigint[]) AND valid_to IS NULL`,
-        [sourceIds],
-      );
-      open[spec.type] = Number(count.rows[0]!.n);
+      versionsAdded += added;
+      versionsClosed += closed;
+      // Every version this scan opened or closed is of a covered source.
+      open[spec.type] = [...openBefore.values()].reduce((a, b) => a + b, 0) - closed + added;
     }
     await this.insertCoverage(coverage, covered);
     await this.writeConnectorState(state, covered);
@@ -328,7 +353,8 @@ export class PgScanWriter implements ScanWriter {
   async abort(reason: string, finishedAt: string): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.buffer = new Map();
+    this.buffer = [];
+    this.staging.discard();
     try {
       if (this.begun) await this.ctx.client.query('ROLLBACK');
     } catch {
