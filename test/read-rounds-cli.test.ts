@@ -165,4 +165,17 @@ describe('read commands over one scan per tenant', () => {
     expect(between.code, between.stderr).toBe(0);
     expect(JSON.parse(between.stdout).sources).toBeUndefined();
   });
+
+  it('scan --tenant scans the named tenant only, and an unknown one is a usage error naming the configured ones', async () => {
+    const unknown = await cli(['scan', '--tenant', 'github:no-such-org']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /--tenant: not configured in .*: github:no-such-org; configured: github:acme-corp, /,
+    );
+
+    const r = await cli(['scan', '--tenant', 'github:acme-corp', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.scan.sources.map((s: { source: string }) => s.source)).toEqual(['github:acme-corp']);
+  });
 });

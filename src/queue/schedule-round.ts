@@ -1,8 +1,8 @@
 import type PgBoss from 'pg-boss';
+import type { TenantSelection } from '../config/select-tenants.js';
 import { UsageError } from '../errors.js';
 import type { JobPolicy } from './enqueue-round.js';
 import { SCHEDULE_QUEUE } from './queue-names.js';
-import type { TenantSelection } from './select-tenants.js';
 
 /**
  * What the schedule's job carries: which tenants to queue and how their jobs retry. The tenants are

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { selectTenants } from '../../config/select-tenants.js';
 import { type Column, renderJson, renderRows } from '../../output/format.js';
 import { type EnqueuedTenant, enqueueRound } from '../../queue/enqueue-round.js';
 import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
 import { roundIdAt } from '../../queue/scan-job.js';
-import { selectTenants } from '../../queue/select-tenants.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';
 import { addRoundOptions, parseJobPolicy, type RoundOptions } from './queue-options.js';
 

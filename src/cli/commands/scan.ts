@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
+import { selectConfiguredConnectors } from '../../config/select-tenants.js';
 import { EXIT } from '../../errors.js';
 import { configAnchor } from '../../output/sarif-anchor.js';
 import { FINDINGS_FORMATS, type FindingsFormat } from '../../output/views/findings.js';
@@ -27,6 +28,7 @@ interface ScanOptions extends CommonOptions {
   governance?: string;
   includeExcepted?: boolean;
   only?: string[];
+  tenant?: string[];
   label?: string;
   full?: boolean;
   resume?: boolean;
@@ -43,6 +45,10 @@ export function scanCommand(program: Command): void {
         'nothing it owns is reported as removed.',
     )
     .option('--only <connector...>', 'scan only these connectors (ids as in the config, e.g. github)')
+    .option(
+      '--tenant <tenant...>',
+      'scan only these tenants: `tenant` or `connector:tenant`, as in the config (e.g. github:acme)',
+    )
     .option('--policy <file>', "policy file (default: the config's `policy`, else built-in defaults)")
     .option(
       '--governance <path>',
@@ -69,6 +75,7 @@ Examples:
   $ grantscope scan                                # uses ./grantscope.yaml
   $ grantscope scan -c prod.yaml --fail-on high    # CI: exit 1 on high or critical findings
   $ grantscope scan --only github --format json > scan.json
+  $ grantscope scan --tenant github:acme           # one tenant of several configured
   $ grantscope scan --resume                       # after a scan was killed or ran out of quota
 
 csv, jsonl, sarif (GitHub code scanning) and ocsf (OCSF Detection Findings, one per line) write the
@@ -80,18 +87,7 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
     const rt = createRuntime(opts);
     const failOn = parseFailOn(opts.failOn);
     const config = await loadFullConfig(opts);
-    const selected = opts.only
-      ? config.connectors.filter((c) => opts.only!.includes(c.connector.id))
-      : config.connectors;
-    if (selected.length === 0) {
-      rt.logger.error(
-        opts.only
-          ? `no configured connector matches --only ${opts.only.join(' ')}`
-          : `${config.file}: no connector sections configured`,
-      );
-      process.exitCode = EXIT.usage;
-      return;
-    }
+    const selected = selectConfiguredConnectors(config, { only: opts.only, tenants: opts.tenant });
     const policy = resolvePolicy(opts.policy ?? config.policyFile, config.vocabulary);
     // Read before scanning: a mistake in the file must not cost a whole scan.
     const governance = resolveGovernance(opts.governance ?? config.governanceFile);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { selectTenants } from '../../config/select-tenants.js';
 import { UsageError } from '../../errors.js';
 import { renderJson } from '../../output/format.js';
 import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
 import { getSchedule, removeSchedule, type ScheduleData, setSchedule } from '../../queue/schedule-round.js';
-import { selectTenants } from '../../queue/select-tenants.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';
 import { addRoundOptions, parseJobPolicy, type RoundOptions } from './queue-options.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
+import { selectTenants } from '../../config/select-tenants.js';
 import { EXIT, QueueJobError, signalExitCode, TransientIncompleteScanError } from '../../errors.js';
 import { silentProgress } from '../../log/progress.js';
 import { endRound } from '../../queue/end-round.js';
@@ -10,7 +11,6 @@ import { openQueue, requireQueueDatabase } from '../../queue/open-queue.js';
 import { SCHEDULE_QUEUE } from '../../queue/queue-names.js';
 import { type JobReport, runWorker, type WorkerSummary } from '../../queue/run-worker.js';
 import { roundIdAt } from '../../queue/scan-job.js';
-import { selectTenants } from '../../queue/select-tenants.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
 import { openStore } from '../../store/open.js';
 import { addCommonOptions, type CommonOptions, createRuntime, loadFullConfig } from '../runtime.js';

@@ -1,7 +1,7 @@
-import type { LoadedConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
+import type { ConfiguredConnector, LoadedConfig } from './config.js';
 
-/** Which configured tenants a round covers: all, or those of `only` connectors, or the `tenants` named. */
+/** Which configured tenants a scan or a round covers: all, or those of `only` connectors, or the `tenants` named. */
 export interface TenantSelection {
   /** Connector ids (`--only`). */
   only?: readonly string[];
@@ -9,7 +9,7 @@ export interface TenantSelection {
   tenants?: readonly string[];
 }
 
-/** The config's tenants a round covers; a name that matches none is a usage error listing the configured ones. */
+/** The config's tenants a scan or round covers; a name that matches none is a usage error listing the configured ones. */
 export function selectTenants(
   config: LoadedConfig,
   selection: TenantSelection,
@@ -36,4 +36,15 @@ export function selectTenants(
     );
   }
   return tenants;
+}
+
+/** The configured connectors `selection` names, in config order (what `scan` runs); errors as `selectTenants`. */
+export function selectConfiguredConnectors(
+  config: LoadedConfig,
+  selection: TenantSelection,
+): ConfiguredConnector[] {
+  const chosen = selectTenants(config, selection);
+  return config.connectors.filter((c) =>
+    chosen.some((t) => t.connector === c.connector.id && t.tenant === c.tenant),
+  );
 }
