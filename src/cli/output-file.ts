@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   chmodSync,
@@ -11,10 +10,10 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { tempPathBeside, writeFileAtomically } from '../output/write-file-atomically.js';
 
 /** Output files hold an inventory of who can reach what: owner-only unless `--mode` says otherwise. */
 export const DEFAULT_OUTPUT_MODE = 0o600;
@@ -78,14 +77,9 @@ export class OutputFile {
   }
 
   write(text: string): void {
-    const temp = this.tempPath();
     try {
-      writeFileSync(temp, text, { mode: this.mode });
-      // The umask can only take bits away; set exactly what was asked for.
-      chmodSync(temp, this.mode);
-      renameSync(temp, this.path);
+      writeFileAtomically(this.path, text, this.mode);
     } catch (err) {
-      rmSync(temp, { force: true });
       throw this.cannotWrite(err);
     }
   }
@@ -114,7 +108,7 @@ export class OutputFile {
   }
 
   private tempPath(): string {
-    return join(dirname(this.path), `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
+    return tempPathBeside(this.path);
   }
 
   private cannotWrite(err: unknown): UsageError {

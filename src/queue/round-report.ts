@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeFindings } from '../analysis/analyse.js';
 import { resolveGovernance } from '../analysis/governance-source.js';
 import { resolvePolicy } from '../analysis/policy-source.js';
 import type { LoadedConfig } from '../config/config.js';
 import { ReportWriteError } from '../errors.js';
+import { writeFileAtomically } from '../output/write-file-atomically.js';
 import { buildReportData } from '../report/build-report-data.js';
 import { renderReportHtml } from '../report/render-html.js';
 import type { ScanSelection } from '../selection/scan-selection.js';
@@ -51,13 +51,10 @@ export async function writeRoundReport(options: {
     history: HISTORY,
   });
   const file = join(options.dir, roundReportName(options.round));
-  const temp = join(options.dir, `.${roundReportName(options.round)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(temp, renderReportHtml(data), { mode: 0o600 });
-    renameSync(temp, file);
+    writeFileAtomically(file, renderReportHtml(data), 0o600);
   } catch (err) {
-    rmSync(temp, { force: true });
     throw new ReportWriteError(
       file,
       `writing the report of round ${options.round}: ${(err as Error).message}`,

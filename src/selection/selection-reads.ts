@@ -7,7 +7,7 @@ import type {
   SnapshotReadFilter,
   SnapshotStore,
 } from '../store/store.js';
-import { type ScanSelection, type SelectedSource, scanOfSource, wholeScan } from './scan-selection.js';
+import { type ScanSelection, scanOfSource, wholeScan } from './scan-selection.js';
 
 /*
  * The store's reads over a scan selection. A selection that is one whole scan reads exactly as
@@ -16,13 +16,26 @@ import { type ScanSelection, type SelectedSource, scanOfSource, wholeScan } from
  * holds one store connection at a time.
  */
 
-/** The selected sources a filter keeps. */
-function sourcesOf(selection: ScanSelection, filter: SnapshotFilter): SelectedSource[] {
-  return selection.sources.filter(
-    ({ source }) =>
-      (filter.platform === undefined || source.platform === filter.platform) &&
-      (filter.tenant === undefined || source.tenant === filter.tenant),
-  );
+/**
+ * The store reads that cover `selection` narrowed by `filter`: the one scan with the filter as given
+ * when the selection is a whole scan, else each kept source's scan with the filter narrowed to it.
+ */
+function readsOf<F extends SnapshotFilter>(
+  selection: ScanSelection,
+  filter: F,
+): Array<{ scanId: number; filter: F }> {
+  const whole = wholeScan(selection);
+  if (whole) return [{ scanId: whole.id, filter }];
+  return selection.sources
+    .filter(
+      ({ source }) =>
+        (filter.platform === undefined || source.platform === filter.platform) &&
+        (filter.tenant === undefined || source.tenant === filter.tenant),
+    )
+    .map(({ source, scan }) => ({
+      scanId: scan.id,
+      filter: { ...filter, platform: source.platform, tenant: source.tenant },
+    }));
 }
 
 /** Every identity of the selection, each source as of its scan: ordered by source, then identity key. */
@@ -31,14 +44,7 @@ export async function* readSelectedSnapshot(
   selection: ScanSelection,
   filter: SnapshotReadFilter = {},
 ): AsyncGenerator<IdentityBundle> {
-  const whole = wholeScan(selection);
-  if (whole) {
-    yield* store.readSnapshot(whole.id, filter);
-    return;
-  }
-  for (const { source, scan } of sourcesOf(selection, filter)) {
-    yield* store.readSnapshot(scan.id, { ...filter, platform: source.platform, tenant: source.tenant });
-  }
+  for (const read of readsOf(selection, filter)) yield* store.readSnapshot(read.scanId, read.filter);
 }
 
 /** The people of the selection, each source's as of its scan. */
@@ -47,14 +53,7 @@ export async function* readSelectedPeople(
   selection: ScanSelection,
   filter: SnapshotFilter = {},
 ): AsyncGenerator<Person> {
-  const whole = wholeScan(selection);
-  if (whole) {
-    yield* store.readPeople(whole.id, filter);
-    return;
-  }
-  for (const { source, scan } of sourcesOf(selection, filter)) {
-    yield* store.readPeople(scan.id, { ...filter, platform: source.platform, tenant: source.tenant });
-  }
+  for (const read of readsOf(selection, filter)) yield* store.readPeople(read.scanId, read.filter);
 }
 
 /** Per selected source: whether its people were listed completely at its scan. */
@@ -63,17 +62,9 @@ export async function selectedPeopleDirectories(
   selection: ScanSelection,
   filter: SnapshotFilter = {},
 ): Promise<PeopleDirectoryStatus[]> {
-  const whole = wholeScan(selection);
-  if (whole) return store.peopleDirectories(whole.id, filter);
   const out: PeopleDirectoryStatus[] = [];
-  for (const { source, scan } of sourcesOf(selection, filter)) {
-    out.push(
-      ...(await store.peopleDirectories(scan.id, {
-        ...filter,
-        platform: source.platform,
-        tenant: source.tenant,
-      })),
-    );
+  for (const read of readsOf(selection, filter)) {
+    out.push(...(await store.peopleDirectories(read.scanId, read.filter)));
   }
   return out;
 }
