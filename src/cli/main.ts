@@ -74,7 +74,8 @@ Start here:
   $ grantscope findings --severity high
 
 Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 scan incomplete,
-4 internal error, 130 interrupted (SIGINT), 143 stopped (SIGTERM).`,
+4 internal error, 5 a queued job failed for good (worker --drain), 130 interrupted (SIGINT),
+143 stopped (SIGTERM).`,
     );
   for (const register of registrations) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
