@@ -39,7 +39,7 @@ const WORLD: World = {
         defaultDomain: 'crash.example',
       },
       scanner: { appId: '1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8' },
-      generate: { seed: 7, servicePrincipals: 1_500, users: 800 },
+      generate: { seed: 7, servicePrincipals: 700, users: 400 },
     },
   },
 };
