@@ -76,6 +76,15 @@ the next sync catches up).`,
       'only these states (open, closed, excepted, closed-by-hand, deleted-by-hand)',
     );
   addCommonOptions(list);
+  list.addHelpText(
+    'after',
+    `
+Examples:
+  $ grantscope tickets list                           # every ticket the lifecycle keeps
+  $ grantscope tickets list --state open --sink security-jira
+  $ grantscope tickets list --state closed-by-hand --format json   # closed in the tracker, finding still open
+`,
+  );
   list.action(async (opts: CommonOptions & { sink?: string[]; state?: string[] }) => {
     const rt = createRuntime(opts);
     const file = configPath(opts);
