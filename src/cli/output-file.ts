@@ -1,19 +1,7 @@
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { tempPathBeside, writeFileAtomically } from '../output/write-file-atomically.js';
+import { writeFileAtomically, writeStreamAtomically } from '../output/write-file-atomically.js';
 
 /** Output files hold an inventory of who can reach what: owner-only unless `--mode` says otherwise. */
 export const DEFAULT_OUTPUT_MODE = 0o600;
@@ -89,26 +77,12 @@ export class OutputFile {
    * all is written: a failure part-way leaves the previous file untouched and no temporary file.
    */
   async writeStream(chunks: AsyncIterable<string>): Promise<void> {
-    const temp = this.tempPath();
-    const out = createWriteStream(temp, { mode: this.mode, flags: 'wx' });
     try {
-      await writeChunks(out, chunks);
-      await new Promise<void>((done, fail) => {
-        out.once('error', fail);
-        out.end(done);
-      });
-      chmodSync(temp, this.mode);
-      renameSync(temp, this.path);
+      await writeStreamAtomically(this.path, this.mode, (out) => writeChunks(out, chunks));
     } catch (err) {
-      out.destroy();
-      rmSync(temp, { force: true });
       if (err instanceof UsageError) throw err;
       throw this.cannotWrite(err);
     }
-  }
-
-  private tempPath(): string {
-    return tempPathBeside(this.path);
   }
 
   private cannotWrite(err: unknown): UsageError {

@@ -1,16 +1,9 @@
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { UsageError } from '../errors.js';
+import { writeStreamAtomically } from '../output/write-file-atomically.js';
 import type { PackFile } from './pack-files.js';
 
 /** Every zip entry gets this date, so that the same files give the same zip. */
@@ -54,18 +47,9 @@ export async function writePackZip(files: readonly PackFile[], zipPath: string, 
     });
   }
   zip.end();
-  const temp = `${zipPath}.${process.pid}.tmp`;
   try {
-    await new Promise<void>((done, fail) => {
-      const out = createWriteStream(temp, { mode: 0o600 });
-      out.once('error', fail);
-      out.once('close', done);
-      zip.outputStream.once('error', fail);
-      zip.outputStream.pipe(out);
-    });
-    renameSync(temp, zipPath);
+    await writeStreamAtomically(zipPath, 0o600, (out) => pipeline(zip.outputStream, out));
   } catch (err) {
-    rmSync(temp, { force: true });
     throw new UsageError(`--zip ${zipPath}: cannot write the zip: ${(err as Error).message}`, { cause: err });
   }
 }
