@@ -1,40 +1,7 @@
 import type pg from 'pg';
+import { type ReviewRow, toReview } from '../review-rows.js';
 import type { ReviewInput, ReviewSubject, StoredReview } from '../store.js';
 import { cursorRows } from './readers.js';
-
-interface ReviewRow {
-  id: string;
-  platform: string;
-  tenant: string;
-  identity_kind: string;
-  identity_id: string;
-  identity_name: string | null;
-  decision: StoredReview['decision'];
-  reviewer: string;
-  note: string | null;
-  until: string | null;
-  reviewed_at: string;
-  scan_id: string | null;
-  grants_digest: string | null;
-}
-
-function toReview(r: ReviewRow): StoredReview {
-  return {
-    id: Number(r.id),
-    platform: r.platform,
-    tenant: r.tenant,
-    kind: r.identity_kind,
-    nativeId: r.identity_id,
-    displayName: r.identity_name,
-    decision: r.decision,
-    reviewer: r.reviewer,
-    note: r.note,
-    until: r.until,
-    reviewedAt: r.reviewed_at,
-    scanId: r.scan_id === null ? null : Number(r.scan_id),
-    grantsDigest: r.grants_digest,
-  };
-}
 
 /** The `reviews` table on PostgreSQL: append-only (triggers refuse UPDATE and DELETE, as in SQLite). */
 export async function recordReview(client: pg.PoolClient, review: ReviewInput): Promise<StoredReview> {

@@ -3,55 +3,7 @@ import type pg from 'pg';
 import { StoreLockedError } from '../../errors.js';
 import { writerIsGone } from '../sqlite/scan-rows.js';
 import type { StoredTicket, TicketSyncRecord } from '../store.js';
-
-interface TicketRow {
-  sink: string;
-  key: string;
-  remote_id: string | null;
-  remote_url: string | null;
-  state: StoredTicket['state'];
-  items: string;
-  pending_items: string | null;
-  content_hash: string;
-  severity: string;
-  title: string;
-  opened_scan: string;
-  changed_scan: string;
-  opened_at: string;
-  changed_at: string;
-}
-
-interface SyncRow {
-  id: string;
-  sink: string;
-  scan_id: string;
-  started_at: string;
-  finished_at: string | null;
-  writer_pid: number | null;
-  writer_host: string | null;
-  status: TicketSyncRecord['status'];
-  actions: string;
-  error: string | null;
-}
-
-function toTicket(r: TicketRow): StoredTicket {
-  return {
-    sink: r.sink,
-    key: r.key,
-    remoteId: r.remote_id,
-    remoteUrl: r.remote_url,
-    state: r.state,
-    items: JSON.parse(r.items) as StoredTicket['items'],
-    pending: r.pending_items === null ? null : (JSON.parse(r.pending_items) as StoredTicket['items']),
-    contentHash: r.content_hash,
-    severity: r.severity,
-    title: r.title,
-    openedScan: Number(r.opened_scan),
-    changedScan: Number(r.changed_scan),
-    openedAt: r.opened_at,
-    changedAt: r.changed_at,
-  };
-}
+import { type TicketRow, type TicketSyncRow, toTicket, toTicketSync } from '../ticket-rows.js';
 
 export async function readTickets(client: pg.PoolClient, sink: string): Promise<StoredTicket[]> {
   const r = await client.query<TicketRow>('SELECT * FROM tickets WHERE sink = $1 ORDER BY key COLLATE "C"', [
@@ -101,7 +53,7 @@ export async function beginTicketSync(
   await client.query('BEGIN');
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('grantscope ticket sync ' || $1))", [s.sink]);
-    const running = await client.query<SyncRow>(
+    const running = await client.query<TicketSyncRow>(
       "SELECT * FROM ticket_syncs WHERE sink = $1 AND status = 'running'",
       [s.sink],
     );
@@ -143,20 +95,10 @@ export async function finishTicketSync(
 
 export async function lastTicketSync(client: pg.PoolClient, sink: string): Promise<TicketSyncRecord | null> {
   const r = (
-    await client.query<SyncRow>(
+    await client.query<TicketSyncRow>(
       "SELECT * FROM ticket_syncs WHERE sink = $1 AND status = 'complete' ORDER BY id DESC LIMIT 1",
       [sink],
     )
   ).rows[0];
-  return r
-    ? {
-        sink: r.sink,
-        scanId: Number(r.scan_id),
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        status: r.status,
-        actions: Number(r.actions),
-        error: r.error,
-      }
-    : null;
+  return r ? toTicketSync(r) : null;
 }

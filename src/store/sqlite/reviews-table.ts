@@ -1,39 +1,6 @@
 import type Database from 'better-sqlite3';
+import { type ReviewRow, toReview } from '../review-rows.js';
 import type { ReviewInput, ReviewSubject, StoredReview } from '../store.js';
-
-interface ReviewRow {
-  id: number;
-  platform: string;
-  tenant: string;
-  identity_kind: string;
-  identity_id: string;
-  identity_name: string | null;
-  decision: StoredReview['decision'];
-  reviewer: string;
-  note: string | null;
-  until: string | null;
-  reviewed_at: string;
-  scan_id: number | null;
-  grants_digest: string | null;
-}
-
-function toReview(r: ReviewRow): StoredReview {
-  return {
-    id: r.id,
-    platform: r.platform,
-    tenant: r.tenant,
-    kind: r.identity_kind,
-    nativeId: r.identity_id,
-    displayName: r.identity_name,
-    decision: r.decision,
-    reviewer: r.reviewer,
-    note: r.note,
-    until: r.until,
-    reviewedAt: r.reviewed_at,
-    scanId: r.scan_id,
-    grantsDigest: r.grants_digest,
-  };
-}
 
 /** The `reviews` table (schema 3): append-only recertification decisions. */
 export class ReviewsTable {

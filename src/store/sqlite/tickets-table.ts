@@ -2,56 +2,8 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { StoreLockedError } from '../../errors.js';
 import type { StoredTicket, TicketSyncRecord } from '../store.js';
+import { type TicketRow, type TicketSyncRow, toTicket, toTicketSync } from '../ticket-rows.js';
 import { writerIsGone } from './scan-rows.js';
-
-interface TicketRow {
-  sink: string;
-  key: string;
-  remote_id: string | null;
-  remote_url: string | null;
-  state: StoredTicket['state'];
-  items: string;
-  pending_items: string | null;
-  content_hash: string;
-  severity: string;
-  title: string;
-  opened_scan: number;
-  changed_scan: number;
-  opened_at: string;
-  changed_at: string;
-}
-
-interface SyncRow {
-  id: number;
-  sink: string;
-  scan_id: number;
-  started_at: string;
-  finished_at: string | null;
-  writer_pid: number | null;
-  writer_host: string | null;
-  status: TicketSyncRecord['status'];
-  actions: number;
-  error: string | null;
-}
-
-function toTicket(r: TicketRow): StoredTicket {
-  return {
-    sink: r.sink,
-    key: r.key,
-    remoteId: r.remote_id,
-    remoteUrl: r.remote_url,
-    state: r.state,
-    items: JSON.parse(r.items) as StoredTicket['items'],
-    pending: r.pending_items === null ? null : (JSON.parse(r.pending_items) as StoredTicket['items']),
-    contentHash: r.content_hash,
-    severity: r.severity,
-    title: r.title,
-    openedScan: r.opened_scan,
-    changedScan: r.changed_scan,
-    openedAt: r.opened_at,
-    changedAt: r.changed_at,
-  };
-}
 
 /** The `tickets` and `ticket_syncs` tables (schema 6): the ticket lifecycle's state per sink. */
 export class TicketsTable {
@@ -92,7 +44,7 @@ export class TicketsTable {
   /** Inside a write transaction: refuses while a live process syncs `sink`; takes over a dead one's. */
   beginSync(s: { sink: string; scanId: number; startedAt: string }, location: string): number {
     const running = this.db
-      .prepare<[string], SyncRow>("SELECT * FROM ticket_syncs WHERE sink = ? AND status = 'running'")
+      .prepare<[string], TicketSyncRow>("SELECT * FROM ticket_syncs WHERE sink = ? AND status = 'running'")
       .all(s.sink);
     for (const r of running) {
       if (!writerIsGone(r)) {
@@ -127,20 +79,10 @@ export class TicketsTable {
 
   lastSync(sink: string): TicketSyncRecord | null {
     const r = this.db
-      .prepare<[string], SyncRow>(
+      .prepare<[string], TicketSyncRow>(
         "SELECT * FROM ticket_syncs WHERE sink = ? AND status = 'complete' ORDER BY id DESC LIMIT 1",
       )
       .get(sink);
-    return r
-      ? {
-          sink: r.sink,
-          scanId: r.scan_id,
-          startedAt: r.started_at,
-          finishedAt: r.finished_at,
-          status: r.status,
-          actions: r.actions,
-          error: r.error,
-        }
-      : null;
+    return r ? toTicketSync(r) : null;
   }
 }
