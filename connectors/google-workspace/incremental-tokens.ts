@@ -114,7 +114,7 @@ export async function planIncrementalTokens(
     );
     return null;
   }
-  const carried = await previousTokens(ctx, directory, actors);
+  const carried = previousTokens(session.previous.scan.tokensByUser, directory, actors);
   if (!carried) {
     ctx.coverage.note(
       collector,
@@ -131,30 +131,17 @@ export async function planIncrementalTokens(
 }
 
 /**
- * Each current user's tokens as the previous snapshot stored them: a grant's raw record is the token it
- * came from (one grant per scope). Users in `skip` are left out (they are listed again). Null when a
- * stored grant does not read back as a token.
+ * Each current user's tokens as the previous snapshot stored them (read with the rest of the previous
+ * scan, previous-scan.ts), but for the users in `skip` (they are listed again). Null when a stored grant
+ * does not read back as a token.
  */
-async function previousTokens(
-  ctx: ConnectorContext,
+function previousTokens(
+  stored: ReadonlyMap<string, readonly Token[]> | null,
   directory: UserDirectory,
   skip: ReadonlySet<string>,
-): Promise<Map<string, Token[]> | null> {
+): Map<string, Token[]> | null {
+  if (!stored) return null;
   const out = new Map<string, Token[]>();
-  for (const u of directory.list) if (!skip.has(u.id)) out.set(u.id, []);
-  const seen = new Set<string>();
-  for await (const bundle of ctx.previous.bundles({ kinds: ['oauth-client'], types: ['grant'] })) {
-    for (const g of bundle.grants) {
-      if (g.collector !== 'oauth-grants' || g.principal?.type !== 'user') continue;
-      const tokens = out.get(g.principal.id);
-      if (!tokens) continue;
-      const raw = g.raw as Partial<Token> | null;
-      if (!raw || typeof raw.clientId !== 'string') return null;
-      const pair = `${g.principal.id}|${raw.clientId}`;
-      if (seen.has(pair)) continue;
-      seen.add(pair);
-      tokens.push(raw as Token);
-    }
-  }
+  for (const u of directory.list) if (!skip.has(u.id)) out.set(u.id, [...(stored.get(u.id) ?? [])]);
   return out;
 }

@@ -77,6 +77,7 @@ function stored(): PreviousSnapshot & { asked: Array<string[] | undefined> } {
     serviceAccountsByClientId: new Map(),
     delegations: new Map(),
     oauthClients: new Map(),
+    tokensByUser: new Map(),
   };
   const users = directoryLookup(directory);
   const records: ModelRecordInput[] = [
@@ -233,5 +234,30 @@ describe('readPreviousScan: the records this connector stored, read back', () =>
       [`${SCOPE}drive|${ana.id}`]: '2026-06-01T00:00:00.000Z',
     });
     expect(Object.fromEntries(app.grantedAtByUser)).toEqual({ [ana.id]: '2026-06-01T00:00:00.000Z' });
+  });
+});
+
+describe('readPreviousScan: the tokens behind the stored grants', () => {
+  it("gives back each user's token once, however many scopes it granted, in the same pass", async () => {
+    const snapshot = stored();
+    const previous = await readPreviousScan(snapshot);
+    expect(snapshot.asked).toHaveLength(1);
+    expect(previous.tokensByUser?.get(ana.id)).toEqual([
+      { clientId: crm, scopes: ['openid', `${SCOPE}drive`] },
+    ]);
+    expect(previous.tokensByUser?.size).toBe(1);
+  });
+
+  it('gives back no tokens when a stored grant does not read back as one', async () => {
+    const snapshot = stored();
+    const bundles = snapshot.bundles.bind(snapshot);
+    snapshot.bundles = async function* (filter) {
+      for await (const b of bundles(filter))
+        yield {
+          ...b,
+          grants: b.grants.map((g) => (g.collector === 'oauth-grants' ? { ...g, raw: null } : g)),
+        };
+    };
+    expect((await readPreviousScan(snapshot)).tokensByUser).toBeNull();
   });
 });

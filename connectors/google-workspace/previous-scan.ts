@@ -10,7 +10,7 @@ import {
   serviceAccountInfo,
   type UserLookup,
 } from './records.js';
-import { ServiceAccount } from './schema.js';
+import { ServiceAccount, type Token } from './schema.js';
 
 /**
  * What the previous snapshot said, read once when a scan opens (session.ts), for two purposes.
@@ -38,6 +38,12 @@ export interface PreviousScan {
   /** Domain-wide delegations by client id. */
   readonly delegations: Map<string, PreviousDelegation>;
   readonly oauthClients: Map<string, PreviousOAuthClient>;
+  /**
+   * Each user's tokens as the stored grants carry them (a grant's raw record is the token it came from,
+   * one grant per scope), by user id, for an incremental tokens.list (incremental-tokens.ts). Null when a
+   * stored grant's raw record is not a token. Read in this same pass, not in a second read of the snapshot.
+   */
+  readonly tokensByUser: ReadonlyMap<string, readonly Token[]> | null;
 }
 
 export interface PreviousServiceAccount extends ProjectSideBefore {
@@ -86,6 +92,7 @@ function emptyPreviousScan(previous: PreviousSnapshot): PreviousScan {
     serviceAccountsByClientId: new Map(),
     delegations: new Map(),
     oauthClients: new Map(),
+    tokensByUser: new Map(),
   };
 }
 
@@ -112,11 +119,13 @@ export async function readPreviousScan(previous: PreviousSnapshot): Promise<Prev
     delegations: new Map<string, PreviousDelegation>(),
     oauthClients: new Map<string, PreviousOAuthClient>(),
   };
+  const tokens = new StoredTokens();
   for await (const bundle of previous.bundles({ kinds: KINDS })) {
     const identity = bundle.identity;
     if (!identity) continue;
     if (identity.kind === 'oauth-client' && identity.collector === STORED_BY.oauthClient) {
       out.oauthClients.set(identity.nativeId, oauthClient(identity, bundle.grants));
+      tokens.add(bundle.grants);
     } else if (identity.kind === 'domain-wide-delegation' && identity.collector === STORED_BY.delegation) {
       out.delegations.set(identity.nativeId, {
         origin: identity.origin,
@@ -147,6 +156,7 @@ export async function readPreviousScan(previous: PreviousSnapshot): Promise<Prev
   }
   return {
     ...out,
+    tokensByUser: tokens.byUser(),
     scanId: previous.scanId,
     scannedAt: previous.scannedAt,
     users: {
@@ -155,6 +165,34 @@ export async function readPreviousScan(previous: PreviousSnapshot): Promise<Prev
       byEmail: (email) => byEmail.get(email.toLowerCase()),
     },
   };
+}
+
+/** The tokens behind an app's stored user grants, one per (user, app) whatever its number of scopes. */
+class StoredTokens {
+  private readonly tokens = new Map<string, Token[]>();
+  private readonly seen = new Set<string>();
+  private unreadable = false;
+
+  add(grants: readonly Grant[]): void {
+    for (const g of grants) {
+      if (g.collector !== STORED_BY.oauthClient || g.principal?.type !== 'user') continue;
+      const raw = g.raw as Partial<Token> | null;
+      if (!raw || typeof raw.clientId !== 'string') {
+        this.unreadable = true;
+        continue;
+      }
+      const pair = `${g.principal.id}|${raw.clientId}`;
+      if (this.seen.has(pair)) continue;
+      this.seen.add(pair);
+      const list = this.tokens.get(g.principal.id);
+      if (list) list.push(raw as Token);
+      else this.tokens.set(g.principal.id, [raw as Token]);
+    }
+  }
+
+  byUser(): ReadonlyMap<string, readonly Token[]> | null {
+    return this.unreadable ? null : this.tokens;
+  }
 }
 
 function oauthClient(identity: Identity, grants: readonly Grant[]): PreviousOAuthClient {

@@ -407,4 +407,34 @@ describe('runScan', () => {
     // The batch being built (1000) + the runner's queue (4000) + the transform's batch (500).
     expect(maxAhead).toBeLessThanOrEqual(1000 + 4000 + 500);
   });
+
+  it("turns the event loop while it checks a collector's records, so other I/O is not held up", async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const total = 1000;
+    const records = Array.from({ length: total }, (_, i) => app(`a${i}`));
+    // The engine ticks the tenant's progress once per record it has checked.
+    let checked = 0;
+    const progress = {
+      ...silentProgress,
+      tick: () => {
+        checked += 1;
+      },
+    };
+    // What another collector's HTTP answer would need: a turn of the event loop.
+    const turns: number[] = [];
+    let scanning = true;
+    const turn = () => {
+      turns.push(checked);
+      if (scanning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    // One batch for everything: no store write in between gives the event loop a turn.
+    const cc = probeConnector({ records: () => records });
+    const out = await runScan({ ...scanOptions(cc), progress, batchSize: 10 * total });
+    scanning = false;
+    expect(out.scan.status).toBe('complete');
+    expect(checked).toBe(total);
+    const during = new Set(turns.filter((n) => n > 0 && n < total));
+    expect(during.size).toBeGreaterThanOrEqual(3);
+  });
 });

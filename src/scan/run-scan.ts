@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
 import { ConnectorStateTracker } from '../connector/connector-state.js';
@@ -13,6 +14,14 @@ import { redactSecrets } from '../log/redact.js';
 import { ScanRecord } from '../model/record.js';
 import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
 import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-journal.js';
+
+/**
+ * Records checked between two turns of the event loop. A transform hands over its records synchronously
+ * and checking them is CPU work (schema, redaction); awaiting the generator only runs microtasks. Without
+ * a turn of the event loop now and then, the other collectors' HTTP answers wait unread and no new request
+ * is sent until a batch is written: the platform's connection slots idle while the process is busy.
+ */
+const RECORDS_PER_TURN = 250;
 
 export interface RunScanOptions {
   store: SnapshotStore;
@@ -162,6 +171,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
         rec.attributes = redactSecrets(rec.attributes);
         batch.push(rec);
         options.progress.tick(task);
+        if (batch.length % RECORDS_PER_TURN === 0) await nextMacrotask();
         if (batch.length >= batchSize) {
           const full = batch;
           batch = [];

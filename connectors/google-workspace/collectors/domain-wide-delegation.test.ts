@@ -54,6 +54,7 @@ function previous(parts: Partial<PreviousScan> = {}): PreviousScan {
     serviceAccountsByClientId: new Map(),
     delegations: new Map(),
     oauthClients: new Map(),
+    tokensByUser: new Map(),
     ...parts,
   };
 }

@@ -1,6 +1,7 @@
 import { defineCollector, PartialFailure } from '../../../src/connector/collector.js';
 import type { ConnectorContext } from '../../../src/connector/context.js';
 import { attributeTo } from '../../../src/connector/coverage.js';
+import { fanOut } from '../../../src/connector/fan-out.js';
 import { EndpointUnreachableError } from '../../../src/connector/http.js';
 import { ApiError } from '../../../src/errors.js';
 import type { Tenant } from '../../../src/model/common.js';
@@ -143,7 +144,7 @@ export const oauthGrants = defineCollector<GoogleSession, OAuthGrants>({
 });
 
 /**
- * tokens.list for every user, with bounded concurrency (ctx.limit) and the Directory pacer, asking only
+ * tokens.list for every user, with bounded concurrency (ctx.limit, fanOut) and the Directory pacer, asking only
  * for the fields used, into `out` (so that a failure leaves what was read). The first user is a probe:
  * a scope that is not delegated or a subject without the privilege fails once, not once per user.
  */
@@ -177,7 +178,8 @@ async function listTokens(
   ctx.progress.start(task, directory.list.length, 'users (tokens)');
   const [probe, ...rest] = directory.list;
   if (probe) await one(probe);
-  if (!fatal) await Promise.all(rest.map((u) => ctx.limit(() => one(u))));
+  // Queued a few at a time (fanOut), so that the IAM collectors' calls are not queued behind them all.
+  if (!fatal) await fanOut(rest, ctx.limit, one);
   ctx.progress.done(task);
   if (fatal) throw fatal;
   // A 404 is not "no grants": only a user that is gone (users.get answers 404 too) takes them along.
@@ -196,7 +198,8 @@ async function listTokens(
   const inactive = directory.list.filter((u) => !u.active).length;
   ctx.coverage.note(
     NAME,
-    `tokens.list for ${out.size} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
+    // `out` also holds the users an incremental read carried over: count those listed here.
+    `tokens.list for ${directory.list.filter((u) => out.has(u.id)).length} users (${inactive} suspended or archived), paced at ${apis.directoryPacer.perMinute}/min`,
   );
   if (gone.size > 0) {
     const emails = vanished.filter((u) => gone.has(u.id)).map((u) => u.email);
