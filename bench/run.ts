@@ -57,7 +57,9 @@ const TIME_SCALE = Number(process.env.GS_BENCH_TIME_SCALE ?? 4);
  * scaled-down run still has a lower bound of many seconds and the CLI's fixed start-up (about a second) is not
  * most of what the ratio measures.
  */
-const LIMITS_SIZE: SizeName = limitsSize(process.env.GS_BENCH_LIMITS_SIZE ?? (benchScale() > 0.2 ? 'medium' : 'large'));
+const LIMITS_SIZE: SizeName = limitsSize(
+  process.env.GS_BENCH_LIMITS_SIZE ?? (benchScale() > 0.2 ? 'medium' : 'large'),
+);
 
 function limitsSize(raw: string): SizeName {
   if (!(SIZES as readonly string[]).includes(raw))

@@ -38,7 +38,16 @@ describe('--help of every command has examples and wraps to the width it is give
 
   it('covers the documented commands', () => {
     const names = all.map((c) => c.path.join(' '));
-    for (const name of ['scan', 'findings', 'reviews due', 'tickets sync', 'doctor', 'init', 'worker', 'migrate'])
+    for (const name of [
+      'scan',
+      'findings',
+      'reviews due',
+      'tickets sync',
+      'doctor',
+      'init',
+      'worker',
+      'migrate',
+    ])
       expect(names).toContain(name);
   });
 
