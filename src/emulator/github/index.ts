@@ -25,9 +25,21 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
       secondaryGraphqlPointsPerMinute: limits.github.secondaryGraphqlPointsPerMinute,
       timeScale: limits.timeScale,
     },
-    // Under limits, the scan is measured against the bound they impose: collectors overlap.
-    collectorConcurrency: 4,
+    // Under limits, the scan is measured against the bound they impose: every collector that is ready
+    // fetches (the fan-outs start as soon as the repository list is in, not behind the org lists).
+    collectorConcurrency: 10,
   };
+}
+
+/**
+ * The engine's requests in flight per connector under limits: twice the pool's size. The bound
+ * (./limits.ts) has the pool serve `maxConcurrent` at once throughout; a scanner keeping exactly that
+ * many open leaves places empty while it reads each answer and sends the next, so it keeps a few
+ * waiting, as a client of a real server's pool would. GitHub allows "No more than 100 concurrent
+ * requests" (rate-limits-for-the-rest-api.md, "About secondary rate limits").
+ */
+function scannerConcurrency(limits: EmulatorLimits | undefined): Record<string, number> {
+  return limits?.github ? { concurrency: Math.min(100, 2 * limits.github.maxConcurrent) } : {};
 }
 
 /**
@@ -71,6 +83,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
           ...state.scannerConfig,
           ...scannerLimits(state, ctx.limits),
         },
+        ...scannerConcurrency(ctx.limits),
       },
       files,
     };
