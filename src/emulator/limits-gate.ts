@@ -1,4 +1,4 @@
-import { parse } from 'graphql';
+import { readQuery } from './github/graphql-documents.js';
 import { queryLimits } from './github/graphql-limits.js';
 import { githubGraphqlSchema } from './github/graphql-schema.js';
 import {
@@ -310,7 +310,9 @@ function readGraphql(body: Buffer): { mutation: boolean; cost: number } {
       operationName?: string | null;
     };
     if (typeof query !== 'string') return { mutation: false, cost: 1 };
-    const doc = parse(query);
+    const read = readQuery(query);
+    if (!read.ok) return { mutation: false, cost: 1 };
+    const doc = read.doc;
     const mutation = doc.definitions.some(
       (d) => d.kind === 'OperationDefinition' && d.operation === 'mutation',
     );
