@@ -25,9 +25,8 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
       secondaryGraphqlPointsPerMinute: limits.github.secondaryGraphqlPointsPerMinute,
       timeScale: limits.timeScale,
     },
-    // Under limits, the scan is measured against the bound they impose: every collector that is ready
-    // fetches (the fan-outs start as soon as the repository list is in, not behind the org lists).
-    collectorConcurrency: 10,
+    // Under limits, the scan is measured against the bound they impose: collectors overlap.
+    collectorConcurrency: 4,
   };
 }
 
