@@ -110,3 +110,19 @@ export function platformCost(stats: EmulatorStatsBody, platform: BenchPlatform):
     },
   };
 }
+
+/** How busy the emulator's connection pool for `platform` was (`/_emulator/stats` → `concurrency`). */
+export interface PoolBusy {
+  max: number;
+  spanMs: number;
+  meanActive: number;
+  fullShare: number;
+  peakWaiting: number;
+  timeline: number[];
+}
+
+/** The pool occupancy the emulator recorded for `platform`, or null on a build that records none. */
+export function poolBusy(stats: EmulatorStatsBody, platform: BenchPlatform): PoolBusy | null {
+  const pools = stats.concurrency as Partial<Record<string, PoolBusy>> | undefined;
+  return pools?.[platform] ?? null;
+}

@@ -24,6 +24,7 @@ import {
   loadLimits,
   METERING_LIMITS,
   platformCost,
+  poolBusy,
   writeLimitsFile,
 } from './emulator-limits.js';
 import { entraMinimum, githubMinimum, googleMinimum, type Minimum } from './minimum-requests.js';
@@ -425,7 +426,8 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
       return { ...run, spawnedAt, exitedAt: spawnedAt + run.seconds * 1000 };
     };
     const scan = await scanInto('scan.json');
-    const cost = platformCost(await emu.stats(), platform);
+    const firstStats = await emu.stats();
+    const cost = platformCost(firstStats, platform);
     if (!cost) throw new Error('the emulator reported no limits stats');
     const bound = ctx.limits!.limitLowerBoundSeconds(limits, platform, cost.demand);
     ctx.rows.push(
@@ -473,6 +475,20 @@ async function limitsTask(ctx: Ctx, platform: BenchPlatform): Promise<void> {
           {
             unit: '×',
             note: `${round(span, 2)} s`,
+          },
+        ),
+      );
+    // The bound assumes the pool serves `max` at once throughout: how far the scan kept it so, and
+    // the mean served per half second (where it fell short: start-up, a list read page by page, …).
+    const pool = poolBusy(firstStats, platform);
+    if (pool)
+      ctx.rows.push(
+        row(
+          task,
+          'connection pool: mean requests served at once (the bound assumes all of them)',
+          pool.meanActive,
+          {
+            note: `of ${pool.max}; full ${Math.round(pool.fullShare * 100)}% of ${round(pool.spanMs / 1000, 2)} s; at most ${pool.peakWaiting} waiting; per 0.5 s: ${pool.timeline.map((n) => Math.round(n)).join(' ')}`,
           },
         ),
       );

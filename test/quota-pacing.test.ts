@@ -18,12 +18,15 @@ async function scanUnder(connector: AnyConnector, world: string | World, limits:
   const emu = await startEmulator({ world, limits });
   try {
     const setup = emu.clientSetup();
+    // The engine's requests in flight, as the written grantscope.yaml would set them.
+    const concurrency = setup.config.concurrency as number | undefined;
     // Real waits: the emulator's windows pass on the real clock.
     const ctx = await createTestContext({
       connector,
       tenant: connector.id,
       caCert: emu.caCert,
       sleepScale: 1,
+      ...(concurrency ? { concurrency } : {}),
     });
     for (const [name, content] of Object.entries(setup.files))
       await writeFile(`${ctx.configDir}/${name}`, content);
@@ -71,6 +74,30 @@ describe('scans paced to quota limits', () => {
     const hooks = stats.routes.find((r) => r.pattern === '/api/v3/repos/{owner}/{repo}/hooks')!;
     expect(hooks.count).toBe(12);
     expect(hooks.statuses[403]).toBeUndefined();
+  });
+
+  it('GitHub: the per-repository reads keep the connection pool full, with requests waiting for a place', async () => {
+    const world = structuredClone(loadWorld(fixture('github-generated.yaml')));
+    const section = world.platforms.github as { generate: Record<string, unknown> };
+    section.generate = { ...section.generate, repos: 60 };
+    const { coverage, stats } = await scanUnder(github, world, {
+      timeScale: 1,
+      github: {
+        latencyMs: 20,
+        maxConcurrent: 4,
+        restPerHour: 5000,
+        graphqlPointsPerHour: 5000,
+        secondaryRestPointsPerMinute: 900,
+        secondaryGraphqlPointsPerMinute: 2000,
+      },
+    });
+    expect(coverage.status).toBe('complete');
+    const pool = stats.concurrency?.github;
+    expect(pool?.max).toBe(4);
+    // The scanner sent more than the pool serves (twice its size in flight, the client setup says),
+    // so places freed were taken at once: the pool was full, with requests queued behind it.
+    expect(pool?.peakWaiting).toBeGreaterThan(0);
+    expect(pool?.msAtActive[4]).toBeGreaterThan(0);
   });
 
   it('Microsoft Graph: a bucket of 30 RU per (scaled) 10 s, paced (at most one refusal from scheduling jitter)', async () => {

@@ -31,3 +31,20 @@ describe('GitHub collectors fetching at once', () => {
     );
   });
 });
+
+describe('GitHub collector order', () => {
+  let gh: EmulatedGithub;
+  beforeAll(async () => {
+    gh = await emulatedGithub(WORLD);
+  });
+  afterAll(() => gh.stop());
+
+  it('lists repositories right after members, before the org-level lists, when collectors take turns', async () => {
+    const { coverage } = await gh.scan({ config: { collectorConcurrency: 1 } });
+    const started = [...coverage.collectors]
+      .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''))
+      .map((c) => c.collector);
+    // The per-repository fan-outs wait for the repository list: it goes before what does not lead to them.
+    expect(started.slice(0, 3)).toEqual(['members', 'repositories', 'app-installations']);
+  });
+});

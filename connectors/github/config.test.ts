@@ -100,12 +100,12 @@ describe('github config section', () => {
   it('declares its collectors with the permission each needs', () => {
     expect(github.collectors.map((c) => c.name)).toEqual([
       'members',
+      'repositories',
       'app-installations',
       'pat-grants',
       'pat-requests',
       'sso-credentials',
       'org-webhooks',
-      'repositories',
       'deploy-keys',
       'outside-collaborators',
       'repo-webhooks',

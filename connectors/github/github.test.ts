@@ -44,12 +44,12 @@ describe('GitHub connector on the demo world (real Octokit + App auth against th
     expect(coverage.status).toBe('complete');
     expect(coverage.collectors.map((c) => [c.collector, c.status])).toEqual([
       ['members', 'complete'],
+      ['repositories', 'complete'],
       ['app-installations', 'complete'],
       ['pat-grants', 'complete'],
       ['pat-requests', 'complete'],
       ['sso-credentials', 'complete'],
       ['org-webhooks', 'complete'],
-      ['repositories', 'complete'],
       ['deploy-keys', 'complete'],
       ['outside-collaborators', 'complete'],
       ['repo-webhooks', 'complete'],

@@ -22,8 +22,9 @@ import { connect, type GithubSession } from './session.js';
  * The GitHub connector: a declaration the engine's runner runs (src/connector/runner.ts).
  *
  * Collectors are declared in this order: members first (owners are judged against them), then the
- * org-level lists, then the per-repository fan-outs, the most expensive (one request per repository)
- * last. With an ample rate budget up to `concurrency` of them fetch at once, under the context's one
+ * repository list (a few pages that every per-repository fan-out waits for: started early, the
+ * fan-outs are not held back behind the org-level lists), then the org-level lists, then the
+ * per-repository fan-outs, the most expensive (one request per repository) last. With an ample rate budget up to `concurrency` of them fetch at once, under the context's one
  * request limit and the client's pacing of GitHub's secondary limits; while the budget is unknown or
  * tight they take turns in this order (collector-turns.ts), so that it covers as much as possible and
  * names what it did not reach.
@@ -41,12 +42,12 @@ const github = defineConnector<GithubConfig, GithubSession>({
   concurrency: (config) => config.collectorConcurrency,
   collectors: [
     members,
+    repositories,
     appInstallations,
     patGrants,
     patRequests,
     ssoCredentials,
     orgWebhooks,
-    repositories,
     deployKeys,
     outsideCollaborators,
     repoWebhooks,

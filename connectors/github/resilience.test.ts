@@ -142,9 +142,11 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
     gh.emu.setWorld(variant((g) => (g.rate_limit = { core: { limit: 5000, remaining: 20 } })));
     const { coverage } = await gh.scan({ config: { rateLimit: { reserve: 10, maxWaitSeconds: 60 } } });
     expect(coverage.status).toBe('incomplete');
-    // members (2) and app-installations (7) fit in 20 - 10; the PAT list is the last request that does.
+    // members (2), repositories (1) and app-installations (7) fit in 20 - 10; the PAT list is the last
+    // request that does.
     expect(statuses(coverage)).toMatchObject({
       members: 'complete',
+      repositories: 'complete',
       'app-installations': 'complete',
       'pat-grants': 'failed',
     });
@@ -153,7 +155,6 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
       'pat-requests',
       'sso-credentials',
       'org-webhooks',
-      'repositories',
       'deploy-keys',
       'repo-webhooks',
     ]) {
@@ -163,7 +164,7 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
     }
     // It never ran into the limit itself.
     expect(gh.emu.stats().routes.every((r) => !r.statuses[403])).toBe(true);
-    expect(gh.emu.stats().total).toBe(1 + 2 + 7 + 1);
+    expect(gh.emu.stats().total).toBe(1 + 2 + 1 + 7 + 1);
   });
 
   it('refuses a fan-out that does not fit the remaining budget before starting it', async () => {
@@ -252,18 +253,21 @@ describe('GitHub connector under faults, limits and bad credentials', () => {
     // Neither retried nor waited for.
     expect(gh.emu.faults.list()[0]!.applied).toBe(1);
     expect(ctx.sleeps).toEqual([]);
-    for (const name of ['deploy-keys', 'outside-collaborators', 'repo-webhooks']) {
-      expect(collector(coverage, name).reason).toBe('not reached: the scan was interrupted');
-    }
-    const before = [
-      'members',
+    // The repository list is second (the fan-outs wait for it): the collectors after it in turn were
+    // not reached.
+    for (const name of [
       'app-installations',
       'pat-grants',
       'pat-requests',
       'sso-credentials',
       'org-webhooks',
-    ];
-    for (const name of before) expect(collector(coverage, name).status, name).toBe('complete');
+      'deploy-keys',
+      'outside-collaborators',
+      'repo-webhooks',
+    ]) {
+      expect(collector(coverage, name).reason, name).toBe('not reached: the scan was interrupted');
+    }
+    expect(collector(coverage, 'members').status).toBe('complete');
   });
 
   it('finds the installation from the app JWT when installationId is not configured', async () => {

@@ -50,7 +50,9 @@ describe('GitHub installation token refused mid-scan', () => {
     const hooks = coverage.collectors.find((c) => c.collector === 'org-webhooks')!;
     expect(hooks).toMatchObject({ status: 'failed', httpStatus: 401, api: 'GET /orgs/{org}/hooks' });
     expect(statuses('/api/v3/app/installations/{installation_id}/access_tokens')).toEqual({ 201: 2 });
-    for (const name of ['repositories', 'deploy-keys', 'repo-webhooks']) {
+    // The repository list went before (second in turn); the fan-outs after org-webhooks did not.
+    expect(coverage.collectors.find((c) => c.collector === 'repositories')!.status).toBe('complete');
+    for (const name of ['deploy-keys', 'outside-collaborators', 'repo-webhooks']) {
       expect(coverage.collectors.find((c) => c.collector === name)!.reason).toMatch(
         /^not reached: authentication failed in org-webhooks/,
       );

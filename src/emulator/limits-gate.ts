@@ -1,4 +1,4 @@
-import { parse } from 'graphql';
+import { readQuery } from './github/graphql-documents.js';
 import { queryLimits } from './github/graphql-limits.js';
 import { githubGraphqlSchema } from './github/graphql-schema.js';
 import {
@@ -10,6 +10,7 @@ import {
   scaledWindowMs,
   WINDOW_MS,
 } from './limits.js';
+import { OccupancyMeter, type PoolOccupancy } from './pool-occupancy.js';
 import type { EmuRequest, EmuResponse } from './router.js';
 
 /**
@@ -24,7 +25,14 @@ export type Clock = () => number;
 export class ConnectionPool {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
-  constructor(readonly max: number) {}
+  /** How many requests were served over time (`/_emulator/stats` → `concurrency`). */
+  readonly occupancy: OccupancyMeter;
+  constructor(
+    readonly max: number,
+    clock: Clock = Date.now,
+  ) {
+    this.occupancy = new OccupancyMeter(max, clock);
+  }
   /** Requests served or waiting. */
   get open(): number {
     return this.active + this.waiting.length;
@@ -34,12 +42,16 @@ export class ConnectionPool {
       const next = this.waiting.shift();
       if (next) next();
       else this.active -= 1;
+      this.occupancy.record(this.active, this.waiting.length);
     };
     if (this.active < this.max) {
       this.active += 1;
+      this.occupancy.record(this.active, this.waiting.length);
       return Promise.resolve(once(release));
     }
-    return new Promise((resolve) => this.waiting.push(() => resolve(once(release))));
+    const queued = new Promise<() => void>((resolve) => this.waiting.push(() => resolve(once(release))));
+    this.occupancy.record(this.active, this.waiting.length);
+    return queued;
   }
 }
 
@@ -142,6 +154,7 @@ export interface PlatformLimitStats {
 
 interface PlatformGate {
   stats: PlatformLimitStats;
+  pool: ConnectionPool;
   admit(req: EmuRequest, pattern: string): Promise<Admission>;
 }
 
@@ -182,8 +195,15 @@ export class LimitsGate {
     for (const [k, g] of this.gates) out[k as LimitedPlatform] = { ...g.stats };
     return out;
   }
+  /** How busy each platform's connection pool was since the last reset (./pool-occupancy.ts). */
+  occupancy(): Partial<Record<LimitedPlatform, PoolOccupancy>> {
+    const out: Partial<Record<LimitedPlatform, PoolOccupancy>> = {};
+    for (const [k, g] of this.gates) out[k as LimitedPlatform] = g.pool.occupancy.summary();
+    return out;
+  }
   resetStats(): void {
     for (const g of this.gates.values()) {
+      g.pool.occupancy.reset();
       g.stats.requests = 0;
       g.stats.cost = 0;
       g.stats.refused = 0;
@@ -219,7 +239,7 @@ function githubGate(
   clock: Clock,
   sleep: (ms: number) => Promise<void>,
 ): PlatformGate {
-  const pool = new ConnectionPool(g.maxConcurrent);
+  const pool = new ConnectionPool(g.maxConcurrent, clock);
   const minute = scaledWindowMs(limits, WINDOW_MS.githubSecondary);
   const graphql = new FixedWindow(g.secondaryGraphqlPointsPerMinute, minute, clock);
   const perEndpoint = new Map<string, FixedWindow>();
@@ -237,6 +257,7 @@ function githubGate(
   };
   return {
     stats,
+    pool,
     async admit(req, pattern) {
       if (pool.open >= (g.secondaryMaxConcurrent ?? 100)) return refuse(minute);
       const release = await pool.acquire();
@@ -289,7 +310,9 @@ function readGraphql(body: Buffer): { mutation: boolean; cost: number } {
       operationName?: string | null;
     };
     if (typeof query !== 'string') return { mutation: false, cost: 1 };
-    const doc = parse(query);
+    const read = readQuery(query);
+    if (!read.ok) return { mutation: false, cost: 1 };
+    const doc = read.doc;
     const mutation = doc.definitions.some(
       (d) => d.kind === 'OperationDefinition' && d.operation === 'mutation',
     );
@@ -383,7 +406,7 @@ function graphGate(
   clock: Clock,
   sleep: (ms: number) => Promise<void>,
 ): PlatformGate {
-  const pool = new ConnectionPool(m.maxConcurrent);
+  const pool = new ConnectionPool(m.maxConcurrent, clock);
   const bucket = new TokenBucket(m.resourceUnitsPer10s, scaledWindowMs(limits, WINDOW_MS.graphBucket), clock);
   const stats: PlatformLimitStats = { requests: 0, cost: 0, refused: 0 };
   const percentage = (): Record<string, string> => {
@@ -433,6 +456,7 @@ function graphGate(
   };
   return {
     stats,
+    pool,
     async admit(req) {
       const release = await pool.acquire();
       await sleep(m.latencyMs);
@@ -507,7 +531,7 @@ function googleGate(
   clock: Clock,
   sleep: (ms: number) => Promise<void>,
 ): PlatformGate {
-  const pool = new ConnectionPool(g.maxConcurrent);
+  const pool = new ConnectionPool(g.maxConcurrent, clock);
   const window = new FixedWindow(
     g.directoryQueriesPerMinute,
     scaledWindowMs(limits, WINDOW_MS.googleDirectory),
@@ -516,6 +540,7 @@ function googleGate(
   const stats: PlatformLimitStats = { requests: 0, cost: 0, refused: 0 };
   return {
     stats,
+    pool,
     async admit(req) {
       const release = await pool.acquire();
       await sleep(g.latencyMs);

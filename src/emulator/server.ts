@@ -13,6 +13,7 @@ import {
 } from './limits-gate.js';
 import type { AnyEmulatorPlatform, ClientSetup, EmulatorContext, EmulatorKeys } from './platform.js';
 import { BUILTIN_EMULATOR_PLATFORMS } from './platforms.js';
+import type { PoolOccupancy } from './pool-occupancy.js';
 import { type EmuRequest, type EmuResponse, Router } from './router.js';
 import { emulatorTls } from './tls.js';
 import { loadWorld, resolveRelativeDates, type World } from './world.js';
@@ -57,6 +58,8 @@ export interface EmulatorStats {
   routes: RouteStats[];
   /** Per limited platform: requests, quota cost spent and requests refused by a limit. */
   limits?: Partial<Record<string, PlatformLimitStats>>;
+  /** Per limited platform: how many requests its connection pool served over time (./pool-occupancy.ts). */
+  concurrency?: Partial<Record<string, PoolOccupancy>>;
 }
 
 export interface RunningEmulator {
@@ -439,7 +442,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         total: routes.reduce((n, r) => n + r.count, 0),
         byService,
         routes,
-        ...(gate ? { limits: gate.stats() } : {}),
+        ...(gate ? { limits: gate.stats(), concurrency: gate.occupancy() } : {}),
       };
     },
     resetStats() {

@@ -1,17 +1,16 @@
 import {
   type DocumentNode,
+  execute,
   GraphQLError,
   getNamedType,
-  graphql,
-  parse,
   TypeInfo,
-  validate,
   visit,
   visitWithTypeInfo,
 } from 'graphql';
 import type { Route } from '../router.js';
 import { error, type GuardDeps, guard, rateHeaders } from './api.js';
 import { type Caller, hasPermission } from './auth.js';
+import { readQuery } from './graphql-documents.js';
 import { queryLimits } from './graphql-limits.js';
 import { githubGraphqlSchema } from './graphql-schema.js';
 import { publicKeyOf } from './shapes.js';
@@ -207,15 +206,12 @@ export function graphqlRoute(deps: GuardDeps): Route {
           body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
         };
       }
-      let doc: DocumentNode;
-      try {
-        doc = parse(body.query);
-      } catch (err) {
-        return { status: 200, body: { errors: [{ message: (err as Error).message, type: 'PARSE_ERROR' }] } };
-      }
+      const read = readQuery(body.query);
+      if (!read.ok)
+        return { status: 200, body: { errors: [{ message: read.parseError, type: 'PARSE_ERROR' }] } };
+      const { doc, invalid } = read;
       const schema = githubGraphqlSchema();
       const variables = body.variables ?? {};
-      const invalid = validate(schema, doc);
       const limits = invalid.length === 0 ? queryLimits(schema, doc, variables, body.operationName) : null;
       const g = guard(req, { resource: 'graphql', cost: limits?.cost ?? 1 }, deps);
       if (!g.ok) return g.response;
@@ -258,9 +254,10 @@ export function graphqlRoute(deps: GuardDeps): Route {
           };
         },
       };
-      const result = await graphql({
+      // The document parsed and validated above: execute it (graphql() would parse and validate again).
+      const result = await execute({
         schema,
-        source: body.query,
+        document: doc,
         rootValue,
         contextValue: ctx,
         variableValues: variables,

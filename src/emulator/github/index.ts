@@ -31,6 +31,17 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
 }
 
 /**
+ * The engine's requests in flight per connector under limits: twice the pool's size. The bound
+ * (./limits.ts) has the pool serve `maxConcurrent` at once throughout; a scanner keeping exactly that
+ * many open leaves places empty while it reads each answer and sends the next, so it keeps a few
+ * waiting, as a client of a real server's pool would. GitHub allows "No more than 100 concurrent
+ * requests" (rate-limits-for-the-rest-api.md, "About secondary rate limits").
+ */
+function scannerConcurrency(limits: EmulatorLimits | undefined): Record<string, number> {
+  return limits?.github ? { concurrency: Math.min(100, 2 * limits.github.maxConcurrent) } : {};
+}
+
+/**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
  * `/api/graphql`, serving the world's `github:` section to a scanner that authenticates as the
  * world's GitHub App (key from `ctx.keys.rsa('github-app')`).
@@ -71,6 +82,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
           ...state.scannerConfig,
           ...scannerLimits(state, ctx.limits),
         },
+        ...scannerConcurrency(ctx.limits),
       },
       files,
     };
