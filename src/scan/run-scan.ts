@@ -9,7 +9,7 @@ import { scanTenant } from '../connector/runner.js';
 import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
-import { redactSecrets } from '../log/redact.js';
+import { redactedOrSame } from '../log/redact.js';
 import { ScanRecord } from '../model/record.js';
 import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
 import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-journal.js';
@@ -158,8 +158,9 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
           );
           continue;
         }
-        rec.raw = redactSecrets(rec.raw);
-        rec.attributes = redactSecrets(rec.attributes);
+        // Copied only when something is redacted: most records hold no secret-named field.
+        rec.raw = redactedOrSame(rec.raw);
+        rec.attributes = redactedOrSame(rec.attributes);
         batch.push(rec);
         options.progress.tick(task);
         if (batch.length >= batchSize) {
