@@ -91,7 +91,13 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       scannedAt: prev?.startedAt ?? null,
       async *bundles(filter) {
         if (!prev) return;
-        yield* store.readSnapshot(prev.id, { platform, tenant, kinds: filter?.kinds, types: filter?.types });
+        yield* store.readSnapshot(prev.id, {
+          platform,
+          tenant,
+          kinds: filter?.kinds,
+          types: filter?.types,
+          collectors: filter?.collectors,
+        });
       },
     };
   };

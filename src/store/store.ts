@@ -157,6 +157,11 @@ export interface SnapshotReadFilter extends SnapshotFilter {
    * rest; a bundle then holds only those (identity null when identities are not read).
    */
   types?: RecordType[];
+  /**
+   * Collectors whose records to read (a record's `collector`; default all). A reader that needs one
+   * collector's records, say, skips reading the rest; a bundle then holds only those.
+   */
+  collectors?: string[];
 }
 
 /** What `recordFindings` did: each finding counted once, by what recording it cost. */
