@@ -147,8 +147,8 @@ export async function readGrantObjects(
       ctx.coverage.note(name, 'full read: the grant objects kept with the delta link are unreadable');
     else
       try {
-        const round = await readRound(s, stored.value);
-        const before = await previousGrants(run);
+        // The delta round is in flight while the previous snapshot is read from the store.
+        const [round, before] = await Promise.all([readRound(s, stored.value), previousGrants(run)]);
         for (const g of kept) before.set(g.id, g);
         for (const id of round.removed) before.delete(id);
         for (const [id, o] of round.changed) {
