@@ -28,7 +28,10 @@ export interface ScanFindings {
   excepted?: number;
   /** What recording them cost (null when they were only read). */
   recorded: FindingsRecorded | null;
-  /** The findings, in no particular order (outputs order them). */
+  /**
+   * The findings. `analyseScan`'s come in output order (`compareFindings`), marked so that outputs pass
+   * them through; others may come in any order (outputs order them).
+   */
   read(): AsyncIterable<Finding>;
 }
 
