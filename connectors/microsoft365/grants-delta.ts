@@ -94,14 +94,20 @@ function storedUnrecorded(
   }
 }
 
-/** The grant objects the previous snapshot was built from: each grant record keeps its object as `raw`. */
+/**
+ * The grant objects the previous snapshot was built from: each grant record keeps its object as `raw`.
+ * One object gives a record per scope (and per user of an all-users grant): it is checked once.
+ */
 async function previousGrants(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
 ): Promise<Map<string, OAuth2PermissionGrant>> {
   const out = new Map<string, OAuth2PermissionGrant>();
-  for await (const bundle of run.ctx.previous.bundles({ kinds: ['service-principal'], types: ['grant'] })) {
+  const filter = { kinds: ['service-principal'], types: ['grant' as const], collectors: [run.name] };
+  for await (const bundle of run.ctx.previous.bundles(filter)) {
     for (const g of bundle.grants) {
       if (g.collector !== run.name) continue;
+      const id = (g.raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' && out.has(id)) continue;
       const raw = OAuth2PermissionGrant.safeParse(g.raw);
       if (raw.success) out.set(raw.data.id, raw.data);
     }
@@ -141,8 +147,8 @@ export async function readGrantObjects(
       ctx.coverage.note(name, 'full read: the grant objects kept with the delta link are unreadable');
     else
       try {
-        const round = await readRound(s, stored.value);
-        const before = await previousGrants(run);
+        // The delta round is in flight while the previous snapshot is read from the store.
+        const [round, before] = await Promise.all([readRound(s, stored.value), previousGrants(run)]);
         for (const g of kept) before.set(g.id, g);
         for (const id of round.removed) before.delete(id);
         for (const [id, o] of round.changed) {

@@ -223,9 +223,13 @@ export async function planOwnerReads(
 
   if (full === null) {
     try {
-      const users = await readUserChanges(s, link!.value);
-      const audits = await readOwnerAudits(s, cursor!.value);
-      const previous = await previousOwners(run);
+      // Independent reads, at once: the users delta and the audit log are in flight while the
+      // previous snapshot is read from the store.
+      const [users, audits, previous] = await Promise.all([
+        readUserChanges(s, link!.value),
+        readOwnerAudits(s, cursor!.value),
+        previousOwners(run),
+      ]);
       const spsById = new Map(sps.map((sp) => [sp.id.toLowerCase(), sp]));
       const appOf = new Map(homeApps.map((a) => [a.appId.toLowerCase(), a.id.toLowerCase()]));
       // Deleted owners that are back: the service principals they owned are read again.

@@ -2,10 +2,12 @@ import type { Vocabulary } from '../connector/vocabulary.js';
 import { diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
+import { SEVERITY_ORDER, type Severity } from '../findings/severity.js';
 import type { Governance } from '../governance/model.js';
 import { readPeopleDirectory, registeredAccounts } from '../governance/people.js';
 import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
 import { type Progress, silentProgress } from '../log/progress.js';
+import { orderedBy } from '../output/external-sort.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
@@ -26,7 +28,10 @@ export interface ScanFindings {
   excepted?: number;
   /** What recording them cost (null when they were only read). */
   recorded: FindingsRecorded | null;
-  /** The findings, in no particular order (outputs order them). */
+  /**
+   * The findings. `analyseScan`'s come in output order (`compareFindings`), marked so that outputs pass
+   * them through; others may come in any order (outputs order them).
+   */
   read(): AsyncIterable<Finding>;
 }
 
@@ -169,8 +174,28 @@ export async function analyseScan(
     previous,
     diff,
     diffSummary: diff ? summariseDiff(diff) : null,
-    findings: { counts, excepted, recorded, read: () => withReviews(store.readFindings(scan.id), reviews) },
+    findings: {
+      counts,
+      excepted,
+      recorded,
+      read: () => orderedBy(bySeverity(store, scan.id, reviews), compareFindings),
+    },
   };
+}
+
+/**
+ * The recorded findings in output order (most severe first, then by fingerprint): a read per severity,
+ * each in fingerprint order, so that outputs need not sort them (`orderedBy`).
+ */
+async function* bySeverity(
+  store: SnapshotStore,
+  scanId: number,
+  reviews: ReviewsInForce,
+): AsyncGenerator<Finding> {
+  const severities = (Object.keys(SEVERITY_ORDER) as Severity[]).sort(
+    (a, b) => SEVERITY_ORDER[b] - SEVERITY_ORDER[a],
+  );
+  for (const severity of severities) yield* withReviews(store.readFindings(scanId, { severity }), reviews);
 }
 
 /**

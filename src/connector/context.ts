@@ -68,9 +68,14 @@ export interface PreviousSnapshot {
   readonly scannedAt: string | null;
   /**
    * This tenant's identities with their grants and credentials in that scan. `types` names the record
-   * types the caller reads (default all): the others may be left out, which saves parsing them.
+   * types the caller reads (default all), `collectors` the collectors whose records it reads (default
+   * all): the others may be left out, which saves reading and parsing them.
    */
-  bundles(filter?: { kinds?: string[]; types?: RecordType[] }): AsyncIterable<IdentityBundle>;
+  bundles(filter?: {
+    kinds?: string[];
+    types?: RecordType[];
+    collectors?: string[];
+  }): AsyncIterable<IdentityBundle>;
 }
 
 export const NO_PREVIOUS_SNAPSHOT: PreviousSnapshot = {

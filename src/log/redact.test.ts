@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecrets, scrubText } from './redact.js';
+import { hasSecretFields, REDACTED, redactedOrSame, redactSecrets, scrubText } from './redact.js';
 
 describe('scrubText', () => {
   const secrets: Array<[string, string]> = [
@@ -47,6 +47,23 @@ describe('scrubText', () => {
     expect(scrubText('client_secret=hunter2hunter2')).toBe(`client_secret=${REDACTED}`);
     expect(scrubText('{"token": "abc"}')).toBe(`{"token": "${REDACTED}"}`);
     expect(scrubText('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----')).toContain('MIIB');
+  });
+});
+
+describe('redactedOrSame', () => {
+  it('returns the object itself when nothing in it is secret-named, else a redacted copy', () => {
+    const plain = { id: 'a', appRoles: [{ id: 'r', value: 'User.Read.All' }], tags: ['x'] };
+    expect(redactedOrSame(plain)).toBe(plain);
+    expect(hasSecretFields(plain)).toBe(false);
+    const nested = { id: 'a', keys: [{ keyId: 'k', value: 'pem' }] };
+    expect(hasSecretFields(nested)).toBe(true);
+    const copy = redactedOrSame(nested);
+    expect(copy).not.toBe(nested);
+    expect(copy).toEqual(redactSecrets(nested));
+    expect(nested.keys[0]!.value).toBe('pem');
+    // An empty or null secret-named field is left as it is by redactSecrets: nothing to copy for.
+    const empty = { password: '', token: null };
+    expect(redactedOrSame(empty)).toBe(empty);
   });
 });
 

@@ -18,6 +18,33 @@ export function redactSecrets<T>(value: T): T {
   return redact(value, false) as T;
 }
 
+/**
+ * Whether `redactSecrets(value)` would replace anything. Walks without copying: most API objects hold
+ * no secret-named field, and a caller can then keep the object (and its text) as it is.
+ */
+export function hasSecretFields(value: unknown): boolean {
+  return holdsSecret(value, false);
+}
+
+function holdsSecret(value: unknown, parentLooksLikeCredential: boolean): boolean {
+  if (Array.isArray(value)) return value.some((v) => holdsSecret(v, parentLooksLikeCredential));
+  if (value === null || typeof value !== 'object') return false;
+  const obj = value as Record<string, unknown>;
+  const credentialLike = 'keyId' in obj || 'secretText' in obj || 'hint' in obj;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    const v = obj[k];
+    if (v != null && v !== '' && isSecretKey(k, credentialLike)) return true;
+    if (v !== null && typeof v === 'object' && holdsSecret(v, false)) return true;
+  }
+  return false;
+}
+
+/** `redactSecrets(value)`, or `value` itself when it holds no secret-named field (no copy made). */
+export function redactedOrSame<T>(value: T): T {
+  return hasSecretFields(value) ? redactSecrets(value) : value;
+}
+
 function redact(value: unknown, parentLooksLikeCredential: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, parentLooksLikeCredential));
   if (value === null || typeof value !== 'object') return value;

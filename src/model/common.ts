@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JsonObject } from './json-value.js';
 
 /**
  * Platform ids are open-ended so that a connector shipped as its own package can add one
@@ -61,4 +62,5 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export const Json: z.ZodType<Json> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(Json), z.record(z.string(), Json)]),
 );
-export const Attributes = z.record(z.string(), Json).default({});
+/** Free-form attributes of a record: checked as JSON, not copied (json-value.ts). */
+export const Attributes = JsonObject.default({});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Attributes, Json, PlatformId, Tenant, Timestamp, UsageSignal } from './common.js';
+import { Attributes, PlatformId, Tenant, Timestamp, UsageSignal } from './common.js';
 import { IdentityRef } from './grant.js';
+import { JsonValue } from './json-value.js';
 
 export const Credential = z.object({
   type: z.literal('credential'),
@@ -19,7 +20,7 @@ export const Credential = z.object({
   enabled: z.boolean().nullable().default(null),
   attributes: Attributes,
   collector: z.string().min(1),
-  raw: Json.default(null),
+  raw: JsonValue.default(null),
 });
 export type Credential = z.infer<typeof Credential>;
 export type CredentialInput = z.input<typeof Credential>;

@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import {
-  AccessLevel,
-  Attributes,
-  Json,
-  PlatformId,
-  PrincipalRef,
-  RiskTier,
-  Tenant,
-  Timestamp,
-} from './common.js';
+import { AccessLevel, Attributes, PlatformId, PrincipalRef, RiskTier, Tenant, Timestamp } from './common.js';
+import { JsonValue } from './json-value.js';
 
 export const IdentityRef = z.object({
   kind: z.string().min(1),
@@ -98,7 +90,7 @@ export const Grant = z.object({
   risk: Risk.default({ tier: 'unknown', reason: null, source: null }),
   attributes: Attributes,
   collector: z.string().min(1),
-  raw: Json.default(null),
+  raw: JsonValue.default(null),
 });
 export type Grant = z.infer<typeof Grant>;
 export type GrantInput = z.input<typeof Grant>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Attributes, Json, PlatformId, PrincipalRef, Tenant, Timestamp, UsageSignal } from './common.js';
+import { Attributes, PlatformId, PrincipalRef, Tenant, Timestamp, UsageSignal } from './common.js';
+import { JsonValue } from './json-value.js';
 
 /**
  * Where an identity comes from, relative to the organisation being scanned:
@@ -56,7 +57,7 @@ export const Identity = z.object({
   /** The collector that produced this record (used for coverage-aware diffs). */
   collector: z.string().min(1),
   /** The raw API object it came from, with secret material removed. */
-  raw: Json.default(null),
+  raw: JsonValue.default(null),
 });
 export type Identity = z.infer<typeof Identity>;
 export type IdentityInput = z.input<typeof Identity>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Attributes, Json, PlatformId, Tenant } from './common.js';
+import { Attributes, PlatformId, Tenant } from './common.js';
+import { JsonValue } from './json-value.js';
 
 /**
  * What a platform says of a person's account. `active` is the only one that still acts; the rest are
@@ -39,7 +40,7 @@ export const Person = z.object({
   listing: z.enum(['directory', 'reference']),
   attributes: Attributes,
   collector: z.string().min(1),
-  raw: Json.default(null),
+  raw: JsonValue.default(null),
 });
 export type Person = z.infer<typeof Person>;
 export type PersonInput = z.input<typeof Person>;

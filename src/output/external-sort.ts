@@ -8,6 +8,34 @@ import { createInterface } from 'node:readline';
 /** Items sorted in memory at a time; beyond that, sorted runs go to temporary files and are merged. */
 export const SORT_RUN_SIZE = 5_000;
 
+const ORDER = Symbol('grantscope.orderedBy');
+
+/** A stream that says it comes in `compare` order already (see {@link orderedBy}). */
+interface Ordered<T> {
+  [ORDER]?: (a: T, b: T) => number;
+}
+
+/**
+ * Marks `items` as coming in `compare` order (a store read in that order, say): `sortExternally` with
+ * the same comparator then passes them through instead of sorting, and checks the order as they go.
+ */
+export function orderedBy<T>(items: AsyncIterable<T>, compare: (a: T, b: T) => number): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => items[Symbol.asyncIterator](),
+    [ORDER]: compare,
+  } as AsyncIterable<T> & Ordered<T>;
+}
+
+async function* inOrder<T>(items: AsyncIterable<T> | Iterable<T>, compare: (a: T, b: T) => number) {
+  let previous: { value: T } | null = null;
+  for await (const item of items) {
+    if (previous && compare(previous.value, item) > 0)
+      throw new Error('a stream marked as ordered came out of order (a store read that lost its ORDER BY?)');
+    previous = { value: item };
+    yield item;
+  }
+}
+
 /**
  * Sorts a stream of JSON values with `compare` in bounded memory: runs of `runSize` items are sorted
  * and written to files (one JSON value per line) in a private temporary folder, then merged. A stream
@@ -18,6 +46,10 @@ export async function* sortExternally<T>(
   compare: (a: T, b: T) => number,
   runSize = SORT_RUN_SIZE,
 ): AsyncGenerator<T> {
+  if ((items as Ordered<T>)[ORDER] === compare) {
+    yield* inOrder(items, compare);
+    return;
+  }
   let buffer: T[] = [];
   let dir: string | null = null;
   const runs: string[] = [];

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import type { ExchangeRequest, StoredAnswer } from '../connector/http.js';
-import { redactSecrets, scrubText } from '../log/redact.js';
+import { hasSecretFields, redactSecrets, scrubText } from '../log/redact.js';
 import { eachLine, LineReader, type LineRef } from './ndjson-index.js';
 
 /**
@@ -62,10 +62,18 @@ export function journalable(url: string, answer: StoredAnswer): StoredAnswer | n
   } catch {
     return null;
   }
-  const redacted = JSON.stringify(redactSecrets(parsed));
-  if (scrubText(redacted) !== redacted) return null;
-  const same = redacted === JSON.stringify(parsed);
-  return { ...answer, body: same ? answer.body : redacted };
+  if (hasSecretFields(parsed)) {
+    const redacted = JSON.stringify(redactSecrets(parsed));
+    return scrubText(redacted) === redacted ? { ...answer, body: redacted } : null;
+  }
+  // Nothing to redact: the body is kept as it came, and checked as it will be written. A body with
+  // escapes is checked as parsed text too, so that an escaped credential is not missed.
+  if (scrubText(answer.body) !== answer.body) return null;
+  if (answer.body.includes('\\')) {
+    const text = JSON.stringify(parsed);
+    if (scrubText(text) !== text) return null;
+  }
+  return answer;
 }
 
 /** Appends to a journal file (created 0600, header first). */

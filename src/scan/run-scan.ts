@@ -10,7 +10,7 @@ import { scanTenant } from '../connector/runner.js';
 import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
-import { redactSecrets } from '../log/redact.js';
+import { redactedOrSame } from '../log/redact.js';
 import { ScanRecord } from '../model/record.js';
 import type { ConnectorStateWrite, ScanSummary, SnapshotStore } from '../store/store.js';
 import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-journal.js';
@@ -100,7 +100,13 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       scannedAt: prev?.startedAt ?? null,
       async *bundles(filter) {
         if (!prev) return;
-        yield* store.readSnapshot(prev.id, { platform, tenant, kinds: filter?.kinds, types: filter?.types });
+        yield* store.readSnapshot(prev.id, {
+          platform,
+          tenant,
+          kinds: filter?.kinds,
+          types: filter?.types,
+          collectors: filter?.collectors,
+        });
       },
     };
   };
@@ -167,8 +173,9 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
           );
           continue;
         }
-        rec.raw = redactSecrets(rec.raw);
-        rec.attributes = redactSecrets(rec.attributes);
+        // Copied only when something is redacted: most records hold no secret-named field.
+        rec.raw = redactedOrSame(rec.raw);
+        rec.attributes = redactedOrSame(rec.attributes);
         batch.push(rec);
         options.progress.tick(task);
         if (batch.length % RECORDS_PER_TURN === 0) await nextMacrotask();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpPolicy, isCredentialExchange } from '../connector/http.js';
 import { silentLogger } from '../log/logger.js';
+import { scrubText } from '../log/redact.js';
 import { JournalWriter, journalable, readJournal } from './response-journal.js';
 import { ScanJournal } from './scan-journal.js';
 
@@ -57,6 +58,15 @@ describe('response journal file', () => {
       }),
     ).toBeNull();
     expect(journalable('https://x/a?access_token=abc', { status: 200, headers: {}, body: '{}' })).toBeNull();
+  });
+
+  it('an answer with nothing to redact is kept byte for byte; an escaped credential is still caught', () => {
+    const body = '{ "value": [ {"id": "a", "displayName": "App \\u00e9"} ] }';
+    expect(journalable('https://x/a', { status: 200, headers: {}, body })?.body).toBe(body);
+    // \u0067 is "g": the token only shows once the JSON is read.
+    const escaped = '{"description":"\\u0067hp_abcdefghijklmnopqrstuvwxyz0123456789"}';
+    expect(scrubText(escaped)).toBe(escaped);
+    expect(journalable('https://x/a', { status: 200, headers: {}, body: escaped })).toBeNull();
   });
 
   it('token endpoints and form posts are credential exchanges', () => {

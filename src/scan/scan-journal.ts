@@ -187,6 +187,8 @@ class Validators {
 export class ScanJournal {
   private readonly occurrences = new Map<string, number>();
   private readonly counts = { replayed: 0, sent: 0, notModified: 0 };
+  /** Whether the journal may hold an ETag-carrying GET answer (else finish need not read it back). */
+  private carriesEtags: boolean;
 
   private constructor(
     private readonly dir: string,
@@ -196,7 +198,10 @@ export class ScanJournal {
     private readonly plan: ResumePlan | null,
     private readonly validators: Map<string, Validators>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // A resumed attempt's lines are copied in unread: they may carry ETags.
+    this.carriesEtags = plan !== null;
+  }
 
   static async open(
     options: ScanJournalOptions,
@@ -258,6 +263,7 @@ export class ScanJournal {
           answer = journalable(request.url, received);
         }
         if (answer) {
+          if (request.method === 'GET' && answer.headers.etag) this.carriesEtags = true;
           this.writer.append({
             source,
             method: request.method,
@@ -304,18 +310,21 @@ export class ScanJournal {
         const tmp = `${file}.${process.pid}.tmp`;
         out.set(source, { tmp, file, fd: openSync(tmp, 'w', 0o600) });
       }
-      eachLine(this.file, (line) => {
-        let e: Partial<JournalEntry>;
-        try {
-          e = JSON.parse(line);
-        } catch {
-          return false;
-        }
-        if (e.method !== 'GET' || !e.answer?.headers?.etag || typeof e.source !== 'string') return true;
-        const target = out.get(e.source);
-        if (target) writeSync(target.fd, `${JSON.stringify({ url: e.url, answer: e.answer })}\n`);
-        return true;
-      });
+      // Graph's lists carry no ETag, say: then every validator file is emptied without reading the
+      // journal (megabytes of answers) back.
+      if (this.carriesEtags)
+        eachLine(this.file, (line) => {
+          let e: Partial<JournalEntry>;
+          try {
+            e = JSON.parse(line);
+          } catch {
+            return false;
+          }
+          if (e.method !== 'GET' || !e.answer?.headers?.etag || typeof e.source !== 'string') return true;
+          const target = out.get(e.source);
+          if (target) writeSync(target.fd, `${JSON.stringify({ url: e.url, answer: e.answer })}\n`);
+          return true;
+        });
     } finally {
       for (const t of out.values()) closeSync(t.fd);
     }

@@ -1,5 +1,6 @@
 import type { CollectorCoverage, CoverageReport } from '../connector/coverage.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
+import type { Severity } from '../findings/severity.js';
 import type {
   Credential,
   Grant,
@@ -157,6 +158,11 @@ export interface SnapshotReadFilter extends SnapshotFilter {
    * rest; a bundle then holds only those (identity null when identities are not read).
    */
   types?: RecordType[];
+  /**
+   * Collectors whose records to read (a record's `collector`; default all). A reader that needs one
+   * collector's records, say, skips reading the rest; a bundle then holds only those.
+   */
+  collectors?: string[];
 }
 
 /** What `recordFindings` did: each finding counted once, by what recording it cost. */
@@ -317,8 +323,9 @@ export interface SnapshotStore {
    * The findings recorded as seen at scan `scanId`, or at any of several scans (while it is the newest
    * recording of their source), with first/last seen, in fingerprint order; each finding's `scanId` is
    * the scan it was last seen at. Streamed: one keyset-paged query, however many scans (a round's).
+   * `severity`: only the findings of that severity.
    */
-  readFindings(scanId: number | readonly number[]): AsyncIterable<Finding>;
+  readFindings(scanId: number | readonly number[], filter?: { severity?: Severity }): AsyncIterable<Finding>;
   /** First/last seen of known fingerprints, for findings recomputed outside a scan. */
   findingHistory(
     fingerprints: readonly string[],

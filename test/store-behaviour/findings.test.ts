@@ -94,6 +94,34 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       ).toEqual(draft('a').evidence);
     });
 
+    it('reads one severity at a time, in fingerprint order, when asked', async () => {
+      const s1 = await scan(1);
+      const drafts = [
+        draft('d', { severity: 'low' }),
+        draft('a', { severity: 'critical' }),
+        draft('c', { severity: 'critical' }),
+        draft('b', { severity: 'low' }),
+        draft('e', { severity: 'high' }),
+      ];
+      await store.recordFindings(s1, [drafts], at(1, 2));
+      const read = async (severity: FindingDraft['severity']) => {
+        const out: string[] = [];
+        for await (const f of store.readFindings(s1, { severity }))
+          out.push(`${f.fingerprint}:${f.severity}`);
+        return out;
+      };
+      expect(await read('critical')).toEqual(['a:critical', 'c:critical']);
+      expect(await read('low')).toEqual(['b:low', 'd:low']);
+      expect(await read('medium')).toEqual([]);
+      expect((await record(s1, drafts, at(1, 2))).map((f) => f.fingerprint)).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+        'e',
+      ]);
+    });
+
     it('resolves only findings of the platforms and tenants the scan covered', async () => {
       const s1 = await scan(1, [...GITHUB, ...M365]);
       const ms = draft('m', { platform: 'microsoft365', tenant: 'contoso' });

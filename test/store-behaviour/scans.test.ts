@@ -444,6 +444,33 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       expect(await snapshot(s1.id, { types: ['grant'] })).toEqual(grantsOnly);
     });
 
+    it('reads only the records of the collectors asked for (latest and earlier scans)', async () => {
+      const byRepoHooks = (id: string, permission: string) =>
+        grant(id, permission, { collector: 'repo-hooks' });
+      const s1 = await scan([...app('1'), byRepoHooks('1', 'hooks'), ...app('2'), byRepoHooks('3', 'hooks')]);
+      const shape = (bundles: IdentityBundle[]) =>
+        bundles.map((b) => [
+          b.identityKey,
+          b.identity?.nativeId ?? null,
+          b.grants.map((g) => g.permission.id),
+        ]);
+      const hooksOnly = await snapshot(s1.id, { types: ['grant'], collectors: ['repo-hooks'] });
+      expect(shape(hooksOnly)).toEqual([
+        ['github-app-installation:1', null, ['hooks']],
+        ['github-app-installation:3', null, ['hooks']],
+      ]);
+      expect(shape(await snapshot(s1.id, { collectors: ['app-installations'] }))).toEqual([
+        ['github-app-installation:1', '1', ['contents', 'issues']],
+        ['github-app-installation:2', '2', ['contents', 'issues']],
+      ]);
+      expect(await snapshot(s1.id, { collectors: [] })).toEqual([]);
+      await scan(app('1'), undefined, 2);
+      expect(await snapshot(s1.id, { types: ['grant'], collectors: ['repo-hooks'] })).toEqual(hooksOnly);
+      expect(
+        shape(await snapshot(s1.id, { kinds: ['github-app-installation'], collectors: ['repo-hooks'] })),
+      ).toEqual(shape(hooksOnly));
+    });
+
     it('reads an earlier scan as it was, with the same order as the latest', async () => {
       const s1 = await scan([...app('1'), ...app('2')], undefined, 1);
       const first = await snapshot(s1.id);

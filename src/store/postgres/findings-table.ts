@@ -241,6 +241,7 @@ async function moveRecording(
 export async function* findingsSeenAt(
   client: pg.PoolClient,
   scanIds: readonly number[],
+  severity: string | null = null,
   pageSize = 1000,
 ): AsyncGenerator<Finding> {
   let after = '';
@@ -248,9 +249,10 @@ export async function* findingsSeenAt(
     const rows = (
       await client.query<StoredRow & { last_seen_scan: string }>(
         `SELECT ${COLUMN_LIST}, first_seen_at, last_seen_at, last_seen_scan FROM findings
-         WHERE last_seen_scan = ANY($1::bigint[]) AND fingerprint COLLATE "C" > $2
+         WHERE last_seen_scan = ANY($1::bigint[]) AND ($4::text IS NULL OR severity = $4)
+           AND fingerprint COLLATE "C" > $2
          ORDER BY fingerprint COLLATE "C" LIMIT $3`,
-        [scanIds, after, pageSize],
+        [scanIds, after, pageSize, severity],
       )
     ).rows;
     for (const r of rows) yield findingOf(r, Number(r.last_seen_scan));

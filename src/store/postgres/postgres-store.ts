@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { Severity } from '../../findings/severity.js';
 import type { Person } from '../../model/index.js';
 import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import { effectiveStatus, writerIsGone } from '../sqlite/scan-rows.js';
@@ -237,9 +238,14 @@ export class PostgresSnapshotStore implements SnapshotStore {
     }
   }
 
-  readFindings(scanIds: number | readonly number[]): AsyncIterable<Finding> {
+  readFindings(
+    scanIds: number | readonly number[],
+    filter: { severity?: Severity } = {},
+  ): AsyncIterable<Finding> {
     const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
-    return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (c) => findingsSeenAt(c, ids));
+    return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (c) =>
+      findingsSeenAt(c, ids, filter.severity ?? null),
+    );
   }
 
   async findingHistory(

@@ -87,10 +87,12 @@ export async function* snapshotBundles(
     (t) => filter.types === undefined || (filter.types as string[]).includes(t.type),
   );
   const kinds = filter.kinds ?? null;
+  const collectors = filter.collectors ?? null;
+  const collectorParam = kinds ? 4 : 3;
   const sql = `${tables
     .map(
       (t) =>
-        `SELECT identity_key COLLATE "C" AS identity_key, record FROM ${t.table} WHERE ${AT_SCAN}${kinds ? ` AND (record::jsonb #>> '${kindPath(t)}') = ANY($3::text[])` : ''}`,
+        `SELECT identity_key COLLATE "C" AS identity_key, record FROM ${t.table} WHERE ${AT_SCAN}${kinds ? ` AND (record::jsonb #>> '${kindPath(t)}') = ANY($3::text[])` : ''}${collectors ? ` AND (record::jsonb ->> 'collector') = ANY($${collectorParam}::text[])` : ''}`,
     )
     .join('\nUNION ALL\n')}\nORDER BY identity_key`;
   for (const { sourceId, source } of await scanSources(client, scanId, filter)) {
@@ -108,6 +110,7 @@ export async function* snapshotBundles(
     });
     const params: unknown[] = [sourceId, scanId];
     if (kinds) params.push(kinds);
+    if (collectors) params.push(collectors);
     for await (const row of cursorRows<{ identity_key: string; record: string }>(client, sql, params)) {
       if (row.identity_key !== current) {
         if (current !== null) yield bundle();

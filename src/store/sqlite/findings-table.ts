@@ -298,16 +298,21 @@ export class FindingsTable {
    * The findings recorded as seen at `scanId`, by fingerprint, in pages (valid while `scanId` is the
    * latest recording of their source: a later one moves their last seen on).
    */
-  *seenAt(scanIds: number | readonly number[], pageSize = 1000): Generator<Finding> {
-    const page = this.db.prepare<[string, string, number], StoredRow>(
+  *seenAt(
+    scanIds: number | readonly number[],
+    severity: string | null = null,
+    pageSize = 1000,
+  ): Generator<Finding> {
+    const page = this.db.prepare<[string, ...string[], number], StoredRow>(
       `SELECT ${COLUMN_LIST}, first_seen_scan, first_seen_at, last_seen_scan, last_seen_at, resolved_scan
-       FROM findings WHERE last_seen_scan IN (SELECT value FROM json_each(?)) AND fingerprint > ?
-       ORDER BY fingerprint LIMIT ?`,
+       FROM findings WHERE last_seen_scan IN (SELECT value FROM json_each(?))${severity === null ? '' : ' AND severity = ?'}
+         AND fingerprint > ? ORDER BY fingerprint LIMIT ?`,
     );
     const ids = JSON.stringify(typeof scanIds === 'number' ? [scanIds] : scanIds);
+    const bySeverity = severity === null ? [] : [severity];
     let after = '';
     while (true) {
-      const rows = page.all(ids, after, pageSize);
+      const rows = page.all(ids, ...bySeverity, after, pageSize);
       for (const r of rows) yield findingOf(r, r.last_seen_scan);
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.fingerprint;

@@ -36,10 +36,20 @@ export function scanSources(db: Database.Database, scanId: number, filter: Snaps
  * the three without sorting. An older scan's versions are found through the `_added` index and
  * sorted by identity (ids only; records are fetched one by one).
  */
-function snapshotSql(latest: boolean, kinds: boolean, types: SnapshotReadFilter['types']): string {
+function snapshotSql(
+  latest: boolean,
+  kinds: boolean,
+  types: SnapshotReadFilter['types'],
+  collectors: boolean,
+): string {
   const arms = BUNDLE_TABLES.filter((t) => types === undefined || (types as string[]).includes(t.type)).map(
     (t) => {
-      const kind = kinds ? ` AND ${kindFilterSql(t)}` : '';
+      // Filtered in SQLite: the records of other collectors are never converted or parsed here.
+      const kind =
+        (kinds ? ` AND ${kindFilterSql(t)}` : '') +
+        (collectors
+          ? ` AND json_extract(record, '$.collector') IN (SELECT value FROM json_each(:collectors))`
+          : '');
       return latest
         ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
          WHERE source_id = :source AND valid_to IS NULL${kind}`
@@ -77,18 +87,20 @@ export function* snapshotBundles(
     .prepare<[number], number>('SELECT max(scan_id) FROM scan_sources WHERE source_id = ?')
     .pluck();
   const kinds = filter.kinds ? JSON.stringify(filter.kinds) : null;
+  const collectors = filter.collectors ? JSON.stringify(filter.collectors) : null;
   const recordById = RECORD_TABLES.map((t) =>
     db.prepare(`SELECT record FROM ${t.table} WHERE id = ?`).pluck(),
   );
   for (const { sourceId, source } of scanSources(db, scanId, filter)) {
     const latest = newest.get(sourceId) === scanId;
     const stmt = db.prepare<Record<string, unknown>, SnapshotRow>(
-      snapshotSql(latest, kinds !== null, filter.types),
+      snapshotSql(latest, kinds !== null, filter.types, collectors !== null),
     );
     const recordOf = (row: SnapshotRow): string => row.record ?? (recordById[row.t]!.get(row.id!) as string);
     const params: Record<string, unknown> = { source: sourceId };
     if (!latest) params.scan = scanId;
     if (kinds !== null) params.kinds = kinds;
+    if (collectors !== null) params.collectors = collectors;
     let current: string | null = null;
     let identity: Identity | null = null;
     let grants: Keyed<Grant>[] = [];

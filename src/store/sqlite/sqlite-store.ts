@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
+import type { Severity } from '../../findings/severity.js';
 import type { Person } from '../../model/index.js';
 import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import type {
@@ -235,10 +236,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
     }
   }
 
-  readFindings(scanIds: number | readonly number[]): AsyncIterable<Finding> {
+  readFindings(
+    scanIds: number | readonly number[],
+    filter: { severity?: Severity } = {},
+  ): AsyncIterable<Finding> {
     const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
     return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (db) =>
-      new FindingsTable(db).seenAt(ids),
+      new FindingsTable(db).seenAt(ids, filter.severity ?? null),
     );
   }
 
