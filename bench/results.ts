@@ -146,6 +146,51 @@ export interface Results {
   sizes: Record<string, string>;
   command: string;
   rows: ResultRow[];
+  /** Filtered runs made with GS_BENCH_UPDATE=1 since the full run: which tasks' rows they replaced. */
+  updates?: ResultsUpdate[];
+}
+
+export interface ResultsUpdate {
+  date: string;
+  commit: string;
+  command: string;
+  tasks: string[];
+}
+
+/** Whether a row belongs to the task named `task` (rows are named after their task: `scan github small (50 repos)`). */
+export function rowOfTask(row: Pick<ResultRow, 'task'>, task: string): boolean {
+  return row.task === task || row.task.startsWith(`${task} `) || row.task.startsWith(`${task}:`);
+}
+
+/**
+ * The earlier results with the rows of the tasks just run replaced by this run's (in the earlier rows' places,
+ * new ones after them) and this run recorded as an update. Refuses results of another scale: their sizes differ.
+ */
+export function updateResults(earlier: Results, run: Results, tasks: readonly string[]): Results {
+  if (earlier.scale !== run.scale)
+    throw new Error(
+      `GS_BENCH_UPDATE: bench/results.json is at scale ${earlier.scale}, this run at ${run.scale}; run at the same GS_BENCH_SCALE or without GS_BENCH_UPDATE`,
+    );
+  const ran = (row: ResultRow) => tasks.some((t) => rowOfTask(row, t));
+  const rows: ResultRow[] = [];
+  let placed = false;
+  for (const row of earlier.rows) {
+    if (!ran(row)) rows.push(row);
+    else if (!placed) {
+      rows.push(...run.rows);
+      placed = true;
+    }
+  }
+  if (!placed) rows.push(...run.rows);
+  return {
+    ...earlier,
+    sizes: { ...earlier.sizes, ...run.sizes },
+    rows,
+    updates: [
+      ...(earlier.updates ?? []),
+      { date: run.machine.date, commit: run.machine.commit, command: run.command, tasks: [...tasks] },
+    ],
+  };
 }
 
 export function writeResults(jsonFile: string, mdFile: string, r: Results): void {
@@ -165,6 +210,10 @@ export function writeResults(jsonFile: string, mdFile: string, r: Results): void
     `- Sizes run: ${Object.entries(r.sizes)
       .map(([k, v]) => `${k} ${v}`)
       .join('; ')}`,
+    ...(r.updates ?? []).map(
+      (u) =>
+        `- Updated: the rows of ${u.tasks.join(', ')} re-run on ${u.date} at commit ${u.commit} (\`${u.command}\`)`,
+    ),
     `- Targets: ${counts('met')} met, ${counts('missed')} missed, ${counts('error')} not measured (error)`,
     '',
     `| ${HEADER.join(' | ')} |`,

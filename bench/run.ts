@@ -29,7 +29,17 @@ import {
 } from './emulator-limits.js';
 import { entraMinimum, githubMinimum, googleMinimum, type Minimum } from './minimum-requests.js';
 import { type EmulatorProcess, repoRoot, runCli, startEmulatorProcess } from './processes.js';
-import { errorRow, machine, printTable, type ResultRow, row, type Target, writeResults } from './results.js';
+import {
+  errorRow,
+  machine,
+  printTable,
+  type ResultRow,
+  type Results,
+  row,
+  type Target,
+  updateResults,
+  writeResults,
+} from './results.js';
 import { workerScalingRows } from './worker-scaling.js';
 import { entraInventory, githubInventory, googleInventory } from './world-inventory.js';
 import {
@@ -588,13 +598,25 @@ async function main(args: string[]): Promise<number> {
   }
   const sizes: Record<string, string> = {};
   for (const w of ctx.worlds.values()) sizes[`${w.platform} ${w.size}`] = w.label;
-  writeResults(join(root, 'bench', 'results.json'), join(root, 'bench', 'results.md'), {
+  const jsonFile = join(root, 'bench', 'results.json');
+  const update = process.env.GS_BENCH_UPDATE === '1';
+  const run: Results = {
     machine: machine(root),
     scale: benchScale(),
     sizes,
-    command: `${process.env.GS_BENCH_SCALE ? `GS_BENCH_SCALE=${process.env.GS_BENCH_SCALE} ` : ''}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    command: `${process.env.GS_BENCH_SCALE ? `GS_BENCH_SCALE=${process.env.GS_BENCH_SCALE} ` : ''}${update ? 'GS_BENCH_UPDATE=1 ' : ''}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     rows: ctx.rows,
-  });
+  };
+  // GS_BENCH_UPDATE=1: re-run some tasks and keep the other rows of the last run (bench/README.md).
+  const written =
+    update && existsSync(jsonFile)
+      ? updateResults(
+          JSON.parse(readFileSync(jsonFile, 'utf8')) as Results,
+          run,
+          selected.map((t) => t.name),
+        )
+      : run;
+  writeResults(jsonFile, join(root, 'bench', 'results.md'), written);
   printTable(ctx.rows);
   console.error(`bench: wrote bench/results.json and bench/results.md`);
   return ctx.rows.some((r) => r.status === 'missed' || r.status === 'error') ? 1 : 0;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorRow, row, writeResults } from '../../bench/results.js';
+import { errorRow, type Results, row, updateResults, writeResults } from '../../bench/results.js';
 
 describe('bench results', () => {
   it('marks a row met or missed by its target, and leaves rows without one unchecked', () => {
@@ -59,5 +59,66 @@ describe('bench results', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('GS_BENCH_UPDATE: a re-run replaces only the rows of its tasks, in their places, and says so', () => {
+    const machine = (date: string, commit: string) => ({
+      date,
+      cpu: 'CPU',
+      cores: 2,
+      ramGiB: 24,
+      node: 'v20',
+      commit,
+    });
+    const earlier: Results = {
+      machine: machine('2026-12-01T00:00:00Z', 'old'),
+      scale: 0.1,
+      sizes: { 'github small': '50 repos', 'microsoft365 large': '5,000 SPs' },
+      command: 'npm run bench',
+      rows: [
+        row('scan github small (50 repos)', 'scan peak RSS', 100),
+        row('limits microsoft365 large (5,000 SPs)', 'wall time / lower bound', 3.3, {
+          target: { op: '<=', value: 1.25 },
+        }),
+        row('limits microsoft365 large (5,000 SPs)', 'scan wall time', 13),
+        row('limits microsoft365x (not the task)', 'scan wall time', 1),
+        row('store: first snapshot', 'write()', 2),
+      ],
+    };
+    const run: Results = {
+      machine: machine('2026-12-02T00:00:00Z', 'new'),
+      scale: 0.1,
+      sizes: { 'microsoft365 large': '5,000 SPs' },
+      command: 'GS_BENCH_UPDATE=1 npm run bench -- limits microsoft365',
+      rows: [
+        row('limits microsoft365 large (5,000 SPs)', 'wall time / lower bound', 1.2, {
+          target: { op: '<=', value: 1.25 },
+        }),
+      ],
+    };
+    const merged = updateResults(earlier, run, ['limits microsoft365']);
+    expect(merged.rows.map((r) => [r.task, r.value])).toEqual([
+      ['scan github small (50 repos)', 100],
+      ['limits microsoft365 large (5,000 SPs)', 1.2],
+      ['limits microsoft365x (not the task)', 1],
+      ['store: first snapshot', 2],
+    ]);
+    expect(merged.machine.commit).toBe('old');
+    expect(merged.updates).toEqual([
+      { date: '2026-12-02T00:00:00Z', commit: 'new', command: run.command, tasks: ['limits microsoft365'] },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'bench-update-'));
+    try {
+      writeResults(join(dir, 'r.json'), join(dir, 'r.md'), merged);
+      const md = readFileSync(join(dir, 'r.md'), 'utf8');
+      expect(md).toContain(
+        '- Updated: the rows of limits microsoft365 re-run on 2026-12-02T00:00:00Z at commit new',
+      );
+      expect(md).toContain('- Targets: 1 met, 0 missed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Another scale has other worlds: its rows cannot stand beside these.
+    expect(() => updateResults(earlier, { ...run, scale: 1 }, ['limits microsoft365'])).toThrow(/scale 0.1/);
   });
 });
