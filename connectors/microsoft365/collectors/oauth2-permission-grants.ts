@@ -2,6 +2,7 @@ import { type CollectorRun, defineCollector } from '../../../src/connector/colle
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
+import { GRANTS_RECORDS_DIGEST, recordsDigest, unchangedSince } from '../grants-carry.js';
 import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
 import { ratePermission } from '../risk.js';
@@ -27,6 +28,11 @@ export interface DelegatedGrantsRead {
   resourceCount: number;
   /** Consenting users by lower-case id; null: deleted. */
   users: ReadonlyMap<string, DirectoryObject | null>;
+  /**
+   * Set when these grants give exactly the records the previous scan stored: the transform emits
+   * none and the store carries them forward (the collector is incremental, naming nothing removed).
+   */
+  carried?: { since: number; records: number; notes: string[] };
 }
 
 /**
@@ -44,9 +50,16 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   permissions: ['Directory.Read.All'],
   // The service principal list tells the clients that still exist and resolves app-role resources.
   dependsOn: ['service-principals'],
-  fetch: (s, run) =>
-    readDelegatedGrants(s, run, run.input<AppDirectory>('service-principals').servicePrincipals),
+  fetch: async (s, run) => {
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    const read = await readDelegatedGrants(s, run, sps);
+    return carryIfUnchanged(s.tenant, sps, read, run);
+  },
   *transform(read, s, run) {
+    if (read.carried) {
+      for (const note of read.carried.notes) run.ctx.coverage.note(NAME, note);
+      return;
+    }
     const notes = yield* delegatedGrantsOf(
       s.tenant,
       run.input<AppDirectory>('service-principals').servicePrincipals,
@@ -138,6 +151,35 @@ async function readDelegatedGrants(
   ];
   const users = await lookUpUsers(s, principalIds);
   return { grants, resources, resourceCount: resourceIds.length, users };
+}
+
+/**
+ * Whether the grants give the very records the previous scan stored (same digest, see grants-carry.ts):
+ * then they are carried forward instead of emitted, checked and compared again. Whatever they derive
+ * from (the grant objects, the service principal list, the resources' scopes, the consenting users, the
+ * tenant) is in the records, so any change to it changes the digest and the records are emitted.
+ */
+function carryIfUnchanged(
+  tenant: Tenant,
+  sps: readonly ServicePrincipal[],
+  read: DelegatedGrantsRead,
+  run: Pick<CollectorRun, 'ctx'>,
+): DelegatedGrantsRead {
+  const it = delegatedGrantsOf(tenant, sps, read);
+  let notes: string[] = [];
+  const { digest, count } = recordsDigest({
+    *[Symbol.iterator]() {
+      notes = yield* it;
+    },
+  });
+  const since = unchangedSince(run, GRANTS_RECORDS_DIGEST, digest);
+  if (since === null) return read;
+  run.ctx.coverage.incremental(NAME, since, []);
+  run.ctx.coverage.note(
+    NAME,
+    `unchanged since scan #${since}: its ${count} grant record(s) are carried forward (same records digest)`,
+  );
+  return { ...read, carried: { since, records: count, notes } };
 }
 
 /**
