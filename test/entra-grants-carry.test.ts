@@ -28,6 +28,7 @@ const SP = (n: number) => `10000000-0000-4000-8000-00000000000${n}`;
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const VENDOR = '8e422e70-b829-4245-8f87-6c50f2844aeb';
 const COLLECTOR = 'oauth2-permission-grants';
+const APP_ROLES = 'app-role-assignments';
 const AS_OF = new Date('2026-12-07T00:00:00Z');
 
 interface Shape {
@@ -35,6 +36,8 @@ interface Shape {
   users: Record<number, boolean>;
   /** Delegated grants on Microsoft Graph: client SP number, scope, the consenting user (else all users). */
   grants: Array<{ id: string; client: number; scope: string; user?: number }>;
+  /** Application permissions on Microsoft Graph: client SP number, app role value. */
+  appRoles: Array<{ client: number; role: string }>;
 }
 
 const BASE: Shape = {
@@ -42,6 +45,10 @@ const BASE: Shape = {
   grants: [
     { id: 'grant-admin', client: 1, scope: 'User.Read Mail.Read' },
     { id: 'grant-user', client: 2, scope: 'Files.Read.All offline_access', user: 2 },
+  ],
+  appRoles: [
+    { client: 1, role: 'Mail.Read' },
+    { client: 2, role: 'User.Read.All' },
   ],
 };
 
@@ -76,6 +83,11 @@ function world(name: string, shape: Shape): string {
       consentType: g.user ? 'Principal' : 'AllPrincipals',
       ...(g.user ? { principalId: U(g.user) } : {}),
       scope: g.scope,
+    })),
+    appRoleAssignments: shape.appRoles.map((a) => ({
+      principalId: SP(a.client),
+      resourceAppId: GRAPH_APP_ID,
+      appRole: a.role,
     })),
   };
   const file = join(dir, `${name}.yaml`);
@@ -123,7 +135,8 @@ async function scan(store: SnapshotStore, fullResync = false) {
   });
   expect(out.scan.status).toBe('complete');
   const grants = out.coverage[0]!.collectors.find((c) => c.collector === COLLECTOR)!;
-  return { scan: out.scan, grants, notes: grants.notes.join('\n') };
+  const appRoles = out.coverage[0]!.collectors.find((c) => c.collector === APP_ROLES)!;
+  return { scan: out.scan, grants, notes: grants.notes.join('\n'), appRoles };
 }
 
 /** Every record open at `scan`, canonical and sorted. */
@@ -172,10 +185,16 @@ describe.each(STORE_KINDS)('Entra delegated grants carried forward (%s store)', 
       expect(again.grants.status).toBe('complete');
       expect(again.grants.incremental).toEqual({ since: first.scan.id, removed: [] });
       expect(again.notes).toMatch(
-        new RegExp(`unchanged since scan #${first.scan.id}: its 4 grant record\\(s\\) are carried forward`),
+        new RegExp(`unchanged since scan #${first.scan.id}: its 4 record\\(s\\) are carried forward`),
       );
       // The collector's own note (grant objects, users, resources) is still given.
       expect(again.notes).toMatch(/2 grant object\(s\), 1 consenting user\(s\)/);
+      // The application permissions too.
+      expect(first.appRoles.items).toBe(2);
+      expect(again.appRoles.items).toBe(0);
+      expect(again.appRoles.status).toBe('complete');
+      expect(again.appRoles.incremental).toEqual({ since: first.scan.id, removed: [] });
+      expect(again.appRoles.notes.join('\n')).toMatch(/unchanged since scan #\d+: its 2 record\(s\)/);
       expect(await grantsWrittenAt(store, again.scan)).toBe(0);
       expect(again.scan.counts).toEqual(first.scan.counts);
       expect(await snapshot(store, again.scan)).toEqual(await snapshot(store, first.scan));
@@ -223,6 +242,27 @@ describe.each(STORE_KINDS)('Entra delegated grants carried forward (%s store)', 
     }
   }, 90_000);
 
+  it('an application permission granted between scans is emitted; the unchanged delegated grants are carried', async () => {
+    await freshEmulator(BASE);
+    const store = await factory.open();
+    const reference = await factory.open();
+    try {
+      await scan(store);
+      const changed: Shape = { ...BASE, appRoles: [...BASE.appRoles, { client: 2, role: 'Mail.Read' }] };
+      emu.setWorld(world('app-role-added', changed));
+      const again = await scan(store);
+      expect(again.appRoles.incremental).toBeUndefined();
+      expect(again.appRoles.items).toBe(3);
+      expect(again.grants.items).toBe(0);
+      expect(await grantsWrittenAt(store, again.scan)).toBe(1);
+      const full = await scan(reference);
+      expect(await snapshot(store, again.scan)).toEqual(await snapshot(reference, full.scan));
+    } finally {
+      await store.close();
+      await reference.close();
+    }
+  }, 90_000);
+
   it('a consenting user disabled (no grant changed) is emitted: the delta alone does not carry', async () => {
     await freshEmulator(BASE);
     const store = await factory.open();
@@ -255,6 +295,8 @@ describe.each(STORE_KINDS)('Entra delegated grants carried forward (%s store)', 
       expect(full.notes).not.toMatch(/unchanged since/);
       expect(full.grants.incremental).toBeUndefined();
       expect(full.grants.items).toBe(4);
+      expect(full.appRoles.incremental).toBeUndefined();
+      expect(full.appRoles.items).toBe(2);
       expect(await snapshot(store, full.scan)).toEqual(await snapshot(store, first.scan));
       const after = await scan(store);
       expect(after.grants.incremental?.since).toBe(full.scan.id);

@@ -2,9 +2,9 @@ import { type CollectorRun, defineCollector } from '../../../src/connector/colle
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
-import { GRANTS_RECORDS_DIGEST, recordsDigest, unchangedSince } from '../grants-carry.js';
 import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
+import { type CarriedRecords, carryIfUnchanged } from '../records-carry.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
@@ -32,8 +32,14 @@ export interface DelegatedGrantsRead {
    * Set when these grants give exactly the records the previous scan stored: the transform emits
    * none and the store carries them forward (the collector is incremental, naming nothing removed).
    */
-  carried?: { since: number; records: number; notes: string[] };
+  carried?: CarriedRecords;
 }
+
+/**
+ * The connector-state key of the digest of the delegated grant records a scan stored
+ * (records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const GRANTS_RECORDS_DIGEST = 'oauth2PermissionGrants.recordsDigest';
 
 /**
  * Delegated grants, tenant-wide in one paged list. The `scope` string is split into permissions,
@@ -53,7 +59,9 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   fetch: async (s, run) => {
     const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
     const read = await readDelegatedGrants(s, run, sps);
-    return carryIfUnchanged(s.tenant, sps, read, run);
+    // The same records as the previous scan stored (whatever the delta said): carried forward.
+    const carried = carryIfUnchanged(run, GRANTS_RECORDS_DIGEST, delegatedGrantsOf(s.tenant, sps, read));
+    return carried ? { ...read, carried } : read;
   },
   *transform(read, s, run) {
     if (read.carried) {
@@ -151,35 +159,6 @@ async function readDelegatedGrants(
   ];
   const users = await lookUpUsers(s, principalIds);
   return { grants, resources, resourceCount: resourceIds.length, users };
-}
-
-/**
- * Whether the grants give the very records the previous scan stored (same digest, see grants-carry.ts):
- * then they are carried forward instead of emitted, checked and compared again. Whatever they derive
- * from (the grant objects, the service principal list, the resources' scopes, the consenting users, the
- * tenant) is in the records, so any change to it changes the digest and the records are emitted.
- */
-function carryIfUnchanged(
-  tenant: Tenant,
-  sps: readonly ServicePrincipal[],
-  read: DelegatedGrantsRead,
-  run: Pick<CollectorRun, 'ctx'>,
-): DelegatedGrantsRead {
-  const it = delegatedGrantsOf(tenant, sps, read);
-  let notes: string[] = [];
-  const { digest, count } = recordsDigest({
-    *[Symbol.iterator]() {
-      notes = yield* it;
-    },
-  });
-  const since = unchangedSince(run, GRANTS_RECORDS_DIGEST, digest);
-  if (since === null) return read;
-  run.ctx.coverage.incremental(NAME, since, []);
-  run.ctx.coverage.note(
-    NAME,
-    `unchanged since scan #${since}: its ${count} grant record(s) are carried forward (same records digest)`,
-  );
-  return { ...read, carried: { since, records: count, notes } };
 }
 
 /**
