@@ -4,6 +4,7 @@ import type { GrantInput } from '../../../src/model/grant.js';
 import { childListNotFound, select } from '../client.js';
 import { DEFAULT_ACCESS_ROLE_ID, PermissionResolver } from '../permission-resolver.js';
 import { timestamp } from '../records.js';
+import { type CarriedRecords, carryIfUnchanged } from '../records-carry.js';
 import { ratePermission } from '../risk.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
@@ -19,7 +20,18 @@ export interface ResourceAssignments {
   read: Array<{ resourceId: string; assignments: AppRoleAssignment[] }>;
   /** Resources deleted while scanning (their assignments went with them). */
   gone: string[];
+  /**
+   * Set when these assignments give exactly the records the previous scan stored: the transform emits
+   * none and the store carries them forward (the collector is incremental, naming nothing removed).
+   */
+  carried?: CarriedRecords;
 }
+
+/**
+ * The connector-state key of the digest of the application grant records a scan stored
+ * (records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const APP_ROLE_GRANTS_RECORDS_DIGEST = 'appRoleAssignments.recordsDigest';
 
 /**
  * Application permissions, collected per *resource*: `appRoleAssignedTo` on the few service
@@ -34,16 +46,28 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
   permissions: ['Application.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
     let read = false;
+    let out: ResourceAssignments;
     try {
-      const out = await readAssignments(s, run.input<AppDirectory>('service-principals').servicePrincipals);
+      out = await readAssignments(s, sps);
       read = true;
-      return out;
     } finally {
       markOwnedByOnly(s, run, read);
     }
+    // The same records as the previous scan stored: carried forward.
+    const carried = carryIfUnchanged(
+      run,
+      APP_ROLE_GRANTS_RECORDS_DIGEST,
+      applicationGrantsOf(s.tenant, sps, out),
+    );
+    return carried ? { ...out, carried } : out;
   },
   *transform(assignments, s, run) {
+    if (assignments.carried) {
+      for (const note of assignments.carried.notes) run.ctx.coverage.note(NAME, note);
+      return;
+    }
     const notes = yield* applicationGrantsOf(
       s.tenant,
       run.input<AppDirectory>('service-principals').servicePrincipals,

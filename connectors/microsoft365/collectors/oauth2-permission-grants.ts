@@ -4,6 +4,7 @@ import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
 import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
+import { type CarriedRecords, carryIfUnchanged } from '../records-carry.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
@@ -27,7 +28,18 @@ export interface DelegatedGrantsRead {
   resourceCount: number;
   /** Consenting users by lower-case id; null: deleted. */
   users: ReadonlyMap<string, DirectoryObject | null>;
+  /**
+   * Set when these grants give exactly the records the previous scan stored: the transform emits
+   * none and the store carries them forward (the collector is incremental, naming nothing removed).
+   */
+  carried?: CarriedRecords;
 }
+
+/**
+ * The connector-state key of the digest of the delegated grant records a scan stored
+ * (records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const GRANTS_RECORDS_DIGEST = 'oauth2PermissionGrants.recordsDigest';
 
 /**
  * Delegated grants, tenant-wide in one paged list. The `scope` string is split into permissions,
@@ -44,9 +56,18 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   permissions: ['Directory.Read.All'],
   // The service principal list tells the clients that still exist and resolves app-role resources.
   dependsOn: ['service-principals'],
-  fetch: (s, run) =>
-    readDelegatedGrants(s, run, run.input<AppDirectory>('service-principals').servicePrincipals),
+  fetch: async (s, run) => {
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    const read = await readDelegatedGrants(s, run, sps);
+    // The same records as the previous scan stored (whatever the delta said): carried forward.
+    const carried = carryIfUnchanged(run, GRANTS_RECORDS_DIGEST, delegatedGrantsOf(s.tenant, sps, read));
+    return carried ? { ...read, carried } : read;
+  },
   *transform(read, s, run) {
+    if (read.carried) {
+      for (const note of read.carried.notes) run.ctx.coverage.note(NAME, note);
+      return;
+    }
     const notes = yield* delegatedGrantsOf(
       s.tenant,
       run.input<AppDirectory>('service-principals').servicePrincipals,
