@@ -38,8 +38,15 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
  * requests" (rate-limits-for-the-rest-api.md, "About secondary rate limits").
  */
 function scannerConcurrency(limits: EmulatorLimits | undefined): Record<string, number> {
-  return limits?.github ? { concurrency: Math.min(100, 2 * limits.github.maxConcurrent) } : {};
+  const pool = limits?.github?.maxConcurrent;
+  // A pool wider than the config's `concurrency` may be (at most 64, src/config/config.ts; the bench's
+  // metering limits have 1,000) holds no request back: the scanner keeps its default.
+  if (pool === undefined || 2 * pool > MAX_CONFIG_CONCURRENCY) return {};
+  return { concurrency: 2 * pool };
 }
+
+/** The largest `concurrency` a grantscope.yaml may set (src/config/config.ts `EngineSettings`). */
+const MAX_CONFIG_CONCURRENCY = 64;
 
 /**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
