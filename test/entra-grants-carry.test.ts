@@ -7,13 +7,11 @@ import { analyseScan } from '../src/analysis/analyse.js';
 import type { ConfiguredConnector } from '../src/config/config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import type { Finding } from '../src/findings/finding.js';
-import { silentLogger } from '../src/log/logger.js';
-import { silentProgress } from '../src/log/progress.js';
 import { canonicalJson } from '../src/model/record.js';
 import { defaultPolicy } from '../src/policy/index.js';
-import { runScan } from '../src/scan/run-scan.js';
 import type { ScanSummary, SnapshotStore } from '../src/store/store.js';
 import { STORE_KINDS, storeFactory } from './store-behaviour/store-factory.js';
+import { runTestScan } from './support/test-scan.js';
 import { BUILTIN_VOCABULARY } from './support/vocabulary.js';
 
 /**
@@ -120,17 +118,11 @@ async function scan(store: SnapshotStore, fullResync = false) {
     tenant: config.tenantId,
     path: 'microsoft365',
   };
-  const out = await runScan({
+  const out = await runTestScan({
     store,
     connectors: [cc],
     configDir: dir,
-    http: { caFile, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } },
-    concurrency: 4,
-    logger: silentLogger,
-    progress: silentProgress,
-    clock: { now: () => new Date(), sleep: async () => {} },
-    signal: new AbortController().signal,
-    toolVersion: 'test',
+    caFile,
     fullResync,
   });
   expect(out.scan.status).toBe('complete');

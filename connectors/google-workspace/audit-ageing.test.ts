@@ -6,14 +6,12 @@ import type { ConfiguredConnector } from '../../src/config/config.js';
 import type { Clock, PreviousSnapshot } from '../../src/connector/context.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { silentProgress } from '../../src/log/progress.js';
 import type { Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import { contentHash, recordKey } from '../../src/model/record.js';
-import { runScan } from '../../src/scan/run-scan.js';
 import { openStore } from '../../src/store/open.js';
 import type { IdentityBundle, SnapshotStore } from '../../src/store/store.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import { runTestScan } from '../../test/support/test-scan.js';
 import connector from './index.js';
 
 /**
@@ -80,17 +78,13 @@ function engineScanAt(store: SnapshotStore, now: Date): Promise<Scanned> {
       tenant: TENANT,
       path: 'google-workspace',
     };
-    const out = await runScan({
+    const out = await runTestScan({
       store,
       connectors: [cc],
       configDir: dir,
+      caFile,
       http: { caFile, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } },
-      concurrency: 4,
-      logger: silentLogger,
-      progress: silentProgress,
       clock: fixedClock(now),
-      signal: new AbortController().signal,
-      toolVersion: 'test',
     });
     expect(out.rejected).toBe(0);
     return {

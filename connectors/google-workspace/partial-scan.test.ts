@@ -7,13 +7,11 @@ import type { CoverageReport } from '../../src/connector/coverage.js';
 import type { FaultRuleInput } from '../../src/emulator/faults.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld } from '../../src/emulator/world.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { silentProgress } from '../../src/log/progress.js';
 import type { Grant, Identity, ModelRecord } from '../../src/model/index.js';
 import { canonicalJson } from '../../src/model/record.js';
-import { runScan } from '../../src/scan/run-scan.js';
 import { openStore } from '../../src/store/open.js';
 import type { SnapshotStore } from '../../src/store/store.js';
+import { runTestScan } from '../../test/support/test-scan.js';
 import connector from './index.js';
 
 /**
@@ -51,17 +49,12 @@ async function engineScan(): Promise<Scanned> {
     path: 'google-workspace',
   };
   const now = emu.now;
-  const out = await runScan({
+  const out = await runTestScan({
     store,
     connectors: [cc],
     configDir: dir,
-    http: { caFile, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } },
-    concurrency: 4,
-    logger: silentLogger,
-    progress: silentProgress,
+    caFile,
     clock: { now: () => new Date(now), sleep: async () => {} },
-    signal: new AbortController().signal,
-    toolVersion: 'test',
     // Every scan here runs at the same world time while the world changes under it, which an
     // incremental read (token events since the last scan) cannot see: these cases are about full reads.
     fullResync: true,

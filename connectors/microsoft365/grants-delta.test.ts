@@ -5,13 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredConnector } from '../../src/config/config.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { silentProgress } from '../../src/log/progress.js';
 import type { ModelRecord } from '../../src/model/index.js';
 import { canonicalJson } from '../../src/model/record.js';
-import { runScan } from '../../src/scan/run-scan.js';
 import { openStore } from '../../src/store/open.js';
 import type { SnapshotStore } from '../../src/store/store.js';
+import { runTestScan } from '../../test/support/test-scan.js';
 import { GRANTS_DELTA_LINK } from './grants-delta.js';
 import connector from './index.js';
 
@@ -37,17 +35,11 @@ async function scan(store: SnapshotStore, fullResync = false) {
   tenant = config.tenantId;
   const cc: ConfiguredConnector = { connector, config, tenant, path: 'microsoft365' };
   emu.resetStats();
-  const out = await runScan({
+  const out = await runTestScan({
     store,
     connectors: [cc],
     configDir: dir,
-    http: { caFile, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } },
-    concurrency: 4,
-    logger: silentLogger,
-    progress: silentProgress,
-    clock: { now: () => new Date(), sleep: async () => {} },
-    signal: new AbortController().signal,
-    toolVersion: 'test',
+    caFile,
     fullResync,
   });
   const count = (suffix: string) =>
