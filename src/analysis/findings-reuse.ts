@@ -51,7 +51,10 @@ export class ChangedIdentities {
 
   add(change: RecordChange): void {
     let set = this.bySource.get(change.source);
-    if (!set) this.bySource.set(change.source, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.bySource.set(change.source, set);
+    }
     set.add(changedIdentity(change));
   }
 

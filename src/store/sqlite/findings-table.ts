@@ -297,20 +297,19 @@ export class FindingsTable {
       [string, string],
       { last_seen_scan: number; analysis_inputs: string | null }
     >('SELECT last_seen_scan, analysis_inputs FROM finding_sources WHERE platform = ? AND tenant = ?');
-    const carriedRows = `FROM stored_findings
-      WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan IS NULL
-        AND rule IN (SELECT value FROM json_each(:rules))
-        AND identity_kind || ':' || identity_id NOT IN (SELECT value FROM json_each(:changed))
-        AND fingerprint NOT IN (SELECT fingerprint FROM temp.seen_findings)`;
-    const tally = this.db.prepare<
-      Record<string, string>,
-      { severity: Severity; excepted: number; n: number }
-    >(
-      `SELECT severity, coalesce(json_extract(governance, '$.excepted'), 0) AS excepted, count(*) AS n
-       ${carriedRows} GROUP BY 1, 2`,
-    );
-    const mark = this.db.prepare(
-      `INSERT INTO temp.seen_findings (fingerprint, staged) SELECT fingerprint, 0 ${carriedRows}`,
+    // One pass over the source's findings into a scratch list, then tallied and marked seen from it.
+    // `"excepted":true` can only be the key (quotes inside JSON strings are escaped), and finding it
+    // costs less than parsing every row's governance JSON.
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS carried_findings (fingerprint TEXT PRIMARY KEY, severity TEXT NOT NULL,
+      excepted INTEGER NOT NULL) WITHOUT ROWID; DELETE FROM temp.carried_findings;`);
+    const collect = this.db.prepare(
+      `INSERT INTO temp.carried_findings (fingerprint, severity, excepted)
+       SELECT fingerprint, severity, coalesce(instr(governance, '"excepted":true') > 0, 0) FROM stored_findings
+       WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan IS NULL
+         AND rule IN (SELECT value FROM json_each(:rules))
+         AND identity_kind || ':' || identity_id NOT IN (SELECT value FROM json_each(:changed))
+         AND fingerprint NOT IN (SELECT fingerprint FROM temp.seen_findings)
+       ON CONFLICT (fingerprint) DO NOTHING`,
     );
     const out: NonNullable<FindingsRecorded['carried']> = { bySeverity: {}, excepted: 0 };
     for (const c of carries) {
@@ -327,12 +326,20 @@ export class FindingsTable {
         rules: JSON.stringify(c.rules),
         changed: JSON.stringify(c.changedIdentities),
       };
-      for (const t of tally.all(params)) {
-        if (t.excepted) out.excepted += t.n;
-        else out.bySeverity[t.severity] = (out.bySeverity[t.severity] ?? 0) + t.n;
-      }
-      mark.run(params);
+      collect.run(params);
     }
+    const tally = this.db
+      .prepare<[], { severity: Severity; excepted: number; n: number }>(
+        'SELECT severity, excepted, count(*) AS n FROM temp.carried_findings GROUP BY 1, 2',
+      )
+      .all();
+    for (const t of tally) {
+      if (t.excepted) out.excepted += t.n;
+      else out.bySeverity[t.severity] = (out.bySeverity[t.severity] ?? 0) + t.n;
+    }
+    this.db.exec(
+      'INSERT INTO temp.seen_findings (fingerprint, staged) SELECT fingerprint, 0 FROM temp.carried_findings; DELETE FROM temp.carried_findings;',
+    );
     return out;
   }
 
