@@ -4,7 +4,7 @@ import type { Policy } from '../policy/index.js';
 
 /**
  * A digest of what a findings recording's rules were evaluated with, stored per source with the
- * recording (`finding_sources.analysis_inputs`): the grantscope version (the rules' code), the whole
+ * recording (`finding_sources.analysis_inputs`): the grantscope version and the carried rules' code, the whole
  * policy (with the connectors' defaults merged in) and the vocabulary's labels, which findings quote.
  * Findings may be carried forward only from a recording whose digest is the current one
  * (src/analysis/findings-reuse.ts).
@@ -15,6 +15,11 @@ export function analysisInputs(inputs: {
   vocabulary: Vocabulary;
   /** The ids of the rules whose findings may be carried (a change of the set is a change of inputs). */
   carriedRules: readonly string[];
+  /**
+   * Their code (`evaluate` as text): a build that changes a rule without a new version number (a
+   * development build) changes the inputs too.
+   */
+  ruleCode?: readonly string[];
 }): string {
   const { vocabulary } = inputs;
   const text = JSON.stringify([
@@ -25,6 +30,7 @@ export function analysisInputs(inputs: {
     [...vocabulary.identityKinds],
     [...vocabulary.credentialTypes],
     [...inputs.carriedRules].sort(),
+    inputs.ruleCode ?? [],
   ]);
   return createHash('sha256').update(text).digest('hex');
 }

@@ -212,7 +212,7 @@ describe('incremental analysis of a rescan', () => {
     expect(stale(runs[1]!)).not.toEqual(stale(runs[0]!));
   });
 
-  it('the inputs digest changes with the grantscope version, the policy, the vocabulary and the carried rules', () => {
+  it('the inputs digest changes with the grantscope version, the policy, the vocabulary, the carried rules and their code', () => {
     const base = {
       toolVersion: '1.0.0',
       policy: POLICY,
@@ -234,6 +234,7 @@ describe('incremental analysis of a rescan', () => {
       analysisInputs({ ...base, policy: stricter }),
       analysisInputs({ ...base, vocabulary: relabelled }),
       analysisInputs({ ...base, carriedRules: ['ownerless', 'over-privileged'] }),
+      analysisInputs({ ...base, ruleCode: ['evaluate() { return []; }'] }),
     ];
     expect(new Set(digests).size).toBe(digests.length);
     expect(analysisInputs({ ...base })).toBe(digests[0]);

@@ -85,12 +85,14 @@ export async function planFindingsReuse(
   if (hasGovernance(options.governance)) return NO_REUSE;
   const enabled = (r: AnyRule) =>
     (options.policy.rules as Record<string, { enabled?: boolean } | undefined>)[r.id]?.enabled === true;
-  const carriedRules = options.rules.filter((r) => r.bundleOnly === true && enabled(r)).map((r) => r.id);
+  const carried = options.rules.filter((r) => r.bundleOnly === true && enabled(r));
+  const carriedRules = carried.map((r) => r.id);
   const inputs = analysisInputs({
     toolVersion: options.toolVersion,
     policy: options.policy,
     vocabulary: options.vocabulary,
     carriedRules,
+    ruleCode: carried.map((r) => r.evaluate.toString()),
   });
   if (options.full === true || carriedRules.length === 0) return { ...NO_REUSE, inputs };
   const where = (s: { platform: string; tenant: string }) => JSON.stringify([s.platform, s.tenant]);
