@@ -27,6 +27,8 @@ interface Step {
   policy?: Policy;
   governance?: Governance;
   full?: boolean;
+  /** The collector failed: nothing is written, the store keeps its previous records. */
+  failed?: boolean;
 }
 
 interface Outcome {
@@ -72,8 +74,9 @@ async function run(name: string, steps: Step[], full: boolean): Promise<Outcome[
     for (const [i, step] of steps.entries()) {
       const day = i + 1;
       const w = await store.beginScan({ startedAt: at(day), toolVersion: 't' });
-      await w.write(step.records);
-      const scan = await w.complete([coverage({ 'app-installations': 'complete' })], at(day, 1));
+      if (!step.failed) await w.write(step.records);
+      const status = step.failed ? 'failed' : 'complete';
+      const scan = await w.complete([coverage({ 'app-installations': status })], at(day, 1));
       const analysis = await analyseScan(store, scan, {
         policy: step.policy ?? POLICY,
         asOf: new Date(step.asOf ?? at(day)),
@@ -199,6 +202,17 @@ describe('incremental analysis of a rescan', () => {
     ]);
     // The stricter policy drops identity 2's high grant from its evidence: re-evaluated, not carried.
     expect(runs[1]!.findings).not.toEqual(runs[0]!.findings);
+  });
+
+  it('a failed collector keeps its records: carried, as a full evaluation of the kept records finds them', async () => {
+    const runs = await agreesWithFull('failed', [
+      { records: BASE },
+      { records: [], failed: true },
+      { records: without(BASE, about('2')) },
+    ]);
+    expect(carried(runs[1]!)).toEqual({ bySeverity: { critical: 2, high: 1 }, excepted: 0 });
+    expect(runs[1]!.findings.map((f) => f.fingerprint)).toEqual(runs[0]!.findings.map((f) => f.fingerprint));
+    expect(runs[2]!.findings.some((f) => f.identity.id === '2')).toBe(false);
   });
 
   it('a later --as-of re-evaluates the date rules and still carries the bundle-only ones', async () => {

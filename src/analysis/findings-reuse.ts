@@ -40,9 +40,10 @@ export const NO_REUSE: FindingsReuse = { inputs: null, carry: [], skippedRules: 
 /** The identity a changed record belongs to (`kind:nativeId`, as bundles and findings name it). */
 export function changedIdentity(change: RecordChange): string {
   const record = (change.after ?? change.before) as ModelRecord;
-  return record.type === 'identity'
-    ? identityKey(record)
-    : identityKey((record as Extract<ModelRecord, { identity: unknown }>).identity);
+  if (record.type === 'identity') return identityKey(record);
+  if ('identity' in record) return identityKey(record.identity);
+  // Not an identity's record (people are in no bundle): it names no identity of a bundle.
+  return `${change.type}:${change.key}`;
 }
 
 /** Collects the identities with any change per source, as the diff's changes stream by. */
