@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { STORE_KINDS, type StoreFactory, storeFactory } from '../../test/store-behaviour/store-factory.js';
 import { at, coverage, grant, identity } from '../../test/support/store-records.js';
 import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import type { Finding } from '../findings/finding.js';
 import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
 import type { ModelRecord } from '../model/index.js';
 import { defaultPolicy, type Policy } from '../policy/index.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
 import type { FindingsRecorded, SnapshotStore } from '../store/store.js';
 import { analyseScan } from './analyse.js';
 import { analysisInputs } from './analysis-inputs.js';
@@ -16,7 +13,7 @@ import { analysisInputs } from './analysis-inputs.js';
 /**
  * Incremental analysis (findings-reuse.ts): a store whose rescans carry findings forward ends every
  * scan with the same findings (content, first and last seen, counts) as a store analysed with `full`
- * each time, across a matrix of changes; and it carries exactly when it may.
+ * each time, across a matrix of changes; and it carries exactly when it may. On both stores.
  */
 const POLICY = defaultPolicy(BUILTIN_VOCABULARY);
 
@@ -56,19 +53,9 @@ const about = (id: string) => (r: ModelRecord) =>
   (r.type === 'identity' && r.nativeId === id) ||
   (r.type !== 'identity' && 'identity' in r && r.identity.nativeId === id);
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gs-findings-reuse-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
 /** Runs the steps as scans 1..n (day n) into a new store, analysing each; `full` forces it on every step. */
-async function run(name: string, steps: Step[], full: boolean): Promise<Outcome[]> {
-  const store: SnapshotStore = await openSqliteStore(
-    join(dir, `${name}-${full ? 'full' : 'incremental'}.db`),
-  );
+async function run(factory: StoreFactory, steps: Step[], full: boolean): Promise<Outcome[]> {
+  const store: SnapshotStore = await factory.open();
   try {
     const out: Outcome[] = [];
     for (const [i, step] of steps.entries()) {
@@ -95,9 +82,9 @@ async function run(name: string, steps: Step[], full: boolean): Promise<Outcome[
 }
 
 /** Runs `steps` both ways, asserts they agree on every step, returns the incremental run. */
-async function agreesWithFull(name: string, steps: Step[]): Promise<Outcome[]> {
-  const incremental = await run(name, steps, false);
-  const full = await run(name, steps, true);
+async function agreesWithFull(factory: StoreFactory, steps: Step[]): Promise<Outcome[]> {
+  const incremental = await run(factory, steps, false);
+  const full = await run(factory, steps, true);
   for (const [i, f] of full.entries()) {
     expect(f.recorded?.carried, `full run, scan ${i + 1}`).toBeUndefined();
     expect(incremental[i]!.findings, `scan ${i + 1}`).toEqual(f.findings);
@@ -108,9 +95,10 @@ async function agreesWithFull(name: string, steps: Step[]): Promise<Outcome[]> {
 
 const carried = (o: Outcome) => o.recorded?.carried;
 
-describe('incremental analysis of a rescan', () => {
+describe.each(STORE_KINDS)('incremental analysis of a rescan (%s store)', (kind) => {
+  const factory = storeFactory(kind);
   it('an unchanged rescan carries the bundle-only findings, scan after scan, as a full evaluation finds them', async () => {
-    const runs = await agreesWithFull('unchanged', [{ records: BASE }, { records: BASE }, { records: BASE }]);
+    const runs = await agreesWithFull(factory, [{ records: BASE }, { records: BASE }, { records: BASE }]);
     expect(carried(runs[0]!)).toBeUndefined();
     // Identity 1: over-privileged (critical) and ownerless (high); identity 2: over-privileged (critical).
     expect(carried(runs[1]!)).toEqual({ bySeverity: { critical: 2, high: 1 }, excepted: 0 });
@@ -152,8 +140,8 @@ describe('incremental analysis of a rescan', () => {
       'identity 3 is used again',
       [...without(BASE, about('3')), identity('3', { lastUsed: { at: at(2), source: 'audit-log' } })],
     ],
-  ])('%s: the changed identity is evaluated again, the rest carried', async (name, changed) => {
-    const runs = await agreesWithFull(name.replace(/\W+/g, '-'), [
+  ])('%s: the changed identity is evaluated again, the rest carried', async (_name, changed) => {
+    const runs = await agreesWithFull(factory, [
       { records: BASE },
       { records: changed },
       { records: changed },
@@ -167,7 +155,7 @@ describe('incremental analysis of a rescan', () => {
       ...without(BASE, (r) => r.type === 'identity' && r.nativeId === '1'),
       identity('1', { owners: [], displayName: 'Renamed' }),
     ];
-    const runs = await agreesWithFull('renamed', [{ records: BASE }, { records: renamed }]);
+    const runs = await agreesWithFull(factory, [{ records: BASE }, { records: renamed }]);
     const titles = runs[1]!.findings.filter((f) => f.identity.id === '1').map((f) => f.title);
     expect(titles.length).toBe(2);
     for (const t of titles) expect(t).toContain('Renamed');
@@ -180,7 +168,7 @@ describe('incremental analysis of a rescan', () => {
     (stricter.rules['over-privileged'] as { minTier: string }).minTier = 'critical';
     // A governance file in force, even one that decides nothing here.
     const governance: Governance = { ...EMPTY_GOVERNANCE, hash: 'g1' };
-    const runs = await agreesWithFull('inputs', [
+    const runs = await agreesWithFull(factory, [
       { records: BASE },
       { records: BASE, policy: stricter },
       { records: BASE, policy: stricter },
@@ -205,7 +193,7 @@ describe('incremental analysis of a rescan', () => {
   });
 
   it('a failed collector keeps its records: carried, as a full evaluation of the kept records finds them', async () => {
-    const runs = await agreesWithFull('failed', [
+    const runs = await agreesWithFull(factory, [
       { records: BASE },
       { records: [], failed: true },
       { records: without(BASE, about('2')) },
@@ -216,7 +204,7 @@ describe('incremental analysis of a rescan', () => {
   });
 
   it('a later --as-of re-evaluates the date rules and still carries the bundle-only ones', async () => {
-    const runs = await agreesWithFull('as-of', [
+    const runs = await agreesWithFull(factory, [
       { records: BASE },
       { records: BASE, asOf: '2026-09-01T00:00:00Z' },
       { records: BASE, asOf: '2026-01-02T00:00:00Z' },
