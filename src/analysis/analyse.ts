@@ -11,11 +11,13 @@ import { orderedBy } from '../output/external-sort.js';
 import { type DiffSummary, summariseDiff } from '../output/views/diff.js';
 import { emptyCounts, type SeverityCounts } from '../output/views/findings.js';
 import type { Policy } from '../policy/index.js';
-import { compareFindings, streamRules } from '../rules/index.js';
+import { compareFindings, RULES, streamRules } from '../rules/index.js';
 import { asSelection, type ScanSelection, scanOfSource, selectOneScan } from '../selection/scan-selection.js';
 import { readSelectedSnapshot } from '../selection/selection-reads.js';
 import type { FindingsRecorded, ScanSummary, SnapshotStore } from '../store/store.js';
-import { diffFromBaselines, previousScanOfEachSource } from './selection-diff.js';
+import { TOOL_VERSION } from '../version.js';
+import { ChangedIdentities, type FindingsReuse, NO_REUSE, planFindingsReuse } from './findings-reuse.js';
+import { diffFromBaselines, previousScanOfEachSource, type SourceBaseline } from './selection-diff.js';
 
 /** Findings move between the rules, the store and the outputs in batches of this many. */
 export const FINDINGS_BATCH = 1_000;
@@ -45,6 +47,11 @@ export interface AnalysisOptions {
   progress?: Progress;
   /** The governance file in force (owners, approvals, exceptions, retired, reviews); none by default. */
   governance?: Governance;
+  /**
+   * `scan --full`: evaluate every rule over every identity, carrying no finding forward from the previous
+   * recording (analyseScan only; see findings-reuse.ts).
+   */
+  full?: boolean;
 }
 
 export interface ScanAnalysis {
@@ -73,24 +80,50 @@ export async function computeDiff(
 async function diffWithPrevious(
   store: SnapshotStore,
   selection: ScanSelection,
-): Promise<{ previous: ScanSummary | null; diff: SnapshotDiff | null; previousAt: Map<string, Date> }> {
+  changed?: ChangedIdentities,
+): Promise<{
+  previous: ScanSummary | null;
+  diff: SnapshotDiff | null;
+  previousAt: Map<string, Date>;
+  baselines: SourceBaseline[];
+}> {
   const baselines = await previousScanOfEachSource(store, selection);
   const previousAt = new Map(baselines.map((b) => [b.source, new Date(b.from.startedAt)]));
   const previous = baselines.map((b) => b.from).sort((a, b) => b.id - a.id)[0] ?? null;
-  return { previous, diff: await diffFromBaselines(store, selection, baselines), previousAt };
+  const onChange = changed && ((c: Parameters<ChangedIdentities['add']>[0]) => changed.add(c));
+  const diff = await diffFromBaselines(store, selection, baselines, onChange);
+  return { previous, diff, previousAt, baselines };
 }
 
+/**
+ * Diff, reviews, people, then the rules streamed over the snapshot. With `recording` (analyseScan), the
+ * findings of unchanged identities may be carried forward instead (`reuse`: what to record with them).
+ */
 async function evaluate(
   store: SnapshotStore,
   selection: ScanSelection,
   options: AnalysisOptions,
+  recording?: ScanSummary,
 ): Promise<{
   previous: ScanSummary | null;
   diff: SnapshotDiff | null;
   drafts: AsyncIterable<FindingDraft>;
   reviews: ReviewsInForce;
+  reuse: FindingsReuse;
 }> {
-  const { previous, diff, previousAt } = await diffWithPrevious(store, selection);
+  const changed = recording ? new ChangedIdentities() : undefined;
+  const { previous, diff, previousAt, baselines } = await diffWithPrevious(store, selection, changed);
+  const reuse =
+    recording && changed
+      ? await planFindingsReuse(store, recording, baselines, changed, {
+          policy: options.policy,
+          vocabulary: options.vocabulary,
+          toolVersion: TOOL_VERSION,
+          rules: RULES,
+          ...(options.governance && { governance: options.governance }),
+          ...(options.full !== undefined && { full: options.full }),
+        })
+      : NO_REUSE;
   // Every review recorded counts, even one made after the as-of time: recording a review closes its
   // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
   const reviews = await ReviewsInForce.load(store, options.governance);
@@ -109,8 +142,9 @@ async function evaluate(
     previousAt: previous ? new Date(previous.startedAt) : null,
     previousAtBySource: previousAt,
     reviews,
+    ...(reuse.carry.length > 0 && { skippedRules: reuse.skippedRules }),
   });
-  return { previous, diff, drafts, reviews };
+  return { previous, diff, drafts, reviews, reuse };
 }
 
 /** Findings read back from the store, given the `lastReview` of their identity (not a stored column). */
@@ -155,8 +189,8 @@ export async function analyseScan(
   let analysed: Awaited<ReturnType<typeof evaluate>>;
   let recorded: FindingsRecorded | null;
   try {
-    analysed = await evaluate(store, selectOneScan(scan), options);
-    const { drafts } = analysed;
+    analysed = await evaluate(store, selectOneScan(scan), options, scan);
+    const { drafts, reuse } = analysed;
     const counted = async function* () {
       for await (const d of drafts) {
         if (d.excepted) excepted += 1;
@@ -165,7 +199,14 @@ export async function analyseScan(
         yield d;
       }
     };
-    recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt);
+    recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt, {
+      inputs: reuse.inputs,
+      carry: reuse.carry,
+    });
+    // Carried findings were not evaluated: the store counted them.
+    for (const [severity, n] of Object.entries(recorded.carried?.bySeverity ?? {}))
+      counts[severity as Severity] += n;
+    excepted += recorded.carried?.excepted ?? 0;
   } finally {
     progress.done(task);
   }

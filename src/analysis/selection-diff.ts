@@ -1,7 +1,7 @@
 import { DiffBuilder } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { ScanSelection } from '../selection/scan-selection.js';
-import type { ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
+import type { RecordChange, ScanSource, ScanSummary, SnapshotStore } from '../store/store.js';
 
 /** Where each source's changes start: the scan it is compared from. */
 export interface SourceBaseline {
@@ -47,19 +47,23 @@ export async function scanOfEachSourceSince(
 /**
  * The changes of each source from its baseline scan to its selected scan, coverage-aware (a collector
  * that did not complete on either side contributes no removals). Null when no source has a baseline.
+ * `onChange` sees every change the store reports, before the diff keeps what is worth reporting.
  */
 export async function diffFromBaselines(
   store: Pick<SnapshotStore, 'changesBetween'>,
   selection: ScanSelection,
   baselines: readonly SourceBaseline[],
+  onChange?: (change: RecordChange) => void,
 ): Promise<SnapshotDiff | null> {
   if (baselines.length === 0) return null;
   const before: ScanSource[] = baselines.map((b) => b.from.sources.find((x) => x.source === b.source)!);
   const builder = new DiffBuilder({ before, after: selection.sources.map((s) => s.source) });
   for (const b of baselines) {
     const { platform, tenant } = b.from.sources.find((x) => x.source === b.source)!;
-    for await (const change of store.changesBetween(b.from.id, b.to.id, { platform, tenant }))
+    for await (const change of store.changesBetween(b.from.id, b.to.id, { platform, tenant })) {
+      onChange?.(change);
       builder.add(change);
+    }
   }
   return builder.finish();
 }

@@ -48,6 +48,11 @@ export interface EvaluateOptions {
   previousAtBySource?: ReadonlyMap<string, Date>;
   /** Reviews in force; findings of a reviewed identity carry `lastReview` (default: none). */
   reviews?: ReviewsInForce;
+  /**
+   * Rules not to evaluate for an identity, because their findings are carried forward from the previous
+   * recording (src/analysis/findings-reuse.ts); null: evaluate every rule. Aggregations see every bundle.
+   */
+  skippedRules?: (source: string, identityKey: string) => ReadonlySet<string> | null;
 }
 
 /** The policy's longest exception: the `invalid-exception` rule's setting, whether or not it runs. */
@@ -206,7 +211,9 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       approval: ReturnType<typeof approvalOf>;
       widened: boolean;
     } | null = null;
+    const skipped = options.skippedRules?.(bundle.source, bundle.identityKey) ?? null;
     for (const rule of active) {
+      if (skipped?.has(rule.id)) continue;
       for (const result of rule.evaluate(bundle, contextOf(rule))) {
         const draft = toDraft(rule, bundle, result, policy);
         if (seen.has(draft.fingerprint) || previous.has(draft.fingerprint)) continue;

@@ -11,6 +11,7 @@ export const overPrivileged = defineRule({
   description: 'Identities holding permissions at or above a risk tier (default: high).',
   findingType: 'over-privileged',
   needsDiff: false,
+  bundleOnly: true,
   settings: {
     minTier: TierThreshold.default('high').describe(
       'Grants at this risk tier or above make the identity over-privileged',

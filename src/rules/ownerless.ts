@@ -19,6 +19,7 @@ export const ownerless = defineRule({
   description: 'Identities without an active owner, and delegated grants that act only for inactive users.',
   findingType: 'ownerless',
   needsDiff: false,
+  bundleOnly: true,
   settings: {
     // Which kinds have no owner is each connector's to say (its vocabulary's policy defaults).
     excludeKinds: z

@@ -64,6 +64,13 @@ export interface RuleSpec<Id extends string, Shape extends z.ZodRawShape> {
   frameworks?: FrameworkRefs;
   /** Needs a previous scan: not run when there is no diff. */
   needsDiff: boolean;
+  /**
+   * Reads nothing but the bundle, its own policy section and the vocabulary: never `asOf`, the diff or
+   * reviews, and governance and people only as they are without a governance file. Its findings about
+   * an identity whose records did not change since the previous recording, made with the same inputs
+   * and no governance file, are carried forward instead of evaluated again (src/analysis/findings-reuse.ts).
+   */
+  bundleOnly?: boolean;
   /** The rule's own policy keys, with defaults and `.describe()` texts; `enabled` and `severity` are added. */
   settings: Shape;
   evaluate(bundle: IdentityBundle, ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): RuleResult[];

@@ -71,6 +71,7 @@ export async function scanAndAnalyse(options: ScanAndAnalyseOptions): Promise<Sc
     vocabulary: config.vocabulary,
     governance: options.governance,
     progress: options.progress,
+    full: options.fullResync,
   });
   return { ...outcome, analysis };
 }

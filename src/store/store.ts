@@ -177,6 +177,46 @@ export interface FindingsRecorded {
   unchanged: number;
   /** Open findings of the scan's sources that were not seen: marked resolved. */
   resolved: number;
+  /**
+   * Of `unchanged`, the findings carried forward from the source's previous recording without being
+   * evaluated again (`RecordFindingsOptions.carry`), by severity; `excepted` counts those accepted by an
+   * exception (in no severity). Absent when nothing was carried.
+   */
+  carried?: { bySeverity: Partial<Record<Severity, number>>; excepted: number };
+}
+
+/**
+ * Findings of one source to carry forward from its newest recording instead of evaluating them again:
+ * those still open that the recording saw, of `rules`, about identities not in `changedIdentities`.
+ * The recording must be scan `fromScan` and have been made with `inputs`, checked in the recording's
+ * transaction (a `StoreError` otherwise: another process recorded the source meanwhile).
+ */
+export interface FindingsCarry {
+  platform: string;
+  tenant: string;
+  fromScan: number;
+  inputs: string;
+  rules: readonly string[];
+  /** Identity keys (`kind:nativeId`) whose records changed since `fromScan`: their findings are not carried. */
+  changedIdentities: readonly string[];
+}
+
+export interface RecordFindingsOptions {
+  /**
+   * What the findings were evaluated with (`analysisInputs`), stored with each source's recording;
+   * null (the default) where they must never be carried forward.
+   */
+  inputs?: string | null;
+  /** Per source: findings carried forward, not in the drafts. */
+  carry?: readonly FindingsCarry[];
+}
+
+/** The newest findings recording of a source (`finding_sources`) and what it was evaluated with. */
+export interface FindingsRecording {
+  platform: string;
+  tenant: string;
+  scanId: number;
+  inputs: string | null;
 }
 
 /** An identity as reviews name it: the four values the model keys an identity by (and a finding names). */
@@ -312,13 +352,17 @@ export interface SnapshotStore {
    * Store the findings computed for scan `scanId`, streamed in batches (any batch size; memory stays
    * bounded by a batch), and stamp first/last seen. Findings of earlier scans of the scan's sources
    * that are absent now are marked resolved at this scan. An unchanged finding is not rewritten: only
-   * its last-seen scan moves. Atomic: nothing is visible until all of it is recorded.
+   * its last-seen scan moves. Atomic: nothing is visible until all of it is recorded. `options.carry`
+   * adds, per source, findings of the previous recording that were not evaluated again.
    */
   recordFindings(
     scanId: number,
     drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
+    options?: RecordFindingsOptions,
   ): Promise<FindingsRecorded>;
+  /** Each source's newest findings recording, with what it was evaluated with. */
+  findingsRecordings(): Promise<FindingsRecording[]>;
   /**
    * The findings recorded as seen at scan `scanId`, or at any of several scans (while it is the newest
    * recording of their source), with first/last seen, in fingerprint order; each finding's `scanId` is

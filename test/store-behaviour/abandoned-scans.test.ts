@@ -81,7 +81,8 @@ describe.runIf(STORE_KINDS.includes('postgres'))('postgres store: schema 8 upgra
   it('adds heartbeat_at to a database created at schema 7, and stamps running scans from their start', async () => {
     let store = await factory.open();
     await factory.sql(store, 'ALTER TABLE scans DROP COLUMN heartbeat_at');
-    await factory.sql(store, 'DELETE FROM schema_migrations WHERE version = 8');
+    await factory.sql(store, 'ALTER TABLE finding_sources DROP COLUMN analysis_inputs');
+    await factory.sql(store, 'DELETE FROM schema_migrations WHERE version >= 8');
     await factory.sql(
       store,
       "INSERT INTO scans (started_at, status, tool_version, writer_pid, writer_host) VALUES (?, 'running', 'old', 1, 'elsewhere.example')",
@@ -91,7 +92,7 @@ describe.runIf(STORE_KINDS.includes('postgres'))('postgres store: schema 8 upgra
     await store.close();
     store = await factory.reopen(location);
     try {
-      expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 8 }]);
+      expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 9 }]);
       // The old scan's start counts as its last heartbeat: long stale, so the next read marks it failed.
       const [old] = await store.listScans({ limit: 1 });
       expect(old).toMatchObject({ status: 'failed' });

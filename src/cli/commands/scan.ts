@@ -59,7 +59,7 @@ export function scanCommand(program: Command): void {
     .option('--label <text>', 'label stored with the scan (e.g. "pre-audit")')
     .option(
       '--full',
-      'read everything in full, ignoring the delta links and read times kept from the previous scan',
+      'read everything in full, ignoring the delta links and read times kept from the previous scan, and evaluate every rule over every identity (no findings carried forward)',
     )
     .option(
       '--resume',

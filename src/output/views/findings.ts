@@ -178,8 +178,14 @@ export function compareForPeople(a: Finding, b: Finding): number {
 
 /** One finding as an element of a pretty-printed JSON array nested `depth` levels deep. */
 export function jsonElement(f: Finding, depth: number): string {
-  const pad = '  '.repeat(depth);
-  return escapeFormatCharactersInJson(`${pad}${JSON.stringify(f, null, 2).replace(/\n/g, `\n${pad}`)}`);
+  // Wrapped in `depth` arrays, JSON.stringify indents the finding itself: its text sits between the
+  // wrappers' `[\n` lines (2 + 2i characters each) and their `\n]` lines, with no pass over it to indent
+  // each line (25 MiB of findings in a large scan's report).
+  let wrapped: unknown = f;
+  for (let i = 0; i < depth; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  const wrapper = depth * (depth + 1);
+  return escapeFormatCharactersInJson(text.slice(wrapper, text.length - wrapper));
 }
 
 /**

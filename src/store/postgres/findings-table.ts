@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { FindingsRecorded } from '../store.js';
+import type { Severity } from '../../findings/severity.js';
+import type { FindingsCarry, FindingsRecorded, FindingsRecording, RecordFindingsOptions } from '../store.js';
 
 export interface FindingHistory {
   firstSeen: string;
@@ -91,6 +93,7 @@ export async function recordFindings(
   drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
   seenAt: string,
   sources: ReadonlyArray<{ platform: string; tenant: string }>,
+  options: RecordFindingsOptions & { location: string } = { location: 'store' },
 ): Promise<FindingsRecorded> {
   await client.query('BEGIN');
   try {
@@ -134,7 +137,7 @@ export async function recordFindings(
         [seen.map((s) => s[0]), seen.map((s) => s[1])],
       );
     }
-    const result = await merge(client, scanId, seenAt, sources, draftSources);
+    const result = await merge(client, scanId, seenAt, sources, draftSources, options);
     await client.query('COMMIT');
     return result;
   } catch (err) {
@@ -149,12 +152,15 @@ async function merge(
   seenAt: string,
   sources: ReadonlyArray<{ platform: string; tenant: string }>,
   draftSources: ReadonlyMap<string, { platform: string; tenant: string }>,
+  options: RecordFindingsOptions & { location: string },
 ): Promise<FindingsRecorded> {
   const params = [scanId, seenAt];
   // A duplicate draft in a later batch, unchanged, replaces what an earlier one staged.
   await client.query(
     'DELETE FROM staged_findings WHERE fingerprint IN (SELECT fingerprint FROM seen_findings WHERE NOT staged)',
   );
+  // Before the recording moves on: carried findings are those its source's newest recording saw.
+  const carried = await carry(client, options.carry ?? [], options.location);
   const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]!.n);
   const total = await count('SELECT count(*) AS n FROM seen_findings');
   const staged = await count('SELECT count(*) AS n FROM staged_findings');
@@ -165,7 +171,7 @@ async function merge(
   for (const s of sources) recorded.set(sourceKey(s), s);
   // Sources in a stable order: two recordings of overlapping sources lock rows in the same order.
   for (const source of [...recorded.values()].sort((a, b) => (sourceKey(a) < sourceKey(b) ? -1 : 1))) {
-    await moveRecording(client, source, scanId, seenAt);
+    await moveRecording(client, source, scanId, seenAt, options.inputs ?? null);
   }
   const newest = (row: string) =>
     `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
@@ -206,7 +212,76 @@ async function merge(
     );
     resolved += r.rowCount ?? 0;
   }
-  return { total, added: staged - changed, changed, unchanged: total - staged, resolved };
+  return {
+    total,
+    added: staged - changed,
+    changed,
+    unchanged: total - staged,
+    resolved,
+    ...(carried && { carried }),
+  };
+}
+
+/**
+ * Marks seen, unchanged, the findings each `carry` names (see the SQLite store's `FindingsTable.carry`):
+ * open, seen by the source's newest recording, of its rules, about identities whose records did not
+ * change. Refuses when that recording is not the one the analysis checked. Counts what it carried.
+ */
+async function carry(
+  client: pg.PoolClient,
+  carries: readonly FindingsCarry[],
+  location: string,
+): Promise<FindingsRecorded['carried'] | undefined> {
+  if (carries.length === 0) return undefined;
+  const out: NonNullable<FindingsRecorded['carried']> = { bySeverity: {}, excepted: 0 };
+  // Sources in a stable order, as moveRecording locks them.
+  for (const c of [...carries].sort((a, b) => (sourceKey(a) < sourceKey(b) ? -1 : 1))) {
+    const r = (
+      await client.query<{ last_seen_scan: string; analysis_inputs: string | null }>(
+        'SELECT last_seen_scan, analysis_inputs FROM finding_sources WHERE platform = $1 AND tenant = $2 FOR UPDATE',
+        [c.platform, c.tenant],
+      )
+    ).rows[0];
+    if (!r || Number(r.last_seen_scan) !== c.fromScan || r.analysis_inputs !== c.inputs) {
+      throw new StoreError(
+        location,
+        `the findings of ${c.platform}/${c.tenant} were recorded by another run meanwhile; analyse again`,
+      );
+    }
+    const rows = (
+      await client.query<{ severity: Severity; excepted: boolean; n: string }>(
+        `WITH carried AS (
+           INSERT INTO seen_findings (fingerprint, staged)
+           SELECT fingerprint, false FROM stored_findings
+           WHERE platform = $1 AND tenant = $2 AND resolved_scan IS NULL AND last_seen_scan IS NULL
+             AND rule = ANY($3::text[])
+             AND NOT (identity_kind || ':' || identity_id = ANY($4::text[]))
+             AND fingerprint NOT IN (SELECT fingerprint FROM seen_findings)
+           RETURNING fingerprint)
+         SELECT f.severity, coalesce((f.governance::jsonb ->> 'excepted')::boolean, false) AS excepted, count(*) AS n
+         FROM carried JOIN stored_findings AS f USING (fingerprint) GROUP BY 1, 2`,
+        [c.platform, c.tenant, [...c.rules], [...c.changedIdentities]],
+      )
+    ).rows;
+    for (const t of rows) {
+      if (t.excepted) out.excepted += Number(t.n);
+      else out.bySeverity[t.severity] = (out.bySeverity[t.severity] ?? 0) + Number(t.n);
+    }
+  }
+  return out;
+}
+
+/** `SnapshotStore.findingsRecordings`. */
+export async function findingsRecordings(client: pg.PoolClient): Promise<FindingsRecording[]> {
+  const r = await client.query<{ platform: string; tenant: string; scan_id: string; inputs: string | null }>(
+    'SELECT platform, tenant, last_seen_scan AS scan_id, analysis_inputs AS inputs FROM finding_sources',
+  );
+  return r.rows.map((row) => ({
+    platform: row.platform,
+    tenant: row.tenant,
+    scanId: Number(row.scan_id),
+    inputs: row.inputs,
+  }));
 }
 
 async function moveRecording(
@@ -214,6 +289,7 @@ async function moveRecording(
   source: { platform: string; tenant: string },
   scanId: number,
   seenAt: string,
+  inputs: string | null,
 ): Promise<void> {
   const newest = (
     await client.query<{ last_seen_scan: string; last_seen_at: string }>(
@@ -231,9 +307,11 @@ async function moveRecording(
     );
   }
   await client.query(
-    `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at`,
-    [source.platform, source.tenant, scanId, seenAt],
+    `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan,
+       last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs`,
+    [source.platform, source.tenant, scanId, seenAt, inputs],
   );
 }
 

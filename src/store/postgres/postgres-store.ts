@@ -10,10 +10,12 @@ import type {
   BeginScanOptions,
   ConnectorStateValue,
   FindingsRecorded,
+  FindingsRecording,
   FindingsTrendPoint,
   IdentityBundle,
   PeopleDirectoryStatus,
   RecordChange,
+  RecordFindingsOptions,
   ReviewInput,
   ReviewSubject,
   ScanStatus,
@@ -28,7 +30,7 @@ import type {
   StoredTicket,
   TicketSyncRecord,
 } from '../store.js';
-import { findingHistory, findingsSeenAt, recordFindings } from './findings-table.js';
+import { findingHistory, findingsRecordings, findingsSeenAt, recordFindings } from './findings-table.js';
 import {
   changedRecords,
   latestScanOfEachSource,
@@ -217,6 +219,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     scanId: number,
     drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
+    options: RecordFindingsOptions = {},
   ): Promise<FindingsRecorded> {
     this.assertOpen();
     this.assertWritable('record findings');
@@ -228,9 +231,26 @@ export class PostgresSnapshotStore implements SnapshotStore {
         'SELECT platform, tenant FROM scan_sources WHERE scan_id = $1',
         [scanId],
       );
-      return await recordFindings(client, scanId, drafts, seenAt, sources.rows);
+      return await recordFindings(client, scanId, drafts, seenAt, sources.rows, {
+        ...options,
+        location: this.location,
+      });
     } catch (err) {
       // Database errors become typed store errors naming the database; the drafts' own errors pass through.
+      if (err instanceof StoreError || !(err instanceof pg.DatabaseError)) throw err;
+      throw new StoreError(this.location, `${doing}: ${err.message}`, { cause: err });
+    } finally {
+      client.release();
+    }
+  }
+
+  async findingsRecordings(): Promise<FindingsRecording[]> {
+    this.assertOpen();
+    const doing = 'reading the findings recordings';
+    const client = await this.connect(doing);
+    try {
+      return await findingsRecordings(client);
+    } catch (err) {
       if (err instanceof StoreError || !(err instanceof pg.DatabaseError)) throw err;
       throw new StoreError(this.location, `${doing}: ${err.message}`, { cause: err });
     } finally {

@@ -53,7 +53,7 @@ CREATE VIEW ${current} AS
 SELECT r.* FROM ${t} AS v JOIN ${versions} AS r ON r.id = v.id WHERE v.valid_to IS NULL;
 `;
 
-export const BASELINE_VERSION = 8;
+export const BASELINE_VERSION = 9;
 
 export const baselineSchema = `
 CREATE TABLE schema_migrations (
@@ -279,6 +279,7 @@ CREATE TABLE finding_sources (
   tenant          TEXT NOT NULL,
   last_seen_scan  BIGINT NOT NULL REFERENCES scans (id),
   last_seen_at    TEXT NOT NULL,
+  analysis_inputs TEXT,
   PRIMARY KEY (platform, tenant)
 );
 
@@ -335,6 +336,7 @@ export const BASELINE_MIGRATIONS: ReadonlyArray<{ version: number; name: string 
   { version: 6, name: 'tickets' },
   { version: 7, name: 'findings last seen per source' },
   { version: 8, name: 'scan heartbeat' },
+  { version: 9, name: 'findings analysis inputs' },
 ];
 
 /**
@@ -347,5 +349,10 @@ export const UPGRADES: ReadonlyArray<{ version: number; name: string; sql: strin
     name: 'scan heartbeat',
     sql: `ALTER TABLE scans ADD COLUMN heartbeat_at TEXT;
 UPDATE scans SET heartbeat_at = started_at WHERE status = 'running';`,
+  },
+  {
+    version: 9,
+    name: 'findings analysis inputs',
+    sql: 'ALTER TABLE finding_sources ADD COLUMN analysis_inputs TEXT;',
   },
 ];

@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
+import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { FindingsRecorded, FindingsTrendPoint } from '../store.js';
+import type { Severity } from '../../findings/severity.js';
+import type {
+  FindingsCarry,
+  FindingsRecorded,
+  FindingsRecording,
+  FindingsTrendPoint,
+  RecordFindingsOptions,
+} from '../store.js';
 
 export interface FindingHistory {
   firstSeen: string;
@@ -144,6 +152,7 @@ export class FindingsTable {
     drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
     sources: ReadonlyArray<{ platform: string; tenant: string }>,
+    options: RecordFindingsOptions & { location: string } = { location: 'store' },
   ): Promise<FindingsRecorded> {
     this.prepareScratch();
     try {
@@ -178,7 +187,7 @@ export class FindingsTable {
         markSeen.run(JSON.stringify(seen));
       });
       for await (const batch of drafts) stageBatch(batch);
-      return this.merge(scanId, seenAt, sources, draftSources);
+      return this.merge(scanId, seenAt, sources, draftSources, options);
     } finally {
       this.dropScratch();
     }
@@ -198,6 +207,7 @@ export class FindingsTable {
     seenAt: string,
     sources: ReadonlyArray<{ platform: string; tenant: string }>,
     draftSources: ReadonlyMap<string, { platform: string; tenant: string }>,
+    options: RecordFindingsOptions & { location: string },
   ): FindingsRecorded {
     return this.db
       .transaction(() => {
@@ -206,6 +216,8 @@ export class FindingsTable {
         this.db.exec(
           'DELETE FROM temp.staged_findings WHERE fingerprint IN (SELECT fingerprint FROM temp.seen_findings WHERE staged = 0)',
         );
+        // Before the recording moves on: carried findings are those its source's newest recording saw.
+        const carried = this.carry(options.carry ?? [], options.location);
         const count = (sql: string) => this.db.prepare(sql).pluck().get() as number;
         const total = count('SELECT count(*) FROM temp.seen_findings');
         const staged = count('SELECT count(*) FROM temp.staged_findings');
@@ -214,7 +226,8 @@ export class FindingsTable {
         );
         const recorded = new Map(draftSources);
         for (const s of sources) recorded.set(sourceKey(s), s);
-        for (const source of recorded.values()) this.moveRecording(source, params);
+        const inputs = options.inputs ?? null;
+        for (const source of recorded.values()) this.moveRecording(source, { ...params, inputs });
         // The row's source's newest recording, after moveRecording: at or after this scan.
         const newest = (row: string) =>
           `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
@@ -258,9 +271,85 @@ export class FindingsTable {
             AND last_seen_scan IS NOT NULL AND last_seen_scan < :scan`);
         let resolved = 0;
         for (const s of sources) resolved += resolve.run({ ...params, ...s }).changes;
-        return { total, added: staged - changed, changed, unchanged: total - staged, resolved };
+        return {
+          total,
+          added: staged - changed,
+          changed,
+          unchanged: total - staged,
+          resolved,
+          ...(carried && { carried }),
+        };
       })
       .immediate();
+  }
+
+  /**
+   * Marks seen, unchanged, the findings each `carry` names: open, seen by the source's newest recording
+   * (no last seen of their own), of its rules, about identities whose records did not change. Refuses
+   * when that recording is not the one the analysis checked (scan and inputs). Counts what it carried.
+   */
+  private carry(
+    carries: readonly FindingsCarry[],
+    location: string,
+  ): FindingsRecorded['carried'] | undefined {
+    if (carries.length === 0) return undefined;
+    const recording = this.db.prepare<
+      [string, string],
+      { last_seen_scan: number; analysis_inputs: string | null }
+    >('SELECT last_seen_scan, analysis_inputs FROM finding_sources WHERE platform = ? AND tenant = ?');
+    // One pass over the source's findings into a scratch list, then tallied and marked seen from it.
+    // `"excepted":true` can only be the key (quotes inside JSON strings are escaped), and finding it
+    // costs less than parsing every row's governance JSON.
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS carried_findings (fingerprint TEXT PRIMARY KEY, severity TEXT NOT NULL,
+      excepted INTEGER NOT NULL) WITHOUT ROWID; DELETE FROM temp.carried_findings;`);
+    const collect = this.db.prepare(
+      `INSERT INTO temp.carried_findings (fingerprint, severity, excepted)
+       SELECT fingerprint, severity, coalesce(instr(governance, '"excepted":true') > 0, 0) FROM stored_findings
+       WHERE platform = :platform AND tenant = :tenant AND resolved_scan IS NULL AND last_seen_scan IS NULL
+         AND rule IN (SELECT value FROM json_each(:rules))
+         AND identity_kind || ':' || identity_id NOT IN (SELECT value FROM json_each(:changed))
+         AND fingerprint NOT IN (SELECT fingerprint FROM temp.seen_findings)
+       ON CONFLICT (fingerprint) DO NOTHING`,
+    );
+    const out: NonNullable<FindingsRecorded['carried']> = { bySeverity: {}, excepted: 0 };
+    for (const c of carries) {
+      const r = recording.get(c.platform, c.tenant);
+      if (r?.last_seen_scan !== c.fromScan || r.analysis_inputs !== c.inputs) {
+        throw new StoreError(
+          location,
+          `the findings of ${c.platform}/${c.tenant} were recorded by another run meanwhile; analyse again`,
+        );
+      }
+      const params = {
+        platform: c.platform,
+        tenant: c.tenant,
+        rules: JSON.stringify(c.rules),
+        changed: JSON.stringify(c.changedIdentities),
+      };
+      collect.run(params);
+    }
+    const tally = this.db
+      .prepare<[], { severity: Severity; excepted: number; n: number }>(
+        'SELECT severity, excepted, count(*) AS n FROM temp.carried_findings GROUP BY 1, 2',
+      )
+      .all();
+    for (const t of tally) {
+      if (t.excepted) out.excepted += t.n;
+      else out.bySeverity[t.severity] = (out.bySeverity[t.severity] ?? 0) + t.n;
+    }
+    this.db.exec(
+      'INSERT INTO temp.seen_findings (fingerprint, staged) SELECT fingerprint, 0 FROM temp.carried_findings; DELETE FROM temp.carried_findings;',
+    );
+    return out;
+  }
+
+  /** `SnapshotStore.findingsRecordings`. */
+  recordings(): FindingsRecording[] {
+    return this.db
+      .prepare<[], FindingsRecording>(
+        'SELECT platform, tenant, last_seen_scan AS scanId, analysis_inputs AS inputs FROM finding_sources',
+      )
+      .all();
   }
 
   /**
@@ -269,7 +358,7 @@ export class FindingsTable {
    */
   private moveRecording(
     source: { platform: string; tenant: string },
-    params: { scan: number; at: string },
+    params: { scan: number; at: string; inputs: string | null },
   ): void {
     const newest = this.db
       .prepare<[string, string], { last_seen_scan: number; last_seen_at: string }>(
@@ -288,8 +377,10 @@ export class FindingsTable {
     }
     this.db
       .prepare(
-        `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at) VALUES (:platform, :tenant, :scan, :at)
-         ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan, last_seen_at = excluded.last_seen_at`,
+        `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs)
+         VALUES (:platform, :tenant, :scan, :at, :inputs)
+         ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan,
+           last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs`,
       )
       .run({ ...source, ...params });
   }

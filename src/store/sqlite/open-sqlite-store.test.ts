@@ -61,6 +61,7 @@ describe('openSqliteStore', () => {
       { version: 6, name: 'tickets' },
       { version: 7, name: 'findings last seen per source' },
       { version: 8, name: 'scan heartbeat' },
+      { version: 9, name: 'findings analysis inputs' },
     ]);
     db.close();
   });

@@ -9,10 +9,12 @@ import type {
   BeginScanOptions,
   ConnectorStateValue,
   FindingsRecorded,
+  FindingsRecording,
   FindingsTrendPoint,
   IdentityBundle,
   PeopleDirectoryStatus,
   RecordChange,
+  RecordFindingsOptions,
   ReviewInput,
   ReviewSubject,
   ScanStatus,
@@ -216,6 +218,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     scanId: number,
     drafts: AsyncIterable<readonly FindingDraft[]> | Iterable<readonly FindingDraft[]>,
     seenAt: string,
+    options: RecordFindingsOptions = {},
   ): Promise<FindingsRecorded> {
     this.assertOpen();
     this.assertWritable('record findings');
@@ -229,11 +232,19 @@ export class SqliteSnapshotStore implements SnapshotStore {
         .all(scanId);
     });
     try {
-      return await this.findings.record(scanId, drafts, seenAt, sources);
+      return await this.findings.record(scanId, drafts, seenAt, sources, {
+        ...options,
+        location: this.location,
+      });
     } catch (err) {
       // SQLite errors become typed store errors naming the file; the drafts' own errors pass through.
       throw toStoreError(this.location, err, doing);
     }
+  }
+
+  async findingsRecordings(): Promise<FindingsRecording[]> {
+    this.assertOpen();
+    return guard(this.location, 'reading the findings recordings', () => this.findings.recordings());
   }
 
   readFindings(

@@ -8,6 +8,7 @@ import { peopleSchema } from './005-people.js';
 import { ticketsSchema } from './006-tickets.js';
 import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 import { scanHeartbeatSchema } from './008-scan-heartbeat.js';
+import { findingsAnalysisInputsSchema } from './009-findings-analysis-inputs.js';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'tickets', sql: ticketsSchema },
   { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
   { version: 8, name: 'scan heartbeat', sql: scanHeartbeatSchema },
+  { version: 9, name: 'findings analysis inputs', sql: findingsAnalysisInputsSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
