@@ -1,0 +1,74 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { writeClientConfig } from '../src/demo/client-config.js';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
+import { ROOT, runCli, tempDir } from './support/cli.js';
+
+/**
+ * What a scan loads (issue 12, start-up time): a process scanning one platform loads that platform's
+ * connector and SDK, not the other platforms' (the Azure SDKs alone take longer to load than the GitHub
+ * connector), nor what other commands need (the queue's PostgreSQL client, ticket sinks, the report).
+ */
+const PROBE = join(ROOT, 'test', 'support', 'module-probe.mjs');
+const WORLD = join(ROOT, 'fixtures', 'worlds', 'demo.yaml');
+
+/** SDK packages of each built-in platform, as they appear in module URLs. */
+const SDKS: Record<string, RegExp> = {
+  github: /\/node_modules\/@octokit\//,
+  microsoft365: /\/node_modules\/(@azure\/|@microsoft\/microsoft-graph-client\/)/,
+  'google-workspace': /\/node_modules\/(googleapis|@googleapis\/|google-auth-library\/|gaxios\/)/,
+};
+
+/** Modules of other commands: the queue and PostgreSQL store, ticket sinks, the HTML report, the emulator. */
+const OTHER_COMMANDS =
+  /\/node_modules\/(pg|pg-boss|pg-cursor|pg-copy-streams|jira\.js|@slack\/webhook|yazl)\/|\/dist\/src\/(queue|report|evidence|tickets\/sinks|store\/postgres|emulator)\//;
+
+describe('a scan loads only what it needs', () => {
+  let emu: RunningEmulator;
+  let dir: string;
+  let githubOnly: string;
+  beforeAll(async () => {
+    emu = await startEmulator({ world: WORLD });
+    dir = tempDir('gs-scan-modules-');
+    const config = parse(readFileSync(writeClientConfig(emu, dir).configFile, 'utf8'));
+    delete config.microsoft365;
+    delete config['google-workspace'];
+    githubOnly = join(dir, 'github-only.yaml');
+    writeFileSync(githubOnly, stringify(config));
+  });
+  afterAll(() => emu.stop());
+
+  it("a GitHub-only config: the GitHub SDK, not Entra's or Google's, nor other commands' modules", async () => {
+    const log = join(tempDir('gs-modules-'), 'modules.txt');
+    writeFileSync(log, '');
+    const r = await runCli(['scan', '-c', githubOnly, '--db', join(dir, 'github.db'), '--format', 'json'], {
+      cwd: dir,
+      env: { NODE_OPTIONS: `--import ${PROBE}`, GRANTSCOPE_MODULE_LOG: log },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    // The probe saw the scan happen, through to its analysis and output.
+    const scan = JSON.parse(r.stdout) as { coverage: { platform: string; status: string }[] };
+    expect(scan.coverage.map((c) => [c.platform, c.status])).toEqual([['github', 'complete']]);
+    expect(modules.filter((m) => SDKS.github!.test(m)).length).toBeGreaterThan(5);
+    expect(modules.some((m) => m.endsWith('/dist/src/analysis/analyse.js'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/dist/src/output/views/scan-report.js'))).toBe(true);
+
+    expect(modules.filter((m) => SDKS.microsoft365!.test(m) || SDKS['google-workspace']!.test(m))).toEqual(
+      [],
+    );
+    // The other connectors' vocabularies (labels, policy defaults) are read; their code is not.
+    expect(
+      modules.filter((m) => /\/dist\/connectors\/(microsoft365|google-workspace)\//.test(m)).sort(),
+    ).toEqual([
+      expect.stringMatching(/\/dist\/connectors\/google-workspace\/risk-catalog\.json$/),
+      expect.stringMatching(/\/dist\/connectors\/google-workspace\/risk\.js$/),
+      expect.stringMatching(/\/dist\/connectors\/microsoft365\/risk-catalog\.json$/),
+      expect.stringMatching(/\/dist\/connectors\/microsoft365\/risk\.js$/),
+    ]);
+    expect(modules.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
+  });
+});
