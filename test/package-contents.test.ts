@@ -44,11 +44,12 @@ const NOT_SHIPPED = [
 /** The specifiers a built module imports, statically or through `import()`. */
 function importsOf(source: string): string[] {
   const found = new Set<string>();
-  // Statements start a line in tsc's and esbuild's output; `import(` is the dynamic form, not on a comment
-  // line (the bundled packages of dist/vendor keep their JSDoc: `/** @type {import('./x').T} */`).
+  // Statements start a line in tsc's and esbuild's output; `import(` is the dynamic form, outside comments:
+  // the bundled packages keep their JSDoc (`/** @type {import('./x').T} */`, or ` * @param {import(…)}`).
   const statements = /^(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
   for (const m of source.matchAll(statements)) found.add((m[1] ?? m[2])!);
-  for (const m of source.matchAll(/^(?!\s*(?:\*|\/\/|\/\*)).*?\bimport\(\s*['"]([^'"]+)['"]/gm))
+  const code = source.replace(/\/\*.*?\*\//g, '');
+  for (const m of code.matchAll(/^(?!\s*(?:\*|\/\/|\/\*)).*?\bimport\(\s*['"]([^'"]+)['"]/gm))
     found.add(m[1]!);
   return [...found];
 }
