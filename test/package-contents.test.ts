@@ -44,10 +44,13 @@ const NOT_SHIPPED = [
 /** The specifiers a built module imports, statically or through `import()`. */
 function importsOf(source: string): string[] {
   const found = new Set<string>();
-  // Statements start a line in tsc's output; `import(` is the dynamic form.
+  // Statements start a line in tsc's and esbuild's output; `import(` is the dynamic form, outside comments:
+  // the bundled packages keep their JSDoc (`/** @type {import('./x').T} */`, or ` * @param {import(…)}`).
   const statements = /^(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
   for (const m of source.matchAll(statements)) found.add((m[1] ?? m[2])!);
-  for (const m of source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]/g)) found.add(m[1]!);
+  const code = source.replace(/\/\*.*?\*\//g, '');
+  for (const m of code.matchAll(/^(?!\s*(?:\*|\/\/|\/\*)).*?\bimport\(\s*['"]([^'"]+)['"]/gm))
+    found.add(m[1]!);
   return [...found];
 }
 

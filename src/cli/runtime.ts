@@ -14,7 +14,7 @@ import type { Vocabulary } from '../connector/vocabulary.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
 import { heartbeatProgress, type Progress, silentProgress, ttyProgress } from '../log/progress.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../output/format.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../output/format-names.js';
 import { parseTableWidth, setTableWidth } from '../output/table-width.js';
 import { openStore } from '../store/open.js';
 import type { SnapshotStore } from '../store/store.js';

@@ -1,11 +1,11 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
+import type { OutputFormat } from './format-names.js';
 import { escapeFormatCharactersInJson, markdownText, safeText } from './safe-text.js';
 import { type TableWidth, tableWidth } from './table-width.js';
 
-/** Output formats every listing command supports. */
-export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+// The names live apart so that registering `--format` does not load these renderers.
+export { OUTPUT_FORMATS, type OutputFormat } from './format-names.js';
 
 export interface Column<Row> {
   header: string;

@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -436,5 +438,50 @@ describe('runScan', () => {
     expect(checked).toBe(total);
     const during = new Set(turns.filter((n) => n > 0 && n < total));
     expect(during.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('calls onFirstRequest once, when the first request is sent, and not for a scan that sends none', async () => {
+    store = await openStore(join(mkdtempSync(join(tmpdir(), 'gs-run-')), 'g.db'));
+    const events: string[] = [];
+    const server = createServer((_req, res) => {
+      events.push('answered');
+      res.end('{}');
+    });
+    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const cc = probeConnector({ records: () => [app('a1')] });
+      const things = cc.connector.collectors[0]!;
+      const fetchThings = things.fetch;
+      // Three requests: the callback comes with the first one, before its answer, and only then.
+      things.fetch = async (session, run) => {
+        for (let i = 0; i < 3; i++) {
+          events.push('sending');
+          await (await run.ctx.http.fetch(url)).text();
+        }
+        return fetchThings(session, run);
+      };
+      const out = await runScan({ ...scanOptions(cc), onFirstRequest: () => events.push('first request') });
+      expect(out.scan.status).toBe('complete');
+      expect(events).toEqual([
+        'sending',
+        'first request',
+        'answered',
+        'sending',
+        'answered',
+        'sending',
+        'answered',
+      ]);
+
+      // A connector that sends nothing (reads a file, answers from a journal): no callback.
+      const quiet: string[] = [];
+      await runScan({
+        ...scanOptions(probeConnector({ records: () => [app('a1')] })),
+        onFirstRequest: () => quiet.push('first request'),
+      });
+      expect(quiet).toEqual([]);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
   });
 });

@@ -44,6 +44,12 @@ export interface RunScanOptions {
   fullResync?: boolean;
   /** Journal answers beside the database (for `--resume` and conditional requests); none when absent. */
   journal?: ScanJournalOptions | null;
+  /**
+   * Called once, when the scan sends its first request: what is needed only after the collection (the
+   * analysis' and the output's modules) can load then, while the scan waits on the network, instead of
+   * delaying that first request.
+   */
+  onFirstRequest?: () => void;
 }
 
 export interface ScanOutcome {
@@ -111,6 +117,13 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     };
   };
 
+  let sentFirstRequest = false;
+  const onRequestSent = () => {
+    if (sentFirstRequest) return;
+    sentFirstRequest = true;
+    options.onFirstRequest?.();
+  };
+
   const stateWrites: ConnectorStateWrite[] = [];
   const runOne = async (cc: ConfiguredConnector): Promise<CoverageReport> => {
     const { connector } = cc;
@@ -134,7 +147,10 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       limit: pLimit(options.concurrency),
       http: createHttpPolicy({
         ...options.http,
-        onRequest: () => coverage.countRequest(),
+        onRequest: () => {
+          coverage.countRequest();
+          onRequestSent();
+        },
         ...(journal ? { exchange: journal.exchangeFor(`${connector.platform}:${cc.tenant}`) } : {}),
       }),
       clock,

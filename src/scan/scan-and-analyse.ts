@@ -1,6 +1,7 @@
-import { analyseScan, type ScanAnalysis } from '../analysis/analyse.js';
+import type { ScanAnalysis } from '../analysis/analyse.js';
 import type { ConfiguredConnector, LoadedConfig } from '../config/config.js';
 import { systemClock } from '../connector/context.js';
+import { deferredModule } from '../deferred-module.js';
 import type { Governance } from '../governance/model.js';
 import type { Logger } from '../log/logger.js';
 import type { Progress } from '../log/progress.js';
@@ -27,6 +28,8 @@ export interface ScanAndAnalyseOptions {
   logger: Logger;
   progress: Progress;
   signal: AbortSignal;
+  /** Called once the scan sends its first request (see `RunScanOptions.onFirstRequest`). */
+  onFirstRequest?: () => void;
 }
 
 export interface ScanAndAnalysis extends ScanOutcome {
@@ -40,6 +43,8 @@ export interface ScanAndAnalysis extends ScanOutcome {
  */
 export async function scanAndAnalyse(options: ScanAndAnalyseOptions): Promise<ScanAndAnalysis> {
   const { config, store } = options;
+  // The diff, the rules and the findings' bookkeeping: loaded while the scan waits on its first answers.
+  const analysisModule = deferredModule(() => import('../analysis/analyse.js'));
   const outcome = await runScan({
     store,
     connectors: options.connectors,
@@ -63,7 +68,12 @@ export async function scanAndAnalyse(options: ScanAndAnalyseOptions): Promise<Sc
     journal: options.journalDir ? { dir: options.journalDir, resume: options.resume } : null,
     fullResync: options.fullResync,
     governanceHash: options.governance.hash || null,
+    onFirstRequest: () => {
+      analysisModule.preload();
+      options.onFirstRequest?.();
+    },
   });
+  const { analyseScan } = await analysisModule.load();
   const started = new Date(outcome.scan.startedAt);
   const analysis = await analyseScan(store, outcome.scan, {
     policy: options.policy,

@@ -2,11 +2,9 @@ import type { Command } from 'commander';
 import { resolveGovernance } from '../../analysis/governance-source.js';
 import { resolvePolicy } from '../../analysis/policy-source.js';
 import { selectConfiguredConnectors } from '../../config/select-tenants.js';
+import { deferredModule } from '../../deferred-module.js';
 import { EXIT } from '../../errors.js';
-import { configAnchor } from '../../output/sarif-anchor.js';
-import { FINDINGS_FORMATS, type FindingsFormat } from '../../output/views/findings.js';
-import { MAX_RESULTS_PER_RUN } from '../../output/views/sarif.js';
-import { scanReportChunks } from '../../output/views/scan-report.js';
+import { FINDINGS_FORMATS, type FindingsFormat } from '../../output/format-names.js';
 import { usableJournalDir } from '../../scan/journal-location.js';
 import { scanAndAnalyse } from '../../scan/scan-and-analyse.js';
 import { findResumable, journalSources, type ResumePlan } from '../../scan/scan-journal.js';
@@ -120,6 +118,15 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
     const onSignal = (signal: NodeJS.Signals) => controller.abort(new Error(`interrupted by ${signal}`));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // The renderers of every format: needed only once the scan is done, loaded while it collects.
+    const output = deferredModule(async () => {
+      const [report, sarif, anchor] = await Promise.all([
+        import('../../output/views/scan-report.js'),
+        import('../../output/views/sarif.js'),
+        import('../../output/sarif-anchor.js'),
+      ]);
+      return { ...report, ...sarif, ...anchor };
+    });
     try {
       const { analysis, ...outcome } = await scanAndAnalyse({
         store,
@@ -137,7 +144,9 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error, 3 s
         logger: rt.logger,
         progress: rt.progress,
         signal: controller.signal,
+        onFirstRequest: output.preload,
       });
+      const { scanReportChunks, MAX_RESULTS_PER_RUN, configAnchor } = await output.load();
       await rt.emitStream(
         scanReportChunks({ ...outcome, analysis }, opts.format, rt.color, {
           includeExcepted: opts.includeExcepted === true,

@@ -13,16 +13,12 @@ import {
   paint,
   renderTable,
 } from '../format.js';
+import type { FindingsFormat } from '../format-names.js';
 import { escapeFormatCharactersInJson } from '../safe-text.js';
 import { ocsfChunks } from './ocsf.js';
 import { type SarifAnchor, sarifChunks } from './sarif.js';
 
-/**
- * `findings` outputs: the listing formats, JSON Lines (one finding per line, for scripts), SARIF 2.1.0
- * (GitHub code scanning) and OCSF Detection Findings (SIEMs, one event per line).
- */
-export const FINDINGS_FORMATS = ['table', 'json', 'jsonl', 'csv', 'md', 'sarif', 'ocsf'] as const;
-export type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
+export { FINDINGS_FORMATS, type FindingsFormat } from '../format-names.js';
 
 /** Rows a table shows at most: beyond that it is a summary of the most severe, and a hint. */
 export const TABLE_MAX_ROWS = 200;
