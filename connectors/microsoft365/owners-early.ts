@@ -55,8 +55,8 @@ export class EarlyOwnerReads {
 
   /**
    * A page of the service principal list: its non-first-party service principals' owners are read, 20
-   * to a `$batch`; a last part of fewer waits for the next page or `listed`, so the posts are as few
-   * as when read after the list.
+   * to a `$batch`; a last part of fewer waits for the next page (see `listed`), so the posts are as
+   * few as when read after the list.
    */
   addPage(page: readonly ServicePrincipal[]): void {
     const query = select(DIRECTORY_OBJECT_SELECT);
@@ -75,11 +75,12 @@ export class EarlyOwnerReads {
   }
 
   /**
-   * The list is read in full: the owners still waiting for a full `$batch` are read, and the reads
-   * left take every slot of the limiter, as the owners collector's own would.
+   * The list is read in full. The owners still waiting for a full `$batch` are left to the owners
+   * collector, which reads them with the app registrations' (as many posts as without early reads),
+   * and the reads left take every slot of the limiter, as the owners collector's own would.
    */
   listed(): void {
-    if (this.waiting.length > 0) this.post(this.waiting.splice(0));
+    for (const item of this.waiting.splice(0)) this.asked.delete(item.key);
     this.lane.concurrency = this.slots;
   }
 
