@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import {
+  type AccessToken,
   AuthenticationError,
   ClientCertificateCredential,
   type ClientCertificateCredentialOptions,
   ClientSecretCredential,
+  type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
 import type { ConnectorContext } from '../../src/connector/context.js';
@@ -122,22 +124,52 @@ export class RenewableCredential implements TokenCredential {
   private current: TokenCredential;
   /** Bumped on every renewal, so that one 401 burst renews once. */
   generation = 0;
+  /** The last token per scope list, handed out again while it is fresh (see `getToken`). */
+  private readonly held = new Map<string, AccessToken>();
 
   constructor(private readonly create: () => TokenCredential) {
     this.current = create();
   }
 
-  getToken(...args: Parameters<TokenCredential['getToken']>): ReturnType<TokenCredential['getToken']> {
-    return this.current.getToken(...args);
+  /**
+   * The token of `scopes`. The SDK asks for one on every request, and each ask goes through MSAL's
+   * cache lookup (about 1.7 ms of CPU on a scan of 300 requests, a tenth of the collection's): the last
+   * token is handed out again itself while MSAL would still return it from its cache, that is until
+   * its `refreshAfterTimestamp` and, like MSAL's `tokenRenewalOffsetSeconds`, five minutes before it
+   * expires. An ask with claims or another tenant (a challenge) always goes to MSAL.
+   */
+  async getToken(
+    scopes: string | string[],
+    options?: GetTokenOptions,
+  ): ReturnType<TokenCredential['getToken']> {
+    const key = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+    const plain = !options?.claims && !options?.tenantId;
+    const held = plain ? this.held.get(key) : undefined;
+    const now = Date.now();
+    if (
+      held &&
+      now < held.expiresOnTimestamp - TOKEN_RENEWAL_OFFSET_MS &&
+      now < (held.refreshAfterTimestamp ?? Infinity)
+    )
+      return held;
+    const generation = this.generation;
+    const token = await this.current.getToken(scopes, options);
+    // Not kept when the credential was renewed meanwhile: the token may be the one Graph refused.
+    if (token && plain && generation === this.generation) this.held.set(key, token);
+    return token;
   }
 
   /** Renew, unless a renewal already happened since `seen` (another request of the same burst did it). */
   renew(seen: number): void {
     if (seen !== this.generation) return;
     this.current = this.create();
+    this.held.clear();
     this.generation += 1;
   }
 }
+
+/** MSAL's default `tokenRenewalOffsetSeconds`: a cached token is not used in its last five minutes. */
+const TOKEN_RENEWAL_OFFSET_MS = 5 * 60_000;
 
 /**
  * OAuth error codes and the status Entra answers them with (RFC 6749 5.2); server_error and

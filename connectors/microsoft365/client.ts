@@ -12,6 +12,7 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
@@ -441,6 +442,27 @@ export class GraphApi {
   }
 
   /**
+   * `post` for each chunk, at most as many at once as the request limiter has slots, rather than
+   * all queued at once: the limiter serves in arrival order, so a few hundred queued `$batch` posts
+   * (the owners of a large tenant) would hold back every other collector's next request behind all of
+   * them, and those are often pages of a nextLink chain, which cannot run in parallel. This way another
+   * request waits for one slot to free, and the chains run beside the fan-out instead of after it.
+   * The first failure leaves the chunks not yet posted unposted.
+   */
+  private async inTurns(chunks: readonly string[][], post: (keys: string[]) => Promise<void>): Promise<void> {
+    const slots = this.ctx.limit.concurrency;
+    const turns = pLimit(Number.isFinite(slots) && slots > 0 ? slots : Math.max(1, chunks.length));
+    await Promise.all(
+      chunks.map((keys) =>
+        turns(() => post(keys)).catch((err: unknown) => {
+          turns.clearQueue();
+          throw err;
+        }),
+      ),
+    );
+  }
+
+  /**
    * Run GETs in `$batch` requests of 20. An inner 429, 500, 502, 503 or 504 is retried (in a later
    * batch) after the longest Retry-After among its siblings, else exponential back-off, up to the
    * retry policy's limit per request: the SDK's RetryHandler and the transport only see the outer
@@ -462,74 +484,73 @@ export class GraphApi {
       /** Asked again at once, without waiting: 404s of objects looked up by id. */
       const recheck: string[] = [];
       let wait = 0;
-      await Promise.all(
-        chunks.map(async (keys) => {
-          const content = batchRequestBody(keys.map((key) => byKey.get(key)!.url));
-          let raw: unknown;
-          try {
-            raw = await this.ctx.limit(() => this.client.api('/$batch').post(content));
-          } catch (err) {
-            throw this.toApiError(err, { ...info, api: 'POST /$batch' }, '/$batch');
+      const postChunk = async (keys: string[]) => {
+        const content = batchRequestBody(keys.map((key) => byKey.get(key)!.url));
+        let raw: unknown;
+        try {
+          raw = await this.ctx.limit(() => this.client.api('/$batch').post(content));
+        } catch (err) {
+          throw this.toApiError(err, { ...info, api: 'POST /$batch' }, '/$batch');
+        }
+        const responses = new BatchResponseContent(raw as never);
+        for (const [n, key] of keys.entries()) {
+          const item = byKey.get(key)!;
+          const response = responses.getResponseById(String(n + 1));
+          if (!response)
+            throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, {
+              method: 'POST',
+              path: '/$batch',
+            });
+          const innerPath = item.url.split('?')[0]!;
+          if (RETRIED_INNER_STATUS.has(response.status)) {
+            const tries = (attempts.get(key) ?? 0) + 1;
+            attempts.set(key, tries);
+            if (tries > this.ctx.http.retry.maxRetries) {
+              throw await this.innerError(response, innerPath, info, 'retries exhausted');
+            }
+            await response.body?.cancel();
+            const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);
+            wait = Math.max(wait, this.retryAfterMs(response.headers.get('Retry-After')) ?? backoff);
+            retried.push(key);
+            continue;
           }
-          const responses = new BatchResponseContent(raw as never);
-          for (const [n, key] of keys.entries()) {
-            const item = byKey.get(key)!;
-            const response = responses.getResponseById(String(n + 1));
-            if (!response)
-              throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, {
-                method: 'POST',
-                path: '/$batch',
-              });
-            const innerPath = item.url.split('?')[0]!;
-            if (RETRIED_INNER_STATUS.has(response.status)) {
-              const tries = (attempts.get(key) ?? 0) + 1;
-              attempts.set(key, tries);
-              if (tries > this.ctx.http.retry.maxRetries) {
-                throw await this.innerError(response, innerPath, info, 'retries exhausted');
-              }
+          if (response.status === 404) {
+            // An object looked up by id is asked once more before it counts as deleted: the
+            // directory is eventually consistent, so one replica can miss an object another has
+            // (msgraph-sdk-java#2575: a group just created or deleted answers GET by id
+            // inconsistently for some seconds).
+            if (!item.collection && !rechecked.has(key)) {
+              rechecked.add(key);
               await response.body?.cancel();
-              const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);
-              wait = Math.max(wait, this.retryAfterMs(response.headers.get('Retry-After')) ?? backoff);
-              retried.push(key);
+              recheck.push(key);
               continue;
             }
-            if (response.status === 404) {
-              // An object looked up by id is asked once more before it counts as deleted: the
-              // directory is eventually consistent, so one replica can miss an object another has
-              // (msgraph-sdk-java#2575: a group just created or deleted answers GET by id
-              // inconsistently for some seconds).
-              if (!item.collection && !rechecked.has(key)) {
-                rechecked.add(key);
-                await response.body?.cancel();
-                recheck.push(key);
-                continue;
-              }
-              results.set(key, { status: 404 });
-              continue;
-            }
-            if (response.status >= 400) throw await this.innerError(response, innerPath, info);
-            const body = (await response.json().catch(() => null)) as unknown;
-            if (!item.collection) {
-              results.set(key, {
-                status: 200,
-                value: [this.parse(item.schema, body, { ...info, api: `GET ${innerPath}` })],
-              });
-              continue;
-            }
-            const first = this.parse(page(item.schema), body, { ...info, api: `GET ${innerPath}` });
-            const value = [...(first.value as T[])];
-            if (first['@odata.nextLink']) {
-              for await (const more of this.list(first['@odata.nextLink'], item.schema, {
-                ...info,
-                api: `GET ${innerPath}`,
-              })) {
-                value.push(...more);
-              }
-            }
-            results.set(key, { status: 200, value });
+            results.set(key, { status: 404 });
+            continue;
           }
-        }),
-      );
+          if (response.status >= 400) throw await this.innerError(response, innerPath, info);
+          const body = (await response.json().catch(() => null)) as unknown;
+          if (!item.collection) {
+            results.set(key, {
+              status: 200,
+              value: [this.parse(item.schema, body, { ...info, api: `GET ${innerPath}` })],
+            });
+            continue;
+          }
+          const first = this.parse(page(item.schema), body, { ...info, api: `GET ${innerPath}` });
+          const value = [...(first.value as T[])];
+          if (first['@odata.nextLink']) {
+            for await (const more of this.list(first['@odata.nextLink'], item.schema, {
+              ...info,
+              api: `GET ${innerPath}`,
+            })) {
+              value.push(...more);
+            }
+          }
+          results.set(key, { status: 200, value });
+        }
+      };
+      await this.inTurns(chunks, postChunk);
       if (retried.length > 0) {
         this.ctx.logger.debug('throttled or transient failure inside $batch, retrying', {
           requests: retried.length,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
+import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef } from '../../src/model/common.js';
 import { select } from './client.js';
@@ -193,12 +194,53 @@ function ownerStillSame(
  * Which owners can be carried from the previous snapshot, and sets the state the next scan needs. Call
  * before reading any owner: a change made while they are read then shows next time.
  */
+/**
+ * Why this scan reads owners in full, from the stored state alone (no request), or null when it can
+ * read the changes since the previous scan. Also null without a store behind the scan (nothing kept).
+ */
+export function ownersFullReadReason(s: Pick<Session, 'endpoints'>, ctx: ConnectorContext): string | null {
+  const state = ctx.state;
+  if (!state) return null;
+  const link = state.get(OWNERS_USERS_DELTA_LINK);
+  const cursor = state.get(OWNERS_AUDIT_CURSOR);
+  if (state.fullResync) return '--full';
+  if (!link || !cursor) return 'no audit cursor and users delta link from a previous scan';
+  if (link.scanId !== ctx.previous.scanId || cursor.scanId !== ctx.previous.scanId)
+    return `the owners state is from scan #${link.scanId}, not the previous scan #${ctx.previous.scanId}`;
+  if (!link.value.startsWith(`${s.endpoints.graphBaseUrl}/`))
+    return `the stored users delta link is not on ${s.endpoints.graphBaseUrl}`;
+  if (!(Date.parse(cursor.value) > ctx.clock.now().getTime() - AUDIT_RETENTION_MS))
+    return `the audit cursor ${cursor.value} is older than the 7 days every tenant keeps audit logs`;
+  return null;
+}
+
+/**
+ * The users delta link of now (`$deltatoken=latest`) for the next scan, or why there is none. On a
+ * full read it is taken before any owner is read: a user changed while they are read then shows next
+ * time.
+ */
+export async function latestUsersDeltaLink(s: Session): Promise<{ link: string | null; failure?: string }> {
+  try {
+    const latest = await s.graph.read(
+      `/users/delta?$deltatoken=latest&${select(USER_FIELDS)}`,
+      DeltaPage,
+      USERS_DELTA_INFO,
+    );
+    return { link: latest['@odata.deltaLink'] ?? null };
+  } catch (err) {
+    // No link (not offered, refused): the next scan reads owners in full too.
+    return { link: null, failure: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export async function planOwnerReads(
   s: Session,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   wanted: readonly ServicePrincipal[],
   homeApps: readonly Application[],
   sps: readonly ServicePrincipal[],
+  /** The users delta link taken before owners were read early (owners-early.ts), on a full read. */
+  latestLink?: Promise<{ link: string | null; failure?: string }>,
 ): Promise<OwnerReadPlan> {
   const { ctx, name } = run;
   const state = ctx.state;
@@ -210,16 +252,8 @@ export async function planOwnerReads(
   const link = state.get(OWNERS_USERS_DELTA_LINK);
   const cursor = state.get(OWNERS_AUDIT_CURSOR);
   let nextLink: string | null = null;
-  let full: string | null = null;
+  let full = ownersFullReadReason(s, ctx);
   let deletedOwners: DeletedOwners = {};
-  if (state.fullResync) full = '--full';
-  else if (!link || !cursor) full = 'no audit cursor and users delta link from a previous scan';
-  else if (link.scanId !== ctx.previous.scanId || cursor.scanId !== ctx.previous.scanId)
-    full = `the owners state is from scan #${link.scanId}, not the previous scan #${ctx.previous.scanId}`;
-  else if (!link.value.startsWith(`${s.endpoints.graphBaseUrl}/`))
-    full = `the stored users delta link is not on ${s.endpoints.graphBaseUrl}`;
-  else if (!(Date.parse(cursor.value) > now - AUDIT_RETENTION_MS))
-    full = `the audit cursor ${cursor.value} is older than the 7 days every tenant keeps audit logs`;
 
   if (full === null) {
     try {
@@ -280,20 +314,10 @@ export async function planOwnerReads(
   }
   if (full !== null) {
     ctx.coverage.note(name, `full read of owners: ${full}`);
-    try {
-      const latest = await s.graph.read(
-        `/users/delta?$deltatoken=latest&${select(USER_FIELDS)}`,
-        DeltaPage,
-        USERS_DELTA_INFO,
-      );
-      nextLink = latest['@odata.deltaLink'] ?? null;
-    } catch (err) {
-      // No link (not offered, refused): the next scan reads owners in full too.
-      ctx.coverage.note(
-        name,
-        `no users delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+    const latest = await (latestLink ?? latestUsersDeltaLink(s));
+    nextLink = latest.link;
+    if (latest.failure !== undefined)
+      ctx.coverage.note(name, `no users delta link for the next scan: ${latest.failure}`);
   }
   state.set(OWNERS_USERS_DELTA_LINK, nextLink);
   state.set(OWNERS_AUDIT_CURSOR, nextLink === null ? null : nextCursor);

@@ -5,6 +5,7 @@ import { ApiError, ConnectorContractError } from '../errors.js';
 import type { ModelRecordInput } from '../model/record.js';
 import { type Collector, PartialFailure } from './collector.js';
 import type { Connector } from './connector.js';
+import { ConnectorStateTracker } from './connector-state.js';
 import { checkCollectors, scanTenant } from './runner.js';
 
 /**
@@ -172,6 +173,30 @@ describe('the collector runner', () => {
     expect(out.ids('apps')).toEqual([]);
     expect(out.of('apps')).toMatchObject({ status: 'failed', reason: 'unexpected shape' });
     expect(out.ids('hooks')).toEqual(['h1']);
+  });
+
+  it('a transform runs as its collector: its connector-state writes are dropped when it fails', async () => {
+    const state = new ConnectorStateTracker('test:t1', new Map());
+    const c = connectorOf([
+      collector('apps', ['a1'], {
+        *transform(fetched, _s, run) {
+          yield identity('apps', fetched[0]!);
+          run.ctx.state!.set('apps.digest', 'd1');
+          throw new Error('unexpected shape');
+        },
+      }),
+      collector('hooks', ['h1'], {
+        *transform(fetched, _s, run) {
+          yield identity('hooks', fetched[0]!);
+          run.ctx.state!.set('hooks.digest', 'd2');
+        },
+      }),
+    ]);
+    const ctx = { ...(await createTestContext({ connector: c, tenant: 't1' })), state };
+    for await (const _ of scanTenant(c, { tenant: 't1' }, ctx));
+    expect(state.toCommit(ctx.coverage.report())).toEqual([
+      { source: 'test:t1', key: 'hooks.digest', value: 'd2' },
+    ]);
   });
 
   it('enrichedBy: the transform waits for the enricher, reads its data, and goes on without it when it failed', async () => {

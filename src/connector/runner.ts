@@ -178,9 +178,13 @@ export async function* scanTenant<Config, Session>(
 
   /**
    * A transform's records, queued a batch at a time. A transform that throws fails its collector;
-   * the batches queued before stay (the collector being failed, they are not authoritative).
+   * the batches queued before stay (the collector being failed, they are not authoritative). It runs
+   * as its collector (`attributeTo`), like its fetch: a connector-state write made while it emits is
+   * the collector's, committed only if the collector completes.
    */
-  const emit = async (c: Collector<Session>, data: unknown, run: CollectorRun): Promise<boolean> => {
+  const emit = (c: Collector<Session>, data: unknown, run: CollectorRun): Promise<boolean> =>
+    attributeTo(c.name, () => emitRecords(c, data, run));
+  const emitRecords = async (c: Collector<Session>, data: unknown, run: CollectorRun): Promise<boolean> => {
     let batch: ModelRecordInput[] = [];
     try {
       for (const rec of c.transform!(data, session, run)) {

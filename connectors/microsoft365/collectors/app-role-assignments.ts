@@ -1,10 +1,10 @@
 import { defineCollector } from '../../../src/connector/collector.js';
+import { type CarryDecision, checkCarry, emitUnlessCarried } from '../../../src/connector/records-carry.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { childListNotFound, select } from '../client.js';
 import { DEFAULT_ACCESS_ROLE_ID, PermissionResolver } from '../permission-resolver.js';
 import { timestamp } from '../records.js';
-import { type CarriedRecords, carryIfUnchanged } from '../records-carry.js';
 import { ratePermission } from '../risk.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
@@ -21,15 +21,15 @@ export interface ResourceAssignments {
   /** Resources deleted while scanning (their assignments went with them). */
   gone: string[];
   /**
-   * Set when these assignments give exactly the records the previous scan stored: the transform emits
-   * none and the store carries them forward (the collector is incremental, naming nothing removed).
+   * Whether these assignments give exactly the records the previous scan stored: then the transform
+   * emits none and the store carries them forward (the collector is incremental, naming nothing removed).
    */
-  carried?: CarriedRecords;
+  carry?: CarryDecision<string[]>;
 }
 
 /**
  * The connector-state key of the digest of the application grant records a scan stored
- * (records-carry.ts): the next scan compares its own records' digest with it.
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
  */
 export const APP_ROLE_GRANTS_RECORDS_DIGEST = 'appRoleAssignments.recordsDigest';
 
@@ -56,22 +56,18 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
       markOwnedByOnly(s, run, read);
     }
     // The same records as the previous scan stored: carried forward.
-    const carried = carryIfUnchanged(
-      run,
-      APP_ROLE_GRANTS_RECORDS_DIGEST,
+    const carry = checkCarry(run, APP_ROLE_GRANTS_RECORDS_DIGEST, () =>
       applicationGrantsOf(s.tenant, sps, out),
     );
-    return carried ? { ...out, carried } : out;
+    return { ...out, carry };
   },
   *transform(assignments, s, run) {
-    if (assignments.carried) {
-      for (const note of assignments.carried.notes) run.ctx.coverage.note(NAME, note);
-      return;
-    }
-    const notes = yield* applicationGrantsOf(
-      s.tenant,
-      run.input<AppDirectory>('service-principals').servicePrincipals,
-      assignments,
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    const notes = yield* emitUnlessCarried(
+      run,
+      APP_ROLE_GRANTS_RECORDS_DIGEST,
+      assignments.carry ?? { kind: 'not-compared' },
+      () => applicationGrantsOf(s.tenant, sps, assignments),
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
   },

@@ -1,10 +1,10 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
+import { type CarryDecision, checkCarry, emitUnlessCarried } from '../../../src/connector/records-carry.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
 import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
-import { type CarriedRecords, carryIfUnchanged } from '../records-carry.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
@@ -29,15 +29,15 @@ export interface DelegatedGrantsRead {
   /** Consenting users by lower-case id; null: deleted. */
   users: ReadonlyMap<string, DirectoryObject | null>;
   /**
-   * Set when these grants give exactly the records the previous scan stored: the transform emits
+   * Whether these grants give exactly the records the previous scan stored: then the transform emits
    * none and the store carries them forward (the collector is incremental, naming nothing removed).
    */
-  carried?: CarriedRecords;
+  carry?: CarryDecision<string[]>;
 }
 
 /**
  * The connector-state key of the digest of the delegated grant records a scan stored
- * (records-carry.ts): the next scan compares its own records' digest with it.
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
  */
 export const GRANTS_RECORDS_DIGEST = 'oauth2PermissionGrants.recordsDigest';
 
@@ -60,18 +60,16 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
     const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
     const read = await readDelegatedGrants(s, run, sps);
     // The same records as the previous scan stored (whatever the delta said): carried forward.
-    const carried = carryIfUnchanged(run, GRANTS_RECORDS_DIGEST, delegatedGrantsOf(s.tenant, sps, read));
-    return carried ? { ...read, carried } : read;
+    const carry = checkCarry(run, GRANTS_RECORDS_DIGEST, () => delegatedGrantsOf(s.tenant, sps, read));
+    return { ...read, carry };
   },
   *transform(read, s, run) {
-    if (read.carried) {
-      for (const note of read.carried.notes) run.ctx.coverage.note(NAME, note);
-      return;
-    }
-    const notes = yield* delegatedGrantsOf(
-      s.tenant,
-      run.input<AppDirectory>('service-principals').servicePrincipals,
-      read,
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    const notes = yield* emitUnlessCarried(
+      run,
+      GRANTS_RECORDS_DIGEST,
+      read.carry ?? { kind: 'not-compared' },
+      () => delegatedGrantsOf(s.tenant, sps, read),
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
   },

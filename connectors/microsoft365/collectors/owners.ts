@@ -1,7 +1,8 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import type { PersonInput } from '../../../src/model/person.js';
-import { BATCH_SIZE, childListNotFound, select } from '../client.js';
+import { BATCH_SIZE, type BatchResult, childListNotFound, select } from '../client.js';
+import type { EarlyOwnerReads } from '../owners-early.js';
 import { planOwnerReads } from '../owners-incremental.js';
 import { originOf } from '../records.js';
 import {
@@ -30,7 +31,7 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   permissions: ['Application.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const { servicePrincipals, applications } = run.input<AppDirectory>('service-principals');
+    const { servicePrincipals, applications, earlyOwners } = run.input<AppDirectory>('service-principals');
     let read = false;
     try {
       const out = await readOwners(
@@ -38,6 +39,7 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
         run,
         servicePrincipals,
         'applications' in applications ? applications.applications : undefined,
+        earlyOwners,
       );
       read = true;
       return out;
@@ -113,6 +115,8 @@ async function readOwners(
   run: Pick<CollectorRun, 'name' | 'ctx'>,
   sps: readonly ServicePrincipal[],
   applications: readonly Application[] | undefined,
+  /** Owners read while the list was paged, on a full read (owners-early.ts). */
+  early: EarlyOwnerReads | null = null,
 ): Promise<Map<string, PrincipalRef[]>> {
   const { name, ctx } = run;
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
@@ -125,7 +129,7 @@ async function readOwners(
   );
   const allHomeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
   // On a rescan, the owners that cannot have changed are kept from the previous scan (owners-incremental.ts).
-  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps);
+  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps, early?.latestLink);
   const toRead = wanted.filter((sp) => !carried.has(sp.id.toLowerCase()));
   const homeApps = allHomeApps.filter(
     (a) => !carried.has(spByAppId.get(a.appId.toLowerCase())!.id.toLowerCase()),
@@ -146,7 +150,22 @@ async function readOwners(
     })),
   ];
   const info = { api: 'GET /servicePrincipals/{id}/owners', requiredPermission: 'Application.Read.All' };
-  const results = await s.graph.batch(items, info);
+  // Those read while the list was paged are taken as if asked here (the first failure there fails
+  // this collector); the rest (app registrations' owners) are read meanwhile.
+  const [readEarly, readNow] = await Promise.allSettled([
+    early ? early.answers() : new Map<string, BatchResult<DirectoryObject>>(),
+    s.graph.batch(
+      items.filter((i) => !early?.covers(i.key)),
+      info,
+    ),
+  ]);
+  if (readEarly.status === 'rejected') throw readEarly.reason;
+  if (readNow.status === 'rejected') throw readNow.reason;
+  const results = readNow.value;
+  for (const i of items) {
+    const r = readEarly.value.get(i.key);
+    if (r) results.set(i.key, r);
+  }
   // A 404 is not "no owners" (that would make the app ownerless): only a parent that is gone
   // (read by id, it answers 404 too) takes its owners with it.
   const notFound = items.filter((i) => results.get(i.key)?.status === 404).map((i) => i.key);

@@ -4,6 +4,7 @@ import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
 import { select } from '../client.js';
+import { EarlyOwnerReads } from '../owners-early.js';
 import { originOf, timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
@@ -25,6 +26,11 @@ export interface AppDirectory {
    * `application-credentials`' own fetched data without its failure stopping the owners.
    */
   applications: ApplicationList;
+  /**
+   * The owners read while the list was paged (owners-early.ts), for the owners collector; null when
+   * this scan reads them after the list (a rescan reading only what may have changed).
+   */
+  earlyOwners: EarlyOwnerReads | null;
 }
 
 /** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
@@ -43,11 +49,17 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   enrichedBy: ['owners', 'sign-in-activity'],
   async fetch(s, run) {
     const applications = attributeTo('application-credentials', () => readApplications(s));
+    const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
+    let listed = false;
     try {
-      return { servicePrincipals: await listServicePrincipals(s, run), applications: await applications };
+      const servicePrincipals = await listServicePrincipals(s, run, (page) => earlyOwners?.addPage(page));
+      earlyOwners?.listed();
+      listed = true;
+      return { servicePrincipals, applications: await applications, earlyOwners };
     } finally {
-      // Not left running when the service principal list failed: its requests end within this fetch.
+      // Not left running when the service principal list failed: their requests end within this fetch.
       await applications;
+      if (!listed) await earlyOwners?.settled();
     }
   },
   transform({ servicePrincipals: sps }, s, run) {
@@ -72,6 +84,7 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
 async function listServicePrincipals(
   s: Session,
   run: Pick<CollectorRun, 'ctx'>,
+  onPage: (page: readonly ServicePrincipal[]) => void,
 ): Promise<ServicePrincipal[]> {
   const { ctx } = run;
   const task = 'microsoft365: service principals';
@@ -84,6 +97,7 @@ async function listServicePrincipals(
       requiredPermission: 'Application.Read.All',
     })) {
       out.push(...page);
+      onPage(page);
       ctx.progress.tick(task, page.length);
     }
     return out;

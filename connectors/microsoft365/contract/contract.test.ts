@@ -95,6 +95,7 @@ async function scanContext(answer: (path: string) => unknown): Promise<Session &
 const directory = (servicePrincipals: ServicePrincipal[]): AppDirectory => ({
   servicePrincipals,
   applications: { applications: [] },
+  earlyOwners: null,
 });
 
 /** What the runner gives a collector, with the fetched data of the collectors it reads. */

@@ -1,0 +1,134 @@
+import { hash } from 'node:crypto';
+import type { ModelRecordInput } from '../model/record.js';
+import { TOOL_VERSION } from '../version.js';
+import type { CollectorRun } from './collector.js';
+
+/**
+ * Bump when what the digest covers changes meaning, so that a digest kept by an older build never
+ * matches.
+ */
+const DIGEST_FORMAT = 'collector-records/1';
+
+/**
+ * Digest of a collector's records as a set: each record's JSON is hashed, the hashes sorted and
+ * hashed again, so that the order the API objects came in (a delta rebuild, a full list) does not
+ * matter. The tool version is in it too: the engine checks and normalises records after the
+ * connector, and a new version may do it differently.
+ */
+class RecordsDigest {
+  private readonly hashes: string[] = [];
+
+  add(record: ModelRecordInput): void {
+    this.hashes.push(hash('sha256', JSON.stringify(record), 'base64'));
+  }
+
+  get count(): number {
+    return this.hashes.length;
+  }
+
+  digest(): string {
+    this.hashes.sort();
+    return hash('sha256', `${DIGEST_FORMAT}\n${TOOL_VERSION}\n${this.hashes.join('')}`, 'hex');
+  }
+}
+
+/** The digest of `records` (see `RecordsDigest`) and how many there are. */
+export function recordsDigest(records: Iterable<ModelRecordInput>): { digest: string; count: number } {
+  const d = new RecordsDigest();
+  for (const r of records) d.add(r);
+  return { digest: d.digest(), count: d.count };
+}
+
+/** A collector's records that the previous scan stored as they are now: the store carries them forward. */
+export interface CarriedRecords<Result> {
+  /** The scan whose records are carried. */
+  since: number;
+  records: number;
+  /** What the transform returned after its records (its coverage notes, say). */
+  result: Result;
+}
+
+/**
+ * What `checkCarry` decided in a collector's fetch, for `emitUnlessCarried` in its transform:
+ * - `carried`: the records are the previous scan's; the transform emits none;
+ * - `changed`: they were digested to compare (the digest is kept) and differ: emitted again;
+ * - `not-compared`: no carry was possible (a first scan, `--full`, no digest of the previous scan,
+ *   the collector no longer complete, no store): the transform runs once, digesting as it emits.
+ */
+export type CarryDecision<Result> =
+  | { kind: 'carried'; carried: CarriedRecords<Result> }
+  | { kind: 'changed' }
+  | { kind: 'not-compared' };
+
+/**
+ * In a collector's fetch, once read: whether its records (`records()`, its transform) are exactly
+ * the records the previous scan stored. They are compared only when they can be carried: the
+ * digest kept under `stateKey` (kept only when the collector completed) is from the previous scan
+ * itself, this is not a `--full` scan, and the collector is still complete. Then the transform runs
+ * once here to digest them, and when the digest is the same the collector is marked incremental
+ * (naming nothing removed), so that the store keeps its open records instead of receiving them
+ * again, and says so. Otherwise the transform is not run here at all (`not-compared`) and
+ * `emitUnlessCarried` digests the records as it emits them, for the next scan.
+ *
+ * Whatever the records derive from is in them, so any change to it changes the digest and the records
+ * are emitted as on a full read.
+ */
+export function checkCarry<Result>(
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  stateKey: string,
+  records: () => Generator<ModelRecordInput, Result>,
+): CarryDecision<Result> {
+  const { state, previous, coverage } = run.ctx;
+  if (!state || state.fullResync || previous.scanId === null) return { kind: 'not-compared' };
+  const stored = state.get(stateKey);
+  if (!stored || stored.scanId !== previous.scanId) return { kind: 'not-compared' };
+  // Only a collector that read in full carries (not one marked unavailable while it ran, say).
+  if (coverage.status(run.name) !== 'complete') return { kind: 'not-compared' };
+  const d = new RecordsDigest();
+  const it = records();
+  let result: Result;
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      result = r.value;
+      break;
+    }
+    d.add(r.value);
+  }
+  const digest = d.digest();
+  // Set here, in the collector's fetch: the state write is committed only if the collector completes.
+  state.set(stateKey, digest);
+  if (stored.value !== digest) return { kind: 'changed' };
+  coverage.incremental(run.name, stored.scanId, []);
+  coverage.note(
+    run.name,
+    `unchanged since scan #${stored.scanId}: its ${d.count} record(s) are carried forward (same records digest)`,
+  );
+  return { kind: 'carried', carried: { since: stored.scanId, records: d.count, result } };
+}
+
+/**
+ * In the collector's transform: its records, unless `decision` carried them (then none, and the
+ * result the transform gave when digested). On a scan that did not compare, the records are digested
+ * as they go and the digest is kept under `stateKey` once the last one went: the runner runs a
+ * transform as its collector, so the write is committed only if the collector completes.
+ */
+export function* emitUnlessCarried<Result>(
+  run: Pick<CollectorRun, 'ctx'>,
+  stateKey: string,
+  decision: CarryDecision<Result>,
+  records: () => Generator<ModelRecordInput, Result>,
+): Generator<ModelRecordInput, Result> {
+  if (decision.kind === 'carried') return decision.carried.result;
+  const { state } = run.ctx;
+  if (decision.kind === 'changed' || !state) return yield* records();
+  const d = new RecordsDigest();
+  const it = records();
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      state.set(stateKey, d.digest());
+      return r.value;
+    }
+    d.add(r.value);
+    yield r.value;
+  }
+}
