@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import type { Finding, FindingDraft } from '../../src/findings/finding.js';
+import type { FindingDraft } from '../../src/findings/finding.js';
 import type { FindingsCarry, SnapshotStore } from '../../src/store/store.js';
-import { at, coverage } from '../support/store-records.js';
+import { at, coverage, findingDraft, findingsOf } from '../support/store-records.js';
 import { STORE_KINDS, storeFactory } from './store-factory.js';
 
 /**
@@ -27,27 +27,13 @@ describe.each(STORE_KINDS)('%s store: findings carried forward', (kind) => {
   }
 
   function draft(fingerprint: string, identity: string, over: Partial<FindingDraft> = {}): FindingDraft {
-    return {
-      fingerprint,
-      rule: 'over-privileged',
-      severity: 'high',
-      platform: 'github',
-      tenant: 'acme',
+    return findingDraft(fingerprint, {
       identity: { kind: 'github-app-installation', id: identity, name: `App ${identity}` },
-      subject: null,
-      title: `finding ${fingerprint}`,
-      evidence: { grants: ['administration:write'] },
-      remediation: 'Reduce the permissions.',
-      frameworks: { owaspNhi: ['NHI5'], nistCsf: [], other: [] },
       ...over,
-    };
+    });
   }
 
-  async function read(scanId: number): Promise<Finding[]> {
-    const out: Finding[] = [];
-    for await (const f of store.readFindings(scanId)) out.push(f);
-    return out;
-  }
+  const read = (scanId: number) => findingsOf(store, scanId);
 
   const carryFrom = (fromScan: number, over: Partial<FindingsCarry> = {}): FindingsCarry => ({
     platform: 'github',

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import type { Finding, FindingDraft } from '../../src/findings/finding.js';
 import type { SnapshotStore } from '../../src/store/store.js';
-import { at, coverage } from '../support/store-records.js';
+import { at, coverage, findingDraft, findingsOf } from '../support/store-records.js';
 import { STORE_KINDS, storeFactory } from './store-factory.js';
 
 /**
@@ -32,28 +31,8 @@ describe.each(STORE_KINDS)('%s store: findings last seen per source', (kind) => 
     return (await w.complete(cov, at(day, 1))).id;
   }
 
-  function draft(fingerprint: string, over: Partial<FindingDraft> = {}): FindingDraft {
-    return {
-      fingerprint,
-      rule: 'over-privileged',
-      severity: 'high',
-      platform: 'github',
-      tenant: 'acme',
-      identity: { kind: 'github-app-installation', id: '1', name: 'App 1' },
-      subject: null,
-      title: `finding ${fingerprint}`,
-      evidence: { grants: ['administration:write'] },
-      remediation: 'Reduce the permissions.',
-      frameworks: { owaspNhi: ['NHI5'], nistCsf: [], other: [] },
-      ...over,
-    };
-  }
-
-  async function read(scanId: number): Promise<Finding[]> {
-    const out: Finding[] = [];
-    for await (const f of store.readFindings(scanId)) out.push(f);
-    return out;
-  }
+  const draft = findingDraft;
+  const read = (scanId: number) => findingsOf(store, scanId);
 
   const SEEN =
     'SELECT fingerprint, first_seen_scan, last_seen_scan, last_seen_at, resolved_scan FROM findings ORDER BY 1';

@@ -1,4 +1,5 @@
 import type { CollectorCoverage, CollectorStatus, CoverageReport } from '../../src/connector/coverage.js';
+import type { Finding, FindingDraft } from '../../src/findings/finding.js';
 import {
   Credential,
   type CredentialInput,
@@ -7,6 +8,7 @@ import {
   Identity,
   type IdentityInput,
 } from '../../src/model/index.js';
+import type { SnapshotStore } from '../../src/store/store.js';
 
 /** Small valid records for store tests; override any field. Tenant `acme` on GitHub unless told. */
 export function identity(nativeId: string, over: Partial<IdentityInput> = {}): Identity {
@@ -93,4 +95,29 @@ export function coverage(
 /** Times for scans in tests: scan n starts at 2026-01-n. */
 export function at(day: number, minute = 0): string {
   return `2026-01-${String(day).padStart(2, '0')}T00:${String(minute).padStart(2, '0')}:00Z`;
+}
+
+/** A high over-privileged finding about GitHub installation `1` of `acme`; override any field. */
+export function findingDraft(fingerprint: string, over: Partial<FindingDraft> = {}): FindingDraft {
+  return {
+    fingerprint,
+    rule: 'over-privileged',
+    severity: 'high',
+    platform: 'github',
+    tenant: 'acme',
+    identity: { kind: 'github-app-installation', id: '1', name: 'App 1' },
+    subject: null,
+    title: `finding ${fingerprint}`,
+    evidence: { grants: ['administration:write'] },
+    remediation: 'Reduce the permissions.',
+    frameworks: { owaspNhi: ['NHI5'], nistCsf: [], other: [] },
+    ...over,
+  };
+}
+
+/** Every finding the store holds as seen at `scanId`, in its order. */
+export async function findingsOf(store: SnapshotStore, scanId: number): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for await (const f of store.readFindings(scanId)) out.push(f);
+  return out;
 }
