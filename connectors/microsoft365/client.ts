@@ -12,9 +12,9 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
+import { inTurns } from '../../src/connector/fan-out.js';
 import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { RenewableCredential } from './auth.js';
@@ -442,27 +442,6 @@ export class GraphApi {
   }
 
   /**
-   * `post` for each chunk, at most as many at once as the request limiter has slots, rather than
-   * all queued at once: the limiter serves in arrival order, so a few hundred queued `$batch` posts
-   * (the owners of a large tenant) would hold back every other collector's next request behind all of
-   * them, and those are often pages of a nextLink chain, which cannot run in parallel. This way another
-   * request waits for one slot to free, and the chains run beside the fan-out instead of after it.
-   * The first failure leaves the chunks not yet posted unposted.
-   */
-  private async inTurns(chunks: readonly string[][], post: (keys: string[]) => Promise<void>): Promise<void> {
-    const slots = this.ctx.limit.concurrency;
-    const turns = pLimit(Number.isFinite(slots) && slots > 0 ? slots : Math.max(1, chunks.length));
-    await Promise.all(
-      chunks.map((keys) =>
-        turns(() => post(keys)).catch((err: unknown) => {
-          turns.clearQueue();
-          throw err;
-        }),
-      ),
-    );
-  }
-
-  /**
    * Run GETs in `$batch` requests of 20. An inner 429, 500, 502, 503 or 504 is retried (in a later
    * batch) after the longest Retry-After among its siblings, else exponential back-off, up to the
    * retry policy's limit per request: the SDK's RetryHandler and the transport only see the outer
@@ -550,7 +529,11 @@ export class GraphApi {
           results.set(key, { status: 200, value });
         }
       };
-      await this.inTurns(chunks, postChunk);
+      // At most as many posts at once as the limiter has slots, rather than all queued at once: the
+      // limiter serves in arrival order, so a few hundred queued posts (the owners of a large tenant)
+      // would hold back every other collector's next request, often a page of a nextLink chain, behind
+      // all of them. postChunk takes the limiter itself (the post, then its answers' nextLink pages).
+      await inTurns(chunks, this.ctx.limit.concurrency, postChunk);
       if (retried.length > 0) {
         this.ctx.logger.debug('throttled or transient failure inside $batch, retrying', {
           requests: retried.length,

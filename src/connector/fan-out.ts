@@ -18,9 +18,25 @@ export async function fanOut<T>(
   limit: LimitFunction,
   task: (item: T) => Promise<void>,
 ): Promise<void> {
+  await inTurns(items, limit.concurrency, (item) => limit(() => task(item)));
+}
+
+/**
+ * Runs `task` for every item, at most `workers` at a time, each worker taking its next item only when
+ * its previous one has finished (all at once when `workers` is unbounded). For a task that takes the
+ * connector's limit itself, perhaps more than once (a `$batch` post and the nextLink pages of its
+ * answers), where wrapping it in the limit as `fanOut` does would hold a slot while waiting for another.
+ *
+ * Like Promise.all, the first task to throw rejects; workers stop taking items then.
+ */
+export async function inTurns<T>(
+  items: Iterable<T>,
+  workers: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   // An unbounded limit queues nothing: every item may start at once.
-  if (!Number.isFinite(limit.concurrency)) {
-    await Promise.all(Array.from(items, (item) => limit(() => task(item))));
+  if (!Number.isFinite(workers)) {
+    await Promise.all(Array.from(items, (item) => task(item)));
     return;
   }
   const next = items[Symbol.iterator]();
@@ -30,12 +46,12 @@ export async function fanOut<T>(
       const step = next.next();
       if (step.done) return;
       try {
-        await limit(() => task(step.value));
+        await task(step.value);
       } catch (err) {
         failed = true;
         throw err;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, limit.concurrency) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
 }
