@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoverageReport } from '../../src/connector/coverage.js';
 import type { Finding, FindingDraft } from '../../src/findings/finding.js';
 import type { SnapshotStore } from '../../src/store/store.js';
-import { at, coverage } from '../support/store-records.js';
+import { at, coverage, findingDraft } from '../support/store-records.js';
 
 import { STORE_KINDS, storeFactory } from './store-factory.js';
 
@@ -28,20 +28,11 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
   }
 
   function draft(fingerprint: string, over: Partial<FindingDraft> = {}): FindingDraft {
-    return {
-      fingerprint,
-      rule: 'over-privileged',
-      severity: 'high',
-      platform: 'github',
-      tenant: 'acme',
-      identity: { kind: 'github-app-installation', id: '1', name: 'App 1' },
-      subject: null,
-      title: `finding ${fingerprint}`,
+    return findingDraft(fingerprint, {
       evidence: { grants: ['administration:write'], tier: 'high' },
-      remediation: 'Reduce the permissions.',
       frameworks: { owaspNhi: ['NHI5'], nistCsf: ['PR.AA-05'], other: [] },
       ...over,
-    };
+    });
   }
 
   /** Records `drafts` as one batch and reads back what the store holds as seen at `scanId`. */
