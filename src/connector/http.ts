@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import { ApiError, CredentialSourceError } from '../errors.js';
 
@@ -202,6 +202,23 @@ export function readCaFile(caFile: string): string {
   }
 }
 
+/**
+ * A secure context trusting the default root certificates and `ca`. `createSecureContext({ ca })`
+ * replaces the defaults, so they would have to be passed along as PEM text (`tls.rootCertificates`),
+ * and parsing those ~140 certificates takes 15-100 ms of a scan's start-up, before its first request.
+ * A default context holds OpenSSL's root store, built once per process; adding `ca` to it gives this
+ * context a store of its own (the shared one is copied first: Node's SecureContext::AddCACert), so no
+ * other connection comes to trust `ca`. Where the native context is not there to add to (it is not a
+ * documented property), the certificates are passed along as before.
+ */
+export function secureContextTrusting(ca: string): SecureContext {
+  const context = createSecureContext();
+  const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ca] });
+  native.addCACert(ca);
+  return context;
+}
+
 export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
   const ca = options.caFile ? readCaFile(options.caFile) : undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -211,7 +228,7 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
     // root certificates again (most of a scan's TLS CPU when connections are many).
     connect: {
       timeout: timeoutMs,
-      ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
+      ...(ca ? { secureContext: secureContextTrusting(ca) } : {}),
     },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
