@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's dispatcher and fetch only, not its index: that loads all of undici (mocks, caches, proxies,
+// WebSocket, EventSource; 1.1 MB bundled), ~40% more to compile before a scan's first request.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import { fetch as undiciFetch } from 'undici/lib/web/fetch/index.js';
 import { ApiError, CredentialSourceError } from '../errors.js';
 
 export interface RetryPolicy {
