@@ -88,7 +88,6 @@ export function isCredentialExchange(url: string, contentType: string | null, bo
   return /x-www-form-urlencoded/i.test(contentType ?? '');
 }
 
-/** The body text of a request (string or bytes) for hashing; undefined when it cannot be read again. */
 /**
  * The Headers and Response of undici's fetch, which the answers of `fetch` below are: the global
  * classes are Node's own copy of undici, loaded (20-50 ms) the first time either is used, which for a
@@ -102,6 +101,7 @@ const newResponse = (body: BodyInit | null, init: ResponseInit): Response =>
     init as ConstructorParameters<typeof UndiciResponse>[1],
   ) as unknown as Response;
 
+/** The body text of a request (string or bytes) for hashing; undefined when it cannot be read again. */
 function bodyText(body: unknown): string | Uint8Array | null | undefined {
   if (body == null) return null;
   if (typeof body === 'string') return body;
