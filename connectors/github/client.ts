@@ -333,8 +333,16 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
       const attempts = async () => {
         for (let attempt = 0; ; attempt++) {
           try {
-            if (!isAuth) await secondary.take(endpoint, points, resource === 'graphql');
-            const response = await request(options);
+            // The secondary limit's points stay held until a minute after the answer (rate-budget.ts).
+            const answered = isAuth
+              ? undefined
+              : await secondary.take(endpoint, points, resource === 'graphql');
+            let response: Awaited<ReturnType<typeof request>>;
+            try {
+              response = await request(options);
+            } finally {
+              answered?.();
+            }
             budget.observe(response.headers as Record<string, string>);
             if (typeof response.data === 'string' && /json/.test(String(response.headers['content-type']))) {
               throw new MalformedResponse(response.status);

@@ -7,8 +7,12 @@
  * and are followed one `next` at a time, as before.
  */
 
-/** Pages read at once per list (each list's own; the scan's connection pool is shared). */
-export const PAGES_AHEAD = 4;
+/**
+ * Pages read at once per list (each list's own; the scan's connection pool is shared). 8: an org of
+ * 1,000 repositories lists its 9 later pages in 2 round trips rather than 3, and every per-repository
+ * fan-out waits for that list; far below GitHub's 100 concurrent requests.
+ */
+export const PAGES_AHEAD = 8;
 /** More pages than this (100 items each) are followed one by one: not a list this scanner expects. */
 const MAX_PAGES_AHEAD = 10_000;
 

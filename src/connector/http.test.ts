@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -133,5 +136,35 @@ describe('the HTTP policy names the endpoint and the cause of a request that got
       cause: expect.stringMatching(/refused/),
     });
     expect(transportFailure(new Error('HTTP 500'))).toBeNull();
+  });
+});
+
+describe('tls.caFile', () => {
+  it('trusts the CA for this policy only: a policy without it, made after, still refuses that server', async () => {
+    const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    const server = createHttpsServer({ key: pems.private, cert: pems.cert }, (_q, r) => r.end('{"ok":true}'));
+    const port = await listen(server);
+    const dir = mkdtempSync(join(tmpdir(), 'gs-http-ca-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, pems.cert);
+      const trusting = createHttpPolicy({ caFile, timeoutMs: 5000 });
+      const res = await trusting.fetch(`https://127.0.0.1:${port}/`);
+      expect(await res.json()).toEqual({ ok: true });
+      const plain = createHttpPolicy({ timeoutMs: 5000 });
+      const err = await plain.fetch(`https://127.0.0.1:${port}/`).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(EndpointUnreachableError);
+      expect(String((err as Error).message)).toMatch(/TLS certificate not trusted/);
+    } finally {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await close(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { Dispatcher } from 'undici';
+// undici's dispatcher and fetch only, not its index: that loads all of undici (mocks, caches, proxies,
+// WebSocket, EventSource; 1.1 MB bundled), ~40% more to compile before a scan's first request.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import { Headers as UndiciHeaders } from 'undici/lib/web/fetch/headers.js';
+import { fetch as undiciFetch } from 'undici/lib/web/fetch/index.js';
+import { Response as UndiciResponse } from 'undici/lib/web/fetch/response.js';
 import { ApiError, CredentialSourceError } from '../errors.js';
 
 export interface RetryPolicy {
@@ -82,6 +88,19 @@ export function isCredentialExchange(url: string, contentType: string | null, bo
   return /x-www-form-urlencoded/i.test(contentType ?? '');
 }
 
+/**
+ * The Headers and Response of undici's fetch, which the answers of `fetch` below are: the global
+ * classes are Node's own copy of undici, loaded (20-50 ms) the first time either is used, which for a
+ * journaled scan was its first request.
+ */
+const newHeaders = (init?: HeadersInit): Headers =>
+  new UndiciHeaders(init as ConstructorParameters<typeof UndiciHeaders>[0]) as unknown as Headers;
+const newResponse = (body: BodyInit | null, init: ResponseInit): Response =>
+  new UndiciResponse(
+    body as ConstructorParameters<typeof UndiciResponse>[0],
+    init as ConstructorParameters<typeof UndiciResponse>[1],
+  ) as unknown as Response;
+
 /** The body text of a request (string or bytes) for hashing; undefined when it cannot be read again. */
 function bodyText(body: unknown): string | Uint8Array | null | undefined {
   if (body == null) return null;
@@ -92,7 +111,7 @@ function bodyText(body: unknown): string | Uint8Array | null | undefined {
 }
 
 function answerResponse(answer: StoredAnswer, url: string): Response {
-  const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
+  const response = newResponse(answer.body, { status: answer.status, headers: answer.headers });
   // Some SDKs read `response.url` (a constructed Response has none).
   Object.defineProperty(response, 'url', { value: url });
   return response;
@@ -122,7 +141,7 @@ async function exchanged(
 ): Promise<Response> {
   if (typeof input !== 'string' && !(input instanceof URL)) return send(init);
   const url = typeof input === 'string' ? input : input.href;
-  const headers = new Headers(init?.headers);
+  const headers = newHeaders(init?.headers);
   const text = bodyText(init?.body);
   if (text === undefined || isCredentialExchange(url, headers.get('content-type'), init?.body))
     return send(init);
@@ -144,9 +163,9 @@ async function exchanged(
     const served = exchange.after(request, { status: 304, headers: keptHeaders(res.headers), body: '' });
     if (!served) return res;
     // The cached answer, with the 304's own headers (rate-limit counters are the current ones).
-    const merged = new Headers(res.headers);
+    const merged = newHeaders(res.headers);
     for (const [k, v] of Object.entries(served.headers)) merged.set(k, v);
-    const response = new Response(served.body, { status: served.status, headers: merged });
+    const response = newResponse(served.body, { status: served.status, headers: merged });
     Object.defineProperty(response, 'url', { value: res.url || url });
     return response;
   }
@@ -166,7 +185,7 @@ async function exchanged(
       });
     },
   });
-  const response = new Response(res.body.pipeThrough(tap), {
+  const response = newResponse(res.body.pipeThrough(tap), {
     status: res.status,
     statusText: res.statusText,
     headers: res.headers,
@@ -202,6 +221,23 @@ export function readCaFile(caFile: string): string {
   }
 }
 
+/**
+ * A secure context trusting the default root certificates and `ca`. `createSecureContext({ ca })`
+ * replaces the defaults, so they would have to be passed along as PEM text (`tls.rootCertificates`),
+ * and parsing those ~140 certificates takes 15-100 ms of a scan's start-up, before its first request.
+ * A default context holds OpenSSL's root store, built once per process; adding `ca` to it gives this
+ * context a store of its own (the shared one is copied first: Node's SecureContext::AddCACert), so no
+ * other connection comes to trust `ca`. Where the native context is not there to add to (it is not a
+ * documented property), the certificates are passed along as before.
+ */
+export function secureContextTrusting(ca: string): SecureContext {
+  const context = createSecureContext();
+  const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ca] });
+  native.addCACert(ca);
+  return context;
+}
+
 export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
   const ca = options.caFile ? readCaFile(options.caFile) : undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -211,7 +247,7 @@ export function createHttpPolicy(options: HttpPolicyOptions = {}): HttpPolicy {
     // root certificates again (most of a scan's TLS CPU when connections are many).
     connect: {
       timeout: timeoutMs,
-      ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
+      ...(ca ? { secureContext: secureContextTrusting(ca) } : {}),
     },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

@@ -1,4 +1,5 @@
 import { defineCollector } from '../../../src/connector/collector.js';
+import { fanOut } from '../../../src/connector/fan-out.js';
 import { ApiError } from '../../../src/errors.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { settleNotFound } from '../child-lists.js';
@@ -54,30 +55,31 @@ export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
     }
     ctx.progress.start('github: repository webhooks', repos.length, 'repos (webhooks)');
     const notFound: MinimalRepository[] = [];
-    const listed = await Promise.all(
-      repos.map((repo) =>
-        ctx.limit(async () => {
-          const hooks: Hook[] = [];
-          try {
-            for await (const h of client.list(
-              'GET /repos/{owner}/{repo}/hooks',
-              { owner: repo.owner.login, repo: repo.name },
-              HookSchema,
-            )) {
-              hooks.push(h);
-            }
-          } catch (err) {
-            // A 404 is not "no hooks": the repository may be gone, or the app may lack a permission.
-            if (!(err instanceof ApiError && err.status === 404)) throw err;
-            notFound.push(repo);
-            return null;
-          } finally {
-            ctx.progress.tick('github: repository webhooks');
-          }
-          return { repo, hooks };
-        }),
-      ),
-    );
+    const listed: Array<RepositoryHooks | null> = repos.map(() => null);
+    // Queued a few at a time (fanOut), so that the deploy keys' and other collectors' calls are not
+    // queued behind every repository's (and then left for after the last of them, which GitHub's
+    // secondary limit may hold back a minute).
+    await fanOut(repos.keys(), ctx.limit, async (i) => {
+      const repo = repos[i]!;
+      const hooks: Hook[] = [];
+      try {
+        for await (const h of client.list(
+          'GET /repos/{owner}/{repo}/hooks',
+          { owner: repo.owner.login, repo: repo.name },
+          HookSchema,
+        )) {
+          hooks.push(h);
+        }
+      } catch (err) {
+        // A 404 is not "no hooks": the repository may be gone, or the app may lack a permission.
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+        notFound.push(repo);
+        return;
+      } finally {
+        ctx.progress.tick('github: repository webhooks');
+      }
+      listed[i] = { repo, hooks };
+    });
     ctx.progress.done('github: repository webhooks');
     await settleNotFound(
       session,
