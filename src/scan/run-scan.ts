@@ -112,6 +112,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
           kinds: filter?.kinds,
           types: filter?.types,
           collectors: filter?.collectors,
+          fields: filter?.fields,
         });
       },
     };
