@@ -102,7 +102,13 @@ async function previousGrants(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
 ): Promise<Map<string, OAuth2PermissionGrant>> {
   const out = new Map<string, OAuth2PermissionGrant>();
-  const filter = { kinds: ['service-principal'], types: ['grant' as const], collectors: [run.name] };
+  // The grant objects only: the rest of each record (one per scope) is not parsed.
+  const filter = {
+    kinds: ['service-principal'],
+    types: ['grant' as const],
+    collectors: [run.name],
+    fields: ['collector', 'raw'],
+  };
   for await (const bundle of run.ctx.previous.bundles(filter)) {
     for (const g of bundle.grants) {
       if (g.collector !== run.name) continue;

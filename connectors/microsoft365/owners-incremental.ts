@@ -170,7 +170,13 @@ async function readOwnerAudits(s: Session, cursor: string): Promise<{ ids: Set<s
 /** Owners per service principal in the previous snapshot, for those whose owners it knew. */
 async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<string, PrincipalRef[]>> {
   const out = new Map<string, PrincipalRef[]>();
-  for await (const b of run.ctx.previous.bundles({ kinds: ['service-principal'], types: ['identity'] })) {
+  // Three fields of each identity: the rest (its raw object, app roles) is not parsed.
+  const filter = {
+    kinds: ['service-principal'],
+    types: ['identity' as const],
+    fields: ['nativeId', 'ownersKnown', 'owners'],
+  };
+  for await (const b of run.ctx.previous.bundles(filter)) {
     if (b.identity?.ownersKnown) out.set(b.identity.nativeId.toLowerCase(), b.identity.owners);
   }
   return out;

@@ -69,12 +69,15 @@ export interface PreviousSnapshot {
   /**
    * This tenant's identities with their grants and credentials in that scan. `types` names the record
    * types the caller reads (default all), `collectors` the collectors whose records it reads (default
-   * all): the others may be left out, which saves reading and parsing them.
+   * all): the others may be left out, which saves reading and parsing them. `fields` names the
+   * top-level record fields the caller reads (default all): records may then hold only those (and
+   * `type`), and grants and credentials come in no particular order (`SnapshotReadFilter.fields`).
    */
   bundles(filter?: {
     kinds?: string[];
     types?: RecordType[];
     collectors?: string[];
+    fields?: string[];
   }): AsyncIterable<IdentityBundle>;
 }
 

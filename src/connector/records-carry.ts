@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { ModelRecordInput } from '../model/record.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CollectorRun } from './collector.js';
@@ -8,6 +9,13 @@ import type { CollectorRun } from './collector.js';
  * matches.
  */
 const DIGEST_FORMAT = 'collector-records/1';
+
+/**
+ * Records digested between two turns of the event loop in `checkCarry`: digesting tens of thousands
+ * is CPU work, and without a turn now and then the other collectors' answers wait unread meanwhile
+ * (their next requests are not sent), as in the engine's record checks (run-scan.ts).
+ */
+const RECORDS_PER_TURN = 500;
 
 /**
  * Digest of a collector's records as a set: each record's JSON is hashed, the hashes sorted and
@@ -73,11 +81,11 @@ export type CarryDecision<Result> =
  * Whatever the records derive from is in them, so any change to it changes the digest and the records
  * are emitted as on a full read.
  */
-export function checkCarry<Result>(
+export async function checkCarry<Result>(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   stateKey: string,
   records: () => Generator<ModelRecordInput, Result>,
-): CarryDecision<Result> {
+): Promise<CarryDecision<Result>> {
   const { state, previous, coverage } = run.ctx;
   if (!state || state.fullResync || previous.scanId === null) return { kind: 'not-compared' };
   const stored = state.get(stateKey);
@@ -93,6 +101,7 @@ export function checkCarry<Result>(
       break;
     }
     d.add(r.value);
+    if (d.count % RECORDS_PER_TURN === 0) await nextMacrotask();
   }
   const digest = d.digest();
   // Set here, in the collector's fetch: the state write is committed only if the collector completes.

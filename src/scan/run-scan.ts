@@ -23,6 +23,13 @@ import { journalSources, ScanJournal, type ScanJournalOptions } from './scan-jou
  */
 const RECORDS_PER_TURN = 250;
 
+/**
+ * Bundles of the previous snapshot handed to a connector between two turns of the event loop: reading
+ * them is CPU work too (a carried collector reads thousands), done while other collectors wait on
+ * their answers (see RECORDS_PER_TURN).
+ */
+const BUNDLES_PER_TURN = 250;
+
 export interface RunScanOptions {
   store: SnapshotStore;
   connectors: readonly ConfiguredConnector[];
@@ -106,13 +113,18 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       scannedAt: prev?.startedAt ?? null,
       async *bundles(filter) {
         if (!prev) return;
-        yield* store.readSnapshot(prev.id, {
+        let n = 0;
+        for await (const bundle of store.readSnapshot(prev.id, {
           platform,
           tenant,
           kinds: filter?.kinds,
           types: filter?.types,
           collectors: filter?.collectors,
-        });
+          fields: filter?.fields,
+        })) {
+          yield bundle;
+          if (++n % BUNDLES_PER_TURN === 0) await nextMacrotask();
+        }
       },
     };
   };

@@ -163,6 +163,13 @@ export interface SnapshotReadFilter extends SnapshotFilter {
    * collector's records, say, skips reading the rest; a bundle then holds only those.
    */
   collectors?: string[];
+  /**
+   * The top-level record fields a reader uses (default all; `type` is always read). The store may leave
+   * the others out, which saves parsing them (a carried collector needs one field of each of thousands of
+   * records): each record then holds these fields only, as stored (a field the record lacks stays absent),
+   * and a bundle's grants and credentials come in no particular order.
+   */
+  fields?: string[];
 }
 
 /** What `recordFindings` did: each finding counted once, by what recording it cost. */

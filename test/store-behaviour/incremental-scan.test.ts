@@ -95,6 +95,22 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       expect(await keysAt(second.id)).toContain(recordKey(other));
     });
 
+    it('closes the unseen records of a collector read in full, not those of an incremental one beside it', async () => {
+      // Both collectors' grants in one table, none written again: only `full`'s are ended.
+      const full = ['7', '8'].map((id) => grant(id, 'admin', { collector: 'full' }));
+      const first = await scan(
+        [...apps, ...full],
+        [coverage({ 'app-installations': 'complete', full: 'complete' })],
+        1,
+      );
+      const cov = coverage({ 'app-installations': 'complete', full: 'complete' });
+      cov.collectors[0]!.incremental = { since: 1, removed: [] };
+      const second = await scan([], [cov], 2);
+      const kept = (await keysAt(first.id)).filter((k) => !full.map(recordKey).includes(k));
+      expect(await keysAt(second.id)).toEqual(kept);
+      expect(second.counts).toEqual({ identities: 3, grants: 3, credentials: 0 });
+    });
+
     it('a failed incremental collector carries everything over, removals included', async () => {
       const first = await scan(apps, [coverage({ 'app-installations': 'complete' })], 1);
       const second = await scan([], incremental(1, [recordKey(identity('3'))], 'failed'), 2);

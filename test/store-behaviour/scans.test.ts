@@ -471,6 +471,45 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       ).toEqual(shape(hooksOnly));
     });
 
+    it('reads the fields asked for as the whole records hold them (latest and earlier scans)', async () => {
+      const s1 = await scan([
+        ...app('1'),
+        grant('1', 'hooks', { collector: 'repo-hooks', raw: { id: 'h1', nested: [1, 'a'] } }),
+        ...app('2'),
+        grant('3', 'orphan', { raw: null }),
+      ]);
+      const fields = ['raw', 'nativeId', 'collector', 'missing'];
+      // Per bundle: each record's type and asked fields, grants in key order (a projection has none).
+      const picked = (bundles: IdentityBundle[]) =>
+        bundles.map((b) => {
+          const pick = (r: object) =>
+            Object.fromEntries(
+              ['type', ...fields].filter((f) => f in r).map((f) => [f, (r as Record<string, unknown>)[f]]),
+            );
+          const grants = b.grants.map(pick).sort((a, c) => (JSON.stringify(a) < JSON.stringify(c) ? -1 : 1));
+          return [b.source, b.identityKey, b.identity && pick(b.identity), grants];
+        });
+      const whole = picked(await snapshot(s1.id));
+      expect(whole.flatMap(([, , , grants]) => grants as object[])).toContainEqual({
+        type: 'grant',
+        collector: 'repo-hooks',
+        raw: { id: 'h1', nested: [1, 'a'] },
+      });
+      expect(picked(await snapshot(s1.id, { fields }))).toEqual(whole);
+      await scan(app('1'), undefined, 2);
+      expect(picked(await snapshot(s1.id, { fields }))).toEqual(whole);
+      expect(picked(await snapshot(s1.id, { types: ['grant'], collectors: ['repo-hooks'], fields }))).toEqual(
+        whole
+          .filter(([, key]) => key === 'github-app-installation:1')
+          .map(([s, k]) => [
+            s,
+            k,
+            null,
+            [{ type: 'grant', collector: 'repo-hooks', raw: { id: 'h1', nested: [1, 'a'] } }],
+          ]),
+      );
+    });
+
     it('reads an earlier scan as it was, with the same order as the latest', async () => {
       const s1 = await scan([...app('1'), ...app('2')], undefined, 1);
       const first = await snapshot(s1.id);

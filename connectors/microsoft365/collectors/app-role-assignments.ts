@@ -56,7 +56,7 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
       markOwnedByOnly(s, run, read);
     }
     // The same records as the previous scan stored: carried forward.
-    const carry = checkCarry(run, APP_ROLE_GRANTS_RECORDS_DIGEST, () =>
+    const carry = await checkCarry(run, APP_ROLE_GRANTS_RECORDS_DIGEST, () =>
       applicationGrantsOf(s.tenant, sps, out),
     );
     return { ...out, carry };

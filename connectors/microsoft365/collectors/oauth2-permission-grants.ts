@@ -60,7 +60,7 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
     const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
     const read = await readDelegatedGrants(s, run, sps);
     // The same records as the previous scan stored (whatever the delta said): carried forward.
-    const carry = checkCarry(run, GRANTS_RECORDS_DIGEST, () => delegatedGrantsOf(s.tenant, sps, read));
+    const carry = await checkCarry(run, GRANTS_RECORDS_DIGEST, () => delegatedGrantsOf(s.tenant, sps, read));
     return { ...read, carry };
   },
   *transform(read, s, run) {

@@ -41,6 +41,7 @@ function snapshotSql(
   kinds: boolean,
   types: SnapshotReadFilter['types'],
   collectors: boolean,
+  record: string,
 ): string {
   const arms = BUNDLE_TABLES.filter((t) => types === undefined || (types as string[]).includes(t.type)).map(
     (t) => {
@@ -51,7 +52,7 @@ function snapshotSql(
           ? ` AND json_extract(record, '$.collector') IN (SELECT value FROM json_each(:collectors))`
           : '');
       return latest
-        ? `SELECT ${t.order} AS t, identity_key, record FROM ${t.table} INDEXED BY ${t.table}_open
+        ? `SELECT ${t.order} AS t, identity_key, ${record} FROM ${t.table} INDEXED BY ${t.table}_open
          WHERE source_id = :source AND valid_to IS NULL${kind}`
         : `SELECT ${t.order} AS t, identity_key, id FROM ${t.table} INDEXED BY ${t.table}_added
          WHERE source_id = :source AND valid_from <= :scan AND (valid_to IS NULL OR valid_to > :scan)${kind}`;
@@ -67,6 +68,37 @@ interface SnapshotRow {
   record?: string;
   /** Older scan: the version id. */
   id?: number;
+}
+
+/**
+ * What a snapshot read selects of each record: the whole record as `record`, or with `fields` the
+ * JSON of each of those fields as `f0`, `f1`, … (NULL when the record lacks it), parsed from the stored
+ * text by SQLite, so that the rest of the record is never turned into JavaScript values.
+ */
+interface RecordColumns {
+  sql: string;
+  parse(row: Record<string, unknown>): ModelRecord;
+}
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function recordColumns(fields: readonly string[] | undefined): RecordColumns {
+  if (fields === undefined)
+    return { sql: 'record', parse: (row) => JSON.parse(row.record as string) as ModelRecord };
+  const names = ['type', ...new Set(fields.filter((f) => f !== 'type'))];
+  for (const f of names)
+    if (!FIELD_NAME.test(f)) throw new TypeError(`not a record field name: ${JSON.stringify(f)}`);
+  return {
+    sql: names.map((f, i) => `record -> '$.${f}' AS f${i}`).join(', '),
+    parse: (row) => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) {
+        const json = row[`f${i}`];
+        if (typeof json === 'string') out[names[i]!] = JSON.parse(json);
+      }
+      return out as unknown as ModelRecord;
+    },
+  };
 }
 
 interface Keyed<R> {
@@ -88,15 +120,21 @@ export function* snapshotBundles(
     .pluck();
   const kinds = filter.kinds ? JSON.stringify(filter.kinds) : null;
   const collectors = filter.collectors ? JSON.stringify(filter.collectors) : null;
+  const columns = recordColumns(filter.fields);
   const recordById = RECORD_TABLES.map((t) =>
-    db.prepare(`SELECT record FROM ${t.table} WHERE id = ?`).pluck(),
+    db.prepare<[number], Record<string, unknown>>(`SELECT ${columns.sql} FROM ${t.table} WHERE id = ?`),
   );
+  // Projected records may lack what their key is made of: kept in row order then.
+  const sorted = filter.fields === undefined;
   for (const { sourceId, source } of scanSources(db, scanId, filter)) {
     const latest = newest.get(sourceId) === scanId;
     const stmt = db.prepare<Record<string, unknown>, SnapshotRow>(
-      snapshotSql(latest, kinds !== null, filter.types, collectors !== null),
+      snapshotSql(latest, kinds !== null, filter.types, collectors !== null, columns.sql),
     );
-    const recordOf = (row: SnapshotRow): string => row.record ?? (recordById[row.t]!.get(row.id!) as string);
+    const recordOf = (row: SnapshotRow): ModelRecord =>
+      columns.parse(
+        row.id === undefined ? (row as unknown as Record<string, unknown>) : recordById[row.t]!.get(row.id)!,
+      );
     const params: Record<string, unknown> = { source: sourceId };
     if (!latest) params.scan = scanId;
     if (kinds !== null) params.kinds = kinds;
@@ -110,8 +148,8 @@ export function* snapshotBundles(
       source,
       identityKey: current!,
       identity,
-      grants: grants.sort(byKey).map((g) => g.record),
-      credentials: credentials.sort(byKey).map((c) => c.record),
+      grants: (sorted ? grants.sort(byKey) : grants).map((g) => g.record),
+      credentials: (sorted ? credentials.sort(byKey) : credentials).map((c) => c.record),
     });
     for (const row of stmt.iterate(params)) {
       if (row.identity_key !== current) {
@@ -121,10 +159,10 @@ export function* snapshotBundles(
         grants = [];
         credentials = [];
       }
-      const record = JSON.parse(recordOf(row)) as ModelRecord;
+      const record = recordOf(row);
       if (record.type === 'identity') identity = record;
-      else if (record.type === 'grant') grants.push({ key: recordKey(record), record });
-      else credentials.push({ key: recordKey(record), record });
+      else if (record.type === 'grant') grants.push({ key: sorted ? recordKey(record) : '', record });
+      else credentials.push({ key: sorted ? recordKey(record) : '', record });
     }
     if (current !== null) yield bundle();
   }
