@@ -14,7 +14,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { inTurns } from '../../src/connector/fan-out.js';
-import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
+import { bodyInMemory, type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { RenewableCredential } from './auth.js';
 import type { Endpoints } from './config.js';
@@ -67,6 +67,12 @@ class EngineTransport implements Middleware {
             this.ctx.signal,
           );
           continue;
+        }
+        // A body read whole already (the scan's journal reads JSON answers so) cannot be cut: handed on
+        // as it is, without a second copy.
+        if (bodyInMemory(response)) {
+          context.response = response;
+          return;
         }
         // The whole body is read here, so that a connection cut mid-body is a transport failure this
         // loop retries, not a parse error in the SDK after the transport has returned.

@@ -186,7 +186,20 @@ function withBody(res: Response, url: string, body: BodyInit): Response {
     headers: res.headers,
   });
   Object.defineProperty(response, 'url', { value: res.url || url });
+  if (body instanceof Uint8Array) inMemory.add(response);
   return response;
+}
+
+/** Answers whose whole body was read before they were handed on (`exchanged`). */
+const inMemory = new WeakSet<Response>();
+
+/**
+ * Whether `response`'s body was read whole before `fetch` returned it: reading it cannot fail part-way
+ * (no connection is behind it), so a caller that reads a body whole to tell a cut connection from an
+ * answer (a transport that retries one) need not read and wrap this one again.
+ */
+export function bodyInMemory(response: Response): boolean {
+  return inMemory.has(response);
 }
 
 /**
