@@ -11,17 +11,20 @@ import { ROOT, tempDir } from './support/cli.js';
 
 /**
  * The grantscope.yaml the emulator writes is what `scan` reads as is, with or without limits: under a
- * connection pool it sets `concurrency` for the pool (src/emulator/github/index.ts), and with limits
+ * connection pool it sets `concurrency` for the pool (src/emulator/limits.ts `scannerConcurrency`), and with limits
  * that hold nothing back (the bench's metering limits, a pool of 1,000) it must still be a valid config.
  */
-describe('the config the emulator writes under limits', () => {
-  const world = loadWorld(join(ROOT, 'fixtures', 'worlds', 'test', 'github-generated.yaml'));
+describe.each([
+  ['github', 'github-generated.yaml'],
+  ['microsoft365', 'm365-demo.yaml'],
+])('the config the emulator writes under limits (%s)', (platform, file) => {
+  const world = loadWorld(join(ROOT, 'fixtures', 'worlds', 'test', file));
 
   async function writtenConfig(limits: typeof REALISTIC_LIMITS) {
     const emu = await startEmulator({ world, limits });
     try {
       const { configFile } = writeClientConfig(emu, tempDir('gs-emu-limits-config-'));
-      return loadConfig(configFile, await loadConnectors([], { builtins: ['github'] }));
+      return loadConfig(configFile, await loadConnectors([], { builtins: [platform] }));
     } finally {
       await emu.stop();
     }

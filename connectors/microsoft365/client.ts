@@ -1,6 +1,5 @@
 import {
   AuthenticationHandler,
-  BatchResponseContent,
   Client,
   type Context,
   GraphError,
@@ -15,12 +14,18 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { z } from 'zod';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { inTurns } from '../../src/connector/fan-out.js';
-import { type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
+import { bodyInMemory, type EndpointUnreachableError, unreachableIn } from '../../src/connector/http.js';
 import { ApiError } from '../../src/errors.js';
 import type { RenewableCredential } from './auth.js';
 import type { Endpoints } from './config.js';
-import { DirectoryObjectId, GraphErrorBody, page } from './schema.js';
-import { ResourceUnitPacer, ResourceUnitPacing } from './throttle.js';
+import {
+  type BatchInnerResponse,
+  BatchResponseBody,
+  DirectoryObjectId,
+  GraphErrorBody,
+  page,
+} from './schema.js';
+import { innerResourceUnits, ResourceUnitPacer, ResourceUnitPacing } from './throttle.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
@@ -62,6 +67,12 @@ class EngineTransport implements Middleware {
             this.ctx.signal,
           );
           continue;
+        }
+        // A body read whole already (the scan's journal reads JSON answers so) cannot be cut: handed on
+        // as it is, without a second copy.
+        if (bodyInMemory(response)) {
+          context.response = response;
+          return;
         }
         // The whole body is read here, so that a connection cut mid-body is a transport failure this
         // loop retries, not a parse error in the SDK after the transport has returned.
@@ -203,6 +214,32 @@ export function childListNotFound(info: CallInfo, parents: readonly string[], wh
   );
 }
 
+/** An inner answer's headers, looked up by name in any case (HTTP header names are case-insensitive). */
+function innerHeaders(response: BatchInnerResponse): { get(name: string): string | null } {
+  const headers = response.headers ?? {};
+  return {
+    get(name: string) {
+      const wanted = name.toLowerCase();
+      for (const k in headers) if (k.toLowerCase() === wanted) return String(headers[k]);
+      return null;
+    },
+  };
+}
+
+/**
+ * An inner answer's JSON body: the object itself, or a JSON text parsed (the SDK's
+ * BatchResponseContent reads a body sent as text the same way); null when there is none to read.
+ */
+function innerBody(response: BatchInnerResponse): unknown {
+  const { body } = response;
+  if (typeof body !== 'string') return body ?? null;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Microsoft Graph through the official client (@microsoft/microsoft-graph-client), authenticated
  * with an @azure/identity credential via TokenCredentialAuthenticationProvider. Adds paging,
@@ -310,6 +347,12 @@ export class GraphApi {
   /**
    * Page through a collection following `@odata.nextLink` verbatim; yields each page's items. A
    * nextLink that leads back to a page already read fails the call instead of looping.
+   *
+   * Each next page is asked for as soon as a page's answer is in, before that page is validated and
+   * handed to the caller: a list is a chain of round trips, and the CPU spent on each page (parsing,
+   * the caller's work) then overlaps the next one's latency instead of adding to it. A caller that may
+   * stop early says after how many pages (`mayStopAfter`): the page after those is asked only when it
+   * is wanted, so no request is sent that a whole read would not send.
    */
   async *list<T>(
     path: string,
@@ -322,16 +365,22 @@ export class GraphApi {
      * https://learn.microsoft.com/graph/paging).
      */
     advanced?: { onCount?: (count: number) => void },
+    paging: { mayStopAfter?: number } = {},
   ): AsyncGenerator<T[]> {
     const pageSchema = page(schema);
     let next: string | undefined = path;
     let first = true;
+    let pages = 0;
     const seen = new Set<string>();
+    const keyOf = (link: string) =>
+      /^https?:/i.test(link)
+        ? link
+        : `${this.endpoints.graphBaseUrl}/${version ?? this.version}${link.startsWith('/') ? '' : '/'}${link}`;
+    /** The request for `next`, when it was sent ahead. */
+    let ahead: Promise<unknown> | null = null;
     while (next) {
       if (/^https?:/i.test(next)) this.assertSameOrigin(next, info);
-      const key = /^https?:/i.test(next)
-        ? next
-        : `${this.endpoints.graphBaseUrl}/${version ?? this.version}${next.startsWith('/') ? '' : '/'}${next}`;
+      const key = keyOf(next);
       if (seen.has(key)) {
         throw new ApiError(
           GRAPH_API,
@@ -341,7 +390,9 @@ export class GraphApi {
         );
       }
       seen.add(key);
-      const raw = await this.get(next, info, first ? version : undefined, advanced !== undefined);
+      const raw = await (ahead ?? this.get(next, info, first ? version : undefined, advanced !== undefined));
+      pages += 1;
+      ahead = this.askAhead(raw, pages, paging.mayStopAfter ?? 0, seen, keyOf, info, advanced !== undefined);
       const body: z.infer<typeof pageSchema> = this.parse(pageSchema, raw, info);
       if (first && advanced?.onCount) {
         const count = (raw as Record<string, unknown>)['@odata.count'];
@@ -351,6 +402,31 @@ export class GraphApi {
       yield body.value as T[];
       next = body['@odata.nextLink'];
     }
+  }
+
+  /**
+   * The request for the page after `raw`, sent now (see `list`), or null: no nextLink, the caller may
+   * stop after `pages`, or a link the paging loop refuses (another origin, a page already read), which
+   * the loop then reports. Its failure, if it fails, is the loop's when it takes the answer; unused (the
+   * page failed validation), it is dropped.
+   */
+  private askAhead(
+    raw: unknown,
+    pages: number,
+    mayStopAfter: number,
+    seen: ReadonlySet<string>,
+    keyOf: (link: string) => string,
+    info: CallInfo,
+    eventual: boolean,
+  ): Promise<unknown> | null {
+    if (pages <= mayStopAfter || raw === null || typeof raw !== 'object') return null;
+    const link = (raw as Record<string, unknown>)['@odata.nextLink'];
+    if (typeof link !== 'string' || link === '' || seen.has(keyOf(link))) return null;
+    if (/^https?:/i.test(link) && URL.parse(link)?.origin !== new URL(this.endpoints.graphBaseUrl).origin)
+      return null;
+    const request = this.get(link, info, undefined, eventual);
+    request.catch(() => {});
+    return request;
   }
 
   /** `GET …/$count` (an advanced query: needs `ConsistencyLevel: eventual`). */
@@ -422,14 +498,13 @@ export class GraphApi {
   }
 
   /** The ApiError of a failed inner request, with Graph's error code and message when it sent one. */
-  private async innerError(
-    response: Response,
+  private innerError(
+    response: BatchInnerResponse,
     innerPath: string,
     info: CallInfo,
     suffix?: string,
-  ): Promise<ApiError> {
-    const body = (await response.json().catch(() => null)) as unknown;
-    const e = GraphErrorBody.safeParse(body).data?.error;
+  ): ApiError {
+    const e = GraphErrorBody.safeParse(innerBody(response)).data?.error;
     const what =
       response.status === 429
         ? 'throttled inside $batch'
@@ -471,10 +546,23 @@ export class GraphApi {
         } catch (err) {
           throw this.toApiError(err, { ...info, api: 'POST /$batch' }, '/$batch');
         }
-        const responses = new BatchResponseContent(raw as never);
+        // The answer is read as parsed once by the SDK: its envelope checked here, each inner body with
+        // its request's schema (the SDK's BatchResponseContent would serialise every inner body into a
+        // Response to be parsed again).
+        const answered = this.parse(BatchResponseBody, raw, { ...info, api: 'POST /$batch' });
+        const byId = new Map(answered.responses.map((r) => [r.id, r]));
+        for (const [n, key] of keys.entries()) {
+          const response = byId.get(String(n + 1));
+          if (response)
+            this.pacer.observe(
+              response.status,
+              innerHeaders(response),
+              innerResourceUnits('GET', byKey.get(key)!.url),
+            );
+        }
         for (const [n, key] of keys.entries()) {
           const item = byKey.get(key)!;
-          const response = responses.getResponseById(String(n + 1));
+          const response = byId.get(String(n + 1));
           if (!response)
             throw new ApiError(GRAPH_API, 200, `batch response lacks id ${n + 1}`, {
               method: 'POST',
@@ -485,11 +573,10 @@ export class GraphApi {
             const tries = (attempts.get(key) ?? 0) + 1;
             attempts.set(key, tries);
             if (tries > this.ctx.http.retry.maxRetries) {
-              throw await this.innerError(response, innerPath, info, 'retries exhausted');
+              throw this.innerError(response, innerPath, info, 'retries exhausted');
             }
-            await response.body?.cancel();
             const backoff = this.ctx.http.retry.baseDelayMs * 2 ** (tries - 1);
-            wait = Math.max(wait, this.retryAfterMs(response.headers.get('Retry-After')) ?? backoff);
+            wait = Math.max(wait, this.retryAfterMs(innerHeaders(response).get('retry-after')) ?? backoff);
             retried.push(key);
             continue;
           }
@@ -500,15 +587,14 @@ export class GraphApi {
             // inconsistently for some seconds).
             if (!item.collection && !rechecked.has(key)) {
               rechecked.add(key);
-              await response.body?.cancel();
               recheck.push(key);
               continue;
             }
             results.set(key, { status: 404 });
             continue;
           }
-          if (response.status >= 400) throw await this.innerError(response, innerPath, info);
-          const body = (await response.json().catch(() => null)) as unknown;
+          if (response.status >= 400) throw this.innerError(response, innerPath, info);
+          const body = innerBody(response);
           if (!item.collection) {
             results.set(key, {
               status: 200,

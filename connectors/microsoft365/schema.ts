@@ -192,6 +192,26 @@ export function page<T extends z.ZodType>(item: T): ReturnType<typeof pageOf<T>>
 /** A directory object read by id with `$select=id`, to tell whether it still exists. */
 export const DirectoryObjectId = z.looseObject({ id: z.string() });
 
+/**
+ * The body of a `$batch` answer (https://learn.microsoft.com/graph/json-batching, "Response format"):
+ * `responses`, each with the `id` of its request, its `status`, `headers` and `body` ("The body of an
+ * individual response is a JSON object when its content type is JSON"). Only the envelope is checked
+ * here; each inner body is parsed with the schema of its own request.
+ */
+export const BatchResponseBody = z.object({
+  responses: z.array(
+    z.object({
+      id: z.string(),
+      status: z.number().int(),
+      headers: z.record(z.string(), z.unknown()).optional(),
+      body: z.unknown().optional(),
+    }),
+  ),
+});
+export type BatchResponseBody = z.infer<typeof BatchResponseBody>;
+/** One inner answer of a `$batch`. */
+export type BatchInnerResponse = BatchResponseBody['responses'][number];
+
 export const GraphErrorBody = z.object({
   error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
 });

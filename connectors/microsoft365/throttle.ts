@@ -115,8 +115,14 @@ function retryAfterMs(header: string | null, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The request's cost and, for a `$batch`, each inner request's, from its URL and body. */
-function costOf(context: Context, versionRoot: string): { total: number; inner: Map<string, number> | null } {
+/** The RU of one inner request of a `$batch`, from its URL (relative to the version root). */
+export function innerResourceUnits(method: string, url: string): number {
+  const u = new URL(url, 'https://graph.invalid');
+  return resourceUnits(method.toUpperCase(), u.pathname, u.searchParams);
+}
+
+/** The request's cost: for a `$batch`, the sum of its inner requests' (from its body). */
+function costOf(context: Context, versionRoot: string): { total: number; batch: boolean } {
   const url = new URL(typeof context.request === 'string' ? context.request : context.request.url);
   const method = (
     context.options?.method ?? (typeof context.request === 'string' ? 'GET' : context.request.method)
@@ -124,26 +130,25 @@ function costOf(context: Context, versionRoot: string): { total: number; inner: 
   const rel = url.pathname.startsWith(versionRoot) ? url.pathname.slice(versionRoot.length) : url.pathname;
   const path = rel.replace(/^\/(v1\.0|beta)(?=\/)/, '');
   if (method === 'POST' && path === '/$batch') {
-    const inner = new Map<string, number>();
+    let total = 0;
     try {
       const body = JSON.parse(String(context.options?.body ?? '')) as {
         requests?: Array<{ id: string; method: string; url: string }>;
       };
-      for (const r of body.requests ?? []) {
-        const u = new URL(r.url, 'https://graph.invalid');
-        inner.set(String(r.id), resourceUnits(r.method.toUpperCase(), u.pathname, u.searchParams));
-      }
+      for (const r of body.requests ?? []) total += innerResourceUnits(r.method, r.url);
     } catch {
       // Not a body this scanner sent: costed at 0, corrected by what Graph reports.
     }
-    return { total: [...inner.values()].reduce((a, b) => a + b, 0), inner };
+    return { total, batch: true };
   }
-  return { total: resourceUnits(method, path, url.searchParams), inner: null };
+  return { total: resourceUnits(method, path, url.searchParams), batch: false };
 }
 
 /**
  * Graph client middleware, placed before the transport: paces each request (retries included: Graph
- * charges them too) and reads the throttling headers of its answer, and of each `$batch` inner answer.
+ * charges them too) and reads the throttling headers of its answer. The inner answers of a `$batch`
+ * that succeeded are read by their reader (GraphApi.batch, `observe` with `innerResourceUnits`), which
+ * parses the body anyway: reading it here too would parse every `$batch` answer twice.
  */
 export class ResourceUnitPacing implements Middleware {
   private next: Middleware | undefined;
@@ -164,30 +169,9 @@ export class ResourceUnitPacing implements Middleware {
     await this.next!.execute(context);
     const response = context.response;
     if (!response) return;
-    if (!cost.inner) {
-      this.pacer.observe(response.status, response.headers, cost.total);
-      return;
-    }
-    if (response.status !== 200) {
-      this.pacer.observe(response.status, response.headers, cost.total);
-      return;
-    }
-    const body = (await response
-      .clone()
-      .json()
-      .catch(() => null)) as {
-      responses?: Array<{ id: string; status: number; headers?: Record<string, string> }>;
-    } | null;
-    for (const r of body?.responses ?? []) {
-      const h = Object.fromEntries(
-        Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-      );
-      this.pacer.observe(
-        r.status,
-        { get: (n) => h[n.toLowerCase()] ?? null },
-        cost.inner.get(String(r.id)) ?? 0,
-      );
-    }
+    // A $batch answered 200 is charged per inner request: its reader observes each one.
+    if (cost.batch && response.status === 200) return;
+    this.pacer.observe(response.status, response.headers, cost.total);
   }
 }
 

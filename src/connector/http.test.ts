@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bodyInMemory,
   createHttpPolicy,
   EndpointUnreachableError,
   isEndpointWide,
@@ -166,5 +167,53 @@ describe('tls.caFile', () => {
       await close(server);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a JSON answer seen by an exchange', () => {
+  let port: number;
+  const server = createHttpServer((req, res) => {
+    if (req.url === '/cut') {
+      // Promises 100 bytes, sends 10, then drops the connection.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"value":[');
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"value":[1,2,3]}');
+  });
+  beforeAll(async () => {
+    port = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  const seen: string[] = [];
+  const exchange = {
+    before: () => null,
+    after: (_request: unknown, answer: { body: string }) => {
+      seen.push(answer.body);
+      return null;
+    },
+  };
+
+  it('is read whole once: the exchange and the caller get the same body, held in memory', async () => {
+    const http = createHttpPolicy({ exchange });
+    const response = await http.fetch(`http://127.0.0.1:${port}/ok`);
+    expect(bodyInMemory(response)).toBe(true);
+    expect(await response.json()).toEqual({ value: [1, 2, 3] });
+    expect(seen).toEqual(['{"value":[1,2,3]}']);
+    const without = await createHttpPolicy().fetch(`http://127.0.0.1:${port}/ok`);
+    expect(bodyInMemory(without)).toBe(false);
+    await without.body?.cancel();
+  });
+
+  it('cut mid-body: the request answers, reading its body fails, and the exchange keeps nothing', async () => {
+    seen.length = 0;
+    const response = await createHttpPolicy({ exchange }).fetch(`http://127.0.0.1:${port}/cut`);
+    expect(response.status).toBe(200);
+    expect(bodyInMemory(response)).toBe(false);
+    await expect(response.text()).rejects.toThrow();
+    expect(seen).toEqual([]);
   });
 });

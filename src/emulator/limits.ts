@@ -232,3 +232,19 @@ export function limitLowerBoundSeconds(
   }
   return 0;
 }
+
+/** The largest `concurrency` a grantscope.yaml may set (src/config/config.ts `EngineSettings`). */
+const MAX_CONFIG_CONCURRENCY = 64;
+
+/**
+ * The engine's requests in flight per connector that a platform's written config sets under a
+ * connection pool of `pool`: twice its size. The bound (`limitLowerBoundSeconds`) has the pool serve
+ * `maxConcurrent` at once throughout; a scanner keeping exactly that many open leaves places empty
+ * while it reads each answer and sends the next, so it keeps a few waiting, as a client of a real
+ * server's pool would. A pool wider than the config's `concurrency` may be (at most 64; the bench's
+ * metering limits have 1,000) holds no request back: the scanner keeps its default (nothing is set).
+ */
+export function scannerConcurrency(pool: number | undefined): Record<string, number> {
+  if (pool === undefined || 2 * pool > MAX_CONFIG_CONCURRENCY) return {};
+  return { concurrency: 2 * pool };
+}

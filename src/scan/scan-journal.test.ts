@@ -58,6 +58,11 @@ describe('response journal file', () => {
       }),
     ).toBeNull();
     expect(journalable('https://x/a?access_token=abc', { status: 200, headers: {}, body: '{}' })).toBeNull();
+    // Not JSON (a body cut off): not kept.
+    expect(journalable('https://x/a', { status: 200, headers: {}, body: '{"value":[{"id":"a"}' })).toBeNull();
+    expect(
+      journalable('https://x/a', { status: 200, headers: {}, body: '{"value":[{"id":"a"}]}' }),
+    ).not.toBeNull();
   });
 
   it('an answer with nothing to redact is kept byte for byte; an escaped credential is still caught', () => {

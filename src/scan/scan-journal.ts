@@ -189,6 +189,13 @@ export class ScanJournal {
   private readonly counts = { replayed: 0, sent: 0, notModified: 0 };
   /** Whether the journal may hold an ETag-carrying GET answer (else finish need not read it back). */
   private carriesEtags: boolean;
+  /**
+   * Answers not yet written, in the order they came (see `after`): written a moment later, or at close.
+   * `kept`: the answer may be written as it is (a cached answer a 304 confirmed); else it is checked
+   * by `journalable` first.
+   */
+  private unwritten: Array<{ entry: JournalEntry; kept: boolean }> = [];
+  private writeScheduled = false;
 
   private constructor(
     private readonly dir: string,
@@ -254,28 +261,47 @@ export class ScanJournal {
       after: (request, received) => {
         const occurrence = occurrenceOf.get(request) ?? 0;
         occurrenceOf.delete(request);
-        let answer: StoredAnswer | null = received;
-        if (received.status === 304) {
-          answer = cached?.answer(request.url) ?? null;
-          if (!answer) return null;
-          this.counts.notModified += 1;
-        } else {
-          answer = journalable(request.url, received);
+        const entry = {
+          source,
+          method: request.method,
+          url: request.url,
+          bodyHash: request.bodyHash,
+          occurrence,
+        };
+        // Checked and written once the answer's reader has had it: a list then asks for its next page
+        // before this (a scan of megabytes of pages spends much of its CPU here) comes first.
+        if (received.status !== 304) {
+          this.unwritten.push({ entry: { ...entry, answer: received }, kept: false });
+          this.scheduleWrite();
+          return null;
         }
-        if (answer) {
-          if (request.method === 'GET' && answer.headers.etag) this.carriesEtags = true;
-          this.writer.append({
-            source,
-            method: request.method,
-            url: request.url,
-            bodyHash: request.bodyHash,
-            occurrence,
-            answer,
-          });
-        }
-        return received.status === 304 ? answer : null;
+        const answer = cached?.answer(request.url) ?? null;
+        if (!answer) return null;
+        this.counts.notModified += 1;
+        this.unwritten.push({ entry: { ...entry, answer }, kept: true });
+        this.scheduleWrite();
+        return answer;
       },
     };
+  }
+
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => this.writeReceived());
+  }
+
+  /** Writes the answers received so far, as `journalable` lets them be kept. */
+  private writeReceived(): void {
+    this.writeScheduled = false;
+    const received = this.unwritten;
+    this.unwritten = [];
+    for (const { entry, kept } of received) {
+      const answer = kept ? entry.answer : journalable(entry.url, entry.answer);
+      if (!answer) continue;
+      if (entry.method === 'GET' && answer.headers.etag) this.carriesEtags = true;
+      this.writer.append({ ...entry, answer });
+    }
   }
 
   summary(): ScanJournalSummary {
@@ -292,6 +318,7 @@ export class ScanJournal {
    * `--resume`.
    */
   async finish(status: ScanStatus): Promise<void> {
+    this.writeReceived();
     this.writer.close();
     this.release();
     const s = this.summary();
@@ -337,6 +364,7 @@ export class ScanJournal {
 
   /** The scan stopped (interrupt, crash): the journal stays for `--resume`. */
   close(): void {
+    this.writeReceived();
     this.writer.close();
     this.release();
   }

@@ -99,6 +99,8 @@ async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, Direc
       info,
       undefined,
       { onCount: (n) => (total = n) },
+      // After the first page, reading on may cost more than the lookups left: it may stop there.
+      { mayStopAfter: 1 },
     )) {
       pages += 1;
       for (const u of page) if (wanted.has(u.id.toLowerCase())) out.set(u.id.toLowerCase(), u);

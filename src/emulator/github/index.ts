@@ -1,4 +1,4 @@
-import { type EmulatorLimits, scaledWindowMs, WINDOW_MS } from '../limits.js';
+import { type EmulatorLimits, scaledWindowMs, scannerConcurrency, WINDOW_MS } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
@@ -31,22 +31,13 @@ function scannerLimits(state: GithubState, limits: EmulatorLimits | undefined): 
 }
 
 /**
- * The engine's requests in flight per connector under limits: twice the pool's size. The bound
- * (./limits.ts) has the pool serve `maxConcurrent` at once throughout; a scanner keeping exactly that
- * many open leaves places empty while it reads each answer and sends the next, so it keeps a few
- * waiting, as a client of a real server's pool would. GitHub allows "No more than 100 concurrent
- * requests" (rate-limits-for-the-rest-api.md, "About secondary rate limits").
+ * The engine's requests in flight under limits: twice the pool's size (`scannerConcurrency`, ../limits.ts).
+ * GitHub allows "No more than 100 concurrent requests" (rate-limits-for-the-rest-api.md, "About
+ * secondary rate limits").
  */
-function scannerConcurrency(limits: EmulatorLimits | undefined): Record<string, number> {
-  const pool = limits?.github?.maxConcurrent;
-  // A pool wider than the config's `concurrency` may be (at most 64, src/config/config.ts; the bench's
-  // metering limits have 1,000) holds no request back: the scanner keeps its default.
-  if (pool === undefined || 2 * pool > MAX_CONFIG_CONCURRENCY) return {};
-  return { concurrency: 2 * pool };
+function githubScannerConcurrency(limits: EmulatorLimits | undefined): Record<string, number> {
+  return scannerConcurrency(limits?.github?.maxConcurrent);
 }
-
-/** The largest `concurrency` a grantscope.yaml may set (src/config/config.ts `EngineSettings`). */
-const MAX_CONFIG_CONCURRENCY = 64;
 
 /**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
@@ -89,7 +80,7 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
           ...state.scannerConfig,
           ...scannerLimits(state, ctx.limits),
         },
-        ...scannerConcurrency(ctx.limits),
+        ...githubScannerConcurrency(ctx.limits),
       },
       files,
     };

@@ -1,3 +1,4 @@
+import { scannerConcurrency } from '../limits.js';
 import type { ClientSetup, EmulatorContext, EmulatorPlatform } from '../platform.js';
 import { WorldError } from '../world-error.js';
 import { formatPath } from '../world-file.js';
@@ -89,6 +90,11 @@ export const microsoft365Emulator: EmulatorPlatform<Microsoft365State> = {
               }
             : {}),
         },
+        // Under a connection pool: requests kept waiting for it, so that it stays full while the
+        // scanner reads each answer (../limits.ts `scannerConcurrency`). Graph limits the directory
+        // reads by resource units per 10 seconds, not by requests at once
+        // (https://learn.microsoft.com/graph/throttling-limits, "Identity and access service limits").
+        ...scannerConcurrency(ctx.limits?.microsoft365?.maxConcurrent),
       },
       files: {
         [CLIENT_FILES.certificate]: scannerCertificate(ctx).bundlePem,
