@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../package-root.js';
 import {
   bodyInMemory,
   createHttpPolicy,
@@ -19,6 +23,8 @@ import {
  * The engine's HTTP policy names why a request got no HTTP answer — the endpoint (origin only: paths and
  * queries can carry secrets) and the cause in words — where undici says only "fetch failed".
  */
+const execFileAsync = promisify(execFile);
+
 const listen = async (server: Server | NetServer) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as { port: number }).port;
@@ -168,6 +174,60 @@ describe('tls.caFile', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps trusting the default roots beside it (those of OpenSSL, in a process that uses them)', async () => {
+    // The bundled roots cannot be tested without the internet. A child started with --use-openssl-ca
+    // takes its default roots from OpenSSL's store, which SSL_CERT_FILE names: given one root there and
+    // another as tls.caFile, it must trust both servers (and, with no such root, refuse the first: the
+    // check can fail). NODE_EXTRA_CA_CERTS would not do: `ca` drops those roots, before this change too.
+    // Subjects differ: a store finds a certificate's issuer by name.
+    const certificate = (name: string) =>
+      generate([{ name: 'commonName', value: name }], {
+        keySize: 2048,
+        extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+      });
+    const [rooted, own] = await Promise.all([certificate('default root'), certificate('tls.caFile root')]);
+    const servers = [rooted, own].map((p) =>
+      createHttpsServer({ key: p.private, cert: p.cert }, (_q, r) => r.end('{"ok":true}')),
+    );
+    const [rootedPort, ownPort] = await Promise.all(servers.map((s) => listen(s)));
+    const dir = mkdtempSync(join(tmpdir(), 'gs-http-roots-'));
+    try {
+      const defaultRoots = join(dir, 'default-roots.pem');
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(defaultRoots, rooted.cert);
+      writeFileSync(caFile, own.cert);
+      const script = join(dir, 'fetch-both.mjs');
+      const http = pathToFileURL(join(packageRoot(), 'dist', 'src', 'connector', 'http.js')).href;
+      writeFileSync(
+        script,
+        `import { createHttpPolicy } from ${JSON.stringify(http)};
+const policy = createHttpPolicy({ caFile: ${JSON.stringify(caFile)}, timeoutMs: 5000 });
+const out = [];
+for (const port of [${rootedPort}, ${ownPort}]) {
+  out.push(await policy.fetch('https://127.0.0.1:' + port + '/').then((r) => r.json().then(() => 'trusted'), (e) => e.message));
+}
+console.log(JSON.stringify(out));
+`,
+      );
+      // Asynchronous: the servers answer from this process.
+      const run = async (env: NodeJS.ProcessEnv) =>
+        JSON.parse(
+          (await execFileAsync(process.execPath, ['--use-openssl-ca', script], { env })).stdout,
+        ) as string[];
+      const { NODE_EXTRA_CA_CERTS: _extra, SSL_CERT_FILE: _file, SSL_CERT_DIR: _dir, ...env } = process.env;
+      expect(await run({ ...env, SSL_CERT_FILE: defaultRoots })).toEqual(['trusted', 'trusted']);
+      const without = await run({ ...env, SSL_CERT_FILE: join(dir, 'none.pem') });
+      expect(without[0]).toMatch(/TLS certificate not trusted/);
+      expect(without[1]).toBe('trusted');
+    } finally {
+      for (const s of servers) {
+        (s as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await close(s);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a JSON answer seen by an exchange', () => {
