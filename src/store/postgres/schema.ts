@@ -53,7 +53,7 @@ CREATE VIEW ${current} AS
 SELECT r.* FROM ${t} AS v JOIN ${versions} AS r ON r.id = v.id WHERE v.valid_to IS NULL;
 `;
 
-export const BASELINE_VERSION = 9;
+export const BASELINE_VERSION = 10;
 
 export const baselineSchema = `
 CREATE TABLE schema_migrations (
@@ -337,6 +337,7 @@ export const BASELINE_MIGRATIONS: ReadonlyArray<{ version: number; name: string 
   { version: 7, name: 'findings last seen per source' },
   { version: 8, name: 'scan heartbeat' },
   { version: 9, name: 'findings analysis inputs' },
+  { version: 10, name: 'findings as a rowid table' },
 ];
 
 /**
@@ -355,4 +356,6 @@ UPDATE scans SET heartbeat_at = started_at WHERE status = 'running';`,
     name: 'findings analysis inputs',
     sql: 'ALTER TABLE finding_sources ADD COLUMN analysis_inputs TEXT;',
   },
+  // SQLite's stored_findings stops being WITHOUT ROWID; a PostgreSQL table is a heap already.
+  { version: 10, name: 'findings as a rowid table', sql: 'SELECT 1;' },
 ];

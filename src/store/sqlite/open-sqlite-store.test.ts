@@ -62,6 +62,7 @@ describe('openSqliteStore', () => {
       { version: 7, name: 'findings last seen per source' },
       { version: 8, name: 'scan heartbeat' },
       { version: 9, name: 'findings analysis inputs' },
+      { version: 10, name: 'findings as a rowid table' },
     ]);
     db.close();
   });

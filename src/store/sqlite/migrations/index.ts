@@ -9,6 +9,7 @@ import { ticketsSchema } from './006-tickets.js';
 import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 import { scanHeartbeatSchema } from './008-scan-heartbeat.js';
 import { findingsAnalysisInputsSchema } from './009-findings-analysis-inputs.js';
+import { findingsRowidSchema } from './010-findings-rowid.js';
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'findings last seen per source', sql: findingsLastSeenSchema },
   { version: 8, name: 'scan heartbeat', sql: scanHeartbeatSchema },
   { version: 9, name: 'findings analysis inputs', sql: findingsAnalysisInputsSchema },
+  { version: 10, name: 'findings as a rowid table', sql: findingsRowidSchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
