@@ -92,7 +92,9 @@ describe.runIf(STORE_KINDS.includes('postgres'))('postgres store: schema 8 upgra
     await store.close();
     store = await factory.reopen(location);
     try {
-      expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 10 }]);
+      expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([
+        { v: 10 },
+      ]);
       // The old scan's start counts as its last heartbeat: long stale, so the next read marks it failed.
       const [old] = await store.listScans({ limit: 1 });
       expect(old).toMatchObject({ status: 'failed' });
