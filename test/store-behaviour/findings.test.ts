@@ -136,6 +136,32 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       await w.abort('x', at(2, 2));
     });
 
+    it('keeps the last of duplicate drafts across batches, whether it is new, changed or unchanged', async () => {
+      const s1 = await scan(1);
+      await record(s1, [draft('a'), draft('b')], at(1, 2));
+      const s2 = await scan(2);
+      // Each fingerprint twice, in two batches: the second draft of each decides what is stored.
+      const summary = await store.recordFindings(
+        s2,
+        [
+          [draft('a', { title: 'changed, then back' }), draft('b'), draft('n', { title: 'new 1' })],
+          [draft('a'), draft('b', { title: 'changed last' }), draft('n', { title: 'new 2' })],
+        ],
+        at(2, 2),
+      );
+      expect(summary).toEqual({ total: 3, added: 1, changed: 1, unchanged: 1, resolved: 0 });
+      expect(
+        await factory.sql(
+          store,
+          'SELECT fingerprint, title, first_seen_scan, last_seen_scan FROM findings ORDER BY 1',
+        ),
+      ).toEqual([
+        { fingerprint: 'a', title: 'finding a', first_seen_scan: s1, last_seen_scan: s2 },
+        { fingerprint: 'b', title: 'changed last', first_seen_scan: s1, last_seen_scan: s2 },
+        { fingerprint: 'n', title: 'new 2', first_seen_scan: s2, last_seen_scan: s2 },
+      ]);
+    });
+
     // Counts rewrites with a SQLite trigger: SQLite only (the PostgreSQL store shares the merge's SQL).
     it.runIf(kind === 'sqlite')(
       're-records an unchanged finding without rewriting it: only its last seen moves, in bulk',

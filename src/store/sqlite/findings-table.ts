@@ -137,10 +137,10 @@ function sourceKey(s: { platform: string; tenant: string }): string {
  *
  * Recording is incremental: each draft is compared with its stored row inside SQLite (no stored row
  * comes into JavaScript); only new and changed findings are staged (appended to a TEMP table, outside
- * the database file) and written. Unchanged ones
- * are only listed by fingerprint: an open one seen again costs no write at all, because its last seen
- * is its source's newest recording (`finding_sources`), moved once per source in the same short
- * transaction that writes the staged rows and resolves the findings that went away.
+ * the database file) and written. Unchanged ones are only listed by fingerprint: an open one seen
+ * again costs no write at all, because its last seen is its source's newest recording
+ * (`finding_sources`), moved once per source in the same short transaction that writes the staged
+ * rows and resolves the findings that went away.
  */
 export class FindingsTable {
   constructor(private readonly db: Database.Database) {}
