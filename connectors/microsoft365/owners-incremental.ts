@@ -177,7 +177,14 @@ async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<strin
     fields: ['nativeId', 'ownersKnown', 'owners'],
   };
   for await (const b of run.ctx.previous.bundles(filter)) {
-    if (b.identity?.ownersKnown) out.set(b.identity.nativeId.toLowerCase(), b.identity.owners);
+    // Rebuilt in the order of a fresh read's fields (the store keeps them sorted by name): a record
+    // carrying kept owners is then the same JSON as one of owners read again, and its records digest
+    // (records-carry.ts) the same.
+    if (b.identity?.ownersKnown)
+      out.set(
+        b.identity.nativeId.toLowerCase(),
+        b.identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
+      );
   }
   return out;
 }

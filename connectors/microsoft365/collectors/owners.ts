@@ -1,4 +1,5 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
+import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import type { PersonInput } from '../../../src/model/person.js';
 import { BATCH_SIZE, type BatchResult, childListNotFound, select } from '../client.js';
@@ -47,28 +48,40 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
       markOwnedByOnly(s, run, read);
     }
   },
-  *transform(owners, s, { name }) {
-    const seen = new Set<string>();
-    for (const list of owners.values()) {
-      for (const o of list) {
-        // A user read without User.Read.All has no status: no person then, rather than a wrong one.
-        if (o.type !== 'user' || o.active === null || seen.has(o.id.toLowerCase())) continue;
-        seen.add(o.id.toLowerCase());
-        yield {
-          type: 'person',
-          platform: PLATFORM,
-          tenant: s.tenant,
-          nativeId: o.id,
-          name: o.name,
-          // user resource: accountEnabled "true if the account is enabled; otherwise, false".
-          status: o.active ? 'active' : 'disabled',
-          listing: 'reference',
-          collector: name,
-        } satisfies PersonInput;
-      }
-    }
+  transform(owners, s, run) {
+    // The same people as the previous scan stored: carried forward, not checked and stored again.
+    return emitOrCarry(run, OWNER_PEOPLE_RECORDS_DIGEST, () => ownerPeople(owners, s, run.name));
   },
 });
+
+/**
+ * The connector-state key of the digest of the person records (user owners) a scan stored
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const OWNER_PEOPLE_RECORDS_DIGEST = 'owners.recordsDigest';
+
+/** One person per user owner whose status is known, once however many apps they own. */
+function* ownerPeople(owners: OwnersByServicePrincipal, s: Session, name: string): Generator<PersonInput> {
+  const seen = new Set<string>();
+  for (const list of owners.values()) {
+    for (const o of list) {
+      // A user read without User.Read.All has no status: no person then, rather than a wrong one.
+      if (o.type !== 'user' || o.active === null || seen.has(o.id.toLowerCase())) continue;
+      seen.add(o.id.toLowerCase());
+      yield {
+        type: 'person',
+        platform: PLATFORM,
+        tenant: s.tenant,
+        nativeId: o.id,
+        name: o.name,
+        // user resource: accountEnabled "true if the account is enabled; otherwise, false".
+        status: o.active ? 'active' : 'disabled',
+        listing: 'reference',
+        collector: name,
+      } satisfies PersonInput;
+    }
+  }
+}
 
 /**
  * A user owner read without a permission that reads users: Graph returns "only the @odata.type

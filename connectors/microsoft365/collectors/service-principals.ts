@@ -1,5 +1,6 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import { attributeTo } from '../../../src/connector/coverage.js';
+import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
@@ -66,15 +67,23 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // Marked here, not in fetch: an unavailable collector stops those that depend on it, and an
     // OwnedBy-only token still lets them read what it reaches.
     markOwnedByOnly(s, run, true);
-    return servicePrincipalIdentities(sps, {
+    const from: IdentitySources = {
       tenant: s.tenant,
       microsoft: s.microsoft,
       portalUrl: s.endpoints.portalUrl,
       owners: run.optional<OwnersByServicePrincipal>('owners'),
       signIns: run.optional<LastSignIns | null>('sign-in-activity') ?? null,
-    });
+    };
+    // The same identities as the previous scan stored: carried forward, not checked and stored again.
+    return emitOrCarry(run, SERVICE_PRINCIPALS_RECORDS_DIGEST, () => servicePrincipalIdentities(sps, from));
   },
 });
+
+/**
+ * The connector-state key of the digest of the identity records a scan stored
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const SERVICE_PRINCIPALS_RECORDS_DIGEST = 'servicePrincipals.recordsDigest';
 
 /**
  * Every service principal in one pass (`$top=999`). `appRoles` is selected too: it tells which
