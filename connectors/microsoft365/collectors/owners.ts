@@ -5,6 +5,7 @@ import type { PersonInput } from '../../../src/model/person.js';
 import { BATCH_SIZE, type BatchResult, childListNotFound, select } from '../client.js';
 import type { EarlyOwnerReads } from '../owners-early.js';
 import { planOwnerReads } from '../owners-incremental.js';
+import type { PreviousReads } from '../previous-reads.js';
 import { originOf } from '../records.js';
 import {
   type Application,
@@ -32,7 +33,8 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   permissions: ['Application.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const { servicePrincipals, applications, earlyOwners } = run.input<AppDirectory>('service-principals');
+    const { servicePrincipals, applications, earlyOwners, previous } =
+      run.input<AppDirectory>('service-principals');
     let read = false;
     try {
       const out = await readOwners(
@@ -41,6 +43,7 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
         servicePrincipals,
         'applications' in applications ? applications.applications : undefined,
         earlyOwners,
+        previous,
       );
       read = true;
       return out;
@@ -130,6 +133,8 @@ async function readOwners(
   applications: readonly Application[] | undefined,
   /** Owners read while the list was paged, on a full read (owners-early.ts). */
   early: EarlyOwnerReads | null = null,
+  /** The previous snapshot's owners, read while the list was paged (previous-reads.ts). */
+  previous?: PreviousReads,
 ): Promise<Map<string, PrincipalRef[]>> {
   const { name, ctx } = run;
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
@@ -142,7 +147,7 @@ async function readOwners(
   );
   const allHomeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
   // On a rescan, the owners that cannot have changed are kept from the previous scan (owners-incremental.ts).
-  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps, early?.latestLink);
+  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps, early?.latestLink, previous);
   const toRead = wanted.filter((sp) => !carried.has(sp.id.toLowerCase()));
   const homeApps = allHomeApps.filter(
     (a) => !carried.has(spByAppId.get(a.appId.toLowerCase())!.id.toLowerCase()),

@@ -5,7 +5,10 @@ import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
 import { select } from '../client.js';
+import { startPreviousGrants } from '../grants-delta.js';
 import { EarlyOwnerReads } from '../owners-early.js';
+import { startPreviousOwners } from '../owners-incremental.js';
+import { PreviousReads } from '../previous-reads.js';
 import { originOf, timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
@@ -32,6 +35,8 @@ export interface AppDirectory {
    * this scan reads them after the list (a rescan reading only what may have changed).
    */
   earlyOwners: EarlyOwnerReads | null;
+  /** The previous snapshot's grant objects and owners, read while the list was paged (a rescan). */
+  previous?: PreviousReads;
 }
 
 /** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
@@ -51,16 +56,20 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   async fetch(s, run) {
     const applications = attributeTo('application-credentials', () => readApplications(s));
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
+    const previous = new PreviousReads();
+    // Read as that collector reads them (its name selects its records).
+    startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
+    startPreviousOwners(s, run.ctx, previous);
     let listed = false;
     try {
       const servicePrincipals = await listServicePrincipals(s, run, (page) => earlyOwners?.addPage(page));
       earlyOwners?.listed();
       listed = true;
-      return { servicePrincipals, applications: await applications, earlyOwners };
+      return { servicePrincipals, applications: await applications, earlyOwners, previous };
     } finally {
       // Not left running when the service principal list failed: their requests end within this fetch.
       await applications;
-      if (!listed) await earlyOwners?.settled();
+      if (!listed) await Promise.all([earlyOwners?.settled(), previous.settled()]);
     }
   },
   transform({ servicePrincipals: sps }, s, run) {
