@@ -4,6 +4,7 @@ import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
+import { EarlyAssignmentReads } from '../assignments-early.js';
 import { select } from '../client.js';
 import { startPreviousGrants } from '../grants-delta.js';
 import { EarlyOwnerReads } from '../owners-early.js';
@@ -37,6 +38,11 @@ export interface AppDirectory {
   earlyOwners: EarlyOwnerReads | null;
   /** The previous snapshot's grant objects and owners, read while the list was paged (a rescan). */
   previous?: PreviousReads;
+  /**
+   * The resources' app role assignments read while the list was paged (assignments-early.ts), for the
+   * app-role collector; null when owners are read then instead (a first scan).
+   */
+  earlyAssignments?: EarlyAssignmentReads | null;
 }
 
 /** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
@@ -56,20 +62,32 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   async fetch(s, run) {
     const applications = attributeTo('application-credentials', () => readApplications(s));
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
+    const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
     const previous = new PreviousReads();
     // Read as that collector reads them (its name selects its records).
     startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
     startPreviousOwners(s, run.ctx, previous);
     let listed = false;
     try {
-      const servicePrincipals = await listServicePrincipals(s, run, (page) => earlyOwners?.addPage(page));
+      const servicePrincipals = await listServicePrincipals(s, run, (page) => {
+        earlyOwners?.addPage(page);
+        earlyAssignments?.addPage(page);
+      });
       earlyOwners?.listed();
+      earlyAssignments?.listed();
       listed = true;
-      return { servicePrincipals, applications: await applications, earlyOwners, previous };
+      return {
+        servicePrincipals,
+        applications: await applications,
+        earlyOwners,
+        previous,
+        earlyAssignments,
+      };
     } finally {
       // Not left running when the service principal list failed: their requests end within this fetch.
       await applications;
-      if (!listed) await Promise.all([earlyOwners?.settled(), previous.settled()]);
+      if (!listed)
+        await Promise.all([earlyOwners?.settled(), earlyAssignments?.settled(), previous.settled()]);
     }
   },
   transform({ servicePrincipals: sps }, s, run) {
