@@ -221,6 +221,7 @@ export async function createGithubClient(config: GithubConfig, ctx: ConnectorCon
   const budget = new RateBudget({
     reserve: config.rateLimit.reserve,
     maxWaitMs,
+    windowMs: 3_600_000 / config.rateLimit.timeScale,
     now: () => ctx.clock.now(),
     sleep: (ms) => ctx.clock.sleep(ms, ctx.signal),
   });

@@ -3,7 +3,13 @@ import { CollectorTurns } from './collector-turns.js';
 import { RateBudget } from './rate-budget.js';
 
 const budget = () =>
-  new RateBudget({ reserve: 100, maxWaitMs: 0, now: () => new Date(0), sleep: async () => {} });
+  new RateBudget({
+    reserve: 100,
+    maxWaitMs: 0,
+    windowMs: 3_600_000,
+    now: () => new Date(0),
+    sleep: async () => {},
+  });
 const headers = (remaining: number) => ({
   'x-ratelimit-limit': '5000',
   'x-ratelimit-remaining': String(remaining),

@@ -74,7 +74,13 @@ function exampleClient(served: Served[], graphqlChecks: Array<Promise<unknown[]>
   };
   return {
     octokit: undefined as never,
-    budget: new RateBudget({ reserve: 0, maxWaitMs: 0, now: () => new Date(), sleep: async () => {} }),
+    budget: new RateBudget({
+      reserve: 0,
+      maxWaitMs: 0,
+      windowMs: 3_600_000,
+      now: () => new Date(),
+      sleep: async () => {},
+    }),
     auth: 'app',
     async *list<T>(route: string, _params: Record<string, unknown>, item: z.ZodType<T>) {
       const { value } = exampleFor(route);

@@ -19,6 +19,8 @@ interface Window {
 export interface RateBudgetOptions {
   reserve: number;
   maxWaitMs: number;
+  /** How long a window lasts (GitHub's hour; shorter only against an emulator with a time scale). */
+  windowMs: number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 }
@@ -69,12 +71,20 @@ export class RateBudget {
   }
 
   /**
-   * Whether `n` more requests fit above the reserve. Unknown windows (nothing seen yet) are assumed
-   * to fit: the first response will tell.
+   * Whether `n` more requests can be sent: they fit above the reserve, or `take` may wait for the
+   * resets they run into (each wait no longer than `maxWaitMs`: the first until this window's reset,
+   * any later one a whole window). Unknown windows (nothing seen yet) are assumed to fit: the first
+   * response will tell.
    */
   affords(resource: RateResource, n: number): boolean {
     const w = this.current(resource);
-    return !w || w.remaining - n >= this.options.reserve;
+    if (!w || w.remaining - n >= this.options.reserve) return true;
+    const { reserve, maxWaitMs, windowMs } = this.options;
+    if (w.reset * 1000 - this.options.now().getTime() + 1000 > maxWaitMs) return false;
+    const perWindow = w.limit - reserve;
+    if (perWindow <= 0) return false;
+    const afterReset = n - Math.max(0, w.remaining - reserve);
+    return afterReset <= perWindow || windowMs <= maxWaitMs;
   }
 
   /** Take one request from the budget, waiting for a near reset, or throw RateBudgetExhausted. */
@@ -103,7 +113,8 @@ export class RateBudget {
     const message =
       `stopped before the GitHub ${resource} rate limit ran out: ${left} of ${w?.limit ?? '?'} requests left, ` +
       `${needed > 1 ? `about ${needed} needed, ` : ''}reserve ${this.options.reserve}; the window resets at ${reset}. ` +
-      'Run again after the reset (or lower github.rateLimit.reserve).';
+      'Run `grantscope scan --resume` after the reset, or let the scan wait for it (github.rateLimit.maxWaitSeconds), ' +
+      'or lower github.rateLimit.reserve.';
     return new RateBudgetExhausted(
       resource === 'graphql' ? 'GitHub GraphQL' : 'GitHub REST',
       null,

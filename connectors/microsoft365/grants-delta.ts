@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
 import { ApiError } from '../../src/errors.js';
 import { select } from './client.js';
+import type { PreviousReads } from './previous-reads.js';
 import { OAuth2PermissionGrant, type ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -121,6 +122,27 @@ async function previousGrants(
   return out;
 }
 
+/** The key under which the previous grant objects are read early (previous-reads.ts). */
+const PREVIOUS_GRANTS = 'oauth2PermissionGrants.previous';
+
+/**
+ * On a rescan that will apply a delta round to the previous grant objects (`readGrantObjects`' checks
+ * of the stored state, no request): start reading those objects from the store now, for
+ * `readGrantObjects` to take.
+ */
+export function startPreviousGrants(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  reads: PreviousReads,
+): void {
+  const state = run.ctx.state;
+  const stored = state?.get(GRANTS_DELTA_LINK);
+  if (!state || state.fullResync || !stored || stored.scanId !== run.ctx.previous.scanId) return;
+  if (!stored.value.startsWith(`${s.endpoints.graphBaseUrl}/`)) return;
+  if (storedUnrecorded(state.get(GRANTS_UNRECORDED), stored.scanId) === null) return;
+  reads.start(PREVIOUS_GRANTS, () => previousGrants(run));
+}
+
 /**
  * Every delegated grant of the tenant. With a delta link kept by the previous scan, only what changed
  * since is read, applied to the grant objects that scan stored; else the whole list, after asking for a
@@ -137,6 +159,8 @@ export async function readGrantObjects(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   fields: readonly string[],
   sps: readonly ServicePrincipal[],
+  /** Where the previous grant objects may be read already (`startPreviousGrants`). */
+  reads?: PreviousReads,
 ): Promise<OAuth2PermissionGrant[]> {
   const { ctx, name } = run;
   const state = ctx.state;
@@ -154,7 +178,10 @@ export async function readGrantObjects(
     else
       try {
         // The delta round is in flight while the previous snapshot is read from the store.
-        const [round, before] = await Promise.all([readRound(s, stored.value), previousGrants(run)]);
+        const [round, before] = await Promise.all([
+          readRound(s, stored.value),
+          reads ? reads.take(PREVIOUS_GRANTS, () => previousGrants(run)) : previousGrants(run),
+        ]);
         for (const g of kept) before.set(g.id, g);
         for (const id of round.removed) before.delete(id);
         for (const [id, o] of round.changed) {

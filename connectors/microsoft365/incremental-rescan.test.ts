@@ -347,3 +347,49 @@ describe('microsoft365 oauth2PermissionGrants delta with grant objects that prod
     expect(after.get(GRANTS_DELTA_LINK)?.scanId).toBe(rescan.id);
   }, 60_000);
 });
+
+describe('microsoft365 records carried forward on a rescan', () => {
+  const people = async (store: SnapshotStore, scanId: number) => {
+    const out: string[] = [];
+    for await (const p of store.readPeople(scanId)) out.push(`${p.nativeId}:${p.status}`);
+    return out.sort();
+  };
+  const collector = (c: CoverageReport, name: string) => c.collectors.find((k) => k.collector === name)!;
+  const CARRIED = /unchanged since scan #\d+: its \d+ record\(s\) are carried forward/;
+
+  it('carries the identities, credentials and owner people of an unchanged tenant; sends them again once they change', async () => {
+    const store = await newStore('carried');
+    await freshEmulator(world('base', BASE));
+    const first = await scan(store);
+    const identityCount = collector(first.coverage, 'service-principals').items;
+    expect(identityCount).toBeGreaterThan(4);
+    expect(collector(first.coverage, 'owners').items).toBe(4);
+    const again = await scan(store);
+    for (const name of ['service-principals', 'owners', 'application-credentials']) {
+      const c = collector(again.coverage, name);
+      expect(c.items, name).toBe(0);
+      expect(c.notes.join('\n'), name).toMatch(CARRIED);
+    }
+    // Carried, not dropped: the snapshot is the first scan's.
+    expect(await identities(store, again.id)).toEqual(await identities(store, first.id));
+    expect(await people(store, again.id)).toEqual(await people(store, first.id));
+    expect(await people(store, again.id)).toHaveLength(4);
+
+    // User 4 disabled: the identity it owns and its person record change, so both are sent again.
+    emu.setWorld(
+      world('carried-disabled', { ...BASE, users: [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4, enabled: false }] }),
+    );
+    const changed = await scan(store);
+    expect(collector(changed.coverage, 'service-principals').items).toBe(identityCount);
+    expect(collector(changed.coverage, 'service-principals').notes.join('\n')).not.toMatch(CARRIED);
+    expect(collector(changed.coverage, 'owners').items).toBe(4);
+    expect(collector(changed.coverage, 'application-credentials').notes.join('\n')).toMatch(CARRIED);
+    expect(await ownersOf(store, changed.id, SP(3))).toEqual([`${U(4)}:false`]);
+    expect(await people(store, changed.id)).toContain(`${U(4)}:disabled`);
+
+    // --full never carries.
+    const full = await scan(store, { fullResync: true });
+    expect(collector(full.coverage, 'service-principals').items).toBe(identityCount);
+    expect(collector(full.coverage, 'owners').items).toBe(4);
+  }, 60_000);
+});

@@ -4,6 +4,7 @@ import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef } from '../../src/model/common.js';
 import { select } from './client.js';
+import type { PreviousReads } from './previous-reads.js';
 import type { Application, ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -177,7 +178,14 @@ async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<strin
     fields: ['nativeId', 'ownersKnown', 'owners'],
   };
   for await (const b of run.ctx.previous.bundles(filter)) {
-    if (b.identity?.ownersKnown) out.set(b.identity.nativeId.toLowerCase(), b.identity.owners);
+    // Rebuilt in the order of a fresh read's fields (the store keeps them sorted by name): a record
+    // carrying kept owners is then the same JSON as one of owners read again, and its records digest
+    // (records-carry.ts) the same.
+    if (b.identity?.ownersKnown)
+      out.set(
+        b.identity.nativeId.toLowerCase(),
+        b.identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
+      );
   }
   return out;
 }
@@ -239,6 +247,22 @@ export async function latestUsersDeltaLink(s: Session): Promise<{ link: string |
   }
 }
 
+/** The key under which the previous owners are read early (previous-reads.ts). */
+const PREVIOUS_OWNERS = 'owners.previous';
+
+/**
+ * On a rescan that will read only the owners that may have changed (`ownersFullReadReason`: no request),
+ * start reading the previous snapshot's owners from the store now, for `planOwnerReads` to take.
+ */
+export function startPreviousOwners(
+  s: Pick<Session, 'endpoints'>,
+  ctx: ConnectorContext,
+  reads: PreviousReads,
+): void {
+  if (ctx.state && ownersFullReadReason(s, ctx) === null)
+    reads.start(PREVIOUS_OWNERS, () => previousOwners({ ctx }));
+}
+
 export async function planOwnerReads(
   s: Session,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
@@ -247,6 +271,8 @@ export async function planOwnerReads(
   sps: readonly ServicePrincipal[],
   /** The users delta link taken before owners were read early (owners-early.ts), on a full read. */
   latestLink?: Promise<{ link: string | null; failure?: string }>,
+  /** Where the previous owners may be read already (`startPreviousOwners`). */
+  reads?: PreviousReads,
 ): Promise<OwnerReadPlan> {
   const { ctx, name } = run;
   const state = ctx.state;
@@ -268,7 +294,7 @@ export async function planOwnerReads(
       const [users, audits, previous] = await Promise.all([
         readUserChanges(s, link!.value),
         readOwnerAudits(s, cursor!.value),
-        previousOwners(run),
+        reads ? reads.take(PREVIOUS_OWNERS, () => previousOwners(run)) : previousOwners(run),
       ]);
       const spsById = new Map(sps.map((sp) => [sp.id.toLowerCase(), sp]));
       const appOf = new Map(homeApps.map((a) => [a.appId.toLowerCase(), a.id.toLowerCase()]));

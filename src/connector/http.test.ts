@@ -179,8 +179,7 @@ describe('tls.caFile', () => {
     // The bundled roots cannot be tested without the internet. A child started with --use-openssl-ca
     // takes its default roots from OpenSSL's store, which SSL_CERT_FILE names: given one root there and
     // another as tls.caFile, it must trust both servers (and, with no such root, refuse the first: the
-    // check can fail). NODE_EXTRA_CA_CERTS would not do: `ca` drops those roots, before this change too.
-    // Subjects differ: a store finds a certificate's issuer by name.
+    // check can fail). Subjects differ: a store finds a certificate's issuer by name.
     const certificate = (name: string) =>
       generate([{ name: 'commonName', value: name }], {
         keySize: 2048,
@@ -220,6 +219,12 @@ console.log(JSON.stringify(out));
       const without = await run({ ...env, SSL_CERT_FILE: join(dir, 'none.pem') });
       expect(without[0]).toMatch(/TLS certificate not trusted/);
       expect(without[1]).toBe('trusted');
+      // Without --use-openssl-ca the defaults are Node's bundled roots plus NODE_EXTRA_CA_CERTS, which a
+      // company's TLS-inspecting proxy needs: the first root given there must stay trusted too.
+      const extra = async (env: NodeJS.ProcessEnv) =>
+        JSON.parse((await execFileAsync(process.execPath, [script], { env })).stdout) as string[];
+      expect(await extra({ ...env, NODE_EXTRA_CA_CERTS: defaultRoots })).toEqual(['trusted', 'trusted']);
+      expect((await extra(env))[0]).toMatch(/TLS certificate not trusted/);
     } finally {
       for (const s of servers) {
         (s as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -249,18 +249,36 @@ export function readCaFile(caFile: string): string {
 }
 
 /**
- * A secure context trusting the default root certificates and `ca`. `createSecureContext({ ca })`
- * replaces the defaults, so they would have to be passed along as PEM text (`tls.rootCertificates`),
- * and parsing those ~140 certificates takes 15-100 ms of a scan's start-up, before its first request.
- * A default context holds OpenSSL's root store, built once per process; adding `ca` to it gives this
- * context a store of its own (the shared one is copied first: Node's SecureContext::AddCACert), so no
- * other connection comes to trust `ca`. Where the native context is not there to add to (it is not a
- * documented property), the certificates are passed along as before.
+ * The certificates `NODE_EXTRA_CA_CERTS` names (PEM), which Node adds to its default roots at start-up:
+ * a context given its own store starts from the roots without them (Node's NewRootCertStore), so they
+ * are added to it again. Empty when unset or unreadable (Node has already warned about that file).
+ */
+function extraCaCertificates(): string {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return '';
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A secure context trusting the default root certificates, those of `NODE_EXTRA_CA_CERTS` and `ca`.
+ * `createSecureContext({ ca })` replaces the defaults, so they would have to be passed along as PEM text
+ * (`tls.rootCertificates`), and parsing those ~140 certificates takes 15-100 ms of a scan's start-up,
+ * before its first request. A default context holds OpenSSL's root store, built once per process; adding
+ * `ca` to it gives this context a store of its own (a new copy of the roots: Node's
+ * SecureContext::AddCACert), so no other connection comes to trust `ca`. Where the native context is not
+ * there to add to (it is not a documented property), the certificates are passed along as before.
  */
 export function secureContextTrusting(ca: string): SecureContext {
+  const extra = extraCaCertificates();
   const context = createSecureContext();
   const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
-  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ca] });
+  if (typeof native?.addCACert !== 'function')
+    return createSecureContext({ ca: [...rootCertificates, ...(extra ? [extra] : []), ca] });
+  if (extra) native.addCACert(extra);
   native.addCACert(ca);
   return context;
 }

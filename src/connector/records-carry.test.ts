@@ -4,7 +4,13 @@ import type { CollectorRun } from './collector.js';
 import { ConnectorStateTracker } from './connector-state.js';
 import type { ConnectorContext } from './context.js';
 import { attributeTo, CoverageTracker } from './coverage.js';
-import { type CarryDecision, checkCarry, emitUnlessCarried, recordsDigest } from './records-carry.js';
+import {
+  type CarryDecision,
+  checkCarry,
+  emitOrCarry,
+  emitUnlessCarried,
+  recordsDigest,
+} from './records-carry.js';
 
 const SOURCE = 'microsoft365:t1';
 const NAME = 'app-role-assignments';
@@ -70,9 +76,22 @@ function run(opts: { stored?: string; keptBy?: number; previousScanId?: number |
     const { decision } = await scan(records);
     return decision.kind === 'carried' ? decision.carried : null;
   };
+  /** What a collector does with `emitOrCarry` in its transform (as the collector). */
+  const transformOnly = async (records = RECORDS) => {
+    const { transform, counter } = counted(records);
+    const emitted: ModelRecordInput[] = [];
+    const result = await attributeTo(NAME, async () => {
+      const it = emitOrCarry(r, KEY, transform);
+      for (let x = it.next(); ; x = it.next()) {
+        if (x.done) return x.value;
+        emitted.push(x.value);
+      }
+    });
+    return { emitted, result, transformed: counter.given };
+  };
   const committed = () => state.toCommit(coverage.report()).find((w) => w.key === KEY)?.value;
   const entry = () => coverage.report().collectors.find((c) => c.collector === NAME)!;
-  return { run: r, carry, scan, committed, entry, coverage };
+  return { run: r, carry, scan, transformOnly, committed, entry, coverage };
 }
 
 describe('records digest', () => {
@@ -180,5 +199,54 @@ describe('checkCarry and emitUnlessCarried', () => {
       it.return(['stopped']);
     });
     expect(r.committed()).toBeUndefined();
+  });
+});
+
+describe('emitOrCarry (compared in the transform)', () => {
+  const DIGEST = recordsDigest(RECORDS).digest;
+
+  it('carries the records the previous scan stored: none emitted, incremental, the result of the digest run', async () => {
+    const r = run({ stored: DIGEST });
+    const { emitted, result, transformed } = await r.transformOnly();
+    expect(emitted).toEqual([]);
+    expect(result).toEqual(['2 assignment(s)']);
+    expect(transformed).toBe(RECORDS.length);
+    expect(r.entry().incremental).toEqual({ since: 5, removed: [] });
+    expect(r.entry().notes.join('\n')).toMatch(
+      /unchanged since scan #5: its 2 record\(s\) are carried forward/,
+    );
+    expect(r.committed()).toBe(DIGEST);
+  });
+
+  it('emits changed records (built again after the digest run) and keeps their digest', async () => {
+    const r = run({ stored: DIGEST });
+    const changed = [RECORDS[0]!, grant('sp2', 'User.ReadWrite.All')];
+    const { emitted, result, transformed } = await r.transformOnly(changed);
+    expect(emitted).toEqual(changed);
+    expect(result).toEqual(['2 assignment(s)']);
+    expect(transformed).toBe(2 * changed.length);
+    expect(r.entry().incremental).toBeUndefined();
+    expect(r.committed()).toBe(recordsDigest(changed).digest);
+  });
+
+  it('without a comparable digest (first scan, --full, an older scan’s, no longer complete) emits once and keeps the digest', async () => {
+    for (const opts of [
+      { previousScanId: null },
+      { stored: DIGEST, full: true },
+      {},
+      { stored: DIGEST, keptBy: 4 },
+    ]) {
+      const r = run(opts);
+      const { emitted, transformed } = await r.transformOnly();
+      expect(emitted).toEqual(RECORDS);
+      expect(transformed).toBe(RECORDS.length);
+      expect(r.entry().incremental).toBeUndefined();
+      expect(r.committed()).toBe(DIGEST);
+    }
+    const r = run({ stored: DIGEST });
+    r.coverage.unavailable(NAME, 'only the service principals the scanner owns are listed');
+    const { emitted } = await r.transformOnly();
+    expect(emitted).toEqual(RECORDS);
+    expect(r.entry().incremental).toBeUndefined();
   });
 });

@@ -86,12 +86,8 @@ export async function checkCarry<Result>(
   stateKey: string,
   records: () => Generator<ModelRecordInput, Result>,
 ): Promise<CarryDecision<Result>> {
-  const { state, previous, coverage } = run.ctx;
-  if (!state || state.fullResync || previous.scanId === null) return { kind: 'not-compared' };
-  const stored = state.get(stateKey);
-  if (!stored || stored.scanId !== previous.scanId) return { kind: 'not-compared' };
-  // Only a collector that read in full carries (not one marked unavailable while it ran, say).
-  if (coverage.status(run.name) !== 'complete') return { kind: 'not-compared' };
+  const stored = comparable(run, stateKey);
+  if (stored === null) return { kind: 'not-compared' };
   const d = new RecordsDigest();
   const it = records();
   let result: Result;
@@ -105,14 +101,69 @@ export async function checkCarry<Result>(
   }
   const digest = d.digest();
   // Set here, in the collector's fetch: the state write is committed only if the collector completes.
-  state.set(stateKey, digest);
+  run.ctx.state!.set(stateKey, digest);
   if (stored.value !== digest) return { kind: 'changed' };
-  coverage.incremental(run.name, stored.scanId, []);
-  coverage.note(
-    run.name,
-    `unchanged since scan #${stored.scanId}: its ${d.count} record(s) are carried forward (same records digest)`,
-  );
+  markCarried(run, stored.scanId, d.count);
   return { kind: 'carried', carried: { since: stored.scanId, records: d.count, result } };
+}
+
+/**
+ * The digest kept under `stateKey` when the collector's records can be carried: it is the previous
+ * scan's own, this is not a `--full` scan, and the collector is still complete; else null.
+ */
+function comparable(
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  stateKey: string,
+): { value: string; scanId: number } | null {
+  const { state, previous, coverage } = run.ctx;
+  if (!state || state.fullResync || previous.scanId === null) return null;
+  const stored = state.get(stateKey);
+  if (!stored || stored.scanId !== previous.scanId) return null;
+  // Only a collector that read in full carries (not one marked unavailable while it ran, say).
+  if (coverage.status(run.name) !== 'complete') return null;
+  return stored;
+}
+
+/** The collector keeps its stored records (incremental, naming nothing removed), and says so. */
+function markCarried(run: Pick<CollectorRun, 'ctx' | 'name'>, since: number, records: number): void {
+  run.ctx.coverage.incremental(run.name, since, []);
+  run.ctx.coverage.note(
+    run.name,
+    `unchanged since scan #${since}: its ${records} record(s) are carried forward (same records digest)`,
+  );
+}
+
+/**
+ * `checkCarry` and `emitUnlessCarried` at once, in the collector's transform: for a collector whose
+ * records can only be built there (they carry what other collectors fetched, `enrichedBy`), or whose
+ * fetched data other collectors read as it is. When the records can be carried, they are built and
+ * digested first, without emitting (synchronously: a transform cannot wait for a turn of the event
+ * loop), then either carried, or built again and emitted. Otherwise they are emitted once, digested as
+ * they go. The runner runs a transform as its collector: the digest kept is committed only if the
+ * collector completes.
+ */
+export function* emitOrCarry<Result>(
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  stateKey: string,
+  records: () => Generator<ModelRecordInput, Result>,
+): Generator<ModelRecordInput, Result> {
+  const stored = comparable(run, stateKey);
+  if (stored === null) return yield* emitUnlessCarried(run, stateKey, { kind: 'not-compared' }, records);
+  const d = new RecordsDigest();
+  const it = records();
+  let result: Result;
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) {
+      result = r.value;
+      break;
+    }
+    d.add(r.value);
+  }
+  const digest = d.digest();
+  run.ctx.state!.set(stateKey, digest);
+  if (stored.value !== digest) return yield* records();
+  markCarried(run, stored.scanId, d.count);
+  return result;
 }
 
 /**

@@ -2,11 +2,17 @@ import { defineCollector } from '../../../src/connector/collector.js';
 import { type CarryDecision, checkCarry, emitUnlessCarried } from '../../../src/connector/records-carry.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { GrantInput } from '../../../src/model/grant.js';
-import { childListNotFound, select } from '../client.js';
+import {
+  ASSIGNMENTS_INFO,
+  assignmentsItem,
+  type EarlyAssignmentReads,
+  isResource,
+} from '../assignments-early.js';
+import { type BatchResult, childListNotFound } from '../client.js';
 import { DEFAULT_ACCESS_ROLE_ID, PermissionResolver } from '../permission-resolver.js';
 import { timestamp } from '../records.js';
 import { ratePermission } from '../risk.js';
-import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from '../schema.js';
+import type { AppRoleAssignment, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
 import type { AppDirectory } from './service-principals.js';
 
@@ -46,11 +52,11 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
   permissions: ['Application.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    const { servicePrincipals: sps, earlyAssignments } = run.input<AppDirectory>('service-principals');
     let read = false;
     let out: ResourceAssignments;
     try {
-      out = await readAssignments(s, sps);
+      out = await readAssignments(s, sps, earlyAssignments ?? null);
       read = true;
     } finally {
       markOwnedByOnly(s, run, read);
@@ -73,26 +79,31 @@ export const appRoleAssignments = defineCollector<Session, ResourceAssignments>(
   },
 });
 
-/** A resource whose app roles a service principal (not only a user) can hold. */
-function isResource(sp: ServicePrincipal): boolean {
-  return sp.appRoles.some((r) => r.allowedMemberTypes.includes('Application'));
-}
-
-async function readAssignments(s: Session, sps: readonly ServicePrincipal[]): Promise<ResourceAssignments> {
+async function readAssignments(
+  s: Session,
+  sps: readonly ServicePrincipal[],
+  /** Assignments read while the list was paged (assignments-early.ts), on a rescan. */
+  early: EarlyAssignmentReads | null,
+): Promise<ResourceAssignments> {
   const resources = sps.filter(isResource);
-  const info = {
-    api: 'GET /servicePrincipals/{id}/appRoleAssignedTo',
-    requiredPermission: 'Application.Read.All',
-  };
-  const results = await s.graph.batch(
-    resources.map((r) => ({
-      key: r.id,
-      url: `/servicePrincipals/${r.id}/appRoleAssignedTo?${select(APP_ROLE_ASSIGNMENT_SELECT)}&$top=${s.config.pageSize}`,
-      collection: true,
-      schema: AppRoleAssignment,
-    })),
-    info,
-  );
+  const info = ASSIGNMENTS_INFO;
+  const items = resources.map((r) => assignmentsItem(s, r));
+  // Those read while the list was paged are taken as if asked here (the first failure there fails
+  // this collector); the rest are read meanwhile.
+  const [readEarly, readNow] = await Promise.allSettled([
+    early ? early.answers() : new Map<string, BatchResult<AppRoleAssignment>>(),
+    s.graph.batch(
+      items.filter((i) => !early?.covers(i.key)),
+      info,
+    ),
+  ]);
+  if (readEarly.status === 'rejected') throw readEarly.reason;
+  if (readNow.status === 'rejected') throw readNow.reason;
+  const results = readNow.value;
+  for (const i of items) {
+    const r = readEarly.value.get(i.key);
+    if (r) results.set(i.key, r);
+  }
   // A 404 is not "no assignments": only a resource that is gone takes its assignments with it.
   const notFound = resources.filter((r) => results.get(r.id)?.status === 404).map((r) => r.id);
   const gone = await s.graph.gone(

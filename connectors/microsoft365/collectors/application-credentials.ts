@@ -1,4 +1,5 @@
 import { defineCollector } from '../../../src/connector/collector.js';
+import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import type { Tenant } from '../../../src/model/common.js';
 import type { CredentialInput } from '../../../src/model/credential.js';
 import { timestamp } from '../records.js';
@@ -26,14 +27,20 @@ export const applicationCredentials = defineCollector<Session, Application[]>({
     return list.applications;
   },
   *transform(applications, s, run) {
-    const notes = yield* credentialsOf(
-      s.tenant,
-      applications,
-      run.input<AppDirectory>('service-principals').servicePrincipals,
+    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
+    // The same credentials as the previous scan stored: carried forward, not checked and stored again.
+    const notes = yield* emitOrCarry(run, CREDENTIALS_RECORDS_DIGEST, () =>
+      credentialsOf(s.tenant, applications, sps),
     );
     for (const note of notes) run.ctx.coverage.note(NAME, note);
   },
 });
+
+/**
+ * The connector-state key of the digest of the credential records a scan stored
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const CREDENTIALS_RECORDS_DIGEST = 'applicationCredentials.recordsDigest';
 
 /**
  * Entra stores "never expires" (an option of the classic portal and of the API) as an end date in

@@ -5,6 +5,7 @@ import type { GrantInput } from '../../../src/model/grant.js';
 import { BATCH_SIZE, select } from '../client.js';
 import { readGrantObjects } from '../grants-delta.js';
 import { PermissionResolver } from '../permission-resolver.js';
+import type { PreviousReads } from '../previous-reads.js';
 import { ratePermission } from '../risk.js';
 import {
   DIRECTORY_OBJECT_SELECT,
@@ -57,8 +58,8 @@ export const oauth2PermissionGrants = defineCollector<Session, DelegatedGrantsRe
   // The service principal list tells the clients that still exist and resolves app-role resources.
   dependsOn: ['service-principals'],
   fetch: async (s, run) => {
-    const sps = run.input<AppDirectory>('service-principals').servicePrincipals;
-    const read = await readDelegatedGrants(s, run, sps);
+    const { servicePrincipals: sps, previous } = run.input<AppDirectory>('service-principals');
+    const read = await readDelegatedGrants(s, run, sps, previous);
     // The same records as the previous scan stored (whatever the delta said): carried forward.
     const carry = await checkCarry(run, GRANTS_RECORDS_DIGEST, () => delegatedGrantsOf(s.tenant, sps, read));
     return { ...read, carry };
@@ -137,9 +138,10 @@ async function readDelegatedGrants(
   s: Session,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   sps: readonly ServicePrincipal[],
+  previous?: PreviousReads,
 ): Promise<DelegatedGrantsRead> {
   // The whole list, or only what changed since the previous scan (grants-delta.ts).
-  const grants = await readGrantObjects(s, run, GRANT_FIELDS, sps);
+  const grants = await readGrantObjects(s, run, GRANT_FIELDS, sps, previous);
 
   const resourceIds = [...new Set(grants.map((g) => g.resourceId.toLowerCase()))];
   const results = await s.graph.batch(

@@ -1,9 +1,11 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
+import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import type { PrincipalRef } from '../../../src/model/common.js';
 import type { PersonInput } from '../../../src/model/person.js';
 import { BATCH_SIZE, type BatchResult, childListNotFound, select } from '../client.js';
 import type { EarlyOwnerReads } from '../owners-early.js';
 import { planOwnerReads } from '../owners-incremental.js';
+import type { PreviousReads } from '../previous-reads.js';
 import { originOf } from '../records.js';
 import {
   type Application,
@@ -31,7 +33,8 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   permissions: ['Application.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const { servicePrincipals, applications, earlyOwners } = run.input<AppDirectory>('service-principals');
+    const { servicePrincipals, applications, earlyOwners, previous } =
+      run.input<AppDirectory>('service-principals');
     let read = false;
     try {
       const out = await readOwners(
@@ -40,6 +43,7 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
         servicePrincipals,
         'applications' in applications ? applications.applications : undefined,
         earlyOwners,
+        previous,
       );
       read = true;
       return out;
@@ -47,28 +51,40 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
       markOwnedByOnly(s, run, read);
     }
   },
-  *transform(owners, s, { name }) {
-    const seen = new Set<string>();
-    for (const list of owners.values()) {
-      for (const o of list) {
-        // A user read without User.Read.All has no status: no person then, rather than a wrong one.
-        if (o.type !== 'user' || o.active === null || seen.has(o.id.toLowerCase())) continue;
-        seen.add(o.id.toLowerCase());
-        yield {
-          type: 'person',
-          platform: PLATFORM,
-          tenant: s.tenant,
-          nativeId: o.id,
-          name: o.name,
-          // user resource: accountEnabled "true if the account is enabled; otherwise, false".
-          status: o.active ? 'active' : 'disabled',
-          listing: 'reference',
-          collector: name,
-        } satisfies PersonInput;
-      }
-    }
+  transform(owners, s, run) {
+    // The same people as the previous scan stored: carried forward, not checked and stored again.
+    return emitOrCarry(run, OWNER_PEOPLE_RECORDS_DIGEST, () => ownerPeople(owners, s, run.name));
   },
 });
+
+/**
+ * The connector-state key of the digest of the person records (user owners) a scan stored
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const OWNER_PEOPLE_RECORDS_DIGEST = 'owners.recordsDigest';
+
+/** One person per user owner whose status is known, once however many apps they own. */
+function* ownerPeople(owners: OwnersByServicePrincipal, s: Session, name: string): Generator<PersonInput> {
+  const seen = new Set<string>();
+  for (const list of owners.values()) {
+    for (const o of list) {
+      // A user read without User.Read.All has no status: no person then, rather than a wrong one.
+      if (o.type !== 'user' || o.active === null || seen.has(o.id.toLowerCase())) continue;
+      seen.add(o.id.toLowerCase());
+      yield {
+        type: 'person',
+        platform: PLATFORM,
+        tenant: s.tenant,
+        nativeId: o.id,
+        name: o.name,
+        // user resource: accountEnabled "true if the account is enabled; otherwise, false".
+        status: o.active ? 'active' : 'disabled',
+        listing: 'reference',
+        collector: name,
+      } satisfies PersonInput;
+    }
+  }
+}
 
 /**
  * A user owner read without a permission that reads users: Graph returns "only the @odata.type
@@ -117,6 +133,8 @@ async function readOwners(
   applications: readonly Application[] | undefined,
   /** Owners read while the list was paged, on a full read (owners-early.ts). */
   early: EarlyOwnerReads | null = null,
+  /** The previous snapshot's owners, read while the list was paged (previous-reads.ts). */
+  previous?: PreviousReads,
 ): Promise<Map<string, PrincipalRef[]>> {
   const { name, ctx } = run;
   const spByAppId = new Map(sps.map((sp) => [sp.appId.toLowerCase(), sp]));
@@ -129,7 +147,7 @@ async function readOwners(
   );
   const allHomeApps = (applications ?? []).filter((a) => spByAppId.has(a.appId.toLowerCase()));
   // On a rescan, the owners that cannot have changed are kept from the previous scan (owners-incremental.ts).
-  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps, early?.latestLink);
+  const { carried } = await planOwnerReads(s, run, wanted, allHomeApps, sps, early?.latestLink, previous);
   const toRead = wanted.filter((sp) => !carried.has(sp.id.toLowerCase()));
   const homeApps = allHomeApps.filter(
     (a) => !carried.has(spByAppId.get(a.appId.toLowerCase())!.id.toLowerCase()),

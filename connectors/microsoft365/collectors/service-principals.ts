@@ -1,10 +1,15 @@
 import { type CollectorRun, defineCollector } from '../../../src/connector/collector.js';
 import { attributeTo } from '../../../src/connector/coverage.js';
+import { emitOrCarry } from '../../../src/connector/records-carry.js';
 import { ApiError } from '../../../src/errors.js';
 import type { PrincipalRef, Tenant, UsageSignal } from '../../../src/model/common.js';
 import type { IdentityInput } from '../../../src/model/identity.js';
+import { EarlyAssignmentReads } from '../assignments-early.js';
 import { select } from '../client.js';
+import { startPreviousGrants } from '../grants-delta.js';
 import { EarlyOwnerReads } from '../owners-early.js';
+import { startPreviousOwners } from '../owners-incremental.js';
+import { PreviousReads } from '../previous-reads.js';
 import { originOf, timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
@@ -31,6 +36,13 @@ export interface AppDirectory {
    * this scan reads them after the list (a rescan reading only what may have changed).
    */
   earlyOwners: EarlyOwnerReads | null;
+  /** The previous snapshot's grant objects and owners, read while the list was paged (a rescan). */
+  previous?: PreviousReads;
+  /**
+   * The resources' app role assignments read while the list was paged (assignments-early.ts), for the
+   * app-role collector; null when owners are read then instead (a first scan).
+   */
+  earlyAssignments?: EarlyAssignmentReads | null;
 }
 
 /** Owners per service principal object id (the owners collector's data). Absent: owners unknown. */
@@ -50,31 +62,55 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   async fetch(s, run) {
     const applications = attributeTo('application-credentials', () => readApplications(s));
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
+    const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
+    const previous = new PreviousReads();
+    // Read as that collector reads them (its name selects its records).
+    startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
+    startPreviousOwners(s, run.ctx, previous);
     let listed = false;
     try {
-      const servicePrincipals = await listServicePrincipals(s, run, (page) => earlyOwners?.addPage(page));
+      const servicePrincipals = await listServicePrincipals(s, run, (page) => {
+        earlyOwners?.addPage(page);
+        earlyAssignments?.addPage(page);
+      });
       earlyOwners?.listed();
+      earlyAssignments?.listed();
       listed = true;
-      return { servicePrincipals, applications: await applications, earlyOwners };
+      return {
+        servicePrincipals,
+        applications: await applications,
+        earlyOwners,
+        previous,
+        earlyAssignments,
+      };
     } finally {
       // Not left running when the service principal list failed: their requests end within this fetch.
       await applications;
-      if (!listed) await earlyOwners?.settled();
+      if (!listed)
+        await Promise.all([earlyOwners?.settled(), earlyAssignments?.settled(), previous.settled()]);
     }
   },
   transform({ servicePrincipals: sps }, s, run) {
     // Marked here, not in fetch: an unavailable collector stops those that depend on it, and an
     // OwnedBy-only token still lets them read what it reaches.
     markOwnedByOnly(s, run, true);
-    return servicePrincipalIdentities(sps, {
+    const from: IdentitySources = {
       tenant: s.tenant,
       microsoft: s.microsoft,
       portalUrl: s.endpoints.portalUrl,
       owners: run.optional<OwnersByServicePrincipal>('owners'),
       signIns: run.optional<LastSignIns | null>('sign-in-activity') ?? null,
-    });
+    };
+    // The same identities as the previous scan stored: carried forward, not checked and stored again.
+    return emitOrCarry(run, SERVICE_PRINCIPALS_RECORDS_DIGEST, () => servicePrincipalIdentities(sps, from));
   },
 });
+
+/**
+ * The connector-state key of the digest of the identity records a scan stored
+ * (src/connector/records-carry.ts): the next scan compares its own records' digest with it.
+ */
+export const SERVICE_PRINCIPALS_RECORDS_DIGEST = 'servicePrincipals.recordsDigest';
 
 /**
  * Every service principal in one pass (`$top=999`). `appRoles` is selected too: it tells which
