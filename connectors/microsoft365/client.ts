@@ -25,7 +25,7 @@ import {
   GraphErrorBody,
   page,
 } from './schema.js';
-import { innerResourceUnits, ResourceUnitPacer, ResourceUnitPacing } from './throttle.js';
+import { innerResourceUnits, ResourceUnitPacer, ResourceUnitPacing, tenantBucket } from './throttle.js';
 
 export const GRAPH_API = 'microsoft-graph';
 /** Graph's limit on requests in one `$batch` (also `BatchRequestContent`'s). */
@@ -251,22 +251,33 @@ export class GraphApi {
   private readonly transport: EngineTransport;
   /** Resource units spent against the tenant's throttling bucket. */
   readonly pacer: ResourceUnitPacer;
+  /** Whether the config set the bucket (else it follows the tenant's size, once learnt). */
+  private readonly bucketKnown: boolean;
+
+  /**
+   * The tenant has `users` users (a list's `@odata.count`): unless the config set the bucket, pace to
+   * the bucket Graph gives a tenant of that size from now on.
+   */
+  learnTenantUsers(users: number): void {
+    if (!this.bucketKnown) this.pacer.raiseTo(tenantBucket(users));
+  }
 
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
     credential: RenewableCredential,
-    /** The tenant's RU per 10 s and the time scale of Graph's windows (throttle.ts). */
-    throttling: { resourceUnitsPer10s: number; timeScale: number } = {
-      resourceUnitsPer10s: 3500,
-      timeScale: 1,
-    },
+    /**
+     * The tenant's RU per 10 s and the time scale of Graph's windows (throttle.ts). Without a bucket,
+     * the smallest tenants' is paced to until the tenant's size is learnt (`learnTenantUsers`).
+     */
+    throttling: { resourceUnitsPer10s?: number | undefined; timeScale: number } = { timeScale: 1 },
   ) {
+    this.bucketKnown = throttling.resourceUnitsPer10s !== undefined;
     const auth = new TokenCredentialAuthenticationProvider(credential, { scopes: [endpoints.scope] });
     const { maxRetries, baseDelayMs } = ctx.http.retry;
     this.transport = new EngineTransport(ctx);
     this.pacer = new ResourceUnitPacer({
-      perTenSeconds: throttling.resourceUnitsPer10s,
+      perTenSeconds: throttling.resourceUnitsPer10s ?? tenantBucket(0),
       windowMs: 10_000 / throttling.timeScale,
       clock: ctx.clock,
       signal: ctx.signal,

@@ -78,10 +78,11 @@ export const Microsoft365Config = z
     pageSize: z.number().int().min(1).max(999).default(999),
     /**
      * The tenant's resource units per 10 s (Graph throttling-limits, identity and access: 3,500 for
-     * under 50 users, 5,000 for 50-500, 8,000 above). The scanner paces itself to it; the default is
-     * the smallest, safe for every tenant.
+     * under 50 users, 5,000 for 50-500, 8,000 above). The scanner paces itself to it. Unset: the
+     * smallest until the scan learns the tenant's user count (a user list's `@odata.count`), then the
+     * bucket of that size.
      */
-    resourceUnitsPer10s: z.number().positive().default(3500),
+    resourceUnitsPer10s: z.number().positive().optional(),
     /**
      * Throttling windows are this many times shorter than Graph's: only for an emulator run with a
      * time scale (`grantscope emulator --limits realistic-x60` writes it). Leave at 1 against Graph.

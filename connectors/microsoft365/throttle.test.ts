@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResourceUnitPacer, resourceUnits } from './throttle.js';
+import { ResourceUnitPacer, resourceUnits, tenantBucket } from './throttle.js';
 
 /** A clock whose sleeps move it: waits are asserted, never taken. */
 function fakeClock() {
@@ -46,5 +46,22 @@ describe('Graph resource-unit pacing', () => {
     await pacer.take(20); // 10 left, 10 of debt: 1 s
     expect(f.sleeps).toHaveLength(1);
     expect(f.sleeps[0]).toBeCloseTo(1000);
+  });
+
+  it('knows the bucket of each tenant size throttling-limits names', () => {
+    expect([0, 49, 50, 500, 501, 20_000].map(tenantBucket)).toEqual([3500, 3500, 5000, 5000, 8000, 8000]);
+  });
+
+  it('raised to a larger bucket, refills at its rate from then on; never lowered', async () => {
+    const f = fakeClock();
+    const pacer = new ResourceUnitPacer({ perTenSeconds: 100, windowMs: 10_000, clock: f.clock });
+    await pacer.take(100);
+    pacer.raiseTo(400); // the 300 more it holds are there at once
+    await pacer.take(300);
+    expect(f.sleeps).toEqual([]);
+    await pacer.take(40); // 40 RU of debt at 40 RU/s
+    expect(f.sleeps).toEqual([1000]);
+    pacer.raiseTo(100);
+    expect(pacer.rate).toBe(400);
   });
 });

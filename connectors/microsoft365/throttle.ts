@@ -47,6 +47,16 @@ export function resourceUnits(method: string, path: string, query: URLSearchPara
   return Math.max(1, cost);
 }
 
+/**
+ * The bucket of a tenant of `users` users (throttling-limits, identity and access: "3,500 / 5,000 / 8,000"
+ * resource units per 10 seconds for tenants of "less than 50 users", "50-500 users", "more than 500 users").
+ */
+export function tenantBucket(users: number): number {
+  if (users > 500) return 8_000;
+  if (users >= 50) return 5_000;
+  return 3_500;
+}
+
 export interface ResourceUnitPacerOptions {
   /** RU per 10 s of the tenant's size class. */
   perTenSeconds: number;
@@ -59,17 +69,36 @@ export interface ResourceUnitPacerOptions {
 export class ResourceUnitPacer {
   private tokens: number;
   private last: number;
+  private perTenSeconds: number;
   private pausedUntil = 0;
   /** Requests answered 429 (throttled), for the scan's log. */
   throttled = 0;
 
   constructor(private readonly options: ResourceUnitPacerOptions) {
+    this.perTenSeconds = options.perTenSeconds;
     this.tokens = options.perTenSeconds;
     this.last = options.clock.now().getTime();
   }
 
+  /** RU per 10 s paced to now. */
+  get rate(): number {
+    return this.perTenSeconds;
+  }
+
+  /**
+   * Pace to a larger bucket from now on (the tenant's, once its size is known): it refills faster and
+   * holds more, and the RU already spent stay spent. Never lowers the rate.
+   */
+  raiseTo(perTenSeconds: number): void {
+    if (perTenSeconds <= this.perTenSeconds) return;
+    this.refill(this.options.clock.now().getTime());
+    this.tokens += perTenSeconds - this.perTenSeconds;
+    this.perTenSeconds = perTenSeconds;
+  }
+
   private refill(now: number): void {
-    const { perTenSeconds, windowMs } = this.options;
+    const { perTenSeconds } = this;
+    const { windowMs } = this.options;
     this.tokens = Math.min(perTenSeconds, this.tokens + ((now - this.last) * perTenSeconds) / windowMs);
     this.last = now;
   }
@@ -80,7 +109,8 @@ export class ResourceUnitPacer {
    * one sleep for its share of the refill.
    */
   async take(cost: number): Promise<void> {
-    const { perTenSeconds, windowMs, clock, signal } = this.options;
+    const { perTenSeconds } = this;
+    const { windowMs, clock, signal } = this.options;
     const now = clock.now().getTime();
     this.refill(now);
     this.tokens -= cost;
@@ -97,7 +127,7 @@ export class ResourceUnitPacer {
     if (Number.isFinite(charged) && charged > 0) this.tokens -= charged - estimated;
     const used = Number(headers.get('x-ms-throttle-limit-percentage'));
     if (Number.isFinite(used) && used > 0) {
-      this.tokens = Math.min(this.tokens, this.options.perTenSeconds * (1 - used));
+      this.tokens = Math.min(this.tokens, this.perTenSeconds * (1 - used));
     }
     if (status === 429) {
       this.throttled += 1;

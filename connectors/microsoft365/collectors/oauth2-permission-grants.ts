@@ -99,7 +99,12 @@ async function lookUpUsers(s: Session, ids: string[]): Promise<Map<string, Direc
       DirectoryObject,
       info,
       undefined,
-      { onCount: (n) => (total = n) },
+      {
+        onCount: (n) => {
+          total = n;
+          s.graph.learnTenantUsers(n);
+        },
+      },
       // After the first page, reading on may cost more than the lookups left: it may stop there.
       { mayStopAfter: 1 },
     )) {
