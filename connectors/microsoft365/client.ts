@@ -259,7 +259,14 @@ export class GraphApi {
    * the bucket Graph gives a tenant of that size from now on.
    */
   learnTenantUsers(users: number): void {
-    if (!this.bucketKnown) this.pacer.raiseTo(tenantBucket(users));
+    if (this.bucketKnown) return;
+    const before = this.pacer.rate;
+    this.pacer.raiseTo(tenantBucket(users));
+    if (this.pacer.rate !== before)
+      this.ctx.logger.info(
+        `microsoft-graph: pacing to ${this.pacer.rate} resource units per 10 s, the bucket of a tenant of ` +
+          `${users} users (microsoft365.resourceUnitsPer10s sets it)`,
+      );
   }
 
   constructor(

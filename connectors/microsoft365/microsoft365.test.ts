@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
@@ -431,6 +433,38 @@ describe('microsoft365 connector against the emulator', () => {
     expect(new Set(identities(small.records).map((i) => i.nativeId))).toEqual(
       new Set(identities(big.records).map((i) => i.nativeId)),
     );
+  });
+
+  it("paces to the tenant's bucket once a user list counts its users, unless the config sets one", async () => {
+    // Enough consenting users that the grants collector lists users (with $count) to look them up.
+    const file = join(mkdtempSync(join(tmpdir(), 'gs-m365-counted-')), 'world.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'users counted',
+        now: NOW,
+        microsoft365: {
+          tenant: {
+            id: '5e1f0c2a-7b3d-4e9f-8a61-2c4d6e8f0a1b',
+            displayName: 'Counted',
+            defaultDomain: 'counted.example',
+          },
+          scanner: { appId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
+          generate: { seed: 7, servicePrincipals: 300, users: 800 },
+        },
+      }),
+    );
+    world(file);
+    const pacing = (r: Awaited<ReturnType<typeof scan>>) =>
+      r.ctx.logger.lines.filter((l) => l.includes('resource units per 10 s'));
+    const learnt = await scan();
+    expect(learnt.coverage.status).toBe('complete');
+    expect(pacing(learnt)).toHaveLength(1);
+    expect(pacing(learnt)[0]).toMatch(
+      /pacing to 8000 resource units per 10 s, the bucket of a tenant of 8\d\d users/,
+    );
+    const set = await scan({ resourceUnitsPer10s: 3500 });
+    expect(pacing(set)).toEqual([]);
   });
 
   it('retries inner 429s of a $batch per request, honouring Retry-After', async () => {
