@@ -269,6 +269,29 @@ export class GraphApi {
       );
   }
 
+  /**
+   * Once the smallest bucket first makes a request wait (unless a list's count came first): the tenant's
+   * size from `GET /users/$count` (user-list, "Get only a count of users": text/plain, with
+   * `ConsistencyLevel: eventual`), to pace to its bucket. A scan that never fills the smallest bucket
+   * (a small tenant) never sends it. When it fails (no User.Read.All, say), the scan stays at the
+   * smallest bucket, as before: the grants collector's user list may still give the size.
+   */
+  private async countTenantUsers(): Promise<null> {
+    if (this.pacer.rate > tenantBucket(0)) return null;
+    const info = { api: 'GET /users/$count', requiredPermission: 'User.Read.All' };
+    try {
+      const body = await this.get('/users/$count', info, undefined, true);
+      const users = Number(typeof body === 'string' ? body.trim() : body);
+      if (Number.isInteger(users) && users >= 0) this.learnTenantUsers(users);
+      else this.ctx.logger.debug('microsoft-graph: GET /users/$count gave no count', { body: String(body) });
+    } catch (err) {
+      this.ctx.logger.debug("microsoft-graph: tenant size unknown; pacing to the smallest tenants' bucket", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    return null;
+  }
+
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
@@ -288,6 +311,7 @@ export class GraphApi {
       windowMs: 10_000 / throttling.timeScale,
       clock: ctx.clock,
       signal: ctx.signal,
+      ...(this.bucketKnown ? {} : { learnRate: () => this.countTenantUsers() }),
     });
     this.client = Client.initWithMiddleware({
       baseUrl: `${endpoints.graphBaseUrl}/`,

@@ -64,6 +64,12 @@ export interface ResourceUnitPacerOptions {
   windowMs: number;
   clock: Clock;
   signal?: AbortSignal;
+  /**
+   * The RU per 10 s to pace to instead, learnt once when the bucket first makes a request wait (the
+   * tenant's size class, when the config did not give it); null to stay. A scan that never fills the
+   * smallest bucket never asks.
+   */
+  learnRate?: () => Promise<number | null>;
 }
 
 export class ResourceUnitPacer {
@@ -73,6 +79,15 @@ export class ResourceUnitPacer {
   private pausedUntil = 0;
   /** Requests answered 429 (throttled), for the scan's log. */
   throttled = 0;
+  /** `learnRate`, once asked (see the option). */
+  private learning: Promise<void> | null = null;
+
+  /** Whether `learnRate` was asked (and has been answered or failed). */
+  async learnt(): Promise<boolean> {
+    if (!this.learning) return false;
+    await this.learning;
+    return true;
+  }
 
   constructor(private readonly options: ResourceUnitPacerOptions) {
     this.perTenSeconds = options.perTenSeconds;
@@ -109,8 +124,20 @@ export class ResourceUnitPacer {
    * one sleep for its share of the refill.
    */
   async take(cost: number): Promise<void> {
+    const { windowMs, clock, signal, learnRate } = this.options;
+    if (learnRate && this.learning === null) {
+      this.refill(clock.now().getTime());
+      // Not awaited: the request that learns it goes through this pacer too. Those waiting meanwhile
+      // wait their share at the old rate; the raise refills the bucket for the ones after.
+      if (this.tokens < cost)
+        this.learning = learnRate().then(
+          (rate) => {
+            if (rate !== null) this.raiseTo(rate);
+          },
+          () => {},
+        );
+    }
     const { perTenSeconds } = this;
-    const { windowMs, clock, signal } = this.options;
     const now = clock.now().getTime();
     this.refill(now);
     this.tokens -= cost;
