@@ -39,6 +39,18 @@ describe('Graph resource-unit pacing', () => {
     expect(pacer.throttled).toBe(1);
   });
 
+  it('tells a request held back before it waits, and only then (a list sending ahead stops waiting for it)', async () => {
+    const f = fakeClock();
+    const pacer = new ResourceUnitPacer({ perTenSeconds: 100, windowMs: 10_000, clock: f.clock });
+    const told: number[] = [];
+    await pacer.take(100, () => told.push(f.sleeps.length));
+    expect(told).toEqual([]);
+    await pacer.take(10, () => told.push(f.sleeps.length));
+    // Told before the sleep began.
+    expect(told).toEqual([0]);
+    expect(f.sleeps).toEqual([1000]);
+  });
+
   it('brings its bucket down to what x-ms-throttle-limit-percentage says is used', async () => {
     const f = fakeClock();
     const pacer = new ResourceUnitPacer({ perTenSeconds: 100, windowMs: 10_000, clock: f.clock });

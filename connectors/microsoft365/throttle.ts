@@ -1,5 +1,6 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../../src/connector/context.js';
+import { OnItsWay } from './on-its-way.js';
 
 /**
  * Pacing to Graph's identity-and-access throttling (learn.microsoft.com/graph/throttling-limits,
@@ -123,7 +124,7 @@ export class ResourceUnitPacer {
    * Reservations are synchronous: concurrent callers queue up by the debt they leave, each waiting
    * one sleep for its share of the refill.
    */
-  async take(cost: number): Promise<void> {
+  async take(cost: number, onWait?: () => void): Promise<void> {
     const { windowMs, clock, signal, learnRate } = this.options;
     if (learnRate && this.learning === null) {
       this.refill(clock.now().getTime());
@@ -143,7 +144,10 @@ export class ResourceUnitPacer {
     this.tokens -= cost;
     const debtMs = this.tokens < 0 ? (-this.tokens * windowMs) / perTenSeconds : 0;
     const waitMs = Math.max(debtMs, this.pausedUntil - now);
-    if (waitMs > 0) await clock.sleep(waitMs, signal);
+    if (waitMs > 0) {
+      onWait?.();
+      await clock.sleep(waitMs, signal);
+    }
   }
 
   /** Learn from a response (or a `$batch` inner response) charged `estimated` RU. */
@@ -221,7 +225,9 @@ export class ResourceUnitPacing implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const cost = costOf(context, new URL(this.graphBaseUrl).pathname.replace(/\/+$/, ''));
-    await this.pacer.take(cost.total);
+    // A request paced is not on its way yet, and its sender need not wait for it (on-its-way.ts).
+    const notice = OnItsWay.of(context);
+    await this.pacer.take(cost.total, notice && (() => notice.onWay()));
     setHeader(context, 'x-ms-throttle-priority', 'low');
     await this.next!.execute(context);
     const response = context.response;

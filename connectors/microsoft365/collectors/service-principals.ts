@@ -60,19 +60,31 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   permissions: ['Application.Read.All'],
   enrichedBy: ['owners', 'sign-in-activity'],
   async fetch(s, run) {
-    const applications = attributeTo('application-credentials', () => readApplications(s));
+    // In the order the owners need them: the users delta link (a first scan), taken before any owner is
+    // read, small and answered at once; then the list, whose pages every owner read waits for. The
+    // application list is needed only once the whole list is read: it is asked when the list's first
+    // page is in, so that a server answering large pages in turn does not hold that page behind it.
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
+    let firstPage!: () => void;
+    const paged = new Promise<void>((resolve) => {
+      firstPage = resolve;
+    });
+    const listing = listServicePrincipals(s, run, (page) => {
+      firstPage();
+      earlyOwners?.addPage(page);
+      earlyAssignments?.addPage(page);
+    });
+    // A list that fails before its first page: the application list is still read (and awaited below).
+    listing.then(firstPage, firstPage);
+    const applications = paged.then(() => attributeTo('application-credentials', () => readApplications(s)));
     const previous = new PreviousReads();
     // Read as that collector reads them (its name selects its records).
     startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
     startPreviousOwners(s, run.ctx, previous);
     let listed = false;
     try {
-      const servicePrincipals = await listServicePrincipals(s, run, (page) => {
-        earlyOwners?.addPage(page);
-        earlyAssignments?.addPage(page);
-      });
+      const servicePrincipals = await listing;
       earlyOwners?.listed();
       earlyAssignments?.listed();
       listed = true;
