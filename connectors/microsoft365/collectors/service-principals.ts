@@ -12,6 +12,7 @@ import { startPreviousOwners } from '../owners-incremental.js';
 import { PreviousReads } from '../previous-reads.js';
 import { originOf, timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+import { readServicePrincipalObjects, startPreviousServicePrincipals } from '../service-principals-delta.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
 import { type LastSignIns, SIGN_IN_SOURCE } from './sign-in-activity.js';
 
@@ -67,12 +68,23 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // Read as that collector reads them (its name selects its records).
     startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
     startPreviousOwners(s, run.ctx, previous);
+    startPreviousServicePrincipals(s, run, previous);
     let listed = false;
     try {
-      const servicePrincipals = await listServicePrincipals(s, run, (page) => {
+      const onPage = (page: readonly ServicePrincipal[]) => {
         earlyOwners?.addPage(page);
         earlyAssignments?.addPage(page);
-      });
+      };
+      const read = await readServicePrincipalObjects(
+        s,
+        run,
+        SERVICE_PRINCIPAL_SELECT,
+        () => listServicePrincipals(s, run, onPage),
+        previous,
+      );
+      const { servicePrincipals } = read;
+      // Rebuilt from a delta round: no page came, the early reads get the whole list at once.
+      if (read.incremental) onPage(servicePrincipals);
       earlyOwners?.listed();
       earlyAssignments?.listed();
       listed = true;
@@ -268,6 +280,11 @@ export function servicePrincipalIdentity(
       exposedAppRoles: appRoles.length,
     },
     collector: NAME,
-    raw: { ...raw, appRoles: appRoles.map((r) => ({ id: r.id, value: r.value })) },
+    // A role's member types tell a resource (isResource) when a rescan rebuilds the list from these
+    // objects (service-principals-delta.ts); its other fields are not used.
+    raw: {
+      ...raw,
+      appRoles: appRoles.map((r) => ({ id: r.id, value: r.value, allowedMemberTypes: r.allowedMemberTypes })),
+    },
   };
 }
