@@ -11,8 +11,11 @@ import { graphError, ODataError, project, type QuerySpec, readQuery } from './od
  * - The initial request returns every object that exists, paged with `@odata.nextLink` ($skiptoken);
  *   the last page carries `@odata.deltaLink` ($deltatoken). `$deltatoken=latest` ("sync from now",
  *   supported for resources stored in Entra ID) returns only a deltaLink and no resource data.
- * - A deltaLink request returns what was created or updated since that token (the object in full) and
- *   what was removed, as `{ id, "@removed": { reason } }`; then a new deltaLink.
+ * - A deltaLink request returns what was created or updated since that token and what was removed,
+ *   as `{ id, "@removed": { reason } }`; then a new deltaLink. A created object comes in full ("their
+ *   standard representation"), an updated one as "their id with at least the properties that have been
+ *   updated" (delta-query-overview, "Resource representation in the delta query response"): the
+ *   emulator sends only those, so a client that would take an update for the whole object fails here.
  * - "If you use any query parameter (other than $deltatoken and $skiptoken), you must specify it in the
  *   initial delta request": the tokens carry `$select`, and the links repeat no other option.
  * - "$select ... The id property is always returned."; `$filter` only by id (not served here: 501).
@@ -36,7 +39,10 @@ export const DELTA_PAGE_SIZE = 200;
 interface TokenState {
   issuedAt: number;
   select: string[] | null;
+  /** Object id → hash of what `$select` shows of it. */
   hashes: Map<string, string>;
+  /** Object id → property → hash of its value, to tell which properties an update changed. */
+  properties?: Map<string, Map<string, string>>;
 }
 
 interface Round {
@@ -90,8 +96,11 @@ export interface DeltaOptions<T extends { id: string }> {
   removedReason: 'changed' | 'deleted';
 }
 
-const hashOf = (o: Record<string, unknown>) =>
+const hashOf = (o: unknown) =>
   createHash('sha256').update(JSON.stringify(o)).digest('base64url').slice(0, 22);
+
+const propertyHashes = (o: Record<string, unknown>) =>
+  new Map(Object.entries(o).map(([k, v]) => [k, hashOf(v ?? null)]));
 
 export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResponse {
   const { req, tracker } = o;
@@ -126,19 +135,27 @@ export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResp
   const shown = (item: T) =>
     project(o.build(item), select ? ['id', ...select.filter((s) => s !== 'id')] : null);
   const current = new Map<string, { item: T; hash: string }>();
+  const properties = new Map<string, Map<string, string>>();
   for (let i = 0; i < o.collection.slots; i++) {
     const item = o.collection.at(i);
     if (item === undefined) continue;
-    current.set(item.id, { item, hash: hashOf(shown(item)) });
+    const view = shown(item);
+    current.set(item.id, { item, hash: hashOf(view) });
+    properties.set(item.id, propertyHashes(view));
   }
   const hashes = new Map([...current].map(([id, c]) => [id, c.hash]));
 
   if (deltaToken === 'latest') {
-    return page(o, { values: [], deltaToken: tracker.issue({ select, hashes }), select }, null, 0);
+    return page(
+      o,
+      { values: [], deltaToken: tracker.issue({ select, hashes, properties }), select },
+      null,
+      0,
+    );
   }
   if (deltaToken === null) {
     const values = [...current.values()].map((c) => shown(c.item));
-    return startRound(o, values, tracker.issue({ select, hashes }), select);
+    return startRound(o, values, tracker.issue({ select, hashes, properties }), select);
   }
   const before = tracker.lookUp(deltaToken);
   if (!before) return expired();
@@ -147,16 +164,29 @@ export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResp
     project(o.build(item), before.select ? ['id', ...before.select.filter((s) => s !== 'id')] : null);
   const values: Record<string, unknown>[] = [];
   const now = new Map<string, string>();
+  const nowProperties = new Map<string, Map<string, string>>();
   for (const [id, c] of current) {
     const shownNow = show(c.item);
     const hash = hashOf(shownNow);
+    const props = propertyHashes(shownNow);
     now.set(id, hash);
-    if (before.hashes.get(id) !== hash) values.push(shownNow);
+    nowProperties.set(id, props);
+    if (before.hashes.get(id) === hash) continue;
+    const was = before.properties?.get(id);
+    if (!before.hashes.has(id) || !was) {
+      values.push(shownNow);
+      continue;
+    }
+    // An update: its id and the properties whose value changed, no others.
+    const update: Record<string, unknown> = { id };
+    for (const [k, h] of props) if (k !== 'id' && was.get(k) !== h) update[k] = shownNow[k];
+    values.push(update);
   }
   for (const id of before.hashes.keys()) {
     if (!now.has(id)) values.push({ id, '@removed': { reason: o.removedReason } });
   }
-  return startRound(o, values, tracker.issue({ select: before.select, hashes: now }), before.select);
+  const next = tracker.issue({ select: before.select, hashes: now, properties: nowProperties });
+  return startRound(o, values, next, before.select);
 }
 
 function startRound<T extends { id: string }>(
