@@ -41,8 +41,8 @@ interface TokenState {
   select: string[] | null;
   /** Object id → hash of what `$select` shows of it. */
   hashes: Map<string, string>;
-  /** Object id → property → hash of its value, to tell which properties an update changed. */
-  properties?: Map<string, Map<string, string>>;
+  /** Object id → what `$select` showed of it, to tell which properties an update changed. */
+  views?: Map<string, Record<string, unknown>>;
 }
 
 interface Round {
@@ -96,11 +96,8 @@ export interface DeltaOptions<T extends { id: string }> {
   removedReason: 'changed' | 'deleted';
 }
 
-const hashOf = (o: unknown) =>
+const hashOf = (o: Record<string, unknown>) =>
   createHash('sha256').update(JSON.stringify(o)).digest('base64url').slice(0, 22);
-
-const propertyHashes = (o: Record<string, unknown>) =>
-  new Map(Object.entries(o).map(([k, v]) => [k, hashOf(v ?? null)]));
 
 export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResponse {
   const { req, tracker } = o;
@@ -131,61 +128,51 @@ export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResp
   const rest = new URLSearchParams(req.query);
   rest.delete('$deltatoken');
   const select = readQuery({ ...req, query: rest }, { ...o.spec, options: ['$select'] }).select;
-  // "The id property is always returned."
-  const shown = (item: T) =>
-    project(o.build(item), select ? ['id', ...select.filter((s) => s !== 'id')] : null);
-  const current = new Map<string, { item: T; hash: string }>();
-  const properties = new Map<string, Map<string, string>>();
+  const items: T[] = [];
   for (let i = 0; i < o.collection.slots; i++) {
     const item = o.collection.at(i);
-    if (item === undefined) continue;
-    const view = shown(item);
-    current.set(item.id, { item, hash: hashOf(view) });
-    properties.set(item.id, propertyHashes(view));
+    if (item !== undefined) items.push(item);
   }
-  const hashes = new Map([...current].map(([id, c]) => [id, c.hash]));
-
-  if (deltaToken === 'latest') {
-    return page(
-      o,
-      { values: [], deltaToken: tracker.issue({ select, hashes, properties }), select },
-      null,
-      0,
-    );
-  }
-  if (deltaToken === null) {
-    const values = [...current.values()].map((c) => shown(c.item));
-    return startRound(o, values, tracker.issue({ select, hashes, properties }), select);
+  // "The id property is always returned." Each object is built once per request, with the $select of
+  // the token's initial request on a deltaLink (its options are encoded in it).
+  const viewsOf = (fields: string[] | null) => {
+    const views = new Map<string, Record<string, unknown>>();
+    const hashes = new Map<string, string>();
+    const names = fields ? ['id', ...fields.filter((s) => s !== 'id')] : null;
+    for (const item of items) {
+      const view = project(o.build(item), names);
+      views.set(item.id, view);
+      hashes.set(item.id, hashOf(view));
+    }
+    return { views, hashes };
+  };
+  if (deltaToken === 'latest' || deltaToken === null) {
+    const { views, hashes } = viewsOf(select);
+    const token = tracker.issue({ select, hashes, views });
+    if (deltaToken === 'latest') return page(o, { values: [], deltaToken: token, select }, null, 0);
+    return startRound(o, [...views.values()], token, select);
   }
   const before = tracker.lookUp(deltaToken);
   if (!before) return expired();
-  // The token's own $select wins: the options of the initial request are encoded in it.
-  const show = (item: T) =>
-    project(o.build(item), before.select ? ['id', ...before.select.filter((s) => s !== 'id')] : null);
+  const { views: nowViews, hashes: now } = viewsOf(before.select);
   const values: Record<string, unknown>[] = [];
-  const now = new Map<string, string>();
-  const nowProperties = new Map<string, Map<string, string>>();
-  for (const [id, c] of current) {
-    const shownNow = show(c.item);
-    const hash = hashOf(shownNow);
-    const props = propertyHashes(shownNow);
-    now.set(id, hash);
-    nowProperties.set(id, props);
-    if (before.hashes.get(id) === hash) continue;
-    const was = before.properties?.get(id);
+  for (const [id, shownNow] of nowViews) {
+    if (before.hashes.get(id) === now.get(id)) continue;
+    const was = before.views?.get(id);
     if (!before.hashes.has(id) || !was) {
       values.push(shownNow);
       continue;
     }
     // An update: its id and the properties whose value changed, no others.
     const update: Record<string, unknown> = { id };
-    for (const [k, h] of props) if (k !== 'id' && was.get(k) !== h) update[k] = shownNow[k];
+    for (const [k, v] of Object.entries(shownNow))
+      if (k !== 'id' && JSON.stringify(was[k] ?? null) !== JSON.stringify(v ?? null)) update[k] = v;
     values.push(update);
   }
   for (const id of before.hashes.keys()) {
     if (!now.has(id)) values.push({ id, '@removed': { reason: o.removedReason } });
   }
-  const next = tracker.issue({ select: before.select, hashes: now, properties: nowProperties });
+  const next = tracker.issue({ select: before.select, hashes: now, views: nowViews });
   return startRound(o, values, next, before.select);
 }
 
