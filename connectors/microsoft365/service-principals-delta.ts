@@ -129,15 +129,16 @@ function usableLink(
 
 /**
  * On a rescan that will follow a delta link (`readServicePrincipalObjects`' checks of the stored state,
- * no request): start reading the previous service principals from the store now.
+ * no request): start reading the previous service principals from the store now. Whether it did.
  */
 export function startPreviousServicePrincipals(
   s: Session,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   reads: PreviousReads,
-): void {
-  if ('link' in usableLink(s, run))
-    reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
+): boolean {
+  if (!('link' in usableLink(s, run))) return false;
+  reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
+  return true;
 }
 
 /**

@@ -65,10 +65,16 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
     const previous = new PreviousReads();
-    // Read as that collector reads them (its name selects its records).
-    startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
-    startPreviousOwners(s, run.ctx, previous);
-    startPreviousServicePrincipals(s, run, previous);
+    const startOthers = () => {
+      // Read as that collector reads them (its name selects its records).
+      startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
+      startPreviousOwners(s, run.ctx, previous);
+    };
+    // A delta round is one request or few, and this thread's reading of the previous service
+    // principals is then what the collectors that depend on them wait for: the other reads start
+    // once it ended, and fill those collectors' own waits instead. A list is paged: they fill its wait.
+    const delta = startPreviousServicePrincipals(s, run, previous);
+    if (!delta) startOthers();
     let listed = false;
     try {
       const onPage = (page: readonly ServicePrincipal[]) => {
@@ -82,6 +88,7 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
         () => listServicePrincipals(s, run, onPage),
         previous,
       );
+      if (delta) startOthers();
       const { servicePrincipals } = read;
       // Rebuilt from a delta round: no page came, the early reads get the whole list at once.
       if (read.incremental) onPage(servicePrincipals);
