@@ -85,15 +85,16 @@ async function previousServicePrincipals(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
 ): Promise<Map<string, ServicePrincipal> | null> {
   const out = new Map<string, ServicePrincipal>();
+  // The store selects this collector's records: `raw` is the one field parsed of each.
   const filter = {
     kinds: ['service-principal'],
     types: ['identity' as const],
     collectors: [run.name],
-    fields: ['collector', 'raw'],
+    fields: ['raw'],
   };
   let unreadable = false;
   for await (const b of run.ctx.previous.bundles(filter)) {
-    const raw = b.identity?.collector === run.name ? b.identity.raw : null;
+    const raw = b.identity?.raw ?? null;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) continue;
     const roles = (raw as { appRoles?: unknown }).appRoles;
     if (Array.isArray(roles) && roles.some((r) => !Array.isArray(r?.allowedMemberTypes))) unreadable = true;
