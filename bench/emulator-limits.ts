@@ -24,6 +24,7 @@ export interface LimitsSpec {
     secondaryRestPointsPerMinute: number;
     secondaryGraphqlPointsPerMinute: number;
     secondaryMaxConcurrent?: number;
+    installationScaling?: boolean;
   };
   microsoft365?: LatencyAndPool & { resourceUnitsPer10s: number };
   googleWorkspace?: LatencyAndPool & { directoryQueriesPerMinute: number };
@@ -38,6 +39,8 @@ export interface LimitDemand {
 export interface LimitsModule {
   REALISTIC_LIMITS: LimitsSpec;
   limitLowerBoundSeconds(limits: LimitsSpec, platform: BenchPlatform, demand: LimitDemand): number;
+  /** An app installation's hourly budget for an org of this size (absent on older builds). */
+  installationHourlyLimit?(floor: number, repositories: number, users: number): number;
 }
 
 /** The emulator's limits module, or null when this build has none. */

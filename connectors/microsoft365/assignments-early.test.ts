@@ -68,3 +68,40 @@ describe('app role assignments read while the service principal list is paged', 
     expect(posts.length).toBeLessThan(3);
   });
 });
+
+describe('slots left to the list while it is paged', () => {
+  it('keeps three of the limiter’s slots free until the list is read (its next page, the sign-in report’s, the application list’s), then uses all', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const graph = {
+      batch: async (items: BatchItem<AppRoleAssignment>[]) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight -= 1;
+        return new Map<string, BatchResult<AppRoleAssignment>>(
+          items.map((i) => [i.key, { status: 200, value: [] }]),
+        );
+      },
+    };
+    const s = { graph, config: { pageSize: 999 } } as unknown as Session;
+    const ctx = { limit: { concurrency: 8 } } as unknown as ConnectorContext;
+    const early = new EarlyAssignmentReads(s, ctx);
+    // 10 full $batches of resources.
+    early.addPage(Array.from({ length: 200 }, (_, n) => sp(n, true)));
+    await new Promise((r) => setImmediate(r));
+    expect(inFlight).toBe(5);
+    early.listed();
+    // The lane grows to every slot once the list is read.
+    release.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(inFlight).toBe(8);
+    while (release.length > 0) {
+      release.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await early.answers();
+    expect(most).toBe(8);
+  });
+});

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { attributeTo } from '../../src/connector/coverage.js';
 import { BATCH_SIZE, type BatchItem, type BatchResult, select } from './client.js';
+import { LIST_RESERVED_SLOTS } from './owners-early.js';
 import { APP_ROLE_ASSIGNMENT_SELECT, AppRoleAssignment, type ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -34,8 +35,8 @@ export function assignmentsItem(s: Session, resource: ServicePrincipal): BatchIt
  * thing the scan waits for once the list is read. Used when owners are not read early (a rescan), so
  * that the list shares the request limiter with these reads only. The resources are posted 20 to a
  * `$batch` in list order, the last part of fewer left to the collector with the rest, so the posts are
- * the same as when read after the list; until the list is read, at most all but two of the limiter's
- * slots are used, so that the list's next page never waits behind them. The first failure stops the
+ * the same as when read after the list; until the list is read, at most all but `LIST_RESERVED_SLOTS`
+ * of the limiter's slots are used, so that the list's next page never waits behind them. The first failure stops the
  * reads; the app-role collector fails with it, as it would have reading them itself.
  */
 export class EarlyAssignmentReads {
@@ -53,7 +54,7 @@ export class EarlyAssignmentReads {
   ) {
     const slots = ctx.limit.concurrency;
     this.slots = Number.isFinite(slots) && slots > 0 ? slots : 1;
-    this.lane = pLimit(Math.max(1, this.slots - 2));
+    this.lane = pLimit(Math.max(1, this.slots - LIST_RESERVED_SLOTS));
   }
 
   /** A page of the service principal list: its resources' assignments are read, 20 to a `$batch`. */

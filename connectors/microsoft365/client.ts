@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import {
   AuthenticationHandler,
   Client,
@@ -18,6 +19,7 @@ import { bodyInMemory, type EndpointUnreachableError, unreachableIn } from '../.
 import { ApiError } from '../../src/errors.js';
 import type { RenewableCredential } from './auth.js';
 import type { Endpoints } from './config.js';
+import { OnItsWay } from './on-its-way.js';
 import {
   type BatchInnerResponse,
   BatchResponseBody,
@@ -56,10 +58,12 @@ class EngineTransport implements Middleware {
       try {
         // A dependent signal per request: listeners added to the scan's own signal would pile up.
         const signal = AbortSignal.any([this.ctx.signal]);
-        const response = await this.ctx.http.fetch(context.request, {
+        const answer = this.ctx.http.fetch(context.request, {
           ...context.options,
           signal,
         } as RequestInit);
+        OnItsWay.of(context)?.onWay();
+        const response = await answer;
         if ((response.status === 500 || response.status === 502) && attempt < retry.maxRetries) {
           await response.body?.cancel();
           await this.ctx.clock.sleep(
@@ -269,6 +273,29 @@ export class GraphApi {
       );
   }
 
+  /**
+   * Once the smallest bucket first makes a request wait (unless a list's count came first): the tenant's
+   * size from `GET /users/$count` (user-list, "Get only a count of users": text/plain, with
+   * `ConsistencyLevel: eventual`), to pace to its bucket. A scan that never fills the smallest bucket
+   * (a small tenant) never sends it. When it fails (no User.Read.All, say), the scan stays at the
+   * smallest bucket, as before: the grants collector's user list may still give the size.
+   */
+  private async countTenantUsers(): Promise<null> {
+    if (this.pacer.rate > tenantBucket(0)) return null;
+    const info = { api: 'GET /users/$count', requiredPermission: 'User.Read.All' };
+    try {
+      const body = await this.get('/users/$count', info, undefined, true);
+      const users = Number(typeof body === 'string' ? body.trim() : body);
+      if (Number.isInteger(users) && users >= 0) this.learnTenantUsers(users);
+      else this.ctx.logger.debug('microsoft-graph: GET /users/$count gave no count', { body: String(body) });
+    } catch (err) {
+      this.ctx.logger.debug("microsoft-graph: tenant size unknown; pacing to the smallest tenants' bucket", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    return null;
+  }
+
   constructor(
     private readonly ctx: ConnectorContext,
     readonly endpoints: Endpoints,
@@ -288,6 +315,7 @@ export class GraphApi {
       windowMs: 10_000 / throttling.timeScale,
       clock: ctx.clock,
       signal: ctx.signal,
+      ...(this.bucketKnown ? {} : { learnRate: () => this.countTenantUsers() }),
     });
     this.client = Client.initWithMiddleware({
       baseUrl: `${endpoints.graphBaseUrl}/`,
@@ -351,11 +379,23 @@ export class GraphApi {
     );
   }
 
-  private async get(pathOrUrl: string, info: CallInfo, version?: string, eventual = false): Promise<unknown> {
+  private async get(
+    pathOrUrl: string,
+    info: CallInfo,
+    version?: string,
+    eventual = false,
+    /** Called once the request is out, or waits (for a slot of the limiter, or paced). */
+    onWay?: () => void,
+  ): Promise<unknown> {
     try {
       const req = this.client.api(pathOrUrl);
       if (version) req.version(version);
       if (eventual) req.header('ConsistencyLevel', 'eventual');
+      if (onWay) {
+        req.middlewareOptions([new OnItsWay(onWay)]);
+        const { limit } = this.ctx;
+        if (limit.activeCount + limit.pendingCount >= limit.concurrency) onWay();
+      }
       return await this.ctx.limit(() => req.get());
     } catch (err) {
       throw this.toApiError(err, info, info.api.replace(/^GET /, ''));
@@ -410,7 +450,23 @@ export class GraphApi {
       seen.add(key);
       const raw = await (ahead ?? this.get(next, info, first ? version : undefined, advanced !== undefined));
       pages += 1;
-      ahead = this.askAhead(raw, pages, paging.mayStopAfter ?? 0, seen, keyOf, info, advanced !== undefined);
+      const sent = this.askAhead(
+        raw,
+        pages,
+        paging.mayStopAfter ?? 0,
+        seen,
+        keyOf,
+        info,
+        advanced !== undefined,
+      );
+      ahead = sent?.answer ?? null;
+      // Out before this page is validated and handed on: the SDK's chain is asynchronous, so a request
+      // only started would go out after that work, not during it. The turn after the transport took
+      // it lets the HTTP client put it on a free connection (or open one).
+      if (sent) {
+        await sent.onWay;
+        await nextMacrotask();
+      }
       const body: z.infer<typeof pageSchema> = this.parse(pageSchema, raw, info);
       if (first && advanced?.onCount) {
         const count = (raw as Record<string, unknown>)['@odata.count'];
@@ -426,7 +482,8 @@ export class GraphApi {
    * The request for the page after `raw`, sent now (see `list`), or null: no nextLink, the caller may
    * stop after `pages`, or a link the paging loop refuses (another origin, a page already read), which
    * the loop then reports. Its failure, if it fails, is the loop's when it takes the answer; unused (the
-   * page failed validation), it is dropped.
+   * page failed validation), it is dropped. `onWay` settles once the request is out (or waits for a slot
+   * or for pacing, or has ended).
    */
   private askAhead(
     raw: unknown,
@@ -436,15 +493,19 @@ export class GraphApi {
     keyOf: (link: string) => string,
     info: CallInfo,
     eventual: boolean,
-  ): Promise<unknown> | null {
+  ): { answer: Promise<unknown>; onWay: Promise<void> } | null {
     if (pages <= mayStopAfter || raw === null || typeof raw !== 'object') return null;
     const link = (raw as Record<string, unknown>)['@odata.nextLink'];
     if (typeof link !== 'string' || link === '' || seen.has(keyOf(link))) return null;
     if (/^https?:/i.test(link) && URL.parse(link)?.origin !== new URL(this.endpoints.graphBaseUrl).origin)
       return null;
-    const request = this.get(link, info, undefined, eventual);
-    request.catch(() => {});
-    return request;
+    let onWay!: () => void;
+    const out = new Promise<void>((resolve) => {
+      onWay = resolve;
+    });
+    const answer = this.get(link, info, undefined, eventual, onWay);
+    answer.then(onWay, onWay);
+    return { answer, onWay: out };
   }
 
   /** `GET …/$count` (an advanced query: needs `ConsistencyLevel: eventual`). */

@@ -79,8 +79,8 @@ export const Microsoft365Config = z
     /**
      * The tenant's resource units per 10 s (Graph throttling-limits, identity and access: 3,500 for
      * under 50 users, 5,000 for 50-500, 8,000 above). The scanner paces itself to it. Unset: the
-     * smallest until the scan learns the tenant's user count (a user list's `@odata.count`), then the
-     * bucket of that size.
+     * smallest until the scan learns the tenant's user count (`GET /users/$count` once that bucket
+     * first makes a request wait, or a user list's `@odata.count`), then the bucket of that size.
      */
     resourceUnitsPer10s: z.number().positive().optional(),
     /**

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { JOURNAL_ENV, type RecordedRequest } from '../../src/emulator/journal.js';
 import type { Microsoft365Section } from '../../src/emulator/microsoft365/schema.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
@@ -465,6 +465,63 @@ describe('microsoft365 connector against the emulator', () => {
     );
     const set = await scan({ resourceUnitsPer10s: 3500 });
     expect(pacing(set)).toEqual([]);
+  });
+
+  it("asks the tenant's size (GET /users/$count) once the smallest bucket binds, unless the config sets one", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gs-m365-binding-')), 'world.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'bucket binds',
+        now: NOW,
+        microsoft365: {
+          tenant: {
+            id: '5e1f0c2a-7b3d-4e9f-8a61-2c4d6e8f0a1b',
+            displayName: 'Binding',
+            defaultDomain: 'binding.example',
+          },
+          scanner: { appId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
+          generate: { seed: 11, servicePrincipals: 30, users: 120 },
+        },
+      }),
+    );
+    world(file);
+    const journal = process.env[JOURNAL_ENV]!;
+    const countRequests = () =>
+      (existsSync(journal) ? readFileSync(journal, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RecordedRequest)
+        .filter((r) => r.method === 'GET' && decodeURIComponent(r.path) === '/v1.0/users/$count');
+    /** A session whose bucket is spent as by a scan's first 3,500 RU, then one more paced request. */
+    const bindingSession = async (overrides: Record<string, unknown>) => {
+      const setup = emu.clientSetup();
+      const ctx = await createTestContext({ connector, tenant: 'm365', caCert: emu.caCert, now: NOW });
+      for (const [name, content] of Object.entries(setup.files))
+        writeFileSync(`${ctx.configDir}/${name}`, content);
+      const raw = { ...(setup.config.microsoft365 as Record<string, unknown>), ...overrides };
+      for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
+      const session = await connector.connect(Microsoft365Config.parse(raw), ctx);
+      await session.graph.pacer.take(3500);
+      const info = { api: 'GET /servicePrincipals', requiredPermission: 'Application.Read.All' };
+      for await (const _ of session.graph.list('/servicePrincipals?$select=id', z.unknown(), info)) break;
+      return { session, ctx };
+    };
+    const before = countRequests().length;
+    const unset = await bindingSession({});
+    expect(await unset.session.graph.pacer.learnt()).toBe(true);
+    const asked = countRequests().slice(before);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.headers.consistencylevel).toBe('eventual');
+    // 120 users: the 50-500 bucket, from the count.
+    expect(unset.session.graph.pacer.rate).toBe(5000);
+    expect(unset.ctx.logger.lines.filter((l) => l.includes('resource units per 10 s'))).toEqual([
+      expect.stringMatching(/pacing to 5000 resource units per 10 s, the bucket of a tenant of 120 users/),
+    ]);
+    const set = await bindingSession({ resourceUnitsPer10s: 3500 });
+    expect(await set.session.graph.pacer.learnt()).toBe(false);
+    expect(set.session.graph.pacer.rate).toBe(3500);
+    expect(countRequests().slice(before + 1)).toEqual([]);
   });
 
   it('retries inner 429s of a $batch per request, honouring Retry-After', async () => {

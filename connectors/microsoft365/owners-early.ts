@@ -8,6 +8,12 @@ import { DIRECTORY_OBJECT_SELECT, DirectoryObject, type ServicePrincipal } from 
 import type { Session } from './session.js';
 
 const OWNERS = 'owners';
+/**
+ * The request limiter's slots left to the requests read while the service principal list is paged
+ * besides the reads started from its pages: its own next page, the sign-in report's and the application
+ * list's (asked once the list's first page is in: service-principals.ts).
+ */
+export const LIST_RESERVED_SLOTS = 3;
 const OWNERS_INFO = { api: 'GET /servicePrincipals/{id}/owners', requiredPermission: 'Application.Read.All' };
 
 /**
@@ -20,9 +26,9 @@ const OWNERS_INFO = { api: 'GET /servicePrincipals/{id}/owners', requiredPermiss
  * nothing here.
  *
  * The users delta link for the next scan is taken first, before any owner is read, as the owners
- * collector does on a full read. Until the list is read, at most all but two of the request limiter's
- * slots are used, so that the list's next page (and the sign-in report's) never waits behind the
- * owners. The first failure
+ * collector does on a full read. Until the list is read, at most all but `LIST_RESERVED_SLOTS` of the
+ * request limiter's slots are used, so that the list's next page (and the sign-in report's, and the
+ * application list's) never waits behind the owners. The first failure
  * stops the reads; the owners collector fails with it, as it would have reading them itself.
  */
 export class EarlyOwnerReads {
@@ -44,7 +50,7 @@ export class EarlyOwnerReads {
   ) {
     const slots = ctx.limit.concurrency;
     this.slots = Number.isFinite(slots) && slots > 0 ? slots : 1;
-    this.lane = pLimit(Math.max(1, this.slots - 2));
+    this.lane = pLimit(Math.max(1, this.slots - LIST_RESERVED_SLOTS));
     this.latestLink = attributeTo(OWNERS, () => latestUsersDeltaLink(s));
   }
 

@@ -39,6 +39,18 @@ describe('Graph resource-unit pacing', () => {
     expect(pacer.throttled).toBe(1);
   });
 
+  it('tells a request held back before it waits, and only then (a list sending ahead stops waiting for it)', async () => {
+    const f = fakeClock();
+    const pacer = new ResourceUnitPacer({ perTenSeconds: 100, windowMs: 10_000, clock: f.clock });
+    const told: number[] = [];
+    await pacer.take(100, () => told.push(f.sleeps.length));
+    expect(told).toEqual([]);
+    await pacer.take(10, () => told.push(f.sleeps.length));
+    // Told before the sleep began.
+    expect(told).toEqual([0]);
+    expect(f.sleeps).toEqual([1000]);
+  });
+
   it('brings its bucket down to what x-ms-throttle-limit-percentage says is used', async () => {
     const f = fakeClock();
     const pacer = new ResourceUnitPacer({ perTenSeconds: 100, windowMs: 10_000, clock: f.clock });
@@ -63,5 +75,71 @@ describe('Graph resource-unit pacing', () => {
     expect(f.sleeps).toEqual([1000]);
     pacer.raiseTo(100);
     expect(pacer.rate).toBe(400);
+  });
+});
+
+describe("learning the tenant's bucket when the smallest one first binds", () => {
+  it('never asks while requests fit in the bucket', async () => {
+    const f = fakeClock();
+    let asked = 0;
+    const pacer = new ResourceUnitPacer({
+      perTenSeconds: 3500,
+      windowMs: 10_000,
+      clock: f.clock,
+      learnRate: async () => {
+        asked += 1;
+        return 8000;
+      },
+    });
+    for (let i = 0; i < 35; i++) await pacer.take(100);
+    expect(asked).toBe(0);
+    expect(f.sleeps).toEqual([]);
+    expect(await pacer.learnt()).toBe(false);
+  });
+
+  it('asks once, when a request would first wait, and paces to the answer from then on', async () => {
+    const f = fakeClock();
+    let asked = 0;
+    const pacer = new ResourceUnitPacer({
+      perTenSeconds: 3500,
+      windowMs: 10_000,
+      clock: f.clock,
+      learnRate: async () => {
+        asked += 1;
+        return 8000;
+      },
+    });
+    await pacer.take(3500);
+    // This one finds the bucket spent: it asks, and itself waits its share at the old rate (100 RU at
+    // 350 RU/s), since the request that learns the size goes through the same bucket.
+    await pacer.take(100);
+    expect(asked).toBe(1);
+    expect(f.sleeps).toEqual([(100 * 10_000) / 3500]);
+    expect(await pacer.learnt()).toBe(true);
+    expect(pacer.rate).toBe(8000);
+    // The raise refilled the bucket by the difference: 4,400 RU more go through without a wait.
+    for (let i = 0; i < 44; i++) await pacer.take(100);
+    expect(f.sleeps).toHaveLength(1);
+    await pacer.take(100);
+    expect(f.sleeps.at(-1)).toBe((100 * 10_000) / 8000);
+    expect(asked).toBe(1);
+  });
+
+  it('stays at its rate when the answer is null or the question fails', async () => {
+    for (const learnRate of [async () => null, async () => Promise.reject(new Error('403'))]) {
+      const f = fakeClock();
+      const pacer = new ResourceUnitPacer({
+        perTenSeconds: 3500,
+        windowMs: 10_000,
+        clock: f.clock,
+        learnRate,
+      });
+      await pacer.take(3600);
+      expect(await pacer.learnt()).toBe(true);
+      expect(pacer.rate).toBe(3500);
+      // Still 350 RU/s: the debt of 450 RU takes its time to refill.
+      await pacer.take(350);
+      expect(f.sleeps.at(-1)).toBeCloseTo((450 * 10_000) / 3500);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../../src/connector/context.js';
+import { OnItsWay } from './on-its-way.js';
 
 /**
  * Pacing to Graph's identity-and-access throttling (learn.microsoft.com/graph/throttling-limits,
@@ -64,6 +65,12 @@ export interface ResourceUnitPacerOptions {
   windowMs: number;
   clock: Clock;
   signal?: AbortSignal;
+  /**
+   * The RU per 10 s to pace to instead, learnt once when the bucket first makes a request wait (the
+   * tenant's size class, when the config did not give it); null to stay. A scan that never fills the
+   * smallest bucket never asks.
+   */
+  learnRate?: () => Promise<number | null>;
 }
 
 export class ResourceUnitPacer {
@@ -73,6 +80,15 @@ export class ResourceUnitPacer {
   private pausedUntil = 0;
   /** Requests answered 429 (throttled), for the scan's log. */
   throttled = 0;
+  /** `learnRate`, once asked (see the option). */
+  private learning: Promise<void> | null = null;
+
+  /** Whether `learnRate` was asked (and has been answered or failed). */
+  async learnt(): Promise<boolean> {
+    if (!this.learning) return false;
+    await this.learning;
+    return true;
+  }
 
   constructor(private readonly options: ResourceUnitPacerOptions) {
     this.perTenSeconds = options.perTenSeconds;
@@ -108,15 +124,30 @@ export class ResourceUnitPacer {
    * Reservations are synchronous: concurrent callers queue up by the debt they leave, each waiting
    * one sleep for its share of the refill.
    */
-  async take(cost: number): Promise<void> {
+  async take(cost: number, onWait?: () => void): Promise<void> {
+    const { windowMs, clock, signal, learnRate } = this.options;
+    if (learnRate && this.learning === null) {
+      this.refill(clock.now().getTime());
+      // Not awaited: the request that learns it goes through this pacer too. Those waiting meanwhile
+      // wait their share at the old rate; the raise refills the bucket for the ones after.
+      if (this.tokens < cost)
+        this.learning = learnRate().then(
+          (rate) => {
+            if (rate !== null) this.raiseTo(rate);
+          },
+          () => {},
+        );
+    }
     const { perTenSeconds } = this;
-    const { windowMs, clock, signal } = this.options;
     const now = clock.now().getTime();
     this.refill(now);
     this.tokens -= cost;
     const debtMs = this.tokens < 0 ? (-this.tokens * windowMs) / perTenSeconds : 0;
     const waitMs = Math.max(debtMs, this.pausedUntil - now);
-    if (waitMs > 0) await clock.sleep(waitMs, signal);
+    if (waitMs > 0) {
+      onWait?.();
+      await clock.sleep(waitMs, signal);
+    }
   }
 
   /** Learn from a response (or a `$batch` inner response) charged `estimated` RU. */
@@ -194,7 +225,9 @@ export class ResourceUnitPacing implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const cost = costOf(context, new URL(this.graphBaseUrl).pathname.replace(/\/+$/, ''));
-    await this.pacer.take(cost.total);
+    // A request paced is not on its way yet, and its sender need not wait for it (on-its-way.ts).
+    const notice = OnItsWay.of(context);
+    await this.pacer.take(cost.total, notice && (() => notice.onWay()));
     setHeader(context, 'x-ms-throttle-priority', 'low');
     await this.next!.execute(context);
     const response = context.response;

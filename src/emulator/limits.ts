@@ -32,6 +32,13 @@ export interface GithubLimits {
   secondaryGraphqlPointsPerMinute: number;
   /** Secondary limit: requests open at once (queued ones included); more are refused. Default 100. */
   secondaryMaxConcurrent?: number;
+  /**
+   * The primary budgets (`restPerHour`, `graphqlPointsPerHour`) are the floor of an app installation's,
+   * raised by the world's repositories and members as GitHub documents (`installationHourlyLimit`).
+   * Off: exactly the numbers given. Never applied to a world whose scanner uses a classic token (a
+   * user's budget does not scale).
+   */
+  installationScaling?: boolean;
 }
 
 export interface Microsoft365Limits {
@@ -69,13 +76,30 @@ export const WINDOW_MS = {
 } as const;
 
 /**
+ * An app installation's primary budget per hour, REST and GraphQL alike: "GitHub App installations
+ * ... not on a GitHub Enterprise Cloud organization have a rate limit of 5,000 requests per hour. ...
+ * Installations that have more than 20 repositories receive another 50 requests per hour for each
+ * repository. Installations that are on an organization that have more than 20 users receive another 50
+ * requests per hour for each user. This limit cannot increase beyond 12,500 requests per hour" (docs
+ * rest/using-the-rest-api/rate-limits-for-the-rest-api, "Primary rate limit for GitHub App installations";
+ * the GraphQL page says the same in points: graphql/overview/rate-limits-and-query-limits-for-the-graphql-api).
+ * Enterprise Cloud installations (15,000 REST, 10,000 GraphQL) are not modelled. A floor given above
+ * the cap is kept.
+ */
+export function installationHourlyLimit(floor: number, repositories: number, users: number): number {
+  const raised = floor + 50 * Math.max(0, repositories - 20) + 50 * Math.max(0, users - 20);
+  return Math.max(floor, Math.min(12_500, raised));
+}
+
+/**
  * Values each platform documents:
  * - GitHub (docs content/rest/using-the-rest-api/rate-limits-for-the-rest-api.md; reference
  *   api-surface.md §1.10): installation tokens get at least 5,000 requests per hour (15,000 on
  *   Enterprise Cloud; we take the floor); the GraphQL API's primary limit is 5,000 points per hour
  *   (docs graphql/overview/rate-limits-and-node-limits-for-the-graphql-api, "Primary rate limit");
  *   secondary limits: "No more than 100 concurrent requests", "No more than 900 points per minute ...
- *   for REST API endpoints" and "2,000 points per minute for the GraphQL API endpoint".
+ *   for REST API endpoints" and "2,000 points per minute for the GraphQL API endpoint". The 5,000 are
+ *   the floor: an installation's budget grows with the org (`installationHourlyLimit`).
  * - Microsoft Graph (concepts/throttling-limits.md, "Identity and access service limits"; §2.10): token
  *   bucket of 3,500 / 5,000 / 8,000 RU per 10 s per app+tenant for S (<50 users) / M (50-500) /
  *   L (>500) tenants. The preset is L: the worlds it is used with are large.
@@ -94,6 +118,7 @@ export const REALISTIC_LIMITS: EmulatorLimits = {
     secondaryRestPointsPerMinute: 900,
     secondaryGraphqlPointsPerMinute: 2_000,
     secondaryMaxConcurrent: 100,
+    installationScaling: true,
   },
   microsoft365: { latencyMs: 100, maxConcurrent: 8, resourceUnitsPer10s: 8_000 },
   googleWorkspace: { latencyMs: 100, maxConcurrent: 8, directoryQueriesPerMinute: 2_400 },
@@ -123,6 +148,7 @@ export const limitsSchema = z
         secondaryRestPointsPerMinute: positive,
         secondaryGraphqlPointsPerMinute: positive,
         secondaryMaxConcurrent: z.number().int().positive().optional(),
+        installationScaling: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -61,7 +61,10 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
   permissions: ['Application.Read.All'],
   enrichedBy: ['owners', 'sign-in-activity'],
   async fetch(s, run) {
-    const applications = attributeTo('application-credentials', () => readApplications(s));
+    // In the order the owners need them: the users delta link (a first scan), taken before any owner is
+    // read, small and answered at once; then the list, whose pages every owner read waits for. The
+    // application list is needed only once the whole list is read: it is asked when the list's first
+    // page is in, so that a server answering large pages in turn does not hold that page behind it.
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
     const previous = new PreviousReads();
@@ -74,20 +77,32 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // principals is then what the collectors that depend on them wait for: the other reads start
     // once it ended, and fill those collectors' own waits instead. A list is paged: they fill its wait.
     const delta = startPreviousServicePrincipals(s, run, previous);
+    let firstPage!: () => void;
+    const paged = new Promise<void>((resolve) => {
+      firstPage = resolve;
+    });
+    const onPage = (page: readonly ServicePrincipal[]) => {
+      firstPage();
+      earlyOwners?.addPage(page);
+      earlyAssignments?.addPage(page);
+    };
+    const listing = readServicePrincipalObjects(
+      s,
+      run,
+      SERVICE_PRINCIPAL_SELECT,
+      () => listServicePrincipals(s, run, onPage),
+      previous,
+    );
+    // A list that fails before its first page: the application list is still read (and awaited below).
+    listing.then(firstPage, firstPage);
+    // A delta round's answer is small: the application list need not wait for it.
+    const applications = (delta ? Promise.resolve() : paged).then(() =>
+      attributeTo('application-credentials', () => readApplications(s)),
+    );
     if (!delta) startOthers();
     let listed = false;
     try {
-      const onPage = (page: readonly ServicePrincipal[]) => {
-        earlyOwners?.addPage(page);
-        earlyAssignments?.addPage(page);
-      };
-      const read = await readServicePrincipalObjects(
-        s,
-        run,
-        SERVICE_PRINCIPAL_SELECT,
-        () => listServicePrincipals(s, run, onPage),
-        previous,
-      );
+      const read = await listing;
       if (delta) startOthers();
       const { servicePrincipals } = read;
       // Rebuilt from a delta round: no page came, the early reads get the whole list at once.

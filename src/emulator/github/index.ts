@@ -1,4 +1,10 @@
-import { type EmulatorLimits, scaledWindowMs, scannerConcurrency, WINDOW_MS } from '../limits.js';
+import {
+  type EmulatorLimits,
+  installationHourlyLimit,
+  scaledWindowMs,
+  scannerConcurrency,
+  WINDOW_MS,
+} from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
@@ -53,8 +59,17 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
       // The primary budgets sized by the limits, their hour lasting 3600/timeScale s; the window
       // starts with the first request (resetAt 0), and x-ratelimit-reset reports its scaled end.
       const windowMs = scaledWindowMs(limits, WINDOW_MS.githubPrimary);
-      state.rate.core = { limit: limits.github.restPerHour, used: 0, resetAt: 0, windowMs };
-      state.rate.graphql = { limit: limits.github.graphqlPointsPerHour, used: 0, resetAt: 0, windowMs };
+      const hourly = (floor: number) =>
+        limits.github?.installationScaling && !state.classicToken
+          ? installationHourlyLimit(floor, state.repos.length, state.members.length)
+          : floor;
+      state.rate.core = { limit: hourly(limits.github.restPerHour), used: 0, resetAt: 0, windowMs };
+      state.rate.graphql = {
+        limit: hourly(limits.github.graphqlPointsPerHour),
+        used: 0,
+        resetAt: 0,
+        windowMs,
+      };
     }
     return state;
   },
