@@ -137,8 +137,13 @@ export function entraMinimum(w: EntraInventory): Minimum {
   return minimum([
     { read: 'POST /{tenant}/oauth2/v2.0/token', requests: 1 },
     {
-      read: 'GET /servicePrincipals ($select incl. appRoles, oauth2PermissionScopes)',
-      requests: pages(w.servicePrincipals, GRAPH_PAGE),
+      // As the grants: incremental rescans need a delta link, from `$deltatoken=latest` with the list
+      // or from the initial delta round, whichever is fewer.
+      read: 'GET /servicePrincipals ($select incl. appRoles, oauth2PermissionScopes) + a delta link for the next scan',
+      requests: Math.min(
+        pages(w.servicePrincipals, GRAPH_PAGE) + 1,
+        pages(w.servicePrincipals, GRAPH_DELTA_PAGE),
+      ),
     },
     { read: 'GET /applications', requests: pages(w.applications, GRAPH_PAGE) },
     {

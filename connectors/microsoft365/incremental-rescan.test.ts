@@ -13,6 +13,7 @@ import { runTestScan } from '../../test/support/test-scan.js';
 import { GRANTS_DELTA_LINK, GRANTS_UNRECORDED } from './grants-delta.js';
 import connector from './index.js';
 import { OWNERS_AUDIT_CURSOR, OWNERS_DELETED, OWNERS_USERS_DELTA_LINK } from './owners-incremental.js';
+import { SERVICE_PRINCIPALS_DELTA_LINK } from './service-principals-delta.js';
 
 /**
  * Owners on a rescan: read again only where the audit log (owner added or removed), users delta (an
@@ -38,6 +39,10 @@ interface Shape {
   permissions?: string[];
   /** Delegated grants on Microsoft Graph: client SP number, scope (may be empty). */
   grants?: Array<{ id: string; client: number; scope: string }>;
+  /** Service principal n → display name (default `Vendor app n`). */
+  names?: Record<number, string>;
+  /** Application permissions on Microsoft Graph: client SP number, role value. */
+  appRoles?: Array<{ client: number; role: string }>;
 }
 
 const BASE: Shape = {
@@ -63,7 +68,7 @@ function world(name: string, shape: Shape): string {
       ...Object.entries(shape.owners).map(([n, owners]) => ({
         id: SP(Number(n)),
         appId: APP_ID(Number(n)),
-        displayName: `Vendor app ${n}`,
+        displayName: shape.names?.[Number(n)] ?? `Vendor app ${n}`,
         appOwnerOrganizationId: VENDOR,
         owners: owners.map(U),
       })),
@@ -75,6 +80,11 @@ function world(name: string, shape: Shape): string {
       resourceAppId: GRAPH_APP_ID,
       consentType: 'AllPrincipals',
       scope: g.scope,
+    })),
+    appRoleAssignments: (shape.appRoles ?? []).map((a) => ({
+      principalId: SP(a.client),
+      resourceAppId: GRAPH_APP_ID,
+      appRole: a.role,
     })),
     applications: [
       { id: OWN_APP, appId: OWN_APP_ID, displayName: 'Own app', owners: shape.ownAppOwners.map(U) },
@@ -107,8 +117,16 @@ async function scan(store: SnapshotStore, options: { fullResync?: boolean; shift
   });
   const coverage = out.coverage[0]!;
   const owners = coverage.collectors.find((c) => c.collector === 'owners')!;
+  const served = (pattern: string) =>
+    emu
+      .stats()
+      .routes.filter((r) => r.method === 'GET' && r.pattern.endsWith(pattern))
+      .reduce((n, r) => n + r.count, 0);
   return {
     id: out.scan.id,
+    /** Requests the emulator served: the service principal list's pages, its delta's. */
+    spList: served('/servicePrincipals'),
+    spDelta: served('/servicePrincipals/delta'),
     status: out.scan.status,
     coverage,
     ownerNotes: owners.notes.join('\n'),
@@ -391,5 +409,91 @@ describe('microsoft365 records carried forward on a rescan', () => {
     const full = await scan(store, { fullResync: true });
     expect(collector(full.coverage, 'service-principals').items).toBe(identityCount);
     expect(collector(full.coverage, 'owners').items).toBe(4);
+  }, 60_000);
+});
+
+describe('microsoft365 service principals through delta on a rescan', () => {
+  const spNote = (c: CoverageReport) => note(c, 'service-principals');
+  // Microsoft Graph's app roles make it a resource: its assignments are read from the rebuilt list too.
+  const WITH_ROLES: Shape = { ...BASE, appRoles: [{ client: 1, role: 'User.Read.All' }] };
+
+  it('reads an unchanged tenant in one delta request, and keeps the link', async () => {
+    const store = await newStore('sp-unchanged');
+    await freshEmulator(world('sp-base', WITH_ROLES));
+    const first = await scan(store);
+    // The first scan: the list, and one `$deltatoken=latest` for the link.
+    expect(first.spList).toBe(1);
+    expect(first.spDelta).toBe(1);
+    const state = await store.readConnectorState(`microsoft365:${TENANT}`);
+    expect(state.get(SERVICE_PRINCIPALS_DELTA_LINK)?.scanId).toBe(first.id);
+    const again = await scan(store);
+    expect(again.status).toBe('complete');
+    expect(again.spList).toBe(0);
+    expect(again.spDelta).toBe(1);
+    expect(spNote(again.coverage)).toMatch(
+      /incremental: servicePrincipals delta since scan #\d+: 0 changed, 0 removed/,
+    );
+    const changed: string[] = [];
+    for await (const c of store.changesBetween(first.id, again.id)) changed.push(`${c.type}:${c.key}`);
+    expect(changed).toEqual([]);
+    const next = await store.readConnectorState(`microsoft365:${TENANT}`);
+    expect(next.get(SERVICE_PRINCIPALS_DELTA_LINK)?.scanId).toBe(again.id);
+  }, 60_000);
+
+  it('shows a service principal added, renamed and removed as a full read does', async () => {
+    const incremental = await newStore('sp-changes-incremental');
+    const full = await newStore('sp-changes-full');
+    await freshEmulator(world('sp-base', WITH_ROLES));
+    await scan(incremental);
+    const { 3: _, ...owners } = WITH_ROLES.owners;
+    emu.setWorld(
+      world('sp-changed', {
+        ...WITH_ROLES,
+        owners: { ...owners, 5: [2] },
+        names: { 2: 'Vendor app 2, renamed' },
+        appRoles: [...WITH_ROLES.appRoles!, { client: 5, role: 'Mail.Read' }],
+      }),
+    );
+    const rescan = await scan(incremental);
+    const reference = await scan(full);
+    expect(rescan.status).toBe('complete');
+    expect(rescan.spList).toBe(0);
+    expect(spNote(rescan.coverage)).toMatch(
+      /incremental: servicePrincipals delta since scan #\d+: 2 changed, 1 removed/,
+    );
+    expect(await identities(incremental, rescan.id)).toEqual(await identities(full, reference.id));
+    // The new one's owners are read; the renamed one is sent again.
+    expect(await ownersOf(incremental, rescan.id, SP(5))).toEqual([`${U(2)}:true`]);
+    expect(await ownersOf(incremental, rescan.id, SP(3))).toBeUndefined();
+  }, 60_000);
+
+  it('reads the list in full when the link expired, and under --full', async () => {
+    const store = await newStore('sp-expired');
+    await freshEmulator(world('sp-base', WITH_ROLES));
+    await scan(store);
+    // A new emulator process on the same origin knows no earlier token: 410 syncStateNotFound.
+    const port = emu.port;
+    await emu.stop();
+    emu = await startEmulator({
+      world: world('sp-renamed', { ...WITH_ROLES, names: { 1: 'Renamed' } }),
+      port,
+    });
+    writeFileSync(caFile, emu.caCert);
+    const again = await scan(store);
+    expect(again.status).toBe('complete');
+    expect(spNote(again.coverage)).toMatch(
+      /full read of service principals: the delta link of scan #\d+ expired .*syncStateNotFound/,
+    );
+    expect(again.spList).toBe(1);
+    const reference = await newStore('sp-expired-full');
+    expect(await identities(store, again.id)).toEqual(
+      await identities(reference, (await scan(reference)).id),
+    );
+    const third = await scan(store);
+    expect(third.spList).toBe(0);
+    expect(spNote(third.coverage)).toMatch(/incremental: servicePrincipals delta/);
+    const forced = await scan(store, { fullResync: true });
+    expect(forced.spList).toBe(1);
+    expect(spNote(forced.coverage)).toMatch(/full read of service principals: --full/);
   }, 60_000);
 });

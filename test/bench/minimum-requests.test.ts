@@ -48,11 +48,11 @@ describe('bench minimum requests', () => {
       consentingUsers: 45,
       signInActivities: 1200,
     });
-    // token 1; SPs 3 pages; applications 1; assignments: 3 first pages → 1 batch, 1 later page → 1 batch;
+    // token 1; SPs with a delta link: min(3 pages + latest, 10 delta pages of 200) = 4; applications 1; assignments: 3 first pages → 1 batch, 1 later page → 1 batch;
     // grants with a delta link: min(1 page + latest, 5 delta pages of 200) = 2; consenting users:
     // min(3 batches, 4 user pages) = 3; owners (1900 + 140) / 20 = 102, and a users delta link 1;
     // sign-ins 2.
-    expect(m.total).toBe(1 + 3 + 1 + 2 + 2 + 3 + 102 + 1 + 2);
+    expect(m.total).toBe(1 + 4 + 1 + 2 + 2 + 3 + 102 + 1 + 2);
     // Few grants: the initial delta round (one page, with the link) is fewer than the list plus `latest`.
     const few = entraMinimum({
       servicePrincipals: 1,
@@ -66,6 +66,8 @@ describe('bench minimum requests', () => {
       signInActivities: 0,
     });
     expect(few.lines.find((l) => l.read.startsWith('GET /oauth2PermissionGrants'))!.requests).toBe(1);
+    // One service principal: likewise, its initial delta round.
+    expect(few.lines.find((l) => l.read.startsWith('GET /servicePrincipals ('))!.requests).toBe(1);
   });
 
   it('Google: one tokens.list per user and one keys.list per account', () => {

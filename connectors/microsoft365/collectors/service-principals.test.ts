@@ -51,8 +51,10 @@ describe('service principal identities', () => {
     expect(z!.manageUrl).toBe(
       'https://entra.microsoft.com/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId/zoom/appId/app-zoom',
     );
-    // Only ids and values of the app roles are kept in raw.
-    expect((z!.raw as { appRoles: unknown }).appRoles).toEqual([{ id: 'r1', value: 'Meetings.Read' }]);
+    // Only ids, values and member types of the app roles are kept in raw.
+    expect((z!.raw as { appRoles: unknown }).appRoles).toEqual([
+      { id: 'r1', value: 'Meetings.Read', allowedMemberTypes: ['Application'] },
+    ]);
     // Listed with no owners: none, known. Absent from the report: never used.
     expect(o).toMatchObject({
       origin: 'internal',

@@ -12,6 +12,7 @@ import { startPreviousOwners } from '../owners-incremental.js';
 import { PreviousReads } from '../previous-reads.js';
 import { originOf, timestamp } from '../records.js';
 import { APPLICATION_SELECT, Application, SERVICE_PRINCIPAL_SELECT, ServicePrincipal } from '../schema.js';
+import { readServicePrincipalObjects, startPreviousServicePrincipals } from '../service-principals-delta.js';
 import { markOwnedByOnly, PLATFORM, type Session } from '../session.js';
 import { type LastSignIns, SIGN_IN_SOURCE } from './sign-in-activity.js';
 
@@ -66,25 +67,46 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // page is in, so that a server answering large pages in turn does not hold that page behind it.
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
+    const previous = new PreviousReads();
+    const startOthers = () => {
+      // Read as that collector reads them (its name selects its records).
+      startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
+      startPreviousOwners(s, run.ctx, previous);
+    };
+    // A delta round is one request or few, and this thread's reading of the previous service
+    // principals is then what the collectors that depend on them wait for: the other reads start
+    // once it ended, and fill those collectors' own waits instead. A list is paged: they fill its wait.
+    const delta = startPreviousServicePrincipals(s, run, previous);
     let firstPage!: () => void;
     const paged = new Promise<void>((resolve) => {
       firstPage = resolve;
     });
-    const listing = listServicePrincipals(s, run, (page) => {
+    const onPage = (page: readonly ServicePrincipal[]) => {
       firstPage();
       earlyOwners?.addPage(page);
       earlyAssignments?.addPage(page);
-    });
+    };
+    const listing = readServicePrincipalObjects(
+      s,
+      run,
+      SERVICE_PRINCIPAL_SELECT,
+      () => listServicePrincipals(s, run, onPage),
+      previous,
+    );
     // A list that fails before its first page: the application list is still read (and awaited below).
     listing.then(firstPage, firstPage);
-    const applications = paged.then(() => attributeTo('application-credentials', () => readApplications(s)));
-    const previous = new PreviousReads();
-    // Read as that collector reads them (its name selects its records).
-    startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
-    startPreviousOwners(s, run.ctx, previous);
+    // A delta round's answer is small: the application list need not wait for it.
+    const applications = (delta ? Promise.resolve() : paged).then(() =>
+      attributeTo('application-credentials', () => readApplications(s)),
+    );
+    if (!delta) startOthers();
     let listed = false;
     try {
-      const servicePrincipals = await listing;
+      const read = await listing;
+      if (delta) startOthers();
+      const { servicePrincipals } = read;
+      // Rebuilt from a delta round: no page came, the early reads get the whole list at once.
+      if (read.incremental) onPage(servicePrincipals);
       earlyOwners?.listed();
       earlyAssignments?.listed();
       listed = true;
@@ -280,6 +302,11 @@ export function servicePrincipalIdentity(
       exposedAppRoles: appRoles.length,
     },
     collector: NAME,
-    raw: { ...raw, appRoles: appRoles.map((r) => ({ id: r.id, value: r.value })) },
+    // A role's member types tell a resource (isResource) when a rescan rebuilds the list from these
+    // objects (service-principals-delta.ts); its other fields are not used.
+    raw: {
+      ...raw,
+      appRoles: appRoles.map((r) => ({ id: r.id, value: r.value, allowedMemberTypes: r.allowedMemberTypes })),
+    },
   };
 }

@@ -127,6 +127,36 @@ describe('microsoft365 emulator: delta queries', () => {
     expect(back.values.some((v: Body) => v['@removed'])).toBe(true);
   });
 
+  it('sends an updated object as its id and the properties that changed, a new one in full', async () => {
+    emu.setWorld(DEMO);
+    // The changed demo world updates a grant's scope and adds a grant.
+    const fields = 'id,clientId,consentType,resourceId,scope';
+    const byId = async () =>
+      new Map<string, Body>(
+        (await graph(`/v1.0/oauth2PermissionGrants?$top=999&$select=${fields}`)).body.value.map((v: Body) => [
+          v.id,
+          v,
+        ]),
+      );
+    const before = await byId();
+    const latest = await graph(`/v1.0/oauth2PermissionGrants/delta?$deltatoken=latest&$select=${fields}`);
+    emu.setWorld(CHANGED);
+    const after = await byId();
+    const changes = await round(latest.body['@odata.deltaLink']);
+    const kept = changes.values.filter((v: Body) => !v['@removed'] && before.has(v.id));
+    const added = changes.values.filter((v: Body) => !v['@removed'] && !before.has(v.id));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(added.length).toBeGreaterThan(0);
+    for (const v of kept) {
+      expect(Object.keys(v)).toContain('scope');
+      const was = before.get(v.id);
+      const now = after.get(v.id);
+      const differ = Object.keys(now).filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]));
+      expect(Object.keys(v).sort()).toEqual(['id', ...differ].sort());
+    }
+    for (const v of added) expect(v).toEqual(after.get(v.id));
+  });
+
   it('answers an unknown or expired token with 410 syncStateNotFound and the initial request as Location', async () => {
     const r = await graph('/v1.0/servicePrincipals/delta?$deltatoken=not-a-token', REFUSED);
     expect(r.status).toBe(410);

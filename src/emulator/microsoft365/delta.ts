@@ -11,8 +11,11 @@ import { graphError, ODataError, project, type QuerySpec, readQuery } from './od
  * - The initial request returns every object that exists, paged with `@odata.nextLink` ($skiptoken);
  *   the last page carries `@odata.deltaLink` ($deltatoken). `$deltatoken=latest` ("sync from now",
  *   supported for resources stored in Entra ID) returns only a deltaLink and no resource data.
- * - A deltaLink request returns what was created or updated since that token (the object in full) and
- *   what was removed, as `{ id, "@removed": { reason } }`; then a new deltaLink.
+ * - A deltaLink request returns what was created or updated since that token and what was removed,
+ *   as `{ id, "@removed": { reason } }`; then a new deltaLink. A created object comes in full ("their
+ *   standard representation"), an updated one as "their id with at least the properties that have been
+ *   updated" (delta-query-overview, "Resource representation in the delta query response"): the
+ *   emulator sends only those, so a client that would take an update for the whole object fails here.
  * - "If you use any query parameter (other than $deltatoken and $skiptoken), you must specify it in the
  *   initial delta request": the tokens carry `$select`, and the links repeat no other option.
  * - "$select ... The id property is always returned."; `$filter` only by id (not served here: 501).
@@ -36,7 +39,10 @@ export const DELTA_PAGE_SIZE = 200;
 interface TokenState {
   issuedAt: number;
   select: string[] | null;
+  /** Object id → hash of what `$select` shows of it. */
   hashes: Map<string, string>;
+  /** Object id → what `$select` showed of it, to tell which properties an update changed. */
+  views?: Map<string, Record<string, unknown>>;
 }
 
 interface Round {
@@ -122,41 +128,52 @@ export function deltaPage<T extends { id: string }>(o: DeltaOptions<T>): EmuResp
   const rest = new URLSearchParams(req.query);
   rest.delete('$deltatoken');
   const select = readQuery({ ...req, query: rest }, { ...o.spec, options: ['$select'] }).select;
-  // "The id property is always returned."
-  const shown = (item: T) =>
-    project(o.build(item), select ? ['id', ...select.filter((s) => s !== 'id')] : null);
-  const current = new Map<string, { item: T; hash: string }>();
+  const items: T[] = [];
   for (let i = 0; i < o.collection.slots; i++) {
     const item = o.collection.at(i);
-    if (item === undefined) continue;
-    current.set(item.id, { item, hash: hashOf(shown(item)) });
+    if (item !== undefined) items.push(item);
   }
-  const hashes = new Map([...current].map(([id, c]) => [id, c.hash]));
-
-  if (deltaToken === 'latest') {
-    return page(o, { values: [], deltaToken: tracker.issue({ select, hashes }), select }, null, 0);
-  }
-  if (deltaToken === null) {
-    const values = [...current.values()].map((c) => shown(c.item));
-    return startRound(o, values, tracker.issue({ select, hashes }), select);
+  // "The id property is always returned." Each object is built once per request, with the $select of
+  // the token's initial request on a deltaLink (its options are encoded in it).
+  const viewsOf = (fields: string[] | null) => {
+    const views = new Map<string, Record<string, unknown>>();
+    const hashes = new Map<string, string>();
+    const names = fields ? ['id', ...fields.filter((s) => s !== 'id')] : null;
+    for (const item of items) {
+      const view = project(o.build(item), names);
+      views.set(item.id, view);
+      hashes.set(item.id, hashOf(view));
+    }
+    return { views, hashes };
+  };
+  if (deltaToken === 'latest' || deltaToken === null) {
+    const { views, hashes } = viewsOf(select);
+    const token = tracker.issue({ select, hashes, views });
+    if (deltaToken === 'latest') return page(o, { values: [], deltaToken: token, select }, null, 0);
+    return startRound(o, [...views.values()], token, select);
   }
   const before = tracker.lookUp(deltaToken);
   if (!before) return expired();
-  // The token's own $select wins: the options of the initial request are encoded in it.
-  const show = (item: T) =>
-    project(o.build(item), before.select ? ['id', ...before.select.filter((s) => s !== 'id')] : null);
+  const { views: nowViews, hashes: now } = viewsOf(before.select);
   const values: Record<string, unknown>[] = [];
-  const now = new Map<string, string>();
-  for (const [id, c] of current) {
-    const shownNow = show(c.item);
-    const hash = hashOf(shownNow);
-    now.set(id, hash);
-    if (before.hashes.get(id) !== hash) values.push(shownNow);
+  for (const [id, shownNow] of nowViews) {
+    if (before.hashes.get(id) === now.get(id)) continue;
+    const was = before.views?.get(id);
+    if (!before.hashes.has(id) || !was) {
+      values.push(shownNow);
+      continue;
+    }
+    // An update: its id and the properties whose value changed, no others.
+    const update: Record<string, unknown> = { id };
+    for (const [k, v] of Object.entries(shownNow))
+      if (k !== 'id' && JSON.stringify(was[k] ?? null) !== JSON.stringify(v ?? null)) update[k] = v;
+    values.push(update);
   }
   for (const id of before.hashes.keys()) {
     if (!now.has(id)) values.push({ id, '@removed': { reason: o.removedReason } });
   }
-  return startRound(o, values, tracker.issue({ select: before.select, hashes: now }), before.select);
+  const next = tracker.issue({ select: before.select, hashes: now, views: nowViews });
+  return startRound(o, values, next, before.select);
 }
 
 function startRound<T extends { id: string }>(

@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import type { CollectorRun } from '../../src/connector/collector.js';
+import { ApiError } from '../../src/errors.js';
+import { select } from './client.js';
+import type { PreviousReads } from './previous-reads.js';
+import { ServicePrincipal } from './schema.js';
+import type { Session } from './session.js';
+
+/** The connector-state key of the servicePrincipals delta link. */
+export const SERVICE_PRINCIPALS_DELTA_LINK = 'servicePrincipals.deltaLink';
+
+/**
+ * serviceprincipal-delta (https://learn.microsoft.com/graph/api/serviceprincipal-delta) permissions:
+ * Application.Read.All is among those it accepts, as the list does.
+ */
+const DELTA_INFO = { api: 'GET /servicePrincipals/delta', requiredPermission: 'Application.Read.All' };
+
+/**
+ * A delta page (https://learn.microsoft.com/graph/delta-query-overview, "Resource representation in the
+ * delta query response"): a new object with its selected properties, an updated one with "at least the
+ * properties that have been updated", a removed one as its `id` and `@removed`; then a nextLink or the
+ * deltaLink, never both.
+ */
+const DeltaPage = z.object({
+  value: z.array(z.looseObject({ id: z.string(), '@removed': z.looseObject({}).optional() })),
+  '@odata.nextLink': z.string().optional(),
+  '@odata.deltaLink': z.string().optional(),
+});
+
+/**
+ * Expired or reset delta state (delta-query-overview): "a 40X-series error with error codes such as
+ * syncStateNotFound" (Token duration), or 410 Gone with a Location to restart from (Synchronization
+ * reset). Either way the list is read in full.
+ */
+function needsFullSync(err: unknown): boolean {
+  return (
+    err instanceof ApiError &&
+    (err.status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.message))
+  );
+}
+
+/** A round of changes: objects added or updated (by id, merged over the round), ids removed. */
+interface Round {
+  changed: Map<string, Record<string, unknown>>;
+  removed: Set<string>;
+  deltaLink: string;
+}
+
+/** Follows a round from `link` through its nextLinks to its deltaLink. */
+async function readRound(s: Session, link: string): Promise<Round> {
+  const changed = new Map<string, Record<string, unknown>>();
+  const removed = new Set<string>();
+  const seen = new Set<string>();
+  const context = { method: 'GET', path: '/servicePrincipals/delta' };
+  let next: string | undefined = link;
+  while (next) {
+    if (seen.has(next)) throw new ApiError('microsoft-graph', 200, 'delta paging did not advance', context);
+    seen.add(next);
+    const body: z.infer<typeof DeltaPage> = await s.graph.read(next, DeltaPage, DELTA_INFO);
+    // An object may show more than once in a round (delta-query-overview, "Replays"): the last word
+    // wins, and an update's properties add to what the round said of it before.
+    for (const o of body.value) {
+      if (o['@removed']) {
+        changed.delete(o.id);
+        removed.add(o.id);
+      } else {
+        removed.delete(o.id);
+        const { '@removed': _, ...props } = o;
+        changed.set(o.id, { ...(changed.get(o.id) ?? {}), ...props });
+      }
+    }
+    if (body['@odata.deltaLink']) return { changed, removed, deltaLink: body['@odata.deltaLink'] };
+    next = body['@odata.nextLink'];
+  }
+  throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', context);
+}
+
+/**
+ * The service principal objects the previous snapshot's identities were built from: each identity
+ * keeps its object as `raw` (appRoles reduced to what the scan uses: id, value, allowedMemberTypes),
+ * by lower-cased id. Null when one cannot be read back (a snapshot of an older build, whose raw lacks
+ * a role's member types): the list is then read in full.
+ */
+async function previousServicePrincipals(
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+): Promise<Map<string, ServicePrincipal> | null> {
+  const out = new Map<string, ServicePrincipal>();
+  // The store selects this collector's records: `raw` is the one field parsed of each.
+  const filter = {
+    kinds: ['service-principal'],
+    types: ['identity' as const],
+    collectors: [run.name],
+    fields: ['raw'],
+  };
+  let unreadable = false;
+  for await (const b of run.ctx.previous.bundles(filter)) {
+    const raw = b.identity?.raw ?? null;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) continue;
+    const roles = (raw as { appRoles?: unknown }).appRoles;
+    if (Array.isArray(roles) && roles.some((r) => !Array.isArray(r?.allowedMemberTypes))) unreadable = true;
+    const sp = ServicePrincipal.safeParse(raw);
+    if (!sp.success) unreadable = true;
+    if (unreadable) continue;
+    out.set(sp.data!.id.toLowerCase(), sp.data!);
+  }
+  return unreadable ? null : out;
+}
+
+/** The key under which the previous service principals are read early (previous-reads.ts). */
+const PREVIOUS_SERVICE_PRINCIPALS = 'servicePrincipals.previous';
+
+/** The stored link this scan can follow, or why not (null: no link, the first scan or `--full`). */
+function usableLink(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx'>,
+): { link: string; scanId: number } | { fullReason: string | null } {
+  const { state, previous } = run.ctx;
+  if (state?.fullResync) return { fullReason: '--full' };
+  const stored = state?.get(SERVICE_PRINCIPALS_DELTA_LINK);
+  if (!stored) return { fullReason: null };
+  if (!stored.value.startsWith(`${s.endpoints.graphBaseUrl}/`))
+    return { fullReason: `the stored delta link is not on ${s.endpoints.graphBaseUrl}` };
+  // The link goes with the snapshot it was applied to: one kept by an earlier scan is not.
+  if (stored.scanId !== previous.scanId)
+    return {
+      fullReason: `the delta link is from scan #${stored.scanId}, not the previous scan #${previous.scanId}`,
+    };
+  return { link: stored.value, scanId: stored.scanId };
+}
+
+/**
+ * On a rescan that will follow a delta link (`readServicePrincipalObjects`' checks of the stored state,
+ * no request): start reading the previous service principals from the store now. Whether it did.
+ */
+export function startPreviousServicePrincipals(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  reads: PreviousReads,
+): boolean {
+  if (!('link' in usableLink(s, run))) return false;
+  reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
+  return true;
+}
+
+/**
+ * Every service principal of the tenant. With a delta link kept by the previous scan, only what changed
+ * since is read (an unchanged tenant: one request), applied to the objects that scan stored; else the
+ * whole list (`list`), after asking for a link to start from next time. That link comes from
+ * `$deltatoken=latest` ("sync from now", offered for Microsoft Entra ID resources, delta-query-overview:
+ * one request, no resource data): cheaper than an initial delta round, whose pages are smaller than the
+ * list's `$top=999`. It is read before the list, so that a change made while the list is paged shows
+ * again next time rather than not at all. The `$select` goes in that first request: "If you use any
+ * query parameter (other than $deltatoken and $skiptoken), you must specify it in the initial delta
+ * request" (serviceprincipal-delta), and the links carry it.
+ *
+ * The link is kept only if the collector completes (the engine drops it otherwise), and any doubt (an
+ * expired link, an object the round names that cannot be rebuilt, a snapshot of an older build) reads
+ * the list in full: a delta never hides a removal or a change.
+ */
+export async function readServicePrincipalObjects(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  fields: readonly string[],
+  list: () => Promise<ServicePrincipal[]>,
+  reads?: PreviousReads,
+): Promise<{ servicePrincipals: ServicePrincipal[]; incremental: boolean }> {
+  const { ctx, name } = run;
+  const state = ctx.state;
+  const plan = usableLink(s, run);
+  if ('link' in plan) {
+    const rebuilt = await applyRound(s, run, plan, reads);
+    if (rebuilt) return { servicePrincipals: rebuilt, incremental: true };
+  } else if (plan.fullReason) {
+    ctx.coverage.note(name, `full read of service principals: ${plan.fullReason}`);
+  }
+  let nextLink: string | null = null;
+  // Without a store behind the scan (ctx.state absent) a link could not be kept: not asked for.
+  if (state) {
+    try {
+      const latest = await s.graph.read(
+        `/servicePrincipals/delta?$deltatoken=latest&${select(fields)}`,
+        DeltaPage,
+        DELTA_INFO,
+      );
+      nextLink = latest['@odata.deltaLink'] ?? null;
+    } catch (err) {
+      // No delta this time (refused, not offered): the list is read in full either way.
+      ctx.coverage.note(
+        name,
+        `no service principal delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  const servicePrincipals = await list();
+  state?.set(SERVICE_PRINCIPALS_DELTA_LINK, nextLink);
+  return { servicePrincipals, incremental: false };
+}
+
+/** The previous objects with the round since `plan.link` applied; null when it must be read in full. */
+async function applyRound(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  plan: { link: string; scanId: number },
+  reads?: PreviousReads,
+): Promise<ServicePrincipal[] | null> {
+  const { ctx, name } = run;
+  const full = (why: string) => {
+    ctx.coverage.note(name, `full read of service principals: ${why}`);
+    return null;
+  };
+  let round: Round;
+  let before: Map<string, ServicePrincipal> | null;
+  try {
+    // The round is in flight while the previous snapshot is read from the store.
+    [round, before] = await Promise.all([
+      readRound(s, plan.link),
+      reads
+        ? reads.take(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run))
+        : previousServicePrincipals(run),
+    ]);
+  } catch (err) {
+    if (!needsFullSync(err)) throw err;
+    return full(`the delta link of scan #${plan.scanId} expired (${(err as Error).message})`);
+  }
+  if (before === null)
+    return full(`the service principals of scan #${plan.scanId} cannot be read back from the store`);
+  for (const id of round.removed) before.delete(id.toLowerCase());
+  for (const [id, props] of round.changed) {
+    const key = id.toLowerCase();
+    // An update may hold only the properties that changed: laid over the stored object.
+    const merged = ServicePrincipal.safeParse({ ...(before.get(key) ?? {}), ...props });
+    if (!merged.success) return full(`the delta names service principal ${id}, which cannot be rebuilt`);
+    before.set(key, merged.data);
+  }
+  ctx.state?.set(SERVICE_PRINCIPALS_DELTA_LINK, round.deltaLink);
+  ctx.coverage.note(
+    name,
+    `incremental: servicePrincipals delta since scan #${plan.scanId}: ${round.changed.size} changed, ${round.removed.size} removed`,
+  );
+  return [...before.values()];
+}
