@@ -246,7 +246,7 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       for (const rule of active) {
         if (rule.validUntil) until = Math.min(until, rule.validUntil(bundle, contextOf(rule)));
         const projected = rule.aggregate && rule.project ? rule.project(bundle) : null;
-        if (projected) projections = { ...projections, [rule.id]: projected };
+        if (projected) projections = { ...(projections ?? {}), [rule.id]: projected };
       }
       options.onEvaluated(bundle.source, bundle.identityKey, until, projections);
     }
