@@ -14,9 +14,15 @@ import type { Policy } from '../policy/index.js';
 import { compareFindings, RULES, streamRules } from '../rules/index.js';
 import { asSelection, type ScanSelection, scanOfSource, selectOneScan } from '../selection/scan-selection.js';
 import { readSelectedSnapshot } from '../selection/selection-reads.js';
-import type { FindingsRecorded, ScanSummary, SnapshotStore } from '../store/store.js';
+import type { CarryValidity, FindingsRecorded, ScanSummary, SnapshotStore } from '../store/store.js';
 import { TOOL_VERSION } from '../version.js';
-import { ChangedIdentities, type FindingsReuse, NO_REUSE, planFindingsReuse } from './findings-reuse.js';
+import {
+  ChangedIdentities,
+  type FindingsReuse,
+  NO_REUSE,
+  planFindingsReuse,
+  withCarriedIdentities,
+} from './findings-reuse.js';
 import { diffFromBaselines, previousScanOfEachSource, type SourceBaseline } from './selection-diff.js';
 
 /** Findings move between the rules, the store and the outputs in batches of this many. */
@@ -110,9 +116,13 @@ async function evaluate(
   drafts: AsyncIterable<FindingDraft>;
   reviews: ReviewsInForce;
   reuse: FindingsReuse;
+  validity: CarryValidity[];
 }> {
   const changed = recording ? new ChangedIdentities() : undefined;
   const { previous, diff, previousAt, baselines } = await diffWithPrevious(store, selection, changed);
+  // Every review recorded counts, even one made after the as-of time: recording a review closes its
+  // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
+  const reviews = await ReviewsInForce.load(store, options.governance);
   const reuse =
     recording && changed
       ? await planFindingsReuse(store, recording, baselines, changed, {
@@ -120,19 +130,29 @@ async function evaluate(
           vocabulary: options.vocabulary,
           toolVersion: TOOL_VERSION,
           rules: RULES,
+          asOf: options.asOf,
+          reviews,
           ...(options.governance && { governance: options.governance }),
           ...(options.full !== undefined && { full: options.full }),
         })
       : NO_REUSE;
-  // Every review recorded counts, even one made after the as-of time: recording a review closes its
-  // finding at once, without waiting for the next scan. Its age is judged at the as-of time.
-  const reviews = await ReviewsInForce.load(store, options.governance);
   // Whether registered owners have left is read from the snapshot's people (person records, then the
   // people its records name); only when the governance file names accounts, and only theirs are kept.
   const accounts = options.governance ? registeredAccounts(options.governance) : [];
   const people = accounts.length > 0 ? await readPeopleDirectory(store, selection, accounts) : undefined;
+  // When recording: until when each evaluated identity's findings hold, handed to the store as they come.
+  const validity: CarryValidity[] = [];
+  const sourceOf = new Map((recording?.sources ?? []).map((s) => [s.source, s] as const));
+  const bundles = reuse.identities
+    ? withCarriedIdentities(
+        store,
+        readSelectedSnapshot(store, selection, { identities: reuse.identities }),
+        recording?.sources ?? [],
+        reuse.identities,
+      )
+    : readSelectedSnapshot(store, selection);
   const drafts = streamRules({
-    bundles: readSelectedSnapshot(store, selection),
+    bundles,
     diff,
     policy: options.policy,
     asOf: options.asOf,
@@ -143,8 +163,21 @@ async function evaluate(
     previousAtBySource: previousAt,
     reviews,
     ...(reuse.carry.length > 0 && { skippedRules: reuse.skippedRules }),
+    ...(recording && {
+      onEvaluated: (
+        source: string,
+        identityKey: string,
+        validUntil: number,
+        projections: Record<string, unknown> | null,
+      ) => {
+        const s = sourceOf.get(source);
+        if (!s) return;
+        const projection = projections ? JSON.stringify(projections) : null;
+        validity.push({ platform: s.platform, tenant: s.tenant, identityKey, validUntil, projection });
+      },
+    }),
   });
-  return { previous, diff, drafts, reviews, reuse };
+  return { previous, diff, drafts, reviews, reuse, validity };
 }
 
 /** Findings read back from the store, given the `lastReview` of their identity (not a stored column). */
@@ -190,7 +223,7 @@ export async function analyseScan(
   let recorded: FindingsRecorded | null;
   try {
     analysed = await evaluate(store, selectOneScan(scan), options, scan);
-    const { drafts, reuse } = analysed;
+    const { drafts, reuse, validity } = analysed;
     const counted = async function* () {
       for await (const d of drafts) {
         if (d.excepted) excepted += 1;
@@ -202,6 +235,8 @@ export async function analyseScan(
     recorded = await store.recordFindings(scan.id, batches(counted()), scan.startedAt, {
       inputs: reuse.inputs,
       carry: reuse.carry,
+      asOf: options.asOf.toISOString(),
+      validity: { drain: () => validity.splice(0) },
     });
     // Carried findings were not evaluated: the store counted them.
     for (const [severity, n] of Object.entries(recorded.carried?.bySeverity ?? {}))

@@ -20,6 +20,8 @@ export function analysisInputs(inputs: {
    * development build) changes the inputs too.
    */
   ruleCode?: readonly string[];
+  /** How the findings are carried (a recording made for another way is never carried from). */
+  scheme?: string;
 }): string {
   const { vocabulary } = inputs;
   const text = JSON.stringify([
@@ -31,6 +33,7 @@ export function analysisInputs(inputs: {
     [...vocabulary.credentialTypes],
     [...inputs.carriedRules].sort(),
     inputs.ruleCode ?? [],
+    ...(inputs.scheme !== undefined ? [inputs.scheme] : []),
   ]);
   return createHash('sha256').update(text).digest('hex');
 }

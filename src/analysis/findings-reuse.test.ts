@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STORE_KINDS, type StoreFactory, storeFactory } from '../../test/store-behaviour/store-factory.js';
-import { at, coverage, grant, identity } from '../../test/support/store-records.js';
+import { at, coverage, credential, grant, identity } from '../../test/support/store-records.js';
 import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import type { Finding } from '../findings/finding.js';
 import { EMPTY_GOVERNANCE, type Governance } from '../governance/model.js';
@@ -32,6 +32,27 @@ interface Outcome {
   findings: Finding[];
   counts: unknown;
   recorded: FindingsRecorded | null;
+  /** The bundles the analysis read (carried identities are not read). */
+  read: number;
+}
+
+/** `store`, counting the bundles its snapshot reads yield. */
+function counting(store: SnapshotStore, count: { n: number }): SnapshotStore {
+  return new Proxy(store, {
+    get(target, p) {
+      if (p === 'readSnapshot') {
+        return (scanId: number, filter?: Parameters<SnapshotStore['readSnapshot']>[1]) =>
+          (async function* () {
+            for await (const b of target.readSnapshot(scanId, filter)) {
+              count.n += 1;
+              yield b;
+            }
+          })();
+      }
+      const v = Reflect.get(target, p);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
 
 const admin = (id: string) => grant(id, 'administration', { risk: { tier: 'critical' } });
@@ -64,7 +85,8 @@ async function run(factory: StoreFactory, steps: Step[], full: boolean): Promise
       if (!step.failed) await w.write(step.records);
       const status = step.failed ? 'failed' : 'complete';
       const scan = await w.complete([coverage({ 'app-installations': status })], at(day, 1));
-      const analysis = await analyseScan(store, scan, {
+      const count = { n: 0 };
+      const analysis = await analyseScan(counting(store, count), scan, {
         policy: step.policy ?? POLICY,
         asOf: new Date(step.asOf ?? at(day)),
         vocabulary: BUILTIN_VOCABULARY,
@@ -73,7 +95,12 @@ async function run(factory: StoreFactory, steps: Step[], full: boolean): Promise
       });
       const findings: Finding[] = [];
       for await (const f of analysis.findings.read()) findings.push(f);
-      out.push({ findings, counts: analysis.findings.counts, recorded: analysis.findings.recorded });
+      out.push({
+        findings,
+        counts: analysis.findings.counts,
+        recorded: analysis.findings.recorded,
+        read: count.n,
+      });
     }
     return out;
   } finally {
@@ -212,6 +239,109 @@ describe.each(STORE_KINDS)('incremental analysis of a rescan (%s store)', (kind)
     expect(carried(runs[1]!)).toBeDefined();
     const stale = (o: Outcome) => o.findings.filter((f) => f.rule === 'stale').map((f) => f.title);
     expect(stale(runs[1]!)).not.toEqual(stale(runs[0]!));
+  });
+
+  it('an unchanged identity is neither read nor evaluated while its date rules hold; as-of past a threshold, a new identity, an earlier as-of', async () => {
+    const idle = { name: 'Idle Corp', id: 'idle', verified: true };
+    const DATED: ModelRecord[] = [
+      ...BASE,
+      // stale from 2026-01-05 (never used, created 2025-12-06: 30 days' grace).
+      identity('5', { lastUsed: { at: null, source: 'audit-log' }, createdAt: '2025-12-06T00:00:00Z' }),
+      // a deploy key expiring 2026-02-10: warned from 2026-01-11.
+      identity('6'),
+      credential('6', 'k6', {
+        identity: { kind: 'github-app-installation', nativeId: '6' },
+        createdAt: '2025-12-01T00:00:00Z',
+        expiresAt: '2026-02-10T00:00:00Z',
+      }),
+      // an idle vendor: two identities unused since 2025-06-01.
+      identity('7', { publisher: idle, lastUsed: { at: '2025-06-01T00:00:00Z', source: 'audit-log' } }),
+      identity('8', { publisher: idle, lastUsed: { at: '2025-06-01T00:00:00Z', source: 'audit-log' } }),
+    ];
+    const added = [...DATED, identity('9'), admin('9')];
+    const runs = await agreesWithFull(factory, [
+      { records: DATED, asOf: at(1) },
+      { records: DATED, asOf: at(1, 30) },
+      { records: added, asOf: at(1, 40) },
+      { records: added, asOf: at(1, 50) },
+      { records: added, asOf: '2026-01-20T00:00:00Z' },
+      { records: added, asOf: at(2) },
+    ]);
+    const rules = (o: Outcome) => [...new Set(o.findings.map((f) => f.rule))].sort();
+    expect(rules(runs[0]!)).toEqual(['idle-partner', 'over-privileged', 'ownerless', 'stale']);
+    // Nothing changed, nothing ticked: nothing read; every finding but the vendor's carried, the stale one too.
+    expect(runs[1]!.read).toBe(0);
+    expect(carried(runs[1]!)).toEqual({ bySeverity: { critical: 2, high: 1, medium: 3 }, excepted: 0 });
+    // A new identity: only it is read; its new-grant finding goes once it is no longer new.
+    expect(runs[2]!.read).toBe(1);
+    expect(runs[2]!.findings.some((f) => f.rule === 'new-grant')).toBe(true);
+    expect(runs[3]!.read).toBe(0);
+    expect(runs[3]!.findings.some((f) => f.rule === 'new-grant')).toBe(false);
+    // Days later: the stale ones' day counts ticked, identity 5 passed its grace, the key entered its
+    // warning window: those are read again, the rest still carried.
+    // (3, 7 and 8: stale day counts; 5: grace; 6: the key.)
+    expect(runs[4]!.read).toBe(5);
+    expect(rules(runs[4]!)).toContain('credential-hygiene');
+    expect(
+      runs[4]!.findings
+        .filter((f) => f.rule === 'stale')
+        .map((f) => f.identity.id)
+        .sort(),
+    ).toEqual(['3', '5', '7', '8']);
+    // An as-of before the recording's: nothing it found is known to hold, everything is read.
+    expect(carried(runs[5]!)).toBeUndefined();
+    expect(runs[5]!.read).toBe(9);
+  });
+
+  it('a review recorded between scans: its identity is read and evaluated again', async () => {
+    const store: SnapshotStore = await factory.open();
+    try {
+      const policy: Policy = structuredClone(POLICY);
+      (policy.rules['overdue-review'] as { periodDays: number }).periodDays = 30;
+      const reviewed: Outcome[] = [];
+      for (const day of [1, 2]) {
+        const w = await store.beginScan({ startedAt: at(day), toolVersion: 't' });
+        await w.write(BASE);
+        const scan = await w.complete([coverage({ 'app-installations': 'complete' })], at(day, 1));
+        if (day === 2) {
+          await store.recordReview({
+            platform: 'github',
+            tenant: 'acme',
+            kind: 'github-app-installation',
+            nativeId: '4',
+            decision: 'keep',
+            reviewer: 'alice',
+            note: null,
+            until: null,
+            reviewedAt: '2025-10-01T00:00:00Z',
+            displayName: 'App 4',
+            scanId: null,
+            grantsDigest: null,
+          });
+        }
+        const count = { n: 0 };
+        const analysis = await analyseScan(counting(store, count), scan, {
+          policy,
+          asOf: new Date(at(day)),
+          vocabulary: BUILTIN_VOCABULARY,
+        });
+        const findings: Finding[] = [];
+        for await (const f of analysis.findings.read()) findings.push(f);
+        reviewed.push({
+          findings,
+          counts: analysis.findings.counts,
+          recorded: analysis.findings.recorded,
+          read: count.n,
+        });
+      }
+      // Identity 4 (reviewed) and identity 3 (its stale day count ticked).
+      expect(reviewed[1]!.read).toBe(2);
+      expect(
+        reviewed[1]!.findings.filter((f) => f.rule === 'overdue-review').map((f) => f.identity.id),
+      ).toEqual(['4']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('the inputs digest changes with the grantscope version, the policy, the vocabulary, the carried rules and their code', () => {

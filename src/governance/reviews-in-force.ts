@@ -114,6 +114,22 @@ export class ReviewsInForce {
     return new ReviewsInForce(stored, governance?.reviews ?? []);
   }
 
+  /**
+   * The identities (`kind:nativeId`) of a source that a review recorded in the store names (reviews of
+   * the governance file match by other facts too: they are not listed).
+   */
+  storedIdentities(platform: string, tenant: string): string[] {
+    const prefix = keyOf(platform, tenant, '', '').slice(0, -1);
+    const out: string[] = [];
+    for (const key of this.stored.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length);
+      const i = rest.indexOf('\u0000');
+      out.push(`${rest.slice(0, i)}:${rest.slice(i + 1)}`);
+    }
+    return out;
+  }
+
   /** Whether any review is recorded at all (outputs add review columns only then). */
   get empty(): boolean {
     return this.stored.size === 0 && this.fileReviews.length === 0;

@@ -49,6 +49,16 @@ export function wholeDays(from: number, to: number): number {
   return Math.floor((to - from) / DAY_MS);
 }
 
+/** The first instant after `now` at which `wholeDays(from, now)` changes (a day count since `from` ticks). */
+export function nextDayAfter(from: number, now: number): number {
+  return from + (wholeDays(from, now) + 1) * DAY_MS;
+}
+
+/** The first instant after `now` at which `wholeDays(now, to)` changes (a day count until `to` ticks). */
+export function nextDayUntil(to: number, now: number): number {
+  return to - wholeDays(now, to) * DAY_MS + 1;
+}
+
 /** Grants ordered for people: riskiest first, then by permission name. */
 export function byRisk(grants: readonly Grant[]): Grant[] {
   return [...grants].sort(

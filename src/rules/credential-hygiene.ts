@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SEVERITY_ORDER, Severity } from '../findings/severity.js';
 import type { Credential, Json } from '../model/index.js';
-import { bundleIdentity, DAY_MS, wholeDays } from './bundle-facts.js';
+import { bundleIdentity, DAY_MS, nextDayAfter, nextDayUntil, wholeDays } from './bundle-facts.js';
 import { defineRule, type RulePolicySchema, type RuleResult } from './rule.js';
 import { days, perCredentialType } from './settings.js';
 import { capitalise, dayCount, describeCredential, identityLabel, whereToManage } from './wording.js';
@@ -93,6 +93,21 @@ export function credentialProblems(
   return { found, facts };
 }
 
+/**
+ * The first instant after `asOf` at which `credentialProblems` of `c` may say something else: it expires,
+ * it enters the warning window, or (while it has a problem) its day count to or since expiry ticks.
+ */
+export function credentialValidUntil(c: Credential, policy: CredentialHygienePolicy, asOf: Date): number {
+  if (c.expiresAt === null) return Number.POSITIVE_INFINITY;
+  const now = asOf.getTime();
+  const expires = Date.parse(c.expiresAt);
+  if (expires < now) return nextDayAfter(expires, now);
+  const warnFrom = expires - policy.expiringWithinDays * DAY_MS;
+  if (credentialProblems(c, policy, asOf).found.length === 0) return warnFrom;
+  // Expired from expires + 1; the day count to expiry ticks no later than that.
+  return Math.min(now < warnFrom ? warnFrom : Number.POSITIVE_INFINITY, nextDayUntil(expires, now));
+}
+
 function remediationFor(
   credential: string,
   problems: readonly Problem[],
@@ -115,6 +130,11 @@ export const credentialHygiene = defineRule({
   findingType: 'long-lived-credential',
   needsDiff: false,
   settings: SETTINGS,
+  validUntil(bundle, { policy, asOf }) {
+    let until = Number.POSITIVE_INFINITY;
+    for (const c of bundle.credentials) until = Math.min(until, credentialValidUntil(c, policy, asOf));
+    return until;
+  },
   evaluate(bundle, { policy, asOf, vocabulary }) {
     const out: RuleResult[] = [];
     const who = bundleIdentity(bundle);

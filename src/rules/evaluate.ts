@@ -22,9 +22,20 @@ import { indexDiff } from './diff-index.js';
 import { RULES } from './registry.js';
 import type { AnyRule, RuleResult } from './rule.js';
 
+/**
+ * An identity whose findings are carried forward without reading it (findings-reuse.ts): only fed to
+ * the aggregations, as what each one's `project` kept of it (by rule id) when it was last read.
+ */
+export interface CarriedIdentity {
+  carried: true;
+  source: string;
+  identityKey: string;
+  projections: Readonly<Record<string, IdentityBundle>>;
+}
+
 export interface EvaluateOptions {
-  /** The snapshot's identities, as `SnapshotStore.readSnapshot` streams them. */
-  bundles: AsyncIterable<IdentityBundle> | Iterable<IdentityBundle>;
+  /** The snapshot's identities, as `SnapshotStore.readSnapshot` streams them (or carried, in their place). */
+  bundles: AsyncIterable<IdentityBundle | CarriedIdentity> | Iterable<IdentityBundle | CarriedIdentity>;
   /** Changes since the previous scan; null on the first scan (rules that need a diff do not run). */
   diff: SnapshotDiff | null;
   /** The policy (for rules beyond the built-in ones: parsed with `policySchemaFor(rules, vocabulary)`). */
@@ -53,6 +64,16 @@ export interface EvaluateOptions {
    * recording (src/analysis/findings-reuse.ts); null: evaluate every rule. Aggregations see every bundle.
    */
   skippedRules?: (source: string, identityKey: string) => ReadonlySet<string> | null;
+  /**
+   * Told, per bundle evaluated, until when its results stay valid: the earliest of the active rules'
+   * `validUntil` (Infinity for rules without one), for carrying them forward (findings-reuse.ts).
+   */
+  onEvaluated?: (
+    source: string,
+    identityKey: string,
+    validUntil: number,
+    projections: Record<string, IdentityBundle> | null,
+  ) => void;
 }
 
 /** The policy's longest exception: the `invalid-exception` rule's setting, whether or not it runs. */
@@ -197,6 +218,13 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       if (source !== null) yield* flush();
       source = bundle.source;
     }
+    if ('carried' in bundle) {
+      for (const [rule, aggregation] of aggregations) {
+        const projected = bundle.projections[rule.id];
+        if (projected) aggregation.add(projected);
+      }
+      continue;
+    }
     for (const [, aggregation] of aggregations) aggregation.add(bundle);
     const key = `${bundle.source}\u0000${bundle.identityKey}`;
     if (key !== identity) {
@@ -212,6 +240,16 @@ export async function* streamRules(options: EvaluateOptions): AsyncGenerator<Fin
       widened: boolean;
     } | null = null;
     const skipped = options.skippedRules?.(bundle.source, bundle.identityKey) ?? null;
+    if (options.onEvaluated) {
+      let until = Number.POSITIVE_INFINITY;
+      let projections: Record<string, IdentityBundle> | null = null;
+      for (const rule of active) {
+        if (rule.validUntil) until = Math.min(until, rule.validUntil(bundle, contextOf(rule)));
+        const projected = rule.aggregate && rule.project ? rule.project(bundle) : null;
+        if (projected) projections = { ...(projections ?? {}), [rule.id]: projected };
+      }
+      options.onEvaluated(bundle.source, bundle.identityKey, until, projections);
+    }
     for (const rule of active) {
       if (skipped?.has(rule.id)) continue;
       for (const result of rule.evaluate(bundle, contextOf(rule))) {

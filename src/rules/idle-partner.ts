@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type Json, RISK_ORDER, type RiskTier } from '../model/index.js';
+import {
+  type Credential,
+  type Grant,
+  type Identity,
+  type Json,
+  RISK_ORDER,
+  type RiskTier,
+} from '../model/index.js';
 import type { IdentityBundle } from '../store/store.js';
 import type { AggregateResult, Aggregation } from './aggregate.js';
 import { bundleIdentity, DAY_MS, highestTier, tierAtLeast, wholeDays } from './bundle-facts.js';
@@ -42,6 +49,35 @@ export function vendorOf(b: IdentityBundle): { key: string; name: string } | nul
   const key = i.publisher.id ?? i.publisher.name ?? i.displayName;
   if (!key) return null;
   return { key: key.toLowerCase(), name: i.publisher.name ?? i.displayName ?? key };
+}
+
+/**
+ * What the aggregation reads of a vendor's identity (`vendorOf`, `bundleIdentity`, `lastActivity`, the
+ * grants' count and tiers, the credentials' count and last use), as a bundle; null for other identities.
+ */
+export function projectForVendor(b: IdentityBundle): IdentityBundle | null {
+  const i = b.identity;
+  if (!i || !vendorOf(b)) return null;
+  const identity = {
+    type: i.type,
+    platform: i.platform,
+    tenant: { id: i.tenant.id },
+    kind: i.kind,
+    nativeId: i.nativeId,
+    displayName: i.displayName,
+    manageUrl: i.manageUrl,
+    origin: i.origin,
+    publisher: { id: i.publisher.id, name: i.publisher.name },
+    lastUsed: i.lastUsed,
+    createdAt: i.createdAt,
+  } as unknown as Identity;
+  return {
+    source: b.source,
+    identityKey: b.identityKey,
+    identity,
+    grants: b.grants.map((g) => ({ risk: { tier: g.risk.tier } }) as unknown as Grant),
+    credentials: b.credentials.map((c) => ({ lastUsed: c.lastUsed }) as unknown as Credential),
+  };
 }
 
 /** An identity to revoke, kept compact (a tuple): kind, id, name, manageUrl, last use (ms or NaN), grants, credentials. */
@@ -92,6 +128,10 @@ export const idlePartner = defineRule({
     ),
   },
   evaluate: () => [],
+  // A vendor's finding is judged from all of its identities at every scan, from what `project` kept of
+  // those not read again: nothing of an identity is carried that depends on the date.
+  validUntil: () => Number.POSITIVE_INFINITY,
+  project: projectForVendor,
   aggregate({ policy, asOf }): Aggregation {
     const now = asOf.getTime();
     const cutoff = now - policy.idleDays * DAY_MS;

@@ -17,6 +17,7 @@ export const invalidException = defineRule({
   findingType: 'new-unapproved-grant',
   frameworks: { owaspNhi: [], nistCsf: ['GV.RR-02', 'GV.PO-01'], other: [] },
   needsDiff: false,
+  quietWhenUnchanged: true,
   settings: {
     maxDays: days.default(90).describe('Longest exception allowed, from granted to expires, in days'),
   },

@@ -31,6 +31,7 @@ export const newCredential = defineRule({
   findingType: 'new-credential',
   frameworks: NEW_CREDENTIAL_FRAMEWORKS,
   needsDiff: true,
+  quietWhenUnchanged: true,
   settings: {
     renewals: z
       .enum(['ignore', 'info'])

@@ -19,6 +19,7 @@ export const newGrant = defineRule({
   description: 'Identities that appeared since the previous scan, with their grants.',
   findingType: 'new-unapproved-grant',
   needsDiff: true,
+  quietWhenUnchanged: true,
   settings: {},
   evaluate(bundle, { diff, vocabulary }) {
     const added = diff?.addedIdentity(bundle.source, bundle.identityKey);

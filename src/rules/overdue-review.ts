@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ReviewInForce } from '../governance/reviews-in-force.js';
 import type { Json } from '../model/index.js';
-import { bundleIdentity, DAY_MS, highestTier, tierAtLeast, wholeDays } from './bundle-facts.js';
+import { bundleIdentity, DAY_MS, highestTier, nextDayAfter, tierAtLeast, wholeDays } from './bundle-facts.js';
 import { RECERTIFICATION_FRAMEWORKS } from './review-frameworks.js';
 import { defineRule } from './rule.js';
 import { days, TierThreshold } from './settings.js';
@@ -53,6 +53,19 @@ export const overdueReview = defineRule({
       .boolean()
       .default(false)
       .describe('Also report identities never reviewed, once a period has passed since their creation'),
+  },
+  // A reviewed identity is evaluated on every scan (reviews are recorded between scans); one never
+  // reviewed is due a period after its creation, then its day counts tick.
+  validUntil(bundle, { policy, asOf, reviews }) {
+    if (reviews?.of(bundle)) return Number.NEGATIVE_INFINITY;
+    const identity = bundle.identity;
+    if (!policy.reportNeverReviewed || identity?.origin === 'platform') return Number.POSITIVE_INFINITY;
+    if (!identity?.createdAt) return Number.POSITIVE_INFINITY;
+    const critical = tierAtLeast(highestTier(bundle.grants), policy.criticalAtTier);
+    const due =
+      Date.parse(identity.createdAt) + (critical ? policy.criticalPeriodDays : policy.periodDays) * DAY_MS;
+    const now = asOf.getTime();
+    return now <= due ? due + 1 : nextDayAfter(due, now);
   },
   evaluate(bundle, { policy, asOf, vocabulary, reviews }) {
     const review = reviews?.of(bundle) ?? null;

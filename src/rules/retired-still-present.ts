@@ -22,6 +22,7 @@ export const retiredStillPresent = defineRule({
     other: ['CIS Controls v8 5.3', 'SOC 2 (TSC 2017) CC6.2', 'SOC 2 (TSC 2017) CC9.2'],
   },
   needsDiff: false,
+  quietWhenUnchanged: true,
   settings: {},
   evaluate(bundle, { vocabulary, governance }) {
     if (governance.retired.length === 0) return [];

@@ -40,6 +40,9 @@ export const reviewDecisionOverdue = defineRule({
         'Days after a `reduce` review by which its grants must change, when the review gives no `until`',
       ),
   },
+  // Nothing without a review; a reviewed identity is evaluated on every scan.
+  validUntil: (bundle, { reviews }) =>
+    reviews?.of(bundle) ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
   evaluate(bundle, { policy, asOf, vocabulary, reviews }) {
     const review = reviews?.of(bundle) ?? null;
     if (!review || review.decision === 'keep') return [];

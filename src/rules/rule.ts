@@ -71,6 +71,21 @@ export interface RuleSpec<Id extends string, Shape extends z.ZodRawShape> {
    * and no governance file, are carried forward instead of evaluated again (src/analysis/findings-reuse.ts).
    */
   bundleOnly?: boolean;
+  /**
+   * For carrying the findings of an identity whose records did not change (src/analysis/findings-reuse.ts;
+   * never with a governance file in force): the first instant (ms since the epoch) after `ctx.asOf` at
+   * which this rule's results for `bundle` may differ from those at `ctx.asOf`, the bundle, diff, policy
+   * and reviews staying the same. Infinity: never (then it reads nothing but the bundle); at or before
+   * `ctx.asOf`: the identity is evaluated on every scan. Results must be the same at every instant from
+   * `ctx.asOf` up to (not including) it. A rule with `bundleOnly` needs none (Infinity).
+   */
+  validUntil?(bundle: IdentityBundle, ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): number;
+  /**
+   * Yields nothing about an identity none of whose records changed since the previous scan, when no
+   * governance file is in force (it reads only the diff, or the governance file): not evaluated for
+   * such an identity, and the findings it made before are not carried (evaluating would resolve them).
+   */
+  quietWhenUnchanged?: boolean;
   /** The rule's own policy keys, with defaults and `.describe()` texts; `enabled` and `severity` are added. */
   settings: Shape;
   evaluate(bundle: IdentityBundle, ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): RuleResult[];
@@ -79,6 +94,12 @@ export interface RuleSpec<Id extends string, Shape extends z.ZodRawShape> {
    * at the end of each source (see `Aggregation`).
    */
   aggregate?(ctx: RuleContext<z.output<RulePolicySchema<Shape>>>): Aggregation;
+  /**
+   * With `aggregate`: the part of `bundle` the aggregation reads (small, JSON), which it treats as it
+   * treats the whole bundle; null when it reads nothing of it. Stored with each recording, so that an
+   * identity carried forward without being read is still fed to the aggregation (findings-reuse.ts).
+   */
+  project?(bundle: IdentityBundle): IdentityBundle | null;
 }
 
 export interface Rule<Id extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape>

@@ -41,6 +41,7 @@ export const scopeExpansion = defineRule({
   description: 'Existing identities whose grants widened since the previous scan.',
   findingType: 'scope-expansion',
   needsDiff: true,
+  quietWhenUnchanged: true,
   settings: {
     elevateAtTier: TierThreshold.default('high').describe(
       'Severity is high (else medium) when a widened grant is at this tier or above',

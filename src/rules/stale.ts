@@ -1,4 +1,4 @@
-import { bundleIdentity, highestTier, tierAtLeast, wholeDays } from './bundle-facts.js';
+import { bundleIdentity, DAY_MS, highestTier, nextDayAfter, tierAtLeast, wholeDays } from './bundle-facts.js';
 import { defineRule } from './rule.js';
 import { days, TierThreshold } from './settings.js';
 import { dayCount, identityLabel, whereToManage } from './wording.js';
@@ -20,6 +20,21 @@ export const stale = defineRule({
     elevateAtTier: TierThreshold.default('high').describe(
       'Severity is high (else medium) when the identity holds a grant at this tier or above',
     ),
+  },
+  // Until the identity passes its threshold (stale from then), or, once stale, until the day count ticks.
+  validUntil(bundle, { policy, asOf }) {
+    const identity = bundle.identity;
+    if (!identity?.lastUsed) return Number.POSITIVE_INFINITY;
+    const [since, days] =
+      identity.lastUsed.at !== null
+        ? [Date.parse(identity.lastUsed.at), policy.unusedDays]
+        : identity.createdAt !== null
+          ? [Date.parse(identity.createdAt), policy.neverUsedGraceDays]
+          : [null, 0];
+    if (since === null) return Number.POSITIVE_INFINITY;
+    const now = asOf.getTime();
+    const threshold = since + days * DAY_MS;
+    return now <= threshold ? threshold + 1 : nextDayAfter(since, now);
   },
   evaluate(bundle, { policy, asOf, vocabulary }) {
     const identity = bundle.identity;

@@ -89,6 +89,7 @@ export const unapprovedScope = defineRule({
   description: 'Grants and credentials beyond the approval recorded in the governance file.',
   findingType: 'new-unapproved-grant',
   needsDiff: false,
+  quietWhenUnchanged: true,
   settings: {
     elevateAtTier: TierThreshold.default('high').describe(
       'Severity is high (else medium) when the unapproved grant is at this tier or above',
@@ -199,6 +200,8 @@ export const unapproved = defineRule({
       .default(['platform'])
       .describe('Origins that need no approval (vendor first-party apps)'),
   },
+  // Without a governance file (the only time findings are carried) it reads the bundle alone.
+  validUntil: () => Number.POSITIVE_INFINITY,
   evaluate(bundle, { policy, vocabulary, governance }) {
     if (!bundle.identity || policy.exemptOrigins.includes(bundle.identity.origin)) return [];
     if (governanceIndex(governance).approvals.find(matchTarget(bundle)).length > 0) return [];

@@ -170,6 +170,12 @@ export interface SnapshotReadFilter extends SnapshotFilter {
    * and a bundle's grants and credentials come in no particular order.
    */
   fields?: string[];
+  /**
+   * Per source (`platform:tenant`), the identity keys (`kind:nativeId`) to read: only their bundles come
+   * (a rescan that carries the findings of the others, src/analysis/findings-reuse.ts). A source not in
+   * the map is read whole.
+   */
+  identities?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What `recordFindings` did: each finding counted once, by what recording it cost. */
@@ -216,6 +222,32 @@ export interface RecordFindingsOptions {
   inputs?: string | null;
   /** Per source: findings carried forward, not in the drafts. */
   carry?: readonly FindingsCarry[];
+  /** The time the rules judged against (scan time or `--as-of`), stored with each source's recording. */
+  asOf?: string;
+  /**
+   * Until when the findings of each evaluated identity stay valid, drained after each batch of drafts
+   * and once at the end (so that they stream with the drafts). Stored per identity in place of what
+   * the source's previous recording stored for it (`finding_carry`): an identity carried keeps its
+   * entry, the rest of a source recorded without `carry` lose theirs. An Infinity without projection
+   * is not stored.
+   */
+  validity?: { drain(): readonly CarryValidity[] };
+}
+
+/** Until when (ms since the epoch) an identity's findings may be carried forward without evaluating it. */
+export interface CarryValidity {
+  platform: string;
+  tenant: string;
+  identityKey: string;
+  validUntil: number;
+  /** What cross-identity rules read of it (JSON text, by rule id), or null. */
+  projection: string | null;
+}
+
+/** An identity's stored projection (`CarryValidity.projection`). */
+export interface CarriedProjection {
+  identityKey: string;
+  projection: string;
 }
 
 /** The newest findings recording of a source (`finding_sources`) and what it was evaluated with. */
@@ -224,6 +256,8 @@ export interface FindingsRecording {
   tenant: string;
   scanId: number;
   inputs: string | null;
+  /** The time its rules judged against, null when not recorded (before schema 11). */
+  asOf: string | null;
 }
 
 /** An identity as reviews name it: the four values the model keys an identity by (and a finding names). */
@@ -370,6 +404,13 @@ export interface SnapshotStore {
   ): Promise<FindingsRecorded>;
   /** Each source's newest findings recording, with what it was evaluated with. */
   findingsRecordings(): Promise<FindingsRecording[]>;
+  /**
+   * The identities of a source whose findings, as its newest recording stored them, are valid only
+   * before `asOf` (their `CarryValidity` is at or before it): they must be evaluated again.
+   */
+  findingsCarryExpired(platform: string, tenant: string, asOf: string): Promise<string[]>;
+  /** The stored projections of a source's identities (see `CarryValidity`), in identity-key order (bytes). */
+  readCarriedProjections(platform: string, tenant: string): AsyncIterable<CarriedProjection>;
   /**
    * The findings recorded as seen at scan `scanId`, or at any of several scans (while it is the newest
    * recording of their source), with first/last seen, in fingerprint order; each finding's `scanId` is

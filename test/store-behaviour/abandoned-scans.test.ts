@@ -82,6 +82,8 @@ describe.runIf(STORE_KINDS.includes('postgres'))('postgres store: schema 8 upgra
     let store = await factory.open();
     await factory.sql(store, 'ALTER TABLE scans DROP COLUMN heartbeat_at');
     await factory.sql(store, 'ALTER TABLE finding_sources DROP COLUMN analysis_inputs');
+    await factory.sql(store, 'ALTER TABLE finding_sources DROP COLUMN analysis_as_of');
+    await factory.sql(store, 'DROP TABLE finding_carry');
     await factory.sql(store, 'DELETE FROM schema_migrations WHERE version >= 8');
     await factory.sql(
       store,
@@ -93,7 +95,7 @@ describe.runIf(STORE_KINDS.includes('postgres'))('postgres store: schema 8 upgra
     store = await factory.reopen(location);
     try {
       expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([
-        { v: 10 },
+        { v: 11 },
       ]);
       // The old scan's start counts as its last heartbeat: long stale, so the next read marks it failed.
       const [old] = await store.listScans({ limit: 1 });

@@ -66,12 +66,12 @@ describe.each(STORE_KINDS)('%s store: findings carried forward', (kind) => {
   it('stores the inputs of each recording, null when none are given', async () => {
     const s1 = await firstRecording();
     expect(await store.findingsRecordings()).toEqual([
-      { platform: 'github', tenant: 'acme', scanId: s1, inputs: 'inputs-1' },
+      { platform: 'github', tenant: 'acme', scanId: s1, inputs: 'inputs-1', asOf: null },
     ]);
     const s2 = await scan(2);
     await store.recordFindings(s2, [[draft('a', '1')]], at(2));
     expect(await store.findingsRecordings()).toEqual([
-      { platform: 'github', tenant: 'acme', scanId: s2, inputs: null },
+      { platform: 'github', tenant: 'acme', scanId: s2, inputs: null, asOf: null },
     ]);
   });
 
@@ -157,23 +157,87 @@ describe.each(STORE_KINDS)('%s store: findings carried forward', (kind) => {
         }),
       ).rejects.toBeInstanceOf(StoreError);
       expect(await store.findingsRecordings()).toEqual([
-        { platform: 'github', tenant: 'acme', scanId: s1, inputs: 'inputs-1' },
+        { platform: 'github', tenant: 'acme', scanId: s1, inputs: 'inputs-1', asOf: null },
       ]);
       expect((await read(s1)).map((f) => f.fingerprint)).toEqual(['a', 'b', 'c']);
     }
   });
 
+  it("stores each identity's validity and projection (schema 11): kept for carried identities, replaced for evaluated ones, cleared by a recording without carry", async () => {
+    const v = (identityKey: string, validUntil: number, projection: string | null = null) => ({
+      platform: 'github',
+      tenant: 'acme',
+      identityKey,
+      validUntil,
+      projection,
+    });
+    const drainOf = (entries: ReturnType<typeof v>[]) => ({ drain: () => entries.splice(0) });
+    const key = (id: string) => `github-app-installation:${id}`;
+    const t = (day: number) => Date.parse(at(day));
+    const s1 = await firstRecording();
+    const s2 = await scan(2);
+    await store.recordFindings(s2, [[draft('a', '1')]], at(2), {
+      inputs: 'inputs-1',
+      asOf: at(2),
+      validity: drainOf([
+        v(key('1'), t(5)),
+        v(key('2'), Number.NEGATIVE_INFINITY, '{"idle-partner":{"n":2}}'),
+        v(key('3'), Number.POSITIVE_INFINITY),
+        v(key('4'), Number.POSITIVE_INFINITY, '{"idle-partner":{"n":4}}'),
+      ]),
+    });
+    expect((await store.findingsRecordings())[0]).toMatchObject({ scanId: s2, asOf: at(2) });
+    expect(s1).toBeLessThan(s2);
+    const expired = async (day: number) =>
+      (await store.findingsCarryExpired('github', 'acme', at(day))).sort();
+    // -Infinity: always expired; day 5: from day 5 on; Infinity: never (no row).
+    expect(await expired(2)).toEqual([key('2')]);
+    expect(await expired(5)).toEqual([key('1'), key('2')]);
+    const projections = async () => {
+      const out: string[] = [];
+      for await (const p of store.readCarriedProjections('github', 'acme'))
+        out.push(`${p.identityKey} ${p.projection}`);
+      return out;
+    };
+    expect(await projections()).toEqual([
+      `${key('2')} {"idle-partner":{"n":2}}`,
+      `${key('4')} {"idle-partner":{"n":4}}`,
+    ]);
+    // Scan 3 carries all but identity 2 (read again: now valid until day 9, no projection).
+    const s3 = await scan(3);
+    await store.recordFindings(s3, [[draft('a', '1')]], at(3), {
+      inputs: 'inputs-1',
+      asOf: at(3),
+      carry: [carryFrom(s2, { changedIdentities: [key('2')] })],
+      validity: drainOf([v(key('2'), t(9))]),
+    });
+    expect(await expired(5)).toEqual([key('1')]);
+    expect(await expired(9)).toEqual([key('1'), key('2')]);
+    expect(await projections()).toEqual([`${key('4')} {"idle-partner":{"n":4}}`]);
+    // Scan 4 carries nothing: only what it evaluated stays.
+    const s4 = await scan(4);
+    await store.recordFindings(s4, [[draft('a', '1')]], at(4), {
+      inputs: 'inputs-1',
+      asOf: at(4),
+      validity: drainOf([v(key('3'), t(6))]),
+    });
+    expect(await expired(9)).toEqual([key('3')]);
+    expect(await projections()).toEqual([]);
+  });
+
   it('migrates a database at schema 8: its recordings have no inputs, so nothing is carried from them', async () => {
     const s1 = await firstRecording();
     await factory.sql(store, 'ALTER TABLE finding_sources DROP COLUMN analysis_inputs');
+    await factory.sql(store, 'ALTER TABLE finding_sources DROP COLUMN analysis_as_of');
+    await factory.sql(store, 'DROP TABLE finding_carry');
     await factory.sql(store, 'DELETE FROM schema_migrations WHERE version >= 9');
     if (kind === 'sqlite') await factory.sql(store, 'PRAGMA user_version = 8');
     const location = store.location;
     await store.close();
     store = await factory.reopen(location);
-    expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 10 }]);
+    expect(await factory.sql(store, 'SELECT max(version) AS v FROM schema_migrations')).toEqual([{ v: 11 }]);
     expect(await store.findingsRecordings()).toEqual([
-      { platform: 'github', tenant: 'acme', scanId: s1, inputs: null },
+      { platform: 'github', tenant: 'acme', scanId: s1, inputs: null, asOf: null },
     ]);
   });
 });

@@ -23,6 +23,7 @@ export const COPIED_TABLES = [
   'tickets',
   'ticket_syncs',
   'finding_sources',
+  'finding_carry',
   'stored_findings',
 ] as const;
 

@@ -2,7 +2,15 @@ import type pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
-import type { FindingsCarry, FindingsRecorded, FindingsRecording, RecordFindingsOptions } from '../store.js';
+import { carryRow } from '../carry-rows.js';
+import type {
+  CarriedProjection,
+  FindingsCarry,
+  FindingsRecorded,
+  FindingsRecording,
+  RecordFindingsOptions,
+} from '../store.js';
+import { cursorRows } from './readers.js';
 
 export interface FindingHistory {
   firstSeen: string;
@@ -99,10 +107,25 @@ export async function recordFindings(
   try {
     await client.query(
       `CREATE TEMP TABLE seen_findings (fingerprint text PRIMARY KEY, staged boolean NOT NULL) ON COMMIT DROP;
-       CREATE TEMP TABLE staged_findings (${COLUMNS.map((c) => `${c} text`).join(', ')}, PRIMARY KEY (fingerprint)) ON COMMIT DROP;`,
+       CREATE TEMP TABLE staged_findings (${COLUMNS.map((c) => `${c} text`).join(', ')}, PRIMARY KEY (fingerprint)) ON COMMIT DROP;
+       CREATE TEMP TABLE staged_carry (platform text NOT NULL, tenant text NOT NULL, identity_key text NOT NULL,
+         valid_until bigint, projection text) ON COMMIT DROP;`,
     );
+    // Until when each evaluated identity's findings hold, and its projection, as they come.
+    const drainValidity = async () => {
+      const rows = (options.validity?.drain() ?? [])
+        .filter((v) => v.validUntil !== Number.POSITIVE_INFINITY || v.projection !== null)
+        .map(carryRow);
+      if (rows.length === 0) return;
+      await client.query(
+        `INSERT INTO staged_carry (platform, tenant, identity_key, valid_until, projection)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])`,
+        [0, 1, 2, 3, 4].map((i) => rows.map((r) => (i === 3 && r[3] !== null ? String(r[3]) : r[i]))),
+      );
+    };
     const draftSources = new Map<string, { platform: string; tenant: string }>();
     for await (const batch of drafts) {
+      await drainValidity();
       const latest = new Map<string, ContentColumns>();
       for (const d of batch) {
         latest.set(d.fingerprint, columnsOf(d));
@@ -137,6 +160,7 @@ export async function recordFindings(
         [seen.map((s) => s[0]), seen.map((s) => s[1])],
       );
     }
+    await drainValidity();
     const result = await merge(client, scanId, seenAt, sources, draftSources, options);
     await client.query('COMMIT');
     return result;
@@ -171,7 +195,8 @@ async function merge(
   for (const s of sources) recorded.set(sourceKey(s), s);
   // Sources in a stable order: two recordings of overlapping sources lock rows in the same order.
   for (const source of [...recorded.values()].sort((a, b) => (sourceKey(a) < sourceKey(b) ? -1 : 1))) {
-    await moveRecording(client, source, scanId, seenAt, options.inputs ?? null);
+    if (await moveRecording(client, source, scanId, seenAt, options.inputs ?? null, options.asOf ?? null))
+      await replaceCarry(client, source, options.carry ?? []);
   }
   const newest = (row: string) =>
     `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
@@ -273,15 +298,81 @@ async function carry(
 
 /** `SnapshotStore.findingsRecordings`. */
 export async function findingsRecordings(client: pg.PoolClient): Promise<FindingsRecording[]> {
-  const r = await client.query<{ platform: string; tenant: string; scan_id: string; inputs: string | null }>(
-    'SELECT platform, tenant, last_seen_scan AS scan_id, analysis_inputs AS inputs FROM finding_sources',
+  const r = await client.query<{
+    platform: string;
+    tenant: string;
+    scan_id: string;
+    inputs: string | null;
+    as_of: string | null;
+  }>(
+    'SELECT platform, tenant, last_seen_scan AS scan_id, analysis_inputs AS inputs, analysis_as_of AS as_of FROM finding_sources',
   );
   return r.rows.map((row) => ({
     platform: row.platform,
     tenant: row.tenant,
     scanId: Number(row.scan_id),
     inputs: row.inputs,
+    asOf: row.as_of,
   }));
+}
+
+/** `SnapshotStore.readCarriedProjections`. */
+export async function* findingsCarriedProjections(
+  client: pg.PoolClient,
+  platform: string,
+  tenant: string,
+): AsyncGenerator<CarriedProjection> {
+  yield* cursorRows<CarriedProjection>(
+    client,
+    `SELECT identity_key COLLATE "C" AS "identityKey", projection FROM finding_carry
+     WHERE platform = $1 AND tenant = $2 AND projection IS NOT NULL ORDER BY 1`,
+    [platform, tenant],
+  );
+}
+
+/** `SnapshotStore.findingsCarryExpired`. */
+export async function findingsCarryExpired(
+  client: pg.PoolClient,
+  platform: string,
+  tenant: string,
+  asOf: string,
+): Promise<string[]> {
+  const r = await client.query<{ identity_key: string }>(
+    'SELECT identity_key FROM finding_carry WHERE platform = $1 AND tenant = $2 AND valid_until <= $3',
+    [platform, tenant, String(Date.parse(asOf))],
+  );
+  return r.rows.map((row) => row.identity_key);
+}
+
+/**
+ * The source's `finding_carry` after its recording moved to this one (see the SQLite store's
+ * `FindingsTable.replaceCarry`): kept for the identities carried, what was staged for the evaluated.
+ */
+async function replaceCarry(
+  client: pg.PoolClient,
+  source: { platform: string; tenant: string },
+  carries: readonly FindingsCarry[],
+): Promise<void> {
+  const c = carries.find((x) => x.platform === source.platform && x.tenant === source.tenant);
+  if (c) {
+    await client.query(
+      'DELETE FROM finding_carry WHERE platform = $1 AND tenant = $2 AND identity_key = ANY($3::text[])',
+      [source.platform, source.tenant, [...c.changedIdentities]],
+    );
+  } else {
+    await client.query('DELETE FROM finding_carry WHERE platform = $1 AND tenant = $2', [
+      source.platform,
+      source.tenant,
+    ]);
+  }
+  await client.query(
+    `INSERT INTO finding_carry (platform, tenant, identity_key, valid_until, projection)
+     SELECT DISTINCT ON (identity_key) platform, tenant, identity_key, valid_until, projection FROM staged_carry
+     WHERE platform = $1 AND tenant = $2
+     ON CONFLICT (platform, tenant, identity_key) DO UPDATE SET valid_until = excluded.valid_until,
+       projection = excluded.projection`,
+    [source.platform, source.tenant],
+  );
 }
 
 async function moveRecording(
@@ -290,14 +381,15 @@ async function moveRecording(
   scanId: number,
   seenAt: string,
   inputs: string | null,
-): Promise<void> {
+  asOf: string | null,
+): Promise<boolean> {
   const newest = (
     await client.query<{ last_seen_scan: string; last_seen_at: string }>(
       'SELECT last_seen_scan, last_seen_at FROM finding_sources WHERE platform = $1 AND tenant = $2 FOR UPDATE',
       [source.platform, source.tenant],
     )
   ).rows[0];
-  if (newest && Number(newest.last_seen_scan) > scanId) return;
+  if (newest && Number(newest.last_seen_scan) > scanId) return false;
   if (newest) {
     await client.query(
       `UPDATE stored_findings SET last_seen_scan = $1, last_seen_at = $2
@@ -307,12 +399,14 @@ async function moveRecording(
     );
   }
   await client.query(
-    `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs)
-     VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs, analysis_as_of)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan,
-       last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs`,
-    [source.platform, source.tenant, scanId, seenAt, inputs],
+       last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs,
+       analysis_as_of = excluded.analysis_as_of`,
+    [source.platform, source.tenant, scanId, seenAt, inputs, asOf],
   );
+  return true;
 }
 
 /** The findings recorded as seen at any of `scanIds`, by fingerprint (byte order), keyset-paged. */

@@ -8,6 +8,7 @@ import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbe
 import { effectiveStatus, writerIsGone } from '../sqlite/scan-rows.js';
 import type {
   BeginScanOptions,
+  CarriedProjection,
   ConnectorStateValue,
   FindingsRecorded,
   FindingsRecording,
@@ -30,7 +31,14 @@ import type {
   StoredTicket,
   TicketSyncRecord,
 } from '../store.js';
-import { findingHistory, findingsRecordings, findingsSeenAt, recordFindings } from './findings-table.js';
+import {
+  findingHistory,
+  findingsCarriedProjections,
+  findingsCarryExpired,
+  findingsRecordings,
+  findingsSeenAt,
+  recordFindings,
+} from './findings-table.js';
 import {
   changedRecords,
   latestScanOfEachSource,
@@ -237,6 +245,26 @@ export class PostgresSnapshotStore implements SnapshotStore {
       });
     } catch (err) {
       // Database errors become typed store errors naming the database; the drafts' own errors pass through.
+      if (err instanceof StoreError || !(err instanceof pg.DatabaseError)) throw err;
+      throw new StoreError(this.location, `${doing}: ${err.message}`, { cause: err });
+    } finally {
+      client.release();
+    }
+  }
+
+  readCarriedProjections(platform: string, tenant: string): AsyncIterable<CarriedProjection> {
+    return this.stream(`reading the findings carry of ${platform}/${tenant}`, [], (c) =>
+      findingsCarriedProjections(c, platform, tenant),
+    );
+  }
+
+  async findingsCarryExpired(platform: string, tenant: string, asOf: string): Promise<string[]> {
+    this.assertOpen();
+    const doing = `reading the findings carry of ${platform}/${tenant}`;
+    const client = await this.connect(doing);
+    try {
+      return await findingsCarryExpired(client, platform, tenant, asOf);
+    } catch (err) {
       if (err instanceof StoreError || !(err instanceof pg.DatabaseError)) throw err;
       throw new StoreError(this.location, `${doing}: ${err.message}`, { cause: err });
     } finally {

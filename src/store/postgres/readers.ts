@@ -89,13 +89,18 @@ export async function* snapshotBundles(
   const kinds = filter.kinds ?? null;
   const collectors = filter.collectors ?? null;
   const collectorParam = kinds ? 4 : 3;
-  const sql = `${tables
-    .map(
-      (t) =>
-        `SELECT identity_key COLLATE "C" AS identity_key, record FROM ${t.table} WHERE ${AT_SCAN}${kinds ? ` AND (record::jsonb #>> '${kindPath(t)}') = ANY($3::text[])` : ''}${collectors ? ` AND (record::jsonb ->> 'collector') = ANY($${collectorParam}::text[])` : ''}`,
-    )
-    .join('\nUNION ALL\n')}\nORDER BY identity_key`;
+  const identitiesParam = collectorParam + (collectors ? 1 : 0);
+  const sqlFor = (identities: boolean) =>
+    `${tables
+      .map(
+        (t) =>
+          `SELECT identity_key COLLATE "C" AS identity_key, record FROM ${t.table} WHERE ${AT_SCAN}${kinds ? ` AND (record::jsonb #>> '${kindPath(t)}') = ANY($3::text[])` : ''}${collectors ? ` AND (record::jsonb ->> 'collector') = ANY($${collectorParam}::text[])` : ''}${identities ? ` AND identity_key = ANY($${identitiesParam}::text[])` : ''}`,
+      )
+      .join('\nUNION ALL\n')}\nORDER BY identity_key`;
   for (const { sourceId, source } of await scanSources(client, scanId, filter)) {
+    const only = filter.identities?.get(source);
+    if (only?.length === 0) continue;
+    const sql = sqlFor(only !== undefined);
     let current: string | null = null;
     let identity: Identity | null = null;
     let grants: Array<{ key: string; record: Grant }> = [];
@@ -111,6 +116,7 @@ export async function* snapshotBundles(
     const params: unknown[] = [sourceId, scanId];
     if (kinds) params.push(kinds);
     if (collectors) params.push(collectors);
+    if (only !== undefined) params.push([...only]);
     for await (const row of cursorRows<{ identity_key: string; record: string }>(client, sql, params)) {
       if (row.identity_key !== current) {
         if (current !== null) yield bundle();

@@ -53,7 +53,7 @@ CREATE VIEW ${current} AS
 SELECT r.* FROM ${t} AS v JOIN ${versions} AS r ON r.id = v.id WHERE v.valid_to IS NULL;
 `;
 
-export const BASELINE_VERSION = 10;
+export const BASELINE_VERSION = 11;
 
 export const baselineSchema = `
 CREATE TABLE schema_migrations (
@@ -280,7 +280,17 @@ CREATE TABLE finding_sources (
   last_seen_scan  BIGINT NOT NULL REFERENCES scans (id),
   last_seen_at    TEXT NOT NULL,
   analysis_inputs TEXT,
+  analysis_as_of  TEXT,
   PRIMARY KEY (platform, tenant)
+);
+
+CREATE TABLE finding_carry (
+  platform     TEXT NOT NULL,
+  tenant       TEXT NOT NULL,
+  identity_key TEXT NOT NULL,
+  valid_until  BIGINT,
+  projection   TEXT,
+  PRIMARY KEY (platform, tenant, identity_key)
 );
 
 CREATE TABLE stored_findings (
@@ -338,6 +348,7 @@ export const BASELINE_MIGRATIONS: ReadonlyArray<{ version: number; name: string 
   { version: 8, name: 'scan heartbeat' },
   { version: 9, name: 'findings analysis inputs' },
   { version: 10, name: 'findings as a rowid table' },
+  { version: 11, name: 'findings carry' },
 ];
 
 /**
@@ -358,4 +369,17 @@ UPDATE scans SET heartbeat_at = started_at WHERE status = 'running';`,
   },
   // SQLite's stored_findings stops being WITHOUT ROWID; a PostgreSQL table is a heap already.
   { version: 10, name: 'findings as a rowid table', sql: 'SELECT 1;' },
+  {
+    version: 11,
+    name: 'findings carry',
+    sql: `ALTER TABLE finding_sources ADD COLUMN analysis_as_of TEXT;
+CREATE TABLE finding_carry (
+  platform     TEXT NOT NULL,
+  tenant       TEXT NOT NULL,
+  identity_key TEXT NOT NULL,
+  valid_until  BIGINT,
+  projection   TEXT,
+  PRIMARY KEY (platform, tenant, identity_key)
+);`,
+  },
 ];

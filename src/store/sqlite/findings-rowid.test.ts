@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { at } from '../../../test/support/store-records.js';
-import { APPLICATION_ID, MIGRATIONS } from './migrations/index.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations/index.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
 let dir: string;
@@ -71,7 +71,7 @@ describe('findings as a rowid table (schema 10): SQLite migration', () => {
     const store = await openSqliteStore(file);
     await store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(10);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(tableSql(check)).not.toMatch(/WITHOUT ROWID/);
     expect(read(check, 'SELECT * FROM stored_findings ORDER BY fingerprint')).toEqual(before.stored);
     expect(read(check, 'SELECT * FROM findings ORDER BY fingerprint')).toEqual(before.findings);

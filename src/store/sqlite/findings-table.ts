@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
 import type { Severity } from '../../findings/severity.js';
+import { carryRow } from '../carry-rows.js';
 import type {
+  CarriedProjection,
   FindingsCarry,
   FindingsRecorded,
   FindingsRecording,
@@ -142,6 +144,7 @@ function sourceKey(s: { platform: string; tenant: string }): string {
  * (`finding_sources`), moved once per source in the same short transaction that writes the staged
  * rows and resolves the findings that went away.
  */
+
 export class FindingsTable {
   constructor(private readonly db: Database.Database) {}
 
@@ -155,12 +158,17 @@ export class FindingsTable {
     this.db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS seen_findings (fingerprint TEXT PRIMARY KEY, staged INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS staged_rows (${COLUMN_LIST});
+      CREATE TEMP TABLE IF NOT EXISTS staged_carry (platform TEXT NOT NULL, tenant TEXT NOT NULL,
+        identity_key TEXT NOT NULL, valid_until INTEGER, projection TEXT);
       DELETE FROM temp.seen_findings;
-      DELETE FROM temp.staged_rows;`);
+      DELETE FROM temp.staged_rows;
+      DELETE FROM temp.staged_carry;`);
   }
 
   private dropScratch(): void {
-    this.db.exec('DELETE FROM temp.seen_findings; DELETE FROM temp.staged_rows;');
+    this.db.exec(
+      'DELETE FROM temp.seen_findings; DELETE FROM temp.staged_rows; DELETE FROM temp.staged_carry;',
+    );
   }
 
   /**
@@ -209,7 +217,24 @@ export class FindingsTable {
         }
         markSeen.run(JSON.stringify(seen));
       });
-      for await (const batch of drafts) stageBatch(batch);
+      // Until when each evaluated identity's findings hold: appended as they come (Infinity is not stored).
+      const stageCarry = this.db.prepare(
+        `INSERT INTO temp.staged_carry (platform, tenant, identity_key, valid_until, projection)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?)`,
+      );
+      const drainValidity = () => {
+        const entries = (options.validity?.drain() ?? []).filter(
+          (v) => v.validUntil !== Number.POSITIVE_INFINITY || v.projection !== null,
+        );
+        if (entries.length === 0) return;
+        stageCarry.run(JSON.stringify(entries.map(carryRow)));
+      };
+      for await (const batch of drafts) {
+        stageBatch(batch);
+        drainValidity();
+      }
+      drainValidity();
       return this.merge(scanId, seenAt, sources, draftSources, options);
     } finally {
       this.dropScratch();
@@ -246,7 +271,11 @@ export class FindingsTable {
         const recorded = new Map(draftSources);
         for (const s of sources) recorded.set(sourceKey(s), s);
         const inputs = options.inputs ?? null;
-        for (const source of recorded.values()) this.moveRecording(source, { ...params, inputs });
+        const asOf = options.asOf ?? null;
+        for (const source of recorded.values()) {
+          if (this.moveRecording(source, { ...params, inputs, asOf }))
+            this.replaceCarry(source, options.carry ?? []);
+        }
         // The row's source's newest recording, after moveRecording: at or after this scan.
         const newest = (row: string) =>
           `(SELECT p.last_seen_scan FROM finding_sources AS p WHERE p.platform = ${row}.platform AND p.tenant = ${row}.tenant)`;
@@ -363,11 +392,64 @@ export class FindingsTable {
     return out;
   }
 
+  /**
+   * The source's `finding_carry` after its recording moved to this one: what the source's previous
+   * recording stored stays for the identities carried; the evaluated ones get what was staged.
+   */
+  private replaceCarry(
+    source: { platform: string; tenant: string },
+    carries: readonly FindingsCarry[],
+  ): void {
+    const c = carries.find((x) => x.platform === source.platform && x.tenant === source.tenant);
+    if (c) {
+      this.db
+        .prepare(
+          `DELETE FROM finding_carry WHERE platform = ? AND tenant = ?
+             AND identity_key IN (SELECT value FROM json_each(?))`,
+        )
+        .run(source.platform, source.tenant, JSON.stringify(c.changedIdentities));
+    } else {
+      this.db
+        .prepare('DELETE FROM finding_carry WHERE platform = ? AND tenant = ?')
+        .run(source.platform, source.tenant);
+    }
+    this.db
+      .prepare(
+        `INSERT INTO finding_carry (platform, tenant, identity_key, valid_until, projection)
+         SELECT platform, tenant, identity_key, valid_until, projection FROM temp.staged_carry
+         WHERE platform = ? AND tenant = ? AND true
+         ON CONFLICT (platform, tenant, identity_key) DO UPDATE SET valid_until = excluded.valid_until,
+           projection = excluded.projection`,
+      )
+      .run(source.platform, source.tenant);
+  }
+
+  /** `SnapshotStore.findingsCarryExpired`. */
+  carryExpired(platform: string, tenant: string, asOf: string): string[] {
+    return this.db
+      .prepare<[string, string, number], string>(
+        'SELECT identity_key FROM finding_carry WHERE platform = ? AND tenant = ? AND valid_until <= ?',
+      )
+      .pluck()
+      .all(platform, tenant, Date.parse(asOf));
+  }
+
+  /** `SnapshotStore.readCarriedProjections`. */
+  *projections(platform: string, tenant: string): Generator<CarriedProjection> {
+    yield* this.db
+      .prepare<[string, string], CarriedProjection>(
+        `SELECT identity_key AS identityKey, projection FROM finding_carry
+         WHERE platform = ? AND tenant = ? AND projection IS NOT NULL ORDER BY identity_key`,
+      )
+      .iterate(platform, tenant);
+  }
+
   /** `SnapshotStore.findingsRecordings`. */
   recordings(): FindingsRecording[] {
     return this.db
       .prepare<[], FindingsRecording>(
-        'SELECT platform, tenant, last_seen_scan AS scanId, analysis_inputs AS inputs FROM finding_sources',
+        `SELECT platform, tenant, last_seen_scan AS scanId, analysis_inputs AS inputs, analysis_as_of AS asOf
+         FROM finding_sources`,
       )
       .all();
   }
@@ -378,14 +460,14 @@ export class FindingsTable {
    */
   private moveRecording(
     source: { platform: string; tenant: string },
-    params: { scan: number; at: string; inputs: string | null },
-  ): void {
+    params: { scan: number; at: string; inputs: string | null; asOf: string | null },
+  ): boolean {
     const newest = this.db
       .prepare<[string, string], { last_seen_scan: number; last_seen_at: string }>(
         'SELECT last_seen_scan, last_seen_at FROM finding_sources WHERE platform = ? AND tenant = ?',
       )
       .get(source.platform, source.tenant);
-    if (newest && newest.last_seen_scan > params.scan) return;
+    if (newest && newest.last_seen_scan > params.scan) return false;
     if (newest) {
       this.db
         .prepare(
@@ -397,12 +479,14 @@ export class FindingsTable {
     }
     this.db
       .prepare(
-        `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs)
-         VALUES (:platform, :tenant, :scan, :at, :inputs)
+        `INSERT INTO finding_sources (platform, tenant, last_seen_scan, last_seen_at, analysis_inputs, analysis_as_of)
+         VALUES (:platform, :tenant, :scan, :at, :inputs, :asOf)
          ON CONFLICT (platform, tenant) DO UPDATE SET last_seen_scan = excluded.last_seen_scan,
-           last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs`,
+           last_seen_at = excluded.last_seen_at, analysis_inputs = excluded.analysis_inputs,
+           analysis_as_of = excluded.analysis_as_of`,
       )
       .run({ ...source, ...params });
+    return true;
   }
 
   /**

@@ -63,6 +63,7 @@ describe('openSqliteStore', () => {
       { version: 8, name: 'scan heartbeat' },
       { version: 9, name: 'findings analysis inputs' },
       { version: 10, name: 'findings as a rowid table' },
+      { version: 11, name: 'findings carry' },
     ]);
     db.close();
   });

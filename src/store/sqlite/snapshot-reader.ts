@@ -42,6 +42,7 @@ function snapshotSql(
   types: SnapshotReadFilter['types'],
   collectors: boolean,
   record: string,
+  identities = false,
 ): string {
   const arms = BUNDLE_TABLES.filter((t) => types === undefined || (types as string[]).includes(t.type)).map(
     (t) => {
@@ -50,7 +51,8 @@ function snapshotSql(
         (kinds ? ` AND ${kindFilterSql(t)}` : '') +
         (collectors
           ? ` AND json_extract(record, '$.collector') IN (SELECT value FROM json_each(:collectors))`
-          : '');
+          : '') +
+        (identities ? ' AND identity_key IN (SELECT value FROM json_each(:identities))' : '');
       return latest
         ? `SELECT ${t.order} AS t, identity_key, ${record} FROM ${t.table} INDEXED BY ${t.table}_open
          WHERE source_id = :source AND valid_to IS NULL${kind}`
@@ -127,9 +129,11 @@ export function* snapshotBundles(
   // Projected records may lack what their key is made of: kept in row order then.
   const sorted = filter.fields === undefined;
   for (const { sourceId, source } of scanSources(db, scanId, filter)) {
+    const only = filter.identities?.get(source);
+    if (only?.length === 0) continue;
     const latest = newest.get(sourceId) === scanId;
     const stmt = db.prepare<Record<string, unknown>, SnapshotRow>(
-      snapshotSql(latest, kinds !== null, filter.types, collectors !== null, columns.sql),
+      snapshotSql(latest, kinds !== null, filter.types, collectors !== null, columns.sql, only !== undefined),
     );
     const recordOf = (row: SnapshotRow): ModelRecord =>
       columns.parse(
@@ -139,6 +143,7 @@ export function* snapshotBundles(
     if (!latest) params.scan = scanId;
     if (kinds !== null) params.kinds = kinds;
     if (collectors !== null) params.collectors = collectors;
+    if (only !== undefined) params.identities = JSON.stringify(only);
     let current: string | null = null;
     let identity: Identity | null = null;
     let grants: Keyed<Grant>[] = [];

@@ -7,6 +7,7 @@ import type { Person } from '../../model/index.js';
 import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import type {
   BeginScanOptions,
+  CarriedProjection,
   ConnectorStateValue,
   FindingsRecorded,
   FindingsRecording,
@@ -245,6 +246,19 @@ export class SqliteSnapshotStore implements SnapshotStore {
   async findingsRecordings(): Promise<FindingsRecording[]> {
     this.assertOpen();
     return guard(this.location, 'reading the findings recordings', () => this.findings.recordings());
+  }
+
+  readCarriedProjections(platform: string, tenant: string): AsyncIterable<CarriedProjection> {
+    return this.stream(`reading the findings carry of ${platform}/${tenant}`, [], (db) =>
+      new FindingsTable(db).projections(platform, tenant),
+    );
+  }
+
+  async findingsCarryExpired(platform: string, tenant: string, asOf: string): Promise<string[]> {
+    this.assertOpen();
+    return guard(this.location, `reading the findings carry of ${platform}/${tenant}`, () =>
+      this.findings.carryExpired(platform, tenant, asOf),
+    );
   }
 
   readFindings(

@@ -10,6 +10,7 @@ import { findingsLastSeenSchema } from './007-findings-last-seen.js';
 import { scanHeartbeatSchema } from './008-scan-heartbeat.js';
 import { findingsAnalysisInputsSchema } from './009-findings-analysis-inputs.js';
 import { findingsRowidSchema } from './010-findings-rowid.js';
+import { findingsCarrySchema } from './011-findings-carry.js';
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'scan heartbeat', sql: scanHeartbeatSchema },
   { version: 9, name: 'findings analysis inputs', sql: findingsAnalysisInputsSchema },
   { version: 10, name: 'findings as a rowid table', sql: findingsRowidSchema },
+  { version: 11, name: 'findings carry', sql: findingsCarrySchema },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
