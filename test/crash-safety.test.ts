@@ -5,6 +5,7 @@ import { writeClientConfig } from '../src/demo/client-config.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import type { World } from '../src/emulator/world.js';
 import { runCli, tempDir } from './support/cli.js';
+import { generatedEntraSection } from './support/entra-generated.js';
 
 /**
  * Crash safety of a real scan: `grantscope scan` of a generated tenant is killed with SIGKILL at 20
@@ -32,15 +33,17 @@ const WORLD: World = {
   faults: [],
   files: [],
   platforms: {
-    microsoft365: {
+    microsoft365: generatedEntraSection({
+      seed: 7,
+      servicePrincipals: 700,
+      users: 400,
       tenant: {
         id: '7a1e2b3c-4d5e-4f60-8a71-92b3c4d5e6f7',
         displayName: 'Crash Corp (generated)',
         defaultDomain: 'crash.example',
       },
-      scanner: { appId: '1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8' },
-      generate: { seed: 7, servicePrincipals: 700, users: 400 },
-    },
+      scannerAppId: '1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8',
+    }),
   },
 };
 

@@ -10,6 +10,7 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/server.js';
 import { loadWorld, type World } from '../src/emulator/world.js';
 import { demoWorld } from '../src/package-root.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
+import { generatedEntraSection } from './support/entra-generated.js';
 import { postgresAvailable, testPostgres } from './support/postgres.js';
 import { clusterForTests } from './support/postgres-hooks.js';
 
@@ -185,15 +186,17 @@ const GENERATED: World = {
   now: new Date('2026-11-01T00:00:00Z'),
   platforms: {
     ...GITHUB_GENERATED.platforms,
-    microsoft365: {
+    microsoft365: generatedEntraSection({
+      seed: 11,
+      servicePrincipals: 1_000,
+      users: 400,
       tenant: {
         id: '7a1e2b3c-4d5e-4f60-8a71-92b3c4d5e6f7',
         displayName: 'Resume Corp (generated)',
         defaultDomain: 'resume.example',
       },
-      scanner: { appId: '1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8' },
-      generate: { seed: 11, servicePrincipals: 1_000, users: 400 },
-    },
+      scannerAppId: '1b2c3d4e-5f60-4a71-8b92-a3b4c5d6e7f8',
+    }),
   },
 };
 

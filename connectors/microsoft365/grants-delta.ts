@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
-import { ApiError } from '../../src/errors.js';
 import { select } from './client.js';
+import { DeltaPage, needsFullSync, readDeltaRound } from './delta-round.js';
 import type { PreviousReads } from './previous-reads.js';
 import { OAuth2PermissionGrant, type ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
@@ -20,62 +20,6 @@ export const GRANTS_UNRECORDED = 'oauth2PermissionGrants.unrecorded';
 const MAX_UNRECORDED = 500;
 
 const DELTA_INFO = { api: 'GET /oauth2PermissionGrants/delta', requiredPermission: 'Directory.Read.All' };
-
-/**
- * A delta page: changed objects (all of their selected properties for a new one, "at least the
- * properties that have been updated" for an updated one) and removed ones (`id` + `@removed`), then a
- * nextLink or the deltaLink (https://learn.microsoft.com/graph/delta-query-overview).
- */
-const DeltaPage = z.object({
-  value: z.array(z.looseObject({ id: z.string(), '@removed': z.looseObject({}).optional() })),
-  '@odata.nextLink': z.string().optional(),
-  '@odata.deltaLink': z.string().optional(),
-});
-
-/**
- * Expired or reset delta state: "a 40X-series error with error codes such as syncStateNotFound" (Token
- * duration), or 410 Gone with a Location to restart from (Synchronization reset).
- */
-function needsFullSync(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.message))
-  );
-}
-
-/** What a round of changes says: objects to add or update (by id), ids removed, the next link. */
-async function readRound(s: Session, link: string) {
-  const changed = new Map<string, Record<string, unknown>>();
-  const removed = new Set<string>();
-  let next: string | undefined = link;
-  const seen = new Set<string>();
-  while (next) {
-    if (seen.has(next)) {
-      throw new ApiError('microsoft-graph', 200, 'delta paging did not advance: a nextLink repeated', {
-        method: 'GET',
-        path: '/oauth2PermissionGrants/delta',
-      });
-    }
-    seen.add(next);
-    const body: z.infer<typeof DeltaPage> = await s.graph.read(next, DeltaPage, DELTA_INFO);
-    // An object may appear more than once in a round ("Replays"): the last word wins.
-    for (const o of body.value) {
-      if (o['@removed']) {
-        changed.delete(o.id);
-        removed.add(o.id);
-      } else {
-        removed.delete(o.id);
-        changed.set(o.id, { ...(changed.get(o.id) ?? {}), ...o });
-      }
-    }
-    if (body['@odata.deltaLink']) return { changed, removed, deltaLink: body['@odata.deltaLink'] };
-    next = body['@odata.nextLink'];
-  }
-  throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', {
-    method: 'GET',
-    path: '/oauth2PermissionGrants/delta',
-  });
-}
 
 /**
  * The unrecorded grant objects kept with the link (none when the key is absent: the scan that kept the
@@ -179,7 +123,7 @@ export async function readGrantObjects(
       try {
         // The delta round is in flight while the previous snapshot is read from the store.
         const [round, before] = await Promise.all([
-          readRound(s, stored.value),
+          readDeltaRound(s, stored.value, DELTA_INFO),
           reads ? reads.take(PREVIOUS_GRANTS, () => previousGrants(run)) : previousGrants(run),
         ]);
         for (const g of kept) before.set(g.id, g);

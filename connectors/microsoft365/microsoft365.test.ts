@@ -14,6 +14,7 @@ import { defaultPolicy } from '../../src/policy/index.js';
 import { evaluateRules } from '../../src/rules/index.js';
 import type { IdentityBundle } from '../../src/store/store.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import { generatedEntraSection } from '../../test/support/entra-generated.js';
 import { BUILTIN_VOCABULARY } from '../../test/support/vocabulary.js';
 import { BATCH_SIZE, batchRequestBody } from './client.js';
 import connector, { Microsoft365Config } from './index.js';
@@ -443,15 +444,7 @@ describe('microsoft365 connector against the emulator', () => {
       JSON.stringify({
         name: 'users counted',
         now: NOW,
-        microsoft365: {
-          tenant: {
-            id: '5e1f0c2a-7b3d-4e9f-8a61-2c4d6e8f0a1b',
-            displayName: 'Counted',
-            defaultDomain: 'counted.example',
-          },
-          scanner: { appId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
-          generate: { seed: 7, servicePrincipals: 300, users: 800 },
-        },
+        microsoft365: generatedEntraSection({ seed: 7, servicePrincipals: 300, users: 800 }),
       }),
     );
     world(file);
@@ -474,15 +467,7 @@ describe('microsoft365 connector against the emulator', () => {
       JSON.stringify({
         name: 'bucket binds',
         now: NOW,
-        microsoft365: {
-          tenant: {
-            id: '5e1f0c2a-7b3d-4e9f-8a61-2c4d6e8f0a1b',
-            displayName: 'Binding',
-            defaultDomain: 'binding.example',
-          },
-          scanner: { appId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
-          generate: { seed: 11, servicePrincipals: 30, users: 120 },
-        },
+        microsoft365: generatedEntraSection({ seed: 11, servicePrincipals: 30, users: 120 }),
       }),
     );
     world(file);

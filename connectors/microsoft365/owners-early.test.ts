@@ -6,6 +6,7 @@ import { ConnectorStateTracker } from '../../src/connector/connector-state.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import type { Identity } from '../../src/model/index.js';
 import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import { generatedEntraSection } from '../../test/support/entra-generated.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**
@@ -19,15 +20,7 @@ const NOW = new Date('2026-11-01T00:00:00Z');
 const WORLD = {
   name: 'owners read early',
   now: NOW.toISOString(),
-  microsoft365: {
-    tenant: {
-      id: '5e1f0c2a-7b3d-4e9f-8a61-2c4d6e8f0a1b',
-      displayName: 'Contoso (generated)',
-      defaultDomain: 'contoso.example',
-    },
-    scanner: { appId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
-    generate: { seed: 42, servicePrincipals: 200, users: 100 },
-  },
+  microsoft365: generatedEntraSection({ seed: 42, servicePrincipals: 200, users: 100 }),
 };
 const PAGE = 50;
 

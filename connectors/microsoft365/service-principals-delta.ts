@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
-import { ApiError } from '../../src/errors.js';
 import { select } from './client.js';
+import { DeltaPage, type DeltaRound, needsFullSync, readDeltaRound } from './delta-round.js';
 import type { PreviousReads } from './previous-reads.js';
 import { ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
@@ -14,66 +13,6 @@ export const SERVICE_PRINCIPALS_DELTA_LINK = 'servicePrincipals.deltaLink';
  * Application.Read.All is among those it accepts, as the list does.
  */
 const DELTA_INFO = { api: 'GET /servicePrincipals/delta', requiredPermission: 'Application.Read.All' };
-
-/**
- * A delta page (https://learn.microsoft.com/graph/delta-query-overview, "Resource representation in the
- * delta query response"): a new object with its selected properties, an updated one with "at least the
- * properties that have been updated", a removed one as its `id` and `@removed`; then a nextLink or the
- * deltaLink, never both.
- */
-const DeltaPage = z.object({
-  value: z.array(z.looseObject({ id: z.string(), '@removed': z.looseObject({}).optional() })),
-  '@odata.nextLink': z.string().optional(),
-  '@odata.deltaLink': z.string().optional(),
-});
-
-/**
- * Expired or reset delta state (delta-query-overview): "a 40X-series error with error codes such as
- * syncStateNotFound" (Token duration), or 410 Gone with a Location to restart from (Synchronization
- * reset). Either way the list is read in full.
- */
-function needsFullSync(err: unknown): boolean {
-  return (
-    err instanceof ApiError &&
-    (err.status === 410 || /syncStateNotFound|syncStateInvalid|resyncRequired/i.test(err.message))
-  );
-}
-
-/** A round of changes: objects added or updated (by id, merged over the round), ids removed. */
-interface Round {
-  changed: Map<string, Record<string, unknown>>;
-  removed: Set<string>;
-  deltaLink: string;
-}
-
-/** Follows a round from `link` through its nextLinks to its deltaLink. */
-async function readRound(s: Session, link: string): Promise<Round> {
-  const changed = new Map<string, Record<string, unknown>>();
-  const removed = new Set<string>();
-  const seen = new Set<string>();
-  const context = { method: 'GET', path: '/servicePrincipals/delta' };
-  let next: string | undefined = link;
-  while (next) {
-    if (seen.has(next)) throw new ApiError('microsoft-graph', 200, 'delta paging did not advance', context);
-    seen.add(next);
-    const body: z.infer<typeof DeltaPage> = await s.graph.read(next, DeltaPage, DELTA_INFO);
-    // An object may show more than once in a round (delta-query-overview, "Replays"): the last word
-    // wins, and an update's properties add to what the round said of it before.
-    for (const o of body.value) {
-      if (o['@removed']) {
-        changed.delete(o.id);
-        removed.add(o.id);
-      } else {
-        removed.delete(o.id);
-        const { '@removed': _, ...props } = o;
-        changed.set(o.id, { ...(changed.get(o.id) ?? {}), ...props });
-      }
-    }
-    if (body['@odata.deltaLink']) return { changed, removed, deltaLink: body['@odata.deltaLink'] };
-    next = body['@odata.nextLink'];
-  }
-  throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', context);
-}
 
 /**
  * The service principal objects the previous snapshot's identities were built from: each identity
@@ -208,12 +147,12 @@ async function applyRound(
     ctx.coverage.note(name, `full read of service principals: ${why}`);
     return null;
   };
-  let round: Round;
+  let round: DeltaRound;
   let before: Map<string, ServicePrincipal> | null;
   try {
     // The round is in flight while the previous snapshot is read from the store.
     [round, before] = await Promise.all([
-      readRound(s, plan.link),
+      readDeltaRound(s, plan.link, DELTA_INFO),
       reads
         ? reads.take(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run))
         : previousServicePrincipals(run),
