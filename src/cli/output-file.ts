@@ -1,14 +1,4 @@
-import {
-  accessSync,
-  closeSync,
-  constants,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomically, writeStreamAtomically } from '../output/write-file-atomically.js';
@@ -39,15 +29,11 @@ function startsWithSqliteHeader(file: string): boolean {
 
 /**
  * `-o FILE`, checked before any work starts so that a long scan never ends in an unwritable path,
- * and written atomically (a temporary file renamed over the target) with an owner-only mode. A target
- * that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written in place:
- * renaming over it would replace the device or pipe with a file (or, without write access to its
- * folder, fail), and it has no previous content to keep.
+ * and written atomically (a temporary file renamed over the target) with an owner-only mode; a device
+ * or named pipe (`/dev/null`, `/dev/stdout`) is written in place (`writtenInPlace`).
  */
 export class OutputFile {
   readonly path: string;
-  /** Written in place: the target is a device, pipe or socket. */
-  private readonly inPlace: boolean = false;
 
   constructor(
     path: string,
@@ -64,12 +50,12 @@ export class OutputFile {
       const stat = statSync(this.path);
       if (stat.isDirectory()) throw refuse('is a directory');
       if (!stat.isFile()) {
+        // Written in place (write-file-atomically.ts): its folder need not be writable.
         try {
           accessSync(this.path, constants.W_OK);
         } catch {
           throw refuse('is not writable');
         }
-        this.inPlace = true;
         return;
       }
       if (startsWithSqliteHeader(this.path)) throw refuse('is a SQLite database; choose another output file');
@@ -90,8 +76,7 @@ export class OutputFile {
 
   write(text: string): void {
     try {
-      if (this.inPlace) writeFileSync(this.path, text);
-      else writeFileAtomically(this.path, text, this.mode);
+      writeFileAtomically(this.path, text, this.mode);
     } catch (err) {
       throw this.cannotWrite(err);
     }
@@ -103,8 +88,7 @@ export class OutputFile {
    */
   async writeStream(chunks: AsyncIterable<string>): Promise<void> {
     try {
-      if (this.inPlace) await writeInPlace(this.path, chunks);
-      else await writeStreamAtomically(this.path, this.mode, (out) => writeChunks(out, chunks));
+      await writeStreamAtomically(this.path, this.mode, (out) => writeChunks(out, chunks));
     } catch (err) {
       if (err instanceof UsageError) throw err;
       throw this.cannotWrite(err);
@@ -115,21 +99,6 @@ export class OutputFile {
     return new UsageError(`-o ${this.path}: cannot write the output: ${(err as Error).message}`, {
       cause: err,
     });
-  }
-}
-
-/** Writes `chunks` to an existing device or pipe, as they come; resolves once all is flushed to it. */
-async function writeInPlace(path: string, chunks: AsyncIterable<string>): Promise<void> {
-  const out = createWriteStream(path, { flags: 'w' });
-  const opened = new Promise<void>((done, fail) => {
-    out.once('ready', done);
-    out.once('error', fail);
-  });
-  try {
-    await opened;
-    await writeChunks(out, chunks);
-  } finally {
-    await new Promise<void>((done) => out.end(done));
   }
 }
 

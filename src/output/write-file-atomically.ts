@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, renameSync, rmSync, type WriteStream, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  renameSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** A temporary name beside `path` (same folder, so the rename is atomic), hidden and unique. */
@@ -8,10 +16,28 @@ export function tempPathBeside(path: string): string {
 }
 
 /**
+ * Whether `path` exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe): it is
+ * written in place. Renaming over it would replace the device or pipe with a file (as root) or fail
+ * (without write access to its folder), and it holds no previous content to keep.
+ */
+export function writtenInPlace(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Writes `text` to `path` through a temporary file in the same folder renamed over it: a reader sees
- * the old file or the new one, never half of one, and a failure leaves no temporary file behind.
+ * the old file or the new one, never half of one, and a failure leaves no temporary file behind. A
+ * device or pipe is written in place (`writtenInPlace`).
  */
 export function writeFileAtomically(path: string, text: string, mode: number): void {
+  if (writtenInPlace(path)) {
+    writeFileSync(path, text);
+    return;
+  }
   const temp = tempPathBeside(path);
   try {
     writeFileSync(temp, text, { mode });
@@ -24,26 +50,42 @@ export function writeFileAtomically(path: string, text: string, mode: number): v
   }
 }
 
+/** Ends `out` (unless `write` did) and waits until it is closed. */
+function closed(out: WriteStream): Promise<void> {
+  if (out.closed) return Promise.resolve();
+  return new Promise<void>((done, fail) => {
+    out.once('error', fail);
+    out.once('close', done);
+    out.end();
+  });
+}
+
 /**
  * The streamed form of `writeFileAtomically`: `write` fills the temporary file (and may end it, as a
  * `pipeline` does); it is then closed, set to `mode` and renamed over `path`. On failure the temporary
- * file is removed and `path` is untouched.
+ * file is removed and `path` is untouched. A device or pipe is written in place (`writtenInPlace`).
  */
 export async function writeStreamAtomically(
   path: string,
   mode: number,
   write: (out: WriteStream) => Promise<void>,
 ): Promise<void> {
+  if (writtenInPlace(path)) {
+    const out = createWriteStream(path, { flags: 'w' });
+    try {
+      await write(out);
+      await closed(out);
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+    return;
+  }
   const temp = tempPathBeside(path);
   const out = createWriteStream(temp, { mode, flags: 'wx' });
   try {
     await write(out);
-    if (!out.closed)
-      await new Promise<void>((done, fail) => {
-        out.once('error', fail);
-        out.once('close', done);
-        out.end();
-      });
+    await closed(out);
     chmodSync(temp, mode);
     renameSync(temp, path);
   } catch (err) {
