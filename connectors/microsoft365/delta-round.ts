@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CollectorRun } from '../../src/connector/collector.js';
 import { ApiError } from '../../src/errors.js';
 import type { CallInfo } from './client.js';
 import type { Session } from './session.js';
@@ -73,4 +74,29 @@ export async function readDeltaRound(s: Session, link: string, info: CallInfo): 
     next = body['@odata.nextLink'];
   }
   throw new ApiError('microsoft-graph', 200, 'a delta round ended without a deltaLink', context);
+}
+
+/**
+ * A delta link from now (`$deltatoken=latest`: "sync from now", delta-query-overview), for the next
+ * scan to follow, asked before a full read so that no change in between is lost; `query` is the one the
+ * rounds keep (its `$select`). Null, with a note, when Graph does not give one (refused, not offered):
+ * the next scan then reads in full, as this one does.
+ */
+export async function latestDeltaLink(
+  s: Session,
+  run: Pick<CollectorRun, 'ctx' | 'name'>,
+  collection: string,
+  query: string,
+  info: CallInfo,
+): Promise<string | null> {
+  try {
+    const latest = await s.graph.read(`/${collection}/delta?$deltatoken=latest&${query}`, DeltaPage, info);
+    return latest['@odata.deltaLink'] ?? null;
+  } catch (err) {
+    run.ctx.coverage.note(
+      run.name,
+      `no ${collection} delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
 import { select } from './client.js';
-import { DeltaPage, needsFullSync, readDeltaRound } from './delta-round.js';
+import { latestDeltaLink, needsFullSync, readDeltaRound } from './delta-round.js';
 import type { PreviousReads } from './previous-reads.js';
 import { OAuth2PermissionGrant, type ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
@@ -154,20 +154,7 @@ export async function readGrantObjects(
   if (grants === null) {
     // Without a store behind the scan (ctx.state absent) a link could not be kept: not asked for.
     if (state) {
-      try {
-        const latest = await s.graph.read(
-          `/oauth2PermissionGrants/delta?$deltatoken=latest&${select(fields)}`,
-          DeltaPage,
-          DELTA_INFO,
-        );
-        nextLink = latest['@odata.deltaLink'] ?? null;
-      } catch (err) {
-        // No delta this time (not offered, refused): the list is read in full either way.
-        ctx.coverage.note(
-          name,
-          `no delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+      nextLink = await latestDeltaLink(s, run, 'oauth2PermissionGrants', select(fields), DELTA_INFO);
     }
     grants = [];
     for await (const p of s.graph.list(

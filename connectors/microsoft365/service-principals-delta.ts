@@ -1,6 +1,6 @@
 import type { CollectorRun } from '../../src/connector/collector.js';
 import { select } from './client.js';
-import { DeltaPage, type DeltaRound, needsFullSync, readDeltaRound } from './delta-round.js';
+import { type DeltaRound, latestDeltaLink, needsFullSync, readDeltaRound } from './delta-round.js';
 import type { PreviousReads } from './previous-reads.js';
 import { ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
@@ -115,20 +115,7 @@ export async function readServicePrincipalObjects(
   let nextLink: string | null = null;
   // Without a store behind the scan (ctx.state absent) a link could not be kept: not asked for.
   if (state) {
-    try {
-      const latest = await s.graph.read(
-        `/servicePrincipals/delta?$deltatoken=latest&${select(fields)}`,
-        DeltaPage,
-        DELTA_INFO,
-      );
-      nextLink = latest['@odata.deltaLink'] ?? null;
-    } catch (err) {
-      // No delta this time (refused, not offered): the list is read in full either way.
-      ctx.coverage.note(
-        name,
-        `no service principal delta link for the next scan: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+    nextLink = await latestDeltaLink(s, run, 'servicePrincipals', select(fields), DELTA_INFO);
   }
   const servicePrincipals = await list();
   state?.set(SERVICE_PRINCIPALS_DELTA_LINK, nextLink);
