@@ -107,15 +107,20 @@ describe('microsoft365 connector against the emulator', () => {
   });
   afterAll(() => emu.stop());
 
-  /** Scan the emulator's current world through the real SDKs, as `grantscope scan` would. */
-  async function scan(overrides: Record<string, unknown> = {}) {
+  /** A context and the connector config the emulator writes, with `overrides` (undefined removes a key). */
+  async function configured(overrides: Record<string, unknown> = {}) {
     const setup = emu.clientSetup();
     const ctx = await createTestContext({ connector, tenant: 'm365', caCert: emu.caCert, now: NOW });
     for (const [name, content] of Object.entries(setup.files))
       writeFileSync(`${ctx.configDir}/${name}`, content);
     const raw = { ...(setup.config.microsoft365 as Record<string, unknown>), ...overrides };
     for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
-    const config = Microsoft365Config.parse(raw);
+    return { setup, ctx, config: Microsoft365Config.parse(raw) };
+  }
+
+  /** Scan the emulator's current world through the real SDKs, as `grantscope scan` would. */
+  async function scan(overrides: Record<string, unknown> = {}) {
+    const { setup, ctx, config } = await configured(overrides);
     const result = await collectScan(connector, config, ctx);
     const byCollector = Object.fromEntries(result.coverage.collectors.map((c) => [c.collector, c]));
     return { ...result, ctx, byCollector, secret: setup.files['microsoft365-client-secret.txt']!.trim() };
@@ -480,13 +485,8 @@ describe('microsoft365 connector against the emulator', () => {
         .filter((r) => r.method === 'GET' && decodeURIComponent(r.path) === '/v1.0/users/$count');
     /** A session whose bucket is spent as by a scan's first 3,500 RU, then one more paced request. */
     const bindingSession = async (overrides: Record<string, unknown>) => {
-      const setup = emu.clientSetup();
-      const ctx = await createTestContext({ connector, tenant: 'm365', caCert: emu.caCert, now: NOW });
-      for (const [name, content] of Object.entries(setup.files))
-        writeFileSync(`${ctx.configDir}/${name}`, content);
-      const raw = { ...(setup.config.microsoft365 as Record<string, unknown>), ...overrides };
-      for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
-      const session = await connector.connect(Microsoft365Config.parse(raw), ctx);
+      const { ctx, config } = await configured(overrides);
+      const session = await connector.connect(config, ctx);
       await session.graph.pacer.take(3500);
       const info = { api: 'GET /servicePrincipals', requiredPermission: 'Application.Read.All' };
       for await (const _ of session.graph.list('/servicePrincipals?$select=id', z.unknown(), info)) break;

@@ -78,42 +78,38 @@ describe('Graph resource-unit pacing', () => {
   });
 });
 
+/** A pacer at the smallest bucket that learns 8,000 when asked, and how often it was asked. */
+function learningPacer() {
+  const f = fakeClock();
+  let times = 0;
+  const pacer = new ResourceUnitPacer({
+    perTenSeconds: 3500,
+    windowMs: 10_000,
+    clock: f.clock,
+    learnRate: async () => {
+      times += 1;
+      return 8000;
+    },
+  });
+  return { f, pacer, asked: () => times };
+}
+
 describe("learning the tenant's bucket when the smallest one first binds", () => {
   it('never asks while requests fit in the bucket', async () => {
-    const f = fakeClock();
-    let asked = 0;
-    const pacer = new ResourceUnitPacer({
-      perTenSeconds: 3500,
-      windowMs: 10_000,
-      clock: f.clock,
-      learnRate: async () => {
-        asked += 1;
-        return 8000;
-      },
-    });
+    const { f, pacer, asked } = learningPacer();
     for (let i = 0; i < 35; i++) await pacer.take(100);
-    expect(asked).toBe(0);
+    expect(asked()).toBe(0);
     expect(f.sleeps).toEqual([]);
     expect(await pacer.learnt()).toBe(false);
   });
 
   it('asks once, when a request would first wait, and paces to the answer from then on', async () => {
-    const f = fakeClock();
-    let asked = 0;
-    const pacer = new ResourceUnitPacer({
-      perTenSeconds: 3500,
-      windowMs: 10_000,
-      clock: f.clock,
-      learnRate: async () => {
-        asked += 1;
-        return 8000;
-      },
-    });
+    const { f, pacer, asked } = learningPacer();
     await pacer.take(3500);
     // This one finds the bucket spent: it asks, and itself waits its share at the old rate (100 RU at
     // 350 RU/s), since the request that learns the size goes through the same bucket.
     await pacer.take(100);
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
     expect(f.sleeps).toEqual([(100 * 10_000) / 3500]);
     expect(await pacer.learnt()).toBe(true);
     expect(pacer.rate).toBe(8000);
@@ -122,7 +118,7 @@ describe("learning the tenant's bucket when the smallest one first binds", () =>
     expect(f.sleeps).toHaveLength(1);
     await pacer.take(100);
     expect(f.sleeps.at(-1)).toBe((100 * 10_000) / 8000);
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
   });
 
   it('stays at its rate when the answer is null or the question fails', async () => {
