@@ -89,22 +89,33 @@ export async function checkCarry<Result>(
   const stored = comparable(run, stateKey);
   if (stored === null) return { kind: 'not-compared' };
   const d = new RecordsDigest();
-  const it = records();
-  let result: Result;
-  for (let r = it.next(); ; r = it.next()) {
-    if (r.done) {
-      result = r.value;
-      break;
-    }
-    d.add(r.value);
-    if (d.count % RECORDS_PER_TURN === 0) await nextMacrotask();
-  }
+  const steps = digestRecords(records, d);
+  let step = steps.next();
+  // A turn of the event loop every RECORDS_PER_TURN records: a large tenant's digest takes a while.
+  for (; !step.done; step = steps.next()) await nextMacrotask();
+  const result = step.value;
   const digest = d.digest();
   // Set here, in the collector's fetch: the state write is committed only if the collector completes.
   run.ctx.state!.set(stateKey, digest);
   if (stored.value !== digest) return { kind: 'changed' };
   markCarried(run, stored.scanId, d.count);
   return { kind: 'carried', carried: { since: stored.scanId, records: d.count, result } };
+}
+
+/**
+ * Adds every record of `records()` to `d` and returns what the generator returns; pauses (yields) every
+ * RECORDS_PER_TURN records, for a caller that gives the event loop a turn there.
+ */
+function* digestRecords<Result>(
+  records: () => Generator<ModelRecordInput, Result>,
+  d: RecordsDigest,
+): Generator<void, Result> {
+  const it = records();
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return r.value;
+    d.add(r.value);
+    if (d.count % RECORDS_PER_TURN === 0) yield;
+  }
 }
 
 /**
@@ -150,15 +161,10 @@ export function* emitOrCarry<Result>(
   const stored = comparable(run, stateKey);
   if (stored === null) return yield* emitUnlessCarried(run, stateKey, { kind: 'not-compared' }, records);
   const d = new RecordsDigest();
-  const it = records();
-  let result: Result;
-  for (let r = it.next(); ; r = it.next()) {
-    if (r.done) {
-      result = r.value;
-      break;
-    }
-    d.add(r.value);
-  }
+  const steps = digestRecords(records, d);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  const result = step.value;
   const digest = d.digest();
   run.ctx.state!.set(stateKey, digest);
   if (stored.value !== digest) return yield* records();
