@@ -19,6 +19,11 @@ export class PreviousReads {
     this.started.set(key, promise);
   }
 
+  /** Whether a read was started under `key` and not taken yet. */
+  has(key: string): boolean {
+    return this.started.has(key);
+  }
+
   /** The read started under `key` (once), or `read` now when none was. */
   take<T>(key: string, read: () => Promise<T>): Promise<T> {
     const started = this.started.get(key) as Promise<T> | undefined;

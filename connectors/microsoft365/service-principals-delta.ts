@@ -46,11 +46,11 @@ async function previousServicePrincipals(
 }
 
 /** The key under which the previous service principals are read early (previous-reads.ts). */
-const PREVIOUS_SERVICE_PRINCIPALS = 'servicePrincipals.previous';
+export const PREVIOUS_SERVICE_PRINCIPALS = 'servicePrincipals.previous';
 
 /** The stored link this scan can follow, or why not (null: no link, the first scan or `--full`). */
 function usableLink(
-  s: Session,
+  s: Pick<Session, 'endpoints'>,
   run: Pick<CollectorRun, 'ctx'>,
 ): { link: string; scanId: number } | { fullReason: string | null } {
   const { state, previous } = run.ctx;
@@ -69,15 +69,17 @@ function usableLink(
 
 /**
  * On a rescan that will follow a delta link (`readServicePrincipalObjects`' checks of the stored state,
- * no request): start reading the previous service principals from the store now. Whether it did.
+ * no request): start reading the previous service principals from the store now, unless `reads` holds
+ * that read already (started by `connect`). Whether it is started.
  */
 export function startPreviousServicePrincipals(
-  s: Session,
+  s: Pick<Session, 'endpoints'>,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   reads: PreviousReads,
 ): boolean {
   if (!('link' in usableLink(s, run))) return false;
-  reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
+  if (!reads.has(PREVIOUS_SERVICE_PRINCIPALS))
+    reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
   return true;
 }
 

@@ -67,7 +67,8 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // page is in, so that a server answering large pages in turn does not hold that page behind it.
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
-    const previous = new PreviousReads();
+    // The reads `connect` started (the previous service principals, while the token was asked), if any.
+    const previous = s.previous ?? new PreviousReads();
     const startOthers = () => {
       // Read as that collector reads them (its name selects its records).
       startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
