@@ -4,7 +4,7 @@ import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef } from '../../src/model/common.js';
 import { select } from './client.js';
-import type { PreviousReads } from './previous-reads.js';
+import { inTurns, type PreviousReads } from './previous-reads.js';
 import type { Application, ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -177,7 +177,7 @@ async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<strin
     types: ['identity' as const],
     fields: ['nativeId', 'ownersKnown', 'owners'],
   };
-  for await (const b of run.ctx.previous.bundles(filter)) {
+  for await (const b of inTurns(run.ctx.previous.bundles(filter))) {
     // Rebuilt in the order of a fresh read's fields (the store keeps them sorted by name): a record
     // carrying kept owners is then the same JSON as one of owners read again, and its records digest
     // (records-carry.ts) the same.

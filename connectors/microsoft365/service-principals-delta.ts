@@ -1,7 +1,7 @@
 import type { CollectorRun } from '../../src/connector/collector.js';
 import { select } from './client.js';
 import { type DeltaRound, latestDeltaLink, needsFullSync, readDeltaRound } from './delta-round.js';
-import type { PreviousReads } from './previous-reads.js';
+import { inTurns, type PreviousReads } from './previous-reads.js';
 import { ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -32,7 +32,7 @@ async function previousServicePrincipals(
     fields: ['raw'],
   };
   let unreadable = false;
-  for await (const b of run.ctx.previous.bundles(filter)) {
+  for await (const b of inTurns(run.ctx.previous.bundles(filter))) {
     const raw = b.identity?.raw ?? null;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) continue;
     const roles = (raw as { appRoles?: unknown }).appRoles;
