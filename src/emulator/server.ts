@@ -39,7 +39,8 @@ export interface EmulatorOptions {
   limitsClock?: LimitsGateOptions;
   /**
    * Key material (from `createEmulatorKeys()`): emulators started by one test for many organisations can
-   * share it, since an RSA key costs up to half a second to generate. Default: this emulator's own.
+   * share it (their secrets too). Default: this emulator's own secrets, and the RSA keys of the process
+   * (`rsaKeysOfProcess`).
    */
   keys?: EmulatorKeys;
 }
@@ -80,9 +81,17 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/**
+ * RSA key pairs by name, made once per process: generating one costs 0.3-0.6 s, and a process may
+ * start many emulators (a test file, the bench). Each stands for one credential of the world (the
+ * GitHub App's key, a Google service account's, Entra's token signing key), so emulators of one process
+ * sharing them is like restarting one service; secrets stay each emulator's own.
+ */
+const rsaKeysOfProcess = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
+
 /** Keys and secrets made on first use, by name (the GitHub App's RSA key, client secrets). */
 export function createEmulatorKeys(): EmulatorKeys {
-  const rsa = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
+  const rsa = rsaKeysOfProcess;
   const secrets = new Map<string, string>();
   return {
     rsa(name) {

@@ -12,14 +12,18 @@ let cached: Promise<EmulatorTls> | undefined;
 
 /**
  * A throw-away CA and a server certificate signed by it, generated at start-up and never written
- * anywhere but the caller's temp dir. Cached per process: key generation costs ~100 ms.
+ * anywhere but the caller's temp dir. Cached per process. ECDSA P-256 keys, as many public services
+ * use: generating two RSA-2048 keys here took 0.6-0.9 s of every emulator process's start (the test
+ * suite starts hundreds), an EC key well under a millisecond, and each TLS handshake costs the
+ * emulator less CPU too.
  */
 export function emulatorTls(): Promise<EmulatorTls> {
   cached ??= (async () => {
     const notBeforeDate = new Date(Date.now() - 24 * 3600_000);
     const notAfterDate = new Date(Date.now() + 30 * 24 * 3600_000);
     const ca = await generate([{ name: 'commonName', value: 'grantscope emulator test CA' }], {
-      keySize: 2048,
+      keyType: 'ec',
+      curve: 'P-256',
       algorithm: 'sha256',
       notBeforeDate,
       notAfterDate,
@@ -29,14 +33,16 @@ export function emulatorTls(): Promise<EmulatorTls> {
       ],
     });
     const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
-      keySize: 2048,
+      keyType: 'ec',
+      curve: 'P-256',
       algorithm: 'sha256',
       notBeforeDate,
       notAfterDate,
       ca: { key: ca.private, cert: ca.cert },
       extensions: [
         { name: 'basicConstraints', cA: false },
-        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        // An EC key signs the handshake; it encrypts no key (keyEncipherment is for RSA key transport).
+        { name: 'keyUsage', digitalSignature: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
         {
           name: 'subjectAltName',
