@@ -6,6 +6,7 @@ import type { IdentityBundle } from '../../src/store/store.js';
 import { createTestContext } from '../../test/support/connector-context.js';
 import { endpointsOf } from './config.js';
 import connector, { Microsoft365Config } from './index.js';
+import { OWNERS_AUDIT_CURSOR, OWNERS_USERS_DELTA_LINK, PREVIOUS_OWNERS } from './owners-incremental.js';
 import { PREVIOUS_SERVICE_PRINCIPALS, SERVICE_PRINCIPALS_DELTA_LINK } from './service-principals-delta.js';
 import type { Session } from './session.js';
 
@@ -28,8 +29,9 @@ describe('connect reads the previous service principals while the token is asked
   beforeEach(() => emu.faults.clear());
 
   /** A context whose state holds a usable delta link, and whose previous snapshot logs its reads. */
-  async function configured(opts: { link: boolean; readMs?: number }) {
+  async function configured(opts: { link: boolean; readMs?: number; owners?: boolean }) {
     const events: string[] = [];
+    const fields: (readonly string[])[] = [];
     const setup = emu.clientSetup();
     const config = Microsoft365Config.parse(setup.config.microsoft365);
     const link = `${endpointsOf(config).graphBaseUrl}/servicePrincipals/delta?$deltatoken=kept`;
@@ -38,12 +40,18 @@ describe('connect reads the previous service principals while the token is asked
       scannedAt: null,
       async *bundles(filter) {
         events.push(`read ${filter?.collectors?.join(',')}`);
+        fields.push(filter?.fields ?? []);
         try {
           if (opts.readMs) await new Promise((r) => setTimeout(r, opts.readMs));
           yield {
             source: 'microsoft365:m365',
             identityKey: 'service-principal:a',
-            identity: { raw: { id: 'a' } },
+            identity: {
+              raw: { id: 'a' },
+              nativeId: 'A',
+              ownersKnown: true,
+              owners: [{ active: true, type: 'user', name: 'Ann', id: 'u1' }],
+            },
             grants: [],
             credentials: [],
           } as unknown as IdentityBundle;
@@ -66,13 +74,19 @@ describe('connect reads the previous service principals while the token is asked
       events.push('request');
       count();
     };
+    const kept: Record<string, string> = {
+      ...(opts.link && { [SERVICE_PRINCIPALS_DELTA_LINK]: link }),
+      ...(opts.owners && {
+        [OWNERS_USERS_DELTA_LINK]: `${endpointsOf(config).graphBaseUrl}/users/delta?$deltatoken=kept`,
+        [OWNERS_AUDIT_CURSOR]: NOW.toISOString(),
+      }),
+    };
     const state = {
       fullResync: false,
-      get: (key: string) =>
-        opts.link && key === SERVICE_PRINCIPALS_DELTA_LINK ? { value: link, scanId: SCAN_ID } : undefined,
+      get: (key: string) => (kept[key] ? { value: kept[key], scanId: SCAN_ID } : undefined),
       set: () => {},
     };
-    return { ctx: { ...ctx, state } as unknown as ConnectorContext, config, events };
+    return { ctx: { ...ctx, state } as unknown as ConnectorContext, config, events, fields };
   }
 
   it('starts the read before the token request, and the session holds it for the collector', async () => {
@@ -87,6 +101,19 @@ describe('connect reads the previous service principals while the token is asked
     expect(events.indexOf('read service-principals')).toBeLessThan(events.indexOf('request'));
     expect(session.previous?.has(PREVIOUS_SERVICE_PRINCIPALS)).toBe(true);
     expect(events.filter((e) => e.startsWith('read service-principals'))).toHaveLength(1);
+  });
+
+  it('reads the owners the identities knew in the same pass, when the owners collector will keep them', async () => {
+    const { ctx, config, events, fields } = await configured({ link: true, owners: true });
+    const session = (await connector.connect(config, ctx)) as Session;
+    expect(events.filter((e) => e.startsWith('read service-principals'))).toHaveLength(1);
+    expect(fields).toEqual([['raw', 'nativeId', 'ownersKnown', 'owners']]);
+    expect(session.previous?.has(PREVIOUS_OWNERS)).toBe(true);
+    const owners = await session.previous!.take(PREVIOUS_OWNERS, async () => new Map());
+    // Rebuilt in a fresh read's field order (records-carry digests them the same).
+    expect(JSON.stringify([...(owners as Map<string, unknown>)])).toBe(
+      JSON.stringify([['a', [{ id: 'u1', name: 'Ann', type: 'user', active: true }]]]),
+    );
   });
 
   it('starts no read without a delta link to follow (a first scan)', async () => {
