@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
 import { select } from './client.js';
 import { latestDeltaLink, needsFullSync, readDeltaRound } from './delta-round.js';
-import type { PreviousReads } from './previous-reads.js';
+import { inTurns, type PreviousReads } from './previous-reads.js';
 import { OAuth2PermissionGrant, type ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -54,7 +54,7 @@ async function previousGrants(
     collectors: [run.name],
     fields: ['collector', 'raw'],
   };
-  for await (const bundle of run.ctx.previous.bundles(filter)) {
+  for await (const bundle of inTurns(run.ctx.previous.bundles(filter))) {
     for (const g of bundle.grants) {
       if (g.collector !== run.name) continue;
       const id = (g.raw as { id?: unknown } | null)?.id;

@@ -3,8 +3,9 @@ import type { CollectorRun } from '../../src/connector/collector.js';
 import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError } from '../../src/errors.js';
 import type { PrincipalRef } from '../../src/model/common.js';
+import type { Identity } from '../../src/model/identity.js';
 import { select } from './client.js';
-import type { PreviousReads } from './previous-reads.js';
+import { inTurns, type PreviousReads } from './previous-reads.js';
 import type { Application, ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -168,6 +169,24 @@ async function readOwnerAudits(s: Session, cursor: string): Promise<{ ids: Set<s
   return { ids, entries };
 }
 
+/** The fields of a stored identity that its kept owners are read from. */
+export const OWNER_FIELDS = ['nativeId', 'ownersKnown', 'owners'] as const;
+
+/** Adds the owners a stored identity (read with at least `OWNER_FIELDS`) knew to `out`. */
+export function addKeptOwners(
+  identity: Pick<Identity, 'nativeId' | 'ownersKnown' | 'owners'> | null,
+  out: Map<string, PrincipalRef[]>,
+): void {
+  // Rebuilt in the order of a fresh read's fields (the store keeps them sorted by name): a record
+  // carrying kept owners is then the same JSON as one of owners read again, and its records digest
+  // (records-carry.ts) the same.
+  if (identity?.ownersKnown)
+    out.set(
+      identity.nativeId.toLowerCase(),
+      identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
+    );
+}
+
 /** Owners per service principal in the previous snapshot, for those whose owners it knew. */
 async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<string, PrincipalRef[]>> {
   const out = new Map<string, PrincipalRef[]>();
@@ -175,18 +194,9 @@ async function previousOwners(run: Pick<CollectorRun, 'ctx'>): Promise<Map<strin
   const filter = {
     kinds: ['service-principal'],
     types: ['identity' as const],
-    fields: ['nativeId', 'ownersKnown', 'owners'],
+    fields: [...OWNER_FIELDS],
   };
-  for await (const b of run.ctx.previous.bundles(filter)) {
-    // Rebuilt in the order of a fresh read's fields (the store keeps them sorted by name): a record
-    // carrying kept owners is then the same JSON as one of owners read again, and its records digest
-    // (records-carry.ts) the same.
-    if (b.identity?.ownersKnown)
-      out.set(
-        b.identity.nativeId.toLowerCase(),
-        b.identity.owners.map((o) => ({ id: o.id, name: o.name, type: o.type, active: o.active })),
-      );
-  }
+  for await (const b of inTurns(run.ctx.previous.bundles(filter))) addKeptOwners(b.identity, out);
   return out;
 }
 
@@ -248,7 +258,7 @@ export async function latestUsersDeltaLink(s: Session): Promise<{ link: string |
 }
 
 /** The key under which the previous owners are read early (previous-reads.ts). */
-const PREVIOUS_OWNERS = 'owners.previous';
+export const PREVIOUS_OWNERS = 'owners.previous';
 
 /**
  * On a rescan that will read only the owners that may have changed (`ownersFullReadReason`: no request),
@@ -259,8 +269,14 @@ export function startPreviousOwners(
   ctx: ConnectorContext,
   reads: PreviousReads,
 ): void {
-  if (ctx.state && ownersFullReadReason(s, ctx) === null)
-    reads.start(PREVIOUS_OWNERS, () => previousOwners({ ctx }));
+  // Started already with the previous service principals (`startPreviousServicePrincipals`).
+  if (reads.has(PREVIOUS_OWNERS)) return;
+  if (ownersKeepable(s, ctx)) reads.start(PREVIOUS_OWNERS, () => previousOwners({ ctx }));
+}
+
+/** Whether this scan may keep owners from the previous snapshot (reads them back), from the state alone. */
+export function ownersKeepable(s: Pick<Session, 'endpoints'>, ctx: ConnectorContext): boolean {
+  return !!ctx.state && ownersFullReadReason(s, ctx) === null;
 }
 
 export async function planOwnerReads(

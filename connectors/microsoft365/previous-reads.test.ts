@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreviousReads } from './previous-reads.js';
+import { BUNDLES_PER_TURN, inTurns, PreviousReads } from './previous-reads.js';
 
 describe('PreviousReads', () => {
   it('hands the read started under a key to the first taker only; later takers read themselves', async () => {
@@ -46,5 +46,22 @@ describe('PreviousReads', () => {
     });
     await reads.settled();
     expect(ended).toBe(true);
+  });
+});
+
+describe('inTurns', () => {
+  it('gives the event loop a turn every BUNDLES_PER_TURN bundles of a read that never waits itself', async () => {
+    const read = async function* () {
+      for (let i = 0; i < 3 * BUNDLES_PER_TURN; i++) yield i;
+    };
+    // A callback queued now runs at the first turn: after the first BUNDLES_PER_TURN bundles.
+    let seenAtTurn = -1;
+    let n = 0;
+    setImmediate(() => {
+      seenAtTurn = n;
+    });
+    for await (const _ of inTurns(read())) n += 1;
+    expect(n).toBe(3 * BUNDLES_PER_TURN);
+    expect(seenAtTurn).toBe(BUNDLES_PER_TURN);
   });
 });

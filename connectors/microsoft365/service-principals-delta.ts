@@ -1,7 +1,9 @@
 import type { CollectorRun } from '../../src/connector/collector.js';
+import type { PrincipalRef } from '../../src/model/common.js';
 import { select } from './client.js';
 import { type DeltaRound, latestDeltaLink, needsFullSync, readDeltaRound } from './delta-round.js';
-import type { PreviousReads } from './previous-reads.js';
+import { addKeptOwners, OWNER_FIELDS, ownersKeepable, PREVIOUS_OWNERS } from './owners-incremental.js';
+import { inTurns, type PreviousReads } from './previous-reads.js';
 import { ServicePrincipal } from './schema.js';
 import type { Session } from './session.js';
 
@@ -22,17 +24,21 @@ const DELTA_INFO = { api: 'GET /servicePrincipals/delta', requiredPermission: 'A
  */
 async function previousServicePrincipals(
   run: Pick<CollectorRun, 'ctx' | 'name'>,
+  /** Where the owners the identities knew go too (read in the same pass), if given. */
+  owners?: Map<string, PrincipalRef[]>,
 ): Promise<Map<string, ServicePrincipal> | null> {
   const out = new Map<string, ServicePrincipal>();
-  // The store selects this collector's records: `raw` is the one field parsed of each.
+  // The store selects this collector's records: `raw` is the one field parsed of each (and the owner
+  // fields, for the owners collector).
   const filter = {
     kinds: ['service-principal'],
     types: ['identity' as const],
     collectors: [run.name],
-    fields: ['raw'],
+    fields: owners ? ['raw', ...OWNER_FIELDS] : ['raw'],
   };
   let unreadable = false;
-  for await (const b of run.ctx.previous.bundles(filter)) {
+  for await (const b of inTurns(run.ctx.previous.bundles(filter))) {
+    if (owners) addKeptOwners(b.identity, owners);
     const raw = b.identity?.raw ?? null;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) continue;
     const roles = (raw as { appRoles?: unknown }).appRoles;
@@ -46,11 +52,11 @@ async function previousServicePrincipals(
 }
 
 /** The key under which the previous service principals are read early (previous-reads.ts). */
-const PREVIOUS_SERVICE_PRINCIPALS = 'servicePrincipals.previous';
+export const PREVIOUS_SERVICE_PRINCIPALS = 'servicePrincipals.previous';
 
 /** The stored link this scan can follow, or why not (null: no link, the first scan or `--full`). */
 function usableLink(
-  s: Session,
+  s: Pick<Session, 'endpoints'>,
   run: Pick<CollectorRun, 'ctx'>,
 ): { link: string; scanId: number } | { fullReason: string | null } {
   const { state, previous } = run.ctx;
@@ -69,15 +75,23 @@ function usableLink(
 
 /**
  * On a rescan that will follow a delta link (`readServicePrincipalObjects`' checks of the stored state,
- * no request): start reading the previous service principals from the store now. Whether it did.
+ * no request): start reading the previous service principals from the store now, unless `reads` holds
+ * that read already (started by `connect`). Whether it is started.
  */
 export function startPreviousServicePrincipals(
-  s: Session,
+  s: Pick<Session, 'endpoints'>,
   run: Pick<CollectorRun, 'ctx' | 'name'>,
   reads: PreviousReads,
 ): boolean {
   if (!('link' in usableLink(s, run))) return false;
-  reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
+  if (reads.has(PREVIOUS_SERVICE_PRINCIPALS)) return true;
+  // The owners collector reads the same stored identities (their kept owners): one pass serves both.
+  if (!reads.has(PREVIOUS_OWNERS) && ownersKeepable(s, run.ctx)) {
+    const owners = new Map<string, PrincipalRef[]>();
+    const both = previousServicePrincipals(run, owners);
+    reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => both);
+    reads.start(PREVIOUS_OWNERS, () => both.then(() => owners));
+  } else reads.start(PREVIOUS_SERVICE_PRINCIPALS, () => previousServicePrincipals(run));
   return true;
 }
 

@@ -61,6 +61,14 @@ function closed(out: WriteStream): Promise<void> {
 }
 
 /**
+ * What a streamed write buffers before it asks its writer to wait ('drain'). The default (16 KiB) is
+ * less than one of the writes it is given (64 KiB, src/cli/output-file.ts), so the writer waited for
+ * every write to reach the file before it rendered the next: a large report (25 MiB) spent hundreds
+ * of such waits idle. With room for a few writes, rendering goes on while the file is written.
+ */
+export const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
  * The streamed form of `writeFileAtomically`: `write` fills the temporary file (and may end it, as a
  * `pipeline` does); it is then closed, set to `mode` and renamed over `path`. On failure the temporary
  * file is removed and `path` is untouched. A device or pipe is written in place (`writtenInPlace`).
@@ -71,7 +79,7 @@ export async function writeStreamAtomically(
   write: (out: WriteStream) => Promise<void>,
 ): Promise<void> {
   if (writtenInPlace(path)) {
-    const out = createWriteStream(path, { flags: 'w' });
+    const out = createWriteStream(path, { flags: 'w', highWaterMark: STREAM_HIGH_WATER_MARK });
     try {
       await write(out);
       await closed(out);
@@ -82,7 +90,7 @@ export async function writeStreamAtomically(
     return;
   }
   const temp = tempPathBeside(path);
-  const out = createWriteStream(temp, { mode, flags: 'wx' });
+  const out = createWriteStream(temp, { mode, flags: 'wx', highWaterMark: STREAM_HIGH_WATER_MARK });
   try {
     await write(out);
     await closed(out);

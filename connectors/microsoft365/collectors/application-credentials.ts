@@ -21,7 +21,8 @@ export const applicationCredentials = defineCollector<Session, Application[]>({
   permissions: ['Application.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const list = run.input<AppDirectory>('service-principals').applications;
+    // Still being read when the service principal collector ended (a rescan's delta round is quicker).
+    const list = await run.input<AppDirectory>('service-principals').applications;
     markOwnedByOnly(s, run, 'applications' in list);
     if ('failed' in list) throw list.failed;
     return list.applications;

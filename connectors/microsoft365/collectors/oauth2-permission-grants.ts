@@ -149,23 +149,29 @@ async function readDelegatedGrants(
   const grants = await readGrantObjects(s, run, GRANT_FIELDS, sps, previous);
 
   const resourceIds = [...new Set(grants.map((g) => g.resourceId.toLowerCase()))];
-  const results = await s.graph.batch(
-    resourceIds.map((id) => ({
-      key: id,
-      url: `/servicePrincipals/${id}?${select(RESOURCE_SCOPES_SELECT)}`,
-      collection: false,
-      schema: ResourceScopes,
-    })),
-    { api: 'GET /servicePrincipals/{id}', requiredPermission: 'Application.Read.All' },
-  );
-  const resources: ResourceScopes[] = [];
-  for (const r of results.values()) if (r.status === 200 && r.value[0]) resources.push(r.value[0]);
-
   const principalIds = [
     ...new Set(grants.filter((g) => g.principalId).map((g) => g.principalId!.toLowerCase())),
   ];
-  const users = await lookUpUsers(s, principalIds);
-  return { grants, resources, resourceCount: resourceIds.length, users };
+  // The resources' scopes and the consenting users need only the grants: read at once, so that the
+  // user list's pages (one after another) do not wait for the resources' round trip first. Both end
+  // before this returns, whichever fails: no request is left running after the collector.
+  const [scopes, looked] = await Promise.allSettled([
+    s.graph.batch(
+      resourceIds.map((id) => ({
+        key: id,
+        url: `/servicePrincipals/${id}?${select(RESOURCE_SCOPES_SELECT)}`,
+        collection: false,
+        schema: ResourceScopes,
+      })),
+      { api: 'GET /servicePrincipals/{id}', requiredPermission: 'Application.Read.All' },
+    ),
+    lookUpUsers(s, principalIds),
+  ]);
+  if (scopes.status === 'rejected') throw scopes.reason;
+  if (looked.status === 'rejected') throw looked.reason;
+  const resources: ResourceScopes[] = [];
+  for (const r of scopes.value.values()) if (r.status === 200 && r.value[0]) resources.push(r.value[0]);
+  return { grants, resources, resourceCount: resourceIds.length, users: looked.value };
 }
 
 /**

@@ -33,8 +33,9 @@ export const owners = defineCollector<Session, OwnersByServicePrincipal>({
   permissions: ['Application.Read.All', 'User.Read.All', 'AuditLog.Read.All'],
   dependsOn: ['service-principals'],
   async fetch(s, run) {
-    const { servicePrincipals, applications, earlyOwners, previous } =
-      run.input<AppDirectory>('service-principals');
+    const { servicePrincipals, earlyOwners, previous } = run.input<AppDirectory>('service-principals');
+    // Still being read when the service principal collector ended (a rescan's delta round is quicker).
+    const applications = await run.input<AppDirectory>('service-principals').applications;
     let read = false;
     try {
       const out = await readOwners(

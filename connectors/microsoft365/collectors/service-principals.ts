@@ -30,8 +30,13 @@ export interface AppDirectory {
    * registrations are read per application object id), and goes on without it when it could not be
    * read; the runner starts a dependent only after its dependency succeeded, so the list cannot be
    * `application-credentials`' own fetched data without its failure stopping the owners.
+   *
+   * Handed on unsettled (it never rejects): the collectors that depend on the service principals but not
+   * on the application list (app role assignments, delegated grants) start without waiting for its
+   * pages, which on a rescan read through the delta link end after the rebuilt list. The two that need
+   * it wait for it in their own fetch, so its requests still end within a collector's fetch.
    */
-  applications: ApplicationList;
+  applications: Promise<ApplicationList>;
   /**
    * The owners read while the list was paged (owners-early.ts), for the owners collector; null when
    * this scan reads them after the list (a rescan reading only what may have changed).
@@ -67,7 +72,8 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
     // page is in, so that a server answering large pages in turn does not hold that page behind it.
     const earlyOwners = EarlyOwnerReads.start(s, run.ctx);
     const earlyAssignments = earlyOwners ? null : new EarlyAssignmentReads(s, run.ctx);
-    const previous = new PreviousReads();
+    // The reads `connect` started (the previous service principals, while the token was asked), if any.
+    const previous = s.previous ?? new PreviousReads();
     const startOthers = () => {
       // Read as that collector reads them (its name selects its records).
       startPreviousGrants(s, { ctx: run.ctx, name: 'oauth2-permission-grants' }, previous);
@@ -93,7 +99,8 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
       () => listServicePrincipals(s, run, onPage),
       previous,
     );
-    // A list that fails before its first page: the application list is still read (and awaited below).
+    // A list that fails before its first page: the application list is still read (and awaited below,
+    // or by the collectors that need it).
     listing.then(firstPage, firstPage);
     // A delta round's answer is small: the application list need not wait for it.
     const applications = (delta ? Promise.resolve() : paged).then(() =>
@@ -110,18 +117,17 @@ export const servicePrincipals = defineCollector<Session, AppDirectory>({
       earlyOwners?.listed();
       earlyAssignments?.listed();
       listed = true;
-      return {
-        servicePrincipals,
-        applications: await applications,
-        earlyOwners,
-        previous,
-        earlyAssignments,
-      };
+      return { servicePrincipals, applications, earlyOwners, previous, earlyAssignments };
     } finally {
-      // Not left running when the service principal list failed: their requests end within this fetch.
-      await applications;
+      // Not left running when the service principal list failed (no dependent will run to take them):
+      // their requests end within this fetch.
       if (!listed)
-        await Promise.all([earlyOwners?.settled(), earlyAssignments?.settled(), previous.settled()]);
+        await Promise.all([
+          applications,
+          earlyOwners?.settled(),
+          earlyAssignments?.settled(),
+          previous.settled(),
+        ]);
     }
   },
   transform({ servicePrincipals: sps }, s, run) {

@@ -94,7 +94,7 @@ async function scanContext(answer: (path: string) => unknown): Promise<Session &
 /** The service-principals collector's data, with an empty application list. */
 const directory = (servicePrincipals: ServicePrincipal[]): AppDirectory => ({
   servicePrincipals,
-  applications: { applications: [] },
+  applications: Promise.resolve({ applications: [] }),
   earlyOwners: null,
 });
 
