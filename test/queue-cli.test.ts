@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ function writeSetup(
   dir: string,
   tenants: readonly string[] = TENANTS,
   file = 'grantscope.yaml',
-  delayMsPerRecord = 0,
+  holdUntilFile?: string,
 ): void {
   const records = {
     identities: [
@@ -43,7 +43,7 @@ function writeSetup(
     ...tenants.flatMap((t) => [
       `  - tenant: ${t}`,
       '    recordsFile: records.json',
-      ...(delayMsPerRecord ? [`    delayMsPerRecord: ${delayMsPerRecord}`] : []),
+      ...(holdUntilFile ? [`    holdUntilFile: ${holdUntilFile}`] : []),
     ]),
   ];
   writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
@@ -300,9 +300,10 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
   it('SIGTERM: the running job finishes within --stop-timeout; past it, the job is handed back for a retry', async () => {
     const url = await cluster().createDatabase(`gs_queue_stop_${process.pid}`);
     const dir = tempDir();
-    // One tenant whose scan takes at least 10 s (the test connector waits before each of its records, its
-    // collectors side by side): long enough for the CLI runs below to see it running on a loaded machine.
-    writeSetup(dir, ['t1'], 'grantscope.yaml', 10_000);
+    // One tenant whose scan holds each record until the file `release` exists: it runs for as long as the
+    // CLI runs below need to see it running, on any machine, and no longer.
+    writeSetup(dir, ['t1'], 'grantscope.yaml', 'release');
+    const release = join(dir, 'release');
     const env = { GRANTSCOPE_DATABASE_URL: url };
     const jobsJson = async () =>
       (
@@ -336,12 +337,16 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
       expect.objectContaining({ tenant: 't1', jobId: null }),
     ]);
     expect(during.stderr).toContain('still have a job queued or running');
+    // The worker had its SIGTERM when the job started: the job goes on and finishes once released.
+    writeFileSync(release, '');
     const finished = await finishing;
     expect(finished.code).toBe(143);
     expect(finished.stderr).toContain('SIGTERM: taking no new jobs');
     expect(finished.stdout).toMatch(/^done {2}acme-saas:t1 {2}scan #1 complete/m);
     expect(await jobsJson()).toEqual([expect.objectContaining({ state: 'done', attempt: 1 })]);
 
+    // Held again: this job cannot finish within a --stop-timeout of 0.2 s.
+    rmSync(release);
     expect(
       (await runCli(['enqueue', '-c', 'grantscope.yaml', '--retry-delay', '0'], { cwd: dir, env })).code,
     ).toBe(0);
@@ -360,6 +365,7 @@ describe.runIf(postgresAvailable)('queue commands on PostgreSQL', () => {
     expect(handedBack).toMatchObject({ state: 'queued', attempt: 1 });
     expect(String(handedBack!.error)).toContain('interrupted by SIGTERM');
     // The next worker takes it up again and finishes it.
+    writeFileSync(release, '');
     const next = await runCli(['worker', '-c', 'grantscope.yaml', '--drain', '--poll', '0.2'], {
       cwd: dir,
       env,

@@ -57,18 +57,26 @@ export interface FoundOperation {
   pathParams: Record<string, string>;
 }
 
-let loaded: Record<DescriptionId, OpenapiDocument> | undefined;
+const read = (file: string) =>
+  JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve(`@octokit/openapi/generated/${file}`), 'utf8'),
+  ) as OpenapiDocument;
+const documents: Partial<Record<DescriptionId, OpenapiDocument>> = {};
+
+/**
+ * The descriptions, each read when first asked for: ghec.json (14 MB) is consulted only for what
+ * api.github.com lacks, which most test files never send.
+ */
+const descriptions = Object.defineProperties({} as Record<DescriptionId, OpenapiDocument>, {
+  'api.github.com': {
+    enumerable: true,
+    get: () => (documents['api.github.com'] ??= read('api.github.com.json')),
+  },
+  ghec: { enumerable: true, get: () => (documents.ghec ??= read('ghec.json')) },
+});
 
 export function githubDescriptions(): Record<DescriptionId, OpenapiDocument> {
-  if (!loaded) {
-    const require = createRequire(import.meta.url);
-    const read = (file: string) =>
-      JSON.parse(
-        readFileSync(require.resolve(`@octokit/openapi/generated/${file}`), 'utf8'),
-      ) as OpenapiDocument;
-    loaded = { 'api.github.com': read('api.github.com.json'), ghec: read('ghec.json') };
-  }
-  return loaded;
+  return descriptions;
 }
 
 interface CompiledPath {
@@ -176,13 +184,17 @@ export function toJsonSchema(node: unknown, id: DescriptionId): unknown {
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
-function githubAjv(): Ajv {
+const registered = new Set<DescriptionId>();
+
+/** The validator instance, with the components of description `id` registered (each on first use). */
+function githubAjv(id: DescriptionId): Ajv {
   if (!ajv) {
     ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
     addFormats(ajv);
-    for (const [id, doc] of Object.entries(githubDescriptions()) as Array<[DescriptionId, OpenapiDocument]>) {
-      ajv.addSchema({ $id: id, components: toJsonSchema(doc.components, id) as Json });
-    }
+  }
+  if (!registered.has(id)) {
+    ajv.addSchema({ $id: id, components: toJsonSchema(githubDescriptions()[id].components, id) as Json });
+    registered.add(id);
   }
   return ajv;
 }
@@ -191,7 +203,7 @@ function githubAjv(): Ajv {
 export function schemaValidator(key: string, schema: unknown, id: DescriptionId): ValidateFunction {
   let v = compiled.get(key);
   if (!v) {
-    v = githubAjv().compile(toJsonSchema(schema, id) as Json);
+    v = githubAjv(id).compile(toJsonSchema(schema, id) as Json);
     compiled.set(key, v);
   }
   return v;

@@ -1,7 +1,7 @@
 // A test connector for a made-up platform ("acme-saas"), loaded through `plugins:` exactly as a
 // third-party connector package would be. It serves records from a JSON file named in its config, so
 // tests can change the "tenant" between scans, and can be told to fail collectors.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +18,11 @@ const Config = z
     failAuth: z.boolean().default(false),
     /** Wait this long before each record (to interrupt a scan mid-way in tests). */
     delayMsPerRecord: z.number().int().min(0).default(0),
+    /**
+     * Hold each record until this file (relative to the config) exists: a scan that runs exactly as long
+     * as the test needs it running, where a fixed delay would have to guess how slow the machine is.
+     */
+    holdUntilFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -40,6 +45,10 @@ function collector(name, type, field, description, permission) {
       const read = [];
       for (const item of items.slice(0, cut)) {
         if (config.delayMsPerRecord > 0) await run.ctx.clock.sleep(config.delayMsPerRecord, run.ctx.signal);
+        if (config.holdUntilFile) {
+          const gate = resolve(session.configDir, config.holdUntilFile);
+          while (!existsSync(gate)) await run.ctx.clock.sleep(50, run.ctx.signal);
+        }
         read.push(item);
       }
       if (fails) {
@@ -84,7 +93,11 @@ const connector = {
   tenantOf: (config) => config.tenant,
   async connect(config, ctx) {
     if (config.failAuth) throw new Error('401 Unauthorized: bad client secret (test)');
-    return { config, data: JSON.parse(readFileSync(resolve(ctx.configDir, config.recordsFile), 'utf8')) };
+    return {
+      config,
+      configDir: ctx.configDir,
+      data: JSON.parse(readFileSync(resolve(ctx.configDir, config.recordsFile), 'utf8')),
+    };
   },
   // One at a time, in this order, as the records file lists them.
   concurrency: 1,
