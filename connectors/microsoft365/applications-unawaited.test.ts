@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorStateTracker } from '../../src/connector/connector-state.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import {
+  collectScan,
+  createTestContext,
+  recordingAsksAndAnswers,
+} from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**
@@ -32,7 +36,6 @@ describe('the application list and the collectors that do not read it', () => {
     const base = await createTestContext({ connector, tenant: 'm365', caCert: emu.caCert, now: NOW });
     for (const [name, content] of Object.entries(setup.files))
       writeFileSync(`${base.configDir}/${name}`, content);
-    const events: string[] = [];
     const what = (url: string) =>
       /\/applications\?/.test(url)
         ? 'applications'
@@ -41,17 +44,7 @@ describe('the application list and the collectors that do not read it', () => {
           : /\/\$batch/.test(url)
             ? 'batch'
             : null;
-    const http = Object.create(base.http, {
-      fetch: {
-        value: async (input: RequestInfo | URL, init?: RequestInit) => {
-          const name = what(String(input instanceof Request ? input.url : input));
-          if (name) events.push(`ask ${name}`);
-          const response = await base.http.fetch(input, init);
-          if (name) events.push(`answered ${name}`);
-          return response;
-        },
-      },
-    }) as typeof base.http;
+    const { http, events } = recordingAsksAndAnswers(base.http, what);
     const state = new ConnectorStateTracker('microsoft365:m365', new Map());
     const r = await collectScan(connector, Microsoft365Config.parse(setup.config.microsoft365), {
       ...base,

@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorStateTracker } from '../../src/connector/connector-state.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import { collectScan, createTestContext } from '../../test/support/connector-context.js';
+import {
+  collectScan,
+  createTestContext,
+  recordingAsksAndAnswers,
+} from '../../test/support/connector-context.js';
 import connector, { Microsoft365Config } from './index.js';
 
 /**
@@ -26,7 +30,6 @@ describe('Microsoft Graph first requests of a scan', () => {
     const base = await createTestContext({ connector, tenant: 'm365', caCert: emu.caCert, now: NOW });
     for (const [name, content] of Object.entries(setup.files))
       writeFileSync(`${base.configDir}/${name}`, content);
-    const events: string[] = [];
     const what = (url: string) =>
       /\/users\/delta\?/.test(url)
         ? 'users delta'
@@ -35,17 +38,7 @@ describe('Microsoft Graph first requests of a scan', () => {
           : /\/applications\?/.test(url)
             ? 'applications'
             : null;
-    const http = Object.create(base.http, {
-      fetch: {
-        value: async (input: RequestInfo | URL, init?: RequestInit) => {
-          const name = what(String(input instanceof Request ? input.url : input));
-          if (name) events.push(`ask ${name}`);
-          const response = await base.http.fetch(input, init);
-          if (name) events.push(`answered ${name}`);
-          return response;
-        },
-      },
-    }) as typeof base.http;
+    const { http, events } = recordingAsksAndAnswers(base.http, what);
     // With a store behind the scan (a first scan: no state kept yet), owners are read in full.
     const state = new ConnectorStateTracker('microsoft365:m365', new Map());
     const ctx = { ...base, http, state };

@@ -106,3 +106,26 @@ export async function collectScan(
   }
   return { records, people, coverage: ctx.coverage.report() };
 }
+
+/**
+ * `http` with its fetch recording, in order, `ask <name>` when a request goes and `answered <name>` when
+ * its answer is in, for the requests `name(url)` names (null: not recorded). For tests of request order.
+ */
+export function recordingAsksAndAnswers<H extends { fetch: typeof globalThis.fetch }>(
+  http: H,
+  name: (url: string) => string | null,
+): { http: H; events: string[] } {
+  const events: string[] = [];
+  const recording = Object.create(http, {
+    fetch: {
+      value: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const n = name(String(input instanceof Request ? input.url : input));
+        if (n) events.push(`ask ${n}`);
+        const response = await http.fetch(input, init);
+        if (n) events.push(`answered ${n}`);
+        return response;
+      },
+    },
+  }) as H;
+  return { http: recording, events };
+}
