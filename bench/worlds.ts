@@ -64,7 +64,7 @@ function label(platform: BenchPlatform, counts: Record<string, number>): string 
 function section(platform: BenchPlatform, counts: Record<string, number>): Record<string, unknown> {
   if (platform === 'github') {
     return {
-      org: { login: 'big-corp', id: 6200001, name: 'Big Corp', saml: false },
+      org: { login: 'big-corp', id: 6200001, name: 'Big Corp', saml: false, enterprise_cloud: true },
       app: {
         id: 900002,
         slug: 'grantscope-scanner',

@@ -140,6 +140,17 @@ export const Hook = z.looseObject({
 });
 export type Hook = z.infer<typeof Hook>;
 
+/**
+ * An organisation audit log event (GHEC, orgs/get-audit-log; `audit-log-event` in ghec.json): the
+ * fields read to tell which repository's webhooks changed.
+ */
+export const AuditLogEvent = z.looseObject({
+  '@timestamp': z.number().int(),
+  _document_id: z.string(),
+  action: z.string(),
+  repo: z.string().optional(),
+});
+
 export const OrgInstallation = z.looseObject({ id: z.number().int(), app_id: z.number().int() });
 
 /** GraphQL: which repositories have deploy keys (counts only; details come from REST). */

@@ -3,6 +3,7 @@ import { fanOut } from '../../../src/connector/fan-out.js';
 import { ApiError } from '../../../src/errors.js';
 import type { ModelRecordInput } from '../../../src/model/record.js';
 import { settleNotFound } from '../child-lists.js';
+import { keepHooksRead, planHooks } from '../incremental-hooks.js';
 import { hookRecords, type RecordScope, scopeOf } from '../records.js';
 import { type Hook, Hook as HookSchema, type MinimalRepository } from '../schema.js';
 import type { GithubSession } from '../session.js';
@@ -33,8 +34,9 @@ export function* repoWebhookRecords(
 }
 
 /**
- * Repository webhooks. GitHub has no bulk or GraphQL view of webhooks, so this is one REST call per
- * repository; it runs last and checks the rate budget before it starts.
+ * Repository webhooks. GitHub has no bulk or GraphQL view of webhooks, so a full read is one REST call
+ * per repository; it runs last and checks the rate budget before it starts. On GitHub Enterprise
+ * Cloud, later scans read only the repositories the audit log names (incremental-hooks.ts).
  */
 export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
   name: NAME,
@@ -44,7 +46,10 @@ export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
   async fetch(session, run) {
     const { client } = session;
     const { ctx } = run;
-    const repos = run.input(repositories);
+    const all = run.input(repositories);
+    const plan = await planHooks(session, run, all);
+    const incremental = plan.incremental;
+    const repos = incremental ? all.filter((r) => incremental.relist.has(r.id)) : all;
     if (!client.budget.affords('core', repos.length)) {
       throw client.budget.exhausted(
         'core',
@@ -88,7 +93,24 @@ export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
       { method: 'GET', path: '/repos/{owner}/{repo}/hooks', requiredPermission: 'repository_hooks=read' },
       'webhooks',
     );
-    return listed.filter((x) => x !== null);
+    const read = listed.filter((x) => x !== null);
+    const readById = new Map(read.map((x) => [x.repo.id, x]));
+    const perRepo = incremental
+      ? all.flatMap((repo) => {
+          if (!incremental.relist.has(repo.id)) return [{ repo, hooks: incremental.kept.get(repo.id) ?? [] }];
+          const one = readById.get(repo.id);
+          return one ? [one] : [];
+        })
+      : read;
+    // A repository that answered 404 is left out of the kept ids: the next scan reads it again.
+    const missing = new Set(notFound.map((r) => r.id));
+    keepHooksRead(
+      run,
+      plan,
+      all.filter((r) => !missing.has(r.id)),
+      perRepo.filter((x) => x.hooks.length > 0).map((x) => x.repo),
+    );
+    return perRepo;
   },
   transform: (perRepo, session) => repoWebhookRecords(perRepo, scopeOf(session)),
 });

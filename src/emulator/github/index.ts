@@ -6,6 +6,7 @@ import {
   WINDOW_MS,
 } from '../limits.js';
 import type { EmulatorPlatform } from '../platform.js';
+import { AuditLog } from './audit-log.js';
 import { classicTokenValue, TokenStore } from './auth.js';
 import { graphqlRoute } from './graphql.js';
 import { issueRoutes } from './issues.js';
@@ -46,6 +47,12 @@ function githubScannerConcurrency(limits: EmulatorLimits | undefined): Record<st
 }
 
 /**
+ * The state each emulator served last, so that a world switch can carry the org's audit log over and
+ * log what the switch changed (audit-log.ts).
+ */
+const lastServed = new WeakMap<object, GithubState>();
+
+/**
  * The GitHub part of the emulator: REST under `/api/v3` (a GHES-style base URL) and GraphQL at
  * `/api/graphql`, serving the world's `github:` section to a scanner that authenticates as the
  * world's GitHub App (key from `ctx.keys.rsa('github-app')`).
@@ -54,6 +61,10 @@ export const githubEmulator: EmulatorPlatform<GithubState> = {
   key: 'github',
   load(section, ctx, file) {
     const state = buildState(parseGithubSection(section, file), ctx.now);
+    const before = lastServed.get(ctx);
+    if (before && before.org.login.toLowerCase() === state.org.login.toLowerCase())
+      state.auditLog = AuditLog.afterSwitch(before.auditLog, before, () => state);
+    lastServed.set(ctx, state);
     const limits = ctx.limits;
     if (limits?.github) {
       // The primary budgets sized by the limits, their hour lasting 3600/timeScale s; the window

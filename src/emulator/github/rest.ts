@@ -9,6 +9,7 @@ import {
   type Requirement,
   restRouteFaults,
 } from './api.js';
+import { AUDIT_LOG_DOCS, auditLogPage } from './audit-log.js';
 import { hasPermission } from './auth.js';
 import {
   appShape,
@@ -268,6 +269,17 @@ export function restRoutes(deps: GuardDeps): Route[] {
         const page = list(req, g.state.credentialAuthorizations, credentialAuthorizationShape);
         // The 200 response declares no Link header (ghec.json); see `quirks` in world.ts.
         return g.state.quirks.credential_authorizations_without_link ? { ...page, headers: {} } : page;
+      },
+    ),
+    // orgs/get-audit-log (GHEC only, `githubCloudOnly`): "GitHub Apps must have the
+    // `organization_administration` read permission" and classic tokens "the `read:audit_log` scope"
+    // (the operation's description in @octokit/openapi ghec.json).
+    orgScoped(
+      '/orgs/{org}/audit-log',
+      { app: ['organization_administration', 'read'], classic: ['read:audit_log'], docs: AUDIT_LOG_DOCS },
+      (req, g) => {
+        if (!g.state.enterpriseCloud) return notFound(AUDIT_LOG_DOCS);
+        return auditLogPage(req, g.state, g.state.auditLog);
       },
     ),
     // repos/list-for-org: repository metadata (read).

@@ -1,3 +1,4 @@
+import { AuditLog } from './audit-log.js';
 import type {
   CredentialAuthorization,
   Generate,
@@ -71,6 +72,10 @@ export interface GithubState {
   repos: Listing<Repo>;
   repoByName(name: string): Repo | undefined;
   rate: { core: BudgetState; graphql: BudgetState };
+  /** Whether the org is on GitHub Enterprise Cloud (`org.enterprise_cloud`, else `org.saml`). */
+  enterpriseCloud: boolean;
+  /** The org's audit log (GHEC): this world's events, after those of the worlds served before it. */
+  auditLog: AuditLog;
 }
 
 /** Deterministic pseudo-random number in [0, 1) from (seed, salt, index). */
@@ -315,7 +320,7 @@ export function buildState(s: GithubSection, now: Date): GithubState {
   const explicitAdmins = byRole(['admin']);
   const explicitMembers = [...explicitAdmins, ...byRole(['member'])];
 
-  return {
+  const state: GithubState = {
     org: s.org,
     app: s.app,
     classicToken: s.classic_token,
@@ -352,5 +357,8 @@ export function buildState(s: GithubSection, now: Date): GithubState {
       return i >= 0 ? gen.repo(i) : undefined;
     },
     rate: { core: budget(s.rate_limit.core), graphql: budget(s.rate_limit.graphql) },
+    enterpriseCloud: s.org.enterprise_cloud ?? s.org.saml,
+    auditLog: AuditLog.of(() => state),
   };
+  return state;
 }

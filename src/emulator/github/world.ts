@@ -206,6 +206,11 @@ export const GithubSection = z
         name: z.string().nullable().default(null),
         /** SAML SSO (GitHub Enterprise Cloud): credential authorizations exist only then. */
         saml: z.boolean().default(false),
+        /**
+         * On GitHub Enterprise Cloud (default: when `saml` is set): the audit log API
+         * (`githubCloudOnly` operations) answers only then.
+         */
+        enterprise_cloud: z.boolean().optional(),
         created_at: Timestamp.optional(),
       })
       .strict(),

@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import type { CollectorRun } from '../../src/connector/collector.js';
+import { ApiError, describeError } from '../../src/errors.js';
+import { AuditLogEvent, type Hook, Hook as HookSchema, type MinimalRepository } from './schema.js';
+import type { GithubSession } from './session.js';
+
+/**
+ * Repository webhooks read incrementally, from GitHub Enterprise Cloud's organisation audit log
+ * (`GET /orgs/{org}/audit-log`, orgs/get-audit-log): GitHub has no bulk view of webhooks, so a full
+ * read is one request per repository, and an unchanged org answers 304 to each but still waits for
+ * every one. The audit log names each repository whose webhooks were created, changed or deleted
+ * (the `hook` category: `hook.create`, `hook.config_changed`, `hook.events_changed`,
+ * `hook.active_changed`, `hook.destroy`; "Audit log events for your organization"). Only those, and
+ * repositories the previous read did not list, are read again; every other repository's webhooks are
+ * those of the previous scan.
+ *
+ * What is kept between scans (connector state, plain text, no secret): the newest hook event seen,
+ * when the last full read was, the ids of the repositories read, and the names of those with webhooks.
+ */
+export const HOOKS_READ = 'repo-webhooks.read';
+
+/**
+ * How far before the newest event seen the log is searched again: an event may reach the log after a
+ * later one did. GitHub documents no lag for the audit log; an hour is many times what log pipelines
+ * usually take, and costs only a few repositories read twice.
+ */
+export const LAG_OVERLAP_MS = 60 * 60_000;
+
+/**
+ * A change the log does not record (a delivery's `last_response`) or an event that never reached it
+ * would stay unseen by incremental reads: every repository is read again at least this often, the
+ * period of the other incremental reads (Graph delta links, the Workspace token log).
+ */
+export const MAX_INCREMENTAL_AGE_MS = 7 * 86_400_000;
+
+const Marker = z.object({ ts: z.number().int(), id: z.string() });
+const Stored = z.object({
+  /** When the last full read began (scanner clock). */
+  fullAt: z.string(),
+  /** The newest hook event when this read began; null when the log held none. */
+  marker: Marker.nullable(),
+  /** Ids of the repositories whose webhooks were read (sorted, base-36 differences). */
+  repos: z.string(),
+  /** id → full name of the repositories that had webhooks. */
+  hooked: z.record(z.string(), z.string()),
+});
+type Stored = z.infer<typeof Stored>;
+type Marker = z.infer<typeof Marker>;
+
+/** Sorted ids as base-36 differences: ~6 characters per repository. */
+export function encodeIds(ids: Iterable<number>): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  let last = 0;
+  return sorted
+    .map((id) => {
+      const d = id - last;
+      last = id;
+      return d.toString(36);
+    })
+    .join(',');
+}
+
+export function decodeIds(text: string): Set<number> {
+  const out = new Set<number>();
+  let last = 0;
+  for (const part of text.split(',')) {
+    if (!part) continue;
+    last += Number.parseInt(part, 36);
+    out.add(last);
+  }
+  return out;
+}
+
+/** What this read of the webhooks is: which repositories are listed, and the others' webhooks. */
+export interface HooksPlan {
+  /** Null: read every repository (with the reason, for coverage). */
+  incremental: {
+    since: number;
+    /** Repositories whose webhooks are listed again. */
+    relist: Set<number>;
+    /** The previous scan's webhooks of every other repository (by id; absent: none). */
+    kept: Map<number, Hook[]>;
+  } | null;
+  /** The newest hook event to keep for the next scan (read before any webhook). */
+  marker: Marker | null;
+  /** False when the audit log cannot be read (not GHEC, no permission): nothing is kept then. */
+  auditLog: boolean;
+  /** When the full read this one continues began. */
+  fullAt: string;
+}
+
+type LogRead = { events: z.infer<typeof AuditLogEvent>[] } | { refused: unknown };
+
+/** The org's hook events, oldest first, since `from` (or the newest one only). */
+async function readHookEvents(session: GithubSession, from: number | null): Promise<LogRead> {
+  const { client, config } = session;
+  const events: z.infer<typeof AuditLogEvent>[] = [];
+  try {
+    if (from === null) {
+      // The newest hook event only (the log lists newest first by default).
+      const newest = await client.get(
+        'GET /orgs/{org}/audit-log',
+        { org: config.org, phrase: 'action:hook', per_page: 1 },
+        z.array(AuditLogEvent),
+      );
+      return { events: newest };
+    }
+    const since = new Date(from).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for await (const e of client.list(
+      'GET /orgs/{org}/audit-log',
+      { org: config.org, phrase: `action:hook created:>=${since}`, order: 'asc' },
+      AuditLogEvent,
+    )) {
+      events.push(e);
+    }
+    return { events };
+  } catch (err) {
+    // 404: not an Enterprise Cloud org; 403: the app lacks Organization administration (read).
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return { refused: err };
+    throw err;
+  }
+}
+
+const newest = (events: readonly z.infer<typeof AuditLogEvent>[], or: Marker | null): Marker | null =>
+  events.reduce<Marker | null>(
+    (m, e) => (m === null || e['@timestamp'] >= m.ts ? { ts: e['@timestamp'], id: e._document_id } : m),
+    or,
+  );
+
+/**
+ * Each repository's webhooks as the previous snapshot stored them (repository full name, lower case →
+ * webhooks). Null when one cannot be read back as GitHub's webhook object.
+ */
+async function previousHooks(run: CollectorRun): Promise<Map<string, Hook[]> | null> {
+  const out = new Map<string, Hook[]>();
+  for await (const b of run.ctx.previous.bundles({ collectors: [run.name], types: ['identity'] })) {
+    const identity = b.identity;
+    if (!identity) continue;
+    const at = identity.nativeId.lastIndexOf('#');
+    const attributes = (identity.attributes ?? {}) as { hasSecret?: unknown };
+    const raw = identity.raw as { config?: Record<string, unknown> } | null;
+    if (at < 0 || !raw || typeof raw !== 'object') return null;
+    // The stored object left the secret out (GitHub shows it masked: "********"); put the mask back.
+    const config = { ...raw.config, ...(attributes.hasSecret === true ? { secret: '********' } : {}) };
+    const hook = HookSchema.safeParse({ ...raw, config });
+    if (!hook.success) return null;
+    const repo = identity.nativeId.slice(0, at).toLowerCase();
+    const list = out.get(repo) ?? [];
+    list.push(hook.data);
+    out.set(repo, list);
+  }
+  return out;
+}
+
+/**
+ * Decide how this scan reads repository webhooks. Before any webhook is read, the audit log is asked
+ * for the newest hook event (a full read) or for every hook event since the last read (an incremental
+ * one), so that a change made while webhooks are being read is in the next scan's search.
+ */
+export async function planHooks(
+  session: GithubSession,
+  run: CollectorRun,
+  repos: readonly MinimalRepository[],
+): Promise<HooksPlan> {
+  const { ctx, name } = run;
+  const now = ctx.clock.now();
+  const state = ctx.state;
+  const stored = state?.get(HOOKS_READ);
+  let previous: Stored | null = null;
+  let why: string | null = null;
+  if (!state) why = 'no store behind the scan';
+  else if (state.fullResync) why = '--full';
+  else if (!stored) why = null;
+  else if (stored.scanId !== ctx.previous.scanId)
+    why = `the last read is from scan #${stored.scanId}, not the previous scan #${ctx.previous.scanId}`;
+  else {
+    const parsed = Stored.safeParse(safeJson(stored.value));
+    if (!parsed.success) why = 'the kept read state cannot be read';
+    else if (!(now.getTime() - Date.parse(parsed.data.fullAt) <= MAX_INCREMENTAL_AGE_MS))
+      why = `the last full read (${parsed.data.fullAt}) is more than 7 days old`;
+    else previous = parsed.data;
+  }
+
+  const full = async (reason: string | null): Promise<HooksPlan> => {
+    if (reason) ctx.coverage.note(name, `full read of repository webhooks: ${reason}`);
+    if (!state) return { incremental: null, marker: null, auditLog: false, fullAt: now.toISOString() };
+    const read = await readHookEvents(session, null);
+    if ('refused' in read) {
+      ctx.coverage.note(
+        name,
+        `the audit log cannot be read (${describeError(read.refused)}): each scan lists every repository's webhooks`,
+      );
+      return { incremental: null, marker: null, auditLog: false, fullAt: now.toISOString() };
+    }
+    return {
+      incremental: null,
+      marker: newest(read.events, null),
+      auditLog: true,
+      fullAt: now.toISOString(),
+    };
+  };
+  if (!previous) return full(why);
+
+  const from = previous.marker ? previous.marker.ts - LAG_OVERLAP_MS : 0;
+  const [read, before] = await Promise.all([readHookEvents(session, from), previousHooks(run)]);
+  if ('refused' in read) return full(`the audit log cannot be read (${describeError(read.refused)})`);
+  if (before === null) return full('the previous webhooks cannot be read back from the store');
+
+  const named = new Set(read.events.flatMap((e) => (e.repo ? [e.repo.toLowerCase()] : [])));
+  const readBefore = decodeIds(previous.repos);
+  const relist = new Set<number>();
+  const kept = new Map<number, Hook[]>();
+  for (const repo of repos) {
+    const fullName = repo.full_name.toLowerCase();
+    const hookedAs = previous.hooked[String(repo.id)];
+    const hooks = hookedAs === undefined ? [] : before.get(hookedAs.toLowerCase());
+    if (
+      !readBefore.has(repo.id) || // new to the list (created, transferred in, newly accessible)
+      named.has(fullName) || // a hook event names it
+      (hookedAs !== undefined && hookedAs.toLowerCase() !== fullName) || // renamed, with webhooks
+      hooks === undefined // its webhooks are not in the previous snapshot
+    ) {
+      relist.add(repo.id);
+    } else if (hooks.length > 0) kept.set(repo.id, hooks);
+  }
+  const since = ctx.previous.scanId!;
+  ctx.coverage.note(
+    name,
+    `incremental: webhooks listed for ${relist.size} of ${repos.length} repositories (new, or named by ${read.events.length} hook event(s) in the audit log since ${new Date(from).toISOString()}); the others' are those of scan #${since}`,
+  );
+  return {
+    incremental: { since, relist, kept },
+    marker: newest(read.events, previous.marker),
+    auditLog: true,
+    fullAt: previous.fullAt,
+  };
+}
+
+/** Keep what the next scan needs (only when the audit log can be read). */
+export function keepHooksRead(
+  run: CollectorRun,
+  plan: HooksPlan,
+  read: readonly MinimalRepository[],
+  withHooks: readonly MinimalRepository[],
+): void {
+  if (!plan.auditLog) {
+    run.ctx.state?.set(HOOKS_READ, null);
+    return;
+  }
+  const value: Stored = {
+    fullAt: plan.fullAt,
+    marker: plan.marker,
+    repos: encodeIds(read.map((r) => r.id)),
+    hooked: Object.fromEntries(withHooks.map((r) => [String(r.id), r.full_name])),
+  };
+  run.ctx.state?.set(HOOKS_READ, JSON.stringify(value));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
