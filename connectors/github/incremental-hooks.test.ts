@@ -190,15 +190,20 @@ describe('github repository webhooks from the audit log', () => {
     expect(forced.hookLists).toBe(253);
   }, 120_000);
 
-  it('without GitHub Enterprise Cloud (the audit log answers 404) every scan reads every repository', async () => {
+  it('without GitHub Enterprise Cloud (the audit log answers 404) every scan reads every repository, and the log is asked once a period', async () => {
     const store = await newStore('cloudless.db');
     emu.setWorld(BEFORE(false));
     const first = await scan(store, emu.now);
     const second = await scan(store, new Date(emu.now.getTime() + 3_600_000));
     expect(second.status).toBe('complete');
     expect(first.hookLists).toBe(253);
+    expect(notes(first.coverage)).toMatch(/the audit log cannot be read \(.*404.*\)/);
+    expect(first.auditLog).toBe(1);
+    // Not asked again until the next full period: no 404 per scan.
     expect(second.hookLists).toBe(253);
-    expect(notes(second.coverage)).toMatch(/the audit log cannot be read \(.*404.*\)/);
+    expect(second.auditLog).toBe(0);
+    const later = await scan(store, new Date(emu.now.getTime() + 8 * DAY));
+    expect(later.auditLog).toBe(1);
   }, 120_000);
 
   it('keeps repository ids compactly and reads them back', () => {

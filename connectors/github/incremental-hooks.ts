@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CollectorRun } from '../../src/connector/collector.js';
+import type { ConnectorContext } from '../../src/connector/context.js';
 import { ApiError, describeError } from '../../src/errors.js';
 import { AuditLogEvent, type Hook, Hook as HookSchema, type MinimalRepository } from './schema.js';
 import type { GithubSession } from './session.js';
@@ -18,6 +19,7 @@ import type { GithubSession } from './session.js';
  * when the last full read was, the ids of the repositories read, and the names of those with webhooks.
  */
 export const HOOKS_READ = 'repo-webhooks.read';
+const COLLECTOR = 'repo-webhooks';
 
 /**
  * How far before the newest event seen the log is searched again: an event may reach the log after a
@@ -37,6 +39,8 @@ const Marker = z.object({ ts: z.number().int(), id: z.string() });
 const Stored = z.object({
   /** When the last full read began (scanner clock). */
   fullAt: z.string(),
+  /** Whether the audit log could be read then. */
+  auditLog: z.boolean(),
   /** The newest hook event when this read began; null when the log held none. */
   marker: Marker.nullable(),
   /** Ids of the repositories whose webhooks were read (sorted, base-36 differences). */
@@ -131,9 +135,9 @@ const newest = (events: readonly z.infer<typeof AuditLogEvent>[], or: Marker | n
  * Each repository's webhooks as the previous snapshot stored them (repository full name, lower case →
  * webhooks). Null when one cannot be read back as GitHub's webhook object.
  */
-async function previousHooks(run: CollectorRun): Promise<Map<string, Hook[]> | null> {
+async function previousHooks(ctx: ConnectorContext): Promise<Map<string, Hook[]> | null> {
   const out = new Map<string, Hook[]>();
-  for await (const b of run.ctx.previous.bundles({ collectors: [run.name], types: ['identity'] })) {
+  for await (const b of ctx.previous.bundles({ collectors: [COLLECTOR], types: ['identity'] })) {
     const identity = b.identity;
     if (!identity) continue;
     const at = identity.nativeId.lastIndexOf('#');
@@ -152,6 +156,63 @@ async function previousHooks(run: CollectorRun): Promise<Map<string, Hook[]> | n
   return out;
 }
 
+/** What the kept state allows: an incremental read from `previous`, or a full one (`why`, for coverage). */
+type Decision =
+  | { previous: Stored; why: null; askLog: true }
+  | { previous: null; why: string | null; askLog: boolean };
+
+function decide(ctx: ConnectorContext): Decision {
+  const state = ctx.state;
+  if (!state) return { previous: null, why: 'no store behind the scan', askLog: false };
+  if (state.fullResync) return { previous: null, why: '--full', askLog: true };
+  const stored = state.get(HOOKS_READ);
+  if (!stored) return { previous: null, why: null, askLog: true };
+  if (stored.scanId !== ctx.previous.scanId) {
+    const why = `the last read is from scan #${stored.scanId}, not the previous scan #${ctx.previous.scanId}`;
+    return { previous: null, why, askLog: true };
+  }
+  const parsed = Stored.safeParse(safeJson(stored.value));
+  if (!parsed.success) return { previous: null, why: 'the kept read state cannot be read', askLog: true };
+  const age = ctx.clock.now().getTime() - Date.parse(parsed.data.fullAt);
+  if (!(age <= MAX_INCREMENTAL_AGE_MS)) {
+    const why = `the last full read (${parsed.data.fullAt}) is more than 7 days old`;
+    return { previous: null, why, askLog: true };
+  }
+  // The log could not be read at the last full read (not GHEC, no permission): asked again at the next.
+  if (!parsed.data.auditLog) return { previous: null, why: null, askLog: false };
+  return { previous: parsed.data, why: null, askLog: true };
+}
+
+interface EarlyRead {
+  decision: Decision;
+  /** The audit log's answer, asked for as soon as the session is open; null when not asked. */
+  events: Promise<LogRead> | null;
+  /** The previous scan's webhooks, read meanwhile (incremental reads only). */
+  before: Promise<Map<string, Hook[]> | null> | null;
+}
+
+const early = new WeakMap<GithubSession, EarlyRead>();
+
+function begin(session: GithubSession, ctx: ConnectorContext): EarlyRead {
+  const decision = decide(ctx);
+  const from = decision.previous?.marker ? decision.previous.marker.ts - LAG_OVERLAP_MS : 0;
+  const events = decision.askLog ? readHookEvents(session, decision.previous ? from : null) : null;
+  const before = decision.previous ? previousHooks(ctx) : null;
+  // Awaited by the collector; a scan that never runs it must not see an unhandled rejection.
+  events?.catch(() => {});
+  before?.catch(() => {});
+  return { decision, events, before };
+}
+
+/**
+ * Ask the audit log (and read the previous webhooks) as soon as the session is open, while the other
+ * collectors run: the webhook collector runs last and would otherwise wait for these round trips.
+ * Still before any webhook is read, which is what the marker needs.
+ */
+export function startHooksRead(session: GithubSession, ctx: ConnectorContext): void {
+  early.set(session, begin(session, ctx));
+}
+
 /**
  * Decide how this scan reads repository webhooks. Before any webhook is read, the audit log is asked
  * for the newest hook event (a full read) or for every hook event since the last read (an incremental
@@ -163,48 +224,39 @@ export async function planHooks(
   repos: readonly MinimalRepository[],
 ): Promise<HooksPlan> {
   const { ctx, name } = run;
-  const now = ctx.clock.now();
-  const state = ctx.state;
-  const stored = state?.get(HOOKS_READ);
-  let previous: Stored | null = null;
-  let why: string | null = null;
-  if (!state) why = 'no store behind the scan';
-  else if (state.fullResync) why = '--full';
-  else if (!stored) why = null;
-  else if (stored.scanId !== ctx.previous.scanId)
-    why = `the last read is from scan #${stored.scanId}, not the previous scan #${ctx.previous.scanId}`;
-  else {
-    const parsed = Stored.safeParse(safeJson(stored.value));
-    if (!parsed.success) why = 'the kept read state cannot be read';
-    else if (!(now.getTime() - Date.parse(parsed.data.fullAt) <= MAX_INCREMENTAL_AGE_MS))
-      why = `the last full read (${parsed.data.fullAt}) is more than 7 days old`;
-    else previous = parsed.data;
-  }
-
-  const full = async (reason: string | null): Promise<HooksPlan> => {
-    if (reason) ctx.coverage.note(name, `full read of repository webhooks: ${reason}`);
-    if (!state) return { incremental: null, marker: null, auditLog: false, fullAt: now.toISOString() };
-    const read = await readHookEvents(session, null);
+  const now = ctx.clock.now().toISOString();
+  const pre = early.get(session) ?? begin(session, ctx);
+  early.delete(session);
+  const { decision } = pre;
+  const fullRead = async (why: string | null): Promise<HooksPlan> => {
+    if (why) ctx.coverage.note(name, `full read of repository webhooks: ${why}`);
+    if (!ctx.state) return { incremental: null, marker: null, auditLog: false, fullAt: now };
+    const read = decision.previous
+      ? await readHookEvents(session, null) // the incremental read's answer cannot serve as a marker
+      : await (pre.events ?? Promise.resolve(null));
+    if (read === null) return { incremental: null, marker: null, auditLog: false, fullAt: now };
     if ('refused' in read) {
       ctx.coverage.note(
         name,
         `the audit log cannot be read (${describeError(read.refused)}): each scan lists every repository's webhooks`,
       );
-      return { incremental: null, marker: null, auditLog: false, fullAt: now.toISOString() };
+      return { incremental: null, marker: null, auditLog: false, fullAt: now };
     }
-    return {
-      incremental: null,
-      marker: newest(read.events, null),
-      auditLog: true,
-      fullAt: now.toISOString(),
-    };
+    return { incremental: null, marker: newest(read.events, null), auditLog: true, fullAt: now };
   };
-  if (!previous) return full(why);
+  const previous = decision.previous;
+  if (!previous) return fullRead(decision.why);
 
   const from = previous.marker ? previous.marker.ts - LAG_OVERLAP_MS : 0;
-  const [read, before] = await Promise.all([readHookEvents(session, from), previousHooks(run)]);
-  if ('refused' in read) return full(`the audit log cannot be read (${describeError(read.refused)})`);
-  if (before === null) return full('the previous webhooks cannot be read back from the store');
+  const [read, before] = await Promise.all([pre.events!, pre.before!]);
+  if ('refused' in read) {
+    ctx.coverage.note(
+      name,
+      `full read of repository webhooks: the audit log cannot be read (${describeError(read.refused)})`,
+    );
+    return { incremental: null, marker: null, auditLog: false, fullAt: now };
+  }
+  if (before === null) return fullRead('the previous webhooks cannot be read back from the store');
 
   const named = new Set(read.events.flatMap((e) => (e.repo ? [e.repo.toLowerCase()] : [])));
   const readBefore = decodeIds(previous.repos);
@@ -236,19 +288,19 @@ export async function planHooks(
   };
 }
 
-/** Keep what the next scan needs (only when the audit log can be read). */
+/**
+ * Keep what the next scan needs. Without the audit log, only that it could not be read: the scans of
+ * the next 7 days do not ask again.
+ */
 export function keepHooksRead(
   run: CollectorRun,
   plan: HooksPlan,
   read: readonly MinimalRepository[],
   withHooks: readonly MinimalRepository[],
 ): void {
-  if (!plan.auditLog) {
-    run.ctx.state?.set(HOOKS_READ, null);
-    return;
-  }
   const value: Stored = {
     fullAt: plan.fullAt,
+    auditLog: plan.auditLog,
     marker: plan.marker,
     repos: encodeIds(read.map((r) => r.id)),
     hooked: Object.fromEntries(withHooks.map((r) => [String(r.id), r.full_name])),

@@ -14,6 +14,7 @@ import { repoWebhooks } from './collectors/repo-webhooks.js';
 import { repositories } from './collectors/repositories.js';
 import { ssoCredentials } from './collectors/sso-credentials.js';
 import { GithubConfig } from './config.js';
+import { startHooksRead } from './incremental-hooks.js';
 import { organisationNotFound } from './organisation-not-found.js';
 import { vocabulary } from './risk.js';
 import { connect, type GithubSession } from './session.js';
@@ -36,7 +37,11 @@ const github = defineConnector<GithubConfig, GithubSession>({
   vocabulary,
   configSchema: GithubConfig,
   tenantOf: (config) => config.org,
-  connect,
+  async connect(config, ctx) {
+    const session = await connect(config, ctx);
+    startHooksRead(session, ctx);
+    return session;
+  },
   checkAccess: checkGithubAccess,
   configFiles: githubConfigFiles,
   concurrency: (config) => config.collectorConcurrency,
