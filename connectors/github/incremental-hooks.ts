@@ -22,9 +22,12 @@ export const HOOKS_READ = 'repo-webhooks.read';
 const COLLECTOR = 'repo-webhooks';
 
 /**
- * How far before the newest event seen the log is searched again: an event may reach the log after a
- * later one did. GitHub documents no lag for the audit log; an hour is many times what log pipelines
- * usually take, and costs only a few repositories read twice.
+ * Every incremental read searches the log from the newest hook event at the last full read (the
+ * marker), not from its own newest event: a change made after the full read read a repository's
+ * webhooks is dated after the marker, so its event is found by the first scan after it reaches the
+ * log, however late it does (GitHub documents no lag for the audit log). A change made before was seen
+ * by the full read itself. The search starts an hour before the marker in case events are not dated
+ * in the order they were logged.
  */
 export const LAG_OVERLAP_MS = 60 * 60_000;
 
@@ -282,7 +285,9 @@ export async function planHooks(
   );
   return {
     incremental: { since, relist, kept },
-    marker: newest(read.events, previous.marker),
+    // The search keeps starting from the full read's marker: an event that reaches the log late, however
+    // late within the period, is still found by the next scan after it appears.
+    marker: previous.marker,
     auditLog: true,
     fullAt: previous.fullAt,
   };
