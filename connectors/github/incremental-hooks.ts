@@ -281,7 +281,7 @@ export async function planHooks(
   const since = ctx.previous.scanId!;
   ctx.coverage.note(
     name,
-    `incremental: webhooks listed for ${relist.size} of ${repos.length} repositories (new, or named by ${read.events.length} hook event(s) in the audit log since ${new Date(from).toISOString()}); the others' are those of scan #${since}`,
+    `incremental: webhooks listed for ${relist.size} of ${repos.length} repositories (new, or named by ${read.events.length} hook event(s) in the audit log ${previous.marker ? `since ${new Date(from).toISOString()}` : 'in the six months it keeps'}); the others' are those of scan #${since}`,
   );
   return {
     incremental: { since, relist, kept },
