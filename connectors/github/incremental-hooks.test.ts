@@ -1,16 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfiguredConnector } from '../../src/config/config.js';
 import type { CoverageReport } from '../../src/connector/coverage.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadWorld, type World } from '../../src/emulator/world.js';
-import type { ModelRecord } from '../../src/model/index.js';
-import { canonicalJson } from '../../src/model/record.js';
-import { openStore } from '../../src/store/open.js';
 import type { SnapshotStore } from '../../src/store/store.js';
-import { runTestScan } from '../../test/support/test-scan.js';
+import { type RescanBench, rescanBench } from '../../test/support/emulated-rescans.js';
+import { collectorNotes, snapshotRecords } from '../../test/support/store-records.js';
 import { decodeIds, encodeIds } from './incremental-hooks.js';
 import connector from './index.js';
 
@@ -67,79 +60,34 @@ const AFTER = world((g) => {
   ];
 });
 
-let emu: RunningEmulator;
-let dir: string;
-let caFile: string;
-const stores: SnapshotStore[] = [];
+let bench: RescanBench;
+const emu = () => bench.emu;
 
 async function scan(store: SnapshotStore, at: Date, fullResync = false) {
-  const setup = emu.clientSetup();
-  for (const [name, content] of Object.entries(setup.files)) writeFileSync(join(dir, name), content);
-  const cc: ConfiguredConnector = {
-    connector,
-    config: connector.configSchema.parse(setup.config.github),
-    tenant: 'big-corp',
-    path: 'github',
-  };
-  emu.resetStats();
-  const out = await runTestScan({
-    store,
-    connectors: [cc],
-    configDir: dir,
-    caFile,
-    clock: { now: () => new Date(at), sleep: async () => {} },
-    fullResync,
-  });
-  const count = (suffix: string) =>
-    emu
-      .stats()
-      .routes.filter((r) => r.pattern.endsWith(suffix))
-      .reduce((n, r) => n + r.count, 0);
+  const out = await bench.scan(store, at, fullResync);
   return {
-    id: out.scan.id,
-    status: out.scan.status,
-    coverage: out.coverage[0]!,
-    hookLists: count('/repos/{owner}/{repo}/hooks'),
-    auditLog: count('/audit-log'),
+    ...out,
+    hookLists: out.requests('/repos/{owner}/{repo}/hooks'),
+    auditLog: out.requests('/audit-log'),
   };
 }
 
-async function snapshot(store: SnapshotStore, scanId: number): Promise<string[]> {
-  const out: ModelRecord[] = [];
-  for await (const b of store.readSnapshot(scanId, { platform: 'github', tenant: 'big-corp' })) {
-    if (b.identity) out.push(b.identity);
-    out.push(...b.grants, ...b.credentials);
-  }
-  return out.map((r) => canonicalJson(r)).sort();
-}
-
-const notes = (c: CoverageReport) =>
-  c.collectors.find((k) => k.collector === 'repo-webhooks')!.notes.join('\n');
-
-async function newStore(name: string) {
-  const s = await openStore(join(dir, name));
-  stores.push(s);
-  return s;
-}
+const snapshot = (store: SnapshotStore, scanId: number) =>
+  snapshotRecords(store, scanId, { platform: 'github', tenant: 'big-corp' });
+const notes = (c: CoverageReport) => collectorNotes(c, 'repo-webhooks');
 
 beforeAll(async () => {
-  emu = await startEmulator({ world: BEFORE(true) });
-  dir = mkdtempSync(join(tmpdir(), 'gs-gh-hooks-'));
-  caFile = join(dir, 'emulator-ca.pem');
-  writeFileSync(caFile, emu.caCert);
+  bench = await rescanBench({ world: BEFORE(true), connector, section: 'github', tenant: 'big-corp' });
 }, 30_000);
-afterAll(async () => {
-  for (const s of stores) await s.close();
-  await emu?.stop();
-});
+afterAll(() => bench?.close());
 
 describe('github repository webhooks from the audit log', () => {
   it('lists only the repositories the log names, and stores what a full rescan stores', async () => {
-    const incremental = await newStore('incremental.db');
-    const full = await newStore('full.db');
-    emu.setWorld(BEFORE(true));
-    const first = await scan(incremental, emu.now);
-    await scan(full, emu.now);
+    const incremental = await bench.newStore('incremental.db');
+    const full = await bench.newStore('full.db');
+    emu().setWorld(BEFORE(true));
+    const first = await scan(incremental, emu().now);
+    await scan(full, emu().now);
     expect(first.status).toBe('complete');
     const repos = first.hookLists;
     expect(repos).toBe(253);
@@ -148,15 +96,15 @@ describe('github repository webhooks from the audit log', () => {
     expect(first.auditLog).toBe(1);
 
     // Unchanged: the log names no repository; the snapshot is the same.
-    const unchanged = await scan(incremental, new Date(emu.now.getTime() + 3_600_000));
+    const unchanged = await scan(incremental, new Date(emu().now.getTime() + 3_600_000));
     expect(unchanged.status).toBe('complete');
     expect(notes(unchanged.coverage)).toMatch(/incremental: webhooks listed for 0 of 253 repositories/);
     expect(unchanged.hookLists).toBe(0);
     expect(await snapshot(incremental, unchanged.id)).toEqual(await snapshot(incremental, first.id));
 
-    emu.setWorld(AFTER);
-    const fullRescan = await scan(full, emu.now, true);
-    const rescan = await scan(incremental, new Date(emu.now.getTime() + 2 * 3_600_000));
+    emu().setWorld(AFTER);
+    const fullRescan = await scan(full, emu().now, true);
+    const rescan = await scan(incremental, new Date(emu().now.getTime() + 2 * 3_600_000));
     expect(rescan.status).toBe('complete');
     expect(notes(fullRescan.coverage)).toMatch(/full read of repository webhooks: --full/);
     expect(fullRescan.hookLists).toBe(254);
@@ -173,10 +121,10 @@ describe('github repository webhooks from the audit log', () => {
   }, 120_000);
 
   it('reads every repository again once the last full read is more than 7 days old, and on --full', async () => {
-    const store = await newStore('aged.db');
-    emu.setWorld(BEFORE(true));
-    await scan(store, emu.now);
-    const aged = await scan(store, new Date(emu.now.getTime() + 8 * DAY));
+    const store = await bench.newStore('aged.db');
+    emu().setWorld(BEFORE(true));
+    await scan(store, emu().now);
+    const aged = await scan(store, new Date(emu().now.getTime() + 8 * DAY));
     expect(notes(aged.coverage)).toMatch(
       /full read of repository webhooks: the last full read .* more than 7 days old/,
     );
@@ -184,17 +132,17 @@ describe('github repository webhooks from the audit log', () => {
     // The full read starts a new period: the next scan is incremental again.
     // Only the repositories of the newest events (this world's switch back, within the hour the search
     // goes back for late events): alpha, beta, gamma.
-    const next = await scan(store, new Date(emu.now.getTime() + 9 * DAY));
+    const next = await scan(store, new Date(emu().now.getTime() + 9 * DAY));
     expect(next.hookLists).toBe(3);
-    const forced = await scan(store, new Date(emu.now.getTime() + 9 * DAY), true);
+    const forced = await scan(store, new Date(emu().now.getTime() + 9 * DAY), true);
     expect(forced.hookLists).toBe(253);
   }, 120_000);
 
   it('without GitHub Enterprise Cloud (the audit log answers 404) every scan reads every repository, and the log is asked once a period', async () => {
-    const store = await newStore('cloudless.db');
-    emu.setWorld(BEFORE(false));
-    const first = await scan(store, emu.now);
-    const second = await scan(store, new Date(emu.now.getTime() + 3_600_000));
+    const store = await bench.newStore('cloudless.db');
+    emu().setWorld(BEFORE(false));
+    const first = await scan(store, emu().now);
+    const second = await scan(store, new Date(emu().now.getTime() + 3_600_000));
     expect(second.status).toBe('complete');
     expect(first.hookLists).toBe(253);
     expect(notes(first.coverage)).toMatch(/the audit log cannot be read \(.*404.*\)/);
@@ -202,7 +150,7 @@ describe('github repository webhooks from the audit log', () => {
     // Not asked again until the next full period: no 404 per scan.
     expect(second.hookLists).toBe(253);
     expect(second.auditLog).toBe(0);
-    const later = await scan(store, new Date(emu.now.getTime() + 8 * DAY));
+    const later = await scan(store, new Date(emu().now.getTime() + 8 * DAY));
     expect(later.auditLog).toBe(1);
   }, 120_000);
 

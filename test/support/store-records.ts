@@ -8,7 +8,8 @@ import {
   Identity,
   type IdentityInput,
 } from '../../src/model/index.js';
-import type { SnapshotStore } from '../../src/store/store.js';
+import { canonicalJson } from '../../src/model/record.js';
+import type { SnapshotFilter, SnapshotStore } from '../../src/store/store.js';
 
 /** Small valid records for store tests; override any field. Tenant `acme` on GitHub unless told. */
 export function identity(nativeId: string, over: Partial<IdentityInput> = {}): Identity {
@@ -120,4 +121,26 @@ export async function findingsOf(store: SnapshotStore, scanId: number): Promise<
   const out: Finding[] = [];
   for await (const f of store.readFindings(scanId)) out.push(f);
   return out;
+}
+
+/**
+ * Every record of scan `scanId` (identities, grants, credentials) as canonical JSON, sorted: two
+ * snapshots that hold the same records compare equal.
+ */
+export async function snapshotRecords(
+  store: SnapshotStore,
+  scanId: number,
+  filter?: SnapshotFilter,
+): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of store.readSnapshot(scanId, filter)) {
+    if (b.identity) out.push(canonicalJson(b.identity));
+    for (const r of [...b.grants, ...b.credentials]) out.push(canonicalJson(r));
+  }
+  return out.sort();
+}
+
+/** A collector's coverage notes, one per line. */
+export function collectorNotes(coverage: CoverageReport, collector: string): string {
+  return coverage.collectors.find((c) => c.collector === collector)!.notes.join('\n');
 }
