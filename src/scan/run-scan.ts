@@ -297,7 +297,7 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
   } catch (err) {
     endAttribution();
     await writeChain.catch(() => {});
-    journal?.close();
+    await journal?.close();
     await writer.abort(describeError(err), clock.now().toISOString());
     throw err;
   }
