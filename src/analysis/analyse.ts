@@ -264,7 +264,9 @@ export async function analyseScan(
  * them, so that outputs need not sort them (`orderedBy`).
  */
 function bySeverity(store: SnapshotStore, scanId: number, reviews: ReviewsInForce): AsyncIterable<Finding> {
-  return withReviews(store.readFindings(scanId, { order: 'severity' }), reviews);
+  const findings = store.readFindings(scanId, { order: 'severity' });
+  // No review recorded or in the governance file: none to add, and no step per finding to pass through.
+  return reviews.empty ? findings : withReviews(findings, reviews);
 }
 
 /**
