@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { StoreError } from '../errors.js';
 import { appendReceived, type JournalWriter, type ReceivedAnswer } from './response-journal.js';
 
 export type JournalThreadRequest =
@@ -24,23 +25,43 @@ function threadAvailable(): boolean {
   return THREAD_SCRIPT.protocol === 'file:' && existsSync(fileURLToPath(THREAD_SCRIPT));
 }
 
-/** A sink writing through `writer` (appending to the journal file `fd`): on a thread when it can. */
-export function journalSink(writer: JournalWriter, fd: number): JournalSink {
-  return threadAvailable() ? new ThreadJournalSink(fd) : new InlineJournalSink(writer);
+/** A sink writing through `writer` (appending to the journal `file` open as `fd`): on a thread when it can. */
+export function journalSink(writer: JournalWriter, fd: number, file: string): JournalSink {
+  return threadAvailable() ? new ThreadJournalSink(fd, file) : new InlineJournalSink(writer, file);
 }
 
-/** On this thread, at once. */
+/**
+ * On this thread, at once. A failure to write (a full disk) stops the writing and is the drain's to
+ * report, as on a thread: `write` is called from a timer, where a throw would end the process.
+ */
 export class InlineJournalSink implements JournalSink {
-  constructor(private readonly writer: Pick<JournalWriter, 'append'>) {}
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly writer: Pick<JournalWriter, 'append'>,
+    private readonly file: string,
+  ) {}
 
   write(received: ReceivedAnswer[]): void {
-    appendReceived(this.writer, received);
+    if (this.failure) return;
+    try {
+      appendReceived(this.writer, received);
+    } catch (err) {
+      this.failure = cannotWrite(this.file, err instanceof Error ? err.message : String(err));
+    }
   }
 
-  async drain(): Promise<void> {}
+  async drain(): Promise<void> {
+    if (this.failure) throw this.failure;
+  }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.drain();
+  }
 }
+
+const cannotWrite = (file: string, detail: string) =>
+  new StoreError(file, `cannot write the response journal: ${detail}`);
 
 /**
  * On a worker thread (journal-thread.ts), appending to the same file descriptor: the answers are
@@ -54,7 +75,7 @@ class ThreadJournalSink implements JournalSink {
   private failure: Error | null = null;
   private ended = false;
 
-  constructor(fd: number) {
+  constructor(fd: number, file: string) {
     this.worker = new Worker(THREAD_SCRIPT, { workerData: { fd } });
     this.worker.unref();
     this.worker.on('message', (reply: JournalThreadReply) => {
@@ -62,13 +83,13 @@ class ThreadJournalSink implements JournalSink {
       if (!w) return;
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) this.worker.unref();
-      if (reply.error !== undefined) w.reject(new Error(`cannot write the response journal: ${reply.error}`));
+      if (reply.error !== undefined) w.reject(cannotWrite(file, reply.error));
       else w.resolve();
     });
-    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('error', (err) => this.failAll(cannotWrite(file, err.message)));
     this.worker.on('exit', () => {
       this.ended = true;
-      this.failAll(new Error('the response journal thread has ended'));
+      this.failAll(new StoreError(file, 'the response journal thread has ended'));
     });
   }
 

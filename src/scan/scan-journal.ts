@@ -212,7 +212,7 @@ export class ScanJournal {
     // A resumed attempt's lines are copied in unread: they may carry ETags.
     this.carriesEtags = plan !== null;
     const fd = writer.descriptor;
-    this.sink = fd === null ? new InlineJournalSink(writer) : journalSink(writer, fd);
+    this.sink = fd === null ? new InlineJournalSink(writer, file) : journalSink(writer, fd, file);
   }
 
   static async open(
