@@ -2,7 +2,7 @@ import type { Vocabulary } from '../connector/vocabulary.js';
 import { diffChanges } from '../diff/index.js';
 import type { SnapshotDiff } from '../diff/types.js';
 import type { Finding, FindingDraft } from '../findings/finding.js';
-import { SEVERITY_ORDER, type Severity } from '../findings/severity.js';
+import type { Severity } from '../findings/severity.js';
 import type { Governance } from '../governance/model.js';
 import { readPeopleDirectory, registeredAccounts } from '../governance/people.js';
 import { lastReviewField, ReviewsInForce } from '../governance/reviews-in-force.js';
@@ -260,18 +260,13 @@ export async function analyseScan(
 }
 
 /**
- * The recorded findings in output order (most severe first, then by fingerprint): a read per severity,
- * each in fingerprint order, so that outputs need not sort them (`orderedBy`).
+ * The recorded findings in output order (most severe first, then by fingerprint), as the store reads
+ * them, so that outputs need not sort them (`orderedBy`).
  */
-async function* bySeverity(
-  store: SnapshotStore,
-  scanId: number,
-  reviews: ReviewsInForce,
-): AsyncGenerator<Finding> {
-  const severities = (Object.keys(SEVERITY_ORDER) as Severity[]).sort(
-    (a, b) => SEVERITY_ORDER[b] - SEVERITY_ORDER[a],
-  );
-  for (const severity of severities) yield* withReviews(store.readFindings(scanId, { severity }), reviews);
+function bySeverity(store: SnapshotStore, scanId: number, reviews: ReviewsInForce): AsyncIterable<Finding> {
+  const findings = store.readFindings(scanId, { order: 'severity' });
+  // No review recorded or in the governance file: none to add, and no step per finding to pass through.
+  return reviews.empty ? findings : withReviews(findings, reviews);
 }
 
 /**

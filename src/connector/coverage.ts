@@ -105,6 +105,26 @@ export function activeCollector(): string | undefined {
   return currentCollector.getStore();
 }
 
+let scansAttributing = 0;
+
+/**
+ * A scan starts running collectors; the function returned says it has ended. When no scan of the
+ * process is running any more, request attribution is switched off: in Node 20 an AsyncLocalStorage
+ * that has run keeps a hook on every promise the process makes (about three times the cost of each),
+ * and the analysis and outputs after the scan make hundreds of thousands. `attributeTo` switches it on
+ * again. Counted, so that a worker's concurrent scans keep theirs until the last one ends.
+ */
+export function beginAttribution(): () => void {
+  scansAttributing += 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    scansAttributing -= 1;
+    if (scansAttributing === 0) currentCollector.disable();
+  };
+}
+
 /** Run `fn` with its requests counted for `collector` (see `CoverageTracker.countRequest`). */
 export function attributeTo<T>(collector: string, fn: () => Promise<T>): Promise<T> {
   return currentCollector.run(collector, fn);

@@ -76,12 +76,37 @@ export function journalable(url: string, answer: StoredAnswer): StoredAnswer | n
   return answer;
 }
 
+/** An answer received, to be journaled; `kept`: written as it is (a cached answer a 304 confirmed). */
+export interface ReceivedAnswer {
+  entry: JournalEntry;
+  kept: boolean;
+}
+
+/** Writes each received answer as `journalable` lets it be kept (a `kept` one as it is). */
+export function appendReceived(
+  writer: Pick<JournalWriter, 'append'>,
+  received: readonly ReceivedAnswer[],
+): void {
+  for (const { entry, kept } of received) {
+    const answer = kept ? entry.answer : journalable(entry.url, entry.answer);
+    if (answer) writer.append(answer === entry.answer ? entry : { ...entry, answer });
+  }
+}
+
 /** Appends to a journal file (created 0600, header first). */
 export class JournalWriter {
   private fd: number | null;
 
   private constructor(fd: number) {
     this.fd = fd;
+  }
+
+  /**
+   * Appends to a journal another writer created and will close (`fd` is the process's: a worker
+   * thread appends to the journal its scan opened). Never closes `fd`.
+   */
+  static appendingTo(fd: number): Pick<JournalWriter, 'append'> {
+    return new JournalWriter(fd);
   }
 
   /**
@@ -99,6 +124,11 @@ export class JournalWriter {
 
   append(entry: JournalEntry): void {
     this.line(entry);
+  }
+
+  /** The open file's descriptor (another thread may append through it until this writer closes). */
+  get descriptor(): number | null {
+    return this.fd;
   }
 
   private line(value: unknown): void {

@@ -4,7 +4,12 @@ import pLimit from 'p-limit';
 import type { ConfiguredConnector } from '../config/config.js';
 import { ConnectorStateTracker } from '../connector/connector-state.js';
 import type { Clock, ConnectorContext, PreviousSnapshot } from '../connector/context.js';
-import { type CoverageReport, CoverageTracker, fromTenantFailure } from '../connector/coverage.js';
+import {
+  beginAttribution,
+  type CoverageReport,
+  CoverageTracker,
+  fromTenantFailure,
+} from '../connector/coverage.js';
 import { createHttpPolicy, type HttpPolicyOptions } from '../connector/http.js';
 import { scanTenant } from '../connector/runner.js';
 import { ConnectorContractError, describeError, InterruptedError } from '../errors.js';
@@ -269,8 +274,11 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
     else options.signal.addEventListener('abort', fire, { once: true });
   });
   interrupted.catch(() => {});
+  const endAttribution = beginAttribution();
   try {
     const reports = await Promise.race([Promise.all(options.connectors.map(runOne)), interrupted]);
+    // The collectors have ended: what follows (store, analysis, outputs) attributes no request.
+    endAttribution();
     const storing = `storing scan #${writer.scanId}`;
     options.progress.start(storing);
     let scan: Awaited<ReturnType<typeof writer.complete>>;
@@ -287,8 +295,9 @@ export async function runScan(options: RunScanOptions): Promise<ScanOutcome> {
       .catch((err: unknown) => logger.warn('response journal not tidied', { error: describeError(err) }));
     return { scan, coverage: reports, rejected };
   } catch (err) {
+    endAttribution();
     await writeChain.catch(() => {});
-    journal?.close();
+    await journal?.close();
     await writer.abort(describeError(err), clock.now().toISOString());
     throw err;
   }

@@ -14,13 +14,14 @@ import type { ConfiguredConnector } from '../config/config.js';
 import type { ExchangeRequest, HttpExchange, StoredAnswer } from '../connector/http.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanStatus, SnapshotStore } from '../store/store.js';
+import { InlineJournalSink, type JournalSink, journalSink } from './journal-sink.js';
 import { eachLine, LineReader, type LineRef } from './ndjson-index.js';
 import {
   type JournalEntry,
   type JournalSource,
   JournalWriter,
-  journalable,
   type ReadJournal,
+  type ReceivedAnswer,
   readJournal,
   requestKey,
 } from './response-journal.js';
@@ -194,8 +195,10 @@ export class ScanJournal {
    * `kept`: the answer may be written as it is (a cached answer a 304 confirmed); else it is checked
    * by `journalable` first.
    */
-  private unwritten: Array<{ entry: JournalEntry; kept: boolean }> = [];
+  private unwritten: ReceivedAnswer[] = [];
   private writeScheduled = false;
+  /** Where the answers are checked and written: a thread of its own, when the build has it. */
+  private readonly sink: JournalSink;
 
   private constructor(
     private readonly dir: string,
@@ -208,6 +211,8 @@ export class ScanJournal {
   ) {
     // A resumed attempt's lines are copied in unread: they may carry ETags.
     this.carriesEtags = plan !== null;
+    const fd = writer.descriptor;
+    this.sink = fd === null ? new InlineJournalSink(writer, file) : journalSink(writer, fd, file);
   }
 
   static async open(
@@ -291,17 +296,15 @@ export class ScanJournal {
     setImmediate(() => this.writeReceived());
   }
 
-  /** Writes the answers received so far, as `journalable` lets them be kept. */
+  /** Hands the answers received so far to the sink, which writes them as `journalable` lets them be kept. */
   private writeReceived(): void {
     this.writeScheduled = false;
     const received = this.unwritten;
     this.unwritten = [];
-    for (const { entry, kept } of received) {
-      const answer = kept ? entry.answer : journalable(entry.url, entry.answer);
-      if (!answer) continue;
-      if (entry.method === 'GET' && answer.headers.etag) this.carriesEtags = true;
-      this.writer.append({ ...entry, answer });
-    }
+    // Whether one is written is the sink's to decide: one that may be is enough to read the journal back.
+    for (const { entry } of received)
+      if (entry.method === 'GET' && entry.answer.headers.etag) this.carriesEtags = true;
+    this.sink.write(received);
   }
 
   summary(): ScanJournalSummary {
@@ -319,8 +322,12 @@ export class ScanJournal {
    */
   async finish(status: ScanStatus): Promise<void> {
     this.writeReceived();
-    this.writer.close();
-    this.release();
+    try {
+      await this.sink.close();
+    } finally {
+      this.writer.close();
+      this.release();
+    }
     const s = this.summary();
     if (s.resumeOf !== null) {
       this.logger.warn(`resumed scan #${s.resumeOf}`, {
@@ -362,11 +369,20 @@ export class ScanJournal {
     }
   }
 
-  /** The scan stopped (interrupt, crash): the journal stays for `--resume`. */
-  close(): void {
+  /**
+   * The scan stopped (interrupt, crash): the journal stays for `--resume`, with what could be written
+   * of it (a resume asks again for what is not there).
+   */
+  async close(): Promise<void> {
     this.writeReceived();
-    this.writer.close();
-    this.release();
+    try {
+      await this.sink.close();
+    } catch {
+      // The scan's own failure is what the caller reports.
+    } finally {
+      this.writer.close();
+      this.release();
+    }
   }
 
   private release(): void {

@@ -361,6 +361,14 @@ export interface TicketSyncRecord {
   error: string | null;
 }
 
+/** Which recorded findings `readFindings` reads, and in which order. */
+export interface FindingsReadFilter {
+  /** Only the findings of this severity. */
+  severity?: Severity;
+  /** `fingerprint` (the default), or `severity`: most severe first, then by fingerprint. */
+  order?: 'fingerprint' | 'severity';
+}
+
 /**
  * The snapshot store. Async throughout so that a networked database (PostgreSQL) can implement it;
  * the SQLite implementation is synchronous underneath.
@@ -415,9 +423,10 @@ export interface SnapshotStore {
    * The findings recorded as seen at scan `scanId`, or at any of several scans (while it is the newest
    * recording of their source), with first/last seen, in fingerprint order; each finding's `scanId` is
    * the scan it was last seen at. Streamed: one keyset-paged query, however many scans (a round's).
-   * `severity`: only the findings of that severity.
+   * `severity`: only the findings of that severity. `order: 'severity'` (without `severity`): the
+   * findings of the five severities, most severe first, then by fingerprint (`compareFindings`).
    */
-  readFindings(scanId: number | readonly number[], filter?: { severity?: Severity }): AsyncIterable<Finding>;
+  readFindings(scanId: number | readonly number[], filter?: FindingsReadFilter): AsyncIterable<Finding>;
   /** First/last seen of known fingerprints, for findings recomputed outside a scan. */
   findingHistory(
     fingerprints: readonly string[],

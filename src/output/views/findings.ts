@@ -194,12 +194,22 @@ export async function* jsonArrayChunks(
   depth: number,
 ): AsyncGenerator<string> {
   let first = true;
+  // Elements are handed on about JSON_CHUNK characters at a time, not one by one: each chunk is a
+  // step through every generator between here and the file (writes gather 64 KiB anyway).
+  let pending = '';
   for await (const f of sortExternally(findings, compareFindings)) {
-    yield `${first ? '[\n' : ',\n'}${jsonElement(f, depth + 1)}`;
+    pending += `${first ? '[\n' : ',\n'}${jsonElement(f, depth + 1)}`;
     first = false;
+    if (pending.length >= JSON_CHUNK) {
+      yield pending;
+      pending = '';
+    }
   }
-  yield first ? '[]' : `\n${'  '.repeat(depth)}]`;
+  yield `${pending}${first ? '[]' : `\n${'  '.repeat(depth)}]`}`;
 }
+
+/** About how many characters of a JSON array `jsonArrayChunks` hands on at a time. */
+const JSON_CHUNK = 32 * 1024;
 
 /** Tallies severities of the findings that pass through. */
 async function* counting(findings: AsyncIterable<Finding>, counts: SeverityCounts): AsyncGenerator<Finding> {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { Severity } from '../../findings/severity.js';
+import { SEVERITY_ORDER, type Severity } from '../../findings/severity.js';
 import { carryRow } from '../carry-rows.js';
 import type {
   CarriedProjection,
@@ -431,6 +431,20 @@ export async function* findingsSeenAt(
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.fingerprint;
   }
+}
+
+/**
+ * `findingsSeenAt` of each severity, most severe first (`SnapshotStore.readFindings` with `order:
+ * 'severity'`): one keyset-paged read per severity, in the caller's one transaction.
+ */
+export async function* findingsBySeverity(
+  client: pg.PoolClient,
+  scanIds: readonly number[],
+): AsyncGenerator<Finding> {
+  const severities = (Object.keys(SEVERITY_ORDER) as Severity[]).sort(
+    (a, b) => SEVERITY_ORDER[b] - SEVERITY_ORDER[a],
+  );
+  for (const severity of severities) yield* findingsSeenAt(client, scanIds, severity);
 }
 
 export async function findingHistory(

@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { Severity } from '../../findings/severity.js';
 import type { Person } from '../../model/index.js';
 import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import { effectiveStatus, writerIsGone } from '../sqlite/scan-rows.js';
@@ -10,6 +9,7 @@ import type {
   BeginScanOptions,
   CarriedProjection,
   ConnectorStateValue,
+  FindingsReadFilter,
   FindingsRecorded,
   FindingsRecording,
   FindingsTrendPoint,
@@ -33,6 +33,7 @@ import type {
 } from '../store.js';
 import {
   findingHistory,
+  findingsBySeverity,
   findingsCarriedProjections,
   findingsCarryExpired,
   findingsRecordings,
@@ -286,13 +287,12 @@ export class PostgresSnapshotStore implements SnapshotStore {
     }
   }
 
-  readFindings(
-    scanIds: number | readonly number[],
-    filter: { severity?: Severity } = {},
-  ): AsyncIterable<Finding> {
+  readFindings(scanIds: number | readonly number[], filter: FindingsReadFilter = {}): AsyncIterable<Finding> {
     const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
     return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (c) =>
-      findingsSeenAt(c, ids, filter.severity ?? null),
+      filter.order === 'severity' && filter.severity === undefined
+        ? findingsBySeverity(c, ids)
+        : findingsSeenAt(c, ids, filter.severity ?? null),
     );
   }
 

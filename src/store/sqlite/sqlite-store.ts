@@ -2,13 +2,13 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import type { Finding, FindingDraft } from '../../findings/finding.js';
-import type { Severity } from '../../findings/severity.js';
 import type { Person } from '../../model/index.js';
 import { SCAN_STALE_MS, staleScanFailure, startHeartbeat } from '../scan-heartbeat.js';
 import type {
   BeginScanOptions,
   CarriedProjection,
   ConnectorStateValue,
+  FindingsReadFilter,
   FindingsRecorded,
   FindingsRecording,
   FindingsTrendPoint,
@@ -261,13 +261,12 @@ export class SqliteSnapshotStore implements SnapshotStore {
     );
   }
 
-  readFindings(
-    scanIds: number | readonly number[],
-    filter: { severity?: Severity } = {},
-  ): AsyncIterable<Finding> {
+  readFindings(scanIds: number | readonly number[], filter: FindingsReadFilter = {}): AsyncIterable<Finding> {
     const ids = typeof scanIds === 'number' ? [scanIds] : [...scanIds];
     return this.stream(`reading the findings of scan ${ids.join(', ')}`, ids, (db) =>
-      new FindingsTable(db).seenAt(ids, filter.severity ?? null),
+      filter.order === 'severity' && filter.severity === undefined
+        ? new FindingsTable(db).seenAtBySeverity(ids, this.location)
+        : new FindingsTable(db).seenAt(ids, filter.severity ?? null),
     );
   }
 
