@@ -1,3 +1,4 @@
+import { assertValidSchema } from 'graphql';
 import { readQuery } from './github/graphql-documents.js';
 import { queryLimits } from './github/graphql-limits.js';
 import { githubGraphqlSchema } from './github/graphql-schema.js';
@@ -156,6 +157,8 @@ interface PlatformGate {
   stats: PlatformLimitStats;
   pool: ConnectionPool;
   admit(req: EmuRequest, pattern: string): Promise<Admission>;
+  /** Builds, once per process, what admitting a request needs (see `LimitsGate.warm`). */
+  warm?(): void;
 }
 
 export interface LimitsGateOptions {
@@ -180,6 +183,17 @@ export class LimitsGate {
       this.gates.set('microsoft365', graphGate(limits, limits.microsoft365, clock, sleep));
     if (limits.googleWorkspace)
       this.gates.set('google-workspace', googleGate(limits, limits.googleWorkspace, clock, sleep));
+  }
+  /**
+   * Builds what admitting a request needs and would otherwise build on the first request that needs
+   * it: GitHub's GraphQL schema (13 MB of introspection JSON, built and validated once per process:
+   * 0.3-0.5 s). Built inside a request, it blocks the event loop while every request in the pool
+   * holds its place, so each of them takes that much longer than the latency modelled, and the scan
+   * is slower than its bound for a reason no server of GitHub's has. `startEmulator` calls it before
+   * it serves, for the platforms its world has.
+   */
+  warm(platforms: Iterable<string>): void {
+    for (const p of platforms) this.gates.get(p)?.warm?.();
   }
   applies(platform: string | null | undefined): boolean {
     return platform != null && this.gates.has(platform);
@@ -258,6 +272,9 @@ function githubGate(
   return {
     stats,
     pool,
+    // The schema GraphQL requests are costed (readGraphql) and validated against; validating it is
+    // part of the first `validate()`, done here too (graphql caches the result on the schema).
+    warm: () => assertValidSchema(githubGraphqlSchema()),
     async admit(req, pattern) {
       if (pool.open >= (g.secondaryMaxConcurrent ?? 100)) return refuse(minute);
       const release = await pool.acquire();
