@@ -17,6 +17,14 @@ describe('successBody: a successful answer read as Octokit reads it, JSON with J
 
   it('leaves JSON that does not parse as its text, for the client to refuse as malformed', async () => {
     expect(await successBody(stream('{"cut": '), 'application/json; charset=utf-8')).toBe('{"cut": ');
+    // A body cut off on the way reads as nothing (Octokit's reading gives the same).
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"a":'));
+        controller.error(new Error('other side closed'));
+      },
+    });
+    expect(await successBody(cut, 'application/json')).toBe('');
   });
 
   it('reads text, a body of no declared type and UTF-8 as text; anything else as bytes', async () => {
