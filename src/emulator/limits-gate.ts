@@ -1,6 +1,9 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { assertValidSchema } from 'graphql';
 import { readQuery } from './github/graphql-documents.js';
 import { queryLimits } from './github/graphql-limits.js';
-import { githubGraphqlSchema } from './github/graphql-schema.js';
+import { githubGraphqlSchema, githubGraphqlSchemaBuilt } from './github/graphql-schema.js';
 import {
   type EmulatorLimits,
   type GithubLimits,
@@ -156,6 +159,8 @@ interface PlatformGate {
   stats: PlatformLimitStats;
   pool: ConnectionPool;
   admit(req: EmuRequest, pattern: string): Promise<Admission>;
+  /** Builds, once per process, what admitting a request needs (see `LimitsGate.warm`); true if it built. */
+  warm?(): boolean;
 }
 
 export interface LimitsGateOptions {
@@ -180,6 +185,21 @@ export class LimitsGate {
       this.gates.set('microsoft365', graphGate(limits, limits.microsoft365, clock, sleep));
     if (limits.googleWorkspace)
       this.gates.set('google-workspace', googleGate(limits, limits.googleWorkspace, clock, sleep));
+  }
+  /**
+   * Builds what admitting a request needs and would otherwise build on the first request that needs
+   * it: GitHub's GraphQL schema (13 MB of introspection JSON, built and validated once per process:
+   * 0.3-0.5 s). Built inside a request, it blocks the event loop while every request in the pool
+   * holds its place, so each of them takes that much longer than the latency modelled, and the scan
+   * is slower than its bound for a reason no server of GitHub's has. `startEmulator` calls it before
+   * it serves, for the platforms its world has. The build leaves ~40 MB of garbage (the parsed
+   * introspection JSON), which V8 would collect over the next seconds on this thread, while a scan
+   * starts and sends its first requests: it is collected here too.
+   */
+  warm(platforms: Iterable<string>): void {
+    let built = false;
+    for (const p of platforms) built = (this.gates.get(p)?.warm?.() ?? false) || built;
+    if (built) collectGarbageNow();
   }
   applies(platform: string | null | undefined): boolean {
     return platform != null && this.gates.has(platform);
@@ -209,6 +229,20 @@ export class LimitsGate {
       g.stats.refused = 0;
       if (g.stats.graphqlCost !== undefined) g.stats.graphqlCost = 0;
     }
+  }
+}
+
+/**
+ * A full garbage collection now. Node offers no call for it without `--expose-gc`; a context made
+ * after that flag is set has `gc` (the flag changes nothing else for the contexts already made).
+ * Where the runtime refuses, V8 collects when it would have.
+ */
+function collectGarbageNow(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // Collected later, as without this.
   }
 }
 
@@ -258,6 +292,13 @@ function githubGate(
   return {
     stats,
     pool,
+    // The schema GraphQL requests are costed (readGraphql) and validated against; validating it is
+    // part of the first `validate()`, done here too (graphql caches the result on the schema).
+    warm: () => {
+      if (githubGraphqlSchemaBuilt()) return false;
+      assertValidSchema(githubGraphqlSchema());
+      return true;
+    },
     async admit(req, pattern) {
       if (pool.open >= (g.secondaryMaxConcurrent ?? 100)) return refuse(minute);
       const release = await pool.acquire();

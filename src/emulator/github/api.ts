@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EmulatorKeys } from '../platform.js';
+import { withJsonText } from '../response-text.js';
 import type { EmuRequest, EmuResponse, RouteFaults } from '../router.js';
 import {
   type Caller,
@@ -97,13 +98,15 @@ export function conditional(
   cost: number,
 ): EmuResponse {
   if (req.method !== 'GET' || resp.status !== 200 || resp.body === undefined) return resp;
-  const etag = `W/"${createHash('sha256').update(JSON.stringify(resp.body)).digest('hex').slice(0, 32)}"`;
+  const text = JSON.stringify(resp.body);
+  const etag = `W/"${createHash('sha256').update(text).digest('hex').slice(0, 32)}"`;
   const sent = req.headers['if-none-match'];
   const candidates = (Array.isArray(sent) ? sent.join(',') : (sent ?? ''))
     .split(',')
     .map((v) => v.trim().replace(/^W\//, ''));
   if (!candidates.includes(etag.replace(/^W\//, '')) && !candidates.includes('*')) {
-    return { ...resp, headers: { ...resp.headers, etag } };
+    // The text the ETag was taken of is the one sent (../response-text.ts).
+    return withJsonText({ ...resp, headers: { ...resp.headers, etag } }, text);
   }
   const budget = g.state.rate[resource];
   // JWT routes were never counted (the guard returns before the budget).

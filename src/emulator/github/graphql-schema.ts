@@ -10,6 +10,11 @@ import { buildClientSchema, type GraphQLSchema, type IntrospectionQuery } from '
  */
 let schema: GraphQLSchema | undefined;
 
+/** Whether this process has built the schema yet (the emulator builds it before serving under limits). */
+export function githubGraphqlSchemaBuilt(): boolean {
+  return schema !== undefined;
+}
+
 export function githubGraphqlSchema(): GraphQLSchema {
   if (!schema) {
     // The package exports only its ESM entry; its data files sit next to it.

@@ -52,8 +52,23 @@ const SERVED: Record<string, readonly string[]> = {
   RateLimit: ['cost', 'limit', 'nodeCount', 'remaining', 'resetAt', 'used'],
 };
 
+/**
+ * By document: a scanner sends one query text again and again with other variables, and readQuery
+ * hands back the same parsed document for it; the fields it selects do not depend on the variables.
+ */
+const unservedByDoc = new WeakMap<DocumentNode, string[]>();
+
 /** Fields the query selects that exist on GitHub but that the emulator does not serve. */
 function unservedFields(doc: DocumentNode): string[] {
+  let known = unservedByDoc.get(doc);
+  if (!known) {
+    known = selectedUnserved(doc);
+    unservedByDoc.set(doc, known);
+  }
+  return known;
+}
+
+function selectedUnserved(doc: DocumentNode): string[] {
   const info = new TypeInfo(githubGraphqlSchema());
   const out = new Set<string>();
   visit(
