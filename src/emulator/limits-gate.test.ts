@@ -87,6 +87,26 @@ describe('GitHub limits', () => {
     },
   });
 
+  it('has a response due the latency after the request got its place: the emulator work is within it', async () => {
+    const clock = manualClock();
+    const slept: number[] = [];
+    const gate = new LimitsGate(limits(1, { latencyMs: 100 }), {
+      clock: clock.now,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    const a = await gate.admit('github', request('GET', '/api/v3/orgs/o/repos'), '/api/v3/orgs/{org}/repos');
+    expect(a.respondAt).toBe(clock.now() + 100);
+    clock.advance(30); // the route and the body's JSON
+    await gate.due(a);
+    expect(slept).toEqual([70]);
+    clock.advance(200); // work that took longer than the latency: sent at once
+    await gate.due(a);
+    expect(slept).toEqual([70]);
+    a.release();
+  });
+
   it('refuses a 4th GET of one endpoint in a minute with the secondary-limit 403 and a scaled retry-after', async () => {
     const clock = manualClock();
     const gate = new LimitsGate(limits(60), { clock: clock.now, sleep: noSleep });

@@ -143,6 +143,13 @@ export interface Admission {
   transform?: (resp: EmuResponse) => EmuResponse;
   /** Frees the request's place in the pool; call when the response is sent. */
   release: () => void;
+  /**
+   * When the response is due (gate clock, ms): the latency modelled after the request got its place in
+   * the pool. The emulator's own work on the request (the route, the body's JSON) is done within it
+   * instead of added to it: a server's latency already holds its processing, and an emulator's CPU is
+   * not the vendor's (`LimitsGate.due`).
+   */
+  respondAt?: number;
 }
 
 export interface PlatformLimitStats {
@@ -165,7 +172,7 @@ interface PlatformGate {
 
 export interface LimitsGateOptions {
   clock?: Clock;
-  /** How latency is waited; tests pass a no-op. */
+  /** How the latency left when a response is ready is waited (`due`); tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -174,17 +181,19 @@ const defaultSleep = (ms: number) =>
 
 export class LimitsGate {
   private readonly gates = new Map<string, PlatformGate>();
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
   constructor(
     readonly limits: EmulatorLimits,
     options: LimitsGateOptions = {},
   ) {
     const clock = options.clock ?? Date.now;
-    const sleep = options.sleep ?? defaultSleep;
-    if (limits.github) this.gates.set('github', githubGate(limits, limits.github, clock, sleep));
-    if (limits.microsoft365)
-      this.gates.set('microsoft365', graphGate(limits, limits.microsoft365, clock, sleep));
+    this.clock = clock;
+    this.sleep = options.sleep ?? defaultSleep;
+    if (limits.github) this.gates.set('github', githubGate(limits, limits.github, clock));
+    if (limits.microsoft365) this.gates.set('microsoft365', graphGate(limits, limits.microsoft365, clock));
     if (limits.googleWorkspace)
-      this.gates.set('google-workspace', googleGate(limits, limits.googleWorkspace, clock, sleep));
+      this.gates.set('google-workspace', googleGate(limits, limits.googleWorkspace, clock));
   }
   /**
    * Builds what admitting a request needs and would otherwise build on the first request that needs
@@ -200,6 +209,16 @@ export class LimitsGate {
     let built = false;
     for (const p of platforms) built = (this.gates.get(p)?.warm?.() ?? false) || built;
     if (built) collectGarbageNow();
+  }
+  /**
+   * Waits until an admitted request's response is due (`Admission.respondAt`): the emulator sends it
+   * `latencyMs` after the request got its place in the pool, having done its own work meanwhile, so
+   * that a request holds its place for the latency modelled and no longer (unless the emulator's work
+   * takes longer).
+   */
+  due(admission: Admission): Promise<void> {
+    const ms = admission.respondAt === undefined ? 0 : admission.respondAt - this.clock();
+    return ms > 0 ? this.sleep(ms) : Promise.resolve();
   }
   applies(platform: string | null | undefined): boolean {
     return platform != null && this.gates.has(platform);
@@ -267,12 +286,7 @@ const SECONDARY_DOCS =
  * The primary (hourly) budgets and their `x-ratelimit-*` headers are the GitHub module's own
  * (github/api.ts `guard`), configured from the same limits; this gate counts what they spent.
  */
-function githubGate(
-  limits: EmulatorLimits,
-  g: GithubLimits,
-  clock: Clock,
-  sleep: (ms: number) => Promise<void>,
-): PlatformGate {
+function githubGate(limits: EmulatorLimits, g: GithubLimits, clock: Clock): PlatformGate {
   const pool = new ConnectionPool(g.maxConcurrent, clock);
   const minute = scaledWindowMs(limits, WINDOW_MS.githubSecondary);
   const graphql = new FixedWindow(g.secondaryGraphqlPointsPerMinute, minute, clock);
@@ -302,7 +316,7 @@ function githubGate(
     async admit(req, pattern) {
       if (pool.open >= (g.secondaryMaxConcurrent ?? 100)) return refuse(minute);
       const release = await pool.acquire();
-      await sleep(g.latencyMs);
+      const respondAt = clock() + g.latencyMs;
       const isGraphql = pattern.endsWith('/graphql');
       let window: FixedWindow;
       let points: number;
@@ -320,10 +334,11 @@ function githubGate(
       }
       if (!window.take(points)) {
         release();
-        return refuse(window.msUntilReset());
+        return { ...refuse(window.msUntilReset()), respondAt };
       }
       return {
         release,
+        respondAt,
         // What the primary budget spent: the GitHub module names the resource and its use in the
         // x-ratelimit-* headers of every request it counted.
         transform: (resp) => {
@@ -441,12 +456,7 @@ function tokenIds(req: EmuRequest): { appId: string; tenantId: string } {
  * (concepts/json-batching.md: "each individual request ... is evaluated against the applicable
  * limits"; the outer response stays 200).
  */
-function graphGate(
-  limits: EmulatorLimits,
-  m: Microsoft365Limits,
-  clock: Clock,
-  sleep: (ms: number) => Promise<void>,
-): PlatformGate {
+function graphGate(limits: EmulatorLimits, m: Microsoft365Limits, clock: Clock): PlatformGate {
   const pool = new ConnectionPool(m.maxConcurrent, clock);
   const bucket = new TokenBucket(m.resourceUnitsPer10s, scaledWindowMs(limits, WINDOW_MS.graphBucket), clock);
   const stats: PlatformLimitStats = { requests: 0, cost: 0, refused: 0 };
@@ -500,19 +510,19 @@ function graphGate(
     pool,
     async admit(req) {
       const release = await pool.acquire();
-      await sleep(m.latencyMs);
+      const respondAt = clock() + m.latencyMs;
       const graph = GRAPH_PATH.exec(req.path);
-      if (!graph) return { release };
+      if (!graph) return { release, respondAt };
       const path = graph[2]!;
       if (req.method === 'POST' && path === '/$batch') {
-        return { release, transform: (resp) => throttleBatch(req, resp, charge) };
+        return { release, respondAt, transform: (resp) => throttleBatch(req, resp, charge) };
       }
       const charged = charge(req, req.method, path, req.query);
       if (!charged.ok) {
         release();
-        return { refused: charged.response, release: () => {} };
+        return { refused: charged.response, release: () => {}, respondAt };
       }
-      return { release, headers: charged.headers };
+      return { release, respondAt, headers: charged.headers };
     },
   };
 }
@@ -566,12 +576,7 @@ function throttleBatch(
  * impersonates one admin, so every request of a scan shares the one budget; the emulator keeps one
  * budget per emulator. Reports, IAM and Resource Manager have quotas of their own, not modelled.
  */
-function googleGate(
-  limits: EmulatorLimits,
-  g: GoogleWorkspaceLimits,
-  clock: Clock,
-  sleep: (ms: number) => Promise<void>,
-): PlatformGate {
+function googleGate(limits: EmulatorLimits, g: GoogleWorkspaceLimits, clock: Clock): PlatformGate {
   const pool = new ConnectionPool(g.maxConcurrent, clock);
   const window = new FixedWindow(
     g.directoryQueriesPerMinute,
@@ -584,11 +589,11 @@ function googleGate(
     pool,
     async admit(req) {
       const release = await pool.acquire();
-      await sleep(g.latencyMs);
-      if (!req.path.startsWith('/admin/directory/v1/')) return { release };
+      const respondAt = clock() + g.latencyMs;
+      if (!req.path.startsWith('/admin/directory/v1/')) return { release, respondAt };
       if (window.take(1)) {
         stats.cost += 1;
-        return { release };
+        return { release, respondAt };
       }
       release();
       stats.refused += 1;
@@ -608,6 +613,7 @@ function googleGate(
           },
         },
         release: () => {},
+        respondAt,
       };
     },
   };

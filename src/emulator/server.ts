@@ -275,10 +275,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       admission = await gate.admit(route.platform!, emuReq, route.pattern);
       res.once('close', admission.release);
     }
-    const send = (answer: EmuResponse) => {
+    // A response is sent when it is due (LimitsGate.due): the latency modelled includes the work done here.
+    const due = () => (admission ? gate!.due(admission) : Promise.resolve());
+    const send = async (answer: EmuResponse) => {
       const resp = admission?.transform && !admission.refused ? admission.transform(answer) : answer;
-      count(resp.status);
       const enc = encodeBody(resp);
+      await due();
+      count(resp.status);
       res.writeHead(resp.status, {
         ...(enc.type ? { 'content-type': enc.type } : {}),
         'content-length': enc.buf.length,
@@ -299,6 +302,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return send(route.faults.tokenExpired(emuReq));
     }
     const fault = faults.take({ service: route.service, method, pattern: route.pattern, path: url.pathname });
+    // A fault answers when the response would have been due (its latency comes on top).
+    if (fault && fault.kind !== 'paging-loop') await due();
     if (fault?.kind === 'reset') {
       count(0);
       req.socket.destroy();
