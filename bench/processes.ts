@@ -121,6 +121,8 @@ export async function startEmulatorProcess(opts: {
 }): Promise<EmulatorProcess> {
   mkdirSync(opts.configDir, { recursive: true });
   const args = [
+    // The emulator collects the garbage of what it builds before serving (limits-gate.ts `warm`).
+    '--expose-gc',
     cliBin(),
     'emulator',
     '--world',
