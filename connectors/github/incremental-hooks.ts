@@ -6,7 +6,7 @@ import { AuditLogEvent, type Hook, Hook as HookSchema, type MinimalRepository } 
 import type { GithubSession } from './session.js';
 
 /**
- * Repository webhooks read incrementally, from GitHub Enterprise Cloud's organisation audit log
+ * Repository webhooks read incrementally, from the organisation audit log (GitHub Enterprise Cloud and Server)
  * (`GET /orgs/{org}/audit-log`, orgs/get-audit-log): GitHub has no bulk view of webhooks, so a full
  * read is one request per repository, and an unchanged org answers 304 to each but still waits for
  * every one. The audit log names each repository whose webhooks were created, changed or deleted
@@ -90,7 +90,7 @@ export interface HooksPlan {
   } | null;
   /** The newest hook event to keep for the next scan (read before any webhook). */
   marker: Marker | null;
-  /** False when the audit log cannot be read (not GHEC, no permission): nothing is kept then. */
+  /** False when the audit log cannot be read (no such API on the plan, no permission). */
   auditLog: boolean;
   /** When the full read this one continues began. */
   fullAt: string;
@@ -122,7 +122,7 @@ async function readHookEvents(session: GithubSession, from: number | null): Prom
     }
     return { events };
   } catch (err) {
-    // 404: not an Enterprise Cloud org; 403: the app lacks Organization administration (read).
+    // 404: no audit log API (github.com Free and Team); 403: the app lacks Organization administration (read).
     if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return { refused: err };
     throw err;
   }
@@ -181,7 +181,7 @@ function decide(ctx: ConnectorContext): Decision {
     const why = `the last full read (${parsed.data.fullAt}) is more than 7 days old`;
     return { previous: null, why, askLog: true };
   }
-  // The log could not be read at the last full read (not GHEC, no permission): asked again at the next.
+  // The log could not be read at the last full read (no such API, no permission): asked again at the next.
   if (!parsed.data.auditLog) return { previous: null, why: null, askLog: false };
   return { previous: parsed.data, why: null, askLog: true };
 }
