@@ -4,9 +4,17 @@
  */
 import type { Origin } from '../../src/model/identity.js';
 
+/**
+ * A UTC timestamp to the second, its fields in range, days up to 28 (so valid in every month): the
+ * model's form already, which the Date round trip below returns unchanged. Most of Graph's are, and
+ * the round trip cost ~1.5 µs each, a few per record (~0.1 s of the main thread per 100k records).
+ */
+const MODEL_FORM = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
 /** Graph timestamps (up to 7 fractional digits) as the model's ISO form; null when absent or invalid. */
 export function timestamp(value: string | null | undefined): string | null {
   if (!value) return null;
+  if (MODEL_FORM.test(value)) return value;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d.toISOString().replace('.000Z', 'Z');
 }
