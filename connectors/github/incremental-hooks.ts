@@ -82,7 +82,6 @@ export function decodeIds(text: string): Set<number> {
 export interface HooksPlan {
   /** Null: read every repository (with the reason, for coverage). */
   incremental: {
-    since: number;
     /** Repositories whose webhooks are listed again. */
     relist: Set<number>;
     /** The previous scan's webhooks of every other repository (by id; absent: none). */
@@ -128,11 +127,9 @@ async function readHookEvents(session: GithubSession, from: number | null): Prom
   }
 }
 
-const newest = (events: readonly z.infer<typeof AuditLogEvent>[], or: Marker | null): Marker | null =>
-  events.reduce<Marker | null>(
-    (m, e) => (m === null || e['@timestamp'] >= m.ts ? { ts: e['@timestamp'], id: e._document_id } : m),
-    or,
-  );
+/** The marker: the newest hook event (the first of the newest-first read), or null when the log has none. */
+const markerOf = (events: readonly z.infer<typeof AuditLogEvent>[]): Marker | null =>
+  events[0] ? { ts: events[0]['@timestamp'], id: events[0]._document_id } : null;
 
 /**
  * Each repository's webhooks as the previous snapshot stored them (repository full name, lower case →
@@ -245,7 +242,7 @@ export async function planHooks(
       );
       return { incremental: null, marker: null, auditLog: false, fullAt: now };
     }
-    return { incremental: null, marker: newest(read.events, null), auditLog: true, fullAt: now };
+    return { incremental: null, marker: markerOf(read.events), auditLog: true, fullAt: now };
   };
   const previous = decision.previous;
   if (!previous) return fullRead(decision.why);
@@ -284,7 +281,7 @@ export async function planHooks(
     `incremental: webhooks listed for ${relist.size} of ${repos.length} repositories (new, or named by ${read.events.length} hook event(s) in the audit log ${previous.marker ? `since ${new Date(from).toISOString()}` : 'in the six months it keeps'}); the others' are those of scan #${since}`,
   );
   return {
-    incremental: { since, relist, kept },
+    incremental: { relist, kept },
     // The search keeps starting from the full read's marker: an event that reaches the log late, however
     // late within the period, is still found by the next scan after it appears.
     marker: previous.marker,

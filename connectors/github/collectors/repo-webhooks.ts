@@ -35,8 +35,8 @@ export function* repoWebhookRecords(
 
 /**
  * Repository webhooks. GitHub has no bulk or GraphQL view of webhooks, so a full read is one REST call
- * per repository; it runs last and checks the rate budget before it starts. On GitHub Enterprise
- * Cloud, later scans read only the repositories the audit log names (incremental-hooks.ts).
+ * per repository; it runs last and checks the rate budget before it starts. Where the organisation
+ * audit log exists, later scans read only the repositories it names (incremental-hooks.ts).
  */
 export const repoWebhooks = defineCollector<GithubSession, RepositoryHooks[]>({
   name: NAME,

@@ -81,7 +81,12 @@ export function worldAuditEvents(state: GithubState): AuditEvent[] {
   return out;
 }
 
-/** What changed in one webhook, as the hook category's actions name it. */
+/**
+ * What changed in one webhook, as the hook category's actions name it: `config_changed` and
+ * `events_changed` are on GitHub's audited-actions pages; `active_changed` is named after the
+ * `active`/`active_was` fields of the `audit-log-event` schema (ghec.json), which no page we hold names.
+ * The scanner reads every `hook` event alike, so the name does not change what it does.
+ */
 function hookChanges(before: Hook, after: Hook): string[] {
   const actions: string[] = [];
   const config = (h: Hook) => [h.url, h.content_type, h.insecure_ssl, h.secret].join('\0');
@@ -222,6 +227,10 @@ const cursorOf = (e: AuditEvent) => Buffer.from(`${e['@timestamp']}:${e._documen
 
 /** Answers orgs/get-audit-log for `state`'s organisation. */
 export function auditLogPage(req: EmuRequest, state: GithubState, log: AuditLog): EmuResponse {
+  // GitHub documents only the 200 answer of this operation (ghec.json), and the enums of `include` and
+  // `order`. What the emulator cannot search as documented (an unknown qualifier, a value outside the
+  // enums, a cursor it did not give) it refuses with 422 rather than answer a search it would misread:
+  // an emulator limit, not a rule of GitHub's (the request-conformance check fails such requests of ours).
   const bad = (message: string) => error(422, message, {}, AUDIT_LOG_DOCS);
   const include = req.query.get('include') ?? 'web';
   if (!['web', 'git', 'all'].includes(include)) return bad(`include must be one of web, git, all`);
